@@ -1,0 +1,50 @@
+/** The command tree. */
+import { buildApplication } from "@stricli/core";
+import { configRoutes } from "./config_cmd.ts";
+import { type AppContext, routes } from "./context.ts";
+import { enqueueCommand } from "./enqueue.ts";
+import { compactCommand, deleteCommand, dlqRoutes } from "./manage.ts";
+import {
+  listCommand,
+  logsCommand,
+  showCommand,
+  statusCommand,
+} from "./read.ts";
+import { workerRoutes } from "./worker_cmd.ts";
+
+export const VERSION = "0.1.0";
+
+export const app = buildApplication<AppContext>(
+  routes(
+    {
+      enqueue: enqueueCommand,
+      worker: workerRoutes,
+      status: statusCommand,
+      list: listCommand,
+      show: showCommand,
+      logs: logsCommand,
+      dlq: dlqRoutes,
+      delete: deleteCommand,
+      config: configRoutes,
+      compact: compactCommand,
+    },
+    {
+      brief:
+        "A background job queue for shell commands, with retries, backoff and a dead letter queue",
+      fullDescription: [
+        "All state lives in one directory (--home, $QUEUECTL_HOME, default ~/.queuectl).",
+        "",
+        "Quick start:",
+        "  queuectl enqueue 'echo hello'",
+        "  queuectl worker start --count 2 --drain",
+        "  queuectl status",
+      ].join("\n"),
+    },
+  ),
+  {
+    name: "queuectl",
+    versionInfo: { currentVersion: VERSION },
+    scanner: { caseStyle: "allow-kebab-for-camel" },
+    documentation: { caseStyle: "convert-camel-to-kebab" },
+  },
+);

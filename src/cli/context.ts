@@ -1,0 +1,150 @@
+/**
+ * What every command receives as `this`: output streams, environment, the clock and the
+ * resolved global options. Built once in main.ts; commands never reach for globals.
+ */
+import {
+  buildCommand,
+  buildRouteMap,
+  type Command,
+  type CommandContext,
+  type RouteMap,
+} from "@stricli/core";
+import { loadConfig } from "../config.ts";
+import { QueueError } from "../errors.ts";
+import { FileStore } from "../store/file_store.ts";
+import type { Clock } from "../store/log.ts";
+import { type HomePaths, homePaths } from "../store/paths.ts";
+
+export interface Streams {
+  write(text: string): void;
+}
+
+export interface AppContext extends CommandContext {
+  readonly process: { readonly stdout: Streams; readonly stderr: Streams };
+  readonly env: (name: string) => string | undefined;
+  /** `--home` given before the command name */
+  readonly globalHome: string | undefined;
+  readonly cwd: string;
+  readonly clock: Clock;
+  readStdin(): Promise<string>;
+  /** exit code of a command that failed with a QueueError */
+  exitCode: number;
+}
+
+export interface HomeFlags {
+  home?: string;
+}
+
+export const homeFlag = {
+  home: {
+    kind: "parsed",
+    parse: String,
+    brief:
+      "Home directory of the queue (default: $QUEUECTL_HOME, else ~/.queuectl)",
+    optional: true,
+    placeholder: "dir",
+  },
+} as const;
+
+export const jsonFlag = {
+  json: {
+    kind: "boolean",
+    brief: "Print JSON instead of a table",
+    optional: true,
+    withNegated: false,
+  },
+} as const;
+
+export function resolveHome(ctx: AppContext, flags: HomeFlags): string {
+  const home = flags.home ?? ctx.globalHome ?? ctx.env("QUEUECTL_HOME") ??
+    `${ctx.env("HOME") ?? "."}/.queuectl`;
+  const abs = home.startsWith("/") ? home : `${ctx.cwd}/${home}`;
+  return abs.length > 1 ? abs.replace(/\/+$/, "") : abs;
+}
+
+export interface Session {
+  home: string;
+  paths: HomePaths;
+  store: FileStore;
+}
+
+/** Opens the store of the home the flags name; QUEUECTL_CRASH_AT is the store's test seam. */
+export function openSession(ctx: AppContext, flags: HomeFlags): Session {
+  const home = resolveHome(ctx, flags);
+  const compact = Number(ctx.env("QUEUECTL_COMPACT_AFTER_BYTES") ?? "");
+  const store = new FileStore(home, {
+    clock: ctx.clock,
+    crashAt: ctx.env("QUEUECTL_CRASH_AT"),
+    compactAfterBytes: compact > 0 ? compact : undefined,
+    onWarning: (m) => ctx.process.stderr.write(`warning: ${m}\n`),
+  });
+  return { home, paths: homePaths(home), store };
+}
+
+export function sessionConfig(session: Session) {
+  return loadConfig(session.paths.config);
+}
+
+/** Runs a command body, turning QueueErrors (and file-system failures) into one stderr line. */
+export function action<F, A extends unknown[]>(
+  body: (this: AppContext, flags: F, ...args: A) => Promise<void>,
+) {
+  return async function (
+    this: AppContext,
+    flags: F,
+    ...args: A
+  ): Promise<void> {
+    try {
+      await body.call(this, flags, ...args);
+    } catch (e) {
+      this.exitCode = report(this, e);
+    }
+  };
+}
+
+function report(ctx: AppContext, e: unknown): number {
+  if (e instanceof QueueError) {
+    ctx.process.stderr.write(`error: ${e.message}\n`);
+    return e.exitCode;
+  }
+  if (
+    e instanceof Deno.errors.PermissionDenied ||
+    e instanceof Deno.errors.NotFound ||
+    e instanceof Deno.errors.NotADirectory ||
+    (e instanceof Error && /os error/.test(e.message))
+  ) {
+    ctx.process.stderr.write(`error: ${(e as Error).message}\n`);
+    return 1;
+  }
+  const err = e as Error;
+  ctx.process.stderr.write(
+    `error: internal error: ${err?.message ?? String(e)}\n`,
+  );
+  if (ctx.env("QUEUECTL_DEBUG")) ctx.process.stderr.write(`${err?.stack}\n`);
+  return 1;
+}
+
+export interface CommandSpec<F, A extends unknown[]> {
+  func: (this: AppContext, flags: F, ...args: A) => Promise<void>;
+  /** stricli's flag and positional descriptions; their names match the fields of F */
+  parameters: object;
+  docs: { brief: string; fullDescription?: string };
+}
+
+/** A stricli command whose body runs under `action` (one error line, exit code). */
+export function command<F, A extends unknown[]>(
+  spec: CommandSpec<F, A>,
+): Command<AppContext> {
+  return buildCommand<Record<string, unknown>, unknown[], AppContext>({
+    func: action(spec.func) as never,
+    parameters: spec.parameters as never,
+    docs: spec.docs,
+  });
+}
+
+export function routes(
+  routeMap: Record<string, Command<AppContext> | RouteMap<AppContext>>,
+  docs: { brief: string; fullDescription?: string },
+): RouteMap<AppContext> {
+  return buildRouteMap<string, AppContext>({ routes: routeMap, docs });
+}

@@ -1,0 +1,238 @@
+/** `queuectl enqueue`: one job from JSON, a command string or flags; many from JSON lines. */
+import { UsageError } from "../errors.ts";
+import type { JobSpec } from "../store/mod.ts";
+import {
+  LIMITS,
+  looksLikeJson,
+  parseCount,
+  parseDuration,
+  parseInteger,
+  parseJobJson,
+  parseTime,
+  validateJob,
+} from "../validate.ts";
+import {
+  type AppContext,
+  command,
+  homeFlag,
+  jsonFlag,
+  openSession,
+  routes,
+  sessionConfig,
+} from "./context.ts";
+import { json } from "./render.ts";
+
+interface EnqueueFlags {
+  command?: string;
+  id?: string;
+  maxRetries?: string;
+  priority?: string;
+  runAt?: string;
+  delay?: string;
+  timeout?: string;
+  file?: string;
+  json?: boolean;
+  home?: string;
+}
+
+const opt = (brief: string, placeholder: string) =>
+  ({
+    kind: "parsed",
+    parse: String,
+    brief,
+    optional: true,
+    placeholder,
+  }) as const;
+
+/** Fields given as flags, validated; applied over (and never clashing with) the JSON. */
+function flagFields(flags: EnqueueFlags, now: Date): Partial<JobSpec> {
+  const out: Partial<JobSpec> = {};
+  if (flags.command !== undefined) out.command = flags.command;
+  if (flags.id !== undefined) out.id = flags.id;
+  if (flags.maxRetries !== undefined) {
+    out.max_retries = parseCount(
+      "max-retries",
+      flags.maxRetries,
+      0,
+      LIMITS.MAX_RETRIES,
+    );
+  }
+  if (flags.priority !== undefined) {
+    out.priority = parseInteger(
+      "priority",
+      flags.priority,
+      -LIMITS.MAX_PRIORITY,
+      LIMITS.MAX_PRIORITY,
+    );
+  }
+  if (flags.runAt !== undefined && flags.delay !== undefined) {
+    throw new UsageError("Cannot enqueue: give --run-at or --delay, not both");
+  }
+  if (flags.runAt !== undefined) out.run_at = parseTime("run-at", flags.runAt);
+  if (flags.delay !== undefined) {
+    out.run_at = new Date(
+      now.getTime() + parseDuration("delay", flags.delay) * 1000,
+    ).toISOString();
+  }
+  if (flags.timeout !== undefined) {
+    const t = parseDuration("timeout", flags.timeout);
+    if (t <= 0 || t > LIMITS.MAX_TIMEOUT) {
+      throw new UsageError(
+        `Invalid --timeout "${flags.timeout}": it must be greater than 0 and at most ${LIMITS.MAX_TIMEOUT}s`,
+      );
+    }
+    out.timeout = t;
+  }
+  return out;
+}
+
+function merge(
+  base: Record<string, unknown>,
+  extra: Partial<JobSpec>,
+  where: string,
+): JobSpec {
+  for (const key of Object.keys(extra)) {
+    if (key in base && base[key] !== undefined) {
+      throw new UsageError(
+        `Cannot enqueue ${where}: "${key}" is given both in the JSON and as a flag`,
+      );
+    }
+  }
+  return validateJob({ ...base, ...extra }, where);
+}
+
+async function readLines(ctx: AppContext, file: string): Promise<string> {
+  if (file === "-") return await ctx.readStdin();
+  try {
+    return await Deno.readTextFile(
+      file.startsWith("/") ? file : `${ctx.cwd}/${file}`,
+    );
+  } catch (e) {
+    throw new UsageError(`Cannot read --file ${file}: ${(e as Error).message}`);
+  }
+}
+
+async function enqueue(
+  this: AppContext,
+  flags: EnqueueFlags,
+  job?: string,
+): Promise<void> {
+  const now = this.clock.now();
+  const fields = flagFields(flags, now);
+  let specs: JobSpec[];
+  if (flags.file !== undefined) {
+    if (
+      job !== undefined || flags.command !== undefined || flags.id !== undefined
+    ) {
+      throw new UsageError(
+        "Cannot enqueue: --file takes the jobs from the file; give no job, --command or --id with it",
+      );
+    }
+    const text = await readLines(this, flags.file);
+    specs = [];
+    const lines = text.split("\n");
+    for (let i = 0; i < lines.length; i++) {
+      const line = lines[i].trim();
+      if (line === "") continue;
+      const where = `line ${i + 1} of ${
+        flags.file === "-" ? "stdin" : flags.file
+      }`;
+      const spec = parseJobJson(line, where);
+      // flags act as defaults for the lines that leave a field out
+      specs.push({ ...fields, ...spec } as JobSpec);
+    }
+    if (specs.length === 0) {
+      throw new UsageError(
+        `Cannot enqueue: ${
+          flags.file === "-" ? "stdin" : flags.file
+        } holds no job`,
+      );
+    }
+  } else if (job !== undefined && looksLikeJson(job)) {
+    const base = parseJobJson(job);
+    specs = [
+      merge(base as unknown as Record<string, unknown>, fields, "the job"),
+    ];
+  } else {
+    if (job !== undefined && flags.command !== undefined) {
+      throw new UsageError(
+        "Cannot enqueue: give the command as an argument or with --command, not both",
+      );
+    }
+    const command = job ?? flags.command;
+    if (command === undefined) {
+      throw new UsageError(
+        'Cannot enqueue: no job given; try `queuectl enqueue "echo hello"` or see --help',
+      );
+    }
+    specs = [validateJob({ ...fields, command })];
+  }
+  for (const spec of specs) spec.cwd = this.cwd;
+  const session = openSession(this, flags);
+  const config = await sessionConfig(session);
+  const jobs = await session.store.enqueue(specs, config.max_retries);
+  session.store.close();
+  if (flags.json) {
+    this.process.stdout.write(json(flags.file !== undefined ? jobs : jobs[0]));
+  } else this.process.stdout.write(jobs.map((j) => j.id).join("\n") + "\n");
+}
+
+export const enqueueCommand = command({
+  func: enqueue,
+  parameters: {
+    flags: {
+      command: opt(
+        "The shell command to run (instead of the positional argument)",
+        "cmd",
+      ),
+      id: opt("Job id (default: a generated, time-sortable id)", "id"),
+      maxRetries: opt(
+        "Retries after the first attempt (default: config max-retries)",
+        "n",
+      ),
+      priority: opt("Higher runs first (default 0)", "n"),
+      runAt: opt("Do not start before this ISO-8601 time", "time"),
+      delay: opt(
+        "Do not start before this long from now (30s, 5m, 2h, 1d)",
+        "duration",
+      ),
+      timeout: opt(
+        "Kill an attempt after this long (default: config job-timeout)",
+        "duration",
+      ),
+      file: opt(
+        "Enqueue every JSON line of this file (- for stdin), all or nothing",
+        "path",
+      ),
+      ...jsonFlag,
+      ...homeFlag,
+    },
+    aliases: { c: "command" },
+    positional: {
+      kind: "tuple",
+      parameters: [{
+        brief:
+          'A job as JSON ({"command":"...","priority":1,...}) or a shell command string',
+        parse: String,
+        placeholder: "job",
+        optional: true,
+      }],
+    },
+  },
+  docs: {
+    brief: "Add a job to the queue",
+    fullDescription: [
+      "Adds one job and prints its id, or with --file many jobs in one transaction.",
+      "",
+      "A job is a JSON object with command (required) and optional id, max_retries, priority,",
+      "run_at (ISO-8601) and timeout (seconds). Unknown fields are refused. An argument that is",
+      "not JSON is taken as the command. The job runs with `sh -c` in the current directory.",
+      "",
+      "Examples:",
+      "  queuectl enqueue 'echo hello'",
+      '  queuectl enqueue \'{"id":"report","command":"make report","max_retries":5}\'',
+      "  queuectl enqueue -c 'backup.sh' --priority 10 --delay 5m --timeout 1h",
+      "  queuectl enqueue --file jobs.jsonl",
+    ].join("\n"),
+  },
+});

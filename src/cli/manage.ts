@@ -1,0 +1,169 @@
+/** Commands that change jobs: dlq list/retry/delete, delete, compact. */
+import { UsageError } from "../errors.ts";
+import {
+  type AppContext,
+  command,
+  homeFlag,
+  type HomeFlags,
+  jsonFlag,
+  openSession,
+  routes,
+} from "./context.ts";
+import { checkJobId } from "./read.ts";
+import { JOB_HEADER, jobRows, json, table } from "./render.ts";
+
+interface JsonFlags extends HomeFlags {
+  json?: boolean;
+}
+
+const idsParam = {
+  kind: "array",
+  parameter: { brief: "Job ids", parse: String, placeholder: "id" },
+} as const;
+
+async function dlqList(this: AppContext, flags: JsonFlags): Promise<void> {
+  const session = openSession(this, flags);
+  const jobs = await session.store.list({ state: "dead" });
+  if (flags.json) this.process.stdout.write(json(jobs));
+  else if (jobs.length === 0) {
+    this.process.stdout.write("the dead letter queue is empty\n");
+  } else {this.process.stdout.write(
+      table(JOB_HEADER, jobRows(jobs, this.clock.now())),
+    );}
+}
+
+interface RetryFlags extends JsonFlags {
+  all?: boolean;
+}
+
+async function dlqRetry(
+  this: AppContext,
+  flags: RetryFlags,
+  ...ids: string[]
+): Promise<void> {
+  if (flags.all && ids.length > 0) {
+    throw new UsageError("Cannot retry: give job ids or --all, not both");
+  }
+  if (!flags.all && ids.length === 0) {
+    throw new UsageError("Cannot retry: give the ids of dead jobs, or --all");
+  }
+  ids.forEach(checkJobId);
+  const session = openSession(this, flags);
+  const jobs = await session.store.retryDead(flags.all ? "all" : ids);
+  if (flags.json) this.process.stdout.write(json(jobs.map((j) => j.id)));
+  else {this.process.stdout.write(
+      `moved ${jobs.length} job(s) from the DLQ back to pending${
+        jobs.length ? ": " + jobs.map((j) => j.id).join(", ") : ""
+      }\n`,
+    );}
+}
+
+async function dlqDelete(
+  this: AppContext,
+  flags: JsonFlags,
+  ...ids: string[]
+): Promise<void> {
+  if (ids.length === 0) {
+    throw new UsageError("Cannot delete: give the ids of dead jobs");
+  }
+  ids.forEach(checkJobId);
+  const session = openSession(this, flags);
+  const jobs = await session.store.delete(ids, ["dead"]);
+  this.process.stdout.write(
+    flags.json
+      ? json(jobs.map((j) => j.id))
+      : `deleted ${jobs.length} dead job(s)\n`,
+  );
+}
+
+async function deleteJobs(
+  this: AppContext,
+  flags: JsonFlags,
+  ...ids: string[]
+): Promise<void> {
+  if (ids.length === 0) {
+    throw new UsageError("Cannot delete: give at least one job id");
+  }
+  ids.forEach(checkJobId);
+  const session = openSession(this, flags);
+  const jobs = await session.store.delete(ids);
+  for (const job of jobs) {
+    try {
+      Deno.removeSync(session.paths.jobLog(job.id));
+    } catch { /* no output was captured */ }
+  }
+  this.process.stdout.write(
+    flags.json
+      ? json(jobs.map((j) => j.id))
+      : `deleted ${jobs.length} job(s)\n`,
+  );
+}
+
+async function compact(this: AppContext, flags: JsonFlags): Promise<void> {
+  const session = openSession(this, flags);
+  const r = await session.store.compact();
+  this.process.stdout.write(
+    flags.json
+      ? json(r)
+      : `compacted into generation ${r.generation}: ${r.jobs} job(s), snapshot ${r.snapshot_bytes} bytes, ${r.folded_bytes} bytes of log folded\n`,
+  );
+}
+
+export const dlqRoutes = routes({
+  list: command({
+    func: dlqList,
+    parameters: { flags: { ...jsonFlag, ...homeFlag } },
+    docs: {
+      brief: "List dead jobs (failed on every attempt)",
+      fullDescription: "Example:\n  queuectl dlq list",
+    },
+  }),
+  retry: command({
+    func: dlqRetry,
+    parameters: {
+      flags: {
+        all: {
+          kind: "boolean",
+          brief: "Retry every dead job",
+          optional: true,
+          withNegated: false,
+        },
+        ...jsonFlag,
+        ...homeFlag,
+      },
+      positional: idsParam,
+    },
+    docs: {
+      brief: "Move dead jobs back to pending with attempts reset to 0",
+      fullDescription:
+        "Examples:\n  queuectl dlq retry job-1 job-2\n  queuectl dlq retry --all",
+    },
+  }),
+  delete: command({
+    func: dlqDelete,
+    parameters: { flags: { ...jsonFlag, ...homeFlag }, positional: idsParam },
+    docs: {
+      brief: "Delete dead jobs for good",
+      fullDescription: "Example:\n  queuectl dlq delete job-1",
+    },
+  }),
+}, { brief: "Inspect and retry the dead letter queue" });
+
+export const deleteCommand = command({
+  func: deleteJobs,
+  parameters: { flags: { ...jsonFlag, ...homeFlag }, positional: idsParam },
+  docs: {
+    brief: "Delete jobs that are not processing, with their output",
+    fullDescription: "Example:\n  queuectl delete job-1",
+  },
+});
+
+export const compactCommand = command({
+  func: compact,
+  parameters: { flags: { ...jsonFlag, ...homeFlag } },
+  docs: {
+    brief: "Write a snapshot and start a new log generation now",
+    fullDescription:
+      "Compaction also runs by itself when the log grows past 16 MiB.\n\nExample:\n  queuectl compact",
+  },
+});

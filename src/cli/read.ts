@@ -1,0 +1,276 @@
+/** Read commands: status, list, show, logs. None of them writes to the store. */
+import { OperationError, UsageError } from "../errors.ts";
+import { idProblem } from "../ids.ts";
+import { JOB_STATES, type JobState } from "../job.ts";
+import { listWorkers } from "../worker/registry.ts";
+import { parseCount } from "../validate.ts";
+import {
+  type AppContext,
+  command,
+  homeFlag,
+  type HomeFlags,
+  jsonFlag,
+  openSession,
+  routes,
+} from "./context.ts";
+import {
+  describeJob,
+  JOB_HEADER,
+  jobRows,
+  json,
+  relative,
+  table,
+} from "./render.ts";
+
+interface ReadFlags extends HomeFlags {
+  json?: boolean;
+}
+
+export const DEFAULT_LIST_LIMIT = 1000;
+
+export function checkJobId(id: string): void {
+  const problem = idProblem(id);
+  if (problem) {
+    throw new UsageError(`Invalid job id "${id.slice(0, 80)}": ${problem}`);
+  }
+}
+
+async function status(this: AppContext, flags: ReadFlags): Promise<void> {
+  const session = openSession(this, flags);
+  const counts = await session.store.counts();
+  const workers = listWorkers(session.paths).filter((w) => w.alive).map((
+    { alive: _, ...w },
+  ) => w);
+  if (flags.json) {
+    this.process.stdout.write(json({ counts, workers }));
+    return;
+  }
+  const now = this.clock.now();
+  let out = table(
+    ["STATE", "JOBS"],
+    JOB_STATES.map((s) => [s, String(counts[s])]),
+  );
+  out += `\n${workers.length} worker(s) running`;
+  out += workers.length ? ":\n" + workerTable(workers, now) : "\n";
+  out += `home: ${session.home}\n`;
+  this.process.stdout.write(out);
+}
+
+export function workerTable(
+  workers: Array<
+    {
+      id: string;
+      pid: number;
+      slots: number;
+      started_at: string;
+      heartbeat_at: string;
+      jobs: string[];
+      stopping: boolean;
+    }
+  >,
+  now: Date,
+): string {
+  return table(
+    ["WORKER", "PID", "SLOTS", "STARTED", "HEARTBEAT", "JOBS IN HAND"],
+    workers.map((w) => [
+      w.id + (w.stopping ? " (stopping)" : ""),
+      String(w.pid),
+      String(w.slots),
+      relative(w.started_at, now),
+      relative(w.heartbeat_at, now),
+      w.jobs.join(", ") || "-",
+    ]),
+  );
+}
+
+interface ListFlags extends ReadFlags {
+  state?: string;
+  limit?: string;
+}
+
+export function parseState(text: string): JobState {
+  if (!(JOB_STATES as readonly string[]).includes(text)) {
+    throw new UsageError(
+      `Invalid --state "${text}": expected one of ${JOB_STATES.join(", ")}`,
+    );
+  }
+  return text as JobState;
+}
+
+async function list(this: AppContext, flags: ListFlags): Promise<void> {
+  const state = flags.state === undefined ? undefined : parseState(flags.state);
+  const limit = flags.limit === undefined
+    ? DEFAULT_LIST_LIMIT
+    : parseCount("limit", flags.limit, 0, 1e9);
+  const session = openSession(this, flags);
+  const all = await session.store.list({ state });
+  const jobs = limit === 0 ? all : all.slice(0, limit);
+  if (jobs.length < all.length) {
+    this.process.stderr.write(
+      `note: showing the first ${jobs.length} of ${all.length} jobs; use --limit 0 for all\n`,
+    );
+  }
+  if (flags.json) this.process.stdout.write(json(jobs));
+  else if (jobs.length === 0) {
+    this.process.stdout.write(`no ${state ?? ""}${state ? " " : ""}jobs\n`);
+  } else {this.process.stdout.write(
+      table(JOB_HEADER, jobRows(jobs, this.clock.now())),
+    );}
+}
+
+async function show(
+  this: AppContext,
+  flags: ReadFlags,
+  id: string,
+): Promise<void> {
+  checkJobId(id);
+  const session = openSession(this, flags);
+  const job = await session.store.get(id);
+  if (!job) throw new OperationError(`Cannot show job "${id}": no such job`);
+  this.process.stdout.write(flags.json ? json(job) : describeJob(job));
+}
+
+interface LogsFlags extends HomeFlags {
+  follow?: boolean;
+}
+
+async function logs(
+  this: AppContext,
+  flags: LogsFlags,
+  id: string,
+): Promise<void> {
+  checkJobId(id);
+  const session = openSession(this, flags);
+  const path = session.paths.jobLog(id);
+  let job = await session.store.get(id);
+  if (!job) {
+    throw new OperationError(
+      `Cannot show the output of job "${id}": no such job`,
+    );
+  }
+  let offset = 0;
+  const pump = async (): Promise<void> => {
+    let file: Deno.FsFile;
+    try {
+      file = await Deno.open(path, { read: true });
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return;
+      throw e;
+    }
+    try {
+      await file.seek(offset, Deno.SeekMode.Start);
+      const buf = new Uint8Array(64 * 1024);
+      for (;;) {
+        const n = await file.read(buf);
+        if (n === null) break;
+        offset += n;
+        await Deno.stdout.write(buf.subarray(0, n));
+      }
+    } finally {
+      file.close();
+    }
+  };
+  await pump();
+  if (!flags.follow) {
+    if (offset === 0) {
+      this.process.stderr.write(
+        `job ${id} has no output yet (it is ${job.state})\n`,
+      );
+    }
+    return;
+  }
+  // follow until the job is finished for good and its last bytes are out
+  let stop = false;
+  const onSignal = () => (stop = true);
+  Deno.addSignalListener("SIGINT", onSignal);
+  try {
+    while (!stop) {
+      await new Promise((r) => setTimeout(r, 200));
+      await pump();
+      job = await session.store.get(id);
+      if (!job || job.state === "completed" || job.state === "dead") {
+        await pump();
+        break;
+      }
+    }
+  } finally {
+    Deno.removeSignalListener("SIGINT", onSignal);
+  }
+}
+
+const idParam = {
+  kind: "tuple",
+  parameters: [{ brief: "Job id", parse: String, placeholder: "id" }],
+} as const;
+
+export const statusCommand = command({
+  func: status,
+  parameters: { flags: { ...jsonFlag, ...homeFlag } },
+  docs: {
+    brief: "Show job counts per state and the running workers",
+    fullDescription:
+      "Example:\n  queuectl status\n  queuectl status --json | jq .counts",
+  },
+});
+
+export const listCommand = command({
+  func: list,
+  parameters: {
+    flags: {
+      state: {
+        kind: "parsed",
+        parse: String,
+        brief: `Only jobs in this state (${JOB_STATES.join(", ")})`,
+        optional: true,
+        placeholder: "state",
+      },
+      limit: {
+        kind: "parsed",
+        parse: String,
+        brief:
+          `Show at most this many jobs, in enqueue order (default ${DEFAULT_LIST_LIMIT}; 0 for all)`,
+        optional: true,
+        placeholder: "n",
+      },
+      ...jsonFlag,
+      ...homeFlag,
+    },
+  },
+  docs: {
+    brief: "List jobs, optionally by state",
+    fullDescription:
+      "Examples:\n  queuectl list\n  queuectl list --state failed --limit 20\n  queuectl list --json",
+  },
+});
+
+export const showCommand = command({
+  func: show,
+  parameters: { flags: { ...jsonFlag, ...homeFlag }, positional: idParam },
+  docs: {
+    brief: "Show one job in full",
+    fullDescription:
+      "Example:\n  queuectl show job-1\n  queuectl show job-1 --json",
+  },
+});
+
+export const logsCommand = command({
+  func: logs,
+  parameters: {
+    flags: {
+      follow: {
+        kind: "boolean",
+        brief: "Keep printing new output until the job completes or dies",
+        optional: true,
+        withNegated: false,
+      },
+      ...homeFlag,
+    },
+    aliases: { f: "follow" },
+    positional: idParam,
+  },
+  docs: {
+    brief: "Print a job's captured stdout and stderr, every attempt",
+    fullDescription:
+      "Example:\n  queuectl logs job-1\n  queuectl logs job-1 --follow",
+  },
+});

@@ -1,0 +1,96 @@
+/** Human output: aligned tables and short descriptions. JSON output is the objects as they are. */
+import type { Job } from "../job.ts";
+
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length))
+  );
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
+      .join("  ").trimEnd();
+  return [line(header), ...rows.map(line)].join("\n") + "\n";
+}
+
+export function json(value: unknown): string {
+  return JSON.stringify(value, null, 2) + "\n";
+}
+
+export function shorten(text: string, max = 48): string {
+  const flat = text.replace(/\s+/g, " ").trim();
+  return flat.length > max ? `${flat.slice(0, max - 3)}...` : flat;
+}
+
+/** "in 4s", "3m ago": a time relative to now, for tables. */
+export function relative(iso: string | null, now: Date): string {
+  if (!iso) return "-";
+  const s = Math.round((Date.parse(iso) - now.getTime()) / 1000);
+  const abs = Math.abs(s);
+  const text = abs < 90
+    ? `${abs}s`
+    : abs < 5400
+    ? `${Math.round(abs / 60)}m`
+    : abs < 129600
+    ? `${Math.round(abs / 3600)}h`
+    : `${Math.round(abs / 86400)}d`;
+  return s > 0 ? `in ${text}` : s === 0 ? "now" : `${text} ago`;
+}
+
+export function jobRows(jobs: Job[], now: Date): string[][] {
+  return jobs.map((j) => [
+    j.id,
+    j.state,
+    `${j.attempts}/${j.max_retries + 1}`,
+    String(j.priority),
+    j.state === "pending" || j.state === "failed"
+      ? relative(j.run_at, now)
+      : relative(j.updated_at, now),
+    j.last_error ?? "",
+    shorten(j.command),
+  ]);
+}
+
+export const JOB_HEADER = [
+  "ID",
+  "STATE",
+  "TRIES",
+  "PRIO",
+  "WHEN",
+  "LAST ERROR",
+  "COMMAND",
+];
+
+export function describeJob(job: Job): string {
+  const fields: Array<[string, unknown]> = [
+    ["id", job.id],
+    ["state", job.state],
+    ["command", job.command],
+    [
+      "attempts",
+      `${job.attempts} of ${
+        job.max_retries + 1
+      } (max_retries ${job.max_retries})`,
+    ],
+    ["priority", job.priority],
+    ["run_at", job.run_at],
+    ["timeout", job.timeout === null ? "home default" : `${job.timeout}s`],
+    ["cwd", job.cwd ?? "-"],
+    ["created_at", job.created_at],
+    ["updated_at", job.updated_at],
+    ["started_at", job.started_at ?? "-"],
+    ["finished_at", job.finished_at ?? "-"],
+    ["exit_code", job.exit_code ?? "-"],
+    ["last_error", job.last_error ?? "-"],
+    ["worker", job.worker ?? "-"],
+    ["lease_until", job.lease_until ?? "-"],
+    ["pid", job.pid ?? "-"],
+  ];
+  const width = Math.max(...fields.map(([k]) => k.length));
+  let out = fields.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n") +
+    "\n";
+  if (job.output_tail) {
+    out += `\noutput (last attempt, tail):\n${job.output_tail}${
+      job.output_tail.endsWith("\n") ? "" : "\n"
+    }`;
+  }
+  return out;
+}

@@ -1,0 +1,249 @@
+/**
+ * Settings of a home, kept in `config.jsonc` (comments allowed). Every default lives here, and
+ * every value is validated here, once, with a message naming the key and the bad value.
+ * Reading uses an ESM JSONC stripper (cheap at start-up); editing loads `jsonc-parser` lazily
+ * because it keeps the user's comments and layout but is CommonJS (slow to load).
+ */
+import stripJsonComments from "strip-json-comments";
+import { UsageError } from "./errors.ts";
+import { replaceFileDurably } from "./store/durable.ts";
+
+export interface Config {
+  max_retries: number;
+  backoff_base: number;
+  backoff_max: number;
+  job_timeout: number;
+  lease_timeout: number;
+  poll_interval: number;
+}
+
+export type ConfigKey = keyof Config;
+
+interface KeySpec {
+  key: ConfigKey;
+  default: number;
+  integer: boolean;
+  min: number;
+  /** true when `min` itself is not allowed */
+  exclusive: boolean;
+  max: number;
+  doc: string;
+}
+
+export const CONFIG_KEYS: readonly KeySpec[] = [
+  {
+    key: "max_retries",
+    default: 3,
+    integer: true,
+    min: 0,
+    exclusive: false,
+    max: 1000,
+    doc:
+      "retries after the first attempt, for jobs enqueued without max_retries",
+  },
+  {
+    key: "backoff_base",
+    default: 2,
+    integer: false,
+    min: 1,
+    exclusive: false,
+    max: 1000,
+    doc: "after failed attempt n a job waits backoff_base^n seconds",
+  },
+  {
+    key: "backoff_max",
+    default: 3600,
+    integer: false,
+    min: 0,
+    exclusive: true,
+    max: 31_536_000,
+    doc: "cap on one retry delay, in seconds",
+  },
+  {
+    key: "job_timeout",
+    default: 0,
+    integer: false,
+    min: 0,
+    exclusive: false,
+    max: 31_536_000,
+    doc:
+      "seconds before an attempt is killed, for jobs without timeout (0 = none)",
+  },
+  {
+    key: "lease_timeout",
+    default: 30,
+    integer: false,
+    min: 1,
+    exclusive: false,
+    max: 86_400,
+    doc:
+      "seconds a claim stays valid without renewal before the job is taken back",
+  },
+  {
+    key: "poll_interval",
+    default: 1,
+    integer: false,
+    min: 0.05,
+    exclusive: false,
+    max: 3600,
+    doc:
+      "seconds between an idle worker's checks when no file-system event arrives",
+  },
+];
+
+export const DEFAULT_CONFIG: Config = Object.fromEntries(
+  CONFIG_KEYS.map((k) => [k.key, k.default]),
+) as unknown as Config;
+
+/** `max-retries`, `max_retries` and `maxRetries` all name the same key. */
+export function configKey(name: string): ConfigKey {
+  const norm = name.replace(/([a-z])([A-Z])/g, "$1_$2").replaceAll("-", "_")
+    .toLowerCase();
+  const spec = CONFIG_KEYS.find((k) => k.key === norm);
+  if (!spec) {
+    throw new UsageError(
+      `Unknown config key "${name}": expected one of ${
+        CONFIG_KEYS.map((k) => displayKey(k.key)).join(", ")
+      }`,
+    );
+  }
+  return spec.key;
+}
+
+export function displayKey(key: ConfigKey): string {
+  return key.replaceAll("_", "-");
+}
+
+function specOf(key: ConfigKey): KeySpec {
+  return CONFIG_KEYS.find((k) => k.key === key)!;
+}
+
+/** Why `value` is not valid for `key`, or null. */
+export function valueProblem(key: ConfigKey, value: unknown): string | null {
+  const spec = specOf(key);
+  if (typeof value !== "number" || !Number.isFinite(value)) {
+    return "it must be a number";
+  }
+  if (spec.integer && !Number.isInteger(value)) {
+    return "it must be a whole number";
+  }
+  if (spec.exclusive ? value <= spec.min : value < spec.min) {
+    return `it must be ${
+      spec.exclusive ? "greater than" : "at least"
+    } ${spec.min}`;
+  }
+  if (value > spec.max) return `it must be at most ${spec.max}`;
+  return null;
+}
+
+/** Parses a value typed on the command line for `key`. */
+export function parseConfigValue(key: ConfigKey, raw: string): number {
+  const trimmed = raw.trim();
+  const value = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(trimmed)
+    ? Number(trimmed)
+    : NaN;
+  const problem = Number.isNaN(value)
+    ? "it must be a number"
+    : valueProblem(key, value);
+  if (problem) {
+    throw new UsageError(
+      `Cannot set ${displayKey(key)} to "${raw}": ${problem}`,
+    );
+  }
+  return value;
+}
+
+/** Validates a parsed config object; unknown keys and bad values are refused by name. */
+export function validateConfig(raw: unknown, file: string): Config {
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) {
+    throw new UsageError(`Cannot read ${file}: it must hold one JSON object`);
+  }
+  const config: Config = { ...DEFAULT_CONFIG };
+  for (const [name, value] of Object.entries(raw)) {
+    let key: ConfigKey;
+    try {
+      key = configKey(name);
+    } catch (e) {
+      throw new UsageError(`Cannot read ${file}: ${(e as Error).message}`);
+    }
+    const problem = valueProblem(key, value);
+    if (problem) {
+      throw new UsageError(
+        `Cannot read ${file}: ${displayKey(key)} is ${
+          JSON.stringify(value)
+        }, but ${problem}`,
+      );
+    }
+    config[key] = value as number;
+  }
+  return config;
+}
+
+export function parseConfigText(text: string, file: string): Config {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(stripJsonComments(text, { trailingCommas: true }));
+  } catch (e) {
+    throw new UsageError(
+      `Cannot read ${file}: it is not valid JSONC (${(e as Error).message})`,
+    );
+  }
+  return validateConfig(raw, file);
+}
+
+export async function loadConfig(file: string): Promise<Config> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return { ...DEFAULT_CONFIG };
+    throw e;
+  }
+  return parseConfigText(text, file);
+}
+
+export function configTemplate(): string {
+  const lines = [
+    "// queuectl settings for this home. Edit by hand or with `queuectl config set`.",
+    "{",
+  ];
+  CONFIG_KEYS.forEach((k, i) => {
+    lines.push(`  // ${k.doc} (default ${k.default})`);
+    lines.push(
+      `  "${k.key}": ${k.default}${i < CONFIG_KEYS.length - 1 ? "," : ""}`,
+    );
+  });
+  lines.push("}", "");
+  return lines.join("\n");
+}
+
+/** Sets one key in `file`, keeping its comments; the file is replaced durably. */
+export async function setConfigValue(
+  file: string,
+  key: ConfigKey,
+  value: number,
+): Promise<void> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(file);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+    text = configTemplate();
+  }
+  const current = parseConfigText(text, file); // refuse to edit a file that is already broken
+  void current;
+  const { modify, applyEdits } = await import("jsonc-parser");
+  // an existing spelling of the key (e.g. "max-retries") is edited in place rather than doubled
+  const raw = JSON.parse(
+    stripJsonComments(text, { trailingCommas: true }),
+  ) as Record<string, unknown>;
+  for (const name of Object.keys(raw)) {
+    if (name !== key && configKey(name) === key) {
+      text = applyEdits(text, modify(text, [name], undefined, {}));
+    }
+  }
+  const edits = modify(text, [key], value, {
+    formattingOptions: { insertSpaces: true, tabSize: 2 },
+  });
+  replaceFileDurably(file, applyEdits(text, edits));
+}

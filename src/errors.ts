@@ -1,0 +1,34 @@
+/**
+ * Errors that carry their exit code. A failed *job* is data (see job.ts); these are the
+ * program's own failures: bad input (2) and operational errors such as not found (1).
+ */
+export class QueueError extends Error {
+  constructor(message: string, readonly exitCode: 1 | 2) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Invalid input or usage: exit code 2. Raised before anything is written. */
+export class UsageError extends QueueError {
+  constructor(message: string) {
+    super(message, 2);
+  }
+}
+
+/** An operational error (not found, duplicate id, wrong state): exit code 1. */
+export class OperationError extends QueueError {
+  constructor(message: string) {
+    super(message, 1);
+  }
+}
+
+/** The store's files are damaged somewhere a crash cannot explain. */
+export class CorruptionError extends QueueError {
+  constructor(readonly file: string, readonly line: number, detail: string) {
+    super(
+      `Store file ${file} is corrupt at line ${line}: ${detail}; the store was left untouched, see "Repairing a store" in the README`,
+      1,
+    );
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * Job and worker ids. Generated ids are time-sortable (48-bit millisecond time then 40 random
+ * bits, Crockford base32, lowercase). User ids are restricted to a safe alphabet so that an id
+ * can name a file inside the home and never escape it.
+ */
+const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@+-]{0,127}$/;
+
+export function newId(nowMs: number, rand: () => number = Math.random): string {
+  let time = "";
+  let t = Math.floor(nowMs);
+  for (let i = 0; i < 10; i++) {
+    time = ALPHABET[t % 32] + time;
+    t = Math.floor(t / 32);
+  }
+  let tail = "";
+  for (let i = 0; i < 8; i++) tail += ALPHABET[Math.floor(rand() * 32)];
+  return time + tail;
+}
+
+/** Why `id` is not acceptable as a job id, or null when it is. */
+export function idProblem(id: string): string | null {
+  if (id.length === 0) return "it is empty";
+  if (id.length > 128) {
+    return `it is ${id.length} characters long (at most 128)`;
+  }
+  if (!ID_PATTERN.test(id) || id.includes("..")) {
+    return "use letters, digits and . _ : @ + - (not first, and no '..')";
+  }
+  return null;
+}

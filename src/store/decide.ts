@@ -1,0 +1,236 @@
+/**
+ * Decisions over a caught-up state: pure functions (state, arguments, now) → records + result.
+ * They refuse by throwing before any record exists, so a refused command writes nothing.
+ */
+import { nextRunAt } from "../backoff.ts";
+import { OperationError } from "../errors.ts";
+import { newId } from "../ids.ts";
+import {
+  claimsBefore,
+  describeOutcome,
+  isRunnable,
+  type Job,
+  type JobState,
+} from "../job.ts";
+import type { Decision } from "./log.ts";
+import type { FinishRequest, JobSpec } from "./mod.ts";
+import type { QueueState } from "./state.ts";
+
+export function decideEnqueue(
+  state: QueueState,
+  specs: JobSpec[],
+  defaultMaxRetries: number,
+  now: Date,
+  rand: () => number = Math.random,
+): Decision<Job[]> {
+  const at = now.toISOString();
+  const seen = new Set<string>();
+  const jobs: Job[] = specs.map((spec, i) => {
+    const id = spec.id ?? newId(now.getTime(), rand);
+    if (state.jobs.has(id)) {
+      throw new OperationError(
+        `Cannot enqueue job "${id}": a job with this id already exists`,
+      );
+    }
+    if (seen.has(id)) {
+      throw new OperationError(
+        `Cannot enqueue job "${id}": the id appears twice in this batch`,
+      );
+    }
+    seen.add(id);
+    return {
+      id,
+      command: spec.command,
+      state: "pending",
+      attempts: 0,
+      max_retries: spec.max_retries ?? defaultMaxRetries,
+      priority: spec.priority ?? 0,
+      run_at: spec.run_at ?? at,
+      timeout: spec.timeout ?? null,
+      cwd: spec.cwd ?? null,
+      created_at: at,
+      updated_at: at,
+      exit_code: null,
+      last_error: null,
+      worker: null,
+      lease_until: null,
+      pid: null,
+      pid_start: null,
+      started_at: null,
+      finished_at: null,
+      output_tail: null,
+      seq: state.nextOrder + i,
+    };
+  });
+  return {
+    records: jobs.length ? [{ type: "enqueue", jobs }] : [],
+    result: jobs,
+  };
+}
+
+/** Picks up to `slots` runnable jobs in claim order. */
+export function pickRunnable(
+  state: QueueState,
+  slots: number,
+  nowIso: string,
+): Job[] {
+  const best: Job[] = [];
+  for (const id of state.waiting) {
+    const job = state.jobs.get(id)!;
+    if (!isRunnable(job, nowIso)) continue;
+    if (best.length === slots && !claimsBefore(job, best[best.length - 1])) {
+      continue;
+    }
+    let i = best.length;
+    while (i > 0 && claimsBefore(job, best[i - 1])) i--;
+    best.splice(i, 0, job);
+    if (best.length > slots) best.pop();
+  }
+  return best;
+}
+
+export function decideClaim(
+  state: QueueState,
+  worker: string,
+  slots: number,
+  leaseSeconds: number,
+  now: Date,
+): Decision<Job[]> {
+  const picked = pickRunnable(state, slots, now.toISOString());
+  if (picked.length === 0) return { records: [], result: [] };
+  const ids = picked.map((j) => j.id);
+  const lease_until = new Date(now.getTime() + leaseSeconds * 1000)
+    .toISOString();
+  return {
+    records: [{ type: "claim", worker, lease_until, ids }],
+    // the claimed jobs as they will be once the record applies
+    result: ids.map((id) => ({ ...state.jobs.get(id)! })).map((j) => ({
+      ...j,
+      state: "processing" as const,
+      attempts: j.attempts + 1,
+      worker,
+      lease_until,
+    })),
+  };
+}
+
+/** True when `job` is still processing under `worker`'s claim number `attempt`. */
+export function holds(
+  job: Job | undefined,
+  worker: string | null,
+  attempt: number,
+): job is Job {
+  return !!job && job.state === "processing" && job.attempts === attempt &&
+    (worker === null || job.worker === worker);
+}
+
+export function decideFinish(
+  state: QueueState,
+  req: FinishRequest,
+  now: Date,
+): Decision<Job | null> {
+  const job = state.jobs.get(req.id);
+  if (!holds(job, req.worker, req.attempt)) {
+    return { records: [], result: null };
+  }
+  const ok = req.outcome.kind === "exited" && req.outcome.code === 0;
+  const to = ok
+    ? "completed"
+    : job.attempts > job.max_retries
+    ? "dead"
+    : "failed";
+  const run_at = to === "failed"
+    ? nextRunAt(job.attempts, req.config, now).toISOString()
+    : null;
+  const exit_code = req.outcome.kind === "exited" ? req.outcome.code : null;
+  const error = describeOutcome(req.outcome);
+  const at = now.toISOString();
+  return {
+    records: [{
+      type: "finish",
+      id: job.id,
+      worker: req.worker,
+      attempt: req.attempt,
+      to,
+      exit_code,
+      error,
+      run_at,
+      tail: req.tail,
+    }],
+    result: {
+      ...job,
+      state: to,
+      exit_code,
+      last_error: error,
+      run_at: run_at ?? job.run_at,
+      worker: null,
+      lease_until: null,
+      pid: null,
+      pid_start: null,
+      updated_at: at,
+      finished_at: at,
+      output_tail: req.tail ?? job.output_tail,
+    },
+  };
+}
+
+export function decideRetry(
+  state: QueueState,
+  ids: string[] | "all",
+): Decision<Job[]> {
+  let targets: Job[];
+  if (ids === "all") {
+    targets = [...state.jobs.values()].filter((j) => j.state === "dead");
+  } else {
+    targets = unique(ids).map((id) => {
+      const job = state.jobs.get(id);
+      if (!job) {
+        throw new OperationError(`Cannot retry job "${id}": no such job`);
+      }
+      if (job.state !== "dead") {
+        throw new OperationError(
+          `Cannot retry job "${id}": it is ${job.state}, not dead (only DLQ jobs can be retried)`,
+        );
+      }
+      return job;
+    });
+  }
+  if (targets.length === 0) return { records: [], result: [] };
+  return {
+    records: [{ type: "retry", ids: targets.map((j) => j.id) }],
+    result: targets,
+  };
+}
+
+export function decideDelete(
+  state: QueueState,
+  ids: string[],
+  allowed: readonly JobState[],
+): Decision<Job[]> {
+  const targets = unique(ids).map((id) => {
+    const job = state.jobs.get(id);
+    if (!job) {
+      throw new OperationError(`Cannot delete job "${id}": no such job`);
+    }
+    if (!allowed.includes(job.state)) {
+      throw new OperationError(
+        job.state === "processing"
+          ? `Cannot delete job "${id}": it is processing; wait for it to finish or stop its worker`
+          : `Cannot delete job "${id}": it is ${job.state}, not ${
+            allowed.join(" or ")
+          }`,
+      );
+    }
+    return job;
+  });
+  return {
+    records: targets.length
+      ? [{ type: "delete", ids: targets.map((j) => j.id) }]
+      : [],
+    result: targets,
+  };
+}
+
+function unique(ids: string[]): string[] {
+  return [...new Set(ids)];
+}

@@ -1,0 +1,59 @@
+/**
+ * Durable replacement of a whole file: write a temp name, fsync it, rename it into place, fsync
+ * the directory. A crash at any step leaves either the old file or the new one, never a mix.
+ */
+export const FILE_MODE = 0o600;
+export const DIR_MODE = 0o700;
+
+export function syncDir(dir: string): void {
+  const handle = Deno.openSync(dir, { read: true });
+  try {
+    handle.syncSync();
+  } finally {
+    handle.close();
+  }
+}
+
+export function dirOf(path: string): string {
+  const i = path.lastIndexOf("/");
+  return i <= 0 ? "/" : path.slice(0, i);
+}
+
+export function replaceFileDurably(
+  path: string,
+  data: Uint8Array | string,
+): void {
+  const tmp = `${path}.${Deno.pid}.tmp`;
+  const bytes = typeof data === "string"
+    ? new TextEncoder().encode(data)
+    : data;
+  const file = Deno.openSync(tmp, {
+    write: true,
+    create: true,
+    truncate: true,
+    mode: FILE_MODE,
+  });
+  try {
+    let off = 0;
+    while (off < bytes.length) off += file.writeSync(bytes.subarray(off));
+    file.syncSync();
+  } finally {
+    file.close();
+  }
+  Deno.renameSync(tmp, path);
+  syncDir(dirOf(path));
+}
+
+export function ensureDir(path: string): void {
+  Deno.mkdirSync(path, { recursive: true, mode: DIR_MODE });
+}
+
+export function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
+}

@@ -1,0 +1,217 @@
+/** The embedded Store: queue operations as decisions (decide.ts) over the log engine (log.ts). */
+import type { BackoffConfig } from "../backoff.ts";
+import type { Job, JobState } from "../job.ts";
+import {
+  decideClaim,
+  decideDelete,
+  decideEnqueue,
+  decideFinish,
+  decideRetry,
+  holds,
+} from "./decide.ts";
+import { type Clock, FileLog, type LogOptions, systemClock } from "./log.ts";
+import type {
+  CompactionResult,
+  Counts,
+  FinishRequest,
+  JobSpec,
+  ListQuery,
+  Store,
+} from "./mod.ts";
+import { homePaths } from "./paths.ts";
+
+const DELETABLE: readonly JobState[] = [
+  "pending",
+  "failed",
+  "completed",
+  "dead",
+];
+
+export class FileStore implements Store {
+  readonly log: FileLog;
+  readonly #clock: Clock;
+
+  constructor(home: string, options: LogOptions = {}) {
+    this.log = new FileLog(homePaths(home), options);
+    this.#clock = options.clock ?? systemClock;
+  }
+
+  enqueue(specs: JobSpec[], defaultMaxRetries: number): Promise<Job[]> {
+    return this.log.write((s, now) =>
+      decideEnqueue(s, specs, defaultMaxRetries, now)
+    );
+  }
+
+  get(id: string): Promise<Job | undefined> {
+    return this.log.read((s) => s.jobs.get(id));
+  }
+
+  list(query: ListQuery = {}): Promise<Job[]> {
+    return this.log.read((s) => {
+      const out: Job[] = [];
+      const limit = query.limit ?? Infinity;
+      for (const job of s.jobs.values()) {
+        if (query.state && job.state !== query.state) continue;
+        out.push(job);
+      }
+      out.sort((a, b) => a.seq - b.seq);
+      return out.slice(0, limit);
+    });
+  }
+
+  counts(): Promise<Counts> {
+    return this.log.read((s) => ({ ...s.counts }));
+  }
+
+  claim(worker: string, slots: number, leaseSeconds: number): Promise<Job[]> {
+    return this.log.write((s, now) =>
+      decideClaim(s, worker, slots, leaseSeconds, now)
+    );
+  }
+
+  started(
+    worker: string,
+    id: string,
+    attempt: number,
+    pid: number,
+    pidStart: number | null,
+  ): Promise<boolean> {
+    return this.log.write((s) => {
+      if (!holds(s.jobs.get(id), worker, attempt)) {
+        return { records: [], result: false };
+      }
+      return {
+        records: [{
+          type: "started",
+          worker,
+          id,
+          attempt,
+          pid,
+          pid_start: pidStart,
+        }],
+        result: true,
+      };
+    });
+  }
+
+  finish(request: FinishRequest): Promise<Job | null> {
+    return this.log.write((s, now) => decideFinish(s, request, now));
+  }
+
+  renew(worker: string, leaseSeconds: number): Promise<void> {
+    return this.log.write((s, now) => {
+      const holding = [...s.processing].some((id) =>
+        s.jobs.get(id)!.worker === worker
+      );
+      const lease_until = new Date(now.getTime() + leaseSeconds * 1000)
+        .toISOString();
+      return {
+        records: holding ? [{ type: "renew", worker, lease_until }] : [],
+        result: undefined,
+      };
+    });
+  }
+
+  lost(isDead: (worker: string) => boolean): Promise<Job[]> {
+    const nowIso = this.#clock.now().toISOString();
+    return this.log.read((s) =>
+      [...s.processing].map((id) => s.jobs.get(id)!).filter((j) =>
+        isLost(j, nowIso, isDead)
+      )
+    );
+  }
+
+  takeBack(
+    job: Job,
+    isDead: (worker: string) => boolean,
+    config: BackoffConfig,
+  ): Promise<Job | null> {
+    return this.log.write((s, now) => {
+      const current = s.jobs.get(job.id);
+      if (
+        !holds(current, null, job.attempts) ||
+        !isLost(current, now.toISOString(), isDead)
+      ) {
+        return { records: [], result: null };
+      }
+      return decideFinish(
+        s,
+        {
+          worker: null,
+          id: job.id,
+          attempt: job.attempts,
+          outcome: { kind: "lost" },
+          tail: null,
+          config,
+        },
+        now,
+      );
+    });
+  }
+
+  hasWork(): Promise<boolean> {
+    const nowIso = this.#clock.now().toISOString();
+    return this.log.read((s) => {
+      for (const id of s.waiting) {
+        const job = s.jobs.get(id)!;
+        if (job.state === "failed" || job.run_at <= nowIso) return true;
+      }
+      return false;
+    });
+  }
+
+  retryDead(ids: string[] | "all"): Promise<Job[]> {
+    return this.log.write((s) => decideRetry(s, ids));
+  }
+
+  delete(
+    ids: string[],
+    states: readonly JobState[] = DELETABLE,
+  ): Promise<Job[]> {
+    return this.log.write((s) => decideDelete(s, ids, states));
+  }
+
+  requestStop(): Promise<number> {
+    return this.log.write((s) => ({
+      records: [{ type: "stop_workers" }],
+      result: s.seq + 1,
+    }));
+  }
+
+  stopSeq(): Promise<number> {
+    return this.log.read((s) => s.stopSeq);
+  }
+
+  head(): Promise<number> {
+    return this.log.read((s) => s.seq);
+  }
+
+  nextDue(): Promise<string | null> {
+    const nowIso = this.#clock.now().toISOString();
+    return this.log.read((s) => {
+      let next: string | null = null;
+      for (const id of s.waiting) {
+        const at = s.jobs.get(id)!.run_at;
+        if (at > nowIso && (next === null || at < next)) next = at;
+      }
+      return next;
+    });
+  }
+
+  compact(): Promise<CompactionResult> {
+    return this.log.compact();
+  }
+
+  close(): void {
+    this.log.close();
+  }
+}
+
+function isLost(
+  job: Job,
+  nowIso: string,
+  isDead: (worker: string) => boolean,
+): boolean {
+  return (job.lease_until !== null && job.lease_until < nowIso) ||
+    (job.worker !== null && isDead(job.worker));
+}

@@ -1,0 +1,535 @@
+/**
+ * The write-ahead log engine of the file store. This comment is the on-disk protocol.
+ *
+ * FILES (names built only by paths.ts)
+ *   wal-G.jsonl      the log of generation G: one record per line (codec.ts: JSON sealed by a
+ *                    CRC-32), seq contiguous across generations, each line one whole transaction
+ *   snapshot-G.snap  the state at the start of generation G (absent for generation 1)
+ *   store.lock       flock target: exclusive for writers, shared for readers
+ *
+ * WRITE (under the exclusive lock)
+ *   1. catch up: read wal-G from this process's offset to EOF and apply every record
+ *      (state.ts `apply`, the same reducer used at open); a final line without "\n" is a torn
+ *      append from a crashed writer, and is truncated
+ *   2. decide on the caught-up state (duplicate ids, claim order, lease guards), apply the new
+ *      records in memory, append them in one write, fdatasync, and only then report success.
+ *      Callers that queue writes meanwhile share the lock, the write and the fdatasync
+ *      (group commit).
+ * READ (under the shared lock): catch up as above, never truncating; answer from memory.
+ *
+ * COMPACTION (when wal-G outgrows `compactAfterBytes`, or `queuectl compact`)
+ *   1. append {"type":"seal","next_gen":G+1} to wal-G and fdatasync: the commit point.
+ *      From here on nobody appends to wal-G.
+ *   2. write snapshot-(G+1) to a temp name, fsync, rename, fsync the directory
+ *   3. create the empty wal-(G+1), fsync the directory
+ *   4. remove wal-G and snapshot-G, fsync the directory
+ *   A process that reads the seal switches to generation G+1 without reloading anything: its
+ *   state is exactly what the snapshot holds. A writer that finds a seal without its snapshot
+ *   (the compactor crashed between 1 and 2) completes steps 2-4 itself from its own state.
+ *   A crash before 1 leaves only a temp file, removed by the next writer.
+ *
+ * OPEN: the highest generation G named by any snapshot or wal file; load snapshot-G (if G > 1),
+ *   replay wal-G. A line that fails its checksum, does not parse or does not apply is corruption:
+ *   the open fails naming file and line (`queuectl doctor`... see README), and nothing is
+ *   skipped.
+ *
+ * CRASH SEAM (tests only): QUEUECTL_CRASH_AT=<point> makes this module SIGKILL its own process
+ *   at that point: sealed, snapshot-written, snapshot-synced, snapshot-renamed, dir-synced,
+ *   wal-created, old-removed, append-half (half a record written), append-written (before
+ *   fdatasync). Unset, it does nothing.
+ */
+import { CorruptionError } from "../errors.ts";
+import { decodeLine, encodeLine, splitLines } from "./codec.ts";
+import { ensureDir, exists, FILE_MODE, syncDir } from "./durable.ts";
+import { type HomePaths, scanGenerations } from "./paths.ts";
+import { type LogRecord, RECORD_TYPES, type RecordBody } from "./records.ts";
+import { encodeSnapshot, readSnapshot } from "./snapshot.ts";
+import { apply, ApplyError, QueueState } from "./state.ts";
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+export interface LogOptions {
+  clock?: Clock;
+  /** compact automatically once the current log segment is this large (default 16 MiB) */
+  compactAfterBytes?: number;
+  /** where to crash on purpose (tests), see the protocol comment */
+  crashAt?: string;
+  /** told when an automatic compaction fails after a successful write */
+  onWarning?: (message: string) => void;
+}
+
+export type Decision<T> = { records: RecordBody[]; result: T };
+export type Decide<T> = (state: QueueState, now: Date) => Decision<T>;
+
+interface Pending {
+  decide: Decide<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+export interface CompactionResult {
+  generation: number;
+  jobs: number;
+  snapshot_bytes: number;
+  folded_bytes: number;
+}
+
+export class FileLog {
+  readonly paths: HomePaths;
+  readonly #clock: Clock;
+  readonly #compactAfter: number;
+  readonly #crashAt: string | undefined;
+  readonly #warn: (message: string) => void;
+  #lockFile: Deno.FsFile | null = null;
+  #state: QueueState | null = null;
+  #gen = 1;
+  #wal: Deno.FsFile | null = null;
+  #walWritable = false;
+  #offset = 0;
+  #line = 0;
+  #mutex: Promise<unknown> = Promise.resolve();
+  #pending: Pending[] = [];
+  #flushQueued = false;
+
+  constructor(paths: HomePaths, options: LogOptions = {}) {
+    this.paths = paths;
+    this.#clock = options.clock ?? systemClock;
+    this.#compactAfter = options.compactAfterBytes ?? 16 * 1024 * 1024;
+    this.#crashAt = options.crashAt;
+    this.#warn = options.onWarning ?? (() => {});
+  }
+
+  get generation(): number {
+    return this.#gen;
+  }
+
+  /** Answers `fn` on a state caught up with every record committed so far. */
+  read<T>(fn: (state: QueueState) => T): Promise<T> {
+    return this.#serial(async () => {
+      if (!exists(this.paths.home)) return fn(new QueueState());
+      await this.#lock(false);
+      try {
+        this.#catchUp(false);
+        return fn(this.#state!);
+      } finally {
+        this.#unlock();
+      }
+    });
+  }
+
+  /**
+   * Decides on the caught-up state and makes the decision's records durable before resolving.
+   * `decide` must not mutate the state; it throws to refuse (nothing is written then).
+   */
+  write<T>(decide: Decide<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#pending.push({
+        decide,
+        resolve: resolve as (v: unknown) => void,
+        reject,
+      });
+      if (!this.#flushQueued) {
+        this.#flushQueued = true;
+        this.#serial(() => this.#flush());
+      }
+    });
+  }
+
+  compact(): Promise<CompactionResult> {
+    return this.#serial(async () => {
+      await this.#lock(true);
+      try {
+        this.#catchUp(true);
+        return this.#compact();
+      } finally {
+        this.#unlock();
+      }
+    });
+  }
+
+  close(): void {
+    this.#wal?.close();
+    this.#wal = null;
+    this.#lockFile?.close();
+    this.#lockFile = null;
+  }
+
+  #serial<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#mutex.then(fn);
+    this.#mutex = run.catch(() => {});
+    return run;
+  }
+
+  async #flush(): Promise<void> {
+    this.#flushQueued = false;
+    const batch = this.#pending.splice(0);
+    const settle: Array<() => void> = [];
+    try {
+      ensureDir(this.paths.home);
+      await this.#lock(true);
+      try {
+        this.#catchUp(true);
+        const state = this.#state!;
+        const now = this.#clock.now();
+        const at = now.toISOString();
+        const records: LogRecord[] = [];
+        const done: Array<[Pending, unknown]> = [];
+        for (const item of batch) {
+          let decision: Decision<unknown>;
+          try {
+            decision = item.decide(state, now);
+          } catch (e) {
+            settle.push(() => item.reject(e));
+            continue;
+          }
+          for (const body of decision.records) {
+            const rec = { seq: state.seq + 1, at, ...body } as LogRecord;
+            this.#applyLive(rec);
+            records.push(rec);
+          }
+          done.push([item, decision.result]);
+        }
+        if (records.length > 0) this.#append(records);
+        for (const [item, result] of done) {
+          settle.push(() => item.resolve(result));
+        }
+        if (this.#offset >= this.#compactAfter) {
+          try {
+            this.#compact();
+          } catch (e) {
+            this.#forget();
+            this.#warn(
+              `Automatic compaction failed and will be retried: ${
+                (e as Error).message
+              }`,
+            );
+          }
+        }
+      } finally {
+        this.#unlock();
+      }
+    } catch (e) {
+      // nothing of this batch is acknowledged; drop what memory holds and reload next time
+      this.#forget();
+      settle.length = 0;
+      for (const item of batch) settle.push(() => item.reject(e));
+    }
+    for (const s of settle) s();
+  }
+
+  #applyLive(rec: LogRecord): void {
+    try {
+      apply(this.#state!, rec);
+    } catch (e) {
+      this.#forget();
+      throw new Error(
+        `Internal error: a decision produced an invalid record: ${
+          (e as Error).message
+        }`,
+      );
+    }
+  }
+
+  /** Drops the in-memory state, e.g. after a failed write, so the next call reloads from disk. */
+  #forget(): void {
+    this.#state = null;
+    this.#wal?.close();
+    this.#wal = null;
+    this.#offset = 0;
+    this.#line = 0;
+  }
+
+  async #lock(exclusive: boolean): Promise<void> {
+    if (!this.#lockFile) {
+      try {
+        this.#lockFile = await Deno.open(this.paths.lock, {
+          read: true,
+          write: true,
+          create: true,
+          mode: FILE_MODE,
+        });
+      } catch (e) {
+        if (exclusive || !(e instanceof Deno.errors.PermissionDenied)) throw e;
+        this.#lockFile = await Deno.open(this.paths.lock, { read: true });
+      }
+    }
+    await this.#lockFile.lock(exclusive);
+  }
+
+  #unlock(): void {
+    this.#lockFile?.unlockSync();
+  }
+
+  #crash(point: string): void {
+    if (this.#crashAt === point) Deno.kill(Deno.pid, "SIGKILL");
+  }
+
+  #open(exclusive: boolean): void {
+    const found = scanGenerations(this.paths.home);
+    const gen = Math.max(1, ...found.wals, ...found.snapshots);
+    let state = new QueueState();
+    if (found.snapshots.includes(gen)) {
+      state = readSnapshot(this.paths.snapshot(gen));
+    } else if (gen > 1) {
+      throw new CorruptionError(
+        this.paths.wal(gen).slice(this.paths.home.length + 1),
+        0,
+        `its snapshot ${
+          this.paths.snapshot(gen).slice(this.paths.home.length + 1)
+        } is missing`,
+      );
+    }
+    this.#state = state;
+    this.#gen = gen;
+    this.#wal = null;
+    this.#offset = 0;
+    this.#line = 0;
+    if (exclusive) this.#removeStale(found.temps, gen);
+  }
+
+  /** Deletes temp snapshots and every generation older than `gen` (left by a crash). */
+  #removeStale(temps: string[], gen: number): void {
+    const found = scanGenerations(this.paths.home);
+    const doomed = [
+      ...temps,
+      ...found.wals.filter((g) => g < gen).map((g) => this.paths.wal(g)),
+      ...found.snapshots.filter((g) => g < gen).map((g) =>
+        this.paths.snapshot(g)
+      ),
+    ];
+    for (const path of doomed) {
+      try {
+        Deno.removeSync(path);
+      } catch (e) {
+        if (!(e instanceof Deno.errors.NotFound)) throw e;
+      }
+    }
+    if (doomed.length > 0) syncDir(this.paths.home);
+  }
+
+  #openWal(write: boolean): Deno.FsFile | null {
+    if (this.#wal && (this.#walWritable || !write)) return this.#wal;
+    this.#wal?.close();
+    this.#wal = null;
+    const path = this.paths.wal(this.#gen);
+    if (write) {
+      const created = !exists(path);
+      this.#wal = Deno.openSync(path, {
+        read: true,
+        write: true,
+        create: true,
+        mode: FILE_MODE,
+      });
+      if (created) syncDir(this.paths.home);
+      this.#walWritable = true;
+    } else {
+      try {
+        this.#wal = Deno.openSync(path, { read: true });
+      } catch (e) {
+        if (e instanceof Deno.errors.NotFound) return null;
+        throw e;
+      }
+      this.#walWritable = false;
+    }
+    return this.#wal;
+  }
+
+  #walName(): string {
+    return `wal-${String(this.#gen).padStart(8, "0")}.jsonl`;
+  }
+
+  #catchUp(exclusive: boolean): void {
+    if (!this.#state) this.#open(exclusive);
+    for (;;) {
+      const wal = this.#openWal(exclusive);
+      if (!wal) return;
+      const size = wal.statSync().size;
+      if (size < this.#offset) {
+        throw new CorruptionError(
+          this.#walName(),
+          this.#line,
+          "the file shrank under a running process",
+        );
+      }
+      if (size === this.#offset) return;
+      const buf = new Uint8Array(size - this.#offset);
+      wal.seekSync(this.#offset, Deno.SeekMode.Start);
+      let got = 0;
+      while (got < buf.length) {
+        const n = wal.readSync(buf.subarray(got));
+        if (n === null) break;
+        got += n;
+      }
+      const { lines, complete } = splitLines(buf.subarray(0, got));
+      let sealedAt = -1;
+      for (let i = 0; i < lines.length; i++) {
+        const [s, e] = lines[i];
+        const lineNo = this.#line + 1;
+        if (sealedAt >= 0) {
+          throw new CorruptionError(
+            this.#walName(),
+            lineNo,
+            "records follow the generation's seal",
+          );
+        }
+        const rec = this.#decodeRecord(buf, s, e, lineNo);
+        try {
+          apply(this.#state!, rec);
+        } catch (err) {
+          if (!(err instanceof ApplyError)) throw err;
+          throw new CorruptionError(this.#walName(), lineNo, err.message);
+        }
+        this.#line = lineNo;
+        this.#offset += e - s + 1;
+        if (rec.type === "seal") sealedAt = rec.next_gen;
+      }
+      if (sealedAt >= 0) {
+        this.#switchGeneration(sealedAt, exclusive);
+        continue;
+      }
+      if (complete < got && exclusive) {
+        // a torn append: its writer died before fdatasync returned, so it was never acknowledged
+        wal.truncateSync(this.#offset);
+        wal.syncDataSync();
+      }
+      return;
+    }
+  }
+
+  #decodeRecord(
+    buf: Uint8Array,
+    s: number,
+    e: number,
+    lineNo: number,
+  ): LogRecord {
+    const r = decodeLine(buf, s, e);
+    if (!r.ok) throw new CorruptionError(this.#walName(), lineNo, r.why);
+    const v = r.value;
+    if (
+      typeof v.seq !== "number" || typeof v.at !== "string" ||
+      !RECORD_TYPES.has(v.type as string)
+    ) {
+      throw new CorruptionError(
+        this.#walName(),
+        lineNo,
+        "the line is not a queuectl record",
+      );
+    }
+    return v as unknown as LogRecord;
+  }
+
+  #switchGeneration(next: number, exclusive: boolean): void {
+    const snapshot = this.paths.snapshot(next);
+    if (!exists(snapshot)) {
+      if (!exclusive) {
+        // the compactor died after sealing; our state is the snapshot's content, and nothing can
+        // be appended before a writer completes the compaction
+        this.#gen = next;
+        this.#wal?.close();
+        this.#wal = null;
+        this.#offset = 0;
+        this.#line = 0;
+        return;
+      }
+      this.#writeSnapshot(next);
+    }
+    this.#wal?.close();
+    this.#wal = null;
+    this.#gen = next;
+    this.#offset = 0;
+    this.#line = 0;
+    if (exclusive) {
+      this.#openWal(true);
+      this.#crash("wal-created");
+      this.#removeStale([], next);
+      this.#crash("old-removed");
+    }
+  }
+
+  #append(records: LogRecord[]): void {
+    const wal = this.#openWal(true)!;
+    const parts = records.map((r) => encodeLine(r));
+    let size = 0;
+    for (const p of parts) size += p.length;
+    const bytes = new Uint8Array(size);
+    let off = 0;
+    for (const p of parts) {
+      bytes.set(p, off);
+      off += p.length;
+    }
+    wal.seekSync(this.#offset, Deno.SeekMode.Start);
+    try {
+      let done = 0;
+      if (this.#crashAt === "append-half") {
+        wal.writeSync(bytes.subarray(0, Math.max(1, bytes.length >> 1)));
+        this.#crash("append-half");
+      }
+      while (done < bytes.length) done += wal.writeSync(bytes.subarray(done));
+      this.#crash("append-written");
+      wal.syncDataSync();
+    } catch (e) {
+      try {
+        wal.truncateSync(this.#offset);
+      } catch {
+        /* the reload that follows will find and truncate the torn tail */
+      }
+      throw e;
+    }
+    this.#offset += bytes.length;
+    this.#line += records.length;
+  }
+
+  #compact(): CompactionResult {
+    const state = this.#state!;
+    const folded = this.#offset;
+    const next = this.#gen + 1;
+    const seal: LogRecord = {
+      seq: state.seq + 1,
+      at: this.#clock.now().toISOString(),
+      type: "seal",
+      next_gen: next,
+    };
+    apply(state, seal);
+    this.#append([seal]);
+    this.#crash("sealed");
+    const bytes = this.#writeSnapshot(next);
+    this.#switchGeneration(next, true);
+    return {
+      generation: next,
+      jobs: state.jobs.size,
+      snapshot_bytes: bytes,
+      folded_bytes: folded,
+    };
+  }
+
+  /** durable.ts's replace steps, spelled out so that a test can stop between any two of them */
+  #writeSnapshot(gen: number): number {
+    const bytes = encodeSnapshot(this.#state!, gen);
+    const path = this.paths.snapshot(gen);
+    const tmp = `${path}.${Deno.pid}.tmp`;
+    const file = Deno.openSync(tmp, {
+      write: true,
+      create: true,
+      truncate: true,
+      mode: FILE_MODE,
+    });
+    try {
+      let off = 0;
+      while (off < bytes.length) off += file.writeSync(bytes.subarray(off));
+      this.#crash("snapshot-written");
+      file.syncSync();
+    } finally {
+      file.close();
+    }
+    this.#crash("snapshot-synced");
+    Deno.renameSync(tmp, path);
+    this.#crash("snapshot-renamed");
+    syncDir(this.paths.home);
+    this.#crash("dir-synced");
+    return bytes.length;
+  }
+}

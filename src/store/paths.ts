@@ -1,0 +1,72 @@
+/**
+ * The only place that builds file names inside a home directory. Every other module asks here.
+ *
+ *   store.lock               OS lock serialising writers (shared for readers)
+ *   wal-00000001.jsonl       log segment of generation 1 (the only *.jsonl files in the home)
+ *   snapshot-00000002.snap   state as of the start of generation 2
+ *   config.jsonc             settings, comments kept
+ *   logs/<job-id>.log        captured output of every attempt of a job
+ *   workers/<id>.json|.lock  a running worker's heartbeat file, and the lock it holds for life
+ */
+export interface HomePaths {
+  home: string;
+  lock: string;
+  config: string;
+  logsDir: string;
+  workersDir: string;
+  wal(gen: number): string;
+  snapshot(gen: number): string;
+  jobLog(id: string): string;
+  workerInfo(id: string): string;
+  workerLock(id: string): string;
+}
+
+const WAL = /^wal-(\d{8})\.jsonl$/;
+const SNAPSHOT = /^snapshot-(\d{8})\.snap$/;
+
+function pad(gen: number): string {
+  return String(gen).padStart(8, "0");
+}
+
+export function homePaths(home: string): HomePaths {
+  const at = (name: string) => `${home}/${name}`;
+  return {
+    home,
+    lock: at("store.lock"),
+    config: at("config.jsonc"),
+    logsDir: at("logs"),
+    workersDir: at("workers"),
+    wal: (gen) => at(`wal-${pad(gen)}.jsonl`),
+    snapshot: (gen) => at(`snapshot-${pad(gen)}.snap`),
+    // ids are validated by ids.ts to a safe alphabet, so they are file names as they are
+    jobLog: (id) => at(`logs/${id}.log`),
+    workerInfo: (id) => at(`workers/${id}.json`),
+    workerLock: (id) => at(`workers/${id}.lock`),
+  };
+}
+
+export interface Generations {
+  wals: number[];
+  snapshots: number[];
+  temps: string[];
+}
+
+/** Classifies the store's files found in the home directory. */
+export function scanGenerations(home: string): Generations {
+  const found: Generations = { wals: [], snapshots: [], temps: [] };
+  for (const entry of Deno.readDirSync(home)) {
+    if (!entry.isFile) continue;
+    const wal = WAL.exec(entry.name);
+    const snap = SNAPSHOT.exec(entry.name);
+    if (wal) found.wals.push(Number(wal[1]));
+    else if (snap) found.snapshots.push(Number(snap[1]));
+    else if (
+      entry.name.startsWith("snapshot-") && entry.name.endsWith(".tmp")
+    ) {
+      found.temps.push(`${home}/${entry.name}`);
+    }
+  }
+  found.wals.sort((a, b) => a - b);
+  found.snapshots.sort((a, b) => a - b);
+  return found;
+}

@@ -1,0 +1,150 @@
+/**
+ * The in-memory state and the one reducer that builds it, both at open (snapshot + replay) and
+ * after a live write: state = snapshot + records.reduce(apply). Deterministic: everything a
+ * record needs (times, retry delays, the target state) was decided by its writer and is in it.
+ */
+import { type Job, JOB_STATES, type JobState, transition } from "../job.ts";
+import type { LogRecord } from "./records.ts";
+
+export type Counts = Record<JobState, number>;
+
+export function zeroCounts(): Counts {
+  return Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Counts;
+}
+
+export class QueueState {
+  /** seq of the last record applied */
+  seq = 0;
+  /** enqueue order of the next job */
+  nextOrder = 1;
+  /** seq of the latest `stop_workers` request */
+  stopSeq = 0;
+  readonly jobs = new Map<string, Job>();
+  readonly counts: Counts = zeroCounts();
+  /** ids of pending and failed jobs: the only ones a claim looks at */
+  readonly waiting = new Set<string>();
+  /** ids of processing jobs: the only ones lease checks look at */
+  readonly processing = new Set<string>();
+
+  put(job: Job): void {
+    const old = this.jobs.get(job.id);
+    if (old) this.untrack(old);
+    this.jobs.set(job.id, job);
+    this.counts[job.state]++;
+    if (job.state === "pending" || job.state === "failed") {
+      this.waiting.add(job.id);
+    } else if (job.state === "processing") this.processing.add(job.id);
+  }
+
+  remove(id: string): void {
+    const old = this.jobs.get(id);
+    if (!old) return;
+    this.untrack(old);
+    this.jobs.delete(id);
+  }
+
+  private untrack(job: Job): void {
+    this.counts[job.state]--;
+    this.waiting.delete(job.id);
+    this.processing.delete(job.id);
+  }
+}
+
+export class ApplyError extends Error {}
+
+/** Applies one record. Throws ApplyError (leaving `state` unchanged) if it does not fit. */
+export function apply(state: QueueState, rec: LogRecord): void {
+  if (rec.seq !== state.seq + 1) {
+    throw new ApplyError(`sequence number ${rec.seq} follows ${state.seq}`);
+  }
+  const need = (id: string): Job => {
+    const job = state.jobs.get(id);
+    if (!job) {
+      throw new ApplyError(`record ${rec.type} names unknown job "${id}"`);
+    }
+    return job;
+  };
+  // decide every change first, then commit them: a record applies whole or not at all
+  const changed: Job[] = [];
+  const step = (fn: () => Job) => {
+    try {
+      changed.push(fn());
+    } catch (e) {
+      throw new ApplyError((e as Error).message);
+    }
+  };
+  let removed: string[] = [];
+  switch (rec.type) {
+    case "enqueue": {
+      const ids = new Set<string>();
+      for (const job of rec.jobs) {
+        if (state.jobs.has(job.id) || ids.has(job.id)) {
+          throw new ApplyError(`record enqueue repeats job id "${job.id}"`);
+        }
+        ids.add(job.id);
+      }
+      changed.push(...rec.jobs);
+      break;
+    }
+    case "claim":
+      for (const id of rec.ids) {
+        step(() =>
+          transition(need(id), {
+            type: "claim",
+            worker: rec.worker,
+            lease_until: rec.lease_until,
+          }, rec.at)
+        );
+      }
+      break;
+    case "started":
+      step(() => transition(need(rec.id), { ...rec, type: "started" }, rec.at));
+      break;
+    case "renew":
+      for (const id of state.processing) {
+        const job = state.jobs.get(id)!;
+        if (job.worker === rec.worker) {
+          step(() =>
+            transition(
+              job,
+              { type: "renew", lease_until: rec.lease_until },
+              rec.at,
+            )
+          );
+        }
+      }
+      break;
+    case "finish":
+      step(() => transition(need(rec.id), { ...rec, type: "finish" }, rec.at));
+      break;
+    case "retry":
+      for (const id of rec.ids) {
+        step(() => transition(need(id), { type: "retry" }, rec.at));
+      }
+      break;
+    case "delete":
+      for (const id of rec.ids) {
+        if (need(id).state === "processing") {
+          throw new ApplyError(`record delete names processing job "${id}"`);
+        }
+      }
+      removed = rec.ids;
+      break;
+    case "stop_workers":
+    case "seal":
+      break;
+    default:
+      throw new ApplyError(
+        `unknown record type "${(rec as { type: string }).type}"`,
+      );
+  }
+  state.seq = rec.seq;
+  if (rec.type === "stop_workers") state.stopSeq = rec.seq;
+  for (const job of changed) state.put(job);
+  if (rec.type === "enqueue") {
+    for (const job of rec.jobs) {
+      if (job.seq >= state.nextOrder) state.nextOrder = job.seq + 1;
+    }
+  }
+  for (const id of removed) state.remove(id);
+}

@@ -1,0 +1,231 @@
+/**
+ * Validation of user input at the border: job JSON, durations, times. Pure; every refusal is a
+ * UsageError naming the field and saying why, raised before anything is written.
+ */
+import { UsageError } from "./errors.ts";
+import { idProblem } from "./ids.ts";
+import type { JobSpec } from "./store/mod.ts";
+
+const FIELDS = [
+  "id",
+  "command",
+  "max_retries",
+  "priority",
+  "run_at",
+  "timeout",
+] as const;
+const MAX_COMMAND_BYTES = 1024 * 1024;
+const MAX_RETRIES = 1000;
+const MAX_PRIORITY = 1_000_000_000;
+const MAX_TIMEOUT = 31_536_000;
+
+/** Is this positional argument meant as JSON (rather than a command string)? */
+export function looksLikeJson(text: string): boolean {
+  const c = text.trimStart()[0];
+  return c === "{" || c === "[" || c === '"';
+}
+
+export function parseJobJson(text: string, where = "the job"): JobSpec {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(
+      `Cannot enqueue ${where}: it is not valid JSON (${(e as Error).message})`,
+    );
+  }
+  return validateJob(value, where);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  if (typeof value === "string") {
+    return value.length > 40 ? "a long string" : JSON.stringify(value);
+  }
+  if (typeof value === "object") return "an object";
+  return String(value);
+}
+
+export function validateJob(value: unknown, where = "the job"): JobSpec {
+  const fail = (msg: string): never => {
+    throw new UsageError(`Cannot enqueue ${where}: ${msg}`);
+  };
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    fail(`expected a JSON object with a "command", got ${describe(value)}`);
+  }
+  const obj = value as Record<string, unknown>;
+  for (const key of Object.keys(obj)) {
+    if (!(FIELDS as readonly string[]).includes(key)) {
+      fail(
+        `unknown field "${key.slice(0, 60)}" (fields: ${FIELDS.join(", ")})`,
+      );
+    }
+  }
+  const spec: JobSpec = { command: "" };
+  if (!("command" in obj)) fail(`"command" is required`);
+  spec.command = checkCommand(obj.command, fail);
+  if (obj.id !== undefined) spec.id = checkId(obj.id, fail);
+  if (obj.max_retries !== undefined) {
+    spec.max_retries = checkInt(
+      "max_retries",
+      obj.max_retries,
+      0,
+      MAX_RETRIES,
+      fail,
+    );
+  }
+  if (obj.priority !== undefined) {
+    spec.priority = checkInt(
+      "priority",
+      obj.priority,
+      -MAX_PRIORITY,
+      MAX_PRIORITY,
+      fail,
+    );
+  }
+  if (obj.run_at !== undefined) {
+    if (typeof obj.run_at !== "string") {
+      fail(
+        `"run_at" must be an ISO-8601 time string, got ${describe(obj.run_at)}`,
+      );
+    }
+    spec.run_at = checkTime("run_at", obj.run_at as string, fail);
+  }
+  if (obj.timeout !== undefined && obj.timeout !== null) {
+    spec.timeout = checkTimeout(obj.timeout, fail);
+  }
+  return spec;
+}
+
+function checkCommand(value: unknown, fail: (m: string) => never): string {
+  if (typeof value !== "string") {
+    return fail(`"command" must be a string, got ${describe(value)}`);
+  }
+  if (value.trim().length === 0) return fail(`"command" must not be empty`);
+  if (value.includes("\0")) {
+    return fail(`"command" must not contain a NUL byte`);
+  }
+  if (value.length > MAX_COMMAND_BYTES) {
+    return fail(`"command" is longer than ${MAX_COMMAND_BYTES} characters`);
+  }
+  return value;
+}
+
+function checkId(value: unknown, fail: (m: string) => never): string {
+  if (typeof value !== "string") {
+    return fail(`"id" must be a string, got ${describe(value)}`);
+  }
+  const problem = idProblem(value);
+  return problem ? fail(`"id" is not usable: ${problem}`) : value;
+}
+
+function checkInt(
+  name: string,
+  value: unknown,
+  min: number,
+  max: number,
+  fail: (m: string) => never,
+): number {
+  if (typeof value !== "number" || !Number.isInteger(value)) {
+    return fail(`"${name}" must be a whole number, got ${describe(value)}`);
+  }
+  if (value < min || value > max) {
+    return fail(`"${name}" must be between ${min} and ${max}, got ${value}`);
+  }
+  return value;
+}
+
+function checkTimeout(value: unknown, fail: (m: string) => never): number {
+  if (typeof value !== "number" || !Number.isFinite(value)) {
+    return fail(
+      `"timeout" must be a number of seconds, got ${describe(value)}`,
+    );
+  }
+  if (value <= 0 || value > MAX_TIMEOUT) {
+    return fail(
+      `"timeout" must be greater than 0 and at most ${MAX_TIMEOUT}, got ${value}`,
+    );
+  }
+  return value;
+}
+
+const ISO =
+  /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
+
+function checkTime(
+  name: string,
+  text: string,
+  fail: (m: string) => never,
+): string {
+  const ms = ISO.test(text) ? Date.parse(text.replace(" ", "T")) : NaN;
+  if (Number.isNaN(ms)) {
+    return fail(
+      `"${name}" must be an ISO-8601 time such as 2026-01-31T09:00:00Z, got ${
+        describe(text)
+      }`,
+    );
+  }
+  return new Date(ms).toISOString();
+}
+
+/** Parses an ISO-8601 time for a flag; returns the UTC form. */
+export function parseTime(flag: string, text: string): string {
+  return checkTime(flag, text, (m) => {
+    throw new UsageError(`Invalid --${flag}: ${m.replace(`"${flag}" `, "")}`);
+  });
+}
+
+const UNITS: Record<string, number> = {
+  ms: 0.001,
+  s: 1,
+  m: 60,
+  h: 3600,
+  d: 86400,
+};
+
+/** "30s", "5m", "1.5h", "250ms", "2d" or a plain number of seconds. */
+export function parseDuration(flag: string, text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
+  const seconds = m ? Number(m[1]) * UNITS[m[2] ?? "s"] : NaN;
+  if (!Number.isFinite(seconds)) {
+    throw new UsageError(
+      `Invalid --${flag} "${text}": expected a duration such as 30s, 5m, 2h or 1d`,
+    );
+  }
+  return seconds;
+}
+
+/** A non-negative whole number from a flag (such as --limit or --count). */
+export function parseCount(
+  flag: string,
+  text: string,
+  min: number,
+  max: number,
+): number {
+  const n = /^\d+$/.test(text.trim()) ? Number(text) : NaN;
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new UsageError(
+      `Invalid --${flag} "${text}": expected a whole number from ${min} to ${max}`,
+    );
+  }
+  return n;
+}
+
+/** Any whole number (such as --priority). */
+export function parseInteger(
+  flag: string,
+  text: string,
+  min: number,
+  max: number,
+): number {
+  const n = /^[+-]?\d+$/.test(text.trim()) ? Number(text) : NaN;
+  if (!Number.isInteger(n) || n < min || n > max) {
+    throw new UsageError(
+      `Invalid --${flag} "${text}": expected a whole number from ${min} to ${max}`,
+    );
+  }
+  return n;
+}
+
+export const LIMITS = { MAX_RETRIES, MAX_PRIORITY, MAX_TIMEOUT };
