@@ -11,9 +11,7 @@ export function backoffSeconds(
   config: BackoffConfig,
 ): number {
   const raw = Math.pow(config.backoff_base, attempts);
-  return Number.isFinite(raw)
-    ? Math.min(raw, config.backoff_max)
-    : config.backoff_max;
+  return Number.isFinite(raw) ? Math.min(raw, config.backoff_max) : config.backoff_max;
 }
 
 /** When a job that just failed its `attempts`-th attempt may run again. */

@@ -38,8 +38,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     min: 0,
     exclusive: false,
     max: 1000,
-    doc:
-      "retries after the first attempt, for jobs enqueued without max_retries",
+    doc: "retries after the first attempt, for jobs enqueued without max_retries",
   },
   {
     key: "backoff_base",
@@ -66,8 +65,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     min: 0,
     exclusive: false,
     max: 31_536_000,
-    doc:
-      "seconds before an attempt is killed, for jobs without timeout (0 = none)",
+    doc: "seconds before an attempt is killed, for jobs without timeout (0 = none)",
   },
   {
     key: "lease_timeout",
@@ -76,8 +74,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     min: 1,
     exclusive: false,
     max: 86_400,
-    doc:
-      "seconds a claim stays valid without renewal before the job is taken back",
+    doc: "seconds a claim stays valid without renewal before the job is taken back",
   },
   {
     key: "poll_interval",
@@ -86,8 +83,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     min: 0.05,
     exclusive: false,
     max: 3600,
-    doc:
-      "seconds between an idle worker's checks when no file-system event arrives",
+    doc: "seconds between an idle worker's checks when no file-system event arrives",
   },
 ];
 
@@ -102,9 +98,7 @@ export function configKey(name: string): ConfigKey {
   const spec = CONFIG_KEYS.find((k) => k.key === norm);
   if (!spec) {
     throw new UsageError(
-      `Unknown config key "${name}": expected one of ${
-        CONFIG_KEYS.map((k) => displayKey(k.key)).join(", ")
-      }`,
+      `Unknown config key "${name}": expected one of ${CONFIG_KEYS.map((k) => displayKey(k.key)).join(", ")}`,
     );
   }
   return spec.key;
@@ -128,9 +122,7 @@ export function valueProblem(key: ConfigKey, value: unknown): string | null {
     return "it must be a whole number";
   }
   if (spec.exclusive ? value <= spec.min : value < spec.min) {
-    return `it must be ${
-      spec.exclusive ? "greater than" : "at least"
-    } ${spec.min}`;
+    return `it must be ${spec.exclusive ? "greater than" : "at least"} ${spec.min}`;
   }
   if (value > spec.max) return `it must be at most ${spec.max}`;
   return null;
@@ -139,12 +131,8 @@ export function valueProblem(key: ConfigKey, value: unknown): string | null {
 /** Parses a value typed on the command line for `key`. */
 export function parseConfigValue(key: ConfigKey, raw: string): number {
   const trimmed = raw.trim();
-  const value = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(trimmed)
-    ? Number(trimmed)
-    : NaN;
-  const problem = Number.isNaN(value)
-    ? "it must be a number"
-    : valueProblem(key, value);
+  const value = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(trimmed) ? Number(trimmed) : NaN;
+  const problem = Number.isNaN(value) ? "it must be a number" : valueProblem(key, value);
   if (problem) {
     throw new UsageError(
       `Cannot set ${displayKey(key)} to "${raw}": ${problem}`,
@@ -169,9 +157,7 @@ export function validateConfig(raw: unknown, file: string): Config {
     const problem = valueProblem(key, value);
     if (problem) {
       throw new UsageError(
-        `Cannot read ${file}: ${displayKey(key)} is ${
-          JSON.stringify(value)
-        }, but ${problem}`,
+        `Cannot read ${file}: ${displayKey(key)} is ${JSON.stringify(value)}, but ${problem}`,
       );
     }
     config[key] = value as number;

@@ -150,8 +150,7 @@ function checkTimeout(value: unknown, fail: (m: string) => never): number {
   return value;
 }
 
-const ISO =
-  /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
+const ISO = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
 
 function checkTime(
   name: string,
@@ -161,9 +160,7 @@ function checkTime(
   const ms = ISO.test(text) ? Date.parse(text.replace(" ", "T")) : NaN;
   if (Number.isNaN(ms)) {
     return fail(
-      `"${name}" must be an ISO-8601 time such as 2026-01-31T09:00:00Z, got ${
-        describe(text)
-      }`,
+      `"${name}" must be an ISO-8601 time such as 2026-01-31T09:00:00Z, got ${describe(text)}`,
     );
   }
   return new Date(ms).toISOString();

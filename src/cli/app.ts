@@ -4,12 +4,7 @@ import { configRoutes } from "./config_cmd.ts";
 import { type AppContext, routes } from "./context.ts";
 import { enqueueCommand } from "./enqueue.ts";
 import { compactCommand, deleteCommand, dlqRoutes } from "./manage.ts";
-import {
-  listCommand,
-  logsCommand,
-  showCommand,
-  statusCommand,
-} from "./read.ts";
+import { listCommand, logsCommand, showCommand, statusCommand } from "./read.ts";
 import { workerRoutes } from "./worker_cmd.ts";
 
 export const VERSION = "0.1.0";
@@ -29,8 +24,7 @@ export const app = buildApplication<AppContext>(
       compact: compactCommand,
     },
     {
-      brief:
-        "A background job queue for shell commands, with retries, backoff and a dead letter queue",
+      brief: "A background job queue for shell commands, with retries, backoff and a dead letter queue",
       fullDescription: [
         "All state lives in one directory (--home, $QUEUECTL_HOME, default ~/.queuectl).",
         "",
@@ -44,7 +38,5 @@ export const app = buildApplication<AppContext>(
   {
     name: "queuectl",
     versionInfo: { currentVersion: VERSION },
-    scanner: { caseStyle: "allow-kebab-for-camel" },
-    documentation: { caseStyle: "convert-camel-to-kebab" },
   },
 );

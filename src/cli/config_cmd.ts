@@ -107,9 +107,7 @@ export const configRoutes = routes({
       brief: "Change one setting; running workers apply it without a restart",
       fullDescription: [
         "Keys: " +
-        CONFIG_KEYS.map((k) =>
-          `${displayKey(k.key)} (${k.doc}; default ${k.default})`
-        ).join(";\n  "),
+        CONFIG_KEYS.map((k) => `${displayKey(k.key)} (${k.doc}; default ${k.default})`).join(";\n  "),
         "",
         "Comments in config.jsonc are kept.",
         "",

@@ -2,13 +2,7 @@
  * What every command receives as `this`: output streams, environment, the clock and the
  * resolved global options. Built once in main.ts; commands never reach for globals.
  */
-import {
-  buildCommand,
-  buildRouteMap,
-  type Command,
-  type CommandContext,
-  type RouteMap,
-} from "@stricli/core";
+import { buildCommand, buildRouteMap, type Command, type CommandContext, type RouteMap } from "@stricli/core";
 import { loadConfig } from "../config.ts";
 import { QueueError } from "../errors.ts";
 import { FileStore } from "../store/file_store.ts";
@@ -39,8 +33,7 @@ export const homeFlag = {
   home: {
     kind: "parsed",
     parse: String,
-    brief:
-      "Home directory of the queue (default: $QUEUECTL_HOME, else ~/.queuectl)",
+    brief: "Home directory of the queue (default: $QUEUECTL_HOME, else ~/.queuectl)",
     optional: true,
     placeholder: "dir",
   },

@@ -25,9 +25,9 @@ import { json } from "./render.ts";
 interface EnqueueFlags {
   command?: string;
   id?: string;
-  maxRetries?: string;
+  "max-retries"?: string;
   priority?: string;
-  runAt?: string;
+  "run-at"?: string;
   delay?: string;
   timeout?: string;
   file?: string;
@@ -49,10 +49,10 @@ function flagFields(flags: EnqueueFlags, now: Date): Partial<JobSpec> {
   const out: Partial<JobSpec> = {};
   if (flags.command !== undefined) out.command = flags.command;
   if (flags.id !== undefined) out.id = flags.id;
-  if (flags.maxRetries !== undefined) {
+  if (flags["max-retries"] !== undefined) {
     out.max_retries = parseCount(
       "max-retries",
-      flags.maxRetries,
+      flags["max-retries"],
       0,
       LIMITS.MAX_RETRIES,
     );
@@ -65,10 +65,10 @@ function flagFields(flags: EnqueueFlags, now: Date): Partial<JobSpec> {
       LIMITS.MAX_PRIORITY,
     );
   }
-  if (flags.runAt !== undefined && flags.delay !== undefined) {
+  if (flags["run-at"] !== undefined && flags.delay !== undefined) {
     throw new UsageError("Cannot enqueue: give --run-at or --delay, not both");
   }
-  if (flags.runAt !== undefined) out.run_at = parseTime("run-at", flags.runAt);
+  if (flags["run-at"] !== undefined) out.run_at = parseTime("run-at", flags["run-at"]);
   if (flags.delay !== undefined) {
     out.run_at = new Date(
       now.getTime() + parseDuration("delay", flags.delay) * 1000,
@@ -134,18 +134,14 @@ async function enqueue(
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i].trim();
       if (line === "") continue;
-      const where = `line ${i + 1} of ${
-        flags.file === "-" ? "stdin" : flags.file
-      }`;
+      const where = `line ${i + 1} of ${flags.file === "-" ? "stdin" : flags.file}`;
       const spec = parseJobJson(line, where);
       // flags act as defaults for the lines that leave a field out
       specs.push({ ...fields, ...spec } as JobSpec);
     }
     if (specs.length === 0) {
       throw new UsageError(
-        `Cannot enqueue: ${
-          flags.file === "-" ? "stdin" : flags.file
-        } holds no job`,
+        `Cannot enqueue: ${flags.file === "-" ? "stdin" : flags.file} holds no job`,
       );
     }
   } else if (job !== undefined && looksLikeJson(job)) {
@@ -186,12 +182,12 @@ export const enqueueCommand = command({
         "cmd",
       ),
       id: opt("Job id (default: a generated, time-sortable id)", "id"),
-      maxRetries: opt(
+      "max-retries": opt(
         "Retries after the first attempt (default: config max-retries)",
         "n",
       ),
       priority: opt("Higher runs first (default 0)", "n"),
-      runAt: opt("Do not start before this ISO-8601 time", "time"),
+      "run-at": opt("Do not start before this ISO-8601 time", "time"),
       delay: opt(
         "Do not start before this long from now (30s, 5m, 2h, 1d)",
         "duration",
@@ -211,8 +207,7 @@ export const enqueueCommand = command({
     positional: {
       kind: "tuple",
       parameters: [{
-        brief:
-          'A job as JSON ({"command":"...","priority":1,...}) or a shell command string',
+        brief: 'A job as JSON ({"command":"...","priority":1,...}) or a shell command string',
         parse: String,
         placeholder: "job",
         optional: true,

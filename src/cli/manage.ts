@@ -70,9 +70,7 @@ async function dlqDelete(
   const session = openSession(this, flags);
   const jobs = await session.store.delete(ids, ["dead"]);
   this.process.stdout.write(
-    flags.json
-      ? json(jobs.map((j) => j.id))
-      : `deleted ${jobs.length} dead job(s)\n`,
+    flags.json ? json(jobs.map((j) => j.id)) : `deleted ${jobs.length} dead job(s)\n`,
   );
 }
 
@@ -93,9 +91,7 @@ async function deleteJobs(
     } catch { /* no output was captured */ }
   }
   this.process.stdout.write(
-    flags.json
-      ? json(jobs.map((j) => j.id))
-      : `deleted ${jobs.length} job(s)\n`,
+    flags.json ? json(jobs.map((j) => j.id)) : `deleted ${jobs.length} job(s)\n`,
   );
 }
 
@@ -135,8 +131,7 @@ export const dlqRoutes = routes({
     },
     docs: {
       brief: "Move dead jobs back to pending with attempts reset to 0",
-      fullDescription:
-        "Examples:\n  queuectl dlq retry job-1 job-2\n  queuectl dlq retry --all",
+      fullDescription: "Examples:\n  queuectl dlq retry job-1 job-2\n  queuectl dlq retry --all",
     },
   }),
   delete: command({

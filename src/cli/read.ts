@@ -13,14 +13,7 @@ import {
   openSession,
   routes,
 } from "./context.ts";
-import {
-  describeJob,
-  JOB_HEADER,
-  jobRows,
-  json,
-  relative,
-  table,
-} from "./render.ts";
+import { describeJob, JOB_HEADER, jobRows, json, relative, table } from "./render.ts";
 
 interface ReadFlags extends HomeFlags {
   json?: boolean;
@@ -99,9 +92,7 @@ export function parseState(text: string): JobState {
 
 async function list(this: AppContext, flags: ListFlags): Promise<void> {
   const state = flags.state === undefined ? undefined : parseState(flags.state);
-  const limit = flags.limit === undefined
-    ? DEFAULT_LIST_LIMIT
-    : parseCount("limit", flags.limit, 0, 1e9);
+  const limit = flags.limit === undefined ? DEFAULT_LIST_LIMIT : parseCount("limit", flags.limit, 0, 1e9);
   const session = openSession(this, flags);
   const all = await session.store.list({ state });
   const jobs = limit === 0 ? all : all.slice(0, limit);
@@ -208,8 +199,7 @@ export const statusCommand = command({
   parameters: { flags: { ...jsonFlag, ...homeFlag } },
   docs: {
     brief: "Show job counts per state and the running workers",
-    fullDescription:
-      "Example:\n  queuectl status\n  queuectl status --json | jq .counts",
+    fullDescription: "Example:\n  queuectl status\n  queuectl status --json | jq .counts",
   },
 });
 
@@ -227,8 +217,7 @@ export const listCommand = command({
       limit: {
         kind: "parsed",
         parse: String,
-        brief:
-          `Show at most this many jobs, in enqueue order (default ${DEFAULT_LIST_LIMIT}; 0 for all)`,
+        brief: `Show at most this many jobs, in enqueue order (default ${DEFAULT_LIST_LIMIT}; 0 for all)`,
         optional: true,
         placeholder: "n",
       },
@@ -248,8 +237,7 @@ export const showCommand = command({
   parameters: { flags: { ...jsonFlag, ...homeFlag }, positional: idParam },
   docs: {
     brief: "Show one job in full",
-    fullDescription:
-      "Example:\n  queuectl show job-1\n  queuectl show job-1 --json",
+    fullDescription: "Example:\n  queuectl show job-1\n  queuectl show job-1 --json",
   },
 });
 
@@ -270,7 +258,6 @@ export const logsCommand = command({
   },
   docs: {
     brief: "Print a job's captured stdout and stderr, every attempt",
-    fullDescription:
-      "Example:\n  queuectl logs job-1\n  queuectl logs job-1 --follow",
+    fullDescription: "Example:\n  queuectl logs job-1\n  queuectl logs job-1 --follow",
   },
 });

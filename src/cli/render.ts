@@ -2,9 +2,7 @@
 import type { Job } from "../job.ts";
 
 export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) =>
-    Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length))
-  );
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: string[]) =>
     cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i])))
       .join("  ").trimEnd();
@@ -41,9 +39,7 @@ export function jobRows(jobs: Job[], now: Date): string[][] {
     j.state,
     `${j.attempts}/${j.max_retries + 1}`,
     String(j.priority),
-    j.state === "pending" || j.state === "failed"
-      ? relative(j.run_at, now)
-      : relative(j.updated_at, now),
+    j.state === "pending" || j.state === "failed" ? relative(j.run_at, now) : relative(j.updated_at, now),
     j.last_error ?? "",
     shorten(j.command),
   ]);
@@ -66,9 +62,7 @@ export function describeJob(job: Job): string {
     ["command", job.command],
     [
       "attempts",
-      `${job.attempts} of ${
-        job.max_retries + 1
-      } (max_retries ${job.max_retries})`,
+      `${job.attempts} of ${job.max_retries + 1} (max_retries ${job.max_retries})`,
     ],
     ["priority", job.priority],
     ["run_at", job.run_at],
@@ -88,9 +82,7 @@ export function describeJob(job: Job): string {
   let out = fields.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n") +
     "\n";
   if (job.output_tail) {
-    out += `\noutput (last attempt, tail):\n${job.output_tail}${
-      job.output_tail.endsWith("\n") ? "" : "\n"
-    }`;
+    out += `\noutput (last attempt, tail):\n${job.output_tail}${job.output_tail.endsWith("\n") ? "" : "\n"}`;
   }
   return out;
 }

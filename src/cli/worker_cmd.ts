@@ -20,9 +20,7 @@ interface StartFlags extends HomeFlags {
 }
 
 async function start(this: AppContext, flags: StartFlags): Promise<void> {
-  const slots = flags.count === undefined
-    ? 1
-    : parseCount("count", flags.count, 1, 1024);
+  const slots = flags.count === undefined ? 1 : parseCount("count", flags.count, 1, 1024);
   const session = openSession(this, flags);
   const config = await sessionConfig(session);
   // the worker's code is loaded only by the command that runs it
@@ -63,9 +61,7 @@ async function stop(this: AppContext, flags: StopFlags): Promise<void> {
   }
   await session.store.requestStop();
   this.process.stdout.write(
-    `asked ${live.length} worker(s) to stop: ${
-      live.map((w) => w.id).join(", ")
-    }\n`,
+    `asked ${live.length} worker(s) to stop: ${live.map((w) => w.id).join(", ")}\n`,
   );
   if (!flags.wait) return;
   let waiting = live;
@@ -73,8 +69,7 @@ async function stop(this: AppContext, flags: StopFlags): Promise<void> {
   while (waiting.length > 0) {
     await new Promise((r) => setTimeout(r, 100));
     waiting = waiting.filter((w) => isWorkerAlive(session.paths, w.id));
-    const line =
-      `waiting for ${waiting.length} worker(s) to finish their running jobs`;
+    const line = `waiting for ${waiting.length} worker(s) to finish their running jobs`;
     if (waiting.length > 0 && line !== last) {
       this.process.stderr.write(line + "\n");
     }

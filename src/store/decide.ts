@@ -5,13 +5,7 @@
 import { nextRunAt } from "../backoff.ts";
 import { OperationError } from "../errors.ts";
 import { newId } from "../ids.ts";
-import {
-  claimsBefore,
-  describeOutcome,
-  isRunnable,
-  type Job,
-  type JobState,
-} from "../job.ts";
+import { claimsBefore, describeOutcome, isRunnable, type Job, type JobState } from "../job.ts";
 import type { Decision } from "./log.ts";
 import type { FinishRequest, JobSpec } from "./mod.ts";
 import type { QueueState } from "./state.ts";
@@ -134,14 +128,8 @@ export function decideFinish(
     return { records: [], result: null };
   }
   const ok = req.outcome.kind === "exited" && req.outcome.code === 0;
-  const to = ok
-    ? "completed"
-    : job.attempts > job.max_retries
-    ? "dead"
-    : "failed";
-  const run_at = to === "failed"
-    ? nextRunAt(job.attempts, req.config, now).toISOString()
-    : null;
+  const to = ok ? "completed" : job.attempts > job.max_retries ? "dead" : "failed";
+  const run_at = to === "failed" ? nextRunAt(job.attempts, req.config, now).toISOString() : null;
   const exit_code = req.outcome.kind === "exited" ? req.outcome.code : null;
   const error = describeOutcome(req.outcome);
   const at = now.toISOString();
@@ -216,17 +204,13 @@ export function decideDelete(
       throw new OperationError(
         job.state === "processing"
           ? `Cannot delete job "${id}": it is processing; wait for it to finish or stop its worker`
-          : `Cannot delete job "${id}": it is ${job.state}, not ${
-            allowed.join(" or ")
-          }`,
+          : `Cannot delete job "${id}": it is ${job.state}, not ${allowed.join(" or ")}`,
       );
     }
     return job;
   });
   return {
-    records: targets.length
-      ? [{ type: "delete", ids: targets.map((j) => j.id) }]
-      : [],
+    records: targets.length ? [{ type: "delete", ids: targets.map((j) => j.id) }] : [],
     result: targets,
   };
 }

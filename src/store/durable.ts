@@ -24,9 +24,7 @@ export function replaceFileDurably(
   data: Uint8Array | string,
 ): void {
   const tmp = `${path}.${Deno.pid}.tmp`;
-  const bytes = typeof data === "string"
-    ? new TextEncoder().encode(data)
-    : data;
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
   const file = Deno.openSync(tmp, {
     write: true,
     create: true,

@@ -1,23 +1,9 @@
 /** The embedded Store: queue operations as decisions (decide.ts) over the log engine (log.ts). */
 import type { BackoffConfig } from "../backoff.ts";
 import type { Job, JobState } from "../job.ts";
-import {
-  decideClaim,
-  decideDelete,
-  decideEnqueue,
-  decideFinish,
-  decideRetry,
-  holds,
-} from "./decide.ts";
+import { decideClaim, decideDelete, decideEnqueue, decideFinish, decideRetry, holds } from "./decide.ts";
 import { type Clock, FileLog, type LogOptions, systemClock } from "./log.ts";
-import type {
-  CompactionResult,
-  Counts,
-  FinishRequest,
-  JobSpec,
-  ListQuery,
-  Store,
-} from "./mod.ts";
+import type { CompactionResult, Counts, FinishRequest, JobSpec, ListQuery, Store } from "./mod.ts";
 import { homePaths } from "./paths.ts";
 
 const DELETABLE: readonly JobState[] = [
@@ -37,9 +23,7 @@ export class FileStore implements Store {
   }
 
   enqueue(specs: JobSpec[], defaultMaxRetries: number): Promise<Job[]> {
-    return this.log.write((s, now) =>
-      decideEnqueue(s, specs, defaultMaxRetries, now)
-    );
+    return this.log.write((s, now) => decideEnqueue(s, specs, defaultMaxRetries, now));
   }
 
   get(id: string): Promise<Job | undefined> {
@@ -64,9 +48,7 @@ export class FileStore implements Store {
   }
 
   claim(worker: string, slots: number, leaseSeconds: number): Promise<Job[]> {
-    return this.log.write((s, now) =>
-      decideClaim(s, worker, slots, leaseSeconds, now)
-    );
+    return this.log.write((s, now) => decideClaim(s, worker, slots, leaseSeconds, now));
   }
 
   started(
@@ -100,9 +82,7 @@ export class FileStore implements Store {
 
   renew(worker: string, leaseSeconds: number): Promise<void> {
     return this.log.write((s, now) => {
-      const holding = [...s.processing].some((id) =>
-        s.jobs.get(id)!.worker === worker
-      );
+      const holding = [...s.processing].some((id) => s.jobs.get(id)!.worker === worker);
       const lease_until = new Date(now.getTime() + leaseSeconds * 1000)
         .toISOString();
       return {
@@ -115,9 +95,7 @@ export class FileStore implements Store {
   lost(isDead: (worker: string) => boolean): Promise<Job[]> {
     const nowIso = this.#clock.now().toISOString();
     return this.log.read((s) =>
-      [...s.processing].map((id) => s.jobs.get(id)!).filter((j) =>
-        isLost(j, nowIso, isDead)
-      )
+      [...s.processing].map((id) => s.jobs.get(id)!).filter((j) => isLost(j, nowIso, isDead))
     );
   }
 

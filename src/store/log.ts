@@ -203,9 +203,7 @@ export class FileLog {
           } catch (e) {
             this.#forget();
             this.#warn(
-              `Automatic compaction failed and will be retried: ${
-                (e as Error).message
-              }`,
+              `Automatic compaction failed and will be retried: ${(e as Error).message}`,
             );
           }
         }
@@ -227,9 +225,7 @@ export class FileLog {
     } catch (e) {
       this.#forget();
       throw new Error(
-        `Internal error: a decision produced an invalid record: ${
-          (e as Error).message
-        }`,
+        `Internal error: a decision produced an invalid record: ${(e as Error).message}`,
       );
     }
   }
@@ -278,9 +274,7 @@ export class FileLog {
       throw new CorruptionError(
         this.paths.wal(gen).slice(this.paths.home.length + 1),
         0,
-        `its snapshot ${
-          this.paths.snapshot(gen).slice(this.paths.home.length + 1)
-        } is missing`,
+        `its snapshot ${this.paths.snapshot(gen).slice(this.paths.home.length + 1)} is missing`,
       );
     }
     this.#state = state;
@@ -297,9 +291,7 @@ export class FileLog {
     const doomed = [
       ...temps,
       ...found.wals.filter((g) => g < gen).map((g) => this.paths.wal(g)),
-      ...found.snapshots.filter((g) => g < gen).map((g) =>
-        this.paths.snapshot(g)
-      ),
+      ...found.snapshots.filter((g) => g < gen).map((g) => this.paths.snapshot(g)),
     ];
     for (const path of doomed) {
       try {

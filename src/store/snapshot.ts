@@ -63,9 +63,7 @@ export function readSnapshot(path: string): QueueState {
   if (header.format !== FORMAT || header.version !== VERSION) {
     fail(
       1,
-      `unknown snapshot format ${
-        JSON.stringify(header.format)
-      } v${header.version}`,
+      `unknown snapshot format ${JSON.stringify(header.format)} v${header.version}`,
     );
   }
   const trailer = rows[rows.length - 1];

@@ -10,8 +10,7 @@
 import type { Job, Outcome } from "../job.ts";
 import { killGroup, processStartTime } from "./proc.ts";
 
-const WRAPPER =
-  'IFS= read -r _ || exit 125; exec >>"$1" 2>&1 </dev/null; exec /bin/sh -c "$2"';
+const WRAPPER = 'IFS= read -r _ || exit 125; exec >>"$1" 2>&1 </dev/null; exec /bin/sh -c "$2"';
 const TAIL_BYTES = 1024;
 /** seconds between SIGTERM and SIGKILL of a timed-out group */
 const KILL_GRACE_SECONDS = 2;

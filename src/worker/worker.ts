@@ -13,11 +13,7 @@ import type { HomePaths } from "../store/paths.ts";
 import { ensureDir } from "../store/durable.ts";
 import { type RunningAttempt, spawnAttempt } from "./execute.ts";
 import { killGroup } from "./proc.ts";
-import {
-  isWorkerAlive,
-  pruneDeadWorkers,
-  WorkerRegistration,
-} from "./registry.ts";
+import { isWorkerAlive, pruneDeadWorkers, WorkerRegistration } from "./registry.ts";
 
 export interface WorkerDeps {
   store: Store;
@@ -171,9 +167,7 @@ export class Worker {
     const slot: Slot = { job, attempt: null };
     this.#running.set(job.id, slot);
     const task = this.#execute(slot)
-      .catch((e) =>
-        this.#say(`error while running ${job.id}: ${(e as Error).message}`)
-      )
+      .catch((e) => this.#say(`error while running ${job.id}: ${(e as Error).message}`))
       .finally(() => {
         this.#running.delete(job.id);
         this.#tasks.delete(task);
@@ -188,9 +182,7 @@ export class Worker {
     const job = slot.job;
     const total = job.max_retries + 1;
     this.#say(
-      `claimed ${job.id} (attempt ${job.attempts} of ${total}): ${
-        oneLine(job.command)
-      }`,
+      `claimed ${job.id} (attempt ${job.attempts} of ${total}): ${oneLine(job.command)}`,
     );
     const timeout = job.timeout ?? this.#config.job_timeout;
     const spawned = spawnAttempt(job, {
@@ -363,9 +355,7 @@ export class Worker {
       }
     } catch (e) {
       this.#say(
-        `config.jsonc is invalid, keeping the previous settings: ${
-          (e as Error).message
-        }`,
+        `config.jsonc is invalid, keeping the previous settings: ${(e as Error).message}`,
       );
     }
   }
@@ -391,9 +381,7 @@ function describeFinish(job: Job, total: number, now: Date): string {
         0,
         Math.round((Date.parse(job.run_at) - now.getTime()) / 1000),
       );
-      return `failed ${job.id} (${job.last_error}); retry ${job.attempts} of ${
-        total - 1
-      } in ${wait}s`;
+      return `failed ${job.id} (${job.last_error}); retry ${job.attempts} of ${total - 1} in ${wait}s`;
     }
     case "dead":
       return `dead ${job.id} (${job.last_error}) after ${job.attempts} attempt(s): moved to the DLQ`;
