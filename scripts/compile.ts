@@ -1,0 +1,37 @@
+/**
+ * `deno task compile`: builds dist/queuectl, a standalone binary with the least permissions the
+ * CLI needs (read/write its home and job output, run `sh`, read the environment). `deno compile`
+ * downloads a `denort` runtime for the target; where that download cannot be reached, this says
+ * so in one line and exits 1 instead of pretending.
+ */
+const root = new URL("..", import.meta.url).pathname;
+const args = [
+  "compile",
+  "--allow-read",
+  "--allow-write",
+  "--allow-run",
+  "--allow-env",
+  "--config",
+  `${root}deno.json`,
+  "--output",
+  `${root}dist/queuectl`,
+  ...Deno.args,
+  `${root}main.ts`,
+];
+const out = await new Deno.Command(Deno.execPath(), { args, stdout: "inherit", stderr: "piped" }).output();
+const stderr = new TextDecoder().decode(out.stderr);
+if (out.success) {
+  Deno.stderr.writeSync(out.stderr);
+  console.log(`built ${root}dist/queuectl`);
+  Deno.exit(0);
+}
+const url = /https?:\/\/\S*denort\S*/.exec(stderr)?.[0];
+if (url) {
+  console.error(
+    `error: deno compile could not download its runtime (${url.replace(/[):]+$/, "")}); ` +
+      "this machine cannot reach it, so no binary was built (set DENORT_BIN to a local denort, or use `deno task install`)",
+  );
+} else {
+  console.error(stderr.trim());
+}
+Deno.exit(1);
