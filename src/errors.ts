@@ -27,7 +27,7 @@ export class OperationError extends QueueError {
 export class CorruptionError extends QueueError {
   constructor(readonly file: string, readonly line: number, detail: string) {
     super(
-      `Store file ${file} is corrupt at line ${line}: ${detail}; the store was left untouched, see "Repairing a store" in the README`,
+      `Store file ${file} is corrupt at line ${line}: ${detail}; nothing was changed, and \`queuectl doctor --repair\` can quarantine the damaged part`,
       1,
     );
   }

@@ -3,7 +3,7 @@ import { buildApplication } from "@stricli/core";
 import { configRoutes } from "./config_cmd.ts";
 import { type AppContext, routes } from "./context.ts";
 import { enqueueCommand } from "./enqueue.ts";
-import { compactCommand, deleteCommand, dlqRoutes } from "./manage.ts";
+import { compactCommand, deleteCommand, dlqRoutes, doctorRoute } from "./manage.ts";
 import { listCommand, logsCommand, showCommand, statusCommand } from "./read.ts";
 import { workerRoutes } from "./worker_cmd.ts";
 
@@ -22,6 +22,7 @@ export const app = buildApplication<AppContext>(
       delete: deleteCommand,
       config: configRoutes,
       compact: compactCommand,
+      doctor: doctorRoute,
     },
     {
       brief: "A background job queue for shell commands, with retries, backoff and a dead letter queue",

@@ -162,3 +162,52 @@ export const compactCommand = command({
       "Compaction also runs by itself when the log grows past 16 MiB.\n\nExample:\n  queuectl compact",
   },
 });
+
+interface DoctorFlags extends JsonFlags {
+  repair?: boolean;
+}
+
+async function doctorCommand(this: AppContext, flags: DoctorFlags): Promise<void> {
+  const session = openSession(this, flags);
+  const { doctor } = await import("../store/repair.ts");
+  const report = await doctor(session.paths, flags.repair ?? false, this.clock.now());
+  if (flags.json) this.process.stdout.write(json(report));
+  else {
+    for (const p of report.problems) this.process.stdout.write(`problem: ${p}\n`);
+    for (const r of report.repairs) this.process.stdout.write(`repaired: ${r}\n`);
+    if (report.ok) {
+      this.process.stdout.write(
+        `store ok: generation ${report.generation}, ${report.jobs} job(s), last record ${report.seq}\n`,
+      );
+    } else if (!flags.repair) {
+      this.process.stdout.write("run `queuectl doctor --repair` to quarantine the damaged part\n");
+    }
+  }
+  if (!report.ok) this.exitCode = 1;
+}
+
+export const doctorRoute = command({
+  func: doctorCommand,
+  parameters: {
+    flags: {
+      repair: {
+        kind: "boolean",
+        brief: "Move damaged log lines into a side file so the store opens again",
+        optional: true,
+        withNegated: false,
+      },
+      ...jsonFlag,
+      ...homeFlag,
+    },
+  },
+  docs: {
+    brief: "Check that the store opens cleanly; repair a damaged log",
+    fullDescription: [
+      "Without --repair nothing is written; exit 1 when the store is damaged.",
+      "With --repair the log is cut before its first damaged line, and every line from there on",
+      "is kept in wal-*.jsonl.quarantined-<time> beside it.",
+      "",
+      "Example:\n  queuectl doctor\n  queuectl doctor --repair",
+    ].join("\n"),
+  },
+});

@@ -335,6 +335,8 @@ export class Worker {
     (async () => {
       try {
         for await (const event of watcher) {
+          // reads (access events) change nothing: waking on them would let readers spin us
+          if (event.kind === "access" || event.kind === "any" || event.kind === "other") continue;
           if (event.paths.some((p) => p.endsWith(".jsonl"))) this.wake();
           if (event.paths.some((p) => p === this.#deps.paths.config)) {
             await this.#reloadConfig();
