@@ -80,15 +80,18 @@ export class FileStore implements Store {
     return this.log.write((s, now) => decideFinish(s, request, now));
   }
 
-  renew(worker: string, leaseSeconds: number): Promise<void> {
+  renew(worker: string, leaseSeconds: number, ids?: string[]): Promise<void> {
     return this.log.write((s, now) => {
-      const holding = [...s.processing].some((id) => s.jobs.get(id)!.worker === worker);
-      const lease_until = new Date(now.getTime() + leaseSeconds * 1000)
-        .toISOString();
-      return {
-        records: holding ? [{ type: "renew", worker, lease_until }] : [],
-        result: undefined,
+      const held = (id: string) =>
+        s.jobs.get(id)?.state === "processing" && s.jobs.get(id)!.worker === worker;
+      const holding = ids ? ids.filter(held) : [...s.processing].filter(held);
+      const lease_until = new Date(now.getTime() + leaseSeconds * 1000).toISOString();
+      const record = ids ? { type: "renew" as const, worker, lease_until, ids: holding } : {
+        type: "renew" as const,
+        worker,
+        lease_until,
       };
+      return { records: holding.length ? [record] : [], result: undefined };
     });
   }
 

@@ -168,6 +168,7 @@ export class FileLog {
     this.#flushQueued = false;
     const batch = this.#pending.splice(0);
     const settle: Array<() => void> = [];
+    if (!exists(this.paths.home) && this.#refusedOnEmpty(batch)) return;
     try {
       ensureDir(this.paths.home);
       await this.#lock(true);
@@ -217,6 +218,25 @@ export class FileLog {
       for (const item of batch) settle.push(() => item.reject(e));
     }
     for (const s of settle) s();
+  }
+
+  /**
+   * With no home yet, decides on an empty state first: when nothing would be written (a refusal,
+   * or a no-op), answers from that, so a failed command creates no directory or file.
+   */
+  #refusedOnEmpty(batch: Pending[]): boolean {
+    const outcomes: Array<() => void> = [];
+    for (const item of batch) {
+      try {
+        const d = item.decide(new QueueState(), this.#clock.now());
+        if (d.records.length > 0) return false;
+        outcomes.push(() => item.resolve(d.result));
+      } catch (e) {
+        outcomes.push(() => item.reject(e));
+      }
+    }
+    for (const o of outcomes) o();
+    return true;
   }
 
   #applyLive(rec: LogRecord): void {

@@ -54,8 +54,8 @@ export interface Store {
   ): Promise<boolean>;
   /** Records an attempt's end; null when the job is no longer held under this claim. */
   finish(request: FinishRequest): Promise<Job | null>;
-  /** Extends the lease of every job `worker` holds (one record). */
-  renew(worker: string, leaseSeconds: number): Promise<void>;
+  /** Extends the leases of `ids` (default: every job `worker` holds) in one record. */
+  renew(worker: string, leaseSeconds: number, ids?: string[]): Promise<void>;
   /** Processing jobs whose lease has expired, or whose worker `isDead` says has died. */
   lost(isDead: (worker: string) => boolean): Promise<Job[]>;
   /**

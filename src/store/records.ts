@@ -16,7 +16,8 @@ export type RecordBody =
     pid: number;
     pid_start: number | null;
   }
-  | { type: "renew"; worker: string; lease_until: string }
+  /** extends the leases of `ids` (all jobs the worker holds when absent) */
+  | { type: "renew"; worker: string; lease_until: string; ids?: string[] }
   | {
     type: "finish";
     id: string;

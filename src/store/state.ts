@@ -101,9 +101,9 @@ export function apply(state: QueueState, rec: LogRecord): void {
       step(() => transition(need(rec.id), { ...rec, type: "started" }, rec.at));
       break;
     case "renew":
-      for (const id of state.processing) {
-        const job = state.jobs.get(id)!;
-        if (job.worker === rec.worker) {
+      for (const id of rec.ids ?? state.processing) {
+        const job = state.jobs.get(id);
+        if (job?.state === "processing" && job.worker === rec.worker) {
           step(() =>
             transition(
               job,

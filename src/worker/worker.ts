@@ -5,6 +5,7 @@
  * the poll interval, whichever comes first.
  */
 import type { Config } from "../config.ts";
+import { CorruptionError } from "../errors.ts";
 import { newId } from "../ids.ts";
 import type { Job } from "../job.ts";
 import type { Clock } from "../store/log.ts";
@@ -32,6 +33,7 @@ export interface WorkerOptions {
 }
 
 const HEARTBEAT_SECONDS = 5;
+const FINISH_TRIES = 5;
 const RESCUE_SECONDS = 1;
 
 interface Slot {
@@ -111,7 +113,18 @@ export class Worker {
     const watcher = this.#watch();
     try {
       for (;;) {
-        await this.runOnce();
+        try {
+          await this.runOnce();
+        } catch (e) {
+          if (e instanceof CorruptionError) {
+            this.#say(`error: ${e.message}`);
+            this.stop("the store is damaged");
+            if (this.#running.size === 0) throw e;
+          } else {
+            // a full disk or a vanished file: keep running jobs alive and try again shortly
+            this.#say(`error: ${(e as Error).message}; trying again in ${this.#config.poll_interval}s`);
+          }
+        }
         if (this.#running.size === 0) {
           if (this.#stopping) break;
           if (this.#options.drain && !(await this.#deps.store.hasWork())) {
@@ -146,7 +159,7 @@ export class Worker {
       now - this.#lastRenew >= (this.#config.lease_timeout * 1000) / 3
     ) {
       this.#lastRenew = now;
-      await store.renew(this.id, this.#config.lease_timeout);
+      await store.renew(this.id, this.#config.lease_timeout, [...this.#running.keys()]);
     }
     this.#heartbeat(false);
     if (this.#stopping) return 0;
@@ -219,14 +232,16 @@ export class Worker {
       outcome = result.outcome;
       tail = result.tail;
     }
-    const after = await store.finish({
-      worker: this.id,
-      id: job.id,
-      attempt: job.attempts,
-      outcome,
-      tail,
-      config: this.#config,
-    });
+    const after = await this.#record(() =>
+      store.finish({
+        worker: this.id,
+        id: job.id,
+        attempt: job.attempts,
+        outcome,
+        tail,
+        config: this.#config,
+      })
+    );
     if (!after) {
       this.#say(
         `finished ${job.id}, but its lease had been taken back: the result was not recorded`,
@@ -234,6 +249,19 @@ export class Worker {
       return;
     }
     this.#say(describeFinish(after, total, clock.now()));
+  }
+
+  /** Retries a write that failed (a full disk, say) a few times before giving the job up. */
+  async #record<T>(write: () => Promise<T>): Promise<T> {
+    for (let attempt = 1;; attempt++) {
+      try {
+        return await write();
+      } catch (e) {
+        if (attempt >= FINISH_TRIES || e instanceof CorruptionError) throw e;
+        this.#say(`could not record a result (${(e as Error).message}); retrying in 1s`);
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+    }
   }
 
   async #rescue(): Promise<void> {
@@ -245,7 +273,9 @@ export class Worker {
       return cache.get(worker)!;
     };
     for (const job of await store.lost(isDead)) {
-      if (job.worker === this.id) continue; // our own lease: we are alive, renewal is on its way
+      // our own running job: we are alive and renew it; one we no longer run (its result could
+      // not be recorded) is taken back like any other
+      if (job.worker === this.id && this.#running.has(job.id)) continue;
       // a job whose worker died keeps running in its own process group: end it before a retry
       if (job.pid !== null) killGroup(job.pid, job.pid_start, "SIGKILL");
       const after = await store.takeBack(job, isDead, this.#config);
