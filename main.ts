@@ -57,6 +57,11 @@ export async function main(args: string[]): Promise<number> {
     readStdin: () => new Response(Deno.stdin.readable).text(),
     exitCode: 0,
   };
+  if (rest[0] === "__complete") {
+    const { printCompletions } = await import("./src/cli/completion.ts");
+    await printCompletions(app, rest.slice(1), context);
+    return 0;
+  }
   await run(app, rest, context as AppContext & { process: typeof proc });
   if (context.exitCode !== 0) return context.exitCode;
   const code = Number(proc.exitCode ?? 0);

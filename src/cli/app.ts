@@ -1,5 +1,6 @@
 /** The command tree. */
 import { buildApplication } from "@stricli/core";
+import { completionCommand } from "./completion.ts";
 import { configRoutes } from "./config_cmd.ts";
 import { type AppContext, routes } from "./context.ts";
 import { enqueueCommand } from "./enqueue.ts";
@@ -23,6 +24,7 @@ export const app = buildApplication<AppContext>(
       config: configRoutes,
       compact: compactCommand,
       doctor: doctorRoute,
+      completion: completionCommand,
     },
     {
       brief: "A background job queue for shell commands, with retries, backoff and a dead letter queue",
