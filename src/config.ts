@@ -219,16 +219,10 @@ export async function setConfigValue(
   const current = parseConfigText(text, file); // refuse to edit a file that is already broken
   void current;
   const { modify, applyEdits } = await import("jsonc-parser");
-  // an existing spelling of the key (e.g. "max-retries") is edited in place rather than doubled
-  const raw = JSON.parse(
-    stripJsonComments(text, { trailingCommas: true }),
-  ) as Record<string, unknown>;
-  for (const name of Object.keys(raw)) {
-    if (name !== key && configKey(name) === key) {
-      text = applyEdits(text, modify(text, [name], undefined, {}));
-    }
-  }
-  const edits = modify(text, [key], value, {
+  // an existing spelling of the key (e.g. "max-retries") is edited in place, keeping its comments
+  const raw = JSON.parse(stripJsonComments(text, { trailingCommas: true })) as Record<string, unknown>;
+  const spelling = Object.keys(raw).find((name) => configKey(name) === key) ?? key;
+  const edits = modify(text, [spelling], value, {
     formattingOptions: { insertSpaces: true, tabSize: 2 },
   });
   replaceFileDurably(file, applyEdits(text, edits));

@@ -37,7 +37,7 @@ export interface Job {
   pid_start: number | null;
   started_at: string | null;
   finished_at: string | null;
-  /** The last few hundred bytes of the last attempt's output. */
+  /** The last KiB (at most) of the last attempt's output. */
   output_tail: string | null;
   /** Sequence number of the record that enqueued the job: the tie-breaker "enqueue order". */
   seq: number;

@@ -152,12 +152,18 @@ function checkTimeout(value: unknown, fail: (m: string) => never): number {
 
 const ISO = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
 
-function checkTime(
-  name: string,
-  text: string,
-  fail: (m: string) => never,
-): string {
-  const ms = ISO.test(text) ? Date.parse(text.replace(" ", "T")) : NaN;
+/** Date.parse rolls 2026-02-30 over into March: check the fields against the calendar first. */
+function fieldsExist(text: string): boolean {
+  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?/i.exec(text);
+  if (!m) return false;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth) return false;
+  return Number(m[4] ?? 0) < 24 && Number(m[5] ?? 0) < 60 && Number(m[6] ?? 0) < 60;
+}
+
+function checkTime(name: string, text: string, fail: (m: string) => never): string {
+  const ms = ISO.test(text) && fieldsExist(text) ? Date.parse(text.replace(" ", "T")) : NaN;
   if (Number.isNaN(ms)) {
     return fail(
       `"${name}" must be an ISO-8601 time such as 2026-01-31T09:00:00Z, got ${describe(text)}`,

@@ -80,7 +80,7 @@ export function sessionConfig(session: Session) {
 
 /** Runs a command body, turning QueueErrors (and file-system failures) into one stderr line. */
 export function action<F, A extends unknown[]>(
-  body: (this: AppContext, flags: F, ...args: A) => Promise<void>,
+  body: (this: AppContext, flags: F, ...args: A) => void | Promise<void>,
 ) {
   return async function (
     this: AppContext,
@@ -118,7 +118,7 @@ function report(ctx: AppContext, e: unknown): number {
 }
 
 export interface CommandSpec<F, A extends unknown[]> {
-  func: (this: AppContext, flags: F, ...args: A) => Promise<void>;
+  func: (this: AppContext, flags: F, ...args: A) => void | Promise<void>;
   /** stricli's flag and positional descriptions; their names match the fields of F */
   parameters: object;
   docs: { brief: string; fullDescription?: string };

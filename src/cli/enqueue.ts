@@ -11,15 +11,7 @@ import {
   parseTime,
   validateJob,
 } from "../validate.ts";
-import {
-  type AppContext,
-  command,
-  homeFlag,
-  jsonFlag,
-  openSession,
-  routes,
-  sessionConfig,
-} from "./context.ts";
+import { type AppContext, command, homeFlag, jsonFlag, openSession, sessionConfig } from "./context.ts";
 import { json } from "./render.ts";
 
 interface EnqueueFlags {

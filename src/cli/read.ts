@@ -4,15 +4,7 @@ import { idProblem } from "../ids.ts";
 import { JOB_STATES, type JobState } from "../job.ts";
 import { listWorkers } from "../worker/registry.ts";
 import { parseCount } from "../validate.ts";
-import {
-  type AppContext,
-  command,
-  homeFlag,
-  type HomeFlags,
-  jsonFlag,
-  openSession,
-  routes,
-} from "./context.ts";
+import { type AppContext, command, homeFlag, type HomeFlags, jsonFlag, openSession } from "./context.ts";
 import { describeJob, JOB_HEADER, jobRows, json, relative, table } from "./render.ts";
 
 interface ReadFlags extends HomeFlags {

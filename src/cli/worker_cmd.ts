@@ -78,10 +78,10 @@ async function stop(this: AppContext, flags: StopFlags): Promise<void> {
   this.process.stdout.write(`all ${live.length} worker(s) have stopped\n`);
 }
 
-async function list(
+function list(
   this: AppContext,
   flags: HomeFlags & { json?: boolean },
-): Promise<void> {
+): void {
   const session = openSession(this, flags);
   const workers = listWorkers(session.paths).filter((w) => w.alive).map((
     { alive: _, ...w },

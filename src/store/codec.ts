@@ -48,8 +48,8 @@ function hex8(n: number): string {
 /** Encodes one object as a sealed line, newline included. */
 export function encodeLine(value: object): Uint8Array {
   const body = JSON.stringify(value);
-  if (body.length < 2 || body[body.length - 1] !== "}") {
-    throw new TypeError("records are objects");
+  if (body.length <= 2 || body[body.length - 1] !== "}") {
+    throw new TypeError("A record must be a JSON object with at least one field");
   }
   const bodyBytes = encoder.encode(body);
   const crc = crc32(bodyBytes);

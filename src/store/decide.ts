@@ -5,7 +5,7 @@
 import { nextRunAt } from "../backoff.ts";
 import { OperationError } from "../errors.ts";
 import { newId } from "../ids.ts";
-import { claimsBefore, describeOutcome, isRunnable, type Job, type JobState } from "../job.ts";
+import { claimsBefore, describeOutcome, isRunnable, type Job, type JobState, transition } from "../job.ts";
 import type { Decision } from "./log.ts";
 import type { FinishRequest, JobSpec } from "./mod.ts";
 import type { QueueState } from "./state.ts";
@@ -69,6 +69,7 @@ export function pickRunnable(
   nowIso: string,
 ): Job[] {
   const best: Job[] = [];
+  if (slots <= 0) return best;
   for (const id of state.waiting) {
     const job = state.jobs.get(id)!;
     if (!isRunnable(job, nowIso)) continue;
@@ -98,13 +99,7 @@ export function decideClaim(
   return {
     records: [{ type: "claim", worker, lease_until, ids }],
     // the claimed jobs as they will be once the record applies
-    result: ids.map((id) => ({ ...state.jobs.get(id)! })).map((j) => ({
-      ...j,
-      state: "processing" as const,
-      attempts: j.attempts + 1,
-      worker,
-      lease_until,
-    })),
+    result: picked.map((j) => transition(j, { type: "claim", worker, lease_until }, now.toISOString())),
   };
 }
 
@@ -200,7 +195,7 @@ export function decideDelete(
     if (!job) {
       throw new OperationError(`Cannot delete job "${id}": no such job`);
     }
-    if (!allowed.includes(job.state)) {
+    if (job.state === "processing" || !allowed.includes(job.state)) {
       throw new OperationError(
         job.state === "processing"
           ? `Cannot delete job "${id}": it is processing; wait for it to finish or stop its worker`

@@ -26,7 +26,9 @@
  *   A process that reads the seal switches to generation G+1 without reloading anything: its
  *   state is exactly what the snapshot holds. A writer that finds a seal without its snapshot
  *   (the compactor crashed between 1 and 2) completes steps 2-4 itself from its own state.
- *   A crash before 1 leaves only a temp file, removed by the next writer.
+ *   A crash before 1 leaves the old generation as it was; a crash during 2 also leaves a temp
+ *   file, removed by the next writer. A process idle through whole compactions finds its log
+ *   gone and reopens from the newest snapshot; a dead generation's log is never recreated.
  *
  * OPEN: the highest generation G named by any snapshot or wal file; load snapshot-G (if G > 1),
  *   replay wal-G. A line that fails its checksum, does not parse or does not apply is corruption:
@@ -89,6 +91,8 @@ export class FileLog {
   #gen = 1;
   #wal: Deno.FsFile | null = null;
   #walWritable = false;
+  /** the current generation was entered through a seal whose snapshot did not exist yet */
+  #snapshotDue = false;
   #offset = 0;
   #line = 0;
   #mutex: Promise<unknown> = Promise.resolve();
@@ -299,6 +303,8 @@ export class FileLog {
     }
     this.#state = state;
     this.#gen = gen;
+    this.#snapshotDue = false;
+    this.#wal?.close();
     this.#wal = null;
     this.#offset = 0;
     this.#line = 0;
@@ -323,28 +329,28 @@ export class FileLog {
     if (doomed.length > 0) syncDir(this.paths.home);
   }
 
-  #openWal(write: boolean): Deno.FsFile | null {
+  /**
+   * The current generation's log, opened for reading or writing. "newer" when it is gone because
+   * later generations replaced it while this process was idle (it missed their seals): the caller
+   * then reopens from the newest snapshot. A dead generation's log is never recreated.
+   */
+  #openWal(write: boolean): Deno.FsFile | null | "newer" {
     if (this.#wal && (this.#walWritable || !write)) return this.#wal;
+    const path = this.paths.wal(this.#gen);
+    if (!exists(path)) {
+      const found = scanGenerations(this.paths.home);
+      if ([...found.wals, ...found.snapshots].some((g) => g > this.#gen)) return "newer";
+      if (!write) return null;
+    }
     this.#wal?.close();
     this.#wal = null;
-    const path = this.paths.wal(this.#gen);
     if (write) {
       const created = !exists(path);
-      this.#wal = Deno.openSync(path, {
-        read: true,
-        write: true,
-        create: true,
-        mode: FILE_MODE,
-      });
+      this.#wal = Deno.openSync(path, { read: true, write: true, create: true, mode: FILE_MODE });
       if (created) syncDir(this.paths.home);
       this.#walWritable = true;
     } else {
-      try {
-        this.#wal = Deno.openSync(path, { read: true });
-      } catch (e) {
-        if (e instanceof Deno.errors.NotFound) return null;
-        throw e;
-      }
+      this.#wal = Deno.openSync(path, { read: true });
       this.#walWritable = false;
     }
     return this.#wal;
@@ -357,7 +363,12 @@ export class FileLog {
   #catchUp(exclusive: boolean): void {
     if (!this.#state) this.#open(exclusive);
     for (;;) {
+      if (exclusive && this.#snapshotDue) this.#completeCompaction();
       const wal = this.#openWal(exclusive);
+      if (wal === "newer") {
+        this.#open(exclusive);
+        continue;
+      }
       if (!wal) return;
       const size = wal.statSync().size;
       if (size < this.#offset) {
@@ -435,35 +446,29 @@ export class FileLog {
   }
 
   #switchGeneration(next: number, exclusive: boolean): void {
-    const snapshot = this.paths.snapshot(next);
-    if (!exists(snapshot)) {
-      if (!exclusive) {
-        // the compactor died after sealing; our state is the snapshot's content, and nothing can
-        // be appended before a writer completes the compaction
-        this.#gen = next;
-        this.#wal?.close();
-        this.#wal = null;
-        this.#offset = 0;
-        this.#line = 0;
-        return;
-      }
-      this.#writeSnapshot(next);
-    }
     this.#wal?.close();
     this.#wal = null;
     this.#gen = next;
     this.#offset = 0;
     this.#line = 0;
-    if (exclusive) {
-      this.#openWal(true);
-      this.#crash("wal-created");
-      this.#removeStale([], next);
-      this.#crash("old-removed");
-    }
+    // without the snapshot, the compactor died after sealing: our state is exactly what the
+    // snapshot must hold, and nobody appends to the new generation before it exists
+    this.#snapshotDue = !exists(this.paths.snapshot(next));
+    if (exclusive) this.#completeCompaction();
+  }
+
+  /** Steps 2-4 of compaction, for the current generation; idempotent. */
+  #completeCompaction(): void {
+    if (this.#snapshotDue && !exists(this.paths.snapshot(this.#gen))) this.#writeSnapshot(this.#gen);
+    this.#snapshotDue = false;
+    this.#openWal(true);
+    this.#crash("wal-created");
+    this.#removeStale([], this.#gen);
+    this.#crash("old-removed");
   }
 
   #append(records: LogRecord[]): void {
-    const wal = this.#openWal(true)!;
+    const wal = this.#openWal(true) as Deno.FsFile;
     const parts = records.map((r) => encodeLine(r));
     let size = 0;
     for (const p of parts) size += p.length;

@@ -8,9 +8,16 @@
  * reads EOF and exits without running anything: no unrecorded orphan can ever run.
  */
 import type { Job, Outcome } from "../job.ts";
-import { killGroup, processStartTime } from "./proc.ts";
+import { killGroup, parseStartTime } from "./proc.ts";
 
-const WRAPPER = 'IFS= read -r _ || exit 125; exec >>"$1" 2>&1 </dev/null; exec /bin/sh -c "$2"';
+// reports its own start time (see proc.ts), waits for "go", then becomes the job
+const WRAPPER = [
+  "log=$1 cmd=$2",
+  'read -r s < "/proc/$$/stat" 2>/dev/null; echo "${s##*) }"',
+  "IFS= read -r _ || exit 125",
+  'exec >>"$log" 2>&1 </dev/null',
+  'exec /bin/sh -c "$cmd"',
+].join("\n");
 const TAIL_BYTES = 1024;
 /** seconds between SIGTERM and SIGKILL of a timed-out group */
 const KILL_GRACE_SECONDS = 2;
@@ -76,9 +83,10 @@ function readTail(path: string, from: number): string | null {
   }
 }
 
-export function spawnAttempt(job: Job, options: AttemptOptions):
-  | RunningAttempt
-  | { error: string } {
+export async function spawnAttempt(
+  job: Job,
+  options: AttemptOptions,
+): Promise<RunningAttempt | { error: string }> {
   const started = options.now();
   const from = appendLog(
     options.logPath,
@@ -92,7 +100,7 @@ export function spawnAttempt(job: Job, options: AttemptOptions):
       args: ["-c", WRAPPER, "queuectl-job", options.logPath, job.command],
       cwd: job.cwd ?? undefined,
       stdin: "piped",
-      stdout: "null",
+      stdout: "piped",
       stderr: "null",
       detached: true,
     }).spawn();
@@ -102,7 +110,7 @@ export function spawnAttempt(job: Job, options: AttemptOptions):
     return { error: message };
   }
   const pid = child.pid;
-  const pidStart = processStartTime(pid);
+  const pidStart = await readFirstLine(child.stdout).then(parseStartTime, () => null);
   let timedOut = false;
   let killedBy: Deno.Signal | null = null;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -110,9 +118,9 @@ export function spawnAttempt(job: Job, options: AttemptOptions):
   if (options.timeout > 0) {
     timer = setTimeout(() => {
       timedOut = true;
-      killGroup(pid, pidStart, "SIGTERM");
+      killGroup(pid, "SIGTERM");
       graceTimer = setTimeout(
-        () => killGroup(pid, pidStart, "SIGKILL"),
+        () => killGroup(pid, "SIGKILL"),
         KILL_GRACE_SECONDS * 1000,
       );
     }, options.timeout * 1000);
@@ -121,7 +129,7 @@ export function spawnAttempt(job: Job, options: AttemptOptions):
     clearTimeout(timer);
     clearTimeout(graceTimer);
     // a timed-out or killed job's leftovers (a sleeping grandchild) go with it
-    if (timedOut || killedBy) killGroup(pid, pidStart, "SIGKILL");
+    if (timedOut || killedBy) killGroup(pid, "SIGKILL");
     const seconds = (options.now().getTime() - started.getTime()) / 1000;
     let outcome: Outcome;
     if (timedOut) outcome = { kind: "timeout", after: options.timeout };
@@ -150,7 +158,25 @@ export function spawnAttempt(job: Job, options: AttemptOptions):
     },
     kill(signal) {
       killedBy = signal;
-      killGroup(pid, pidStart, signal);
+      killGroup(pid, signal);
     },
   };
+}
+
+/** The wrapper's first line (its start time); the pipe closes when it becomes the job. */
+async function readFirstLine(stream: ReadableStream<Uint8Array>): Promise<string> {
+  const reader = stream.getReader();
+  const decoder = new TextDecoder();
+  let text = "";
+  try {
+    while (!text.includes("\n")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += decoder.decode(value, { stream: true });
+    }
+  } finally {
+    reader.releaseLock();
+    await stream.cancel().catch(() => {});
+  }
+  return text.split("\n")[0];
 }

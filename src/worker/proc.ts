@@ -1,36 +1,62 @@
-/** Process-group helpers: recognise a job's process group after a crash and kill it whole. */
+/**
+ * Process-group helpers: recognise a job's process group after a crash, and kill it whole.
+ *
+ * A pid alone is not an identity (pids are reused), so a claim records the group leader's start
+ * time too: field 22 of /proc/<pid>/stat, in clock ticks since boot. Deno grants /proc only with
+ * --allow-all, so the shell reads it for us (with --allow-run, which workers have anyway).
+ */
 
-/** Start time of `pid` in clock ticks since boot (Linux), to tell it from a reused pid. */
-export function processStartTime(pid: number): number | null {
+/** sh: print /proc/<pid>/stat from field 3 on (the command name may hold spaces and parentheses) */
+export const READ_STAT = 'read -r s < "/proc/$1/stat" 2>/dev/null && echo "${s##*) }"';
+
+/** Parses what READ_STAT prints into the start time, or null. */
+export function parseStartTime(afterName: string): number | null {
+  const fields = afterName.trim().split(" ");
+  const ticks = Number(fields[19]);
+  return fields.length > 19 && Number.isSafeInteger(ticks) ? ticks : null;
+}
+
+/** Start time of `pid`, or null when it is gone or the platform has no /proc. */
+export async function processStartTime(pid: number): Promise<number | null> {
+  if (Deno.build.os !== "linux") return null;
   try {
-    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
-    // the command name (field 2) may hold spaces and parentheses: count fields after the last ")"
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return Number(fields[19]);
+    const out = await new Deno.Command("/bin/sh", {
+      args: ["-c", READ_STAT, "queuectl", String(pid)],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    return out.success ? parseStartTime(new TextDecoder().decode(out.stdout)) : null;
   } catch {
     return null;
   }
 }
 
-/**
- * Kills the process group led by `pid`, if it is still the group we started. A group outlives
- * its leader while any member lives, and the kernel does not reuse a pid that still names a
- * group, so a missing leader with live members is still ours.
- */
-export function killGroup(
-  pid: number,
-  pidStart: number | null,
-  signal: Deno.Signal,
-): boolean {
+/** Signals the whole process group led by `pid`; false when no such group is left. */
+export function killGroup(pid: number, signal: Deno.Signal): boolean {
   if (Deno.build.os === "windows") return false;
-  if (pidStart !== null) {
-    const now = processStartTime(pid);
-    if (now !== null && now !== pidStart) return false; // the pid belongs to someone else now
-  }
   try {
     Deno.kill(-pid, signal);
     return true;
   } catch {
-    return false; // no such group: it has exited
+    return false;
   }
+}
+
+/**
+ * Kills a group that a dead or hung worker left behind, if it is still the group that worker
+ * started. A group outlives its leader while any member lives, and the kernel does not reuse a
+ * pid that still names a group, so a missing leader with live members is still ours; a leader
+ * alive with another start time is a stranger that got the pid, and is left alone.
+ */
+export async function killOrphanGroup(
+  pid: number,
+  pidStart: number | null,
+  signal: Deno.Signal,
+): Promise<boolean> {
+  if (pidStart !== null) {
+    const now = await processStartTime(pid);
+    if (now !== null && now !== pidStart) return false;
+  }
+  return killGroup(pid, signal);
 }

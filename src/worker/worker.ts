@@ -13,7 +13,7 @@ import type { Store } from "../store/mod.ts";
 import type { HomePaths } from "../store/paths.ts";
 import { ensureDir } from "../store/durable.ts";
 import { type RunningAttempt, spawnAttempt } from "./execute.ts";
-import { killGroup } from "./proc.ts";
+import { killOrphanGroup } from "./proc.ts";
 import { isWorkerAlive, pruneDeadWorkers, WorkerRegistration } from "./registry.ts";
 
 export interface WorkerDeps {
@@ -198,7 +198,7 @@ export class Worker {
       `claimed ${job.id} (attempt ${job.attempts} of ${total}): ${oneLine(job.command)}`,
     );
     const timeout = job.timeout ?? this.#config.job_timeout;
-    const spawned = spawnAttempt(job, {
+    const spawned = await spawnAttempt(job, {
       logPath: paths.jobLog(job.id),
       timeout,
       attempt: job.attempts,
@@ -277,7 +277,7 @@ export class Worker {
       // not be recorded) is taken back like any other
       if (job.worker === this.id && this.#running.has(job.id)) continue;
       // a job whose worker died keeps running in its own process group: end it before a retry
-      if (job.pid !== null) killGroup(job.pid, job.pid_start, "SIGKILL");
+      if (job.pid !== null) await killOrphanGroup(job.pid, job.pid_start, "SIGKILL");
       const after = await store.takeBack(job, isDead, this.#config);
       if (after) {
         this.#say(
