@@ -38,10 +38,34 @@ export function splitGlobalHome(
   return { home, rest };
 }
 
+/** The command path named by `args` ("config set"), for a pointer to the right --help. */
+function routeOf(args: string[]): string {
+  const path: string[] = [];
+  let target: unknown = app.root;
+  for (const word of args.filter((a) => !a.startsWith("-"))) {
+    const map = target as { getRoutingTargetForInput?: (w: string) => unknown };
+    const next = map.getRoutingTargetForInput?.(word);
+    if (!next) break;
+    path.push(word);
+    target = next;
+  }
+  return path.join(" ");
+}
+
 export async function main(args: string[]): Promise<number> {
   const { home, rest } = splitGlobalHome(args);
   const stdout = writer(Deno.stdout);
-  const stderr = writer(Deno.stderr);
+  const direct = writer(Deno.stderr);
+  // until a command body starts, stderr carries only stricli's argument errors, one line per
+  // problem: keep them, and print the first as our one-sentence error
+  let started = false;
+  const early: string[] = [];
+  const stderr = {
+    write(text: string) {
+      if (started) direct.write(text);
+      else early.push(text);
+    },
+  };
   const proc = {
     stdout,
     stderr,
@@ -56,6 +80,10 @@ export async function main(args: string[]): Promise<number> {
     clock: systemClock,
     readStdin: () => new Response(Deno.stdin.readable).text(),
     exitCode: 0,
+    commandStarted: () => {
+      started = true;
+      for (const text of early.splice(0)) direct.write(text);
+    },
   };
   if (rest[0] === "__complete") {
     const { printCompletions } = await import("./src/cli/completion.ts");
@@ -63,6 +91,11 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   }
   await run(app, rest, context as AppContext & { process: typeof proc });
+  const first = early.join("").split("\n").find((line) => line.trim() !== "");
+  if (first !== undefined) {
+    const route = routeOf(rest);
+    direct.write(`error: ${first.replace(/\.$/, "")} (see \`queuectl ${route ? route + " " : ""}--help\`)\n`);
+  }
   if (context.exitCode !== 0) return context.exitCode;
   const code = Number(proc.exitCode ?? 0);
   // stricli's own failures (unknown command, bad flag) are negative: they are usage errors

@@ -137,3 +137,109 @@ export async function jobState(home: string, id: string): Promise<string | undef
   const r = await cli(home, ["show", id, "--json"]);
   return r.code === 0 ? JSON.parse(r.stdout).state : undefined;
 }
+
+// ---- end-to-end helpers (appended for tests/e2e_*_test.ts) ----
+
+/** The temp directory that holds `home` (made by `tempHome`): a place for the jobs' own files. */
+export function dirOfHome(home: string): string {
+  return home.replace(/\/home$/, "");
+}
+
+/** Removes the temp directory made by `tempHome`. */
+export function removeHome(home: string): void {
+  try {
+    Deno.removeSync(dirOfHome(home), { recursive: true });
+  } catch { /* already gone */ }
+}
+
+/** Runs the CLI and fails the test unless it exits 0; returns stdout. */
+export async function cliOk(home: string, args: string[], options: CliOptions = {}): Promise<string> {
+  const r = await cli(home, args, options);
+  if (r.code !== 0) {
+    throw new Error(`queuectl ${args.join(" ")} exited ${r.code}: ${r.stderr}${r.stdout}`);
+  }
+  return r.stdout;
+}
+
+/** `config set` for each entry, e.g. { "backoff-base": 1, "lease-timeout": 2 }. */
+export async function configure(home: string, settings: Record<string, number>): Promise<void> {
+  for (const [key, value] of Object.entries(settings)) {
+    await cliOk(home, ["config", "set", key, String(value)]);
+  }
+}
+
+/** True while `pid` names a live process; a zombie (exited, not reaped) counts as gone. Linux. */
+export function processAlive(pid: number): boolean {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    const state = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
+    return state !== "Z" && state !== "X";
+  } catch {
+    return false;
+  }
+}
+
+/** Kills the process group led by `pid` (a job orphaned by a test), if it still exists. */
+export function killGroup(pid: number): void {
+  try {
+    Deno.kill(-pid, "SIGKILL");
+  } catch { /* already gone */ }
+}
+
+/** Lines of a text file, without empty ones; [] when it does not exist (yet). */
+export function readLines(path: string): string[] {
+  try {
+    return Deno.readTextFileSync(path).split("\n").filter((l) => l !== "");
+  } catch {
+    return [];
+  }
+}
+
+/** Waits until the background process has printed something matching `re`. */
+export async function untilOutput(bg: Background, re: RegExp, timeoutMs = 30_000): Promise<void> {
+  try {
+    await waitFor(() => re.test(bg.output()), `output matching ${re}`, timeoutMs);
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n--- its output so far:\n${bg.output()}`);
+  }
+}
+
+/** Waits until job `id` is in `state` (polls `show`, gently: every CLI call is a process). */
+export function untilState(home: string, id: string, state: string, timeoutMs = 30_000): Promise<void> {
+  return waitFor(
+    async () => (await jobState(home, id)) === state,
+    `job ${id} to be ${state}`,
+    timeoutMs,
+    150,
+  );
+}
+
+async function exitedWithin(bg: Background, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([bg.exited().then(() => true), late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Stops a background CLI for good (for `finally`): SIGTERM, then a second SIGTERM (which kills
+ * running jobs) if it lingers, then SIGKILL. Returns its exit code.
+ */
+export async function stopBackground(bg: Background, graceMs = 10_000): Promise<number> {
+  bg.signal("SIGTERM");
+  if (!(await exitedWithin(bg, graceMs))) {
+    bg.signal("SIGTERM");
+    if (!(await exitedWithin(bg, graceMs))) bg.signal("SIGKILL");
+  }
+  return await bg.exited();
+}
+
+/** Id of the worker a `worker start` process announced ("<time> <id> started with ..."). */
+export function workerIdOf(bg: Background): string | undefined {
+  return /^\S+ (w-\S+) started with/m.exec(bg.output())?.[1];
+}

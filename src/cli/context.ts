@@ -23,6 +23,8 @@ export interface AppContext extends CommandContext {
   readStdin(): Promise<string>;
   /** exit code of a command that failed with a QueueError */
   exitCode: number;
+  /** called when a command body starts: argument parsing is over */
+  commandStarted(): void;
 }
 
 export interface HomeFlags {
@@ -87,6 +89,7 @@ export function action<F, A extends unknown[]>(
     flags: F,
     ...args: A
   ): Promise<void> {
+    this.commandStarted();
     try {
       await body.call(this, flags, ...args);
     } catch (e) {
