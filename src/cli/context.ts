@@ -51,8 +51,11 @@ export const jsonFlag = {
 } as const;
 
 export function resolveHome(ctx: AppContext, flags: HomeFlags): string {
-  const home = flags.home ?? ctx.globalHome ?? ctx.env("QUEUECTL_HOME") ??
-    `${ctx.env("HOME") ?? "."}/.queuectl`;
+  // an empty value counts as unset, so `QUEUECTL_HOME= queuectl ...` never means "here"
+  const given = [flags.home, ctx.globalHome, ctx.env("QUEUECTL_HOME")].find((h) =>
+    h !== undefined && h !== ""
+  );
+  const home = given ?? `${ctx.env("HOME") ?? "."}/.queuectl`;
   const abs = home.startsWith("/") ? home : `${ctx.cwd}/${home}`;
   return abs.length > 1 ? abs.replace(/\/+$/, "") : abs;
 }

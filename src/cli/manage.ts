@@ -1,5 +1,6 @@
 /** Commands that change jobs: dlq list/retry/delete, delete, compact. */
 import { UsageError } from "../errors.ts";
+import type { JobState } from "../job.ts";
 import {
   type AppContext,
   command,
@@ -58,41 +59,32 @@ async function dlqRetry(
     );}
 }
 
-async function dlqDelete(
-  this: AppContext,
+/** Deletes jobs (in `states`) and their captured output; one transaction for all ids. */
+async function deleteWithOutput(
+  ctx: AppContext,
   flags: JsonFlags,
-  ...ids: string[]
+  ids: string[],
+  states: readonly JobState[] | undefined,
+  what: string,
 ): Promise<void> {
-  if (ids.length === 0) {
-    throw new UsageError("Cannot delete: give the ids of dead jobs");
-  }
+  if (ids.length === 0) throw new UsageError(`Cannot delete: give the ids of ${what}`);
   ids.forEach(checkJobId);
-  const session = openSession(this, flags);
-  const jobs = await session.store.delete(ids, ["dead"]);
-  this.process.stdout.write(
-    flags.json ? json(jobs.map((j) => j.id)) : `deleted ${jobs.length} dead job(s)\n`,
-  );
-}
-
-async function deleteJobs(
-  this: AppContext,
-  flags: JsonFlags,
-  ...ids: string[]
-): Promise<void> {
-  if (ids.length === 0) {
-    throw new UsageError("Cannot delete: give at least one job id");
-  }
-  ids.forEach(checkJobId);
-  const session = openSession(this, flags);
-  const jobs = await session.store.delete(ids);
+  const session = openSession(ctx, flags);
+  const jobs = await session.store.delete(ids, states);
   for (const job of jobs) {
     try {
       Deno.removeSync(session.paths.jobLog(job.id));
     } catch { /* no output was captured */ }
   }
-  this.process.stdout.write(
-    flags.json ? json(jobs.map((j) => j.id)) : `deleted ${jobs.length} job(s)\n`,
-  );
+  ctx.process.stdout.write(flags.json ? json(jobs.map((j) => j.id)) : `deleted ${jobs.length} ${what}\n`);
+}
+
+function dlqDelete(this: AppContext, flags: JsonFlags, ...ids: string[]): Promise<void> {
+  return deleteWithOutput(this, flags, ids, ["dead"], "dead job(s)");
+}
+
+function deleteJobs(this: AppContext, flags: JsonFlags, ...ids: string[]): Promise<void> {
+  return deleteWithOutput(this, flags, ids, undefined, "job(s)");
 }
 
 async function compact(this: AppContext, flags: JsonFlags): Promise<void> {

@@ -115,6 +115,7 @@ async function show(
 
 interface LogsFlags extends HomeFlags {
   follow?: boolean;
+  json?: boolean;
 }
 
 async function logs(
@@ -123,6 +124,9 @@ async function logs(
   id: string,
 ): Promise<void> {
   checkJobId(id);
+  if (flags.json && flags.follow) {
+    throw new UsageError("Cannot follow output as JSON: use --json or --follow");
+  }
   const session = openSession(this, flags);
   const path = session.paths.jobLog(id);
   let job = await session.store.get(id);
@@ -130,6 +134,16 @@ async function logs(
     throw new OperationError(
       `Cannot show the output of job "${id}": no such job`,
     );
+  }
+  if (flags.json) {
+    let output = "";
+    try {
+      output = await Deno.readTextFile(path);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+    this.process.stdout.write(json({ id, state: job.state, attempts: job.attempts, output }));
+    return;
   }
   let offset = 0;
   const pump = async (): Promise<void> => {
@@ -243,6 +257,7 @@ export const logsCommand = command({
         optional: true,
         withNegated: false,
       },
+      ...jsonFlag,
       ...homeFlag,
     },
     aliases: { f: "follow" },
