@@ -248,3 +248,16 @@ Deno.test("worker list and status --json show running workers with id, pid, slot
     removeHome(home);
   }
 });
+
+Deno.test("a worker whose home directory is removed stops by itself and exits 0", async () => {
+  const home = tempHome();
+  const worker = spawnCli(home, ["worker", "start"]);
+  try {
+    await untilOutput(worker, /started with 1 slot/);
+    removeHome(home);
+    assert.equal(await worker.exited(), 0);
+    assert.match(worker.output(), /stopping \(its home directory was removed\)/);
+  } finally {
+    await stopBackground(worker);
+  }
+});

@@ -11,7 +11,7 @@ import type { Job } from "../job.ts";
 import type { Clock } from "../store/log.ts";
 import type { Store } from "../store/mod.ts";
 import type { HomePaths } from "../store/paths.ts";
-import { ensureDir } from "../store/durable.ts";
+import { ensureDir, exists } from "../store/durable.ts";
 import { type RunningAttempt, spawnAttempt } from "./execute.ts";
 import { killOrphanGroup } from "./proc.ts";
 import { isWorkerAlive, pruneDeadWorkers, WorkerRegistration } from "./registry.ts";
@@ -147,6 +147,9 @@ export class Worker {
   async runOnce(): Promise<number> {
     const { store } = this.#deps;
     const now = this.#deps.clock.now().getTime();
+    if (!this.#stopping && !exists(this.#deps.paths.home)) {
+      this.stop("its home directory was removed");
+    }
     if (!this.#stopping && (await store.stopSeq()) > this.#startSeq) {
       this.stop("worker stop was requested");
     }
