@@ -10,6 +10,7 @@ import {
   cliOk,
   configure,
   dirOfHome,
+  exists,
   readLines,
   removeHome,
   snapshotFiles,
@@ -267,15 +268,6 @@ Deno.test("delete of a processing job is refused with exit 1 and the job runs on
     removeHome(home);
   }
 });
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 Deno.test("show, logs, delete and dlq retry of a missing job, and dlq retry of a pending job, exit 1 and change nothing", async () => {
   const home = await populated();

@@ -11,6 +11,7 @@ import {
   cliOk,
   configure,
   dirOfHome,
+  exists,
   killGroup,
   processAlive,
   readLines,
@@ -21,15 +22,6 @@ import {
   untilOutput,
   waitFor,
 } from "./helpers.ts";
-
-function exists(path: string): boolean {
-  try {
-    Deno.statSync(path);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 for (const sig of ["SIGTERM", "SIGINT"] as const) {
   Deno.test(`${sig} to worker start lets the running job finish, claims nothing new and exits 0`, async () => {

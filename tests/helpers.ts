@@ -243,3 +243,12 @@ export async function stopBackground(bg: Background, graceMs = 10_000): Promise<
 export function workerIdOf(bg: Background): string | undefined {
   return /^\S+ (w-\S+) started with/m.exec(bg.output())?.[1];
 }
+
+export function exists(path: string): boolean {
+  try {
+    Deno.statSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -2,7 +2,7 @@
 import { OperationError, UsageError } from "../errors.ts";
 import { idProblem } from "../ids.ts";
 import { JOB_STATES, type JobState } from "../job.ts";
-import { listWorkers } from "../worker/registry.ts";
+import { listWorkers, type WorkerInfo } from "../worker/registry.ts";
 import { parseCount } from "../validate.ts";
 import { type AppContext, command, homeFlag, type HomeFlags, jsonFlag, openSession } from "./context.ts";
 import { describeJob, JOB_HEADER, jobRows, json, relative, table } from "./render.ts";
@@ -42,17 +42,7 @@ async function status(this: AppContext, flags: ReadFlags): Promise<void> {
 }
 
 export function workerTable(
-  workers: Array<
-    {
-      id: string;
-      pid: number;
-      slots: number;
-      started_at: string;
-      heartbeat_at: string;
-      jobs: string[];
-      stopping: boolean;
-    }
-  >,
+  workers: WorkerInfo[],
   now: Date,
 ): string {
   return table(

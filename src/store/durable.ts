@@ -19,27 +19,30 @@ export function dirOf(path: string): string {
   return i <= 0 ? "/" : path.slice(0, i);
 }
 
+/** The steps of a replacement, named for a test that stops the process between two of them. */
+export type ReplaceStep = "written" | "synced" | "renamed" | "dir-synced";
+
 export function replaceFileDurably(
   path: string,
   data: Uint8Array | string,
+  after: (step: ReplaceStep) => void = () => {},
 ): void {
   const tmp = `${path}.${Deno.pid}.tmp`;
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  const file = Deno.openSync(tmp, {
-    write: true,
-    create: true,
-    truncate: true,
-    mode: FILE_MODE,
-  });
+  const file = Deno.openSync(tmp, { write: true, create: true, truncate: true, mode: FILE_MODE });
   try {
     let off = 0;
     while (off < bytes.length) off += file.writeSync(bytes.subarray(off));
+    after("written");
     file.syncSync();
   } finally {
     file.close();
   }
+  after("synced");
   Deno.renameSync(tmp, path);
+  after("renamed");
   syncDir(dirOf(path));
+  after("dir-synced");
 }
 
 export function ensureDir(path: string): void {

@@ -42,7 +42,7 @@
  */
 import { CorruptionError } from "../errors.ts";
 import { decodeLine, encodeLine, splitLines } from "./codec.ts";
-import { ensureDir, exists, FILE_MODE, syncDir } from "./durable.ts";
+import { ensureDir, exists, FILE_MODE, replaceFileDurably, syncDir } from "./durable.ts";
 import { type HomePaths, scanGenerations } from "./paths.ts";
 import { type LogRecord, RECORD_TYPES, type RecordBody } from "./records.ts";
 import { encodeSnapshot, readSnapshot } from "./snapshot.ts";
@@ -523,30 +523,14 @@ export class FileLog {
     };
   }
 
-  /** durable.ts's replace steps, spelled out so that a test can stop between any two of them */
+  /** Writes snapshot `gen` durably (durable.ts), with the crash points named in the protocol. */
   #writeSnapshot(gen: number): number {
     const bytes = encodeSnapshot(this.#state!, gen);
-    const path = this.paths.snapshot(gen);
-    const tmp = `${path}.${Deno.pid}.tmp`;
-    const file = Deno.openSync(tmp, {
-      write: true,
-      create: true,
-      truncate: true,
-      mode: FILE_MODE,
-    });
-    try {
-      let off = 0;
-      while (off < bytes.length) off += file.writeSync(bytes.subarray(off));
-      this.#crash("snapshot-written");
-      file.syncSync();
-    } finally {
-      file.close();
-    }
-    this.#crash("snapshot-synced");
-    Deno.renameSync(tmp, path);
-    this.#crash("snapshot-renamed");
-    syncDir(this.paths.home);
-    this.#crash("dir-synced");
+    replaceFileDurably(
+      this.paths.snapshot(gen),
+      bytes,
+      (step) => this.#crash(step === "dir-synced" ? step : `snapshot-${step}`),
+    );
     return bytes.length;
   }
 }
