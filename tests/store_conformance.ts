@@ -403,18 +403,32 @@ export function storeConformance(name: string, makeStore: (clock: Clock) => Stor
     assert.equal((await store.get("b"))?.worker, "w2");
   });
 
-  test("takeBack refuses a job renewed since lost() saw it", async ({ store, clock }) => {
+  test("an expired lease is final: renew does not revive it, started is refused, and takeBack proceeds", async ({ store, clock }) => {
     await store.enqueue([spec("j")], 3);
     await store.claim("w1", 1, 10);
     clock.advance(11 * S);
     const [lost] = await store.lost(never);
     assert.equal(lost.id, "j");
     await store.renew("w1", 30);
+    assert.equal((await store.get("j"))?.lease_until, at(10 * S), "the expired lease is not revived");
+    assert.equal(await store.started("w1", "j", 1, 4242, null), false);
+    const back = await store.takeBack(lost, never, CONFIG);
+    assert.equal(back?.state, "failed");
+    assert.equal(back?.last_error, "worker lost");
+  });
+
+  test("takeBack refuses a job whose lease was renewed while still valid since lost() saw it", async ({ store, clock }) => {
+    await store.enqueue([spec("j")], 3);
+    await store.claim("w1", 1, 10);
+    clock.advance(5 * S);
+    const [lost] = await store.lost(() => true); // w1 looked dead to the rescuer...
+    assert.equal(lost.id, "j");
+    await store.renew("w1", 30); // ...but renews in time
     assert.equal(await store.takeBack(lost, never, CONFIG), null);
     const j = await store.get("j");
     assert.equal(j?.state, "processing");
     assert.equal(j?.worker, "w1");
-    assert.equal(j?.lease_until, at(41 * S));
+    assert.equal(j?.lease_until, at(35 * S));
   });
 
   test("retryDead moves dead jobs back to pending with fresh attempts and refuses anything else", async ({ store, clock }) => {

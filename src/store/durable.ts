@@ -45,8 +45,11 @@ export function replaceFileDurably(
   after("dir-synced");
 }
 
+/** Creates `path` (and parents) if missing; a new directory's entry is made durable too. */
 export function ensureDir(path: string): void {
+  if (exists(path)) return;
   Deno.mkdirSync(path, { recursive: true, mode: DIR_MODE });
+  syncDir(dirOf(path));
 }
 
 export function exists(path: string): boolean {

@@ -47,8 +47,15 @@ export class FileStore implements Store {
     return this.log.read((s) => ({ ...s.counts }));
   }
 
-  claim(worker: string, slots: number, leaseSeconds: number): Promise<Job[]> {
-    return this.log.write((s, now) => decideClaim(s, worker, slots, leaseSeconds, now));
+  claim(
+    worker: string,
+    slots: number,
+    leaseSeconds: number,
+    proceed: () => boolean = () => true,
+  ): Promise<Job[]> {
+    return this.log.write((s, now) =>
+      proceed() ? decideClaim(s, worker, slots, leaseSeconds, now) : { records: [], result: [] }
+    );
   }
 
   started(
@@ -58,8 +65,9 @@ export class FileStore implements Store {
     pid: number,
     pidStart: number | null,
   ): Promise<boolean> {
-    return this.log.write((s) => {
-      if (!holds(s.jobs.get(id), worker, attempt)) {
+    return this.log.write((s, now) => {
+      // an expired lease is final: a rescuer may be taking the job back right now
+      if (!holdsLease(s.jobs.get(id), worker, attempt, now)) {
         return { records: [], result: false };
       }
       return {
@@ -82,16 +90,17 @@ export class FileStore implements Store {
 
   renew(worker: string, leaseSeconds: number, ids?: string[]): Promise<void> {
     return this.log.write((s, now) => {
-      const held = (id: string) =>
-        s.jobs.get(id)?.state === "processing" && s.jobs.get(id)!.worker === worker;
-      const holding = ids ? ids.filter(held) : [...s.processing].filter(held);
-      const lease_until = new Date(now.getTime() + leaseSeconds * 1000).toISOString();
-      const record = ids ? { type: "renew" as const, worker, lease_until, ids: holding } : {
-        type: "renew" as const,
-        worker,
-        lease_until,
+      const live = (id: string) => {
+        const job = s.jobs.get(id);
+        return holdsLease(job, worker, job?.attempts ?? 0, now);
       };
-      return { records: holding.length ? [record] : [], result: undefined };
+      const holding = (ids ?? [...s.processing]).filter(live);
+      const lease_until = new Date(now.getTime() + leaseSeconds * 1000).toISOString();
+      // the record names its jobs: one whose lease expired meanwhile is not revived
+      return {
+        records: holding.length ? [{ type: "renew", worker, lease_until, ids: holding }] : [],
+        result: undefined,
+      };
     });
   }
 
@@ -109,8 +118,9 @@ export class FileStore implements Store {
   ): Promise<Job | null> {
     return this.log.write((s, now) => {
       const current = s.jobs.get(job.id);
+      // the process group the rescuer killed must still be the one on record
       if (
-        !holds(current, null, job.attempts) ||
+        !holds(current, null, job.attempts) || current.pid !== job.pid ||
         !isLost(current, now.toISOString(), isDead)
       ) {
         return { records: [], result: null };
@@ -195,4 +205,9 @@ function isLost(
 ): boolean {
   return (job.lease_until !== null && job.lease_until < nowIso) ||
     (job.worker !== null && isDead(job.worker));
+}
+
+/** `worker` holds `job` under claim `attempt`, and the lease has not expired at `now`. */
+function holdsLease(job: Job | undefined, worker: string, attempt: number, now: Date): job is Job {
+  return holds(job, worker, attempt) && job.lease_until !== null && job.lease_until >= now.toISOString();
 }

@@ -114,7 +114,7 @@ export class FileLog {
   /** Answers `fn` on a state caught up with every record committed so far. */
   read<T>(fn: (state: QueueState) => T): Promise<T> {
     return this.#serial(async () => {
-      if (!exists(this.paths.home)) return fn(new QueueState());
+      if (this.#pristine()) return fn(new QueueState());
       await this.#lock(false);
       try {
         this.#catchUp(false);
@@ -149,6 +149,10 @@ export class FileLog {
       try {
         this.#catchUp(true);
         return this.#compact();
+      } catch (e) {
+        // the seal may be durable while the snapshot is not: reload, and the next writer completes it
+        this.#forget();
+        throw e;
       } finally {
         this.#unlock();
       }
@@ -172,8 +176,8 @@ export class FileLog {
     this.#flushQueued = false;
     const batch = this.#pending.splice(0);
     const settle: Array<() => void> = [];
-    if (!exists(this.paths.home) && this.#refusedOnEmpty(batch)) return;
     try {
+      if (this.#pristine() && this.#refusedOnEmpty(batch)) return;
       ensureDir(this.paths.home);
       await this.#lock(true);
       try {
@@ -225,7 +229,20 @@ export class FileLog {
   }
 
   /**
-   * With no home yet, decides on an empty state first: when nothing would be written (a refusal,
+   * True when nothing was ever written here: no home, or no lock file and no log or snapshot
+   * (every writer creates the lock file first). Such a store is empty, and is read without
+   * creating anything.
+   */
+  #pristine(): boolean {
+    if (this.#state) return false;
+    if (!exists(this.paths.home)) return true;
+    if (exists(this.paths.lock)) return false;
+    const found = scanGenerations(this.paths.home);
+    return found.wals.length === 0 && found.snapshots.length === 0;
+  }
+
+  /**
+   * With nothing written yet, decides on an empty state first: when nothing would be written (a refusal,
    * or a no-op), answers from that, so a failed command creates no directory or file.
    */
   #refusedOnEmpty(batch: Pending[]): boolean {
@@ -364,7 +381,7 @@ export class FileLog {
     if (!this.#state) this.#open(exclusive);
     for (;;) {
       if (exclusive && this.#snapshotDue) this.#completeCompaction();
-      const wal = this.#openWal(exclusive);
+      const wal = this.#openWal(false);
       if (wal === "newer") {
         this.#open(exclusive);
         continue;
@@ -414,13 +431,27 @@ export class FileLog {
         this.#switchGeneration(sealedAt, exclusive);
         continue;
       }
-      if (complete < got && exclusive) {
-        // a torn append: its writer died before fdatasync returned, so it was never acknowledged
-        wal.truncateSync(this.#offset);
-        wal.syncDataSync();
-      }
+      if (complete < got && exclusive) this.#repairTail(buf.subarray(complete, got));
       return;
     }
+  }
+
+  /**
+   * An unterminated last line. Usually a torn append (its writer died before fdatasync returned,
+   * so it was never acknowledged): truncated. If it is a whole record that only lacks its
+   * newline (a write cut just before it, or a damaged newline), its checksum proves it: kept.
+   */
+  #repairTail(tail: Uint8Array): void {
+    const wal = this.#openWal(true) as Deno.FsFile;
+    const whole = decodeLine(tail, 0, tail.length).ok;
+    if (whole) {
+      wal.seekSync(this.#offset + tail.length, Deno.SeekMode.Start);
+      wal.writeSync(new Uint8Array([0x0a]));
+    } else {
+      wal.truncateSync(this.#offset);
+    }
+    wal.syncDataSync();
+    if (whole) this.#catchUp(true);
   }
 
   #decodeRecord(

@@ -42,9 +42,12 @@ export interface Store {
   get(id: string): Promise<Job | undefined>;
   list(query?: ListQuery): Promise<Job[]>;
   counts(): Promise<Counts>;
-  /** Claims up to `slots` runnable jobs in claim order for `worker`, in one transaction. */
-  claim(worker: string, slots: number, leaseSeconds: number): Promise<Job[]>;
-  /** Records the process group of a claimed attempt; false if the job was taken back. */
+  /**
+   * Claims up to `slots` runnable jobs in claim order for `worker`, in one transaction; claims
+   * nothing if `proceed()` says no when the decision is taken (a stop signal that came meanwhile).
+   */
+  claim(worker: string, slots: number, leaseSeconds: number, proceed?: () => boolean): Promise<Job[]>;
+  /** Records the process group of a claimed attempt; false if its lease expired or it was taken back. */
   started(
     worker: string,
     id: string,
@@ -54,7 +57,7 @@ export interface Store {
   ): Promise<boolean>;
   /** Records an attempt's end; null when the job is no longer held under this claim. */
   finish(request: FinishRequest): Promise<Job | null>;
-  /** Extends the leases of `ids` (default: every job `worker` holds) in one record. */
+  /** Extends the unexpired leases of `ids` (default: every job `worker` holds) in one record. */
   renew(worker: string, leaseSeconds: number, ids?: string[]): Promise<void>;
   /** Processing jobs whose lease has expired, or whose worker `isDead` says has died. */
   lost(isDead: (worker: string) => boolean): Promise<Job[]>;

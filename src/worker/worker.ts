@@ -53,9 +53,10 @@ export class Worker {
   #startSeq = 0;
   #stopping = false;
   #killing = false;
-  #lastRenew = 0;
-  #lastRescue = 0;
-  #lastBeat = 0;
+  /** performance.now() of the last renewal, rescue and heartbeat */
+  #lastRenew = -Infinity;
+  #lastRescue = -Infinity;
+  #lastBeat = -Infinity;
   #wakeUp: () => void = () => {};
   #woken = false;
 
@@ -78,11 +79,10 @@ export class Worker {
         `stopping (${reason}): no new claims; waiting for ${this.#running.size} running job(s)`,
       );
       this.#heartbeat(true);
-    } else if (!this.#killing && this.#running.size > 0) {
+    } else if (!this.#killing) {
+      // armed even with nothing running: a claim still in flight is killed as it launches
       this.#killing = true;
-      this.#say(
-        `interrupted again: killing ${this.#running.size} running job(s)`,
-      );
+      this.#say(`interrupted again: killing ${this.#running.size} running job(s)`);
       for (const slot of this.#running.values()) slot.attempt?.kill("SIGKILL");
     }
     this.wake();
@@ -146,7 +146,8 @@ export class Worker {
   /** One pass. Returns the number of jobs claimed. */
   async runOnce(): Promise<number> {
     const { store } = this.#deps;
-    const now = this.#deps.clock.now().getTime();
+    // intervals are paced by a monotonic clock: a wall clock stepped back must not stall them
+    const now = performance.now();
     if (!this.#stopping && !exists(this.#deps.paths.home)) {
       this.stop("its home directory was removed");
     }
@@ -168,11 +169,8 @@ export class Worker {
     if (this.#stopping) return 0;
     const free = this.#options.slots - this.#running.size;
     if (free <= 0) return 0;
-    const claimed = await store.claim(
-      this.id,
-      free,
-      this.#config.lease_timeout,
-    );
+    // a signal that arrives while the claim waits for the store lock still stops it
+    const claimed = await store.claim(this.id, free, this.#config.lease_timeout, () => !this.#stopping);
     if (claimed.length > 0) this.#lastRenew = now;
     for (const job of claimed) this.#launch(job);
     if (claimed.length > 0) this.#heartbeat(true);
@@ -185,7 +183,8 @@ export class Worker {
     const task = this.#execute(slot)
       .catch((e) => this.#say(`error while running ${job.id}: ${(e as Error).message}`))
       .finally(() => {
-        this.#running.delete(job.id);
+        // the same id may hold a newer slot: a retry of this job we claimed after it was taken back
+        if (this.#running.get(job.id) === slot) this.#running.delete(job.id);
         this.#tasks.delete(task);
         this.#heartbeat(true);
         this.wake();
@@ -278,7 +277,7 @@ export class Worker {
     for (const job of await store.lost(isDead)) {
       // our own running job: we are alive and renew it; one we no longer run (its result could
       // not be recorded) is taken back like any other
-      if (job.worker === this.id && this.#running.has(job.id)) continue;
+      if (job.worker === this.id && this.#running.get(job.id)?.job.attempts === job.attempts) continue;
       // a job whose worker died keeps running in its own process group: end it before a retry
       if (job.pid !== null) await killOrphanGroup(job.pid, job.pid_start, "SIGKILL");
       const after = await store.takeBack(job, isDead, this.#config);
@@ -294,11 +293,12 @@ export class Worker {
 
   #heartbeat(force: boolean): void {
     const now = this.#deps.clock.now();
+    const tick = performance.now();
     if (
       !this.#registration ||
-      (!force && now.getTime() - this.#lastBeat < HEARTBEAT_SECONDS * 1000)
+      (!force && tick - this.#lastBeat < HEARTBEAT_SECONDS * 1000)
     ) return;
-    this.#lastBeat = now.getTime();
+    this.#lastBeat = tick;
     try {
       this.#registration.update({
         id: this.id,
@@ -339,14 +339,16 @@ export class Worker {
       return Promise.resolve();
     }
     return new Promise((resolve) => {
-      const timer = setTimeout(done, Math.ceil(seconds * 1000));
-      function done() {
+      let timer: ReturnType<typeof setTimeout> | undefined = undefined;
+      const done = () => {
         clearTimeout(timer);
+        // whichever ends the sleep, a later wake() must only mark #woken for the next one
+        this.#wakeUp = () => {};
         resolve();
-      }
+      };
+      timer = setTimeout(done, Math.ceil(seconds * 1000));
       this.#wakeUp = () => {
         this.#woken = false;
-        this.#wakeUp = () => {};
         done();
       };
     });

@@ -1,0 +1,148 @@
+/**
+ * Regression (review): Worker.#rescue reads the lost jobs (shared lock), kills the process group
+ * it saw, and then takes the job back (exclusive lock). Between the read and the write the lease
+ * holder may resume (it was only SIGSTOPped, or slow). An expired lease is final, so whatever the
+ * holder tries then is refused:
+ *
+ *  1. recording `started` (it would then let its job go while the rescuer, having seen no group,
+ *     kills nothing and takes the job back: two runs at once);
+ *  2. renewing the lease (the rescuer would kill the group of a job whose lease is valid again).
+ *
+ * The lease holder is simulated in-process: it holds a worker lock (alive, as a stopped worker
+ * is) and its actions are injected between the rescuer's read and write.
+ */
+import assert from "node:assert/strict";
+import { DEFAULT_CONFIG } from "../src/config.ts";
+import { FileStore } from "../src/store/file_store.ts";
+import type { Store } from "../src/store/mod.ts";
+import { homePaths } from "../src/store/paths.ts";
+import { systemClock } from "../src/store/log.ts";
+import { processStartTime } from "../src/worker/proc.ts";
+import { WorkerRegistration } from "../src/worker/registry.ts";
+import { Worker } from "../src/worker/worker.ts";
+import { killGroup, processAlive, removeHome, tempHome, waitFor } from "./helpers.ts";
+
+function wrap(inner: FileStore, overrides: Partial<Record<keyof Store, unknown>>): Store {
+  return new Proxy(inner, {
+    get(target, key) {
+      if (key in overrides) return (overrides as Record<PropertyKey, unknown>)[key];
+      const v = (target as unknown as Record<PropertyKey, unknown>)[key];
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  }) as unknown as Store;
+}
+
+const VICTIM = "w-victim";
+
+interface Setup {
+  home: string;
+  victim: FileStore;
+  rescuerStore: FileStore;
+  registration: WorkerRegistration;
+  child: Deno.ChildProcess;
+  pidStart: number | null;
+  cleanup(): Promise<void>;
+}
+
+/** job "j" claimed by a live worker VICTIM with a 1 s lease; a detached `sleep` stands for its run. */
+async function setup(): Promise<Setup> {
+  const home = tempHome();
+  Deno.mkdirSync(`${home}/logs`, { recursive: true });
+  const paths = homePaths(home);
+  const registration = new WorkerRegistration(paths, VICTIM); // alive: holds its lock
+  const victim = new FileStore(home);
+  const rescuerStore = new FileStore(home);
+  await victim.enqueue([{ id: "j", command: "sleep 30" }], 3);
+  const claimed = await victim.claim(VICTIM, 1, 1);
+  assert.equal(claimed.length, 1);
+  const child = new Deno.Command("sleep", { args: ["30"], detached: true, stdin: "null" }).spawn();
+  const pidStart = await processStartTime(child.pid);
+  return {
+    home,
+    victim,
+    rescuerStore,
+    registration,
+    child,
+    pidStart,
+    async cleanup() {
+      killGroup(child.pid);
+      await child.status;
+      registration.release();
+      victim.close();
+      rescuerStore.close();
+      removeHome(home);
+    },
+  };
+}
+
+function rescuer(s: Setup, store: Store): Worker {
+  const config = { ...DEFAULT_CONFIG, lease_timeout: 30 };
+  return new Worker(
+    {
+      store,
+      paths: homePaths(s.home),
+      clock: systemClock,
+      loadConfig: () => Promise.resolve(config),
+      log: () => {},
+    },
+    { slots: 1, drain: false },
+    config,
+  );
+}
+
+async function leaseExpired(store: FileStore): Promise<void> {
+  await waitFor(async () => {
+    const job = await store.get("j");
+    return job!.lease_until! < new Date().toISOString();
+  }, "the lease of j to expire");
+}
+
+Deno.test("once its lease expired, a holder can no longer record a start, so a taken-back job has no run in flight", async () => {
+  const s = await setup();
+  try {
+    await leaseExpired(s.victim);
+    const store = wrap(s.rescuerStore, {
+      lost: async (isDead: (w: string) => boolean) => {
+        const lost = await s.rescuerStore.lost(isDead);
+        assert.equal(lost[0]?.pid, null, "the rescuer sees no group yet");
+        // the holder resumes and tries to record its group: refused, so it never sends "go"
+        assert.equal(await s.victim.started(VICTIM, "j", 1, s.child.pid, s.pidStart), false);
+        return lost;
+      },
+    });
+    await rescuer(s, store).runOnce();
+    const job = (await s.victim.get("j"))!;
+    assert.equal(job.state, "failed", "taken back as a failed attempt");
+    assert.equal(job.last_error, "worker lost");
+    assert.equal(job.pid, null);
+  } finally {
+    await s.cleanup();
+  }
+});
+
+Deno.test("once its lease expired, a holder can no longer renew it, so the rescuer kills only a group it takes back", async () => {
+  const s = await setup();
+  try {
+    assert.ok(await s.victim.started(VICTIM, "j", 1, s.child.pid, s.pidStart));
+    await leaseExpired(s.victim);
+    const store = wrap(s.rescuerStore, {
+      lost: async (isDead: (w: string) => boolean) => {
+        const lost = await s.rescuerStore.lost(isDead);
+        assert.equal(lost[0]?.pid, s.child.pid);
+        // the holder resumes and tries to renew before the rescuer acts on what it read: refused
+        await s.victim.renew(VICTIM, 30, ["j"]);
+        const after = (await s.victim.get("j"))!;
+        assert.ok(after.lease_until! < new Date().toISOString(), "the expired lease was not revived");
+        return lost;
+      },
+    });
+    await rescuer(s, store).runOnce();
+    const job = (await s.victim.get("j"))!;
+    assert.equal(job.state, "failed", "taken back as a failed attempt");
+    assert.equal(job.last_error, "worker lost");
+    await s.child.status;
+    assert.ok(!processAlive(s.child.pid), "the group of the job taken back was killed");
+  } finally {
+    await s.cleanup();
+  }
+});
