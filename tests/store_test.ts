@@ -430,6 +430,45 @@ Deno.test("a torn last line is ignored by readers and truncated by the next writ
   });
 });
 
+Deno.test("a whole last record missing only its newline is kept (its checksum proves it), not truncated", async () => {
+  await withHome(async (home) => {
+    const s = new FileStore(home);
+    try {
+      await s.enqueue([spec("a")], 3);
+      await s.enqueue([spec("b")], 3);
+    } finally {
+      s.close();
+    }
+    const path = walPath(home);
+    const bytes = Deno.readFileSync(path);
+    assert.equal(bytes[bytes.length - 1], 0x0a);
+    Deno.writeFileSync(path, bytes.subarray(0, bytes.length - 1)); // the last newline is lost
+
+    const reader = new FileStore(home);
+    try {
+      assert.deepEqual(
+        (await reader.list()).map((j) => j.id),
+        ["a"],
+        "a reader stops before the unterminated line",
+      );
+    } finally {
+      reader.close();
+    }
+    const writer = new FileStore(home);
+    try {
+      await writer.enqueue([spec("c")], 3);
+      assert.deepEqual((await writer.list()).map((j) => j.id), ["a", "b", "c"], "b was kept");
+    } finally {
+      writer.close();
+    }
+    const after = Deno.readFileSync(path);
+    assert.deepEqual(after.subarray(0, bytes.length), bytes, "the newline was restored in place");
+    const fresh = await freshView(home);
+    assert.deepEqual(fresh.jobs.map((j) => j.id), ["a", "b", "c"]);
+    assertContiguous(walRecords(home).map((r) => r.seq), 1);
+  });
+});
+
 /** Four single-job writes: log lines 1..4 of wal-00000001.jsonl. */
 async function fourLines(home: string): Promise<void> {
   const s = new FileStore(home);
