@@ -5,23 +5,10 @@
  * signal at that moment must arm the kill even with nothing running yet.
  */
 import assert from "node:assert/strict";
+import { inProcessWorker, wrapStore } from "./worker_harness.ts";
 import { DEFAULT_CONFIG } from "../src/config.ts";
 import { FileStore } from "../src/store/file_store.ts";
-import type { Store } from "../src/store/mod.ts";
-import { homePaths } from "../src/store/paths.ts";
-import { systemClock } from "../src/store/log.ts";
-import { Worker } from "../src/worker/worker.ts";
 import { dirOfHome, exists, removeHome, tempHome } from "./helpers.ts";
-
-function wrap(inner: FileStore, overrides: Partial<Record<keyof Store, unknown>>): Store {
-  return new Proxy(inner, {
-    get(target, key) {
-      if (key in overrides) return (overrides as Record<PropertyKey, unknown>)[key];
-      const v = (target as unknown as Record<PropertyKey, unknown>)[key];
-      return typeof v === "function" ? v.bind(target) : v;
-    },
-  }) as unknown as Store;
-}
 
 async function stopDuringClaim(signals: number): Promise<{ ran: boolean; lines: string[] }> {
   const home = tempHome();
@@ -30,8 +17,8 @@ async function stopDuringClaim(signals: number): Promise<{ ran: boolean; lines: 
   const inner = new FileStore(home);
   const lines: string[] = [];
   await inner.enqueue([{ id: "j", command: `sleep 1; touch ${marker}` }], 0);
-  const box: { worker?: Worker } = {};
-  const store = wrap(inner, {
+  const box: { worker?: ReturnType<typeof inProcessWorker> } = {};
+  const store = wrapStore(inner, {
     claim: (w: string, slots: number, lease: number, proceed?: () => boolean) => {
       const pending = inner.claim(w, slots, lease, proceed); // queued for the store lock...
       for (let i = 0; i < signals; i++) box.worker!.stop("SIGTERM"); // ...when the signal(s) arrive
@@ -39,17 +26,7 @@ async function stopDuringClaim(signals: number): Promise<{ ran: boolean; lines: 
     },
   });
   const config = { ...DEFAULT_CONFIG };
-  const worker = new Worker(
-    {
-      store,
-      paths: homePaths(home),
-      clock: systemClock,
-      loadConfig: () => Promise.resolve(config),
-      log: (l) => lines.push(l),
-    },
-    { slots: 1, drain: false },
-    config,
-  );
+  const worker = inProcessWorker({ home: home, store, config, log: (l) => lines.push(l) });
   box.worker = worker;
   try {
     await worker.start();

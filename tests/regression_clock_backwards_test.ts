@@ -6,11 +6,10 @@
  * design says are recognised "without waiting for the lease".
  */
 import assert from "node:assert/strict";
+import { inProcessWorker } from "./worker_harness.ts";
 import { DEFAULT_CONFIG } from "../src/config.ts";
 import { FileStore } from "../src/store/file_store.ts";
-import { homePaths } from "../src/store/paths.ts";
 import type { Clock } from "../src/store/log.ts";
-import { Worker } from "../src/worker/worker.ts";
 import { removeHome, tempHome } from "./helpers.ts";
 
 Deno.test("after the clock steps back an hour, a worker still takes back the job of a dead worker", async () => {
@@ -21,11 +20,7 @@ Deno.test("after the clock steps back an hour, a worker still takes back the job
   const store = new FileStore(home, { clock });
   const other = new FileStore(home, { clock });
   const config = { ...DEFAULT_CONFIG };
-  const worker = new Worker(
-    { store, paths: homePaths(home), clock, loadConfig: () => Promise.resolve(config), log: () => {} },
-    { slots: 1, drain: false },
-    config,
-  );
+  const worker = inProcessWorker({ home: home, store, config, clock });
   try {
     await worker.runOnce(); // an ordinary pass: rescue ran just now
     offsetMs = -3600_000; // the system clock is stepped back one hour

@@ -5,23 +5,10 @@
  * poll interval. Here an enqueue by another process lands while the worker is between sleeps.
  */
 import assert from "node:assert/strict";
+import { inProcessWorker, wrapStore } from "./worker_harness.ts";
 import { DEFAULT_CONFIG } from "../src/config.ts";
 import { FileStore } from "../src/store/file_store.ts";
-import type { Store } from "../src/store/mod.ts";
-import { homePaths } from "../src/store/paths.ts";
-import { systemClock } from "../src/store/log.ts";
-import { Worker } from "../src/worker/worker.ts";
 import { removeHome, tempHome } from "./helpers.ts";
-
-function wrap(inner: FileStore, overrides: Partial<Record<keyof Store, unknown>>): Store {
-  return new Proxy(inner, {
-    get(target, key) {
-      if (key in overrides) return (overrides as Record<PropertyKey, unknown>)[key];
-      const v = (target as unknown as Record<PropertyKey, unknown>)[key];
-      return typeof v === "function" ? v.bind(target) : v;
-    },
-  }) as unknown as Store;
-}
 
 Deno.test("an enqueue that lands while an idle worker is between two sleeps wakes it at once", async () => {
   const home = tempHome();
@@ -32,7 +19,7 @@ Deno.test("an enqueue that lands while an idle worker is between two sleeps wake
   let enqueuedAt = 0;
   let claimedAt = 0;
   const lines: string[] = [];
-  const store = wrap(inner, {
+  const store = wrapStore(inner, {
     nextDue: async () => {
       const now = Date.now();
       const timerEnded = lastDue > 0 && now - lastDue >= 2500;
@@ -52,17 +39,7 @@ Deno.test("an enqueue that lands while an idle worker is between two sleeps wake
     },
   });
   const config = { ...DEFAULT_CONFIG, poll_interval: 3 };
-  const worker = new Worker(
-    {
-      store,
-      paths: homePaths(home),
-      clock: systemClock,
-      loadConfig: () => Promise.resolve(config),
-      log: (l) => lines.push(l),
-    },
-    { slots: 1, drain: false },
-    config,
-  );
+  const worker = inProcessWorker({ home: home, store, config, log: (l) => lines.push(l) });
   await worker.start();
   const running = worker.run();
   try {

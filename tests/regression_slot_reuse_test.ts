@@ -9,23 +9,11 @@
  * free slot for the re-claim, hence 2 slots.)
  */
 import assert from "node:assert/strict";
+import type { Store } from "../src/store/mod.ts";
+import { inProcessWorker, wrapStore } from "./worker_harness.ts";
 import { DEFAULT_CONFIG } from "../src/config.ts";
 import { FileStore } from "../src/store/file_store.ts";
-import type { Store } from "../src/store/mod.ts";
-import { homePaths } from "../src/store/paths.ts";
-import { systemClock } from "../src/store/log.ts";
-import { Worker } from "../src/worker/worker.ts";
 import { killGroup, removeHome, tempHome, waitFor } from "./helpers.ts";
-
-function wrap(inner: FileStore, overrides: Partial<Record<keyof Store, unknown>>): Store {
-  return new Proxy(inner, {
-    get(target, key) {
-      if (key in overrides) return (overrides as Record<PropertyKey, unknown>)[key];
-      const v = (target as unknown as Record<PropertyKey, unknown>)[key];
-      return typeof v === "function" ? v.bind(target) : v;
-    },
-  }) as unknown as Store;
-}
 
 Deno.test("a worker that re-claims a job taken back from it keeps running and renewing the new attempt", async () => {
   const home = tempHome();
@@ -35,7 +23,7 @@ Deno.test("a worker that re-claims a job taken back from it keeps running and re
   const config = { ...DEFAULT_CONFIG, lease_timeout: 1, backoff_base: 1, poll_interval: 0.1 };
   const lines: string[] = [];
   let stalled = true; // attempt 1: the worker does not get its renewals through
-  const store = wrap(inner, {
+  const store = wrapStore(inner, {
     renew: (w: string, lease: number, ids?: string[]) =>
       stalled ? Promise.resolve() : inner.renew(w, lease, ids),
     finish: async (req: Parameters<Store["finish"]>[0]) => {
@@ -44,17 +32,7 @@ Deno.test("a worker that re-claims a job taken back from it keeps running and re
     },
   });
   await inner.enqueue([{ id: "j", command: "sleep 4" }], 5);
-  const worker = new Worker(
-    {
-      store,
-      paths: homePaths(home),
-      clock: systemClock,
-      loadConfig: () => Promise.resolve(config),
-      log: (l) => lines.push(l),
-    },
-    { slots: 2, drain: false },
-    config,
-  );
+  const worker = inProcessWorker({ home: home, store, config, slots: 2, log: (l) => lines.push(l) });
   await worker.start();
   const running = worker.run();
   try {

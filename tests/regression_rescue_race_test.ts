@@ -12,25 +12,12 @@
  * is) and its actions are injected between the rescuer's read and write.
  */
 import assert from "node:assert/strict";
-import { DEFAULT_CONFIG } from "../src/config.ts";
+import { inProcessWorker, wrapStore } from "./worker_harness.ts";
 import { FileStore } from "../src/store/file_store.ts";
-import type { Store } from "../src/store/mod.ts";
 import { homePaths } from "../src/store/paths.ts";
-import { systemClock } from "../src/store/log.ts";
 import { processStartTime } from "../src/worker/proc.ts";
 import { WorkerRegistration } from "../src/worker/registry.ts";
-import { Worker } from "../src/worker/worker.ts";
 import { killGroup, processAlive, removeHome, tempHome, waitFor } from "./helpers.ts";
-
-function wrap(inner: FileStore, overrides: Partial<Record<keyof Store, unknown>>): Store {
-  return new Proxy(inner, {
-    get(target, key) {
-      if (key in overrides) return (overrides as Record<PropertyKey, unknown>)[key];
-      const v = (target as unknown as Record<PropertyKey, unknown>)[key];
-      return typeof v === "function" ? v.bind(target) : v;
-    },
-  }) as unknown as Store;
-}
 
 const VICTIM = "w-victim";
 
@@ -75,19 +62,8 @@ async function setup(): Promise<Setup> {
   };
 }
 
-function rescuer(s: Setup, store: Store): Worker {
-  const config = { ...DEFAULT_CONFIG, lease_timeout: 30 };
-  return new Worker(
-    {
-      store,
-      paths: homePaths(s.home),
-      clock: systemClock,
-      loadConfig: () => Promise.resolve(config),
-      log: () => {},
-    },
-    { slots: 1, drain: false },
-    config,
-  );
+function rescuer(s: Setup, store: ReturnType<typeof wrapStore>) {
+  return inProcessWorker({ home: s.home, store, config: { lease_timeout: 30 } });
 }
 
 async function leaseExpired(store: FileStore): Promise<void> {
@@ -101,7 +77,7 @@ Deno.test("once its lease expired, a holder can no longer record a start, so a t
   const s = await setup();
   try {
     await leaseExpired(s.victim);
-    const store = wrap(s.rescuerStore, {
+    const store = wrapStore(s.rescuerStore, {
       lost: async (isDead: (w: string) => boolean) => {
         const lost = await s.rescuerStore.lost(isDead);
         assert.equal(lost[0]?.pid, null, "the rescuer sees no group yet");
@@ -125,7 +101,7 @@ Deno.test("once its lease expired, a holder can no longer renew it, so the rescu
   try {
     assert.ok(await s.victim.started(VICTIM, "j", 1, s.child.pid, s.pidStart));
     await leaseExpired(s.victim);
-    const store = wrap(s.rescuerStore, {
+    const store = wrapStore(s.rescuerStore, {
       lost: async (isDead: (w: string) => boolean) => {
         const lost = await s.rescuerStore.lost(isDead);
         assert.equal(lost[0]?.pid, s.child.pid);
