@@ -11,15 +11,7 @@ import {
   validateConfig,
 } from "./config.ts";
 import { UsageError } from "./errors.ts";
-
-function refuses(fn: () => unknown, pattern: RegExp): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof UsageError, `expected a UsageError, got ${e}`);
-    assert.strictEqual(e.exitCode, 2);
-    assert.match(e.message, pattern);
-    return true;
-  });
-}
+import { refuses } from "./test_assertions.ts";
 
 async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
   const dir = await Deno.makeTempDir({ prefix: "queuectl-config-test-" });

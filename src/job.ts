@@ -74,6 +74,32 @@ export type JobEvent =
   }
   | { type: "retry" };
 
+/** The fields a new job is given; everything else starts empty. */
+export type NewJob = Pick<
+  Job,
+  "id" | "command" | "max_retries" | "priority" | "run_at" | "timeout" | "cwd" | "seq"
+>;
+
+/** A freshly enqueued, pending job created at `at`: the one place that lists a job's empty fields. */
+export function newJob(fields: NewJob, at: string): Job {
+  return {
+    ...fields,
+    state: "pending",
+    attempts: 0,
+    created_at: at,
+    updated_at: at,
+    exit_code: null,
+    last_error: null,
+    worker: null,
+    lease_until: null,
+    pid: null,
+    pid_start: null,
+    started_at: null,
+    finished_at: null,
+    output_tail: null,
+  };
+}
+
 export class TransitionError extends Error {}
 
 export function isTerminal(state: JobState): boolean {

@@ -9,6 +9,7 @@ import {
   JOB_STATES,
   type JobEvent,
   type JobState,
+  newJob,
   transition,
   TransitionError,
 } from "./job.ts";
@@ -18,30 +19,17 @@ const T1 = "2026-01-01T00:01:00.000Z";
 const LEASE = "2026-01-01T00:01:30.000Z";
 
 function makeJob(overrides: Partial<Job> = {}): Job {
-  return {
+  const fields = {
     id: "j1",
     command: "echo hi",
-    state: "pending",
-    attempts: 0,
     max_retries: 3,
     priority: 0,
     run_at: T0,
-    cwd: null,
     timeout: null,
-    created_at: T0,
-    updated_at: T0,
-    exit_code: null,
-    last_error: null,
-    worker: null,
-    lease_until: null,
-    pid: null,
-    pid_start: null,
-    started_at: null,
-    finished_at: null,
-    output_tail: null,
+    cwd: null,
     seq: 1,
-    ...overrides,
   };
+  return { ...newJob(fields, T0), ...overrides };
 }
 
 /** A job in `state`, shaped the way the state machine leaves jobs in that state. */

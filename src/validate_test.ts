@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { UsageError } from "./errors.ts";
+import { refuses } from "./test_assertions.ts";
 import { idProblem } from "./ids.ts";
 import {
   LIMITS,
@@ -12,16 +13,6 @@ import {
   parseTime,
   validateJob,
 } from "./validate.ts";
-
-/** Asserts `fn` throws a UsageError (exit code 2) whose message matches `pattern`. */
-function refuses(fn: () => unknown, pattern: RegExp): void {
-  assert.throws(fn, (e: unknown) => {
-    assert.ok(e instanceof UsageError, `expected a UsageError, got ${e}`);
-    assert.strictEqual(e.exitCode, 2);
-    assert.match(e.message, pattern);
-    return true;
-  });
-}
 
 function refusesJob(json: string, pattern: RegExp): void {
   refuses(() => parseJobJson(json), pattern);

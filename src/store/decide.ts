@@ -5,7 +5,15 @@
 import { nextRunAt } from "../backoff.ts";
 import { OperationError } from "../errors.ts";
 import { newId } from "../ids.ts";
-import { claimsBefore, describeOutcome, isRunnable, type Job, type JobState, transition } from "../job.ts";
+import {
+  claimsBefore,
+  describeOutcome,
+  isRunnable,
+  type Job,
+  type JobState,
+  newJob,
+  transition,
+} from "../job.ts";
 import type { Decision } from "./log.ts";
 import type { FinishRequest, JobSpec } from "./mod.ts";
 import type { QueueState } from "./state.ts";
@@ -32,29 +40,16 @@ export function decideEnqueue(
       );
     }
     seen.add(id);
-    return {
+    return newJob({
       id,
       command: spec.command,
-      state: "pending",
-      attempts: 0,
       max_retries: spec.max_retries ?? defaultMaxRetries,
       priority: spec.priority ?? 0,
       run_at: spec.run_at ?? at,
       timeout: spec.timeout ?? null,
       cwd: spec.cwd ?? null,
-      created_at: at,
-      updated_at: at,
-      exit_code: null,
-      last_error: null,
-      worker: null,
-      lease_until: null,
-      pid: null,
-      pid_start: null,
-      started_at: null,
-      finished_at: null,
-      output_tail: null,
       seq: state.nextOrder + i,
-    };
+    }, at);
   });
   return {
     records: jobs.length ? [{ type: "enqueue", jobs }] : [],
