@@ -25,9 +25,9 @@ export class OperationError extends QueueError {
 
 /** The store's files are damaged somewhere a crash cannot explain. */
 export class CorruptionError extends QueueError {
-  constructor(readonly file: string, readonly line: number, detail: string) {
+  constructor(readonly file: string, readonly line: number, detail: string, where = `line ${line}`) {
     super(
-      `Store file ${file} is corrupt at line ${line}: ${detail}; nothing was changed, and \`queuectl doctor --repair\` can quarantine the damaged part`,
+      `Store file ${file} is corrupt at ${where}: ${detail}; nothing was changed, and \`queuectl doctor --repair\` can quarantine the damaged part`,
       1,
     );
   }

@@ -392,8 +392,10 @@ Deno.test("compact starts a new log generation and the queue reads the same befo
     const walsBefore = [...Deno.readDirSync(home)].map((e) => e.name).filter((n) => n.endsWith(".jsonl"));
 
     const result = await cliJson(home, ["compact"]);
-    for (const key of ["generation", "jobs", "snapshot_bytes", "folded_bytes"]) assert.ok(key in result, key);
-    assert.equal(result.jobs, 5);
+    for (const key of ["generation", "jobs", "archived", "segments", "snapshot_bytes", "folded_bytes"]) {
+      assert.ok(key in result, key);
+    }
+    assert.equal(result.jobs + result.archived, 5);
     const names = [...Deno.readDirSync(home)].map((e) => e.name);
     const walsAfter = names.filter((n) => n.endsWith(".jsonl"));
     assert.equal(walsAfter.length, 1);

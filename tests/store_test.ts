@@ -68,6 +68,17 @@ function assertOneGeneration(home: string): void {
   if (snaps.length === 1) {
     assert.equal(snaps[0].slice(9, 17), wals[0].slice(4, 12), `generations differ: ${all.join(", ")}`);
   }
+  // exactly the archive segments the snapshot names are on disk, each with both files
+  const named = snaps.length === 1
+    ? (JSON.parse(decoder.decode(Deno.readFileSync(`${home}/${snaps[0]}`)).split("\n")[0]).archive ?? [])
+      .map((seg: { n: number }) => String(seg.n).padStart(8, "0"))
+    : [];
+  const archives = all.filter((n) => n.startsWith("archive-"));
+  assert.deepEqual(
+    archives,
+    named.flatMap((n: string) => [`archive-${n}.index`, `archive-${n}.jobs`]),
+    `archive files on disk are the snapshot's: ${all.join(", ")}`,
+  );
 }
 
 function walPath(home: string): string {
@@ -244,7 +255,7 @@ Deno.test("a new FileStore on the same home replays every change into identical 
     try {
       const res = await r.compact();
       assert.equal(res.generation, 2);
-      assert.equal(res.jobs, 4);
+      assert.equal(res.jobs + res.archived, 4);
     } finally {
       r.close();
     }
@@ -293,7 +304,7 @@ Deno.test("automatic compaction keeps one log segment and at most one snapshot, 
       const next = String(gen + 1).padStart(8, "0");
       assert.equal(res.generation, gen + 1);
       assert.equal(s.log.generation, gen + 1);
-      assert.equal(res.jobs, 40);
+      assert.equal(res.jobs + res.archived, 40);
       assert.equal(res.folded_bytes, walSize);
       assert.equal(res.snapshot_bytes, Deno.statSync(`${home}/snapshot-${next}.snap`).size);
       assert.equal(Deno.statSync(`${home}/wal-${next}.jsonl`).size, 0, "the new segment starts empty");
@@ -528,7 +539,10 @@ Deno.test("a duplicated log line fails the open with a sequence error naming the
 // ---------------------------------------------------------------------------------------------
 // crash points
 
-/** Gen 2 with a snapshot and a non-empty log: 8 acknowledged jobs in every state but dead. */
+/**
+ * Gen 2 with a snapshot (one archived job) and a non-empty log: 8 acknowledged jobs in every state
+ * but dead, one of them completed since the snapshot (so the next compaction archives it).
+ */
 async function populate(home: string): Promise<Job[]> {
   const s = new FileStore(home);
   try {
@@ -537,6 +551,8 @@ async function populate(home: string): Promise<Job[]> {
     await finishOk(s, "w1", p1);
     await finishFail(s, "w1", p2);
     await s.compact();
+    const [p3] = await s.claim("w1", 1, 600);
+    await finishOk(s, "w1", p3);
     await s.enqueue([spec("q1")], 3);
     await s.enqueue([spec("q2"), spec("q3")], 3);
     await s.claim("w2", 1, 600);
@@ -551,6 +567,12 @@ async function populate(home: string): Promise<Job[]> {
 
 const CRASH_POINTS: Array<[point: string, action: "compact" | "enqueue"]> = [
   ["sealed", "compact"],
+  ...["jobs", "index"].flatMap((file) =>
+    ["written", "synced", "renamed", "dir-synced"].map((step): [string, "compact"] => [
+      `archive-${file}-${step}`,
+      "compact",
+    ])
+  ),
   ["snapshot-written", "compact"],
   ["snapshot-synced", "compact"],
   ["snapshot-renamed", "compact"],
@@ -596,7 +618,7 @@ for (const [point, action] of CRASH_POINTS) {
         assert.deepEqual(await freshView(home), afterOne, "a fresh open agrees after the first write");
 
         const res = await s.compact();
-        assert.equal(res.jobs, afterOne.jobs.length);
+        assert.equal(res.jobs + res.archived, afterOne.jobs.length);
         assert.equal(res.generation, s.log.generation);
         await s.enqueue([spec("after-2")], 3);
         assertOneGeneration(home);

@@ -93,7 +93,7 @@ async function compact(this: AppContext, flags: JsonFlags): Promise<void> {
   this.process.stdout.write(
     flags.json
       ? json(r)
-      : `compacted into generation ${r.generation}: ${r.jobs} job(s), snapshot ${r.snapshot_bytes} bytes, ${r.folded_bytes} bytes of log folded\n`,
+      : `compacted into generation ${r.generation}: ${r.jobs} live job(s) in a snapshot of ${r.snapshot_bytes} bytes, ${r.archived} completed job(s) archived in ${r.segments} segment(s), ${r.folded_bytes} bytes of log folded\n`,
   );
 }
 
@@ -151,7 +151,7 @@ export const compactCommand = command({
   docs: {
     brief: "Write a snapshot and start a new log generation now",
     fullDescription:
-      "Compaction also runs by itself when the log grows past 16 MiB.\n\nExample:\n  queuectl compact",
+      "Compaction also runs by itself when the log grows past 256 KiB (or the size of the last snapshot, if larger).\n\nExample:\n  queuectl compact",
   },
 });
 

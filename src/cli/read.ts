@@ -76,12 +76,16 @@ async function list(this: AppContext, flags: ListFlags): Promise<void> {
   const state = flags.state === undefined ? undefined : parseState(flags.state);
   const limit = flags.limit === undefined ? DEFAULT_LIST_LIMIT : parseCount("limit", flags.limit, 0, 1e9);
   const session = openSession(this, flags);
-  const all = await session.store.list({ state });
-  const jobs = limit === 0 ? all : all.slice(0, limit);
-  if (jobs.length < all.length) {
-    this.process.stderr.write(
-      `note: showing the first ${jobs.length} of ${all.length} jobs; use --limit 0 for all\n`,
-    );
+  // the store reads (archived) history only as far as the limit needs
+  const jobs = await session.store.list({ state, limit: limit === 0 ? undefined : limit });
+  if (limit !== 0 && jobs.length === limit) {
+    const counts = await session.store.counts();
+    const total = state ? counts[state] : Object.values(counts).reduce((a, b) => a + b, 0);
+    if (total > jobs.length) {
+      this.process.stderr.write(
+        `note: showing the first ${jobs.length} of ${total} jobs; use --limit 0 for all\n`,
+      );
+    }
   }
   if (flags.json) this.process.stdout.write(json(jobs));
   else if (jobs.length === 0) {

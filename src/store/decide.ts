@@ -27,6 +27,14 @@ export function decideEnqueue(
 ): Decision<Job[]> {
   const at = now.toISOString();
   const seen = new Set<string>();
+  // generated ids carry the time and 40 random bits, so only given ids can repeat an archived one
+  const given = specs.flatMap((spec) => spec.id === undefined || state.jobs.has(spec.id) ? [] : [spec.id]);
+  const archived = state.archived > 0 ? state.archiveView?.findAny(given) : undefined;
+  if (archived !== undefined) {
+    throw new OperationError(
+      `Cannot enqueue job "${archived}": a job with this id already exists`,
+    );
+  }
   const jobs: Job[] = specs.map((spec, i) => {
     const id = spec.id ?? newId(now.getTime(), rand);
     if (state.jobs.has(id)) {
@@ -185,8 +193,13 @@ export function decideDelete(
   ids: string[],
   allowed: readonly JobState[],
 ): Decision<Job[]> {
+  const archived: string[] = [];
   const targets = unique(ids).map((id) => {
-    const job = state.jobs.get(id);
+    let job = state.jobs.get(id);
+    if (!job) {
+      job = state.find(id);
+      if (job) archived.push(id);
+    }
     if (!job) {
       throw new OperationError(`Cannot delete job "${id}": no such job`);
     }
@@ -199,8 +212,9 @@ export function decideDelete(
     }
     return job;
   });
+  const live = targets.filter((j) => !archived.includes(j.id)).map((j) => j.id);
   return {
-    records: targets.length ? [{ type: "delete", ids: targets.map((j) => j.id) }] : [],
+    records: targets.length ? [{ type: "delete", ids: live, ...(archived.length ? { archived } : {}) }] : [],
     result: targets,
   };
 }

@@ -27,19 +27,30 @@ export class FileStore implements Store {
   }
 
   get(id: string): Promise<Job | undefined> {
-    return this.log.read((s) => s.jobs.get(id));
+    return this.log.read((s) => s.find(id));
   }
 
   list(query: ListQuery = {}): Promise<Job[]> {
     return this.log.read((s) => {
-      const out: Job[] = [];
       const limit = query.limit ?? Infinity;
+      const live: Job[] = [];
       for (const job of s.jobs.values()) {
         if (query.state && job.state !== query.state) continue;
+        live.push(job);
+      }
+      live.sort((a, b) => a.seq - b.seq);
+      const archiveHolds = !query.state || query.state === "completed";
+      if (!archiveHolds || s.archived === 0 || !s.archiveView) return live.slice(0, limit);
+      // both in enqueue order: merge them, reading the archive only as far as the limit needs
+      const out: Job[] = [];
+      let i = 0;
+      for (const job of s.archiveView.jobs()) {
+        while (out.length < limit && i < live.length && live[i].seq < job.seq) out.push(live[i++]);
+        if (out.length >= limit) break;
         out.push(job);
       }
-      out.sort((a, b) => a.seq - b.seq);
-      return out.slice(0, limit);
+      while (out.length < limit && i < live.length) out.push(live[i++]);
+      return out;
     });
   }
 

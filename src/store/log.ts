@@ -4,7 +4,9 @@
  * FILES (names built only by paths.ts)
  *   wal-G.jsonl      the log of generation G: one record per line (codec.ts: JSON sealed by a
  *                    CRC-32), seq contiguous across generations, each line one whole transaction
- *   snapshot-G.snap  the state at the start of generation G (absent for generation 1)
+ *   snapshot-G.snap  the live state at the start of generation G (absent for generation 1):
+ *                    counters, every job not yet archived, the archive segments in use
+ *   archive-N.jobs   completed jobs moved out of the live state, with archive-N.index (archive.ts)
  *   store.lock       flock target: exclusive for writers, shared for readers
  *
  * WRITE (under the exclusive lock)
@@ -17,18 +19,25 @@
  *      (group commit).
  * READ (under the shared lock): catch up as above, never truncating; answer from memory.
  *
- * COMPACTION (when wal-G outgrows `compactAfterBytes`, or `queuectl compact`)
+ * COMPACTION (when wal-G outgrows max(`compactAfterBytes`, the last snapshot's size), so its
+ *   cost stays proportional to the log it folds; or `queuectl compact`)
  *   1. append {"type":"seal","next_gen":G+1} to wal-G and fdatasync: the commit point.
  *      From here on nobody appends to wal-G.
- *   2. write snapshot-(G+1) to a temp name, fsync, rename, fsync the directory
- *   3. create the empty wal-(G+1), fsync the directory
- *   4. remove wal-G and snapshot-G, fsync the directory
- *   A process that reads the seal switches to generation G+1 without reloading anything: its
- *   state is exactly what the snapshot holds. A writer that finds a seal without its snapshot
- *   (the compactor crashed between 1 and 2) completes steps 2-4 itself from its own state.
- *   A crash before 1 leaves the old generation as it was; a crash during 2 also leaves a temp
- *   file, removed by the next writer. A process idle through whole compactions finds its log
- *   gone and reopens from the newest snapshot; a dead generation's log is never recreated.
+ *   2. archive: write the completed jobs of the state as a new segment (jobs file, then index;
+ *      each a temp name, fsync, rename, directory fsync), numbered from the state's
+ *      `next_segment`; then merge the newest segments while archive.ts plans a merge
+ *   3. write snapshot-(G+1), naming the segments in use, to a temp name, fsync, rename, fsync
+ *      the directory
+ *   4. create the empty wal-(G+1), fsync the directory
+ *   5. remove wal-G, snapshot-G and every archive file the new snapshot does not name, fsync
+ *      the directory
+ *   A process that reads the seal reloads from snapshot G+1 (small: live jobs only). A writer
+ *   that finds a seal without its snapshot (the compactor crashed between 1 and 3) completes
+ *   steps 2-5 itself from its own state; the segment numbers it writes are the ones the crashed
+ *   compactor used, so it replaces their unnamed files. A crash before 1 leaves the old
+ *   generation as it was; a crash during 2 or 3 also leaves temp files or unnamed segments,
+ *   removed by the next writer. A process idle through whole compactions finds its log gone
+ *   and reopens from the newest snapshot; a dead generation's log is never recreated.
  *
  * OPEN: the highest generation G named by any snapshot or wal file; load snapshot-G (if G > 1),
  *   replay wal-G. A line that fails its checksum, does not parse or does not apply is corruption:
@@ -36,11 +45,13 @@
  *   skipped.
  *
  * CRASH SEAM (tests only): QUEUECTL_CRASH_AT=<point> makes this module SIGKILL its own process
- *   at that point: sealed, snapshot-written, snapshot-synced, snapshot-renamed, dir-synced,
- *   wal-created, old-removed, append-half (half a record written), append-written (before
- *   fdatasync). Unset, it does nothing.
+ *   at that point: sealed, archive-jobs-written, archive-jobs-synced, archive-jobs-renamed,
+ *   archive-jobs-dir-synced, the same four for archive-index-, snapshot-written,
+ *   snapshot-synced, snapshot-renamed, dir-synced, wal-created, old-removed, append-half (half
+ *   a record written), append-written (before fdatasync). Unset, it does nothing.
  */
 import { CorruptionError } from "../errors.ts";
+import { ArchiveReader, lineOf, liveTombstones, planMerge, writeSegment } from "./archive.ts";
 import { decodeLine, encodeLine, splitLines } from "./codec.ts";
 import { ensureDir, exists, FILE_MODE, replaceFileDurably, syncDir } from "./durable.ts";
 import { type HomePaths, scanGenerations } from "./paths.ts";
@@ -56,7 +67,10 @@ export const systemClock: Clock = { now: () => new Date() };
 
 export interface LogOptions {
   clock?: Clock;
-  /** compact automatically once the current log segment is this large (default 16 MiB) */
+  /**
+   * compact automatically once the current log segment is this large, or as large as the last
+   * snapshot if that is larger (default 256 KiB)
+   */
   compactAfterBytes?: number;
   /** where to crash on purpose (tests), see the protocol comment */
   crashAt?: string;
@@ -75,7 +89,12 @@ interface Pending {
 
 export interface CompactionResult {
   generation: number;
+  /** live jobs, written to the snapshot */
   jobs: number;
+  /** completed jobs in the archive */
+  archived: number;
+  /** archive segments in use */
+  segments: number;
   snapshot_bytes: number;
   folded_bytes: number;
 }
@@ -95,6 +114,9 @@ export class FileLog {
   #snapshotDue = false;
   #offset = 0;
   #line = 0;
+  /** size of the snapshot this state was loaded from or wrote last */
+  #snapshotBytes = 0;
+  readonly #archive: ArchiveReader;
   #mutex: Promise<unknown> = Promise.resolve();
   #pending: Pending[] = [];
   #flushQueued = false;
@@ -102,7 +124,8 @@ export class FileLog {
   constructor(paths: HomePaths, options: LogOptions = {}) {
     this.paths = paths;
     this.#clock = options.clock ?? systemClock;
-    this.#compactAfter = options.compactAfterBytes ?? 16 * 1024 * 1024;
+    this.#compactAfter = options.compactAfterBytes ?? 256 * 1024;
+    this.#archive = new ArchiveReader(paths);
     this.#crashAt = options.crashAt;
     this.#warn = options.onWarning ?? (() => {});
   }
@@ -160,6 +183,7 @@ export class FileLog {
   }
 
   close(): void {
+    this.#archive.close();
     this.#wal?.close();
     this.#wal = null;
     this.#lockFile?.close();
@@ -206,7 +230,7 @@ export class FileLog {
         for (const [item, result] of done) {
           settle.push(() => item.resolve(result));
         }
-        if (this.#offset >= this.#compactAfter) {
+        if (this.#offset >= Math.max(this.#compactAfter, this.#snapshotBytes)) {
           try {
             this.#compact();
           } catch (e) {
@@ -274,6 +298,7 @@ export class FileLog {
   /** Drops the in-memory state, e.g. after a failed write, so the next call reloads from disk. */
   #forget(): void {
     this.#state = null;
+    this.#archive.close();
     this.#wal?.close();
     this.#wal = null;
     this.#offset = 0;
@@ -309,8 +334,10 @@ export class FileLog {
     const found = scanGenerations(this.paths.home);
     const gen = Math.max(1, ...found.wals, ...found.snapshots);
     let state = new QueueState();
+    this.#snapshotBytes = 0;
     if (found.snapshots.includes(gen)) {
       state = readSnapshot(this.paths.snapshot(gen));
+      this.#snapshotBytes = Deno.statSync(this.paths.snapshot(gen)).size;
     } else if (gen > 1) {
       throw new CorruptionError(
         this.paths.wal(gen).slice(this.paths.home.length + 1),
@@ -318,6 +345,8 @@ export class FileLog {
         `its snapshot ${this.paths.snapshot(gen).slice(this.paths.home.length + 1)} is missing`,
       );
     }
+    this.#archive.close();
+    this.#wire(state);
     this.#state = state;
     this.#gen = gen;
     this.#snapshotDue = false;
@@ -325,16 +354,36 @@ export class FileLog {
     this.#wal = null;
     this.#offset = 0;
     this.#line = 0;
-    if (exclusive) this.#removeStale(found.temps, gen);
+    if (exclusive) this.#removeStale(gen);
   }
 
-  /** Deletes temp snapshots and every generation older than `gen` (left by a crash). */
-  #removeStale(temps: string[], gen: number): void {
+  /** Lets a state read its archive segments. */
+  #wire(state: QueueState): void {
+    const reader = this.#archive;
+    state.archiveView = {
+      get: (id) => reader.get(state.archive, state.tombstones, id),
+      findAny: (ids) => reader.findAny(state.archive, state.tombstones, ids),
+      jobs: () => reader.jobs(state.archive, state.tombstones),
+    };
+  }
+
+  /**
+   * Deletes temp files, every generation older than `gen`, and every archive segment the state
+   * (loaded from or written as the newest snapshot) does not name: all left by a crash or merge.
+   */
+  #removeStale(gen: number): void {
+    // temp files are only written under the exclusive lock, which we hold: any found is a crash's
     const found = scanGenerations(this.paths.home);
+    const temps = found.temps;
+    const named = new Set(this.#state!.archive.map((seg) => seg.n));
     const doomed = [
       ...temps,
       ...found.wals.filter((g) => g < gen).map((g) => this.paths.wal(g)),
       ...found.snapshots.filter((g) => g < gen).map((g) => this.paths.snapshot(g)),
+      ...found.archives.filter((n) => !named.has(n)).flatMap((n) => [
+        this.paths.archiveJobs(n),
+        this.paths.archiveIndex(n),
+      ]),
     ];
     for (const path of doomed) {
       try {
@@ -380,6 +429,11 @@ export class FileLog {
   #catchUp(exclusive: boolean): void {
     if (!this.#state) this.#open(exclusive);
     for (;;) {
+      if (this.#snapshotDue && !exclusive && exists(this.paths.snapshot(this.#gen))) {
+        // a writer completed the compaction we saw sealed: its snapshot names other segments
+        this.#open(false);
+        continue;
+      }
       if (exclusive && this.#snapshotDue) this.#completeCompaction();
       const wal = this.#openWal(false);
       if (wal === "newer") {
@@ -428,7 +482,8 @@ export class FileLog {
         if (rec.type === "seal") sealedAt = rec.next_gen;
       }
       if (sealedAt >= 0) {
-        this.#switchGeneration(sealedAt, exclusive);
+        if (exists(this.paths.snapshot(sealedAt))) this.#open(exclusive);
+        else this.#switchGeneration(sealedAt, exclusive);
         continue;
       }
       if (complete < got && exclusive) this.#repairTail(buf.subarray(complete, got));
@@ -476,25 +531,32 @@ export class FileLog {
     return v as unknown as LogRecord;
   }
 
+  /**
+   * Enters generation `next` whose snapshot does not exist: the compactor died after sealing.
+   * Our state is exactly what the snapshot must hold, and nobody appends to the new generation
+   * before it exists.
+   */
   #switchGeneration(next: number, exclusive: boolean): void {
+    this.#enterGeneration(next);
+    this.#snapshotDue = true;
+    if (exclusive) this.#completeCompaction();
+  }
+
+  #enterGeneration(next: number): void {
     this.#wal?.close();
     this.#wal = null;
     this.#gen = next;
     this.#offset = 0;
     this.#line = 0;
-    // without the snapshot, the compactor died after sealing: our state is exactly what the
-    // snapshot must hold, and nobody appends to the new generation before it exists
-    this.#snapshotDue = !exists(this.paths.snapshot(next));
-    if (exclusive) this.#completeCompaction();
   }
 
-  /** Steps 2-4 of compaction, for the current generation; idempotent. */
+  /** Steps 2-5 of compaction, for the current generation; idempotent. */
   #completeCompaction(): void {
     if (this.#snapshotDue && !exists(this.paths.snapshot(this.#gen))) this.#writeSnapshot(this.#gen);
     this.#snapshotDue = false;
     this.#openWal(true);
     this.#crash("wal-created");
-    this.#removeStale([], this.#gen);
+    this.#removeStale(this.#gen);
     this.#crash("old-removed");
   }
 
@@ -545,23 +607,45 @@ export class FileLog {
     this.#append([seal]);
     this.#crash("sealed");
     const bytes = this.#writeSnapshot(next);
-    this.#switchGeneration(next, true);
+    this.#enterGeneration(next);
+    this.#completeCompaction();
     return {
       generation: next,
       jobs: state.jobs.size,
+      archived: state.archived,
+      segments: state.archive.length,
       snapshot_bytes: bytes,
       folded_bytes: folded,
     };
   }
 
-  /** Writes snapshot `gen` durably (durable.ts), with the crash points named in the protocol. */
+  /**
+   * Steps 2 and 3: archives the state's completed jobs, merges segments as planned, and writes
+   * snapshot `gen` durably, with the crash points named in the protocol.
+   */
   #writeSnapshot(gen: number): number {
-    const bytes = encodeSnapshot(this.#state!, gen);
+    const state = this.#state!;
+    const crash = (step: string) => this.#crash(step);
+    const done = [...state.jobs.values()].filter((j) => j.state === "completed");
+    if (done.length > 0) {
+      const seg = writeSegment(this.paths, state.nextSegment, done.map(lineOf), crash);
+      state.nextSegment++;
+      state.archive = [...state.archive, seg];
+      state.archiveOut(done.map((j) => j.id));
+    }
+    for (let plan = planMerge(state.archive); plan; plan = planMerge(state.archive)) {
+      const merged = this.#archive.merge(plan, state.tombstones, state.nextSegment, crash);
+      state.nextSegment++;
+      state.archive = [...state.archive.slice(0, -plan.length), ...(merged.jobs > 0 ? [merged] : [])];
+    }
+    state.tombstones = liveTombstones(state.tombstones, state.archive);
+    const bytes = encodeSnapshot(state, gen);
     replaceFileDurably(
       this.paths.snapshot(gen),
       bytes,
       (step) => this.#crash(step === "dir-synced" ? step : `snapshot-${step}`),
     );
+    this.#snapshotBytes = bytes.length;
     return bytes.length;
   }
 }

@@ -3,7 +3,9 @@
  *
  *   store.lock               OS lock serialising writers (shared for readers)
  *   wal-00000001.jsonl       log segment of generation 1 (the only *.jsonl files in the home)
- *   snapshot-00000002.snap   state as of the start of generation 2
+ *   snapshot-00000002.snap   state as of the start of generation 2 (live jobs, counters)
+ *   archive-00000003.jobs    completed jobs moved out of the live state (archive.ts)
+ *   archive-00000003.index   their ids, sorted, with where each job's line is
  *   config.jsonc             settings, comments kept
  *   logs/<job-id>.log        captured output of every attempt of a job
  *   workers/<id>.json|.lock  a running worker's heartbeat file, and the lock it holds for life
@@ -16,6 +18,8 @@ export interface HomePaths {
   workersDir: string;
   wal(gen: number): string;
   snapshot(gen: number): string;
+  archiveJobs(n: number): string;
+  archiveIndex(n: number): string;
   jobLog(id: string): string;
   workerInfo(id: string): string;
   workerLock(id: string): string;
@@ -23,6 +27,7 @@ export interface HomePaths {
 
 const WAL = /^wal-(\d{8})\.jsonl$/;
 const SNAPSHOT = /^snapshot-(\d{8})\.snap$/;
+const ARCHIVE = /^archive-(\d{8})\.(jobs|index)$/;
 
 function pad(gen: number): string {
   return String(gen).padStart(8, "0");
@@ -38,6 +43,8 @@ export function homePaths(home: string): HomePaths {
     workersDir: at("workers"),
     wal: (gen) => at(`wal-${pad(gen)}.jsonl`),
     snapshot: (gen) => at(`snapshot-${pad(gen)}.snap`),
+    archiveJobs: (n) => at(`archive-${pad(n)}.jobs`),
+    archiveIndex: (n) => at(`archive-${pad(n)}.index`),
     // ids are validated by ids.ts to a safe alphabet, so they are file names as they are
     jobLog: (id) => at(`logs/${id}.log`),
     workerInfo: (id) => at(`workers/${id}.json`),
@@ -48,25 +55,31 @@ export function homePaths(home: string): HomePaths {
 export interface Generations {
   wals: number[];
   snapshots: number[];
+  /** numbers of archive segments with at least one of their two files present */
+  archives: number[];
   temps: string[];
 }
 
 /** Classifies the store's files found in the home directory. */
 export function scanGenerations(home: string): Generations {
-  const found: Generations = { wals: [], snapshots: [], temps: [] };
+  const found: Generations = { wals: [], snapshots: [], archives: [], temps: [] };
   for (const entry of Deno.readDirSync(home)) {
     if (!entry.isFile) continue;
     const wal = WAL.exec(entry.name);
     const snap = SNAPSHOT.exec(entry.name);
+    const archive = ARCHIVE.exec(entry.name);
     if (wal) found.wals.push(Number(wal[1]));
     else if (snap) found.snapshots.push(Number(snap[1]));
-    else if (
-      entry.name.startsWith("snapshot-") && entry.name.endsWith(".tmp")
+    else if (archive) {
+      if (!found.archives.includes(Number(archive[1]))) found.archives.push(Number(archive[1]));
+    } else if (
+      (entry.name.startsWith("snapshot-") || entry.name.startsWith("archive-")) && entry.name.endsWith(".tmp")
     ) {
       found.temps.push(`${home}/${entry.name}`);
     }
   }
   found.wals.sort((a, b) => a - b);
   found.snapshots.sort((a, b) => a - b);
+  found.archives.sort((a, b) => a - b);
   return found;
 }

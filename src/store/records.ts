@@ -31,7 +31,8 @@ export type RecordBody =
     tail: string | null;
   }
   | { type: "retry"; ids: string[] }
-  | { type: "delete"; ids: string[] }
+  /** `ids` are live jobs; `archived` are completed jobs in archive segments (tombstoned) */
+  | { type: "delete"; ids: string[]; archived?: string[] }
   | { type: "stop_workers" }
   /** Last record of a generation: state as of here is in snapshot `next_gen`. */
   | { type: "seal"; next_gen: number };

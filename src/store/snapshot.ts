@@ -1,20 +1,25 @@
 /**
- * Snapshot files: the whole state as of the end of one generation, as sealed lines (codec.ts).
+ * Snapshot files: the state as of the end of one generation, as sealed lines (codec.ts).
  *
- *   line 1      header  {"format":"queuectl-snapshot","version":1,"gen":2,"seq":…,"next_order":…,
- *                        "stop_seq":…,"jobs":N,"counts":{…}}
- *   lines 2..   one job per line, in enqueue order
+ *   line 1      header  {"format":"queuectl-snapshot","version":2,"gen":2,"seq":…,"next_order":…,
+ *                        "stop_seq":…,"jobs":N,"counts":{…},"archived":A,"next_segment":S,
+ *                        "archive":[{"n":…,"jobs":…,"bytes":…,"index_bytes":…}],"tombstones":[[id,n]]}
+ *   lines 2..   one live job per line (not archived), in enqueue order
  *   last line   trailer {"end":true,"jobs":N}
+ *
+ * `counts` covers every job, archived ones included, so `status` needs nothing else; the header
+ * is checked against the job lines and `archived`. Version 1 (no archive) is read as well.
  *
  * Written under a temp name, fsynced, renamed, directory fsynced (log.ts, compaction).
  */
 import { CorruptionError } from "../errors.ts";
 import type { Job } from "../job.ts";
 import { decodeLine, encodeLine, splitLines } from "./codec.ts";
+import type { Segment } from "./archive.ts";
 import { QueueState } from "./state.ts";
 
 const FORMAT = "queuectl-snapshot";
-const VERSION = 1;
+const VERSION = 2;
 
 export function encodeSnapshot(state: QueueState, gen: number): Uint8Array {
   const parts: Uint8Array[] = [];
@@ -27,6 +32,10 @@ export function encodeSnapshot(state: QueueState, gen: number): Uint8Array {
     stop_seq: state.stopSeq,
     jobs: state.jobs.size,
     counts: state.counts,
+    archived: state.archived,
+    next_segment: state.nextSegment,
+    archive: state.archive,
+    tombstones: [...state.tombstones],
   }));
   const jobs = [...state.jobs.values()].sort((a, b) => a.seq - b.seq);
   for (const job of jobs) parts.push(encodeLine(job));
@@ -60,7 +69,7 @@ export function readSnapshot(path: string): QueueState {
     return r.ok ? r.value : fail(i + 1, r.why);
   });
   const header = rows[0];
-  if (header.format !== FORMAT || header.version !== VERSION) {
+  if (header.format !== FORMAT || (header.version !== VERSION && header.version !== 1)) {
     fail(
       1,
       `unknown snapshot format ${JSON.stringify(header.format)} v${header.version}`,
@@ -87,6 +96,20 @@ export function readSnapshot(path: string): QueueState {
       fail(i + 1, "a job line is invalid or repeated");
     }
     state.put(job);
+  }
+  if (header.version === VERSION) {
+    state.archived = header.archived as number;
+    state.nextSegment = header.next_segment as number;
+    state.archive = header.archive as Segment[];
+    state.tombstones = new Map(header.tombstones as Array<[string, number]>);
+    state.counts.completed += state.archived;
+    const inSegments = state.archive.reduce((sum, seg) => sum + seg.jobs, 0);
+    if (
+      !Number.isSafeInteger(state.archived) || state.archived < 0 || state.archived > inSegments ||
+      JSON.stringify(state.counts) !== JSON.stringify(header.counts)
+    ) {
+      fail(1, "the header's counts do not match its jobs and archive");
+    }
   }
   return state;
 }

@@ -4,12 +4,22 @@
  * record needs (times, retry delays, the target state) was decided by its writer and is in it.
  */
 import { type Job, JOB_STATES, type JobState, transition } from "../job.ts";
+import type { Segment, Tombstones } from "./archive.ts";
 import type { LogRecord } from "./records.ts";
 
 export type Counts = Record<JobState, number>;
 
 export function zeroCounts(): Counts {
   return Object.fromEntries(JOB_STATES.map((s) => [s, 0])) as Counts;
+}
+
+/** The archive as one loaded state sees it (bound to its segments and tombstones by log.ts). */
+export interface ArchiveView {
+  get(id: string): Job | undefined;
+  /** the first of `ids` that is archived, for duplicate checks */
+  findAny(ids: readonly string[]): string | undefined;
+  /** archived jobs in enqueue order */
+  jobs(): Iterable<Job>;
 }
 
 export class QueueState {
@@ -25,6 +35,30 @@ export class QueueState {
   readonly waiting = new Set<string>();
   /** ids of processing jobs: the only ones lease checks look at */
   readonly processing = new Set<string>();
+  /** archive segments holding completed jobs that left `jobs` (archive.ts), oldest first */
+  archive: Segment[] = [];
+  /** deleted archived jobs: id → newest segment number when deleted */
+  tombstones: Tombstones = new Map();
+  /** number of the next archive segment; never reused */
+  nextSegment = 1;
+  /** visible archived jobs, all completed; `counts.completed` includes them */
+  archived = 0;
+  /** reads the archive; absent for a state that has none on disk */
+  archiveView: ArchiveView | null = null;
+
+  /** A job, live or archived. */
+  find(id: string): Job | undefined {
+    return this.jobs.get(id) ?? (this.archived > 0 ? this.archiveView?.get(id) : undefined);
+  }
+
+  /** Moves live completed jobs out of `jobs` once they are in archive segment(s); counts stay. */
+  archiveOut(ids: readonly string[]): void {
+    for (const id of ids) {
+      if (this.jobs.get(id)?.state !== "completed") throw new Error(`job "${id}" is not completed`);
+      this.jobs.delete(id);
+    }
+    this.archived += ids.length;
+  }
 
   put(job: Job): void {
     const old = this.jobs.get(job.id);
@@ -128,6 +162,11 @@ export function apply(state: QueueState, rec: LogRecord): void {
           throw new ApplyError(`record delete names processing job "${id}"`);
         }
       }
+      if ((rec.archived?.length ?? 0) > state.archived) {
+        throw new ApplyError(
+          `record delete names ${rec.archived!.length} archived jobs of ${state.archived}`,
+        );
+      }
       removed = rec.ids;
       break;
     case "stop_workers":
@@ -147,4 +186,9 @@ export function apply(state: QueueState, rec: LogRecord): void {
     }
   }
   for (const id of removed) state.remove(id);
+  if (rec.type === "delete") {
+    for (const id of rec.archived ?? []) state.tombstones.set(id, state.nextSegment - 1);
+    state.archived -= rec.archived?.length ?? 0;
+    state.counts.completed -= rec.archived?.length ?? 0;
+  }
 }

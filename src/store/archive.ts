@@ -1,0 +1,381 @@
+/**
+ * The archive: completed jobs that compaction moved out of the live state, so that snapshots, and
+ * the memory of every process, hold only the jobs that can still change. A CLI call then costs
+ * what the live queue costs, not what the history costs.
+ *
+ *   archive-N.jobs   completed jobs, one sealed line each (codec.ts), in enqueue order (seq)
+ *   archive-N.index  one line per job, sorted by id: `<id> <offset> <length> <crc8>\n`, where the
+ *                    CRC-32 covers the text before its last space; ids never contain spaces
+ *
+ * Both files of a segment are written once (temp name, fsync, rename, directory fsync) and never
+ * changed. The snapshot names the segments in use, with their sizes; a segment it does not name
+ * is left over from a crash or a merge and is removed by the next compaction. A lookup bisects
+ * each segment's index by byte position (an index line is short, so a small window around the
+ * midpoint always holds a whole line), newest segment first.
+ *
+ * Deleting an archived job records a tombstone: id → the newest segment number at that time. A
+ * copy of the id in a segment numbered at or below it is hidden; a later copy (the id enqueued
+ * again, completed and archived) is not. Merging segments drops hidden copies and gives the
+ * result a new, higher number, so what is visible never changes.
+ */
+import { CorruptionError } from "../errors.ts";
+import type { Job } from "../job.ts";
+import { crc32, decodeLine, encodeLine, splitLines } from "./codec.ts";
+import { replaceFileDurably, type ReplaceStep } from "./durable.ts";
+import type { HomePaths } from "./paths.ts";
+
+export interface Segment {
+  n: number;
+  jobs: number;
+  /** size of the .jobs file */
+  bytes: number;
+  /** size of the .index file */
+  index_bytes: number;
+}
+
+export type Tombstones = Map<string, number>;
+
+const SPACE = 0x20;
+const NEWLINE = 0x0a;
+/** bisect until this many bytes are left, then scan them */
+const SCAN_BYTES = 4096;
+/** ids are at most 128 characters: an index line is under 200 bytes, so this holds a whole one */
+const WINDOW = 1024;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+function hex8(n: number): string {
+  return n.toString(16).padStart(8, "0");
+}
+
+export function encodeIndexLine(id: string, offset: number, length: number): string {
+  const text = `${id} ${offset} ${length}`;
+  return `${text} ${hex8(crc32(encoder.encode(text)))}\n`;
+}
+
+function parseIndexLine(line: string): { id: string; offset: number; length: number } | null {
+  const last = line.lastIndexOf(" ");
+  if (last < 0) return null;
+  const text = line.slice(0, last);
+  if (line.slice(last + 1) !== hex8(crc32(encoder.encode(text)))) return null;
+  const [id, offset, length] = text.split(" ");
+  return { id, offset: Number(offset), length: Number(length) };
+}
+
+/** What writing a segment needs of a job: its id, its order, and its sealed line. */
+export interface ArchivedLine {
+  id: string;
+  seq: number;
+  line: Uint8Array;
+}
+
+export function lineOf(job: Job): ArchivedLine {
+  return { id: job.id, seq: job.seq, line: encodeLine(job) };
+}
+
+/** Writes segment `n` durably: the jobs file first, then its index. `lines` must hold distinct ids. */
+export function writeSegment(
+  paths: HomePaths,
+  n: number,
+  lines: ArchivedLine[],
+  step: (name: string) => void = () => {},
+): Segment {
+  const ordered = [...lines].sort((a, b) => a.seq - b.seq);
+  let size = 0;
+  for (const l of ordered) size += l.line.length;
+  const data = new Uint8Array(size);
+  const entries: Array<[string, number, number]> = [];
+  let off = 0;
+  for (const l of ordered) {
+    data.set(l.line, off);
+    entries.push([l.id, off, l.line.length - 1]);
+    off += l.line.length;
+  }
+  entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  const index = encoder.encode(entries.map(([id, o, len]) => encodeIndexLine(id, o, len)).join(""));
+  const named = (file: string) => (s: ReplaceStep) => step(`archive-${file}-${s}`);
+  replaceFileDurably(paths.archiveJobs(n), data, named("jobs"));
+  replaceFileDurably(paths.archiveIndex(n), index, named("index"));
+  return { n, jobs: ordered.length, bytes: data.length, index_bytes: index.length };
+}
+
+/** A copy of `id` in segment `n` is hidden by a tombstone at or above `n`. */
+export function hidden(tombstones: Tombstones, id: string, n: number): boolean {
+  const t = tombstones.get(id);
+  return t !== undefined && n <= t;
+}
+
+function readAt(file: Deno.FsFile, position: number, buf: Uint8Array): number {
+  file.seekSync(position, Deno.SeekMode.Start);
+  let got = 0;
+  while (got < buf.length) {
+    const n = file.readSync(buf.subarray(got));
+    if (n === null) break;
+    got += n;
+  }
+  return got;
+}
+
+/** Reads segments on demand; keeps their files open for the life of one loaded state. */
+export class ArchiveReader {
+  readonly #paths: HomePaths;
+  readonly #files = new Map<string, Deno.FsFile>();
+
+  constructor(paths: HomePaths) {
+    this.#paths = paths;
+  }
+
+  close(): void {
+    for (const f of this.#files.values()) f.close();
+    this.#files.clear();
+  }
+
+  #name(path: string): string {
+    return path.slice(path.lastIndexOf("/") + 1);
+  }
+
+  /** Opens a segment file and checks it has the size the snapshot recorded. */
+  #open(path: string, expected: number): Deno.FsFile {
+    let file = this.#files.get(path);
+    if (file) return file;
+    try {
+      file = Deno.openSync(path, { read: true });
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) {
+        throw new CorruptionError(this.#name(path), 0, "the file is missing", "open");
+      }
+      throw e;
+    }
+    const size = file.statSync().size;
+    if (size !== expected) {
+      file.close();
+      throw new CorruptionError(
+        this.#name(path),
+        0,
+        `it has ${size} bytes where the snapshot recorded ${expected}`,
+        "open",
+      );
+    }
+    this.#files.set(path, file);
+    return file;
+  }
+
+  /** The visible archived job `id`, if any. */
+  get(segments: readonly Segment[], tombstones: Tombstones, id: string): Job | undefined {
+    for (let i = segments.length - 1; i >= 0; i--) {
+      const seg = segments[i];
+      const at = this.#find(seg, id);
+      if (!at) continue;
+      if (hidden(tombstones, id, seg.n)) return undefined;
+      return this.#job(seg, at.offset, at.length, id);
+    }
+    return undefined;
+  }
+
+  /** The first of `ids` that is a visible archived job; for duplicate checks of a batch. */
+  findAny(segments: readonly Segment[], tombstones: Tombstones, ids: readonly string[]): string | undefined {
+    if (ids.length === 0 || segments.length === 0) return undefined;
+    const sorted = [...ids].sort();
+    for (let i = segments.length - 1; i >= 0; i--) {
+      const seg = segments[i];
+      // one bisection reads ~log2(size/4 KiB) windows; past a point, one pass over the index is cheaper
+      const bisections = sorted.length * Math.max(1, Math.log2(seg.index_bytes / SCAN_BYTES));
+      const found = bisections * WINDOW > seg.index_bytes
+        ? this.#scanFor(seg, sorted, tombstones)
+        : sorted.find((id) => this.#find(seg, id) && !hidden(tombstones, id, seg.n));
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+
+  #scanFor(seg: Segment, sorted: string[], tombstones: Tombstones): string | undefined {
+    const path = this.#paths.archiveIndex(seg.n);
+    const file = this.#open(path, seg.index_bytes);
+    let i = 0;
+    let found: string | undefined;
+    this.#eachIndexLine(file, path, seg.index_bytes, (id) => {
+      while (i < sorted.length && sorted[i] < id) i++;
+      if (i < sorted.length && sorted[i] === id && !hidden(tombstones, id, seg.n)) found = id;
+      return found === undefined && i < sorted.length;
+    });
+    return found;
+  }
+
+  #eachIndexLine(
+    file: Deno.FsFile,
+    path: string,
+    size: number,
+    fn: (id: string, offset: number, length: number) => boolean,
+  ): void {
+    const buf = new Uint8Array(256 * 1024);
+    let pos = 0;
+    while (pos < size) {
+      const got = readAt(file, pos, buf.subarray(0, Math.min(buf.length, size - pos)));
+      const { lines, complete } = splitLines(buf.subarray(0, got));
+      if (lines.length === 0) this.#corrupt(path, pos, "an index line is unterminated");
+      for (const [s, e] of lines) {
+        const entry = parseIndexLine(decoder.decode(buf.subarray(s, e)));
+        if (!entry) this.#corrupt(path, pos + s, "an index entry fails its checksum");
+        if (!fn(entry!.id, entry!.offset, entry!.length)) return;
+      }
+      pos += complete;
+    }
+  }
+
+  /** Every entry of a segment's index, in id order (doctor). */
+  indexEntries(seg: Segment): Array<{ id: string; offset: number; length: number }> {
+    const path = this.#paths.archiveIndex(seg.n);
+    const out: Array<{ id: string; offset: number; length: number }> = [];
+    this.#eachIndexLine(this.#open(path, seg.index_bytes), path, seg.index_bytes, (id, offset, length) => {
+      out.push({ id, offset, length });
+      return true;
+    });
+    return out;
+  }
+
+  #corrupt(path: string, position: number, why: string): never {
+    throw new CorruptionError(this.#name(path), 0, why, `byte ${position}`);
+  }
+
+  /** Bisects the segment's index for `id`. */
+  #find(seg: Segment, id: string): { offset: number; length: number } | null {
+    const path = this.#paths.archiveIndex(seg.n);
+    const file = this.#open(path, seg.index_bytes);
+    const win = new Uint8Array(WINDOW);
+    let lo = 0;
+    let hi = seg.index_bytes;
+    while (hi - lo > SCAN_BYTES) {
+      const mid = lo + ((hi - lo) >> 1);
+      const got = readAt(file, mid, win);
+      const first = win.subarray(0, got).indexOf(NEWLINE);
+      const end = first < 0 ? -1 : win.subarray(0, got).indexOf(NEWLINE, first + 1);
+      if (end < 0) this.#corrupt(path, mid, "an index line is too long");
+      const entry = parseIndexLine(decoder.decode(win.subarray(first + 1, end)));
+      if (!entry) this.#corrupt(path, mid + first + 1, "an index entry fails its checksum");
+      if (entry!.id === id) return entry;
+      if (entry!.id < id) lo = mid + end + 1;
+      else hi = mid + first + 1;
+    }
+    if (hi <= lo) return null;
+    const buf = new Uint8Array(hi - lo);
+    const got = readAt(file, lo, buf);
+    const { lines } = splitLines(buf.subarray(0, got));
+    for (const [s, e] of lines) {
+      // compare the id before paying for the checksum
+      const space = buf.subarray(s, e).indexOf(SPACE);
+      if (decoder.decode(buf.subarray(s, s + space)) !== id) continue;
+      const entry = parseIndexLine(decoder.decode(buf.subarray(s, e)));
+      if (!entry) this.#corrupt(path, lo + s, "an index entry fails its checksum");
+      return entry;
+    }
+    return null;
+  }
+
+  #job(seg: Segment, offset: number, length: number, id: string): Job {
+    const path = this.#paths.archiveJobs(seg.n);
+    const file = this.#open(path, seg.bytes);
+    const buf = new Uint8Array(length);
+    const got = readAt(file, offset, buf);
+    const r = decodeLine(buf, 0, got);
+    if (!r.ok) this.#corrupt(path, offset, r.why);
+    const job = (r as { value: unknown }).value as Job;
+    if (job.id !== id) this.#corrupt(path, offset, `the index points at job "${job.id}", not "${id}"`);
+    return job;
+  }
+
+  /** The jobs of one segment in seq order, read in chunks (with their lines' raw bytes). */
+  *scan(seg: Segment): Generator<{ job: Job; line: Uint8Array; offset: number }> {
+    const path = this.#paths.archiveJobs(seg.n);
+    const file = this.#open(path, seg.bytes);
+    let chunk = 64 * 1024;
+    let pos = 0;
+    while (pos < seg.bytes) {
+      const buf = new Uint8Array(Math.min(chunk, seg.bytes - pos));
+      const got = readAt(file, pos, buf);
+      const { lines, complete } = splitLines(buf.subarray(0, got));
+      if (lines.length === 0) {
+        if (buf.length === seg.bytes - pos) this.#corrupt(path, pos, "the last line is unterminated");
+        chunk *= 4; // a line longer than the chunk: read more at once
+        continue;
+      }
+      for (const [s, e] of lines) {
+        const r = decodeLine(buf, s, e);
+        if (!r.ok) this.#corrupt(path, pos + s, r.why);
+        yield { job: (r as { value: unknown }).value as Job, line: buf.slice(s, e + 1), offset: pos + s };
+      }
+      pos += complete;
+    }
+  }
+
+  /** Visible archived jobs of every segment, merged in seq order. */
+  *jobs(segments: readonly Segment[], tombstones: Tombstones): Generator<Job> {
+    const heads = segments.map((seg) => {
+      const it = this.#visible(seg, tombstones);
+      return { it, next: it.next() };
+    });
+    for (;;) {
+      let best = -1;
+      for (let i = 0; i < heads.length; i++) {
+        const h = heads[i];
+        if (h.next.done) continue;
+        if (best < 0 || h.next.value.seq < (heads[best].next.value as Job).seq) best = i;
+      }
+      if (best < 0) return;
+      const h = heads[best];
+      yield h.next.value as Job;
+      h.next = h.it.next();
+    }
+  }
+
+  *#visible(seg: Segment, tombstones: Tombstones): Generator<Job> {
+    for (const { job } of this.scan(seg)) {
+      if (!hidden(tombstones, job.id, seg.n)) yield job;
+    }
+  }
+
+  /** Merges `inputs` into segment `n`, dropping hidden copies (see the protocol above). */
+  merge(
+    inputs: readonly Segment[],
+    tombstones: Tombstones,
+    n: number,
+    step?: (name: string) => void,
+  ): Segment {
+    const lines: ArchivedLine[] = [];
+    for (const seg of inputs) {
+      for (const { job, line } of this.scan(seg)) {
+        if (!hidden(tombstones, job.id, seg.n)) lines.push({ id: job.id, seq: job.seq, line });
+      }
+    }
+    return writeSegment(this.#paths, n, lines, step);
+  }
+}
+
+/** Segments of one tier differ in size by less than 4×. */
+function tier(seg: Segment): number {
+  return Math.max(0, Math.floor(Math.log(Math.max(1, seg.bytes) / 65536) / Math.log(4)));
+}
+
+/** Merges stop at this size: a merge holds its inputs in memory, and a big one would stall writers. */
+export const MERGE_LIMIT_BYTES = 32 * 1024 * 1024;
+
+/**
+ * The segments to merge next, if any: the newest four when they are of one tier and small enough
+ * together (a base-4 counter: at most three segments per tier, each job rewritten once per tier).
+ */
+export function planMerge(segments: readonly Segment[]): Segment[] | null {
+  if (segments.length < 4) return null;
+  const last = segments.slice(-4);
+  const t = tier(last[3]);
+  if (!last.every((s) => tier(s) === t)) return null;
+  const total = last.reduce((sum, s) => sum + s.bytes, 0);
+  return total <= MERGE_LIMIT_BYTES ? last : null;
+}
+
+/** Tombstones still needed once only `segments` remain: one that no remaining copy can be under. */
+export function liveTombstones(tombstones: Tombstones, segments: readonly Segment[]): Tombstones {
+  const oldest = segments.length ? Math.min(...segments.map((s) => s.n)) : Infinity;
+  const out: Tombstones = new Map();
+  for (const [id, t] of tombstones) if (t >= oldest) out.set(id, t);
+  return out;
+}

@@ -1,0 +1,158 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { CorruptionError } from "../errors.ts";
+import { type Job, newJob } from "../job.ts";
+import {
+  ArchiveReader,
+  hidden,
+  lineOf,
+  liveTombstones,
+  planMerge,
+  type Segment,
+  writeSegment,
+} from "./archive.ts";
+import { homePaths } from "./paths.ts";
+
+function completed(id: string, seq: number): Job {
+  const at = "2026-11-23T12:00:00.000Z";
+  return {
+    ...newJob({
+      id,
+      command: `echo ${id}`,
+      max_retries: 3,
+      priority: 0,
+      run_at: at,
+      timeout: null,
+      cwd: null,
+      seq,
+    }, at),
+    state: "completed",
+  };
+}
+
+function withArchive(fn: (home: string, reader: ArchiveReader) => void): void {
+  const home = Deno.makeTempDirSync({ prefix: "qarchive-" });
+  const reader = new ArchiveReader(homePaths(home));
+  try {
+    fn(home, reader);
+  } finally {
+    reader.close();
+    Deno.removeSync(home, { recursive: true });
+  }
+}
+
+Deno.test("a segment finds each of its jobs by id through a large index, and nothing else", () => {
+  withArchive((home, reader) => {
+    // enough ids that lookups bisect (the index is far larger than one scanned window)
+    const jobs = Array.from({ length: 3000 }, (_, i) => completed(`job-${(i * 7919) % 3000}-x`, i + 1));
+    const seg = writeSegment(homePaths(home), 1, jobs.map(lineOf));
+    assert.ok(seg.index_bytes > 16 * 4096);
+    assert.equal(seg.jobs, 3000);
+    for (const job of jobs) assert.deepEqual(reader.get([seg], new Map(), job.id), job);
+    for (const missing of ["job-", "job-3000-x", "a", "zzz", "job-1-", "job-1-xx"]) {
+      assert.equal(reader.get([seg], new Map(), missing), undefined, missing);
+    }
+  });
+});
+
+Deno.test("property: lookups in several segments find exactly the ids written, batch or one by one", () => {
+  const idArb = fc.stringMatching(/^[a-z0-9][a-z0-9._:@+-]{0,20}$/).filter((s) => !s.includes(".."));
+  fc.assert(
+    fc.property(
+      fc.uniqueArray(idArb, { minLength: 1, maxLength: 400 }),
+      fc.array(idArb, { maxLength: 30 }),
+      fc.integer({ min: 1, max: 4 }),
+      (ids, probes, parts) => {
+        withArchive((home, reader) => {
+          const paths = homePaths(home);
+          const segments: Segment[] = [];
+          const per = Math.ceil(ids.length / parts);
+          for (let p = 0; p < parts; p++) {
+            const chunk = ids.slice(p * per, (p + 1) * per);
+            if (chunk.length === 0) continue;
+            segments.push(
+              writeSegment(paths, p + 1, chunk.map((id, i) => lineOf(completed(id, p * per + i + 1)))),
+            );
+          }
+          const present = new Set(ids);
+          for (const id of [...ids, ...probes]) {
+            assert.equal(reader.get(segments, new Map(), id)?.id, present.has(id) ? id : undefined);
+          }
+          const expectAny = probes.find((p) => present.has(p));
+          assert.equal(reader.findAny(segments, new Map(), probes) !== undefined, expectAny !== undefined);
+          // every id written comes back once, in seq order
+          assert.deepEqual([...reader.jobs(segments, new Map())].map((j) => j.id), ids);
+        });
+      },
+    ),
+    { numRuns: 60 },
+  );
+});
+
+Deno.test("a tombstone hides copies at or below its segment number; a copy archived later stays visible", () => {
+  withArchive((home, reader) => {
+    const paths = homePaths(home);
+    const s1 = writeSegment(paths, 1, [lineOf(completed("a", 1)), lineOf(completed("b", 2))]);
+    const tombstones = new Map([["a", 1]]);
+    assert.equal(reader.get([s1], tombstones, "a"), undefined);
+    assert.equal(reader.get([s1], tombstones, "b")?.id, "b");
+    const again = { ...completed("a", 3), command: "second" };
+    const s2 = writeSegment(paths, 2, [lineOf(again)]);
+    assert.equal(reader.get([s1, s2], tombstones, "a")?.command, "second");
+    assert.equal(reader.findAny([s1], tombstones, ["a"]), undefined);
+    assert.deepEqual([...reader.jobs([s1, s2], tombstones)].map((j) => j.seq), [2, 3]);
+    // a merge drops the hidden copy and keeps the visible one, under a new number
+    const merged = reader.merge([s1, s2], tombstones, 3);
+    assert.equal(merged.jobs, 2);
+    assert.equal(reader.get([merged], tombstones, "a")?.command, "second");
+    assert.equal(hidden(tombstones, "a", merged.n), false);
+    assert.deepEqual(liveTombstones(tombstones, [merged]), new Map(), "no segment at or below 1 remains");
+    assert.deepEqual(liveTombstones(tombstones, [s1, merged]), tombstones);
+  });
+});
+
+Deno.test("planMerge() merges the newest four segments of one tier, and never past the size limit", () => {
+  const seg = (n: number, bytes: number): Segment => ({ n, jobs: 1, bytes, index_bytes: 1 });
+  assert.equal(planMerge([seg(1, 1000), seg(2, 1000), seg(3, 1000)]), null);
+  assert.deepEqual(planMerge([seg(1, 1000), seg(2, 1000), seg(3, 1000), seg(4, 1000)])?.map((s) => s.n), [
+    1,
+    2,
+    3,
+    4,
+  ]);
+  assert.equal(planMerge([seg(1, 10_000_000), seg(2, 1000), seg(3, 1000), seg(4, 1000)]), null);
+  assert.deepEqual(
+    planMerge([seg(1, 10_000_000), seg(2, 1000), seg(3, 1000), seg(4, 1000), seg(5, 900)])?.map((s) => s.n),
+    [2, 3, 4, 5],
+  );
+  assert.equal(planMerge([1, 2, 3, 4].map((n) => seg(n, 12_000_000))), null, "48 MB is past the limit");
+});
+
+Deno.test("a damaged archive fails the lookup naming the file: flipped byte, wrong size, missing file", () => {
+  withArchive((home, reader) => {
+    const paths = homePaths(home);
+    const jobs = Array.from({ length: 50 }, (_, i) => completed(`j${i}`, i + 1));
+    const seg = writeSegment(paths, 1, jobs.map(lineOf));
+    const data = Deno.readFileSync(paths.archiveJobs(1));
+    const at = data.indexOf(0x0a) + 20; // inside the second job's line
+    data[at] ^= 0x01;
+    Deno.writeFileSync(paths.archiveJobs(1), data);
+    const second = [...jobs].sort((a, b) => a.seq - b.seq)[1].id;
+    assert.throws(() => reader.get([seg], new Map(), second), (e) => {
+      assert.ok(e instanceof CorruptionError);
+      assert.match(e.message, /archive-00000001\.jobs is corrupt at byte \d+: checksum mismatch/);
+      return true;
+    });
+    reader.close();
+    assert.throws(
+      () => reader.get([{ ...seg, bytes: seg.bytes + 1 }], new Map(), "j0"),
+      /archive-00000001\.jobs is corrupt at open: it has \d+ bytes where the snapshot recorded \d+/,
+    );
+    reader.close();
+    Deno.removeSync(paths.archiveIndex(1));
+    assert.throws(
+      () => reader.get([seg], new Map(), "j0"),
+      /archive-00000001\.index is corrupt at open: the file is missing/,
+    );
+  });
+});
