@@ -151,7 +151,7 @@ export const compactCommand = command({
   docs: {
     brief: "Write a snapshot and start a new log generation now",
     fullDescription:
-      "Compaction also runs by itself when the log grows past 256 KiB (or the size of the last snapshot, if larger).\n\nExample:\n  queuectl compact",
+      "Compaction also runs by itself when the log grows past 256 KiB, or past twice the size of the live (not completed) jobs if that is larger.\n\nExample:\n  queuectl compact",
   },
 });
 

@@ -31,6 +31,14 @@ export interface Segment {
   bytes: number;
   /** size of the .index file */
   index_bytes: number;
+  /**
+   * Ranges of the segment's seqs and ids. Jobs finish roughly in the order they were enqueued,
+   * and generated ids begin with their time, so these ranges let most reads skip most segments.
+   */
+  min_seq: number;
+  max_seq: number;
+  min_id: string;
+  max_id: string;
 }
 
 export type Tombstones = Map<string, number>;
@@ -97,7 +105,20 @@ export function writeSegment(
   const named = (file: string) => (s: ReplaceStep) => step(`archive-${file}-${s}`);
   replaceFileDurably(paths.archiveJobs(n), data, named("jobs"));
   replaceFileDurably(paths.archiveIndex(n), index, named("index"));
-  return { n, jobs: ordered.length, bytes: data.length, index_bytes: index.length };
+  return {
+    n,
+    jobs: ordered.length,
+    bytes: data.length,
+    index_bytes: index.length,
+    min_seq: ordered.length ? ordered[0].seq : 0,
+    max_seq: ordered.length ? ordered[ordered.length - 1].seq : 0,
+    min_id: entries.length ? entries[0][0] : "",
+    max_id: entries.length ? entries[entries.length - 1][0] : "",
+  };
+}
+
+function mayHold(seg: Segment, id: string): boolean {
+  return seg.jobs > 0 && id >= seg.min_id && id <= seg.max_id;
 }
 
 /** A copy of `id` in segment `n` is hidden by a tombstone at or above `n`. */
@@ -165,6 +186,7 @@ export class ArchiveReader {
   get(segments: readonly Segment[], tombstones: Tombstones, id: string): Job | undefined {
     for (let i = segments.length - 1; i >= 0; i--) {
       const seg = segments[i];
+      if (!mayHold(seg, id)) continue;
       const at = this.#find(seg, id);
       if (!at) continue;
       if (hidden(tombstones, id, seg.n)) return undefined;
@@ -176,9 +198,11 @@ export class ArchiveReader {
   /** The first of `ids` that is a visible archived job; for duplicate checks of a batch. */
   findAny(segments: readonly Segment[], tombstones: Tombstones, ids: readonly string[]): string | undefined {
     if (ids.length === 0 || segments.length === 0) return undefined;
-    const sorted = [...ids].sort();
+    const all = [...ids].sort();
     for (let i = segments.length - 1; i >= 0; i--) {
       const seg = segments[i];
+      const sorted = all.filter((id) => mayHold(seg, id));
+      if (sorted.length === 0) continue;
       // one bisection reads ~log2(size/4 KiB) windows; past a point, one pass over the index is cheaper
       const bisections = sorted.length * Math.max(1, Math.log2(seg.index_bytes / SCAN_BYTES));
       const found = bisections * WINDOW > seg.index_bytes
@@ -308,18 +332,25 @@ export class ArchiveReader {
     }
   }
 
-  /** Visible archived jobs of every segment, merged in seq order. */
+  /**
+   * Visible archived jobs of every segment, merged in seq order. A segment is opened only once
+   * the merge reaches its first seq, so reading the first few jobs touches few segments.
+   */
   *jobs(segments: readonly Segment[], tombstones: Tombstones): Generator<Job> {
-    const heads = segments.map((seg) => {
-      const it = this.#visible(seg, tombstones);
-      return { it, next: it.next() };
-    });
+    const waiting = segments.filter((seg) => seg.jobs > 0).sort((a, b) => a.min_seq - b.min_seq);
+    const heads: Array<{ it: Generator<Job>; next: IteratorResult<Job> }> = [];
     for (;;) {
       let best = -1;
       for (let i = 0; i < heads.length; i++) {
         const h = heads[i];
         if (h.next.done) continue;
         if (best < 0 || h.next.value.seq < (heads[best].next.value as Job).seq) best = i;
+      }
+      const bestSeq = best < 0 ? Infinity : (heads[best].next.value as Job).seq;
+      if (waiting.length > 0 && waiting[0].min_seq <= bestSeq) {
+        const it = this.#visible(waiting.shift()!, tombstones);
+        heads.push({ it, next: it.next() });
+        continue;
       }
       if (best < 0) return;
       const h = heads[best];

@@ -112,7 +112,16 @@ Deno.test("a tombstone hides copies at or below its segment number; a copy archi
 });
 
 Deno.test("planMerge() merges the newest four segments of one tier, and never past the size limit", () => {
-  const seg = (n: number, bytes: number): Segment => ({ n, jobs: 1, bytes, index_bytes: 1 });
+  const seg = (n: number, bytes: number): Segment => ({
+    n,
+    jobs: 1,
+    bytes,
+    index_bytes: 1,
+    min_seq: n,
+    max_seq: n,
+    min_id: "a",
+    max_id: "b",
+  });
   assert.equal(planMerge([seg(1, 1000), seg(2, 1000), seg(3, 1000)]), null);
   assert.deepEqual(planMerge([seg(1, 1000), seg(2, 1000), seg(3, 1000), seg(4, 1000)])?.map((s) => s.n), [
     1,

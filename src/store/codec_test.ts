@@ -226,3 +226,27 @@ Deno.test("splitLines() and decodeLine() together read back every record before 
     }),
   );
 });
+
+Deno.test("property: crc32() (eight bytes per step) equals the bitwise definition for any bytes, range and seed", () => {
+  const bitwise = (bytes: Uint8Array, seed: number): number => {
+    let c = ~seed;
+    for (const b of bytes) {
+      c ^= b;
+      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    }
+    return ~c >>> 0;
+  };
+  fc.assert(
+    fc.property(
+      fc.uint8Array({ maxLength: 100 }),
+      fc.nat(),
+      fc.nat(),
+      fc.nat({ max: 0xffffffff }),
+      (b, x, y, seed) => {
+        const start = b.length ? x % (b.length + 1) : 0;
+        const end = start + (y % (b.length - start + 1));
+        assert.strictEqual(crc32(b, start, end, seed), bitwise(b.subarray(start, end), seed));
+      },
+    ),
+  );
+});

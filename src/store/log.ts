@@ -19,8 +19,9 @@
  *      (group commit).
  * READ (under the shared lock): catch up as above, never truncating; answer from memory.
  *
- * COMPACTION (when wal-G outgrows max(`compactAfterBytes`, the last snapshot's size), so its
- *   cost stays proportional to the log it folds; or `queuectl compact`)
+ * COMPACTION (when wal-G outgrows max(`compactAfterBytes`, twice the size of the live jobs that
+ *   the snapshot will hold), so its cost stays proportional to the log it folds; or
+ *   `queuectl compact`)
  *   1. append {"type":"seal","next_gen":G+1} to wal-G and fdatasync: the commit point.
  *      From here on nobody appends to wal-G.
  *   2. archive: write the completed jobs of the state as a new segment (jobs file, then index;
@@ -68,8 +69,8 @@ export const systemClock: Clock = { now: () => new Date() };
 export interface LogOptions {
   clock?: Clock;
   /**
-   * compact automatically once the current log segment is this large, or as large as the last
-   * snapshot if that is larger (default 256 KiB)
+   * compact automatically once the current log segment is this large, or as large as the live
+   * jobs the snapshot would hold if that is larger (default 256 KiB)
    */
   compactAfterBytes?: number;
   /** where to crash on purpose (tests), see the protocol comment */
@@ -114,8 +115,8 @@ export class FileLog {
   #snapshotDue = false;
   #offset = 0;
   #line = 0;
-  /** size of the snapshot this state was loaded from or wrote last */
-  #snapshotBytes = 0;
+  /** bytes per live job in the snapshot this state was loaded from or wrote last */
+  #bytesPerJob = 400;
   readonly #archive: ArchiveReader;
   #mutex: Promise<unknown> = Promise.resolve();
   #pending: Pending[] = [];
@@ -230,7 +231,7 @@ export class FileLog {
         for (const [item, result] of done) {
           settle.push(() => item.resolve(result));
         }
-        if (this.#offset >= Math.max(this.#compactAfter, this.#snapshotBytes)) {
+        if (this.#offset >= this.#compactionThreshold()) {
           try {
             this.#compact();
           } catch (e) {
@@ -296,6 +297,21 @@ export class FileLog {
   }
 
   /** Drops the in-memory state, e.g. after a failed write, so the next call reloads from disk. */
+  /**
+   * Compaction rewrites the live jobs that will stay in the snapshot (completed ones go to the
+   * archive): waiting until the log is twice that large keeps its cost at most half a byte per
+   * byte logged, and a big batch enqueue is not written a second time right away.
+   */
+  #compactionThreshold(): number {
+    const s = this.#state!;
+    const staying = s.jobs.size - (s.counts.completed - s.archived);
+    return Math.max(this.#compactAfter, 2 * staying * this.#bytesPerJob);
+  }
+
+  #learnJobSize(snapshotBytes: number, jobs: number): void {
+    if (jobs >= 100) this.#bytesPerJob = Math.ceil(snapshotBytes / jobs);
+  }
+
   #forget(): void {
     this.#state = null;
     this.#archive.close();
@@ -334,10 +350,9 @@ export class FileLog {
     const found = scanGenerations(this.paths.home);
     const gen = Math.max(1, ...found.wals, ...found.snapshots);
     let state = new QueueState();
-    this.#snapshotBytes = 0;
     if (found.snapshots.includes(gen)) {
       state = readSnapshot(this.paths.snapshot(gen));
-      this.#snapshotBytes = Deno.statSync(this.paths.snapshot(gen)).size;
+      this.#learnJobSize(Deno.statSync(this.paths.snapshot(gen)).size, state.jobs.size);
     } else if (gen > 1) {
       throw new CorruptionError(
         this.paths.wal(gen).slice(this.paths.home.length + 1),
@@ -645,7 +660,7 @@ export class FileLog {
       bytes,
       (step) => this.#crash(step === "dir-synced" ? step : `snapshot-${step}`),
     );
-    this.#snapshotBytes = bytes.length;
+    this.#learnJobSize(bytes.length, state.jobs.size);
     return bytes.length;
   }
 }

@@ -3,7 +3,8 @@
  *
  *   line 1      header  {"format":"queuectl-snapshot","version":2,"gen":2,"seq":…,"next_order":…,
  *                        "stop_seq":…,"jobs":N,"counts":{…},"archived":A,"next_segment":S,
- *                        "archive":[{"n":…,"jobs":…,"bytes":…,"index_bytes":…}],"tombstones":[[id,n]]}
+ *                        "archive":[{"n":…,"jobs":…,"bytes":…,"index_bytes":…,"min_seq":…,
+ *                        "max_seq":…,"min_id":…,"max_id":…}],"tombstones":[[id,n]]}
  *   lines 2..   one live job per line (not archived), in enqueue order
  *   last line   trailer {"end":true,"jobs":N}
  *

@@ -117,7 +117,7 @@ export function apply(state: QueueState, rec: LogRecord): void {
         }
         ids.add(job.id);
       }
-      changed.push(...rec.jobs);
+      for (const job of rec.jobs) changed.push(job);
       break;
     }
     case "claim":
