@@ -25,7 +25,8 @@ Deno.test("newId() is deterministic with an injected rand", () => {
   assert.strictEqual(newId(t, seeded(7)), newId(t, seeded(7)));
   assert.notStrictEqual(newId(t, seeded(7)), newId(t, seeded(8)));
   assert.strictEqual(newId(0, () => 0), "000000000000000000");
-  assert.strictEqual(newId(0, () => 0.999999), "0000000000zzzzzzzz");
+  assert.strictEqual(newId(0, () => 1 - 2 ** -30), "0000000000zzzzzzzz");
+  assert.strictEqual(newId(0, () => 0.5), "0000000000g000g000", "each half of the random part is one draw");
 });
 
 Deno.test("newId() sorts ids from increasing times in time order, whatever the random part", () => {

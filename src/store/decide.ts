@@ -4,7 +4,7 @@
  */
 import { nextRunAt } from "../backoff.ts";
 import { OperationError } from "../errors.ts";
-import { newId } from "../ids.ts";
+import { idMaker } from "../ids.ts";
 import {
   claimsBefore,
   describeOutcome,
@@ -35,8 +35,9 @@ export function decideEnqueue(
       `Cannot enqueue job "${archived}": a job with this id already exists`,
     );
   }
+  const makeId = idMaker(now.getTime(), rand);
   const jobs: Job[] = specs.map((spec, i) => {
-    const id = spec.id ?? newId(now.getTime(), rand);
+    const id = spec.id ?? makeId();
     if (state.jobs.has(id)) {
       throw new OperationError(
         `Cannot enqueue job "${id}": a job with this id already exists`,
