@@ -82,8 +82,16 @@ export type NewJob = Pick<
 
 /** A freshly enqueued, pending job created at `at`: the one place that lists a job's empty fields. */
 export function newJob(fields: NewJob, at: string): Job {
+  // spelled out rather than spread: one object shape for every job, built fast in batches of 100,000
   return {
-    ...fields,
+    id: fields.id,
+    command: fields.command,
+    max_retries: fields.max_retries,
+    priority: fields.priority,
+    run_at: fields.run_at,
+    timeout: fields.timeout,
+    cwd: fields.cwd,
+    seq: fields.seq,
     state: "pending",
     attempts: 0,
     created_at: at,

@@ -11,6 +11,7 @@ import {
   isRunnable,
   type Job,
   type JobState,
+  type NewJob,
   newJob,
   transition,
 } from "../job.ts";
@@ -36,7 +37,7 @@ export function decideEnqueue(
     );
   }
   const makeId = idMaker(now.getTime(), rand);
-  const jobs: Job[] = specs.map((spec, i) => {
+  const fields: NewJob[] = specs.map((spec, i) => {
     const id = spec.id ?? makeId();
     if (state.jobs.has(id)) {
       throw new OperationError(
@@ -49,7 +50,7 @@ export function decideEnqueue(
       );
     }
     seen.add(id);
-    return newJob({
+    return {
       id,
       command: spec.command,
       max_retries: spec.max_retries ?? defaultMaxRetries,
@@ -58,11 +59,12 @@ export function decideEnqueue(
       timeout: spec.timeout ?? null,
       cwd: spec.cwd ?? null,
       seq: state.nextOrder + i,
-    }, at);
+    };
   });
+  // the record holds only what was given: half the bytes to write, checksum and replay
   return {
-    records: jobs.length ? [{ type: "enqueue", jobs }] : [],
-    result: jobs,
+    records: fields.length ? [{ type: "enqueue", jobs: fields }] : [],
+    result: fields.map((f) => newJob(f, at)),
   };
 }
 

@@ -152,8 +152,15 @@ Deno.test("decideEnqueue() builds pending jobs with the spec's fields and the de
       seq: 2,
     },
   );
-  assert.deepStrictEqual(records, [{ type: "enqueue", jobs: result }]);
+  // the record carries only the given fields; applying it rebuilds exactly the jobs of the result
+  const given = ["id", "command", "max_retries", "priority", "run_at", "timeout", "cwd", "seq"];
+  assert.deepStrictEqual(records, [{
+    type: "enqueue",
+    jobs: result.map((j) => Object.fromEntries(given.map((k) => [k, j[k as keyof typeof j]]))),
+  }]);
   assert.strictEqual(s.jobs.size, 0, "deciding writes nothing");
+  apply(s, { seq: 1, at: iso, ...records[0] } as LogRecord);
+  assert.deepStrictEqual([...s.jobs.values()], result);
 });
 
 Deno.test("decideEnqueue() numbers jobs after those already enqueued", () => {

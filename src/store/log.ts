@@ -82,6 +82,8 @@ export interface LogOptions {
 export type Decision<T> = { records: RecordBody[]; result: T };
 export type Decide<T> = (state: QueueState, now: Date) => Decision<T>;
 
+type Decided = { ok: true; decision: Decision<unknown> } | { ok: false; error: unknown };
+
 interface Pending {
   decide: Decide<unknown>;
   resolve: (value: unknown) => void;
@@ -202,7 +204,11 @@ export class FileLog {
     const batch = this.#pending.splice(0);
     const settle: Array<() => void> = [];
     try {
-      if (this.#pristine() && this.#refusedOnEmpty(batch)) return;
+      let onEmpty: Map<Pending, Decided> | null = null;
+      if (this.#pristine()) {
+        onEmpty = this.#decideOnEmpty(batch);
+        if (!onEmpty) return;
+      }
       ensureDir(this.paths.home);
       await this.#lock(true);
       try {
@@ -212,10 +218,14 @@ export class FileLog {
         const at = now.toISOString();
         const records: LogRecord[] = [];
         const done: Array<[Pending, unknown]> = [];
+        // still empty: the decisions taken on an empty state hold (a 100k-job batch is decided once)
+        const reuse = onEmpty && state.seq === 0 ? onEmpty : null;
         for (const item of batch) {
           let decision: Decision<unknown>;
           try {
-            decision = item.decide(state, now);
+            const early = reuse?.get(item);
+            if (early && !early.ok) throw early.error;
+            decision = early ? early.decision : item.decide(state, now);
           } catch (e) {
             settle.push(() => item.reject(e));
             continue;
@@ -267,22 +277,30 @@ export class FileLog {
   }
 
   /**
-   * With nothing written yet, decides on an empty state first: when nothing would be written (a refusal,
-   * or a no-op), answers from that, so a failed command creates no directory or file.
+   * With nothing written yet, decides on an empty state first. When nothing would be written (a
+   * refusal, or a no-op), answers from that, so a failed command creates no directory or file, and
+   * returns null. Otherwise returns the decisions, for the flush to use if the store is still
+   * empty once locked.
    */
-  #refusedOnEmpty(batch: Pending[]): boolean {
-    const outcomes: Array<() => void> = [];
+  #decideOnEmpty(batch: Pending[]): Map<Pending, Decided> | null {
+    const decided = new Map<Pending, Decided>();
+    const empty = new QueueState();
+    const now = this.#clock.now();
     for (const item of batch) {
       try {
-        const d = item.decide(new QueueState(), this.#clock.now());
-        if (d.records.length > 0) return false;
-        outcomes.push(() => item.resolve(d.result));
-      } catch (e) {
-        outcomes.push(() => item.reject(e));
+        const decision = item.decide(empty, now);
+        decided.set(item, { ok: true, decision });
+        // the items after this one must see its records: the flush decides them
+        if (decision.records.length > 0) return decided;
+      } catch (error) {
+        decided.set(item, { ok: false, error });
       }
     }
-    for (const o of outcomes) o();
-    return true;
+    for (const [item, d] of decided) {
+      if (d.ok) item.resolve(d.decision.result);
+      else item.reject(d.error);
+    }
+    return null;
   }
 
   #applyLive(rec: LogRecord): void {

@@ -3,10 +3,11 @@
  * (contiguous, +1 per record across generations) and `at` (ISO-8601 UTC, the writer's clock).
  * A record is one line, so a transaction (a batch enqueue, a batch claim) is all or nothing.
  */
-import type { Job } from "../job.ts";
+import type { Job, NewJob } from "../job.ts";
 
 export type RecordBody =
-  | { type: "enqueue"; jobs: Job[] }
+  /** new jobs as given (their empty fields are implied, created_at is `at`); older logs hold whole jobs */
+  | { type: "enqueue"; jobs: Array<NewJob | Job> }
   | { type: "claim"; worker: string; lease_until: string; ids: string[] }
   | {
     type: "started";

@@ -3,7 +3,7 @@
  * after a live write: state = snapshot + records.reduce(apply). Deterministic: everything a
  * record needs (times, retry delays, the target state) was decided by its writer and is in it.
  */
-import { type Job, JOB_STATES, type JobState, transition } from "../job.ts";
+import { type Job, JOB_STATES, type JobState, newJob, transition } from "../job.ts";
 import type { Segment, Tombstones } from "./archive.ts";
 import type { LogRecord } from "./records.ts";
 
@@ -117,7 +117,7 @@ export function apply(state: QueueState, rec: LogRecord): void {
         }
         ids.add(job.id);
       }
-      for (const job of rec.jobs) changed.push(job);
+      for (const job of rec.jobs) changed.push("state" in job ? job : newJob(job, rec.at));
       break;
     }
     case "claim":
