@@ -204,7 +204,7 @@ export class FileLog {
     const batch = this.#pending.splice(0);
     const settle: Array<() => void> = [];
     try {
-      let onEmpty: Map<Pending, Decided> | null = null;
+      let onEmpty: { at: Date; decided: Map<Pending, Decided> } | null = null;
       if (this.#pristine()) {
         onEmpty = this.#decideOnEmpty(batch);
         if (!onEmpty) return;
@@ -214,12 +214,13 @@ export class FileLog {
       try {
         this.#catchUp(true);
         const state = this.#state!;
-        const now = this.#clock.now();
+        // still empty: the decisions taken on an empty state hold (a 100k-job batch is decided once),
+        // and their records carry the time they were decided at
+        const reuse = onEmpty && state.seq === 0 ? onEmpty.decided : null;
+        const now = reuse ? onEmpty!.at : this.#clock.now();
         const at = now.toISOString();
         const records: LogRecord[] = [];
         const done: Array<[Pending, unknown]> = [];
-        // still empty: the decisions taken on an empty state hold (a 100k-job batch is decided once)
-        const reuse = onEmpty && state.seq === 0 ? onEmpty : null;
         for (const item of batch) {
           let decision: Decision<unknown>;
           try {
@@ -282,7 +283,7 @@ export class FileLog {
    * returns null. Otherwise returns the decisions, for the flush to use if the store is still
    * empty once locked.
    */
-  #decideOnEmpty(batch: Pending[]): Map<Pending, Decided> | null {
+  #decideOnEmpty(batch: Pending[]): { at: Date; decided: Map<Pending, Decided> } | null {
     const decided = new Map<Pending, Decided>();
     const empty = new QueueState();
     const now = this.#clock.now();
@@ -291,7 +292,7 @@ export class FileLog {
         const decision = item.decide(empty, now);
         decided.set(item, { ok: true, decision });
         // the items after this one must see its records: the flush decides them
-        if (decision.records.length > 0) return decided;
+        if (decision.records.length > 0) return { at: now, decided };
       } catch (error) {
         decided.set(item, { ok: false, error });
       }
