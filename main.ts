@@ -3,7 +3,7 @@
  * (0 ok, 1 operational error, 2 invalid input or usage).
  */
 import { run } from "@stricli/core";
-import { app } from "./src/cli/app.ts";
+import { loadApp, VERSION } from "./src/cli/app.ts";
 import type { AppContext } from "./src/cli/context.ts";
 import { systemClock } from "./src/store/log.ts";
 
@@ -39,9 +39,9 @@ export function splitGlobalHome(
 }
 
 /** The command path named by `args` ("config set"), for a pointer to the right --help. */
-function routeOf(args: string[]): string {
+function routeOf(root: unknown, args: string[]): string {
   const path: string[] = [];
-  let target: unknown = app.root;
+  let target: unknown = root;
   for (const word of args.filter((a) => !a.startsWith("-"))) {
     const map = target as { getRoutingTargetForInput?: (w: string) => unknown };
     const next = map.getRoutingTargetForInput?.(word);
@@ -85,6 +85,12 @@ export async function main(args: string[]): Promise<number> {
       for (const text of early.splice(0)) direct.write(text);
     },
   };
+  // the version alone needs no command tree: answer it as stricli's --version/-v flag does
+  if (rest.length === 1 && (rest[0] === "--version" || rest[0] === "-v")) {
+    stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  const app = await loadApp(rest);
   if (rest[0] === "__complete") {
     const { printCompletions } = await import("./src/cli/completion.ts");
     await printCompletions(app, rest.slice(1), context);
@@ -93,7 +99,7 @@ export async function main(args: string[]): Promise<number> {
   await run(app, rest, context as AppContext & { process: typeof proc });
   const first = early.join("").split("\n").find((line) => line.trim() !== "");
   if (first !== undefined) {
-    const route = routeOf(rest);
+    const route = routeOf(app.root, rest);
     direct.write(`error: ${first.replace(/\.$/, "")} (see \`queuectl ${route ? route + " " : ""}--help\`)\n`);
   }
   if (context.exitCode !== 0) return context.exitCode;

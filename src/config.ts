@@ -177,15 +177,20 @@ export function parseConfigText(text: string, file: string): Config {
   return validateConfig(raw, file);
 }
 
-export async function loadConfig(file: string): Promise<Config> {
+export function loadConfig(file: string): Promise<Config> {
   let text: string;
   try {
-    text = await Deno.readTextFile(file);
+    // sync: a small file, and an async read costs a round trip through Deno's thread pool per CLI call
+    text = Deno.readTextFileSync(file);
   } catch (e) {
-    if (e instanceof Deno.errors.NotFound) return { ...DEFAULT_CONFIG };
-    throw e;
+    if (e instanceof Deno.errors.NotFound) return Promise.resolve({ ...DEFAULT_CONFIG });
+    return Promise.reject(e);
   }
-  return parseConfigText(text, file);
+  try {
+    return Promise.resolve(parseConfigText(text, file));
+  } catch (e) {
+    return Promise.reject(e);
+  }
 }
 
 export function configTemplate(): string {

@@ -1,45 +1,58 @@
-/** The command tree. */
-import { buildApplication } from "@stricli/core";
-import { completionCommand } from "./completion.ts";
-import { configRoutes } from "./config_cmd.ts";
+/**
+ * The command tree. A top-level command's module is imported only when the command line names
+ * that command, so `queuectl enqueue` does not load, compile or run the code of `worker`, `dlq`,
+ * `config` and the rest; help, completion and anything that is not a command name get the whole
+ * tree.
+ */
+import { type Application, buildApplication, type Command, type RouteMap } from "@stricli/core";
 import { type AppContext, routes } from "./context.ts";
-import { enqueueCommand } from "./enqueue.ts";
-import { compactCommand, deleteCommand, dlqRoutes, doctorRoute } from "./manage.ts";
-import { listCommand, logsCommand, showCommand, statusCommand } from "./read.ts";
-import { workerRoutes } from "./worker_cmd.ts";
 
 export const VERSION = "0.1.0";
 
-export const app = buildApplication<AppContext>(
-  routes(
-    {
-      enqueue: enqueueCommand,
-      worker: workerRoutes,
-      status: statusCommand,
-      list: listCommand,
-      show: showCommand,
-      logs: logsCommand,
-      dlq: dlqRoutes,
-      delete: deleteCommand,
-      config: configRoutes,
-      compact: compactCommand,
-      doctor: doctorRoute,
-      completion: completionCommand,
-    },
-    {
-      brief: "A background job queue for shell commands, with retries, backoff and a dead letter queue",
-      fullDescription: [
-        "All state lives in one directory (--home, $QUEUECTL_HOME, default ~/.queuectl).",
-        "",
-        "Quick start:",
-        "  queuectl enqueue 'echo hello'",
-        "  queuectl worker start --count 2 --drain",
-        "  queuectl status",
-      ].join("\n"),
-    },
-  ),
-  {
+type Route = Command<AppContext> | RouteMap<AppContext>;
+
+/** The top-level routes in the order help lists them, each with the import that builds it. */
+const ROUTES: Record<string, () => Promise<Route>> = {
+  enqueue: async () => (await import("./enqueue.ts")).enqueueCommand,
+  worker: async () => (await import("./worker_cmd.ts")).workerRoutes,
+  status: async () => (await import("./read.ts")).statusCommand,
+  list: async () => (await import("./read.ts")).listCommand,
+  show: async () => (await import("./read.ts")).showCommand,
+  logs: async () => (await import("./read.ts")).logsCommand,
+  dlq: async () => (await import("./manage.ts")).dlqRoutes,
+  delete: async () => (await import("./manage.ts")).deleteCommand,
+  config: async () => (await import("./config_cmd.ts")).configRoutes,
+  compact: async () => (await import("./manage.ts")).compactCommand,
+  doctor: async () => (await import("./manage.ts")).doctorRoute,
+  completion: async () => (await import("./completion.ts")).completionCommand,
+};
+
+const DOCS = {
+  brief: "A background job queue for shell commands, with retries, backoff and a dead letter queue",
+  fullDescription: [
+    "All state lives in one directory (--home, $QUEUECTL_HOME, default ~/.queuectl).",
+    "",
+    "Quick start:",
+    "  queuectl enqueue 'echo hello'",
+    "  queuectl worker start --count 2 --drain",
+    "  queuectl status",
+  ].join("\n"),
+};
+
+/**
+ * The application that runs `args` (the command line after the global --home). When the first
+ * word names a top-level command, stricli routes into that command and never consults the
+ * others, so the tree holds just that one; otherwise (help, a misspelt command that needs
+ * suggestions, completion) it holds them all.
+ */
+export async function loadApp(args: readonly string[] = []): Promise<Application<AppContext>> {
+  const first = args[0];
+  const names = first !== undefined && Object.hasOwn(ROUTES, first) ? [first] : Object.keys(ROUTES);
+  const tree: Record<string, Route> = {};
+  // one at a time: routes that share a module then find it loaded (parallel imports load it again)
+  for (const name of names) tree[name] = await ROUTES[name]();
+  return buildApplication<AppContext>(routes(tree, DOCS), {
     name: "queuectl",
     versionInfo: { currentVersion: VERSION },
-  },
-);
+  });
+}
