@@ -524,6 +524,32 @@ Deno.test("a flipped byte in a snapshot fails the open naming the snapshot file 
   });
 });
 
+Deno.test("a reader parses a snapshot's jobs only as it uses them: counts answer, the damaged job fails naming its line", async () => {
+  await withHome(async (home) => {
+    const s = new FileStore(home);
+    try {
+      await s.enqueue([spec("a"), spec("b"), spec("c")], 3);
+      await s.compact();
+    } finally {
+      s.close();
+    }
+    flipByteInLine(`${home}/snapshot-00000002.snap`, 3); // header, a, b: job "b"
+    const reader = new FileStore(home);
+    try {
+      assert.equal((await reader.counts()).pending, 3, "the header's counts need no job line");
+      assert.equal((await reader.get("a"))?.id, "a");
+      assert.deepEqual((await reader.list({ limit: 1 })).map((j) => j.id), ["a"], "list stops before b");
+      await assert.rejects(
+        reader.get("b"),
+        /snapshot-00000002\.snap is corrupt at line 3: checksum mismatch/,
+      );
+      await assert.rejects(reader.list(), /snapshot-00000002\.snap is corrupt at line 3/);
+    } finally {
+      reader.close();
+    }
+  });
+});
+
 Deno.test("a duplicated log line fails the open with a sequence error naming the line", async () => {
   await withHome(async (home) => {
     await fourLines(home);

@@ -94,37 +94,9 @@ export function decodeLine(
   start: number,
   end: number,
 ): DecodeResult {
-  const len = end - start;
-  if (len < SUFFIX_LENGTH + 2) {
-    return { ok: false, why: "the line is too short to be a record" };
-  }
+  const why = checkLine(bytes, start, end);
+  if (why !== null) return { ok: false, why };
   const suffixAt = end - SUFFIX_LENGTH;
-  for (let i = 0; i < SUFFIX_HEAD.length; i++) {
-    if (bytes[suffixAt + i] !== SUFFIX_HEAD[i]) {
-      return { ok: false, why: "the line has no checksum" };
-    }
-  }
-  if (bytes[end - 1] !== CLOSE || bytes[end - 2] !== 0x22) {
-    return { ok: false, why: "the line has no checksum" };
-  }
-  const stored = String.fromCharCode(
-    ...bytes.subarray(suffixAt + 8, suffixAt + 16),
-  );
-  if (!/^[0-9a-f]{8}$/.test(stored)) {
-    return { ok: false, why: "the checksum is malformed" };
-  }
-  const actual = crc32(
-    new Uint8Array([CLOSE]),
-    0,
-    1,
-    crc32(bytes, start, suffixAt),
-  );
-  if (hex8(actual) !== stored) {
-    return {
-      ok: false,
-      why: `checksum mismatch (stored ${stored}, computed ${hex8(actual)})`,
-    };
-  }
   let value: unknown;
   try {
     // parse the checksummed text itself (the body and its "}"), so no crc member needs removing
@@ -155,4 +127,37 @@ export function splitLines(bytes: Uint8Array, from = 0): SplitLines {
     start = nl + 1;
   }
   return { lines, complete: start };
+}
+
+/** Why the line `bytes[start, end)` fails its checksum, or null when it holds (no JSON parsing). */
+export function checkLine(bytes: Uint8Array, start: number, end: number): string | null {
+  const len = end - start;
+  if (len < SUFFIX_LENGTH + 2) {
+    return "the line is too short to be a record";
+  }
+  const suffixAt = end - SUFFIX_LENGTH;
+  for (let i = 0; i < SUFFIX_HEAD.length; i++) {
+    if (bytes[suffixAt + i] !== SUFFIX_HEAD[i]) {
+      return "the line has no checksum";
+    }
+  }
+  if (bytes[end - 1] !== CLOSE || bytes[end - 2] !== 0x22) {
+    return "the line has no checksum";
+  }
+  const stored = String.fromCharCode(
+    ...bytes.subarray(suffixAt + 8, suffixAt + 16),
+  );
+  if (!/^[0-9a-f]{8}$/.test(stored)) {
+    return "the checksum is malformed";
+  }
+  const actual = crc32(
+    new Uint8Array([CLOSE]),
+    0,
+    1,
+    crc32(bytes, start, suffixAt),
+  );
+  if (hex8(actual) !== stored) {
+    return `checksum mismatch (stored ${stored}, computed ${hex8(actual)})`;
+  }
+  return null;
 }

@@ -33,23 +33,27 @@ export class FileStore implements Store {
   list(query: ListQuery = {}): Promise<Job[]> {
     return this.log.read((s) => {
       const limit = query.limit ?? Infinity;
-      const live: Job[] = [];
-      for (const job of s.jobs.values()) {
-        if (query.state && job.state !== query.state) continue;
-        live.push(job);
-      }
-      live.sort((a, b) => a.seq - b.seq);
-      const archiveHolds = !query.state || query.state === "completed";
-      if (!archiveHolds || s.archived === 0 || !s.archiveView) return live.slice(0, limit);
-      // both in enqueue order: merge them, reading the archive only as far as the limit needs
       const out: Job[] = [];
-      let i = 0;
-      for (const job of s.archiveView.jobs()) {
-        while (out.length < limit && i < live.length && live[i].seq < job.seq) out.push(live[i++]);
-        if (out.length >= limit) break;
-        out.push(job);
+      if (limit <= 0) return out;
+      const archiveHolds = !query.state || query.state === "completed";
+      // live and archived jobs, both in enqueue order: merge them, reading (and parsing) each only
+      // as far as the limit needs
+      const live = s.inOrder(query.state);
+      const archived = archiveHolds && s.archived > 0 && s.archiveView
+        ? s.archiveView.jobs()[Symbol.iterator]()
+        : null;
+      let a = live.next();
+      let b = archived?.next();
+      while (out.length < limit) {
+        const takeLive = !a.done && (!b || b.done || a.value.seq < b.value.seq);
+        if (takeLive) {
+          out.push(a.value as Job);
+          if (out.length < limit) a = live.next();
+        } else if (b && !b.done) {
+          out.push(b.value);
+          if (out.length < limit) b = archived!.next();
+        } else break;
       }
-      while (out.length < limit && i < live.length) out.push(live[i++]);
       return out;
     });
   }

@@ -186,6 +186,7 @@ export class FileLog {
   }
 
   close(): void {
+    this.#state?.jobs.release();
     this.#archive.close();
     this.#wal?.close();
     this.#wal = null;
@@ -332,6 +333,7 @@ export class FileLog {
   }
 
   #forget(): void {
+    this.#state?.jobs.release();
     this.#state = null;
     this.#archive.close();
     this.#wal?.close();
@@ -371,7 +373,7 @@ export class FileLog {
     const gen = Math.max(1, ...found.wals, ...found.snapshots);
     let state = new QueueState();
     if (found.snapshots.includes(gen)) {
-      state = readSnapshot(this.paths.snapshot(gen));
+      state = readSnapshot(this.paths.snapshot(gen), exclusive);
       this.#learnJobSize(Deno.statSync(this.paths.snapshot(gen)).size, state.jobs.size);
     } else if (gen > 1) {
       throw new CorruptionError(
@@ -382,6 +384,7 @@ export class FileLog {
     }
     this.#archive.close();
     this.#wire(state);
+    this.#state?.jobs.release();
     this.#state = state;
     this.#gen = gen;
     this.#snapshotDue = false;

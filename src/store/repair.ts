@@ -30,7 +30,10 @@ async function tryOpen(
 ): Promise<{ jobs: number; seq: number; gen: number } | CorruptionError> {
   const log = new FileLog(paths);
   try {
-    return await log.read((s) => ({ jobs: s.jobs.size + s.archived, seq: s.seq, gen: log.generation }));
+    return await log.read((s) => {
+      s.jobs.parseAll(); // a command parses a snapshot's jobs only as it uses them; doctor checks all
+      return { jobs: s.jobs.size + s.archived, seq: s.seq, gen: log.generation };
+    });
   } catch (e) {
     if (e instanceof CorruptionError) return e;
     throw e;

@@ -4,25 +4,34 @@
  *   line 1      header  {"format":"queuectl-snapshot","version":2,"gen":2,"seq":…,"next_order":…,
  *                        "stop_seq":…,"jobs":N,"counts":{…},"archived":A,"next_segment":S,
  *                        "archive":[{"n":…,"jobs":…,"bytes":…,"index_bytes":…,"min_seq":…,
- *                        "max_seq":…,"min_id":…,"max_id":…}],"tombstones":[[id,n]]}
+ *                        "max_seq":…,"min_id":…,"max_id":…}],"tombstones":[[id,n]],
+ *                        "ids":[…],"lengths":[…],"body_crc":…}
  *   lines 2..   one live job per line (not archived), in enqueue order
  *   last line   trailer {"end":true,"jobs":N}
  *
- * `counts` covers every job, archived ones included, so `status` needs nothing else; the header
- * is checked against the job lines and `archived`. Version 1 (no archive) is read as well.
+ * `counts` covers every job, archived ones included, so `status` needs nothing else. `ids` and
+ * `lengths` (bytes, newline included) name the job lines in order, so a reader opens the store by
+ * reading the header alone and reads (and checks, and parses) a job's line only when the job is
+ * first used (lazy_jobs.ts): a `status` next to 10,000 live jobs reads one line, not 4 MB. A
+ * writer reads the whole file at open and checks `body_crc`, the CRC-32 of all job lines
+ * together, so nothing new is ever built on a damaged snapshot. Version 1 (no archive, no directory) is read
+ * and parsed whole.
  *
  * Written under a temp name, fsynced, renamed, directory fsynced (log.ts, compaction).
  */
 import { CorruptionError } from "../errors.ts";
 import type { Job } from "../job.ts";
-import { decodeLine, encodeLine, splitLines } from "./codec.ts";
 import type { Segment } from "./archive.ts";
+import { checkLine, crc32, decodeLine, encodeLine, splitLines } from "./codec.ts";
 import { QueueState } from "./state.ts";
 
 const FORMAT = "queuectl-snapshot";
 const VERSION = 2;
 
 export function encodeSnapshot(state: QueueState, gen: number): Uint8Array {
+  const jobs = [...state.jobs.values()].sort((a, b) => a.seq - b.seq);
+  const lines = jobs.map((job) => encodeLine(job));
+  const body = concat(lines);
   const parts: Uint8Array[] = [];
   parts.push(encodeLine({
     format: FORMAT,
@@ -31,16 +40,22 @@ export function encodeSnapshot(state: QueueState, gen: number): Uint8Array {
     seq: state.seq,
     next_order: state.nextOrder,
     stop_seq: state.stopSeq,
-    jobs: state.jobs.size,
+    jobs: jobs.length,
     counts: state.counts,
     archived: state.archived,
     next_segment: state.nextSegment,
     archive: state.archive,
     tombstones: [...state.tombstones],
+    ids: jobs.map((j) => j.id),
+    lengths: lines.map((l) => l.length),
+    body_crc: crc32(body),
   }));
-  const jobs = [...state.jobs.values()].sort((a, b) => a.seq - b.seq);
-  for (const job of jobs) parts.push(encodeLine(job));
+  parts.push(body);
   parts.push(encodeLine({ end: true, jobs: jobs.length }));
+  return concat(parts);
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
   let size = 0;
   for (const p of parts) size += p.length;
   const out = new Uint8Array(size);
@@ -52,65 +67,227 @@ export function encodeSnapshot(state: QueueState, gen: number): Uint8Array {
   return out;
 }
 
-export function readSnapshot(path: string): QueueState {
-  const bytes = Deno.readFileSync(path);
-  const { lines, complete } = splitLines(bytes);
+type Fail = (line: number, why: string) => never;
+
+function failer(path: string): Fail {
   const name = path.slice(path.lastIndexOf("/") + 1);
-  const fail = (line: number, why: string): never => {
+  return (line, why) => {
     throw new CorruptionError(name, line, why);
   };
+}
+
+/**
+ * Loads a snapshot. With `verifyAll` (writers), reads and checks the whole file; without it
+ * (readers), reads the header and trailer only, keeping the file open until `state.jobs` has
+ * parsed every job or is released.
+ */
+export function readSnapshot(path: string, verifyAll = true): QueueState {
+  const fail = failer(path);
+  if (!verifyAll) {
+    const lazy = readLazily(path, fail);
+    if (lazy) return lazy;
+  }
+  const bytes = Deno.readFileSync(path);
+  const v2 = verifiedV2(bytes, fail);
+  if (v2) return v2;
+  const { lines, complete } = splitLines(bytes);
   if (complete !== bytes.length) {
     fail(lines.length + 1, "the file ends in the middle of a line");
   }
   if (lines.length < 2) {
     fail(lines.length + 1, "the file is missing its header or trailer");
   }
-  const rows = lines.map(([s, e], i) => {
-    const r = decodeLine(bytes, s, e);
+  const decode = (i: number): Record<string, unknown> => {
+    const r = decodeLine(bytes, lines[i][0], lines[i][1]);
     return r.ok ? r.value : fail(i + 1, r.why);
-  });
-  const header = rows[0];
+  };
+  const header = checkHeader(decode(0), fail);
+  checkTrailer(decode(lines.length - 1), lines.length - 2, header, lines.length, fail);
+  const jobCount = lines.length - 2;
+  const state = baseState(header);
+  if (header.version === 1) {
+    for (let i = 1; i <= jobCount; i++) {
+      const job = decode(i) as unknown as Job;
+      if (typeof job.id !== "string" || state.jobs.has(job.id)) {
+        fail(i + 1, "a job line is invalid or repeated");
+      }
+      state.put(job);
+    }
+    return state;
+  }
+  return fail(1, "the header has no directory of its job lines");
+}
+
+/**
+ * The writer's path for version 2: the whole file, checked by the header's directory and one
+ * checksum over all job lines (each line's own checksum is checked again when it is parsed).
+ * Null for a version 1 file.
+ */
+function verifiedV2(bytes: Uint8Array, fail: Fail): QueueState | null {
+  const headEnd = bytes.indexOf(0x0a);
+  if (headEnd < 0) fail(1, "the file is missing its header or trailer");
+  const head = decodeLine(bytes, 0, headEnd);
+  if (!head.ok) fail(1, head.why);
+  const header = checkHeader((head as { value: Record<string, unknown> }).value, fail);
+  if (header.version === 1) return null;
+  const { raw, end } = directory(header, headEnd + 1, fail);
+  if (end > bytes.length || crc32(bytes, headEnd + 1, end) !== header.body_crc) {
+    // name the damaged line: the first whose own checksum fails
+    for (const [s, e, line] of raw.values()) {
+      const why = e < bytes.length ? checkLine(bytes, s, e) : "the file is shorter than its header says";
+      if (why !== null) fail(line, why);
+      if (bytes[e] !== 0x0a) fail(line, "the line does not end where the header says");
+    }
+    fail(2, "the job lines do not match the header's checksum of them");
+  }
+  const jobCount = raw.size;
+  if (bytes[bytes.length - 1] !== 0x0a || bytes.indexOf(0x0a, end) !== bytes.length - 1) {
+    fail(jobCount + 2, "the file does not end with one trailer line");
+  }
+  const trailer = decodeLine(bytes, end, bytes.length - 1);
+  if (!trailer.ok) fail(jobCount + 2, trailer.why);
+  checkTrailer((trailer as { value: Record<string, unknown> }).value, jobCount, header, jobCount + 2, fail);
+  const state = baseState(header);
+  state.jobs.setUnparsed(
+    raw,
+    (id, s, e, line) => parseJob(bytes.subarray(s, e), id, line, fail),
+    state.nextOrder,
+  );
+  return finishV2(state, header, fail);
+}
+
+/** Where each job line is, from the header's ids and lengths; `end` is where the trailer starts. */
+function directory(
+  header: Record<string, unknown>,
+  start: number,
+  fail: Fail,
+): { raw: Map<string, [number, number, number]>; end: number } {
+  const ids = header.ids as string[];
+  const lengths = header.lengths as number[];
+  const raw = new Map<string, [number, number, number]>();
+  let at = start;
+  for (let i = 0; i < ids.length; i++) {
+    if (raw.has(ids[i]) || !(lengths[i] > 0)) fail(i + 2, "a job line is invalid or repeated");
+    raw.set(ids[i], [at, at + lengths[i] - 1, i + 2]);
+    at += lengths[i];
+  }
+  return { raw, end: at };
+}
+
+/** The reader's path: header and trailer only. Null for a version 1 file (read whole instead). */
+function readLazily(path: string, fail: Fail): QueueState | null {
+  const file = Deno.openSync(path, { read: true });
+  let keep = false;
+  try {
+    const size = file.statSync().size;
+    const headLine = readFirstLine(file, size) ?? fail(1, "the file is missing its header or trailer");
+    const head = decodeLine(headLine, 0, headLine.length);
+    if (!head.ok) fail(1, head.why);
+    const header = checkHeader((head as { value: Record<string, unknown> }).value, fail);
+    if (header.version === 1) return null;
+    const { raw, end: at } = directory(header, headLine.length + 1, fail);
+    const jobCount = raw.size;
+    const tail = readAt(file, at, size - at);
+    if (tail.length < 2 || tail[tail.length - 1] !== 0x0a) {
+      fail(jobCount + 2, "the file ends in the middle of a line, or where the header says it does not");
+    }
+    const trailer = decodeLine(tail, 0, tail.length - 1);
+    if (!trailer.ok) fail(jobCount + 2, trailer.why);
+    checkTrailer((trailer as { value: Record<string, unknown> }).value, jobCount, header, jobCount + 2, fail);
+    const state = baseState(header);
+    keep = raw.size > 0;
+    state.jobs.setUnparsed(
+      raw,
+      (id, s, e, line) => parseJob(readAt(file, s, e - s), id, line, fail),
+      state.nextOrder,
+      keep ? () => file.close() : undefined,
+    );
+    return finishV2(state, header, fail);
+  } finally {
+    if (!keep) file.close();
+  }
+}
+
+function readFirstLine(file: Deno.FsFile, size: number): Uint8Array | null {
+  let want = Math.min(size, 64 * 1024);
+  for (;;) {
+    const buf = readAt(file, 0, want);
+    const nl = buf.indexOf(0x0a);
+    if (nl >= 0) return buf.subarray(0, nl);
+    if (want >= size) return null;
+    want = Math.min(size, want * 4);
+  }
+}
+
+function readAt(file: Deno.FsFile, position: number, length: number): Uint8Array {
+  const buf = new Uint8Array(Math.max(0, length));
+  file.seekSync(position, Deno.SeekMode.Start);
+  let got = 0;
+  while (got < buf.length) {
+    const n = file.readSync(buf.subarray(got));
+    if (n === null) break;
+    got += n;
+  }
+  return buf.subarray(0, got);
+}
+
+function parseJob(line: Uint8Array, id: string, lineNo: number, fail: Fail): Job {
+  const r = decodeLine(line, 0, line.length);
+  if (!r.ok) fail(lineNo, r.why);
+  const job = (r as { value: unknown }).value as Job;
+  if (job.id !== id) fail(lineNo, "the line does not match the header");
+  return job;
+}
+
+function checkHeader(header: Record<string, unknown>, fail: Fail): Record<string, unknown> {
   if (header.format !== FORMAT || (header.version !== VERSION && header.version !== 1)) {
-    fail(
-      1,
-      `unknown snapshot format ${JSON.stringify(header.format)} v${header.version}`,
-    );
+    fail(1, `unknown snapshot format ${JSON.stringify(header.format)} v${header.version}`);
   }
-  const trailer = rows[rows.length - 1];
-  const jobCount = rows.length - 2;
   if (
-    trailer.end !== true || trailer.jobs !== jobCount ||
-    header.jobs !== jobCount
+    header.version === VERSION &&
+    (!Array.isArray(header.ids) || !Array.isArray(header.lengths) ||
+      header.ids.length !== header.jobs || header.lengths.length !== header.jobs)
   ) {
-    fail(
-      rows.length,
-      `the trailer does not close ${header.jobs} jobs (found ${jobCount})`,
-    );
+    fail(1, "the header's directory of job lines is incomplete");
   }
+  return header;
+}
+
+function checkTrailer(
+  trailer: Record<string, unknown>,
+  found: number,
+  header: Record<string, unknown>,
+  line: number,
+  fail: Fail,
+): void {
+  if (trailer.end !== true || trailer.jobs !== found || header.jobs !== found) {
+    fail(line, `the trailer does not close ${header.jobs} jobs (found ${found})`);
+  }
+}
+
+function baseState(header: Record<string, unknown>): QueueState {
   const state = new QueueState();
   state.seq = header.seq as number;
   state.nextOrder = header.next_order as number;
   state.stopSeq = header.stop_seq as number;
-  for (let i = 1; i <= jobCount; i++) {
-    const job = rows[i] as unknown as Job;
-    if (typeof job.id !== "string" || state.jobs.has(job.id)) {
-      fail(i + 1, "a job line is invalid or repeated");
-    }
-    state.put(job);
-  }
-  if (header.version === VERSION) {
-    state.archived = header.archived as number;
-    state.nextSegment = header.next_segment as number;
-    state.archive = header.archive as Segment[];
-    state.tombstones = new Map(header.tombstones as Array<[string, number]>);
-    state.counts.completed += state.archived;
-    const inSegments = state.archive.reduce((sum, seg) => sum + seg.jobs, 0);
-    if (
-      !Number.isSafeInteger(state.archived) || state.archived < 0 || state.archived > inSegments ||
-      JSON.stringify(state.counts) !== JSON.stringify(header.counts)
-    ) {
-      fail(1, "the header's counts do not match its jobs and archive");
-    }
+  return state;
+}
+
+/** Version 2: counts and archive come from the header (its checksum holds), checked for sense. */
+function finishV2(state: QueueState, header: Record<string, unknown>, fail: Fail): QueueState {
+  state.untracked();
+  Object.assign(state.counts, header.counts as Record<string, number>);
+  state.archived = header.archived as number;
+  state.nextSegment = header.next_segment as number;
+  state.archive = header.archive as Segment[];
+  state.tombstones = new Map(header.tombstones as Array<[string, number]>);
+  const inSegments = state.archive.reduce((sum, seg) => sum + seg.jobs, 0);
+  const total = Object.values(state.counts).reduce((a, b) => a + b, 0);
+  if (
+    !Number.isSafeInteger(state.archived) || state.archived < 0 || state.archived > inSegments ||
+    total !== (header.jobs as number) + state.archived || state.counts.completed < state.archived
+  ) {
+    fail(1, "the header's counts do not match its jobs and archive");
   }
   return state;
 }

@@ -5,6 +5,7 @@
  */
 import { type Job, JOB_STATES, type JobState, newJob, transition } from "../job.ts";
 import type { Segment, Tombstones } from "./archive.ts";
+import { JobMap } from "./lazy_jobs.ts";
 import type { LogRecord } from "./records.ts";
 
 export type Counts = Record<JobState, number>;
@@ -29,12 +30,11 @@ export class QueueState {
   nextOrder = 1;
   /** seq of the latest `stop_workers` request */
   stopSeq = 0;
-  readonly jobs = new Map<string, Job>();
+  /** live jobs (not archived); those of a snapshot are parsed when first asked for */
+  readonly jobs = new JobMap();
   readonly counts: Counts = zeroCounts();
-  /** ids of pending and failed jobs: the only ones a claim looks at */
-  readonly waiting = new Set<string>();
-  /** ids of processing jobs: the only ones lease checks look at */
-  readonly processing = new Set<string>();
+  #waiting: Set<string> | null = new Set();
+  #processing: Set<string> | null = new Set();
   /** archive segments holding completed jobs that left `jobs` (archive.ts), oldest first */
   archive: Segment[] = [];
   /** deleted archived jobs: id → newest segment number when deleted */
@@ -45,6 +45,40 @@ export class QueueState {
   archived = 0;
   /** reads the archive; absent for a state that has none on disk */
   archiveView: ArchiveView | null = null;
+
+  /** ids of pending and failed jobs: the only ones a claim looks at (parses every live job once) */
+  get waiting(): Set<string> {
+    if (!this.#waiting) this.#track();
+    return this.#waiting!;
+  }
+
+  /** ids of processing jobs: the only ones lease checks look at (parses every live job once) */
+  get processing(): Set<string> {
+    if (!this.#processing) this.#track();
+    return this.#processing!;
+  }
+
+  /** Called when `jobs` gets unparsed jobs (snapshot.ts): the sets are built when first needed. */
+  untracked(): void {
+    this.#waiting = null;
+    this.#processing = null;
+  }
+
+  #track(): void {
+    const waiting = new Set<string>();
+    const processing = new Set<string>();
+    for (const job of this.jobs.values()) {
+      if (job.state === "pending" || job.state === "failed") waiting.add(job.id);
+      else if (job.state === "processing") processing.add(job.id);
+    }
+    this.#waiting = waiting;
+    this.#processing = processing;
+  }
+
+  /** Live jobs in enqueue order, with `state` if given, parsing only as far as the caller reads. */
+  *inOrder(state?: JobState): Generator<Job> {
+    for (const job of this.jobs.inOrder()) if (!state || job.state === state) yield job;
+  }
 
   /** A job, live or archived. */
   find(id: string): Job | undefined {
@@ -66,8 +100,8 @@ export class QueueState {
     this.jobs.set(job.id, job);
     this.counts[job.state]++;
     if (job.state === "pending" || job.state === "failed") {
-      this.waiting.add(job.id);
-    } else if (job.state === "processing") this.processing.add(job.id);
+      this.#waiting?.add(job.id);
+    } else if (job.state === "processing") this.#processing?.add(job.id);
   }
 
   remove(id: string): void {
@@ -79,8 +113,8 @@ export class QueueState {
 
   private untrack(job: Job): void {
     this.counts[job.state]--;
-    this.waiting.delete(job.id);
-    this.processing.delete(job.id);
+    this.#waiting?.delete(job.id);
+    this.#processing?.delete(job.id);
   }
 }
 

@@ -1,0 +1,133 @@
+/**
+ * The live jobs of a state, parsed on demand. A snapshot of 10,000 live jobs takes tens of
+ * milliseconds to parse, which a `status` or `show` does not need: opening keeps each job's
+ * sealed line unparsed (only its id is read, from the line's fixed start `{"id":"…"`), and a job is
+ * parsed, its checksum checked, the first time anything asks for it. Iterating parses them all.
+ */
+import type { Job } from "../job.ts";
+
+/** Parses (and checks) the line of job `id`; throws CorruptionError if it is damaged. */
+export type ParseJob = (id: string, start: number, end: number, line: number) => Job;
+
+export class JobMap extends Map<string, Job> {
+  #raw: Map<string, [start: number, end: number, line: number]> | null = null;
+  #parse: ParseJob | null = null;
+
+  #snapshotIds: string[] = [];
+  #snapshotNextOrder = 0;
+
+  /**
+   * Adds the jobs of a snapshot, their lines not parsed yet, in enqueue order; every one has a
+   * seq below `nextOrder`, and every job enqueued later one at or above it.
+   */
+  setUnparsed(
+    raw: Map<string, [number, number, number]>,
+    parse: ParseJob,
+    nextOrder: number,
+    release: () => void = () => {},
+  ): void {
+    this.#raw = raw.size ? raw : null;
+    this.#parse = parse;
+    this.#release = release;
+    this.#snapshotIds = [...raw.keys()];
+    this.#snapshotNextOrder = nextOrder;
+  }
+
+  #release: () => void = () => {};
+
+  /** Lets go of what parsing needs (an open snapshot file): once all are parsed, or the state is dropped. */
+  release(): void {
+    const release = this.#release;
+    this.#release = () => {};
+    release();
+  }
+
+  #drained(): void {
+    this.#raw = null;
+    this.release();
+  }
+
+  /** Jobs in enqueue order, parsing each only when the caller reads that far. */
+  *inOrder(): Generator<Job> {
+    for (const id of this.#snapshotIds) {
+      const job = this.get(id);
+      // gone, or deleted and enqueued again under the same id (then it is among the later ones)
+      if (job && job.seq < this.#snapshotNextOrder) yield job;
+    }
+    // the parsed ones only (Map's own iterator, not ours, which would parse everything)
+    const later = [...Map.prototype.values.call(this) as MapIterator<Job>]
+      .filter((job) => job.seq >= this.#snapshotNextOrder)
+      .sort((a, b) => a.seq - b.seq);
+    yield* later;
+  }
+
+  /** True while some job is not parsed yet. */
+  get lazy(): boolean {
+    return this.#raw !== null;
+  }
+
+  /** The unparsed ids, in enqueue order (snapshot order). */
+  unparsedIds(): string[] {
+    return this.#raw ? [...this.#raw.keys()] : [];
+  }
+
+  override get(id: string): Job | undefined {
+    const job = super.get(id);
+    if (job !== undefined || this.#raw === null) return job;
+    const at = this.#raw.get(id);
+    if (!at) return undefined;
+    const parsed = this.#parse!(id, ...at);
+    this.#raw.delete(id);
+    if (this.#raw.size === 0) this.#drained();
+    super.set(id, parsed);
+    return parsed;
+  }
+
+  override has(id: string): boolean {
+    return super.has(id) || (this.#raw?.has(id) ?? false);
+  }
+
+  override get size(): number {
+    return super.size + (this.#raw?.size ?? 0);
+  }
+
+  override set(id: string, job: Job): this {
+    if (this.#raw?.delete(id) && this.#raw.size === 0) this.#drained();
+    return super.set(id, job);
+  }
+
+  override delete(id: string): boolean {
+    const raw = this.#raw?.delete(id) ?? false;
+    if (this.#raw?.size === 0) this.#drained();
+    return super.delete(id) || raw;
+  }
+
+  /** Parses every job not parsed yet. */
+  parseAll(): void {
+    for (const id of this.unparsedIds()) this.get(id);
+  }
+
+  override values(): MapIterator<Job> {
+    this.parseAll();
+    return super.values();
+  }
+
+  override keys(): MapIterator<string> {
+    this.parseAll();
+    return super.keys();
+  }
+
+  override entries(): MapIterator<[string, Job]> {
+    this.parseAll();
+    return super.entries();
+  }
+
+  override [Symbol.iterator](): MapIterator<[string, Job]> {
+    return this.entries();
+  }
+
+  override forEach(fn: (job: Job, id: string, map: Map<string, Job>) => void, self?: unknown): void {
+    this.parseAll();
+    super.forEach(fn, self);
+  }
+}
