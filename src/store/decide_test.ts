@@ -549,3 +549,14 @@ Deno.test("decideDelete() refuses jobs outside the allowed states, and unknown i
   );
   refusesOp(() => decideDelete(s, ["ghost"], ["pending"]), /^Cannot delete job "ghost": no such job$/);
 });
+
+Deno.test("decideEnqueue() draws again when a generated id repeats one in the batch or the queue", () => {
+  const s = new QueueState();
+  // a random source that repeats itself: the first two ids would be equal
+  const draws = [0.1, 0.2, 0.1, 0.2, 0.1, 0.2, 0.3, 0.4];
+  let i = 0;
+  const rand = () => draws[i++ % draws.length];
+  const { result } = decideEnqueue(s, [{ command: "a" }, { command: "b" }], 3, T0, rand);
+  assert.equal(new Set(result.map((j) => j.id)).size, 2);
+  assert.equal(i, 8, "the repeated id was drawn again, twice");
+});
