@@ -20,8 +20,8 @@
  */
 import { CorruptionError } from "../errors.ts";
 import type { Job } from "../job.ts";
-import { crc32, decodeLine, encodeLine, splitLines } from "./codec.ts";
-import { replaceFileDurably, type ReplaceStep } from "./durable.ts";
+import { crc32, decodeLine, encodeLine, hex8, splitLines } from "./codec.ts";
+import { readAt, replaceFileDurably, type ReplaceStep } from "./durable.ts";
 import type { HomePaths } from "./paths.ts";
 
 export interface Segment {
@@ -52,10 +52,6 @@ const WINDOW = 1024;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
-
-function hex8(n: number): string {
-  return n.toString(16).padStart(8, "0");
-}
 
 export function encodeIndexLine(id: string, offset: number, length: number): string {
   const text = `${id} ${offset} ${length}`;
@@ -125,17 +121,6 @@ function mayHold(seg: Segment, id: string): boolean {
 export function hidden(tombstones: Tombstones, id: string, n: number): boolean {
   const t = tombstones.get(id);
   return t !== undefined && n <= t;
-}
-
-function readAt(file: Deno.FsFile, position: number, buf: Uint8Array): number {
-  file.seekSync(position, Deno.SeekMode.Start);
-  let got = 0;
-  while (got < buf.length) {
-    const n = file.readSync(buf.subarray(got));
-    if (n === null) break;
-    got += n;
-  }
-  return got;
 }
 
 /** Reads segments on demand; keeps their files open for the life of one loaded state. */

@@ -57,7 +57,7 @@ export function crc32(
   return ~c >>> 0;
 }
 
-function hex8(n: number): string {
+export function hex8(n: number): string {
   return n.toString(16).padStart(8, "0");
 }
 

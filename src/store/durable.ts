@@ -61,3 +61,15 @@ export function exists(path: string): boolean {
     throw e;
   }
 }
+
+/** Reads up to `buf.length` bytes at `position` (fewer only at the end of the file); returns how many. */
+export function readAt(file: Deno.FsFile, position: number, buf: Uint8Array): number {
+  file.seekSync(position, Deno.SeekMode.Start);
+  let got = 0;
+  while (got < buf.length) {
+    const n = file.readSync(buf.subarray(got));
+    if (n === null) break;
+    got += n;
+  }
+  return got;
+}

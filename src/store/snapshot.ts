@@ -23,6 +23,7 @@ import { CorruptionError } from "../errors.ts";
 import type { Job } from "../job.ts";
 import type { Segment } from "./archive.ts";
 import { checkLine, crc32, decodeLine, encodeLine, splitLines } from "./codec.ts";
+import { readAt } from "./durable.ts";
 import { QueueState } from "./state.ts";
 
 const FORMAT = "queuectl-snapshot";
@@ -187,7 +188,7 @@ function readLazily(path: string, fail: Fail): QueueState | null {
     if (header.version === 1) return null;
     const { raw, end: at } = directory(header, headLine.length + 1, fail);
     const jobCount = raw.size;
-    const tail = readAt(file, at, size - at);
+    const tail = readRange(file, at, size - at);
     if (tail.length < 2 || tail[tail.length - 1] !== 0x0a) {
       fail(jobCount + 2, "the file ends in the middle of a line, or where the header says it does not");
     }
@@ -198,7 +199,7 @@ function readLazily(path: string, fail: Fail): QueueState | null {
     keep = raw.size > 0;
     state.jobs.setUnparsed(
       raw,
-      (id, s, e, line) => parseJob(readAt(file, s, e - s), id, line, fail),
+      (id, s, e, line) => parseJob(readRange(file, s, e - s), id, line, fail),
       state.nextOrder,
       keep ? () => file.close() : undefined,
     );
@@ -211,7 +212,7 @@ function readLazily(path: string, fail: Fail): QueueState | null {
 function readFirstLine(file: Deno.FsFile, size: number): Uint8Array | null {
   let want = Math.min(size, 64 * 1024);
   for (;;) {
-    const buf = readAt(file, 0, want);
+    const buf = readRange(file, 0, want);
     const nl = buf.indexOf(0x0a);
     if (nl >= 0) return buf.subarray(0, nl);
     if (want >= size) return null;
@@ -219,16 +220,9 @@ function readFirstLine(file: Deno.FsFile, size: number): Uint8Array | null {
   }
 }
 
-function readAt(file: Deno.FsFile, position: number, length: number): Uint8Array {
+function readRange(file: Deno.FsFile, position: number, length: number): Uint8Array {
   const buf = new Uint8Array(Math.max(0, length));
-  file.seekSync(position, Deno.SeekMode.Start);
-  let got = 0;
-  while (got < buf.length) {
-    const n = file.readSync(buf.subarray(got));
-    if (n === null) break;
-    got += n;
-  }
-  return buf.subarray(0, got);
+  return buf.subarray(0, readAt(file, position, buf));
 }
 
 function parseJob(line: Uint8Array, id: string, lineNo: number, fail: Fail): Job {
