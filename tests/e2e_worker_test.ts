@@ -269,3 +269,26 @@ Deno.test("a job that cannot be spawned fails with a 'could not start' error and
     removeHome(home);
   }
 });
+
+Deno.test("a drain of many short jobs on four slots runs every job exactly once", async () => {
+  const home = tempHome();
+  const dir = dirOfHome(home);
+  try {
+    const ids = Array.from({ length: 120 }, (_, i) => `j${i}`);
+    Deno.writeTextFileSync(
+      `${dir}/jobs.jsonl`,
+      ids.map((id) => JSON.stringify({ id, command: `echo ${id} >> ${dir}/ran` })).join("\n") + "\n",
+    );
+    await cliOk(home, ["enqueue", "--file", `${dir}/jobs.jsonl`]);
+    const run = await cli(home, ["worker", "start", "--count", "4", "--drain"]);
+    assert.equal(run.code, 0, run.stderr + run.stdout);
+    assert.deepEqual(readLines(`${dir}/ran`).sort(), [...ids].sort(), "each job ran once");
+    const status = await cliJson(home, ["status"]);
+    assert.deepEqual(status.counts, { pending: 0, processing: 0, completed: 120, failed: 0, dead: 0 });
+    const jobs = await cliJson(home, ["list"]);
+    assert.ok(jobs.every((j: any) => j.attempts === 1), "no job needed a second attempt");
+    assert.deepEqual(status.workers, []);
+  } finally {
+    removeHome(home);
+  }
+});

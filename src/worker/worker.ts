@@ -1,18 +1,34 @@
 /**
  * A worker process: N slots, each running one job at a time as a child process group.
+ *
+ * Claims: a slot whose process has ended claims its next job at once, in the same store commit
+ * (one append, one fdatasync) as the finish of the job it ran; `runOnce()` claims for every
+ * slot still free, in one record. A slot counts as taken from the moment a claim asks for it
+ * until its process has ended, so claims in flight never overshoot N.
+ *
+ * Before such a claim the worker checks for a stop request if the log changed since its last
+ * check (the check is queued in the store ahead of the claim).
+ *
+ * Wrappers: when a job has started, the worker starts a spare wrapper shell (execute.ts) for a
+ * job to come, so a slot's next job does not wait for a shell to start. Spares exist only while
+ * `run()` runs, at most one per slot plus EXTRA_SPARES; an idle worker keeps IDLE_SPARES of them,
+ * and a stopping one none (they read EOF and exit without running anything).
+ *
  * `runOnce()` is one pass (stop check, rescue, lease renewal, heartbeat, claim); `run()` loops
- * it, sleeping until a file-system event on the log, a finished job, a due retry, a signal or
- * the poll interval, whichever comes first.
+ * it, sleeping until a file-system event on the log, a worker that fell idle, a due retry, a
+ * signal or the poll interval, whichever comes first. While every slot is busy nothing can be
+ * claimed and most log events are the worker's own appends: they wake the loop (for its stop
+ * check) at most once per EVENT_COALESCE_MS.
  */
 import type { Config } from "../config.ts";
 import { CorruptionError } from "../errors.ts";
 import { newId } from "../ids.ts";
-import type { Job } from "../job.ts";
+import type { Job, Outcome } from "../job.ts";
 import type { Clock } from "../store/log.ts";
 import type { Store } from "../store/mod.ts";
 import type { HomePaths } from "../store/paths.ts";
 import { ensureDir, exists } from "../store/durable.ts";
-import { type RunningAttempt, spawnAttempt } from "./execute.ts";
+import { findSetsid, probeUmask, type RunningAttempt, spawnAttempt, Wrapper } from "./execute.ts";
 import { killOrphanGroup } from "./proc.ts";
 import { isWorkerAlive, pruneDeadWorkers, WorkerRegistration } from "./registry.ts";
 
@@ -33,7 +49,21 @@ export interface WorkerOptions {
 }
 
 const HEARTBEAT_SECONDS = 5;
+/**
+ * Least time between two heartbeat files written because the running jobs changed: `worker
+ * list` is advisory, and rewriting the file for every job would cost a file creation each.
+ */
+const HEARTBEAT_MIN_MS = 200;
+/** Least time between two passes woken by log events while every slot is busy. */
+const EVENT_COALESCE_MS = 50;
 const FINISH_TRIES = 5;
+/**
+ * Spare wrappers kept beyond one per slot. Taken oldest first, a spare was started that many jobs
+ * earlier: with exactly one per slot, slots running very short jobs often found theirs not ready.
+ */
+const EXTRA_SPARES = 2;
+/** Spare wrappers an idle worker keeps, so that the first job it claims starts at once. */
+const IDLE_SPARES = 1;
 const RESCUE_SECONDS = 1;
 
 interface Slot {
@@ -45,20 +75,42 @@ export class Worker {
   readonly id: string;
   readonly #deps: WorkerDeps;
   readonly #options: WorkerOptions;
+  readonly #setsid = findSetsid();
+  /** this process's umask, which jobs run with (their wrapper creates their log 0600) */
+  #umask: string | null = null;
   #config: Config;
+  /** jobs this worker holds: claimed, and their finish not yet recorded */
   readonly #running = new Map<string, Slot>();
+  /** slots taken: asked for by a claim in flight, or running a process that has not ended */
+  #busy = 0;
+  /** claims in flight */
+  #claims = 0;
+  /** wrappers started ahead of their jobs (see the top of this file) */
+  readonly #spares: Wrapper[] = [];
+  /** run() is running: spares may be started */
+  #looping = false;
   readonly #tasks = new Set<Promise<void>>();
   #registration: WorkerRegistration | null = null;
   #startedAt = "";
   #startSeq = 0;
   #stopping = false;
   #killing = false;
+  /** an error of a claim made outside the loop, for the loop to handle */
+  #failure: unknown = null;
   /** performance.now() of the last renewal, rescue and heartbeat */
   #lastRenew = -Infinity;
   #lastRescue = -Infinity;
   #lastBeat = -Infinity;
+  /** performance.now() of the last heartbeat written because the running jobs changed */
+  #lastJobsBeat = -Infinity;
+  #beatTimer: ReturnType<typeof setTimeout> | undefined = undefined;
+  #eventTimer: ReturnType<typeof setTimeout> | undefined = undefined;
   #wakeUp: () => void = () => {};
   #woken = false;
+  /** file-system events are delivered */
+  #watching = false;
+  /** the log changed since the last stop check (someone may have asked us to stop) */
+  #logChanged = true;
 
   constructor(deps: WorkerDeps, options: WorkerOptions, config: Config) {
     this.#deps = deps;
@@ -79,6 +131,7 @@ export class Worker {
         `stopping (${reason}): no new claims; waiting for ${this.#running.size} running job(s)`,
       );
       this.#heartbeat(true);
+      this.#endSpares();
     } else if (!this.#killing) {
       // armed even with nothing running: a claim still in flight is killed as it launches
       this.#killing = true;
@@ -102,7 +155,8 @@ export class Worker {
     this.#registration = new WorkerRegistration(this.#deps.paths, this.id);
     this.#startedAt = this.#deps.clock.now().toISOString();
     this.#startSeq = await this.#deps.store.head();
-    this.#heartbeat(true);
+    this.#umask = probeUmask(`${this.#deps.paths.workersDir}/${this.id}.umask`);
+    this.#heartbeat(true, false);
     this.#say(
       `started with ${this.#options.slots} slot(s), pid ${Deno.pid}, home ${this.#deps.paths.home}`,
     );
@@ -111,32 +165,47 @@ export class Worker {
   /** Runs until stopped (or drained): returns once every job this worker claimed has ended. */
   async run(): Promise<void> {
     const watcher = this.#watch();
+    this.#looping = true;
+    this.#addSpares(IDLE_SPARES);
     try {
       for (;;) {
         try {
+          if (this.#failure !== null) {
+            const e = this.#failure;
+            this.#failure = null;
+            throw e;
+          }
           await this.runOnce();
         } catch (e) {
           if (e instanceof CorruptionError) {
             this.#say(`error: ${e.message}`);
             this.stop("the store is damaged");
-            if (this.#running.size === 0) throw e;
+            if (this.#idle()) throw e;
           } else {
             // a full disk or a vanished file: keep running jobs alive and try again shortly
             this.#say(`error: ${(e as Error).message}; trying again in ${this.#config.poll_interval}s`);
           }
         }
-        if (this.#running.size === 0) {
+        if (this.#idle()) {
           if (this.#stopping) break;
           if (this.#options.drain && !(await this.#deps.store.hasWork())) {
-            this.#say("drained: no runnable job left");
-            break;
+            // a claim made meanwhile by a slot that was ending holds nothing, or we go on
+            if (this.#idle()) {
+              this.#say("drained: no runnable job left");
+              break;
+            }
           }
         }
         await this.#sleep(await this.#sleepSeconds());
       }
-      await Promise.all(this.#tasks);
     } finally {
+      this.#looping = false;
+      await this.#endSpares();
+      while (this.#tasks.size > 0) await Promise.all(this.#tasks);
+      this.#watching = false;
       watcher?.close();
+      clearTimeout(this.#beatTimer);
+      clearTimeout(this.#eventTimer);
       this.#registration?.release();
       this.#registration = null;
       this.#say("stopped");
@@ -148,16 +217,12 @@ export class Worker {
     const { store } = this.#deps;
     // intervals are paced by a monotonic clock: a wall clock stepped back must not stall them
     const now = performance.now();
-    if (!this.#stopping && !exists(this.#deps.paths.home)) {
-      this.stop("its home directory was removed");
-    }
-    if (!this.#stopping && (await store.stopSeq()) > this.#startSeq) {
-      this.stop("worker stop was requested");
-    }
+    await this.#checkStop();
     if (now - this.#lastRescue >= RESCUE_SECONDS * 1000) {
       this.#lastRescue = now;
       await this.#rescue();
     }
+    // a claim does not count as a renewal: the jobs claimed earlier still need theirs
     if (
       this.#running.size > 0 &&
       now - this.#lastRenew >= (this.#config.lease_timeout * 1000) / 3
@@ -166,15 +231,119 @@ export class Worker {
       await store.renew(this.id, this.#config.lease_timeout, [...this.#running.keys()]);
     }
     this.#heartbeat(false);
-    if (this.#stopping) return 0;
-    const free = this.#options.slots - this.#running.size;
-    if (free <= 0) return 0;
-    // a signal that arrives while the claim waits for the store lock still stops it
-    const claimed = await store.claim(this.id, free, this.#config.lease_timeout, () => !this.#stopping);
-    if (claimed.length > 0) this.#lastRenew = now;
+    return await this.#claim(true);
+  }
+
+  /** Stops when the home was removed or `worker stop` was asked for since we started. */
+  async #checkStop(): Promise<void> {
+    this.#logChanged = false;
+    if (!this.#stopping && !exists(this.#deps.paths.home)) {
+      this.stop("its home directory was removed");
+    }
+    if (!this.#stopping && (await this.#deps.store.stopSeq()) > this.#startSeq) {
+      this.stop("worker stop was requested");
+    }
+  }
+
+  /** No job held and no claim in flight. */
+  #idle(): boolean {
+    return this.#running.size === 0 && this.#claims === 0;
+  }
+
+  /**
+   * Claims a job for every free slot, in one record, and launches what it got. Its write joins
+   * any write queued in the same turn (the finish of the job whose slot just ended) in one commit.
+   */
+  async #claim(byLoop: boolean): Promise<number> {
+    const free = this.#options.slots - this.#busy;
+    if (this.#stopping || free <= 0) return 0;
+    this.#busy += free;
+    this.#claims++;
+    let claimed: Job[] = [];
+    try {
+      // a signal that arrives while the claim waits for the store lock still stops it
+      claimed = await this.#deps.store.claim(
+        this.id,
+        free,
+        this.#config.lease_timeout,
+        () => !this.#stopping,
+      );
+    } finally {
+      this.#busy -= free - claimed.length;
+      this.#claims--;
+    }
     for (const job of claimed) this.#launch(job);
     if (claimed.length > 0) this.#heartbeat(true);
+    else if (this.#idle()) {
+      this.#endSpares(IDLE_SPARES);
+      // the loop decides whether to stop or drain (it knows when it claimed nothing itself)
+      if (!byLoop) this.wake();
+    }
     return claimed.length;
+  }
+
+  /**
+   * A slot's process has ended: the slot claims its next job at once, outside the loop. When the
+   * log changed since the last stop check, `stopChecked` is that check, queued in the store
+   * before this claim, so a `worker stop` already in the log stops the claim.
+   */
+  #release(stopChecked: Promise<void> | null): void {
+    this.#busy--;
+    if (this.#stopping) return;
+    const failed = (e: unknown) => {
+      this.#failure = e;
+      this.wake();
+    };
+    stopChecked?.catch(failed);
+    this.#claim(false).catch(failed);
+  }
+
+  /** The stop check a slot's next claim needs, queued now (before the finish and the claim). */
+  #stopCheckForClaim(): Promise<void> | null {
+    if (this.#stopping || (this.#watching && !this.#logChanged)) return null;
+    return this.#checkStop();
+  }
+
+  /** A spare wrapper, or a new one. */
+  readonly #wrapper = (): Wrapper => {
+    for (let spare = this.#spares.shift(); spare; spare = this.#spares.shift()) {
+      if (!spare.ended) return spare;
+      this.#track(spare.dispose()); // killed while it waited
+    }
+    return new Wrapper(this.#setsid);
+  };
+
+  /** Starts spare wrappers for jobs to come, up to `target`. */
+  #addSpares(target = this.#options.slots + EXTRA_SPARES): void {
+    while (this.#looping && !this.#stopping && this.#spares.length < target) {
+      let spare: Wrapper;
+      try {
+        spare = new Wrapper(this.#setsid);
+      } catch {
+        return; // the next job starts its own, and says why it cannot
+      }
+      this.#spares.push(spare);
+      spare.ready.then((ready) => {
+        const i = this.#spares.indexOf(spare);
+        if (ready === null && i >= 0) {
+          this.#spares.splice(i, 1);
+          this.#track(spare.dispose());
+        }
+      });
+    }
+  }
+
+  /** Ends the spare wrappers but the oldest `keep` (they exit without running anything). */
+  #endSpares(keep = 0): Promise<void> {
+    const ending = Promise.all(this.#spares.splice(keep).map((spare) => spare.dispose())).then(() => {});
+    this.#track(ending);
+    return ending;
+  }
+
+  /** Keeps `run()` from returning before `task` has settled. */
+  #track(task: Promise<void>): void {
+    const tracked = task.catch(() => {}).finally(() => this.#tasks.delete(tracked));
+    this.#tasks.add(tracked);
   }
 
   #launch(job: Job): void {
@@ -187,12 +356,27 @@ export class Worker {
         if (this.#running.get(job.id) === slot) this.#running.delete(job.id);
         this.#tasks.delete(task);
         this.#heartbeat(true);
-        this.wake();
+        if (this.#idle() || this.#stopping) this.wake();
       });
     this.#tasks.add(task);
   }
 
   async #execute(slot: Slot): Promise<void> {
+    let released = false;
+    const release = (stopChecked?: Promise<void> | null) => {
+      if (released) return;
+      released = true;
+      this.#release(stopChecked === undefined ? this.#stopCheckForClaim() : stopChecked);
+    };
+    try {
+      await this.#attempt(slot, release);
+    } finally {
+      release();
+    }
+  }
+
+  /** Runs one attempt; calls `release` once its process has ended. */
+  async #attempt(slot: Slot, release: (stopChecked: Promise<void> | null) => void): Promise<void> {
     const { store, paths, clock } = this.#deps;
     const job = slot.job;
     const total = job.max_retries + 1;
@@ -202,24 +386,27 @@ export class Worker {
     const timeout = job.timeout ?? this.#config.job_timeout;
     const spawned = await spawnAttempt(job, {
       logPath: paths.jobLog(job.id),
+      wrapper: this.#wrapper,
+      umask: this.#umask ??= probeUmask(`${paths.workersDir}/${this.id}.umask`),
       timeout,
       attempt: job.attempts,
       worker: this.id,
       now: () => clock.now(),
     });
-    let outcome;
+    let outcome: Outcome;
     let tail: string | null = null;
     if ("error" in spawned) {
       outcome = { kind: "spawn_failed" as const, message: spawned.error };
     } else {
       slot.attempt = spawned;
-      const ok = await store.started(
-        this.id,
-        job.id,
-        job.attempts,
-        spawned.pid,
-        spawned.pidStart,
-      );
+      let ok: boolean;
+      try {
+        ok = await store.started(this.id, job.id, job.attempts, spawned.pid, spawned.pidStart);
+      } catch (e) {
+        spawned.kill("SIGKILL"); // its pid is not on record: it must never get "go"
+        await spawned.done;
+        throw e;
+      }
       if (!ok) {
         spawned.kill("SIGKILL"); // taken back before it ran: it never starts
         await spawned.done;
@@ -229,12 +416,17 @@ export class Worker {
         return;
       }
       if (this.#killing) spawned.kill("SIGKILL");
-      else await spawned.go();
+      else {
+        await spawned.go();
+        this.#addSpares(); // while the job runs: ready (see EXTRA_SPARES) when a slot ends
+      }
       const result = await spawned.done;
       outcome = result.outcome;
       tail = result.tail;
     }
-    const after = await this.#record(() =>
+    // the finish is queued before the slot's next claim, which then shares its commit
+    const stopChecked = this.#stopCheckForClaim();
+    const recorded = this.#record(() =>
       store.finish({
         worker: this.id,
         id: job.id,
@@ -244,6 +436,8 @@ export class Worker {
         config: this.#config,
       })
     );
+    release(stopChecked);
+    const after = await recorded;
     if (!after) {
       this.#say(
         `finished ${job.id}, but its lease had been taken back: the result was not recorded`,
@@ -291,13 +485,27 @@ export class Worker {
     }
   }
 
-  #heartbeat(force: boolean): void {
-    const now = this.#deps.clock.now();
+  /**
+   * Rewrites the heartbeat file: every HEARTBEAT_SECONDS, and when `force`d (the running jobs or
+   * the stop state changed). A change to the running jobs within HEARTBEAT_MIN_MS of the last
+   * one is written once that time has passed, so a busy worker rewrites it a few times a second.
+   */
+  #heartbeat(force: boolean, jobsChanged = force && !this.#stopping): void {
+    if (!this.#registration) return;
     const tick = performance.now();
-    if (
-      !this.#registration ||
-      (!force && tick - this.#lastBeat < HEARTBEAT_SECONDS * 1000)
-    ) return;
+    if (!force && tick - this.#lastBeat < HEARTBEAT_SECONDS * 1000) return;
+    if (jobsChanged) {
+      if (this.#beatTimer !== undefined) return; // already due
+      const wait = this.#lastJobsBeat + HEARTBEAT_MIN_MS - tick;
+      if (wait > 0) {
+        this.#beatTimer = setTimeout(() => {
+          this.#beatTimer = undefined;
+          this.#heartbeat(true);
+        }, wait);
+        return;
+      }
+      this.#lastJobsBeat = tick;
+    }
     this.#lastBeat = tick;
     try {
       this.#registration.update({
@@ -305,7 +513,7 @@ export class Worker {
         pid: Deno.pid,
         slots: this.#options.slots,
         started_at: this.#startedAt,
-        heartbeat_at: now.toISOString(),
+        heartbeat_at: this.#deps.clock.now().toISOString(),
         jobs: [...this.#running.keys()],
         stopping: this.#stopping,
       });
@@ -367,12 +575,15 @@ export class Worker {
       );
       return null;
     }
+    this.#watching = true;
     (async () => {
       try {
         for await (const event of watcher) {
           // reads (access events) change nothing: waking on them would let readers spin us
           if (event.kind === "access" || event.kind === "any" || event.kind === "other") continue;
-          if (event.paths.some((p) => p.endsWith(".jsonl"))) this.wake();
+          // with every slot taken nothing can be claimed: our own appends (claim, started,
+          // finish) land here too, and the next pass comes when a slot ends anyway
+          if (event.paths.some((p) => p.endsWith(".jsonl"))) this.#logEvent();
           if (event.paths.some((p) => p === this.#deps.paths.config)) {
             await this.#reloadConfig();
           }
@@ -380,6 +591,23 @@ export class Worker {
       } catch { /* closed */ }
     })();
     return watcher;
+  }
+
+  /**
+   * The log changed. With a slot free there may be a job to claim: the loop runs now. With every
+   * slot taken, the only news that matters is a stop request, and most events are our own
+   * appends: the loop runs at most once per EVENT_COALESCE_MS for them.
+   */
+  #logEvent(): void {
+    this.#logChanged = true;
+    if (this.#busy < this.#options.slots) {
+      this.wake();
+    } else if (this.#eventTimer === undefined) {
+      this.#eventTimer = setTimeout(() => {
+        this.#eventTimer = undefined;
+        if (this.#logChanged) this.wake();
+      }, EVENT_COALESCE_MS);
+    }
   }
 
   async #reloadConfig(): Promise<void> {
