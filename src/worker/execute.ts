@@ -16,6 +16,7 @@
  * systems, and the wrapper does it while the worker records the start.
  */
 import type { Job, Outcome } from "../job.ts";
+import { readAt } from "../store/durable.ts";
 import { killGroup, parseStartTime } from "./proc.ts";
 
 // A value is sent as its number of lines, then the lines, so it may hold newlines. `mask` is
@@ -104,13 +105,7 @@ function readTail(path: string, header: string): string | null {
       const size = file.statSync().size;
       const start = Math.max(0, size - TAIL_BYTES - needle.length);
       const buf = new Uint8Array(size - start);
-      file.seekSync(start, Deno.SeekMode.Start);
-      let got = 0;
-      while (got < buf.length) {
-        const n = file.readSync(buf.subarray(got));
-        if (n === null) break;
-        got += n;
-      }
+      const got = readAt(file, start, buf);
       const at = lastIndexOf(buf.subarray(0, got), needle);
       const from = at >= 0 ? at + needle.length : Math.max(0, got - TAIL_BYTES);
       const text = new TextDecoder().decode(buf.subarray(from, got));
