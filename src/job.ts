@@ -15,7 +15,10 @@ export type JobState = typeof JOB_STATES[number];
 
 export interface Job {
   id: string;
+  /** The shell command (`sh -c`); for an `argv` job, its arguments shell-quoted, for display. */
   command: string;
+  /** Present only for a job run without a shell: the program and its arguments, verbatim. */
+  argv?: string[];
   state: JobState;
   attempts: number;
   max_retries: number;
@@ -77,13 +80,13 @@ export type JobEvent =
 /** The fields a new job is given; everything else starts empty. */
 export type NewJob = Pick<
   Job,
-  "id" | "command" | "max_retries" | "priority" | "run_at" | "timeout" | "cwd" | "seq"
+  "id" | "command" | "argv" | "max_retries" | "priority" | "run_at" | "timeout" | "cwd" | "seq"
 >;
 
 /** A freshly enqueued, pending job created at `at`: the one place that lists a job's empty fields. */
 export function newJob(fields: NewJob, at: string): Job {
   // spelled out rather than spread: one object shape for every job, built fast in batches of 100,000
-  return {
+  const job: Job = {
     id: fields.id,
     command: fields.command,
     max_retries: fields.max_retries,
@@ -106,6 +109,9 @@ export function newJob(fields: NewJob, at: string): Job {
     finished_at: null,
     output_tail: null,
   };
+  // only argv jobs carry the field, so every other job keeps the shape (and bytes) it had
+  if (fields.argv !== undefined) job.argv = fields.argv;
+  return job;
 }
 
 export class TransitionError extends Error {}

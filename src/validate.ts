@@ -9,6 +9,7 @@ import type { JobSpec } from "./store/mod.ts";
 const FIELDS = [
   "id",
   "command",
+  "argv",
   "max_retries",
   "priority",
   "run_at",
@@ -63,8 +64,14 @@ export function validateJob(value: unknown, where = "the job"): JobSpec {
     }
   }
   const spec: JobSpec = { command: "" };
-  if (!("command" in obj)) fail(`"command" is required`);
-  spec.command = checkCommand(obj.command, fail);
+  if ("argv" in obj) {
+    if ("command" in obj) fail(`give "command" (run by sh -c) or "argv" (run without a shell), not both`);
+    spec.argv = checkArgv(obj.argv, fail);
+    spec.command = quoteArgv(spec.argv);
+  } else {
+    if (!("command" in obj)) fail(`"command" is required (or "argv", to run without a shell)`);
+    spec.command = checkCommand(obj.command, fail);
+  }
   if (obj.id !== undefined) spec.id = checkId(obj.id, fail);
   if (obj.max_retries !== undefined) {
     spec.max_retries = checkInt(
@@ -110,6 +117,35 @@ function checkCommand(value: unknown, fail: (m: string) => never): string {
     return fail(`"command" is longer than ${MAX_COMMAND_BYTES} characters`);
   }
   return value;
+}
+
+const MAX_ARGS = 10_000;
+
+function checkArgv(value: unknown, fail: (m: string) => never): string[] {
+  if (!Array.isArray(value)) {
+    return fail(`"argv" must be an array of strings, got ${describe(value)}`);
+  }
+  if (value.length === 0) return fail(`"argv" must name a program: it is empty`);
+  if (value.length > MAX_ARGS) return fail(`"argv" has more than ${MAX_ARGS} arguments`);
+  let total = 0;
+  for (let i = 0; i < value.length; i++) {
+    const arg = value[i];
+    if (typeof arg !== "string") {
+      return fail(`"argv[${i}]" must be a string, got ${describe(arg)}`);
+    }
+    if (arg.includes("\0")) return fail(`"argv[${i}]" must not contain a NUL byte`);
+    total += arg.length;
+  }
+  if (value[0] === "") return fail(`"argv[0]" must name a program, got ""`);
+  if (total > MAX_COMMAND_BYTES) {
+    return fail(`"argv" is longer than ${MAX_COMMAND_BYTES} characters in all`);
+  }
+  return [...value] as string[];
+}
+
+/** The argument vector as one POSIX shell word each: how `list` and `show` display it. */
+export function quoteArgv(argv: readonly string[]): string {
+  return argv.map((a) => /^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`).join(" ");
 }
 
 function checkId(value: unknown, fail: (m: string) => never): string {

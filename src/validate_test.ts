@@ -11,6 +11,7 @@ import {
   parseInteger,
   parseJobJson,
   parseTime,
+  quoteArgv,
   validateJob,
 } from "./validate.ts";
 
@@ -306,4 +307,21 @@ Deno.test("looksLikeJson() is true for objects, arrays and strings, even after w
   for (const text of ["echo {}", "", "   ", "ls -l", "42", "null"]) {
     assert.strictEqual(looksLikeJson(text), false, text);
   }
+});
+
+Deno.test("parseJobJson() takes argv verbatim and gives it a shell-quoted command for display", () => {
+  const spec = parseJobJson(`{"argv":["printf","%s\\n","a b","it's","","$HOME"]}`);
+  assert.deepStrictEqual(spec.argv, ["printf", "%s\n", "a b", "it's", "", "$HOME"]);
+  assert.equal(spec.command, `printf '%s\n' 'a b' 'it'\\''s' '' '$HOME'`);
+  assert.equal(quoteArgv(["ls", "-l", "/tmp/x.y"]), "ls -l /tmp/x.y");
+});
+
+Deno.test("parseJobJson() refuses a bad argv, naming the element and why", () => {
+  refusesJob('{"argv":"ls -l"}', /"argv" must be an array of strings, got "ls -l"/);
+  refusesJob('{"argv":[]}', /"argv" must name a program: it is empty/);
+  refusesJob('{"argv":[""]}', /"argv\[0\]" must name a program/);
+  refusesJob('{"argv":["ls",3]}', /"argv\[1\]" must be a string, got 3/);
+  refusesJob('{"argv":["ls","a\\u0000b"]}', /"argv\[1\]" must not contain a NUL byte/);
+  refusesJob('{"argv":["ls"],"command":"ls"}', /give "command" \(run by sh -c\) or "argv"/);
+  refusesJob("{}", /"command" is required \(or "argv"/);
 });

@@ -54,5 +54,7 @@ export async function loadApp(args: readonly string[] = []): Promise<Application
   return buildApplication<AppContext>(routes(tree, DOCS), {
     name: "queuectl",
     versionInfo: { currentVersion: VERSION },
+    // `--` ends the flags, so `enqueue --argv -- prog --flag` passes --flag to prog
+    scanner: { allowArgumentEscapeSequence: true },
   });
 }

@@ -23,6 +23,7 @@ interface EnqueueFlags {
   delay?: string;
   timeout?: string;
   file?: string;
+  argv?: boolean;
   json?: boolean;
   home?: string;
 }
@@ -90,7 +91,9 @@ function merge(
       );
     }
   }
-  return validateJob({ ...base, ...extra }, where);
+  // an argv job's command is only its display form: validate the argv again, not both
+  const { command, ...rest } = base;
+  return validateJob({ ...rest, ...(base.argv ? {} : { command }), ...extra }, where);
 }
 
 async function readLines(ctx: AppContext, file: string): Promise<string> {
@@ -104,15 +107,40 @@ async function readLines(ctx: AppContext, file: string): Promise<string> {
   }
 }
 
+/** With --argv the arguments are the program and its arguments, verbatim. */
+function argvJob(flags: EnqueueFlags, args: string[], fields: Partial<JobSpec>): JobSpec {
+  if (flags.file !== undefined || flags.command !== undefined) {
+    throw new UsageError(
+      "Cannot enqueue: --argv takes the program and its arguments from the arguments; give no --file or --command with it",
+    );
+  }
+  if (args.length === 0) {
+    throw new UsageError(
+      "Cannot enqueue: --argv needs a program to run, e.g. `queuectl enqueue --argv -- ls -l`",
+    );
+  }
+  return validateJob({ ...fields, argv: args });
+}
+
 async function enqueue(
   this: AppContext,
   flags: EnqueueFlags,
-  job?: string,
+  ...args: string[]
 ): Promise<void> {
   const now = this.clock.now();
   const fields = flagFields(flags, now);
+  if (!flags.argv && args.length > 1) {
+    throw new UsageError(
+      `Cannot enqueue: unexpected argument ${
+        JSON.stringify(args[1].slice(0, 60))
+      } after the command; quote the command as one argument, or pass --argv to run the arguments as a program and its arguments without a shell`,
+    );
+  }
+  const job: string | undefined = args[0];
   let specs: JobSpec[];
-  if (flags.file !== undefined) {
+  if (flags.argv) {
+    specs = [argvJob(flags, args, fields)];
+  } else if (flags.file !== undefined) {
     if (
       job !== undefined || flags.command !== undefined || flags.id !== undefined
     ) {
@@ -192,18 +220,23 @@ export const enqueueCommand = command({
         "Enqueue every JSON line of this file (- for stdin), all or nothing",
         "path",
       ),
+      argv: {
+        kind: "boolean",
+        brief: "Run the arguments as a program and its arguments, without a shell",
+        optional: true,
+      },
       ...jsonFlag,
       ...homeFlag,
     },
     aliases: { c: "command" },
     positional: {
-      kind: "tuple",
-      parameters: [{
-        brief: 'A job as JSON ({"command":"...","priority":1,...}) or a shell command string',
+      kind: "array",
+      parameter: {
+        brief: 'A job as JSON ({"command":"...","priority":1,...}) or a shell command string; ' +
+          "with --argv, the program and its arguments",
         parse: String,
         placeholder: "job",
-        optional: true,
-      }],
+      },
     },
   },
   docs: {
@@ -211,15 +244,18 @@ export const enqueueCommand = command({
     fullDescription: [
       "Adds one job and prints its id, or with --file many jobs in one transaction.",
       "",
-      "A job is a JSON object with command (required) and optional id, max_retries, priority,",
+      "A job is a JSON object with command (or argv) and optional id, max_retries, priority,",
       "run_at (ISO-8601) and timeout (seconds). Unknown fields are refused. An argument that is",
-      "not JSON is taken as the command. The job runs with `sh -c` in the current directory.",
+      "not JSON is taken as the command. The job runs with `sh -c` in the current directory;",
+      'an argv job ({"argv":["prog","arg",...]} or --argv) runs the program with its arguments',
+      "verbatim, without a shell.",
       "",
       "Examples:",
       "  queuectl enqueue 'echo hello'",
       '  queuectl enqueue \'{"id":"report","command":"make report","max_retries":5}\'',
       "  queuectl enqueue -c 'backup.sh' --priority 10 --delay 5m --timeout 1h",
       "  queuectl enqueue --file jobs.jsonl",
+      '  queuectl enqueue --argv -- convert "my photo.png" out.jpg',
     ].join("\n"),
   },
 });

@@ -59,7 +59,7 @@ export function describeJob(job: Job): string {
   const fields: Array<[string, unknown]> = [
     ["id", job.id],
     ["state", job.state],
-    ["command", job.command],
+    ["command", job.argv ? `${job.command}  (argv: run without a shell)` : job.command],
     [
       "attempts",
       `${job.attempts} of ${job.max_retries + 1} (max_retries ${job.max_retries})`,

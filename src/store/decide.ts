@@ -58,7 +58,7 @@ export function decideEnqueue(
       );
     }
     seen.add(id);
-    return {
+    const job: NewJob = {
       id,
       command: spec.command,
       max_retries: spec.max_retries ?? defaultMaxRetries,
@@ -68,6 +68,8 @@ export function decideEnqueue(
       cwd: spec.cwd ?? null,
       seq: state.nextOrder + i,
     };
+    if (spec.argv !== undefined) job.argv = spec.argv;
+    return job;
   });
   // the record holds only what was given: half the bytes to write, checksum and replay
   return {

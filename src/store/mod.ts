@@ -14,6 +14,8 @@ export type { CompactionResult, Counts };
 export interface JobSpec {
   id?: string;
   command: string;
+  /** run without a shell (`command` is then its quoted form, for display) */
+  argv?: string[];
   max_retries?: number;
   priority?: number;
   run_at?: string;

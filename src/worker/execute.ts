@@ -5,7 +5,8 @@
  * reports its start time; reads the job (log file, directory, header line, command); writes the
  * header to the log (creating it 0600) and enters the directory, and says whether it could;
  * waits for one more line ("go"); then sends its own stdout and stderr to the log (one
- * descriptor, so interleaving is kept) and execs `sh -c <command>`. The worker writes
+ * descriptor, so interleaving is kept) and execs `sh -c <command>`, or for an `argv` job the
+ * program itself with its arguments verbatim (`exec "$@"`: no shell parses them). The worker writes
  * "go" only after the `started` record (pid and start time) is in the log, so a worker that
  * dies before leaves a wrapper that reads EOF and exits without running anything: no
  * unrecorded orphan can ever run.
@@ -37,6 +38,8 @@ const WRAPPER = [
   "field; dir=$v",
   "field; hdr=$v",
   "field; cmd=$v",
+  "IFS= read -r argc || exit 125",
+  'while [ "$argc" -gt 0 ]; do field; set -- "$@" "$v"; argc=$((argc - 1)); done',
   "IFS= read -r mask || exit 125",
   '[ -z "$mask" ] || umask 077',
   '{ printf "%s\\n" "$hdr" >>"$log"; } 2>/dev/null || { echo log; exit 125; }',
@@ -45,6 +48,7 @@ const WRAPPER = [
   "IFS= read -r _ || exit 125",
   '[ -z "$mask" ] || umask "$mask"',
   'exec >>"$log" 2>&1 </dev/null',
+  '[ "$#" -eq 0 ] || exec "$@"',
   'exec /bin/sh -c "$cmd"',
 ].join("\n");
 const TAIL_BYTES = 1024;
@@ -284,7 +288,7 @@ export async function spawnAttempt(
   // worker records the start, and says whether it could.
   running.send(
     field(options.logPath) + field(job.cwd ?? "") + field(header) + field(job.command) +
-      `${options.umask}\n`,
+      `${job.argv?.length ?? 0}\n${(job.argv ?? []).map(field).join("")}${options.umask}\n`,
   ).catch(() => {}); // a wrapper gone meanwhile says nothing: "go" is not sent then
   const answer = running.next();
   /** why the command cannot start, or null once it can */
