@@ -68,3 +68,19 @@ Deno.test("enqueue refuses several arguments without --argv, and --argv with no 
     removeHome(home);
   }
 });
+
+Deno.test("a job gets QUEUECTL_JOB_ID and QUEUECTL_JOB_ATTEMPT in its environment, per attempt", async () => {
+  const home = tempHome();
+  try {
+    await cliOk(home, [
+      "enqueue",
+      '{"id":"env-1","command":"echo $QUEUECTL_JOB_ID/$QUEUECTL_JOB_ATTEMPT; exit 1","max_retries":1}',
+    ]);
+    await cliOk(home, ["config", "set", "backoff-base", "1"]);
+    await cliOk(home, ["worker", "start", "--drain", "--count", "1"]);
+    const logs = await cli(home, ["logs", "env-1"]);
+    assert.deepEqual(logs.stdout.split("\n").filter((l) => l.startsWith("env-1/")), ["env-1/1", "env-1/2"]);
+  } finally {
+    removeHome(home);
+  }
+});

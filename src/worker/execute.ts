@@ -6,10 +6,11 @@
  * header to the log (creating it 0600) and enters the directory, and says whether it could;
  * waits for one more line ("go"); then sends its own stdout and stderr to the log (one
  * descriptor, so interleaving is kept) and execs `sh -c <command>`, or for an `argv` job the
- * program itself with its arguments verbatim (`exec "$@"`: no shell parses them). The worker writes
- * "go" only after the `started` record (pid and start time) is in the log, so a worker that
- * dies before leaves a wrapper that reads EOF and exits without running anything: no
- * unrecorded orphan can ever run.
+ * program itself with its arguments verbatim (`exec "$@"`: no shell parses them). The job gets
+ * the worker's environment plus QUEUECTL_JOB_ID and QUEUECTL_JOB_ATTEMPT (1 for the first).
+ * The worker writes "go" only after the `started` record (pid and start time) is in the log,
+ * so a worker that dies before leaves a wrapper that reads EOF and exits without running
+ * anything: no unrecorded orphan can ever run.
  *
  * The wrapper gets its own session (so its own process group, which a timeout kills whole)
  * from setsid(1) where there is one, before it reports its start time; see `Wrapper`. It, not
@@ -38,6 +39,9 @@ const WRAPPER = [
   "field; dir=$v",
   "field; hdr=$v",
   "field; cmd=$v",
+  "field; QUEUECTL_JOB_ID=$v",
+  "IFS= read -r QUEUECTL_JOB_ATTEMPT || exit 125",
+  "export QUEUECTL_JOB_ID QUEUECTL_JOB_ATTEMPT",
   "IFS= read -r argc || exit 125",
   'while [ "$argc" -gt 0 ]; do field; set -- "$@" "$v"; argc=$((argc - 1)); done',
   "IFS= read -r mask || exit 125",
@@ -288,7 +292,10 @@ export async function spawnAttempt(
   // worker records the start, and says whether it could.
   running.send(
     field(options.logPath) + field(job.cwd ?? "") + field(header) + field(job.command) +
-      `${job.argv?.length ?? 0}\n${(job.argv ?? []).map(field).join("")}${options.umask}\n`,
+      field(job.id) +
+      `${options.attempt}\n${job.argv?.length ?? 0}\n${
+        (job.argv ?? []).map(field).join("")
+      }${options.umask}\n`,
   ).catch(() => {}); // a wrapper gone meanwhile says nothing: "go" is not sent then
   const answer = running.next();
   /** why the command cannot start, or null once it can */
