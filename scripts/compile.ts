@@ -11,6 +11,7 @@ const args = [
   "--allow-write",
   "--allow-run",
   "--allow-env",
+  "--allow-net",
   "--config",
   `${root}deno.json`,
   "--output",

@@ -5,7 +5,7 @@
 export const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 export const MAIN = `${ROOT}/main.ts`;
 export const DENO = Deno.execPath();
-const PERMS = ["--allow-read", "--allow-write", "--allow-run", "--allow-env"];
+const PERMS = ["--allow-read", "--allow-write", "--allow-run", "--allow-env", "--allow-net"];
 
 export function tempHome(prefix = "qctl-test-"): string {
   const dir = Deno.makeTempDirSync({ prefix });

@@ -175,7 +175,7 @@ Deno.test("a damaged archive segment fails reads of it naming the file, and the 
   });
 });
 
-Deno.test("doctor reads the whole archive: a damaged index is rebuilt by --repair, a damaged jobs file is reported", async () => {
+Deno.test("doctor reads the whole archive: --repair rebuilds a damaged index, and rewrites a damaged jobs file from its intact lines", async () => {
   const { doctor } = await import("../src/store/repair.ts");
   const { homePaths } = await import("../src/store/paths.ts");
   await withHome(async (home) => {
@@ -213,8 +213,11 @@ Deno.test("doctor reads the whole archive: a damaged index is rebuilt by --repai
     bytes[bytes.length - 30] ^= 0x02;
     Deno.writeFileSync(jobsPath, bytes);
     const bad = await doctor(homePaths(home), true, now);
-    assert.equal(bad.ok, false);
     assert.match(bad.problems[0], /archive-00000001\.jobs is corrupt at byte \d+: checksum mismatch/);
-    assert.match(bad.repairs[0], /cannot repair archive-00000001\.jobs automatically/);
+    // repair_archive.ts: the jobs file is rewritten from its intact lines, the lost job named
+    assert.match(bad.repairs[1], /rewrote archive-00000001\.jobs from 39 intact job line\(s\)/);
+    assert.equal(bad.lost.length, 1);
+    assert.equal(bad.ok, true);
+    assert.equal(bad.jobs, 39);
   });
 });

@@ -4,7 +4,7 @@
  */
 import { buildCommand, buildRouteMap, type Command, type CommandContext, type RouteMap } from "@stricli/core";
 import { loadConfig } from "../config.ts";
-import { QueueError } from "../errors.ts";
+import { OperationError, QueueError } from "../errors.ts";
 import { FileStore } from "../store/file_store.ts";
 import type { Clock } from "../store/log.ts";
 import { type HomePaths, homePaths } from "../store/paths.ts";
@@ -57,7 +57,28 @@ export function resolveHome(ctx: AppContext, flags: HomeFlags): string {
   );
   const home = given ?? `${ctx.env("HOME") ?? "."}/.queuectl`;
   const abs = home.startsWith("/") ? home : `${ctx.cwd}/${home}`;
-  return abs.length > 1 ? abs.replace(/\/+$/, "") : abs;
+  const clean = abs.length > 1 ? abs.replace(/\/+$/, "") : abs;
+  checkHomePath(clean);
+  return clean;
+}
+
+/**
+ * Fails when a file stands where the home or one of its parents must be a directory: Deno's own
+ * error for that ("Not a directory (os error 20)") names no path.
+ */
+function checkHomePath(home: string): void {
+  for (let path = home; path.length > 0; path = path.slice(0, path.lastIndexOf("/"))) {
+    let info: Deno.FileInfo;
+    try {
+      info = Deno.statSync(path);
+    } catch {
+      continue; // missing (created by the first write), or under a file: look further up
+    }
+    if (!info.isDirectory) {
+      throw new OperationError(`Cannot use the home directory ${home}: ${path} is a file (Not a directory)`);
+    }
+    return;
+  }
 }
 
 export interface Session {
@@ -101,9 +122,15 @@ export function action<F, A extends unknown[]>(
   };
 }
 
+/** A message that quotes user input stays one line: control characters are written escaped. */
+export function oneLine(message: string): string {
+  // deno-lint-ignore no-control-regex
+  return message.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
+}
+
 function report(ctx: AppContext, e: unknown): number {
   if (e instanceof QueueError) {
-    ctx.process.stderr.write(`error: ${e.message}\n`);
+    ctx.process.stderr.write(`error: ${oneLine(e.message)}\n`);
     return e.exitCode;
   }
   if (

@@ -13,6 +13,7 @@ import {
 } from "../validate.ts";
 import { type AppContext, command, homeFlag, jsonFlag, openSession, sessionConfig } from "./context.ts";
 import { json } from "./render.ts";
+import { decodeInput } from "./utf8.ts";
 
 interface EnqueueFlags {
   command?: string;
@@ -63,9 +64,12 @@ function flagFields(flags: EnqueueFlags, now: Date): Partial<JobSpec> {
   }
   if (flags["run-at"] !== undefined) out.run_at = parseTime("run-at", flags["run-at"]);
   if (flags.delay !== undefined) {
-    out.run_at = new Date(
-      now.getTime() + parseDuration("delay", flags.delay) * 1000,
-    ).toISOString();
+    const at = new Date(now.getTime() + parseDuration("delay", flags.delay) * 1000);
+    // the latest time --run-at and run_at accept (a four-digit year); beyond it Date is invalid
+    if (!(at.getTime() < Date.UTC(10000, 0, 1))) {
+      throw new UsageError(`Invalid --delay "${flags.delay.slice(0, 40)}": it ends after the year 9999`);
+    }
+    out.run_at = at.toISOString();
   }
   if (flags.timeout !== undefined) {
     const t = parseDuration("timeout", flags.timeout);
@@ -98,13 +102,13 @@ function merge(
 
 async function readLines(ctx: AppContext, file: string): Promise<string> {
   if (file === "-") return await ctx.readStdin();
+  let bytes: Uint8Array;
   try {
-    return await Deno.readTextFile(
-      file.startsWith("/") ? file : `${ctx.cwd}/${file}`,
-    );
+    bytes = await Deno.readFile(file.startsWith("/") ? file : `${ctx.cwd}/${file}`);
   } catch (e) {
     throw new UsageError(`Cannot read --file ${file}: ${(e as Error).message}`);
   }
+  return decodeInput(bytes, `--file ${file}`);
 }
 
 /** With --argv the arguments are the program and its arguments, verbatim. */

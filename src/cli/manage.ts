@@ -167,6 +167,11 @@ async function doctorCommand(this: AppContext, flags: DoctorFlags): Promise<void
   else {
     for (const p of report.problems) this.process.stdout.write(`problem: ${p}\n`);
     for (const r of report.repairs) this.process.stdout.write(`repaired: ${r}\n`);
+    if (report.lost.length > 0) {
+      this.process.stdout.write(
+        `lost or set back: ${report.lost.length} job(s): ${report.lost.join(", ")}\n`,
+      );
+    }
     if (report.ok) {
       this.process.stdout.write(
         `store ok: generation ${report.generation}, ${report.jobs} job(s), last record ${report.seq}\n`,
@@ -184,7 +189,7 @@ export const doctorRoute = command({
     flags: {
       repair: {
         kind: "boolean",
-        brief: "Move damaged log lines into a side file so the store opens again",
+        brief: "Move damaged parts into side files and rebuild what they held, so the store opens again",
         optional: true,
         withNegated: false,
       },
@@ -193,11 +198,15 @@ export const doctorRoute = command({
     },
   },
   docs: {
-    brief: "Check that the store opens cleanly; repair a damaged log",
+    brief: "Check every file of the store; repair a damaged log, snapshot or archive",
     fullDescription: [
-      "Without --repair nothing is written; exit 1 when the store is damaged.",
-      "With --repair the log is cut before its first damaged line, and every line from there on",
-      "is kept in wal-*.jsonl.quarantined-<time> beside it.",
+      "Reads the snapshot, the log and every archive segment whole. Without --repair nothing is",
+      "written; exit 1 when the store is damaged.",
+      "With --repair each damaged file is first kept as <file>.quarantined-<time> beside it, then:",
+      "a log is cut before its first damaged line and its intact records after it are written back;",
+      "a snapshot is rebuilt from its intact job lines; an archive index is rebuilt from its jobs;",
+      "an archive jobs file is rewritten from its intact lines. The jobs that could not be kept as",
+      "they were are listed.",
       "",
       "Example:\n  queuectl doctor\n  queuectl doctor --repair",
     ].join("\n"),

@@ -12,6 +12,8 @@ interface ReadFlags extends HomeFlags {
 }
 
 export const DEFAULT_LIST_LIMIT = 1000;
+/** the largest output `logs --json` prints (in one string); `logs` streams any size */
+export const JSON_OUTPUT_MAX = 16 * 2 ** 20;
 
 export function checkJobId(id: string): void {
   const problem = idProblem(id);
@@ -132,6 +134,15 @@ async function logs(
   if (flags.json) {
     let output = "";
     try {
+      const size = (await Deno.stat(path)).size;
+      if (size > JSON_OUTPUT_MAX) {
+        // one JSON string holds it all: a 1 GB log would exhaust memory (and V8's string limit)
+        const [mib, max] = [(size / 2 ** 20).toFixed(1), JSON_OUTPUT_MAX / 2 ** 20];
+        throw new OperationError(
+          `Cannot print the output of job "${id}" as JSON: it is ${mib} MiB, more than the ${max} MiB --json ` +
+            `allows; \`queuectl logs ${id}\` streams it`,
+        );
+      }
       output = await Deno.readTextFile(path);
     } catch (e) {
       if (!(e instanceof Deno.errors.NotFound)) throw e;

@@ -1,5 +1,6 @@
 /** Human output: aligned tables and short descriptions. JSON output is the objects as they are. */
 import type { Job } from "../job.ts";
+import { printable } from "../printable.ts";
 
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
@@ -14,7 +15,7 @@ export function json(value: unknown): string {
 }
 
 export function shorten(text: string, max = 48): string {
-  const flat = text.replace(/\s+/g, " ").trim();
+  const flat = printable(text.replace(/\s+/g, " ").trim());
   return flat.length > max ? `${flat.slice(0, max - 3)}...` : flat;
 }
 
@@ -40,7 +41,7 @@ export function jobRows(jobs: Job[], now: Date): string[][] {
     `${j.attempts}/${j.max_retries + 1}`,
     String(j.priority),
     j.state === "pending" || j.state === "failed" ? relative(j.run_at, now) : relative(j.updated_at, now),
-    j.last_error ?? "",
+    printable(j.last_error ?? ""),
     shorten(j.command),
   ]);
 }
@@ -79,10 +80,12 @@ export function describeJob(job: Job): string {
     ["pid", job.pid ?? "-"],
   ];
   const width = Math.max(...fields.map(([k]) => k.length));
-  let out = fields.map(([k, v]) => `${k.padEnd(width)}  ${v}`).join("\n") +
+  // a job's own text (command, cwd, last_error, output) may hold terminal escapes: never raw
+  let out = fields.map(([k, v]) => `${k.padEnd(width)}  ${printable(String(v))}`).join("\n") +
     "\n";
   if (job.output_tail) {
-    out += `\noutput (last attempt, tail):\n${job.output_tail}${job.output_tail.endsWith("\n") ? "" : "\n"}`;
+    const tail = printable(job.output_tail, true);
+    out += `\noutput (last attempt, tail):\n${tail}${tail.endsWith("\n") ? "" : "\n"}`;
   }
   return out;
 }

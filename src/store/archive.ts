@@ -294,11 +294,12 @@ export class ArchiveReader {
   }
 
   /** The jobs of one segment in seq order, read in chunks (with their lines' raw bytes). */
-  *scan(seg: Segment): Generator<{ job: Job; line: Uint8Array; offset: number }> {
+  *scan(seg: Segment, from = 0): Generator<{ job: Job; line: Uint8Array; offset: number }> {
     const path = this.#paths.archiveJobs(seg.n);
     const file = this.#open(path, seg.bytes);
     let chunk = 64 * 1024;
-    let pos = 0;
+    let pos = from;
+    let lastSeq = -Infinity;
     while (pos < seg.bytes) {
       const buf = new Uint8Array(Math.min(chunk, seg.bytes - pos));
       const got = readAt(file, pos, buf);
@@ -311,7 +312,11 @@ export class ArchiveReader {
       for (const [s, e] of lines) {
         const r = decodeLine(buf, s, e);
         if (!r.ok) this.#corrupt(path, pos + s, r.why);
-        yield { job: (r as { value: unknown }).value as Job, line: buf.slice(s, e + 1), offset: pos + s };
+        const job = (r as { value: unknown }).value as Job;
+        // a segment is written in seq order: lines out of order were moved (whole lines pass their checksum)
+        if (!(job.seq > lastSeq)) this.#corrupt(path, pos + s, "a job line is out of seq order");
+        lastSeq = job.seq;
+        yield { job, line: buf.slice(s, e + 1), offset: pos + s };
       }
       pos += complete;
     }
@@ -321,8 +326,10 @@ export class ArchiveReader {
    * Visible archived jobs of every segment, merged in seq order. A segment is opened only once
    * the merge reaches its first seq, so reading the first few jobs touches few segments.
    */
-  *jobs(segments: readonly Segment[], tombstones: Tombstones): Generator<Job> {
-    const waiting = segments.filter((seg) => seg.jobs > 0).sort((a, b) => a.min_seq - b.min_seq);
+  *jobs(segments: readonly Segment[], tombstones: Tombstones, past = 0): Generator<Job> {
+    // a page past seq `past` skips the segments that end before it
+    const waiting = segments.filter((seg) => seg.jobs > 0 && seg.max_seq > past)
+      .sort((a, b) => a.min_seq - b.min_seq);
     const heads: Array<{ it: Generator<Job>; next: IteratorResult<Job> }> = [];
     for (;;) {
       let best = -1;
@@ -333,19 +340,141 @@ export class ArchiveReader {
       }
       const bestSeq = best < 0 ? Infinity : (heads[best].next.value as Job).seq;
       if (waiting.length > 0 && waiting[0].min_seq <= bestSeq) {
-        const it = this.#visible(waiting.shift()!, tombstones);
+        const seg = waiting.shift()!;
+        const it = this.#visible(seg, tombstones, this.#offsetPast(seg, past));
         heads.push({ it, next: it.next() });
         continue;
       }
       if (best < 0) return;
       const h = heads[best];
-      yield h.next.value as Job;
+      if ((h.next.value as Job).seq > past) yield h.next.value as Job;
       h.next = h.it.next();
     }
   }
 
-  *#visible(seg: Segment, tombstones: Tombstones): Generator<Job> {
-    for (const { job } of this.scan(seg)) {
+  /**
+   * Visible archived jobs merged newest first (seq descending), only those below seq `past`; a
+   * segment is read backwards from its end, and opened only once the merge reaches its last seq.
+   */
+  *jobsDesc(segments: readonly Segment[], tombstones: Tombstones, past = Infinity): Generator<Job> {
+    const waiting = segments.filter((seg) => seg.jobs > 0 && seg.min_seq < past)
+      .sort((a, b) => b.max_seq - a.max_seq);
+    const heads: Array<{ it: Generator<Job>; next: IteratorResult<Job> }> = [];
+    for (;;) {
+      let best = -1;
+      for (let i = 0; i < heads.length; i++) {
+        const h = heads[i];
+        if (h.next.done) continue;
+        if (best < 0 || h.next.value.seq > (heads[best].next.value as Job).seq) best = i;
+      }
+      const bestSeq = best < 0 ? -Infinity : (heads[best].next.value as Job).seq;
+      if (waiting.length > 0 && waiting[0].max_seq >= bestSeq) {
+        const seg = waiting.shift()!;
+        const end = past === Infinity ? seg.bytes : this.#offsetPast(seg, Math.ceil(past) - 1);
+        const it = (function* (reader: ArchiveReader) {
+          for (const job of reader.scanBackward(seg, end)) if (!hidden(tombstones, job.id, seg.n)) yield job;
+        })(this);
+        heads.push({ it, next: it.next() });
+        continue;
+      }
+      if (best < 0) return;
+      const h = heads[best];
+      if ((h.next.value as Job).seq < past) yield h.next.value as Job;
+      h.next = h.it.next();
+    }
+  }
+
+  /**
+   * Where the first line of `seg` whose job's seq is above `seq` starts (`seg.bytes` when none
+   * is): lines are in seq order, so a bisection over byte positions finds it, decoding one line
+   * per probe. A page deep into the archive then costs a few reads, not a scan of what precedes it.
+   */
+  #offsetPast(seg: Segment, seq: number): number {
+    if (seq < seg.min_seq) return 0;
+    if (seq >= seg.max_seq) return seg.bytes;
+    const path = this.#paths.archiveJobs(seg.n);
+    const file = this.#open(path, seg.bytes);
+    // every line before `lo` has a seq at or below `seq`; every line from `hi` on, above it
+    let lo = 0;
+    let hi = seg.bytes;
+    while (lo < hi) {
+      const mid = lo + ((hi - lo) >> 1);
+      // the first line starting in [mid, hi); if none does, the first line of the range
+      const start = this.#nextLineStart(file, mid, hi) ?? lo;
+      const { end, job } = this.#lineAt(file, path, start, seg.bytes);
+      if (job.seq > seq) hi = start;
+      else lo = end + 1;
+    }
+    return lo;
+  }
+
+  /** The first line start in [pos, limit), or null: the byte after the first newline at or after pos - 1. */
+  #nextLineStart(file: Deno.FsFile, pos: number, limit: number): number | null {
+    if (pos === 0) return 0;
+    const buf = new Uint8Array(4096);
+    for (let at = pos - 1; at < limit - 1;) {
+      const got = readAt(file, at, buf.subarray(0, Math.min(buf.length, limit - at)));
+      const nl = buf.subarray(0, got).indexOf(NEWLINE);
+      if (nl >= 0) return at + nl + 1 < limit ? at + nl + 1 : null;
+      if (got === 0) return null;
+      at += got;
+    }
+    return null;
+  }
+
+  /** The job of the line starting at `start`, and where its newline is. */
+  #lineAt(file: Deno.FsFile, path: string, start: number, size: number): { end: number; job: Job } {
+    let len = 4096;
+    for (;;) {
+      const buf = new Uint8Array(Math.min(len, size - start));
+      const got = readAt(file, start, buf);
+      const nl = buf.subarray(0, got).indexOf(NEWLINE);
+      if (nl >= 0) {
+        const r = decodeLine(buf, 0, nl);
+        if (!r.ok) this.#corrupt(path, start, r.why);
+        return { end: start + nl, job: (r as { value: unknown }).value as Job };
+      }
+      if (start + got >= size) this.#corrupt(path, start, "the last line is unterminated");
+      len *= 4;
+    }
+  }
+
+  /** The jobs of one segment before byte `until` (a line start), last line first, read backwards in chunks. */
+  *scanBackward(seg: Segment, until = seg.bytes): Generator<Job> {
+    const path = this.#paths.archiveJobs(seg.n);
+    const file = this.#open(path, seg.bytes);
+    let chunk = 64 * 1024;
+    let end = until;
+    let nextSeq = Infinity;
+    while (end > 0) {
+      const start = Math.max(0, end - chunk);
+      const buf = new Uint8Array(end - start);
+      const got = readAt(file, start, buf);
+      if (got !== buf.length || buf[got - 1] !== NEWLINE) {
+        this.#corrupt(path, end, "the last line is unterminated");
+      }
+      // before the first newline may be the tail of a line that starts earlier: read it next time
+      const first = start === 0 ? 0 : buf.indexOf(NEWLINE) + 1;
+      if (first >= buf.length) {
+        chunk *= 4; // a line longer than the chunk: read more at once
+        continue;
+      }
+      const { lines } = splitLines(buf, first);
+      for (let i = lines.length - 1; i >= 0; i--) {
+        const [s, e] = lines[i];
+        const r = decodeLine(buf, s, e);
+        if (!r.ok) this.#corrupt(path, start + s, r.why);
+        const job = (r as { value: unknown }).value as Job;
+        if (!(job.seq < nextSeq)) this.#corrupt(path, start + s, "a job line is out of seq order");
+        nextSeq = job.seq;
+        yield job;
+      }
+      end = start + first;
+    }
+  }
+
+  *#visible(seg: Segment, tombstones: Tombstones, from = 0): Generator<Job> {
+    for (const { job } of this.scan(seg, from)) {
       if (!hidden(tombstones, job.id, seg.n)) yield job;
     }
   }

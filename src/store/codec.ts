@@ -110,6 +110,20 @@ export function decodeLine(
   return { ok: true, value: value as Record<string, unknown> };
 }
 
+/**
+ * Where a whole record ends inside `bytes` (an unterminated last line), when it holds one followed
+ * by more bytes: the end of its first checksum suffix that seals the text before it. -1 otherwise.
+ * A torn append leaves a prefix of one record, never a whole record and then something else.
+ */
+export function sealedEnd(bytes: Uint8Array): number {
+  for (let at = bytes.indexOf(SUFFIX_HEAD[0]); at >= 0; at = bytes.indexOf(SUFFIX_HEAD[0], at + 1)) {
+    const end = at + SUFFIX_LENGTH;
+    if (end > bytes.length) return -1;
+    if (SUFFIX_HEAD.every((b, i) => bytes[at + i] === b) && checkLine(bytes, 0, end) === null) return end;
+  }
+  return -1;
+}
+
 export interface SplitLines {
   /** [start, end) of each complete line, newline excluded */
   lines: Array<[number, number]>;

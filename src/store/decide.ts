@@ -182,7 +182,8 @@ export function decideRetry(
     targets = [...state.jobs.values()].filter((j) => j.state === "dead");
   } else {
     targets = unique(ids).map((id) => {
-      const job = state.jobs.get(id);
+      // an archived job exists too (it is completed): refusing it as unknown would be wrong
+      const job = state.find(id);
       if (!job) {
         throw new OperationError(`Cannot retry job "${id}": no such job`);
       }

@@ -35,6 +35,13 @@ export function replaceFileDurably(
     while (off < bytes.length) off += file.writeSync(bytes.subarray(off));
     after("written");
     file.syncSync();
+  } catch (e) {
+    // a full disk must not keep a half-written temp file (and its space) after the failure
+    try {
+      Deno.removeSync(tmp);
+    } catch { /* not there */ }
+    // name the file: "No space left on device" alone does not say where
+    throw new Error(`${(e as Error).message} while writing ${path}`, { cause: e });
   } finally {
     file.close();
   }

@@ -35,17 +35,31 @@ export class FileStore implements Store {
       const limit = query.limit ?? Infinity;
       const out: Job[] = [];
       if (limit <= 0) return out;
+      const desc = query.order === "desc";
+      const past = query.past ?? (desc ? Infinity : 0);
+      const beyond = (job: Job) => desc ? job.seq < past : job.seq > past;
+      const through = query.through ?? (desc ? -Infinity : Infinity);
+      const within = (job: Job) => desc ? job.seq >= through : job.seq <= through;
+      const needle = query.text?.toLowerCase();
+      const wanted = (job: Job) =>
+        !needle || job.id.toLowerCase().includes(needle) || job.command.toLowerCase().includes(needle);
       const archiveHolds = !query.state || query.state === "completed";
       // live and archived jobs, both in enqueue order: merge them, reading (and parsing) each only
       // as far as the limit needs
-      const live = s.inOrder(query.state);
+      const live = filtered(
+        desc ? s.inOrderDesc(query.state) : s.inOrder(query.state),
+        beyond,
+        within,
+        wanted,
+      );
       const archived = archiveHolds && s.archived > 0 && s.archiveView
-        ? s.archiveView.jobs()[Symbol.iterator]()
+        ? filtered(s.archiveView.jobs(desc ? "desc" : "asc", query.past), () => true, within, wanted)
         : null;
       let a = live.next();
       let b = archived?.next();
       while (out.length < limit) {
-        const takeLive = !a.done && (!b || b.done || a.value.seq < b.value.seq);
+        const takeLive = !a.done &&
+          (!b || b.done || (desc ? a.value.seq > b.value.seq : a.value.seq < b.value.seq));
         if (takeLive) {
           out.push(a.value as Job);
           if (out.length < limit) a = live.next();
@@ -210,6 +224,20 @@ export class FileStore implements Store {
 
   close(): void {
     this.log.close();
+  }
+}
+
+/** The jobs of `jobs` (in order) beyond `past` and `within` the end, that `keep` accepts, read lazily. */
+function* filtered(
+  jobs: Iterable<Job>,
+  past: (job: Job) => boolean,
+  within: (job: Job) => boolean,
+  keep: (job: Job) => boolean,
+): Generator<Job> {
+  for (const job of jobs) {
+    if (!past(job)) continue;
+    if (!within(job)) return;
+    if (keep(job)) yield job;
   }
 }
 

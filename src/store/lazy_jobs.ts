@@ -61,6 +61,18 @@ export class JobMap extends Map<string, Job> {
     yield* later;
   }
 
+  /** Jobs in reverse enqueue order (newest first), parsing each only when the caller reads that far. */
+  *inOrderDesc(): Generator<Job> {
+    const later = [...Map.prototype.values.call(this) as MapIterator<Job>]
+      .filter((job) => job.seq >= this.#snapshotNextOrder)
+      .sort((a, b) => b.seq - a.seq);
+    yield* later;
+    for (let i = this.#snapshotIds.length - 1; i >= 0; i--) {
+      const job = this.get(this.#snapshotIds[i]);
+      if (job && job.seq < this.#snapshotNextOrder) yield job;
+    }
+  }
+
   /** True while some job is not parsed yet. */
   get lazy(): boolean {
     return this.#raw !== null;

@@ -12,7 +12,8 @@
  * WRITE (under the exclusive lock)
  *   1. catch up: read wal-G from this process's offset to EOF and apply every record
  *      (state.ts `apply`, the same reducer used at open); a final line without "\n" is a torn
- *      append from a crashed writer, and is truncated
+ *      append from a crashed writer, and is truncated (unless it is a whole record followed by
+ *      more bytes: a crash never leaves that, so it is corruption, see codec.ts `sealedEnd`)
  *   2. decide on the caught-up state (duplicate ids, claim order, lease guards), apply the new
  *      records in memory, append them in one write, fdatasync, and only then report success.
  *      Callers that queue writes meanwhile share the lock, the write and the fdatasync
@@ -53,7 +54,7 @@
  */
 import { CorruptionError } from "../errors.ts";
 import { ArchiveReader, lineOf, liveTombstones, planMerge, writeSegment } from "./archive.ts";
-import { decodeLine, encodeLine, splitLines } from "./codec.ts";
+import { decodeLine, encodeLine, sealedEnd, splitLines } from "./codec.ts";
 import { ensureDir, exists, FILE_MODE, replaceFileDurably, syncDir } from "./durable.ts";
 import { type HomePaths, scanGenerations } from "./paths.ts";
 import { type LogRecord, RECORD_TYPES, type RecordBody } from "./records.ts";
@@ -65,6 +66,22 @@ export interface Clock {
 }
 
 export const systemClock: Clock = { now: () => new Date() };
+
+/** Every point of the crash seam (see the protocol comment), for the tests that visit them all. */
+export const CRASH_POINTS = [
+  "append-half",
+  "append-written",
+  "sealed",
+  ...["jobs", "index"].flatMap((file) =>
+    ["written", "synced", "renamed", "dir-synced"].map((step) => `archive-${file}-${step}`)
+  ),
+  "snapshot-written",
+  "snapshot-synced",
+  "snapshot-renamed",
+  "dir-synced",
+  "wal-created",
+  "old-removed",
+] as const;
 
 export interface LogOptions {
   clock?: Clock;
@@ -171,6 +188,7 @@ export class FileLog {
 
   compact(): Promise<CompactionResult> {
     return this.#serial(async () => {
+      ensureDir(this.paths.home); // like any write: a home that does not exist yet is created
       await this.#lock(true);
       try {
         this.#catchUp(true);
@@ -353,11 +371,26 @@ export class FileLog {
           mode: FILE_MODE,
         });
       } catch (e) {
-        if (exclusive || !(e instanceof Deno.errors.PermissionDenied)) throw e;
-        this.#lockFile = Deno.openSync(this.paths.lock, { read: true });
+        // a reader may share-lock a file it can only read (a read-only home: EROFS or EACCES)
+        if (exclusive) throw e;
+        try {
+          this.#lockFile = Deno.openSync(this.paths.lock, { read: true });
+        } catch {
+          throw e;
+        }
       }
     }
-    await this.#lockFile.lock(exclusive);
+    if (this.#lockFile.tryLockSync(exclusive)) return;
+    // there is no timeout (a lock is held for one transaction): say so when another process holds it long
+    const note = setTimeout(
+      () => this.#warn(`Waiting for the lock on ${this.paths.lock}, held by another process`),
+      1000,
+    );
+    try {
+      await this.#lockFile.lock(exclusive);
+    } finally {
+      clearTimeout(note);
+    }
   }
 
   #unlock(): void {
@@ -401,7 +434,10 @@ export class FileLog {
     state.archiveView = {
       get: (id) => reader.get(state.archive, state.tombstones, id),
       findAny: (ids) => reader.findAny(state.archive, state.tombstones, ids),
-      jobs: () => reader.jobs(state.archive, state.tombstones),
+      jobs: (order, past) =>
+        order === "desc"
+          ? reader.jobsDesc(state.archive, state.tombstones, past)
+          : reader.jobs(state.archive, state.tombstones, past),
     };
   }
 
@@ -467,9 +503,11 @@ export class FileLog {
   #catchUp(exclusive: boolean): void {
     if (!this.#state) this.#open(exclusive);
     for (;;) {
-      if (this.#snapshotDue && !exclusive && exists(this.paths.snapshot(this.#gen))) {
-        // a writer completed the compaction we saw sealed: its snapshot names other segments
-        this.#open(false);
+      if (this.#snapshotDue && scanGenerations(this.paths.home).snapshots.some((g) => g >= this.#gen)) {
+        // a writer completed the compaction we saw sealed (and maybe later ones): completing it
+        // again from our state would revive a dead generation, and remove as unnamed the archive
+        // segments of the newest snapshot
+        this.#open(exclusive);
         continue;
       }
       if (exclusive && this.#snapshotDue) this.#completeCompaction();
@@ -524,7 +562,19 @@ export class FileLog {
         else this.#switchGeneration(sealedAt, exclusive);
         continue;
       }
-      if (complete < got && exclusive) this.#repairTail(buf.subarray(complete, got));
+      if (complete < got) {
+        const tail = buf.subarray(complete, got);
+        const end = sealedEnd(tail);
+        // not what a crash leaves: a whole record whose newline was damaged; never truncated away
+        if (end >= 0 && end < tail.length) {
+          throw new CorruptionError(
+            this.#walName(),
+            this.#line + 1,
+            "a whole record runs on into more bytes: its newline is damaged",
+          );
+        }
+        if (exclusive) this.#repairTail(tail);
+      }
       return;
     }
   }
@@ -625,7 +675,9 @@ export class FileLog {
       } catch {
         /* the reload that follows will find and truncate the torn tail */
       }
-      throw e;
+      // name the file: "No space left on device" alone does not say where
+      const where = this.paths.wal(this.#gen);
+      throw new Error(`${(e as Error).message} while appending to ${where}`, { cause: e });
     }
     this.#offset += bytes.length;
     this.#line += records.length;

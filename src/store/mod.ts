@@ -26,6 +26,14 @@ export interface JobSpec {
 export interface ListQuery {
   state?: JobState;
   limit?: number;
+  /** enqueue order: oldest first ("asc", the default) or newest first ("desc") */
+  order?: "asc" | "desc";
+  /** the seq of the last job of the previous page: the listing resumes past it, in `order` */
+  past?: number;
+  /** the listing ends at this seq, in `order`: jobs beyond it are not read (a bounded search) */
+  through?: number;
+  /** only jobs whose id or command contains this text, ignoring case */
+  text?: string;
 }
 
 export interface FinishRequest {

@@ -199,7 +199,12 @@ function readLazily(path: string, fail: Fail): QueueState | null {
     keep = raw.size > 0;
     state.jobs.setUnparsed(
       raw,
-      (id, s, e, line) => parseJob(readRange(file, s, e - s), id, line, fail),
+      (id, s, e, line) => {
+        // with its newline: a damaged one would otherwise pass unseen here (the writer's check sees it)
+        const bytes = readRange(file, s, e - s + 1);
+        if (bytes[e - s] !== 0x0a) fail(line, "the line does not end where the header says");
+        return parseJob(bytes.subarray(0, e - s), id, line, fail);
+      },
       state.nextOrder,
       keep ? () => file.close() : undefined,
     );

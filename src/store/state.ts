@@ -19,8 +19,8 @@ export interface ArchiveView {
   get(id: string): Job | undefined;
   /** the first of `ids` that is archived, for duplicate checks */
   findAny(ids: readonly string[]): string | undefined;
-  /** archived jobs in enqueue order */
-  jobs(): Iterable<Job>;
+  /** archived jobs in enqueue order (newest first for "desc"), only those past seq `past` if given */
+  jobs(order?: "asc" | "desc", past?: number): Iterable<Job>;
 }
 
 export class QueueState {
@@ -78,6 +78,11 @@ export class QueueState {
   /** Live jobs in enqueue order, with `state` if given, parsing only as far as the caller reads. */
   *inOrder(state?: JobState): Generator<Job> {
     for (const job of this.jobs.inOrder()) if (!state || job.state === state) yield job;
+  }
+
+  /** Live jobs in reverse enqueue order, as `inOrder`. */
+  *inOrderDesc(state?: JobState): Generator<Job> {
+    for (const job of this.jobs.inOrderDesc()) if (!state || job.state === state) yield job;
   }
 
   /** A job, live or archived. */

@@ -30,6 +30,7 @@ import type { HomePaths } from "../store/paths.ts";
 import { ensureDir, exists } from "../store/durable.ts";
 import { findSetsid, probeUmask, type RunningAttempt, spawnAttempt, Wrapper } from "./execute.ts";
 import { killOrphanGroup } from "./proc.ts";
+import { printable } from "../printable.ts";
 import { isWorkerAlive, pruneDeadWorkers, WorkerRegistration } from "./registry.ts";
 
 export interface WorkerDeps {
@@ -184,6 +185,9 @@ export class Worker {
           } else {
             // a full disk or a vanished file: keep running jobs alive and try again shortly
             this.#say(`error: ${(e as Error).message}; trying again in ${this.#config.poll_interval}s`);
+            // a failed append truncates the log, a log event that would end the sleep below at
+            // once: without this pause the worker retries in a busy loop while the disk stays full
+            await new Promise((r) => setTimeout(r, this.#config.poll_interval * 1000));
           }
         }
         if (this.#idle()) {
@@ -633,7 +637,7 @@ export class Worker {
 }
 
 function oneLine(command: string): string {
-  const flat = command.replace(/\s+/g, " ").trim();
+  const flat = printable(command.replace(/\s+/g, " ").trim());
   return flat.length > 80 ? `${flat.slice(0, 77)}...` : flat;
 }
 

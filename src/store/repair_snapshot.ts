@@ -1,0 +1,129 @@
+/**
+ * Repair of a damaged snapshot. An older generation is gone once compaction completes, so the
+ * snapshot is rebuilt from what is intact: the file moves, byte for byte, into a side file; every
+ * job line whose checksum holds is kept; the header's counters and archive list are kept when the
+ * header's own checksum holds, and otherwise derived (seq from the log that follows, the archive
+ * from the segments on disk, whose files are rewritten from their intact lines). The log of the
+ * generation then replays on top as usual; a record naming a lost job is dropped by the log repair.
+ */
+import type { Job } from "../job.ts";
+import { lineOf, type Segment, writeSegment } from "./archive.ts";
+import { decodeLine, splitLines } from "./codec.ts";
+import { replaceFileDurably } from "./durable.ts";
+import { type HomePaths, scanGenerations } from "./paths.ts";
+import { idsIn, underLock, writeSideFile } from "./quarantine.ts";
+import type { RepairOutcome } from "./repair_wal.ts";
+import { encodeSnapshot } from "./snapshot.ts";
+import { QueueState } from "./state.ts";
+
+const isJob = (v: Record<string, unknown>): boolean =>
+  typeof v.id === "string" && typeof v.state === "string" && typeof v.seq === "number" &&
+  typeof v.command === "string";
+
+export function repairSnapshot(paths: HomePaths, file: string, now: Date): Promise<RepairOutcome | null> {
+  const m = /^snapshot-(\d{8})\.snap$/.exec(file);
+  if (!m) return Promise.resolve(null);
+  const gen = Number(m[1]);
+  return underLock(paths, () => {
+    const path = paths.snapshot(gen);
+    const bytes = Deno.readFileSync(path);
+    const { lines, complete } = splitLines(bytes);
+    const all: Array<[number, number]> = complete < bytes.length
+      ? [...lines, [complete, bytes.length]]
+      : lines;
+    let header: Record<string, unknown> | null = null;
+    const jobs = new Map<string, Job>();
+    const unreadable: number[] = [];
+    const named = new Set<string>();
+    for (let i = 0; i < all.length; i++) {
+      const r = decodeLine(bytes, all[i][0], all[i][1]);
+      if (r.ok && r.value.format === "queuectl-snapshot" && i === 0) header = r.value;
+      else if (r.ok && isJob(r.value)) {
+        if (!jobs.has(r.value.id as string)) jobs.set(r.value.id as string, r.value as unknown as Job);
+      } else if (!(r.ok && r.value.end === true)) {
+        unreadable.push(i + 1);
+        const raw = bytes.subarray(all[i][0], all[i][1]);
+        [...idsIn(raw), ...(i === 0 ? listedIds(raw) : [])].forEach((id) => named.add(id));
+      }
+    }
+    const side = writeSideFile(paths, file, bytes, now);
+    const state = new QueueState();
+    for (const job of [...jobs.values()].sort((a, b) => a.seq - b.seq)) state.put(job);
+    const done = [`moved ${file} (${bytes.length} bytes) into ${side}`];
+    const lost = new Set<string>();
+    if (header && Array.isArray(header.archive) && Array.isArray(header.ids)) {
+      state.seq = header.seq as number;
+      state.nextOrder = header.next_order as number;
+      state.stopSeq = header.stop_seq as number;
+      state.archive = header.archive as Segment[];
+      state.tombstones = new Map(header.tombstones as Array<[string, number]>);
+      state.nextSegment = header.next_segment as number;
+      state.archived = header.archived as number;
+      for (const id of header.ids as string[]) if (!jobs.has(id)) lost.add(id);
+    } else {
+      derive(paths, gen, state, done);
+      named.forEach((id) => !jobs.has(id) && lost.add(id));
+      if (!header) {
+        done.push("the header is unreadable: live jobs it listed beyond those named here cannot be told");
+      }
+    }
+    state.counts.completed += state.archived;
+    replaceFileDurably(path, encodeSnapshot(state, gen));
+    done.push(
+      `rebuilt ${file} from ${jobs.size} intact job line(s)${
+        header ? " and its header" : ", without its header"
+      }${unreadable.length ? `; unreadable line(s) ${unreadable.join(", ")}` : ""}`,
+    );
+    return { done, lost: [...lost] };
+  });
+}
+
+/** The ids a damaged header still lists in its directory (`"ids":["a","b",…`), as far as it goes. */
+function listedIds(raw: Uint8Array): string[] {
+  const text = new TextDecoder().decode(raw);
+  const at = text.indexOf('"ids":[');
+  if (at < 0) return [];
+  const list = text.slice(at + 7, text.indexOf("]", at) < 0 ? undefined : text.indexOf("]", at));
+  return [...list.matchAll(/"([A-Za-z0-9._:@+-]{1,128})"/g)].map((m) => m[1]);
+}
+
+/** Without a header: counters from the jobs, the log and the archive segments on disk. */
+function derive(paths: HomePaths, gen: number, state: QueueState, done: string[]): void {
+  const found = scanGenerations(paths.home);
+  let maxSeq = 0;
+  for (const job of state.jobs.values()) maxSeq = Math.max(maxSeq, job.seq);
+  const segments: Segment[] = [];
+  for (const n of found.archives) {
+    let bytes: Uint8Array;
+    try {
+      bytes = Deno.readFileSync(paths.archiveJobs(n));
+    } catch {
+      continue; // an index without its jobs file holds no job
+    }
+    const jobs: Job[] = [];
+    for (const [s, e] of splitLines(bytes).lines) {
+      const r = decodeLine(bytes, s, e);
+      if (r.ok && isJob(r.value)) jobs.push(r.value as unknown as Job);
+    }
+    const unique = [...new Map(jobs.map((j) => [j.id, j])).values()];
+    const seg = writeSegment(paths, n, unique.map(lineOf));
+    segments.push(seg);
+    maxSeq = Math.max(maxSeq, seg.max_seq);
+  }
+  state.archive = segments.filter((s) => s.jobs > 0);
+  state.archived = state.archive.reduce((n, s) => n + s.jobs, 0);
+  state.nextSegment = Math.max(0, ...found.archives) + 1;
+  state.nextOrder = maxSeq + 1;
+  // the log that follows starts right after the snapshot's seq
+  let first: number | null = null;
+  try {
+    const wal = Deno.readFileSync(paths.wal(gen));
+    const line = splitLines(wal).lines[0];
+    const r = line ? decodeLine(wal, line[0], line[1]) : null;
+    if (r?.ok && typeof r.value.seq === "number") first = r.value.seq;
+  } catch { /* no log yet */ }
+  state.seq = first !== null ? first - 1 : maxSeq;
+  done.push(
+    `derived the header: seq ${state.seq}, ${state.archive.length} archive segment(s) with ${state.archived} job(s) from disk; deleted archived jobs may show again`,
+  );
+}

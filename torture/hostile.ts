@@ -1,0 +1,36 @@
+/**
+ * Torture step "hostile input": thousands of generated bad arguments and job JSON (fuzz/cases.ts)
+ * through the CLI in this process, and a few hundred through the real binary. Every one must be
+ * refused with exit 2 and one `error:` line naming the field or flag, with the home's files (list,
+ * modes, bytes) unchanged, or, for the valid-but-odd ones, accepted.
+ */
+import { fuzz } from "./fuzz/runner.ts";
+import type { Step } from "./step.ts";
+
+export const hostileStep: Step = async (options) => {
+  const started = performance.now();
+  const report = await fuzz({
+    seed: options.seed,
+    inProcess: options.quick ? 2_000 : 10_000,
+    binary: options.quick ? 40 : 300,
+    progress: options.progress,
+  });
+  const kinds = ["wrong exit code", "crash or stack trace", "message", "files changed"];
+  return {
+    name: "hostile input",
+    figures: [
+      { label: "cases in-process", value: report.inProcess },
+      { label: "cases via binary", value: report.binary },
+      { label: "refused with exit 2", value: report.refused },
+      { label: "accepted (valid but odd)", value: report.accepted },
+      { label: "longest error line (chars)", value: report.longestMessage },
+      {
+        label:
+          "violations: wrong exit code / crash or stack trace / message not naming the field / files changed",
+        value: kinds.map((k) => report.byProblem[k] ?? 0).join(" / "),
+      },
+    ],
+    violations: report.violations,
+    seconds: (performance.now() - started) / 1000,
+  };
+};

@@ -1,0 +1,105 @@
+/**
+ * Spawning the real CLI for the torture steps: every process is tracked (so a run that is
+ * interrupted, or a trial that ends, can kill what is left) and every wait has a time limit
+ * (a hung process must fail the step, not stall the run).
+ */
+import { DENO, MAIN } from "../../tests/helpers.ts";
+
+const PERMS = ["--allow-read", "--allow-write", "--allow-run", "--allow-env"];
+
+export interface Exit {
+  code: number;
+  /** the signal that ended it, e.g. "SIGKILL" */
+  signal: Deno.Signal | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface Proc {
+  pid: number;
+  /** resolves when it has exited and its output is read */
+  exited: Promise<Exit>;
+  /** the output so far */
+  stdout(): string;
+  kill(signal?: Deno.Signal): void;
+}
+
+/** Every process spawned here and not yet exited: `killAll` ends them (interrupt, failed step). */
+const live = new Set<Proc>();
+
+export interface SpawnOptions {
+  env?: Record<string, string>;
+  stdin?: string;
+}
+
+/** Starts `queuectl <args>` against `home`. */
+export function spawnCli(home: string, args: string[], options: SpawnOptions = {}): Proc {
+  const child = new Deno.Command(DENO, {
+    args: ["run", ...PERMS, MAIN, ...args],
+    env: { QUEUECTL_HOME: home, NO_COLOR: "1", ...options.env },
+    stdin: options.stdin === undefined ? "null" : "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  if (options.stdin !== undefined) {
+    const w = child.stdin.getWriter();
+    w.write(new TextEncoder().encode(options.stdin)).then(() => w.close()).catch(() => {});
+  }
+  let out = "";
+  let err = "";
+  const pump = async (stream: ReadableStream<Uint8Array>, add: (s: string) => void) => {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) add(decoder.decode(chunk, { stream: true }));
+  };
+  const pumps = Promise.all([pump(child.stdout, (s) => out += s), pump(child.stderr, (s) => err += s)]);
+  const proc: Proc = {
+    pid: child.pid,
+    exited: child.status.then(async (s) => {
+      await pumps.catch(() => {});
+      live.delete(proc);
+      return { code: s.code, signal: s.signal, stdout: out, stderr: err };
+    }),
+    stdout: () => out,
+    kill: (signal = "SIGKILL") => {
+      try {
+        child.kill(signal);
+      } catch { /* already gone */ }
+    },
+  };
+  live.add(proc);
+  return proc;
+}
+
+/** Waits at most `ms` for `proc`; kills it (SIGKILL) and throws when it takes longer. */
+export async function within(proc: Proc, ms: number, what: string): Promise<Exit> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<null>((resolve) => timer = setTimeout(() => resolve(null), ms));
+  try {
+    const exit = await Promise.race([proc.exited, late]);
+    if (exit) return exit;
+  } finally {
+    clearTimeout(timer);
+  }
+  proc.kill("SIGKILL");
+  const exit = await proc.exited;
+  throw new Error(
+    `${what} did not exit within ${ms / 1000} s (killed); its output:\n${exit.stdout}${exit.stderr}`,
+  );
+}
+
+/** Runs `queuectl <args>` to its end (at most `ms`). */
+export function runCli(home: string, args: string[], options: SpawnOptions = {}, ms = 60_000): Promise<Exit> {
+  return within(spawnCli(home, args, options), ms, `queuectl ${args.join(" ")}`);
+}
+
+/** Runs `queuectl <args> --json`; throws unless it exits 0 with JSON on stdout. */
+export async function cliJson<T>(home: string, args: string[], options: SpawnOptions = {}): Promise<T> {
+  const r = await runCli(home, [...args, "--json"], options);
+  if (r.code !== 0) throw new Error(`queuectl ${args.join(" ")} exited ${r.code}: ${r.stderr.trim()}`);
+  return JSON.parse(r.stdout) as T;
+}
+
+/** SIGKILLs every process spawned here that is still running. */
+export function killAll(): void {
+  for (const proc of live) proc.kill("SIGKILL");
+}

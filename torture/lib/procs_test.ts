@@ -1,0 +1,46 @@
+import assert from "node:assert/strict";
+import { waitFor } from "../../tests/helpers.ts";
+import { exclusiveHolders, parseLocks, processesNaming, runsWith } from "./procs.ts";
+
+Deno.test("parseLocks() finds the writers of one inode and skips readers and waiters", () => {
+  const text = [
+    "1: FLOCK  ADVISORY  WRITE 100 fe:00:42 0 EOF",
+    "1: -> FLOCK  ADVISORY  WRITE 101 fe:00:42 0 EOF",
+    "2: FLOCK  ADVISORY  READ  102 fe:00:42 0 EOF",
+    "3: FLOCK  ADVISORY  WRITE 103 fe:00:43 0 EOF",
+  ].join("\n");
+  assert.deepEqual(parseLocks(text, 42), [100]);
+});
+
+Deno.test("exclusiveHolders() sees this process's own exclusive flock", () => {
+  const dir = Deno.makeTempDirSync({ prefix: "torture-procs-" });
+  const file = Deno.openSync(`${dir}/lock`, { read: true, write: true, create: true });
+  try {
+    assert.deepEqual(exclusiveHolders(`${dir}/lock`), []);
+    file.lockSync(true);
+    assert.deepEqual(exclusiveHolders(`${dir}/lock`), [Deno.pid]);
+  } finally {
+    file.close();
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("processesNaming() finds a child by a marker in its command line", async () => {
+  const marker = `torture-marker-${crypto.randomUUID()}`;
+  const child = new Deno.Command("/bin/sh", { args: ["-c", `sleep 30 # ${marker}`] }).spawn();
+  try {
+    // until the child has exec'd sh, /proc shows it with its parent's command line; and sh may
+    // fork for sleep, a copy that shows sh's command line until it execs sleep
+    await waitFor(
+      () => processesNaming(marker).join() === String(child.pid),
+      "only the child's command line in /proc naming the marker",
+    );
+    assert.deepEqual(processesNaming(marker), [child.pid]);
+    assert.equal(runsWith(child.pid, marker), true);
+    assert.equal(runsWith(child.pid, "something else"), false);
+  } finally {
+    child.kill("SIGKILL");
+    await child.status;
+  }
+  assert.deepEqual(processesNaming(marker), []);
+});

@@ -1,0 +1,20 @@
+/**
+ * The steps of `deno task torture`, in the order they run. `--only` names them; each plugs in
+ * through the interface of step.ts.
+ */
+import type { Step } from "./step.ts";
+import { corruptStep } from "./corrupt.ts";
+import { crashStep } from "./crash_points.ts";
+import { exactlyStep } from "./exactly_once.ts";
+import { faultsStep } from "./faults.ts";
+import { hostileStep } from "./hostile.ts";
+import { killStep } from "./kill.ts";
+
+export const STEPS: ReadonlyArray<{ name: string; run: Step }> = [
+  { name: "kill", run: killStep },
+  { name: "crash", run: crashStep },
+  { name: "exactly", run: exactlyStep },
+  { name: "corrupt", run: corruptStep },
+  { name: "hostile", run: hostileStep },
+  { name: "faults", run: faultsStep },
+];
