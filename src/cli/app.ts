@@ -24,6 +24,7 @@ const ROUTES: Record<string, () => Promise<Route>> = {
   config: async () => (await import("./config_cmd.ts")).configRoutes,
   compact: async () => (await import("./manage.ts")).compactCommand,
   doctor: async () => (await import("./manage.ts")).doctorRoute,
+  dashboard: async () => (await import("./dashboard_cmd.ts")).dashboardCommand,
   completion: async () => (await import("./completion.ts")).completionCommand,
 };
 

@@ -1,0 +1,81 @@
+/** Binds the dashboard's handler to a port: the only part of the dashboard that listens. */
+import { loadConfig } from "../config.ts";
+import { OperationError } from "../errors.ts";
+import { FileStore } from "../store/file_store.ts";
+import type { Clock } from "../store/log.ts";
+import { homePaths } from "../store/paths.ts";
+import { listWorkers } from "../worker/registry.ts";
+import { StoreChanges } from "./events.ts";
+import { createHandler } from "./handler.ts";
+
+export interface ServeOptions {
+  home: string;
+  host: string;
+  /** 0: any free port */
+  port: number;
+  token: string | null;
+  cwd: string;
+  clock: Clock;
+  /** told the address once listening */
+  onListen(addr: { host: string; port: number }): void;
+  /** aborted to stop serving */
+  signal: AbortSignal;
+  onWarning?: (message: string) => void;
+}
+
+/** Serves until `signal` aborts; throws OperationError when the address cannot be bound. */
+export async function serveDashboard(opts: ServeOptions): Promise<void> {
+  const paths = homePaths(opts.home);
+  const store = new FileStore(opts.home, { clock: opts.clock, onWarning: opts.onWarning });
+  const changes = new StoreChanges({ head: () => store.head(), dir: opts.home });
+  const shutdown = new AbortController();
+  const handler = createHandler({
+    store,
+    paths,
+    now: () => opts.clock.now(),
+    token: opts.token,
+    cwd: opts.cwd,
+    changes,
+    workers: () => listWorkers(paths).filter((w) => w.alive).map(({ alive: _, ...w }) => w),
+    config: () => loadConfig(paths.config),
+    shutdown: shutdown.signal,
+  });
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = Deno.serve({
+      hostname: opts.host,
+      port: opts.port,
+      signal: opts.signal,
+      onListen: (addr) => opts.onListen({ host: addr.hostname, port: addr.port }),
+      onError: (e) =>
+        new Response(JSON.stringify({ error: `Internal error: ${(e as Error)?.message}` }), { status: 500 }),
+    }, handler);
+  } catch (e) {
+    store.close();
+    if (e instanceof Deno.errors.AddrInUse) {
+      throw new OperationError(
+        `Cannot serve on ${opts.host}:${opts.port}: the port is in use by another program; pick another with --port`,
+      );
+    }
+    if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
+      throw new OperationError(
+        `Cannot serve on ${opts.host}:${opts.port}: this queuectl may not use the network (run it with --allow-net)`,
+      );
+    }
+    if (e instanceof Deno.errors.AddrNotAvailable || (e instanceof Error && /os error/.test(e.message))) {
+      throw new OperationError(`Cannot serve on ${opts.host}:${opts.port}: ${e.message}`);
+    }
+    throw e;
+  }
+  // open event streams never end by themselves: end them, so the server can finish
+  opts.signal.addEventListener("abort", () => {
+    shutdown.abort();
+    changes.close();
+  }, { once: true });
+  try {
+    await server.finished;
+  } finally {
+    changes.close();
+    store.close();
+  }
+}
