@@ -5,7 +5,9 @@
 export const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 export const MAIN = `${ROOT}/main.ts`;
 export const DENO = Deno.execPath();
-const PERMS = ["--allow-read", "--allow-write", "--allow-run", "--allow-env", "--allow-net"];
+/** The permissions the installed CLI runs with; the dashboard needs the network besides. */
+export const CLI_PERMS = ["--allow-read", "--allow-write", "--allow-run", "--allow-env"];
+const PERMS = [...CLI_PERMS, "--allow-net"];
 
 export function tempHome(prefix = "qctl-test-"): string {
   const dir = Deno.makeTempDirSync({ prefix });
@@ -74,6 +76,11 @@ export function spawnCli(home: string, args: string[], options: CliOptions = {})
     stdout: "piped",
     stderr: "piped",
   }).spawn();
+  return background(child);
+}
+
+/** A child spawned with piped stdout and stderr, as a `Background` that collects both. */
+export function background(child: Deno.ChildProcess): Background {
   let text = "";
   const decoder = new TextDecoder();
   const pump = async (stream: ReadableStream<Uint8Array>) => {

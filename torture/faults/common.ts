@@ -7,7 +7,16 @@
  * step can tabulate them and `tests/fault_*_test.ts` can assert there are none.
  */
 import type { Figure } from "../step.ts";
-import { type Background, cli, type CliResult, DENO, MAIN, waitFor } from "../../tests/helpers.ts";
+import {
+  type Background,
+  background,
+  cli,
+  CLI_PERMS,
+  type CliResult,
+  DENO,
+  MAIN,
+  waitFor,
+} from "../../tests/helpers.ts";
 
 export interface FaultOptions {
   /** smaller sizes (the `deno task test` variant) */
@@ -118,8 +127,6 @@ export function unmountAll(dir: string): void {
   }
 }
 
-const PERMS = ["--allow-read", "--allow-write", "--allow-run", "--allow-env"];
-
 /**
  * Runs the CLI like `cli()`, but with other Deno permissions (`perms`) or through a shell
  * `script` that ends in `exec "$@"` (the deno command line).
@@ -129,7 +136,7 @@ export async function cliCustom(
   args: string[],
   how: { perms?: string[]; script?: string },
 ): Promise<CliResult> {
-  const deno = [DENO, "run", ...(how.perms ?? PERMS), MAIN, ...args];
+  const deno = [DENO, "run", ...(how.perms ?? CLI_PERMS), MAIN, ...args];
   const [cmd, ...rest] = how.script ? ["/bin/sh", "-c", how.script, "sh", ...deno] : deno;
   const out = await new Deno.Command(cmd, {
     args: rest,
@@ -151,29 +158,13 @@ export async function cliCustom(
  */
 export function spawnCustom(home: string, args: string[], script: string): Background {
   const child = new Deno.Command("/bin/sh", {
-    args: ["-c", script, "sh", DENO, "run", ...PERMS, MAIN, ...args],
+    args: ["-c", script, "sh", DENO, "run", ...CLI_PERMS, MAIN, ...args],
     env: { QUEUECTL_HOME: home, NO_COLOR: "1" },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
   }).spawn();
-  let text = "";
-  const pump = async (stream: ReadableStream<Uint8Array>) => {
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) text += chunk;
-  };
-  const pumps = Promise.all([pump(child.stdout), pump(child.stderr)]);
-  const status = child.status.then(async (s) => (await pumps, s.code));
-  return {
-    child,
-    pid: child.pid,
-    output: () => text,
-    exited: () => status,
-    signal: (sig) => {
-      try {
-        child.kill(sig);
-      } catch { /* already gone */ }
-    },
-  };
+  return background(child);
 }
 
 /**

@@ -1,6 +1,5 @@
 /** Runs the real binary (`deno run main.ts`) against a home, with optional stdin bytes and env. */
-const ROOT = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
-const PERMS = ["--allow-read", "--allow-write", "--allow-run", "--allow-env"];
+import { CLI_PERMS, DENO, MAIN } from "../../tests/helpers.ts";
 
 export interface BinaryRun {
   code: number;
@@ -13,8 +12,8 @@ export async function binary(
   args: string[],
   options: { stdin?: Uint8Array; env?: Record<string, string>; cwd?: string } = {},
 ): Promise<BinaryRun> {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", ...PERMS, `${ROOT}/main.ts`, ...args],
+  const child = new Deno.Command(DENO, {
+    args: ["run", ...CLI_PERMS, MAIN, ...args],
     env: { QUEUECTL_HOME: home, NO_COLOR: "1", ...options.env },
     cwd: options.cwd,
     stdin: options.stdin ? "piped" : "null",

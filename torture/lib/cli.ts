@@ -3,9 +3,7 @@
  * interrupted, or a trial that ends, can kill what is left) and every wait has a time limit
  * (a hung process must fail the step, not stall the run).
  */
-import { DENO, MAIN } from "../../tests/helpers.ts";
-
-const PERMS = ["--allow-read", "--allow-write", "--allow-run", "--allow-env"];
+import { CLI_PERMS, DENO, MAIN } from "../../tests/helpers.ts";
 
 export interface Exit {
   code: number;
@@ -35,7 +33,7 @@ export interface SpawnOptions {
 /** Starts `queuectl <args>` against `home`. */
 export function spawnCli(home: string, args: string[], options: SpawnOptions = {}): Proc {
   const child = new Deno.Command(DENO, {
-    args: ["run", ...PERMS, MAIN, ...args],
+    args: ["run", ...CLI_PERMS, MAIN, ...args],
     env: { QUEUECTL_HOME: home, NO_COLOR: "1", ...options.env },
     stdin: options.stdin === undefined ? "null" : "piped",
     stdout: "piped",
