@@ -84,3 +84,17 @@ Deno.test("a job gets QUEUECTL_JOB_ID and QUEUECTL_JOB_ATTEMPT in its environmen
     removeHome(home);
   }
 });
+
+Deno.test("the attempt's closing line starts its own line after output that does not end one", async () => {
+  const home = tempHome();
+  try {
+    await cliOk(home, ["enqueue", "--id", "no-newline", "--argv", "--", "printf", "a|b"]);
+    await cliOk(home, ["worker", "start", "--drain", "--count", "1"]);
+    const lines = (await cli(home, ["logs", "no-newline"])).stdout.split("\n");
+    assert.equal(lines[1], "a|b");
+    assert.match(lines[2], /^=== exit code 0 · [\d.]+s ===$/);
+    assert.equal((await cliJson(home, ["show", "no-newline"])).output_tail, "a|b");
+  } finally {
+    removeHome(home);
+  }
+});

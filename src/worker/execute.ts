@@ -345,7 +345,9 @@ export async function spawnAttempt(
     const what = outcome.kind === "exited" ? `exit code ${status.code}` : outcome.kind;
     // without "go" the command wrote no output
     const tail = wentAhead ? readTail(options.logPath, `${header}\n`) : null;
-    noteInLog(options.logPath, `${lead}=== ${what} · ${seconds.toFixed(2)}s ===`);
+    // the closing line starts a line of its own, after output that did not end one
+    const cut = tail !== null && !tail.endsWith("\n") ? "\n" : "";
+    noteInLog(options.logPath, `${lead}${cut}=== ${what} · ${seconds.toFixed(2)}s ===`);
     return { outcome, tail, seconds };
   });
   return {
