@@ -791,7 +791,12 @@ Deno.test({
           `document.getElementById("live").getAttribute("data-mode") === "polling"`,
           "polling",
         );
-        assert.equal(await count(page, "pending"), "1");
+        // the mode can change before the first status answer has been drawn
+        await untilPage(
+          page,
+          `document.getElementById("count-pending").textContent === "1"`,
+          "the first count",
+        );
         await markDocument(page);
         await cliOk(home, ["enqueue", "--id", "polled", "echo 2"]);
         await untilPage(
