@@ -326,62 +326,33 @@ export class ArchiveReader {
    * Visible archived jobs of every segment, merged in seq order. A segment is opened only once
    * the merge reaches its first seq, so reading the first few jobs touches few segments.
    */
-  *jobs(segments: readonly Segment[], tombstones: Tombstones, past = 0): Generator<Job> {
+  jobs(segments: readonly Segment[], tombstones: Tombstones, past = 0): Generator<Job> {
     // a page past seq `past` skips the segments that end before it
-    const waiting = segments.filter((seg) => seg.jobs > 0 && seg.max_seq > past)
-      .sort((a, b) => a.min_seq - b.min_seq);
-    const heads: Array<{ it: Generator<Job>; next: IteratorResult<Job> }> = [];
-    for (;;) {
-      let best = -1;
-      for (let i = 0; i < heads.length; i++) {
-        const h = heads[i];
-        if (h.next.done) continue;
-        if (best < 0 || h.next.value.seq < (heads[best].next.value as Job).seq) best = i;
-      }
-      const bestSeq = best < 0 ? Infinity : (heads[best].next.value as Job).seq;
-      if (waiting.length > 0 && waiting[0].min_seq <= bestSeq) {
-        const seg = waiting.shift()!;
-        const it = this.#visible(seg, tombstones, this.#offsetPast(seg, past));
-        heads.push({ it, next: it.next() });
-        continue;
-      }
-      if (best < 0) return;
-      const h = heads[best];
-      if ((h.next.value as Job).seq > past) yield h.next.value as Job;
-      h.next = h.it.next();
-    }
+    return mergeSegments(
+      segments.filter((seg) => seg.jobs > 0 && seg.max_seq > past).sort((a, b) => a.min_seq - b.min_seq),
+      (seg) => seg.min_seq,
+      (seg) => this.#visible(seg, tombstones, this.#offsetPast(seg, past)),
+      (a, b) => a < b,
+      (seq) => seq > past,
+    );
   }
 
   /**
    * Visible archived jobs merged newest first (seq descending), only those below seq `past`; a
    * segment is read backwards from its end, and opened only once the merge reaches its last seq.
    */
-  *jobsDesc(segments: readonly Segment[], tombstones: Tombstones, past = Infinity): Generator<Job> {
-    const waiting = segments.filter((seg) => seg.jobs > 0 && seg.min_seq < past)
-      .sort((a, b) => b.max_seq - a.max_seq);
-    const heads: Array<{ it: Generator<Job>; next: IteratorResult<Job> }> = [];
-    for (;;) {
-      let best = -1;
-      for (let i = 0; i < heads.length; i++) {
-        const h = heads[i];
-        if (h.next.done) continue;
-        if (best < 0 || h.next.value.seq > (heads[best].next.value as Job).seq) best = i;
-      }
-      const bestSeq = best < 0 ? -Infinity : (heads[best].next.value as Job).seq;
-      if (waiting.length > 0 && waiting[0].max_seq >= bestSeq) {
-        const seg = waiting.shift()!;
-        const end = past === Infinity ? seg.bytes : this.#offsetPast(seg, Math.ceil(past) - 1);
-        const it = (function* (reader: ArchiveReader) {
-          for (const job of reader.scanBackward(seg, end)) if (!hidden(tombstones, job.id, seg.n)) yield job;
-        })(this);
-        heads.push({ it, next: it.next() });
-        continue;
-      }
-      if (best < 0) return;
-      const h = heads[best];
-      if ((h.next.value as Job).seq < past) yield h.next.value as Job;
-      h.next = h.it.next();
-    }
+  jobsDesc(segments: readonly Segment[], tombstones: Tombstones, past = Infinity): Generator<Job> {
+    const reader = this;
+    return mergeSegments(
+      segments.filter((seg) => seg.jobs > 0 && seg.min_seq < past).sort((a, b) => b.max_seq - a.max_seq),
+      (seg) => seg.max_seq,
+      function* (seg) {
+        const end = past === Infinity ? seg.bytes : reader.#offsetPast(seg, Math.ceil(past) - 1);
+        for (const job of reader.scanBackward(seg, end)) if (!hidden(tombstones, job.id, seg.n)) yield job;
+      },
+      (a, b) => a > b,
+      (seq) => seq < past,
+    );
   }
 
   /**
@@ -523,4 +494,33 @@ export function liveTombstones(tombstones: Tombstones, segments: readonly Segmen
   const out: Tombstones = new Map();
   for (const [id, t] of tombstones) if (t >= oldest) out.set(id, t);
   return out;
+}
+
+/**
+ * A lazy merge of the segments' job streams in one seq direction (`before(a, b)`: seq a comes
+ * first). `waiting` is in the order the merge reaches the segments, `reach(seg)` the seq at which
+ * it does; a segment is opened only then. Jobs that `keep` refuses are read but not yielded.
+ */
+function* mergeSegments(
+  waiting: Segment[],
+  reach: (seg: Segment) => number,
+  open: (seg: Segment) => Generator<Job>,
+  before: (a: number, b: number) => boolean,
+  keep: (seq: number) => boolean,
+): Generator<Job> {
+  const heads: Array<{ it: Generator<Job>; next: IteratorResult<Job> }> = [];
+  for (;;) {
+    let best: { it: Generator<Job>; next: IteratorResult<Job> } | null = null;
+    for (const h of heads) {
+      if (!h.next.done && (best === null || before(h.next.value.seq, (best.next.value as Job).seq))) best = h;
+    }
+    if (waiting.length > 0 && (best === null || !before((best.next.value as Job).seq, reach(waiting[0])))) {
+      const it = open(waiting.shift()!);
+      heads.push({ it, next: it.next() });
+      continue;
+    }
+    if (best === null) return;
+    if (keep((best.next.value as Job).seq)) yield best.next.value as Job;
+    best.next = best.it.next();
+  }
 }
