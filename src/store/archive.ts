@@ -342,17 +342,19 @@ export class ArchiveReader {
    * segment is read backwards from its end, and opened only once the merge reaches its last seq.
    */
   jobsDesc(segments: readonly Segment[], tombstones: Tombstones, past = Infinity): Generator<Job> {
-    const reader = this;
     return mergeSegments(
       segments.filter((seg) => seg.jobs > 0 && seg.min_seq < past).sort((a, b) => b.max_seq - a.max_seq),
       (seg) => seg.max_seq,
-      function* (seg) {
-        const end = past === Infinity ? seg.bytes : reader.#offsetPast(seg, Math.ceil(past) - 1);
-        for (const job of reader.scanBackward(seg, end)) if (!hidden(tombstones, job.id, seg.n)) yield job;
-      },
+      (seg) => this.#visibleBackward(seg, tombstones, past),
       (a, b) => a > b,
       (seq) => seq < past,
     );
+  }
+
+  /** The visible jobs of `seg` below seq `past`, newest first. */
+  *#visibleBackward(seg: Segment, tombstones: Tombstones, past: number): Generator<Job> {
+    const end = past === Infinity ? seg.bytes : this.#offsetPast(seg, Math.ceil(past) - 1);
+    for (const job of this.scanBackward(seg, end)) if (!hidden(tombstones, job.id, seg.n)) yield job;
   }
 
   /**
