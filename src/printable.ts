@@ -21,3 +21,9 @@ function escape(c: string): string {
 export function printable(text: string, keepLines = false): string {
   return text.replace(keepLines ? UNSAFE_KEEP_LINES : UNSAFE, escape);
 }
+
+/** `text` on one line (whitespace runs made one space), escaped, cut to `max` characters. */
+export function shorten(text: string, max = 48): string {
+  const flat = printable(text.replace(/\s+/g, " ").trim());
+  return flat.length > max ? `${flat.slice(0, max - 3)}...` : flat;
+}

@@ -2,6 +2,7 @@
  * What every command receives as `this`: output streams, environment, the clock and the
  * resolved global options. Built once in main.ts; commands never reach for globals.
  */
+import { printable } from "../printable.ts";
 import { buildCommand, buildRouteMap, type Command, type CommandContext, type RouteMap } from "@stricli/core";
 import { loadConfig } from "../config.ts";
 import { OperationError, QueueError } from "../errors.ts";
@@ -122,15 +123,9 @@ export function action<F, A extends unknown[]>(
   };
 }
 
-/** A message that quotes user input stays one line: control characters are written escaped. */
-export function oneLine(message: string): string {
-  // deno-lint-ignore no-control-regex
-  return message.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
-}
-
 function report(ctx: AppContext, e: unknown): number {
   if (e instanceof QueueError) {
-    ctx.process.stderr.write(`error: ${oneLine(e.message)}\n`);
+    ctx.process.stderr.write(`error: ${printable(e.message)}\n`);
     return e.exitCode;
   }
   if (

@@ -1,6 +1,6 @@
 /** Human output: aligned tables and short descriptions. JSON output is the objects as they are. */
 import type { Job } from "../job.ts";
-import { printable } from "../printable.ts";
+import { printable, shorten } from "../printable.ts";
 
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
@@ -12,11 +12,6 @@ export function table(header: string[], rows: string[][]): string {
 
 export function json(value: unknown): string {
   return JSON.stringify(value, null, 2) + "\n";
-}
-
-export function shorten(text: string, max = 48): string {
-  const flat = printable(text.replace(/\s+/g, " ").trim());
-  return flat.length > max ? `${flat.slice(0, max - 3)}...` : flat;
 }
 
 /** "in 4s", "3m ago": a time relative to now, for tables. */

@@ -7,7 +7,8 @@
 import { run } from "@stricli/core";
 import type { Clock } from "../store/log.ts";
 import { loadApp, VERSION } from "./app.ts";
-import { type AppContext, oneLine, type Streams } from "./context.ts";
+import { printable } from "../printable.ts";
+import type { AppContext, Streams } from "./context.ts";
 import { decodeInput } from "./utf8.ts";
 
 export interface CliIo {
@@ -104,7 +105,7 @@ export async function runApp(args: string[], io: CliIo): Promise<number> {
   if (first !== undefined) {
     const route = routeOf(app.root, rest);
     direct.write(
-      `error: ${oneLine(first).replace(/\.$/, "")} (see \`queuectl ${route ? route + " " : ""}--help\`)\n`,
+      `error: ${printable(first).replace(/\.$/, "")} (see \`queuectl ${route ? route + " " : ""}--help\`)\n`,
     );
   }
   if (context.exitCode !== 0) return context.exitCode;

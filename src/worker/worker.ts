@@ -30,7 +30,7 @@ import type { HomePaths } from "../store/paths.ts";
 import { ensureDir, exists } from "../store/durable.ts";
 import { findSetsid, probeUmask, type RunningAttempt, spawnAttempt, Wrapper } from "./execute.ts";
 import { killOrphanGroup } from "./proc.ts";
-import { printable } from "../printable.ts";
+import { shorten } from "../printable.ts";
 import { isWorkerAlive, pruneDeadWorkers, WorkerRegistration } from "./registry.ts";
 
 export interface WorkerDeps {
@@ -385,7 +385,7 @@ export class Worker {
     const job = slot.job;
     const total = job.max_retries + 1;
     this.#say(
-      `claimed ${job.id} (attempt ${job.attempts} of ${total}): ${oneLine(job.command)}`,
+      `claimed ${job.id} (attempt ${job.attempts} of ${total}): ${shorten(job.command, 80)}`,
     );
     const timeout = job.timeout ?? this.#config.job_timeout;
     const spawned = await spawnAttempt(job, {
@@ -634,11 +634,6 @@ export class Worker {
       `${this.#deps.clock.now().toISOString()} ${this.id} ${message}`,
     );
   }
-}
-
-function oneLine(command: string): string {
-  const flat = printable(command.replace(/\s+/g, " ").trim());
-  return flat.length > 80 ? `${flat.slice(0, 77)}...` : flat;
 }
 
 function describeFinish(job: Job, total: number, now: Date): string {
