@@ -17,6 +17,7 @@ import {
   MAIN,
   waitFor,
 } from "../../tests/helpers.ts";
+import { processesNaming } from "../lib/procs.ts";
 
 export interface FaultOptions {
   /** smaller sizes (the `deno task test` variant) */
@@ -258,24 +259,9 @@ export function memoryKb(pid: number): { rss: number; hwm: number } | null {
   }
 }
 
-/** Pids of live processes whose command line contains `needle` (e.g. a marker in a job). */
-export function processesWith(needle: string): number[] {
-  const out: number[] = [];
-  for (const e of Deno.readDirSync("/proc")) {
-    if (!/^\d+$/.test(e.name)) continue;
-    try {
-      const cmd = Deno.readTextFileSync(`/proc/${e.name}/cmdline`).replaceAll("\0", " ");
-      const stat = Deno.readTextFileSync(`/proc/${e.name}/stat`);
-      const state = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[0];
-      if (cmd.includes(needle) && state !== "Z" && Number(e.name) !== Deno.pid) out.push(Number(e.name));
-    } catch { /* gone meanwhile */ }
-  }
-  return out;
-}
-
 /** SIGKILLs every process whose command line contains `needle` (a test's own marker). */
 export function killWith(needle: string): void {
-  for (const pid of processesWith(needle)) {
+  for (const pid of processesNaming(needle)) {
     try {
       Deno.kill(pid, "SIGKILL");
     } catch { /* gone */ }

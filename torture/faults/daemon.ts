@@ -15,10 +15,10 @@ import {
   type FaultReport,
   Findings,
   killWith,
-  processesWith,
   waitOr,
   withTempDir,
 } from "./common.ts";
+import { processesNaming } from "../lib/procs.ts";
 
 /** How long the daemons live unless killed: far longer than the test waits for anything. */
 const DAEMON_SECONDS = 120;
@@ -82,7 +82,7 @@ export async function daemonJob(options: FaultOptions): Promise<FaultReport> {
         `timed-out ended ${JSON.stringify(state("timed-out"))}`,
       );
       // documented: a daemon of a job that exited by itself survives it, in or out of its group
-      const alive = (marker: string) => processesWith(marker).length > 0;
+      const alive = (marker: string) => processesNaming(marker).length > 0;
       f.expect(
         alive(inGroup),
         "the subshell's daemon was killed although its job exited normally (undocumented)",

@@ -25,10 +25,10 @@ import {
   type FaultReport,
   Findings,
   killWith,
-  processesWith,
   waitOr,
   withTempDir,
 } from "./common.ts";
+import { processesNaming } from "../lib/procs.ts";
 
 const GRACE_SECONDS = 2;
 
@@ -69,7 +69,7 @@ async function withTimeout(f: Findings, home: string, marker: string): Promise<v
     `the attempt lasted ${took} s, not timeout + grace`,
   );
   f.expect(
-    processesWith(marker).length === 0,
+    processesNaming(marker).length === 0,
     "the job that ignored SIGTERM is still running after its timeout",
   );
   const logs = await cli(home, ["logs", "stubborn"]);
@@ -81,7 +81,7 @@ async function onStop(f: Findings, home: string, marker: string): Promise<void> 
   const worker = spawnCli(home, ["worker", "start"]);
   try {
     await untilOutput(worker, /claimed stubborn-2/);
-    await waitOr(f, () => processesWith(marker).length > 0, "the job to start", 30_000);
+    await waitOr(f, () => processesNaming(marker).length > 0, "the job to start", 30_000);
     const stop = await cli(home, ["worker", "stop"]);
     f.expect(stop.code === 0, `worker stop failed (${describe(stop)})`);
     await untilOutput(worker, /stopping \(worker stop was requested\)/);
@@ -109,7 +109,7 @@ async function onStop(f: Findings, home: string, marker: string): Promise<void> 
     `stubborn-2 ended ${JSON.stringify({ state: job.state, last_error: job.last_error })}`,
   );
   f.expect(
-    processesWith(marker).length === 0,
+    processesNaming(marker).length === 0,
     "the job that ignored SIGTERM outlived its worker's second interrupt",
   );
   f.expect((await jobState(home, "stubborn-2")) !== "processing", "stubborn-2 was left processing");

@@ -19,7 +19,9 @@ export function processesNaming(marker: string): number[] {
 /** True when `pid` runs and its command line contains `marker` (guards against a reused pid). */
 export function runsWith(pid: number, marker: string): boolean {
   try {
-    return Deno.readTextFileSync(`/proc/${pid}/cmdline`).includes(marker) && processAlive(pid);
+    // arguments are NUL-separated: as spaces, a marker may span them ("sleep 60.x")
+    return Deno.readTextFileSync(`/proc/${pid}/cmdline`).replaceAll("\0", " ").includes(marker) &&
+      processAlive(pid);
   } catch {
     return false; // it ended meanwhile
   }
