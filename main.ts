@@ -3,7 +3,7 @@
  * stdin, and exits with its code (0 ok, 1 operational error, 2 invalid input or usage).
  */
 import { runApp } from "./src/cli/run.ts";
-import { systemClock } from "./src/store/log.ts";
+import { systemClock } from "./src/clock.ts";
 
 export { splitGlobalHome } from "./src/cli/run.ts";
 

@@ -6,7 +6,7 @@
  */
 import stripJsonComments from "strip-json-comments";
 import { UsageError } from "./errors.ts";
-import { replaceFileDurably } from "./store/durable.ts";
+import { replaceFileDurably } from "./durable.ts";
 
 export interface Config {
   max_retries: number;

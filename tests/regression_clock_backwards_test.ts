@@ -9,14 +9,14 @@ import assert from "node:assert/strict";
 import { inProcessWorker } from "./worker_harness.ts";
 import { DEFAULT_CONFIG } from "../src/config.ts";
 import { FileStore } from "../src/store/file_store.ts";
-import type { Clock } from "../src/store/log.ts";
+import { type Clock, wallClock } from "../src/clock.ts";
 import { removeHome, tempHome } from "./helpers.ts";
 
 Deno.test("after the clock steps back an hour, a worker still takes back the job of a dead worker", async () => {
   const home = tempHome();
   Deno.mkdirSync(`${home}/logs`, { recursive: true });
   let offsetMs = 0;
-  const clock: Clock = { now: () => new Date(Date.now() + offsetMs) };
+  const clock: Clock = wallClock(() => new Date(Date.now() + offsetMs));
   const store = new FileStore(home, { clock });
   const other = new FileStore(home, { clock });
   const config = { ...DEFAULT_CONFIG };

@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { FileStore } from "../src/store/file_store.ts";
-import { exists } from "../src/store/durable.ts";
+import { exists } from "../src/durable.ts";
 import { cli, cliOk, configure, removeHome, tempHome } from "./helpers.ts";
 
 Deno.test("a process that saw a crashed compactor's seal keeps the archive another writer completed", async () => {

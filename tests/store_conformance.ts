@@ -9,7 +9,7 @@ import type { BackoffConfig } from "../src/backoff.ts";
 import { OperationError } from "../src/errors.ts";
 import { idProblem } from "../src/ids.ts";
 import type { Job, Outcome } from "../src/job.ts";
-import type { Clock } from "../src/store/log.ts";
+import type { Clock } from "../src/clock.ts";
 import type { JobSpec, Store } from "../src/store/mod.ts";
 
 export const T0 = Date.parse("2030-01-01T00:00:00.000Z");
@@ -18,14 +18,35 @@ const CONFIG: BackoffConfig = { backoff_base: 2, backoff_max: 100 };
 /** A clock that moves only when told to. */
 export class ManualClock implements Clock {
   current: number;
+  #elapsed = 0;
+  #sleepers: Array<{ until: number; wake: () => void }> = [];
   constructor(start = T0) {
     this.current = start;
   }
   now(): Date {
     return new Date(this.current);
   }
+  monotonic(): number {
+    return this.#elapsed;
+  }
+  sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      if (ms <= 0 || signal?.aborted) return resolve();
+      const sleeper = { until: this.#elapsed + ms, wake: resolve };
+      this.#sleepers.push(sleeper);
+      signal?.addEventListener("abort", () => {
+        this.#sleepers = this.#sleepers.filter((s) => s !== sleeper);
+        resolve();
+      }, { once: true });
+    });
+  }
+  /** Moves both clocks on by `ms` and wakes the sleepers that are due. */
   advance(ms: number): void {
     this.current += ms;
+    this.#elapsed += ms;
+    const due = this.#sleepers.filter((s) => s.until <= this.#elapsed);
+    this.#sleepers = this.#sleepers.filter((s) => s.until > this.#elapsed);
+    for (const s of due) s.wake();
   }
   /** ISO time `ms` from T0 */
   static at(ms: number): string {

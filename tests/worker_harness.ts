@@ -4,7 +4,7 @@
  */
 import { type Config, DEFAULT_CONFIG } from "../src/config.ts";
 import type { FileStore } from "../src/store/file_store.ts";
-import { type Clock, systemClock } from "../src/store/log.ts";
+import { type Clock, systemClock } from "../src/clock.ts";
 import type { Store } from "../src/store/mod.ts";
 import { homePaths } from "../src/store/paths.ts";
 import { Worker } from "../src/worker/worker.ts";

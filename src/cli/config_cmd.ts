@@ -7,7 +7,7 @@ import {
   parseConfigValue,
   setConfigValue,
 } from "../config.ts";
-import { ensureDir } from "../store/durable.ts";
+import { ensureDir } from "../durable.ts";
 import {
   type AppContext,
   command,

@@ -7,7 +7,7 @@ import { buildCommand, buildRouteMap, type Command, type CommandContext, type Ro
 import { loadConfig } from "../config.ts";
 import { OperationError, QueueError } from "../errors.ts";
 import { FileStore } from "../store/file_store.ts";
-import type { Clock } from "../store/log.ts";
+import type { Clock } from "../clock.ts";
 import { type HomePaths, homePaths } from "../store/paths.ts";
 
 export interface Streams {

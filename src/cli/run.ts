@@ -5,7 +5,7 @@
  * error, 2 invalid input or usage).
  */
 import { run } from "@stricli/core";
-import type { Clock } from "../store/log.ts";
+import { type Clock, systemClock } from "../clock.ts";
 import { loadApp, VERSION } from "./app.ts";
 import { printable } from "../printable.ts";
 import type { AppContext, Streams } from "./context.ts";
@@ -139,7 +139,7 @@ export async function runCli(args: string[], options: RunCliOptions = {}): Promi
     stderr: { write: (t) => void (err += t) },
     env: (name) => Object.hasOwn(env, name) ? env[name] : undefined,
     cwd: options.cwd ?? Deno.cwd(),
-    clock: options.clock ?? { now: () => new Date() },
+    clock: options.clock ?? systemClock,
     readStdin: () =>
       Promise.resolve(
         typeof options.stdin === "string"

@@ -2,7 +2,7 @@
 import { loadConfig } from "../config.ts";
 import { OperationError } from "../errors.ts";
 import { FileStore } from "../store/file_store.ts";
-import type { Clock } from "../store/log.ts";
+import type { Clock } from "../clock.ts";
 import { homePaths } from "../store/paths.ts";
 import { listWorkers } from "../worker/registry.ts";
 import { StoreChanges } from "./events.ts";

@@ -2,6 +2,7 @@
  * Test support for the dashboard's handler tests: a handler over a real FileStore in a temp home,
  * with a settable clock, a fake worker list and a change feed that tests drive by hand.
  */
+import { wallClock } from "../clock.ts";
 import { DEFAULT_CONFIG } from "../config.ts";
 import type { Job } from "../job.ts";
 import { FileStore } from "../store/file_store.ts";
@@ -58,7 +59,7 @@ export function harness(options: HarnessOptions = {}): Harness {
   const home = `${dir}/home`;
   const paths = homePaths(home);
   const clock = { now: new Date(options.now ?? "2026-03-01T12:00:30.000Z") };
-  const store = new FileStore(home, { clock: { now: () => clock.now } });
+  const store = new FileStore(home, { clock: wallClock(() => clock.now) });
   const workers: WorkerInfo[] = [];
   const feed = new ManualFeed();
   const handle = createHandler({

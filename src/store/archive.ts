@@ -21,7 +21,7 @@
 import { CorruptionError } from "../errors.ts";
 import type { Job } from "../job.ts";
 import { crc32, decodeLine, encodeLine, hex8, splitLines } from "./codec.ts";
-import { readAt, replaceFileDurably, type ReplaceStep } from "./durable.ts";
+import { readAt, replaceFileDurably, type ReplaceStep } from "../durable.ts";
 import type { HomePaths } from "./paths.ts";
 
 export interface Segment {

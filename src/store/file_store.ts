@@ -2,7 +2,8 @@
 import type { BackoffConfig } from "../backoff.ts";
 import type { Job, JobState } from "../job.ts";
 import { decideClaim, decideDelete, decideEnqueue, decideFinish, decideRetry, holds } from "./decide.ts";
-import { type Clock, FileLog, type LogOptions, systemClock } from "./log.ts";
+import { type Clock, systemClock } from "../clock.ts";
+import { FileLog, type LogOptions } from "./log.ts";
 import type { CompactionResult, Counts, FinishRequest, JobSpec, ListQuery, Store } from "./mod.ts";
 import { homePaths } from "./paths.ts";
 

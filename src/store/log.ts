@@ -52,20 +52,15 @@
  *   snapshot-synced, snapshot-renamed, dir-synced, wal-created, old-removed, append-half (half
  *   a record written), append-written (before fdatasync). Unset, it does nothing.
  */
+import { type Clock, systemClock } from "../clock.ts";
 import { CorruptionError } from "../errors.ts";
 import { ArchiveReader, lineOf, liveTombstones, planMerge, writeSegment } from "./archive.ts";
 import { decodeLine, encodeLine, sealedEnd, splitLines } from "./codec.ts";
-import { ensureDir, exists, FILE_MODE, replaceFileDurably, syncDir } from "./durable.ts";
+import { ensureDir, exists, FILE_MODE, replaceFileDurably, syncDir } from "../durable.ts";
 import { type HomePaths, scanGenerations } from "./paths.ts";
 import { type LogRecord, RECORD_TYPES, type RecordBody } from "./records.ts";
 import { encodeSnapshot, readSnapshot } from "./snapshot.ts";
 import { apply, ApplyError, QueueState } from "./state.ts";
-
-export interface Clock {
-  now(): Date;
-}
-
-export const systemClock: Clock = { now: () => new Date() };
 
 /** Every point of the crash seam (see the protocol comment), for the tests that visit them all. */
 export const CRASH_POINTS = [

@@ -3,7 +3,7 @@
  * verbatim beside the store, under a name no store module reads (`<file>.quarantined-<time>`),
  * so a repair deletes nothing a person might still want.
  */
-import { FILE_MODE, syncDir } from "./durable.ts";
+import { FILE_MODE, syncDir } from "../durable.ts";
 import type { HomePaths } from "./paths.ts";
 
 /** Runs `fn` holding the store's exclusive lock, as every writer does. */

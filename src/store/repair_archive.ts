@@ -12,7 +12,7 @@ import { CorruptionError } from "../errors.ts";
 import type { Job } from "../job.ts";
 import { ArchiveReader, hidden, lineOf, type Segment, type Tombstones, writeSegment } from "./archive.ts";
 import { decodeLine, splitLines } from "./codec.ts";
-import { replaceFileDurably } from "./durable.ts";
+import { replaceFileDurably } from "../durable.ts";
 import { FileLog } from "./log.ts";
 import { type HomePaths, scanGenerations } from "./paths.ts";
 import { idsIn, underLock, writeSideFile } from "./quarantine.ts";

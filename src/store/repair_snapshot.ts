@@ -9,7 +9,7 @@
 import type { Job } from "../job.ts";
 import { lineOf, type Segment, writeSegment } from "./archive.ts";
 import { decodeLine, splitLines } from "./codec.ts";
-import { replaceFileDurably } from "./durable.ts";
+import { replaceFileDurably } from "../durable.ts";
 import { type HomePaths, scanGenerations } from "./paths.ts";
 import { idsIn, underLock, writeSideFile } from "./quarantine.ts";
 import type { RepairOutcome } from "./repair_wal.ts";

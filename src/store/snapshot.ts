@@ -23,7 +23,7 @@ import { CorruptionError } from "../errors.ts";
 import type { Job } from "../job.ts";
 import type { Segment } from "./archive.ts";
 import { checkLine, crc32, decodeLine, encodeLine, splitLines } from "./codec.ts";
-import { readAt } from "./durable.ts";
+import { readAt } from "../durable.ts";
 import { QueueState } from "./state.ts";
 
 const FORMAT = "queuectl-snapshot";

@@ -18,7 +18,7 @@
  * systems, and the wrapper does it while the worker records the start.
  */
 import type { Job, Outcome } from "../job.ts";
-import { readAt } from "../store/durable.ts";
+import { readAt } from "../durable.ts";
 import { killGroup, parseStartTime } from "./proc.ts";
 
 // A value is sent as its number of lines, then the lines, so it may hold newlines. `mask` is

@@ -4,7 +4,7 @@
  * lease to expire; `workers/<id>.json` carries what `worker list` shows, rewritten on every
  * heartbeat.
  */
-import { ensureDir, FILE_MODE } from "../store/durable.ts";
+import { ensureDir, FILE_MODE } from "../durable.ts";
 import type { HomePaths } from "../store/paths.ts";
 
 export interface WorkerInfo {

@@ -1,5 +1,5 @@
 /** A scratch directory per trial or case: the home, the ledger, batch files; removed at the end. */
-import { DIR_MODE, FILE_MODE } from "../../src/store/durable.ts";
+import { DIR_MODE, FILE_MODE } from "../../src/durable.ts";
 import { type HomePaths, homePaths, scanGenerations } from "../../src/store/paths.ts";
 
 export interface Scratch {
