@@ -4,7 +4,7 @@
  * errors, CSP violations, uncaught exceptions, dialogs).
  */
 import { type Browser, chromium, type ConsoleMessage, type Page } from "playwright-core";
-import { type Background, exists, spawnCli, stopBackground, untilOutput, waitFor } from "./helpers.ts";
+import { type Background, exists, spawnCli, stopBackground, untilOutput, waitFor } from "./mod.ts";
 
 export const CHROMIUM = "/usr/bin/chromium";
 

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { FileStore } from "../store/file_store.ts";
 import { CSP } from "./auth.ts";
 import { eventStream, StoreChanges } from "./events.ts";
-import { waitFor } from "../../tests/helpers.ts";
+import { waitFor } from "../../testkit/mod.ts";
 import { ManualFeed, withHarness } from "./test_harness.ts";
 
 /** Reads a text stream until `done(text)` holds, or fails after `ms`. */

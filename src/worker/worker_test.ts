@@ -3,10 +3,10 @@
  * assertions.
  */
 import assert from "node:assert/strict";
-import { inProcessWorker } from "../../tests/worker_harness.ts";
+import { inProcessWorker } from "../../testkit/worker_harness.ts";
 import { DEFAULT_CONFIG } from "../config.ts";
 import { FileStore } from "../store/file_store.ts";
-import { removeHome, tempHome, waitFor } from "../../tests/helpers.ts";
+import { removeHome, tempHome, waitFor } from "../../testkit/mod.ts";
 
 Deno.test("a long job keeps its lease while the worker's other slot keeps claiming short jobs", async () => {
   const home = tempHome();

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { DENO, ROOT } from "./helpers.ts";
+import { DENO, ROOT } from "../../testkit/mod.ts";
 
 Deno.test("deno task demo drains its queue: 4 jobs completed, 3 in the DLQ, and says where to look next", async () => {
   const out = await new Deno.Command(DENO, {

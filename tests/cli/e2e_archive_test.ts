@@ -3,7 +3,7 @@
  * still answers about them as before, and the snapshot no longer holds them.
  */
 import assert from "node:assert/strict";
-import { cli, cliJson, cliOk, removeHome, tempHome } from "./helpers.ts";
+import { cli, cliJson, cliOk, removeHome, tempHome } from "../../testkit/mod.ts";
 
 Deno.test("show, logs, list, status, delete and enqueue --id answer for archived jobs as for live ones", async () => {
   const home = tempHome();

@@ -3,7 +3,7 @@
  * (issue 4, security): quotes, `$`, `;`, newlines and flag-like words reach the program unchanged.
  */
 import assert from "node:assert/strict";
-import { cli, cliJson, cliOk, dirOfHome, removeHome, tempHome } from "./helpers.ts";
+import { cli, cliJson, cliOk, dirOfHome, removeHome, tempHome } from "../../testkit/mod.ts";
 
 const TRICKY = ["a b", "$HOME", "; touch pwned", "it's", "", "multi\nline", "--home", "`id`", "*"];
 

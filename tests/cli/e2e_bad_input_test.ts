@@ -3,7 +3,7 @@
  * line on stderr naming the problem, nothing on stdout, and the home's files byte-identical.
  */
 import assert from "node:assert/strict";
-import { cli, cliOk, dirOfHome, removeHome, snapshotFiles, tempHome } from "./helpers.ts";
+import { cli, cliOk, dirOfHome, removeHome, snapshotFiles, tempHome } from "../../testkit/mod.ts";
 
 interface Case {
   args: string[];

@@ -20,7 +20,7 @@ import {
   untilOutput,
   untilState,
   waitFor,
-} from "./helpers.ts";
+} from "../../testkit/mod.ts";
 
 const STATES = ["pending", "processing", "completed", "failed", "dead"];
 

@@ -3,7 +3,16 @@
  * job shape it prints, duplicate ids, and the global and per-command --home.
  */
 import assert from "node:assert/strict";
-import { cli, cliJson, cliOk, configure, dirOfHome, removeHome, snapshotFiles, tempHome } from "./helpers.ts";
+import {
+  cli,
+  cliJson,
+  cliOk,
+  configure,
+  dirOfHome,
+  removeHome,
+  snapshotFiles,
+  tempHome,
+} from "../../testkit/mod.ts";
 
 /** The fields every job object carries, everywhere (issue 3). */
 const REQUIRED_FIELDS = [

@@ -22,7 +22,7 @@ import {
   untilState,
   waitFor,
   workerIdOf,
-} from "./helpers.ts";
+} from "../../testkit/mod.ts";
 
 /**
  * A job that records its shell's pid ($$, the leader of its process group) on every attempt:

@@ -17,7 +17,7 @@ import {
   untilOutput,
   untilState,
   waitFor,
-} from "./helpers.ts";
+} from "../../testkit/mod.ts";
 
 Deno.test("one slot runs higher priority first, and equal priorities in enqueue order", async () => {
   const home = tempHome();

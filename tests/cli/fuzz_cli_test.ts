@@ -5,7 +5,7 @@
  * (a home that does not exist yet stays absent), or, for valid-but-odd input, be accepted.
  */
 import assert from "node:assert/strict";
-import { fuzz } from "../torture/fuzz/runner.ts";
+import { fuzz } from "../../torture/fuzz/runner.ts";
 
 for (const seed of [1, 2]) {
   Deno.test(`fuzzed bad input (seed ${seed}) is refused with exit 2, one line naming the field, files unchanged`, async () => {

@@ -4,7 +4,7 @@
  * forge a line of its own ("error: ..."). Control characters in an error line are now escaped.
  */
 import assert from "node:assert/strict";
-import { cli, removeHome, tempHome } from "./helpers.ts";
+import { cli, removeHome, tempHome } from "../../testkit/mod.ts";
 
 Deno.test("an error quoting a value with a newline or escape stays one line, the characters escaped", async () => {
   const home = tempHome();

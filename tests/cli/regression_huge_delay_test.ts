@@ -4,7 +4,7 @@
  * and exit 1. A delay that ends after the year 9999 (the latest --run-at) is now a usage error.
  */
 import assert from "node:assert/strict";
-import { cli, cliJson, exists, removeHome, tempHome } from "./helpers.ts";
+import { cli, cliJson, exists, removeHome, tempHome } from "../../testkit/mod.ts";
 
 Deno.test("enqueue refuses a --delay that ends after the year 9999 (exit 2, names --delay), creates nothing", async () => {
   const home = tempHome();

@@ -4,7 +4,7 @@
  * user never wrote, with exit 0. Such input is now refused: exit 2, one line naming the input.
  */
 import assert from "node:assert/strict";
-import { cli, DENO, dirOfHome, exists, MAIN, removeHome, tempHome } from "./helpers.ts";
+import { cli, DENO, dirOfHome, exists, MAIN, removeHome, tempHome } from "../../testkit/mod.ts";
 
 const enc = new TextEncoder();
 const BAD_LINE = new Uint8Array([...enc.encode('{"command":"echo '), 0xff, ...enc.encode('"}\n')]);

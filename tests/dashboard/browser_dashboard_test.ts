@@ -19,7 +19,7 @@ import {
   tempHome,
   untilState,
   waitFor,
-} from "./helpers.ts";
+} from "../../testkit/mod.ts";
 import {
   type Dashboard,
   launchChromium,
@@ -28,8 +28,8 @@ import {
   textOf,
   untilPage,
   watchPage,
-} from "./browser.ts";
-import { MAX_PNG_BYTES, screenshot } from "../scripts/screenshot.ts";
+} from "../../testkit/browser.ts";
+import { MAX_PNG_BYTES, screenshot } from "../../scripts/screenshot.ts";
 
 interface Env {
   home: string;

@@ -15,7 +15,7 @@ import {
   tempHome,
   untilOutput,
   waitFor,
-} from "./helpers.ts";
+} from "../../testkit/mod.ts";
 
 /** Starts the dashboard on a free port; returns it with the URL it printed (--json). */
 async function start(

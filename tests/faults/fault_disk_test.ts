@@ -5,7 +5,7 @@
  * is torture/faults/disk_full.ts (the torture step runs it with more rounds).
  */
 import assert from "node:assert/strict";
-import { diskFull } from "../torture/faults/disk_full.ts";
+import { diskFull } from "../../torture/faults/disk_full.ts";
 
 Deno.test("a full disk: clear errors, nothing acknowledged lost, a worker that neither dies nor spins, all well once space is freed", async () => {
   const report = await diskFull({ quick: true, progress: () => {} });

@@ -5,8 +5,8 @@
  * torture/faults/readonly_home.ts and torture/faults/missing_home.ts.
  */
 import assert from "node:assert/strict";
-import { readOnlyHome } from "../torture/faults/readonly_home.ts";
-import { missingHome } from "../torture/faults/missing_home.ts";
+import { readOnlyHome } from "../../torture/faults/readonly_home.ts";
+import { missingHome } from "../../torture/faults/missing_home.ts";
 
 Deno.test("a read-only home: reads answer as before, writes fail with one error line, nothing changes", async () => {
   const report = await readOnlyHome({ quick: true, progress: () => {} });

@@ -3,7 +3,7 @@
  * after about a second, and proceed once it is released. Scenario: torture/faults/lock_held.ts.
  */
 import assert from "node:assert/strict";
-import { lockHeld } from "../torture/faults/lock_held.ts";
+import { lockHeld } from "../../torture/faults/lock_held.ts";
 
 Deno.test("a lock held by a stranger: commands wait, say they wait, and proceed once it is released", async () => {
   const report = await lockHeld({ quick: true, progress: () => {} });

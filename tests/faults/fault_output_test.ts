@@ -4,7 +4,7 @@
  * torture/faults/huge_output.ts.
  */
 import assert from "node:assert/strict";
-import { hugeOutput } from "../torture/faults/huge_output.ts";
+import { hugeOutput } from "../../torture/faults/huge_output.ts";
 
 Deno.test("a huge job output: flat memory in the worker and in logs, a bounded show, logs --json refused past its cap", async () => {
   const report = await hugeOutput({ quick: true, progress: () => {} });

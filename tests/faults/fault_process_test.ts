@@ -5,8 +5,8 @@
  * Scenarios: torture/faults/daemon.ts and torture/faults/sigterm.ts.
  */
 import assert from "node:assert/strict";
-import { daemonJob } from "../torture/faults/daemon.ts";
-import { sigtermIgnored } from "../torture/faults/sigterm.ts";
+import { daemonJob } from "../../torture/faults/daemon.ts";
+import { sigtermIgnored } from "../../torture/faults/sigterm.ts";
 
 Deno.test("a job that leaves a daemon completes, and the worker does not wait for the daemon", async () => {
   const report = await daemonJob({ quick: true, progress: () => {} });

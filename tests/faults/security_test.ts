@@ -18,8 +18,8 @@ import {
   tempHome,
   untilOutput,
   waitFor,
-} from "./helpers.ts";
-import { cliCustom, treeOf } from "../torture/faults/common.ts";
+} from "../../testkit/mod.ts";
+import { cliCustom, treeOf } from "../../torture/faults/common.ts";
 
 const UMASK_000 = 'umask 000; exec "$@"';
 

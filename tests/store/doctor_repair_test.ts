@@ -6,7 +6,7 @@
  * the store opens, `doctor` is clean, and `compact` and `enqueue` work.
  */
 import assert from "node:assert/strict";
-import { cli, cliJson, cliOk, removeHome, snapshotFiles, tempHome } from "./helpers.ts";
+import { cli, cliJson, cliOk, removeHome, snapshotFiles, tempHome } from "../../testkit/mod.ts";
 
 interface Job {
   id: string;

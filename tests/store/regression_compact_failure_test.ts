@@ -4,8 +4,8 @@
  * old generation, and from then on no process can open the store.
  */
 import assert from "node:assert/strict";
-import { FileStore } from "../src/store/file_store.ts";
-import { removeHome, tempHome } from "./helpers.ts";
+import { FileStore } from "../../src/store/file_store.ts";
+import { removeHome, tempHome } from "../../testkit/mod.ts";
 
 Deno.test("a failed `compact` (snapshot cannot be written) must not make the next write corrupt the log", async () => {
   const home = tempHome();

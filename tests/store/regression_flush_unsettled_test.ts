@@ -5,8 +5,8 @@
  * with "Top-level await promise never resolved" instead of one error sentence.
  */
 import assert from "node:assert/strict";
-import { FileStore } from "../src/store/file_store.ts";
-import { cli, dirOfHome, removeHome, tempHome } from "./helpers.ts";
+import { FileStore } from "../../src/store/file_store.ts";
+import { cli, dirOfHome, removeHome, tempHome } from "../../testkit/mod.ts";
 
 Deno.test("a write command whose home is below a regular file fails with one error sentence", async () => {
   const home = tempHome();

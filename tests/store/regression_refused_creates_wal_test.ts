@@ -5,7 +5,7 @@
  * the bad-input tests is "the home's files byte-identical" after a refused command.
  */
 import assert from "node:assert/strict";
-import { cli, cliOk, removeHome, snapshotFiles, tempHome } from "./helpers.ts";
+import { cli, cliOk, removeHome, snapshotFiles, tempHome } from "../../testkit/mod.ts";
 
 Deno.test("a refused `delete` in a home without a log yet leaves the home's files unchanged", async () => {
   const home = tempHome();

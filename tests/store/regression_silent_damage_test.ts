@@ -10,7 +10,7 @@
  * Each now fails naming the file and the line or byte.
  */
 import assert from "node:assert/strict";
-import { cli, cliJson, cliOk, removeHome, tempHome } from "./helpers.ts";
+import { cli, cliJson, cliOk, removeHome, tempHome } from "../../testkit/mod.ts";
 
 async function compactedHome(): Promise<string> {
   const home = tempHome();

@@ -7,9 +7,9 @@
  * and removed the archive segment the snapshot names, as one its state does not name.
  */
 import assert from "node:assert/strict";
-import { FileStore } from "../src/store/file_store.ts";
-import { exists } from "../src/store/durable.ts";
-import { cli, cliOk, configure, removeHome, tempHome } from "./helpers.ts";
+import { FileStore } from "../../src/store/file_store.ts";
+import { exists } from "../../src/store/durable.ts";
+import { cli, cliOk, configure, removeHome, tempHome } from "../../testkit/mod.ts";
 
 Deno.test("a process that saw a crashed compactor's seal keeps the archive another writer completed", async () => {
   const home = tempHome();

@@ -4,8 +4,8 @@
  * answer, across many compactions and merges, in this process and in a fresh one.
  */
 import assert from "node:assert/strict";
-import type { Job } from "../src/job.ts";
-import { FileStore } from "../src/store/file_store.ts";
+import type { Job } from "../../src/job.ts";
+import { FileStore } from "../../src/store/file_store.ts";
 
 const CONFIG = { backoff_base: 2, backoff_max: 60 };
 const decoder = new TextDecoder();
@@ -176,8 +176,8 @@ Deno.test("a damaged archive segment fails reads of it naming the file, and the 
 });
 
 Deno.test("doctor reads the whole archive: --repair rebuilds a damaged index, and rewrites a damaged jobs file from its intact lines", async () => {
-  const { doctor } = await import("../src/store/repair.ts");
-  const { homePaths } = await import("../src/store/paths.ts");
+  const { doctor } = await import("../../src/store/repair.ts");
+  const { homePaths } = await import("../../src/store/paths.ts");
   await withHome(async (home) => {
     const store = new FileStore(home);
     try {

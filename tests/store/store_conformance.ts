@@ -5,12 +5,12 @@
  * the injected manual clock only: the store must take "now" from it for every decision.
  */
 import assert from "node:assert/strict";
-import type { BackoffConfig } from "../src/backoff.ts";
-import { OperationError } from "../src/errors.ts";
-import { idProblem } from "../src/ids.ts";
-import type { Job, Outcome } from "../src/job.ts";
-import type { Clock } from "../src/store/log.ts";
-import type { JobSpec, Store } from "../src/store/mod.ts";
+import type { BackoffConfig } from "../../src/backoff.ts";
+import { OperationError } from "../../src/errors.ts";
+import { idProblem } from "../../src/ids.ts";
+import type { Job, Outcome } from "../../src/job.ts";
+import type { Clock } from "../../src/store/log.ts";
+import type { JobSpec, Store } from "../../src/store/mod.ts";
 
 export const T0 = Date.parse("2030-01-01T00:00:00.000Z");
 const CONFIG: BackoffConfig = { backoff_base: 2, backoff_max: 100 };

@@ -1,6 +1,6 @@
-/** The Store conformance suite (tests/store_conformance.ts) against the embedded FileStore. */
-import { FileStore } from "../src/store/file_store.ts";
-import type { Clock } from "../src/store/log.ts";
+/** The Store conformance suite (tests/store/store_conformance.ts) against the embedded FileStore. */
+import { FileStore } from "../../src/store/file_store.ts";
+import type { Clock } from "../../src/store/log.ts";
 import { storeConformance } from "./store_conformance.ts";
 
 /** A FileStore in a temp home of its own, removed when the store is closed. */

@@ -4,13 +4,13 @@
  * killed by SIGKILL), several processes writing at once, and the shared/exclusive lock.
  */
 import assert from "node:assert/strict";
-import { CorruptionError } from "../src/errors.ts";
-import type { Job } from "../src/job.ts";
-import { encodeLine } from "../src/store/codec.ts";
-import { FileStore } from "../src/store/file_store.ts";
-import type { LogOptions } from "../src/store/log.ts";
-import type { Counts } from "../src/store/mod.ts";
-import { DENO, ROOT, snapshotFiles } from "./helpers.ts";
+import { CorruptionError } from "../../src/errors.ts";
+import type { Job } from "../../src/job.ts";
+import { encodeLine } from "../../src/store/codec.ts";
+import { FileStore } from "../../src/store/file_store.ts";
+import type { LogOptions } from "../../src/store/log.ts";
+import type { Counts } from "../../src/store/mod.ts";
+import { DENO, ROOT, snapshotFiles } from "../../testkit/mod.ts";
 
 const CHILD = `${ROOT}/tests/fixtures/crash_child.ts`;
 const CONFIG = { backoff_base: 2, backoff_max: 60 };

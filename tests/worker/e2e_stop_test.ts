@@ -21,7 +21,7 @@ import {
   tempHome,
   untilOutput,
   waitFor,
-} from "./helpers.ts";
+} from "../../testkit/mod.ts";
 
 for (const sig of ["SIGTERM", "SIGINT"] as const) {
   Deno.test(`${sig} to worker start lets the running job finish, claims nothing new and exits 0`, async () => {

@@ -15,7 +15,7 @@ import {
   removeHome,
   tempHome,
   waitFor,
-} from "./helpers.ts";
+} from "../../testkit/mod.ts";
 
 Deno.test("worker start --drain runs the jobs, records exit codes and errors, and logs shows stdout and stderr", async () => {
   const home = tempHome();

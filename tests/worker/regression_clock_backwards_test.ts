@@ -6,11 +6,11 @@
  * design says are recognised "without waiting for the lease".
  */
 import assert from "node:assert/strict";
-import { inProcessWorker } from "./worker_harness.ts";
-import { DEFAULT_CONFIG } from "../src/config.ts";
-import { FileStore } from "../src/store/file_store.ts";
-import type { Clock } from "../src/store/log.ts";
-import { removeHome, tempHome } from "./helpers.ts";
+import { inProcessWorker } from "../../testkit/worker_harness.ts";
+import { DEFAULT_CONFIG } from "../../src/config.ts";
+import { FileStore } from "../../src/store/file_store.ts";
+import type { Clock } from "../../src/store/log.ts";
+import { removeHome, tempHome } from "../../testkit/mod.ts";
 
 Deno.test("after the clock steps back an hour, a worker still takes back the job of a dead worker", async () => {
   const home = tempHome();

@@ -12,12 +12,12 @@
  * is) and its actions are injected between the rescuer's read and write.
  */
 import assert from "node:assert/strict";
-import { inProcessWorker, wrapStore } from "./worker_harness.ts";
-import { FileStore } from "../src/store/file_store.ts";
-import { homePaths } from "../src/store/paths.ts";
-import { processStartTime } from "../src/worker/proc.ts";
-import { WorkerRegistration } from "../src/worker/registry.ts";
-import { killGroup, processAlive, removeHome, tempHome, waitFor } from "./helpers.ts";
+import { inProcessWorker, wrapStore } from "../../testkit/worker_harness.ts";
+import { FileStore } from "../../src/store/file_store.ts";
+import { homePaths } from "../../src/store/paths.ts";
+import { processStartTime } from "../../src/worker/proc.ts";
+import { WorkerRegistration } from "../../src/worker/registry.ts";
+import { killGroup, processAlive, removeHome, tempHome, waitFor } from "../../testkit/mod.ts";
 
 const VICTIM = "w-victim";
 

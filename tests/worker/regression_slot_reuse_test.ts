@@ -9,11 +9,11 @@
  * free slot for the re-claim, hence 2 slots.)
  */
 import assert from "node:assert/strict";
-import type { Store } from "../src/store/mod.ts";
-import { inProcessWorker, wrapStore } from "./worker_harness.ts";
-import { DEFAULT_CONFIG } from "../src/config.ts";
-import { FileStore } from "../src/store/file_store.ts";
-import { killGroup, removeHome, tempHome, waitFor } from "./helpers.ts";
+import type { Store } from "../../src/store/mod.ts";
+import { inProcessWorker, wrapStore } from "../../testkit/worker_harness.ts";
+import { DEFAULT_CONFIG } from "../../src/config.ts";
+import { FileStore } from "../../src/store/file_store.ts";
+import { killGroup, removeHome, tempHome, waitFor } from "../../testkit/mod.ts";
 
 Deno.test("a worker that re-claims a job taken back from it keeps running and renewing the new attempt", async () => {
   const home = tempHome();

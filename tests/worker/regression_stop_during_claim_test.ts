@@ -5,10 +5,10 @@
  * signal at that moment must arm the kill even with nothing running yet.
  */
 import assert from "node:assert/strict";
-import { inProcessWorker, wrapStore } from "./worker_harness.ts";
-import { DEFAULT_CONFIG } from "../src/config.ts";
-import { FileStore } from "../src/store/file_store.ts";
-import { dirOfHome, exists, removeHome, tempHome } from "./helpers.ts";
+import { inProcessWorker, wrapStore } from "../../testkit/worker_harness.ts";
+import { DEFAULT_CONFIG } from "../../src/config.ts";
+import { FileStore } from "../../src/store/file_store.ts";
+import { dirOfHome, exists, removeHome, tempHome } from "../../testkit/mod.ts";
 
 async function stopDuringClaim(signals: number): Promise<{ ran: boolean; lines: string[] }> {
   const home = tempHome();

@@ -5,10 +5,10 @@
  * poll interval. Here an enqueue by another process lands while the worker is between sleeps.
  */
 import assert from "node:assert/strict";
-import { inProcessWorker, wrapStore } from "./worker_harness.ts";
-import { DEFAULT_CONFIG } from "../src/config.ts";
-import { FileStore } from "../src/store/file_store.ts";
-import { removeHome, tempHome } from "./helpers.ts";
+import { inProcessWorker, wrapStore } from "../../testkit/worker_harness.ts";
+import { DEFAULT_CONFIG } from "../../src/config.ts";
+import { FileStore } from "../../src/store/file_store.ts";
+import { removeHome, tempHome } from "../../testkit/mod.ts";
 
 Deno.test("an enqueue that lands while an idle worker is between two sleeps wakes it at once", async () => {
   const home = tempHome();
