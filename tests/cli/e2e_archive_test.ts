@@ -3,11 +3,10 @@
  * still answers about them as before, and the snapshot no longer holds them.
  */
 import assert from "node:assert/strict";
-import { cli, cliJson, cliOk, removeHome, tempHome } from "../../testkit/mod.ts";
+import { cli, cliJson, cliOk, withHome } from "../../testkit/mod.ts";
 
-Deno.test("show, logs, list, status, delete and enqueue --id answer for archived jobs as for live ones", async () => {
-  const home = tempHome();
-  try {
+Deno.test("show, logs, list, status, delete and enqueue --id answer for archived jobs as for live ones", () =>
+  withHome(async (home) => {
     const jobs = Array.from(
       { length: 30 },
       (_, i) => JSON.stringify({ id: `a${i}`, command: `echo out-${i}` }),
@@ -56,7 +55,4 @@ Deno.test("show, logs, list, status, delete and enqueue --id answer for archived
     const doctor = await cliJson(home, ["doctor"]);
     assert.equal(doctor.ok, true);
     assert.equal(doctor.jobs, 31);
-  } finally {
-    removeHome(home);
-  }
-});
+  }));

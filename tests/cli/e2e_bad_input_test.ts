@@ -3,7 +3,7 @@
  * line on stderr naming the problem, nothing on stdout, and the home's files byte-identical.
  */
 import assert from "node:assert/strict";
-import { cli, cliOk, dirOfHome, removeHome, snapshotFiles, tempHome } from "../../testkit/mod.ts";
+import { cli, cliOk, dirOfHome, snapshotFiles, withHome } from "../../testkit/mod.ts";
 
 interface Case {
   args: string[];
@@ -14,15 +14,13 @@ interface Case {
 
 const c = (args: string[], names: RegExp, stdin?: string): Case => ({ args, names, stdin });
 
-/** A home with config, jobs in several states, captured output: something to leave untouched. */
-async function populated(): Promise<string> {
-  const home = tempHome();
+/** Fills `home` with config, jobs in several states, captured output: something to leave untouched. */
+async function populate(home: string): Promise<void> {
   await cliOk(home, ["config", "set", "backoff-base", "1"]);
   await cliOk(home, ["enqueue", "--id", "p1", "true"]);
   await cliOk(home, ["enqueue", "--id", "d1", "--max-retries", "0", "echo oops; exit 1"]);
   await cliOk(home, ["worker", "start", "--drain"]);
   await cliOk(home, ["enqueue", "--id", "later", "--delay", "1h", "true"]);
-  return home;
 }
 
 /** Runs every case and fails with the list of all cases that were not refused properly. */
@@ -53,9 +51,9 @@ async function expectRefused(home: string, cases: Case[]): Promise<void> {
   }
 }
 
-Deno.test("unknown commands and subcommands are usage errors (exit 2)", async () => {
-  const home = await populated();
-  try {
+Deno.test("unknown commands and subcommands are usage errors (exit 2)", () =>
+  withHome(async (home) => {
+    await populate(home);
     await expectRefused(home, [
       c(["bogus"], /bogus/),
       c(["enqueu", "true"], /enqueu/),
@@ -64,14 +62,11 @@ Deno.test("unknown commands and subcommands are usage errors (exit 2)", async ()
       c(["config", "bogus"], /bogus/),
       c(["--bogus"], /bogus/),
     ]);
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
-Deno.test("enqueue refuses bad flags: exit 2, one line naming the flag, store unchanged", async () => {
-  const home = await populated();
-  try {
+Deno.test("enqueue refuses bad flags: exit 2, one line naming the flag, store unchanged", () =>
+  withHome(async (home) => {
+    await populate(home);
     await expectRefused(home, [
       c(["enqueue"], /no job/),
       c(["enqueue", "--json"], /no job/),
@@ -104,14 +99,11 @@ Deno.test("enqueue refuses bad flags: exit 2, one line naming the flag, store un
         /--run-at.*--delay|--delay.*--run-at/,
       ),
     ]);
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
-Deno.test("enqueue refuses bad job JSON: exit 2, one line naming the field, store unchanged", async () => {
-  const home = await populated();
-  try {
+Deno.test("enqueue refuses bad job JSON: exit 2, one line naming the field, store unchanged", () =>
+  withHome(async (home) => {
+    await populate(home);
     const long = "a".repeat(129);
     await expectRefused(home, [
       c(["enqueue", '{"command":'], /JSON/),
@@ -141,42 +133,33 @@ Deno.test("enqueue refuses bad job JSON: exit 2, one line naming the field, stor
       c(["enqueue", '{"command":"x","timeout":"5"}'], /timeout/),
       c(["enqueue", '{"command":"x","priority":2}', "--priority", "3"], /priority/),
     ]);
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
-Deno.test("enqueue refuses impossible calendar dates in --run-at and run_at rather than rolling them over", async () => {
-  const home = await populated();
-  try {
+Deno.test("enqueue refuses impossible calendar dates in --run-at and run_at rather than rolling them over", () =>
+  withHome(async (home) => {
+    await populate(home);
     await expectRefused(home, [
       c(["enqueue", "--run-at", "2030-02-30T00:00:00Z", "true"], /--run-at/),
       c(["enqueue", "--run-at", "2030-04-31", "true"], /--run-at/),
       c(["enqueue", '{"command":"x","run_at":"2030-04-31T00:00:00Z"}'], /run_at/),
       c(["enqueue", '{"command":"x","run_at":"2031-02-29T12:00:00Z"}'], /run_at/),
     ]);
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
-Deno.test("a usage error with several problems at once is still one line on stderr", async () => {
-  const home = await populated();
-  try {
+Deno.test("a usage error with several problems at once is still one line on stderr", () =>
+  withHome(async (home) => {
+    await populate(home);
     await expectRefused(home, [
       c(["config", "set"], /key|value/),
       c(["show", "--home"], /id|--home/),
       c(["enqueue", "--bogus", "--priority"], /--bogus|--priority/),
     ]);
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
-Deno.test("enqueue --file refuses a bad line, an empty file, a missing file and an extra job (exit 2, nothing enqueued)", async () => {
-  const home = await populated();
-  const dir = dirOfHome(home);
-  try {
+Deno.test("enqueue --file refuses a bad line, an empty file, a missing file and an extra job (exit 2, nothing enqueued)", () =>
+  withHome(async (home) => {
+    await populate(home);
+    const dir = dirOfHome(home);
     Deno.writeTextFileSync(
       `${dir}/bad.jsonl`,
       '{"id":"f1","command":"true"}\n{"id":"f2","command":"true","retries":3}\n',
@@ -194,14 +177,11 @@ Deno.test("enqueue --file refuses a bad line, an empty file, a missing file and 
       c(["enqueue", "--file", `${dir}/bad.jsonl`, "--id", "x"], /--file/),
       c(["enqueue", "--file"], /--file/),
     ]);
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
-Deno.test("worker start, stop and list refuse bad flags and arguments (exit 2)", async () => {
-  const home = await populated();
-  try {
+Deno.test("worker start, stop and list refuse bad flags and arguments (exit 2)", () =>
+  withHome(async (home) => {
+    await populate(home);
     await expectRefused(home, [
       c(["worker", "start", "--count", "0"], /--count/),
       c(["worker", "start", "--count", "-1"], /--count/),
@@ -216,14 +196,11 @@ Deno.test("worker start, stop and list refuse bad flags and arguments (exit 2)",
       c(["worker", "list", "--bogus"], /--bogus/),
       c(["worker", "list", "extra"], /extra/),
     ]);
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
-Deno.test("status, list, show and logs refuse bad flags, states, limits and job ids (exit 2)", async () => {
-  const home = await populated();
-  try {
+Deno.test("status, list, show and logs refuse bad flags, states, limits and job ids (exit 2)", () =>
+  withHome(async (home) => {
+    await populate(home);
     await expectRefused(home, [
       c(["status", "--bogus"], /--bogus/),
       c(["status", "extra"], /extra/),
@@ -248,14 +225,11 @@ Deno.test("status, list, show and logs refuse bad flags, states, limits and job 
       c(["logs", "p1", "d1"], /d1/),
       c(["logs", "p1", "--bogus"], /--bogus/),
     ]);
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
-Deno.test("dlq, delete and compact refuse missing ids, invalid ids, ids with --all and bad flags (exit 2)", async () => {
-  const home = await populated();
-  try {
+Deno.test("dlq, delete and compact refuse missing ids, invalid ids, ids with --all and bad flags (exit 2)", () =>
+  withHome(async (home) => {
+    await populate(home);
     await expectRefused(home, [
       c(["dlq", "list", "--bogus"], /--bogus/),
       c(["dlq", "list", "extra"], /extra/),
@@ -275,14 +249,11 @@ Deno.test("dlq, delete and compact refuse missing ids, invalid ids, ids with --a
       c(["compact", "--bogus"], /--bogus/),
       c(["compact", "extra"], /extra/),
     ]);
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
-Deno.test("config refuses unknown keys, bad values and missing arguments (exit 2, config.jsonc unchanged)", async () => {
-  const home = await populated();
-  try {
+Deno.test("config refuses unknown keys, bad values and missing arguments (exit 2, config.jsonc unchanged)", () =>
+  withHome(async (home) => {
+    await populate(home);
     await expectRefused(home, [
       c(["config", "get", "colour"], /colour/),
       c(["config", "get"], /key/),
@@ -304,14 +275,10 @@ Deno.test("config refuses unknown keys, bad values and missing arguments (exit 2
       c(["config", "list", "--bogus"], /--bogus/),
       c(["config", "list", "extra"], /extra/),
     ]);
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
-Deno.test("refused commands on a home that does not exist yet create nothing", async () => {
-  const home = tempHome();
-  try {
+Deno.test("refused commands on a home that does not exist yet create nothing", () =>
+  withHome(async (home) => {
     const cases: string[][] = [
       ["enqueue", '{"command":""}'],
       ["enqueue", "--priority", "x", "true"],
@@ -333,7 +300,4 @@ Deno.test("refused commands on a home that does not exist yet create nothing", a
         `queuectl ${args.join(" ")} created the home`,
       );
     }
-  } finally {
-    removeHome(home);
-  }
-});
+  }));

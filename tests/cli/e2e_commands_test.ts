@@ -12,21 +12,19 @@ import {
   dirOfHome,
   exists,
   readLines,
-  removeHome,
   snapshotFiles,
   spawnCli,
   stopBackground,
-  tempHome,
   untilOutput,
   untilState,
   waitFor,
+  withHome,
 } from "../../testkit/mod.ts";
 
 const STATES = ["pending", "processing", "completed", "failed", "dead"];
 
-/** A home with 2 completed jobs, 2 dead ones and 1 pending one scheduled for later. */
-async function populated(): Promise<string> {
-  const home = tempHome();
+/** Fills `home` with 2 completed jobs, 2 dead ones and 1 pending one scheduled for later. */
+async function populate(home: string): Promise<void> {
   await cliOk(home, ["enqueue", "--id", "ok-1", "echo one"]);
   await cliOk(home, ["enqueue", "--id", "bad-1", "--max-retries", "0", "echo broken >&2; exit 4"]);
   await cliOk(home, ["enqueue", "--id", "ok-2", "echo two"]);
@@ -34,7 +32,6 @@ async function populated(): Promise<string> {
   await cliOk(home, ["enqueue", "--id", "later", "--delay", "1h", "echo later"]);
   const run = await cli(home, ["worker", "start", "--drain"]);
   assert.equal(run.code, 0, run.stderr + run.stdout);
-  return home;
 }
 
 function assertOperationalError(r: { code: number; stdout: string; stderr: string }, re: RegExp): void {
@@ -44,9 +41,8 @@ function assertOperationalError(r: { code: number; stdout: string; stderr: strin
   assert.match(r.stderr, re);
 }
 
-Deno.test("status --json has exactly counts per state and workers", async () => {
-  const home = tempHome();
-  try {
+Deno.test("status --json has exactly counts per state and workers", () =>
+  withHome(async (home) => {
     const empty = await cliJson(home, ["status"]);
     assert.deepEqual(empty, {
       counts: { pending: 0, processing: 0, completed: 0, failed: 0, dead: 0 },
@@ -60,14 +56,11 @@ Deno.test("status --json has exactly counts per state and workers", async () => 
     const text = await cliOk(home, ["status"]);
     for (const state of STATES) assert.match(text, new RegExp(`${state}\\s+\\d`));
     assert.match(text, /pending\s+1/);
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
-Deno.test("list filters by --state, cuts at --limit, and --json prints an array of jobs in enqueue order", async () => {
-  const home = await populated();
-  try {
+Deno.test("list filters by --state, cuts at --limit, and --json prints an array of jobs in enqueue order", () =>
+  withHome(async (home) => {
+    await populate(home);
     const all = await cliJson(home, ["list"]);
     assert.deepEqual(all.map((j: any) => j.id), ["ok-1", "bad-1", "ok-2", "bad-2", "later"]);
     const ids = async (args: string[]) => (await cliJson(home, ["list", ...args])).map((j: any) => j.id);
@@ -88,14 +81,11 @@ Deno.test("list filters by --state, cuts at --limit, and --json prints an array 
     assert.match(text, /exit code 4/);
     assert.doesNotMatch(text, /ok-1/);
     assert.match(await cliOk(home, ["list", "--state", "processing"]), /no processing jobs/);
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
-Deno.test("show prints one job in full, and show --json the job object", async () => {
-  const home = await populated();
-  try {
+Deno.test("show prints one job in full, and show --json the job object", () =>
+  withHome(async (home) => {
+    await populate(home);
     const job = await cliJson(home, ["show", "bad-1"]);
     for (
       const field of [
@@ -124,54 +114,50 @@ Deno.test("show prints one job in full, and show --json the job object", async (
     assert.match(text, /dead/);
     assert.match(text, /exit code 4/);
     assert.match(text, /broken/, "shows the tail of the output");
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
-Deno.test("logs --follow streams a running job's output and returns once it completed and printed all of it", async () => {
-  const home = tempHome();
-  const dir = dirOfHome(home);
-  const procs: Background[] = [];
-  try {
-    await cliOk(home, [
-      "enqueue",
-      "--id",
-      "chatty",
-      `echo first; while [ ! -f ${dir}/go ]; do sleep 0.05; done; echo second >&2; echo third`,
-    ]);
-    const worker = spawnCli(home, ["worker", "start"]);
-    procs.push(worker);
-    await untilOutput(worker, /claimed chatty/);
-    const follow = spawnCli(home, ["logs", "chatty", "--follow"]);
-    procs.push(follow);
-    await untilOutput(follow, /first\n/);
-    assert.doesNotMatch(follow.output(), /second/);
-    Deno.writeTextFileSync(`${dir}/go`, "");
-    assert.equal(await follow.exited(), 0, follow.output());
-    const out = follow.output();
-    assert.match(out, /first\nsecond\nthird\n/);
-    assert.match(out, /exit code 0/, "the attempt's closing line is printed too");
-    assert.equal((await cliJson(home, ["show", "chatty"])).state, "completed");
-    // a job that has not run has no output: said on stderr, not an error
-    await cliOk(home, ["enqueue", "--id", "quiet", "--delay", "1h", "true"]);
-    const quiet = await cli(home, ["logs", "quiet"]);
-    assert.equal(quiet.code, 0);
-    assert.equal(quiet.stdout, "");
-    assert.match(quiet.stderr, /no output.*pending/);
-    // a finished job's --follow returns at once with everything
-    const again = await cli(home, ["logs", "chatty", "-f"]);
-    assert.equal(again.code, 0);
-    assert.equal(again.stdout, await cliOk(home, ["logs", "chatty"]));
-  } finally {
-    for (const p of procs) await stopBackground(p);
-    removeHome(home);
-  }
-});
+Deno.test("logs --follow streams a running job's output and returns once it completed and printed all of it", () =>
+  withHome(async (home) => {
+    const dir = dirOfHome(home);
+    const procs: Background[] = [];
+    try {
+      await cliOk(home, [
+        "enqueue",
+        "--id",
+        "chatty",
+        `echo first; while [ ! -f ${dir}/go ]; do sleep 0.05; done; echo second >&2; echo third`,
+      ]);
+      const worker = spawnCli(home, ["worker", "start"]);
+      procs.push(worker);
+      await untilOutput(worker, /claimed chatty/);
+      const follow = spawnCli(home, ["logs", "chatty", "--follow"]);
+      procs.push(follow);
+      await untilOutput(follow, /first\n/);
+      assert.doesNotMatch(follow.output(), /second/);
+      Deno.writeTextFileSync(`${dir}/go`, "");
+      assert.equal(await follow.exited(), 0, follow.output());
+      const out = follow.output();
+      assert.match(out, /first\nsecond\nthird\n/);
+      assert.match(out, /exit code 0/, "the attempt's closing line is printed too");
+      assert.equal((await cliJson(home, ["show", "chatty"])).state, "completed");
+      // a job that has not run has no output: said on stderr, not an error
+      await cliOk(home, ["enqueue", "--id", "quiet", "--delay", "1h", "true"]);
+      const quiet = await cli(home, ["logs", "quiet"]);
+      assert.equal(quiet.code, 0);
+      assert.equal(quiet.stdout, "");
+      assert.match(quiet.stderr, /no output.*pending/);
+      // a finished job's --follow returns at once with everything
+      const again = await cli(home, ["logs", "chatty", "-f"]);
+      assert.equal(again.code, 0);
+      assert.equal(again.stdout, await cliOk(home, ["logs", "chatty"]));
+    } finally {
+      for (const p of procs) await stopBackground(p);
+    }
+  }));
 
-Deno.test("dlq list, dlq retry <id>, dlq retry --all and dlq delete manage dead jobs", async () => {
-  const home = await populated();
-  try {
+Deno.test("dlq list, dlq retry <id>, dlq retry --all and dlq delete manage dead jobs", () =>
+  withHome(async (home) => {
+    await populate(home);
     const dead = await cliJson(home, ["dlq", "list"]);
     assert.deepEqual(dead.map((j: any) => j.id), ["bad-1", "bad-2"]);
     assert.match(await cliOk(home, ["dlq", "list"]), /bad-2/);
@@ -218,14 +204,11 @@ Deno.test("dlq list, dlq retry <id>, dlq retry --all and dlq delete manage dead 
     assert.deepEqual(await cliJson(home, ["dlq", "delete", "bad-1", "bad-2"]), ["bad-1", "bad-2"]);
     assert.deepEqual(await cliJson(home, ["dlq", "list"]), []);
     assert.equal((await cli(home, ["show", "bad-1"])).code, 1);
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
-Deno.test("delete removes a job that is not processing, with its output", async () => {
-  const home = await populated();
-  try {
+Deno.test("delete removes a job that is not processing, with its output", () =>
+  withHome(async (home) => {
+    await populate(home);
     assert.ok(readLines(`${home}/logs/ok-1.log`).length > 0);
     const r = await cli(home, ["delete", "ok-1", "later"]);
     assert.equal(r.code, 0, r.stderr);
@@ -237,41 +220,37 @@ Deno.test("delete removes a job that is not processing, with its output", async 
     assert.deepEqual(await cliJson(home, ["delete", "bad-1"]), ["bad-1"]);
     // the id is free again
     await cliOk(home, ["enqueue", "--id", "ok-1", "true"]);
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
-Deno.test("delete of a processing job is refused with exit 1 and the job runs on", async () => {
-  const home = tempHome();
-  const dir = dirOfHome(home);
-  let worker: Background | undefined;
-  try {
-    await cliOk(home, [
-      "enqueue",
-      "--id",
-      "busy",
-      `touch ${dir}/started; while [ ! -f ${dir}/release ]; do sleep 0.05; done`,
-    ]);
-    worker = spawnCli(home, ["worker", "start"]);
-    await waitFor(() => exists(`${dir}/started`), "the job to start");
-    assert.equal((await cliJson(home, ["show", "busy"])).state, "processing");
-    const r = await cli(home, ["delete", "busy"]);
-    assertOperationalError(r, /busy.*processing/);
-    const still = await cliJson(home, ["show", "busy"]);
-    assert.equal(still.state, "processing");
-    assert.equal(still.attempts, 1);
-    Deno.writeTextFileSync(`${dir}/release`, "");
-    await untilState(home, "busy", "completed");
-  } finally {
-    if (worker) await stopBackground(worker);
-    removeHome(home);
-  }
-});
+Deno.test("delete of a processing job is refused with exit 1 and the job runs on", () =>
+  withHome(async (home) => {
+    const dir = dirOfHome(home);
+    let worker: Background | undefined;
+    try {
+      await cliOk(home, [
+        "enqueue",
+        "--id",
+        "busy",
+        `touch ${dir}/started; while [ ! -f ${dir}/release ]; do sleep 0.05; done`,
+      ]);
+      worker = spawnCli(home, ["worker", "start"]);
+      await waitFor(() => exists(`${dir}/started`), "the job to start");
+      assert.equal((await cliJson(home, ["show", "busy"])).state, "processing");
+      const r = await cli(home, ["delete", "busy"]);
+      assertOperationalError(r, /busy.*processing/);
+      const still = await cliJson(home, ["show", "busy"]);
+      assert.equal(still.state, "processing");
+      assert.equal(still.attempts, 1);
+      Deno.writeTextFileSync(`${dir}/release`, "");
+      await untilState(home, "busy", "completed");
+    } finally {
+      if (worker) await stopBackground(worker);
+    }
+  }));
 
-Deno.test("show, logs, delete and dlq retry of a missing job, and dlq retry of a pending job, exit 1 and change nothing", async () => {
-  const home = await populated();
-  try {
+Deno.test("show, logs, delete and dlq retry of a missing job, and dlq retry of a pending job, exit 1 and change nothing", () =>
+  withHome(async (home) => {
+    await populate(home);
     const before = snapshotFiles(home);
     const cases: Array<[string[], RegExp]> = [
       [["show", "nope"], /nope/],
@@ -295,14 +274,10 @@ Deno.test("show, logs, delete and dlq retry of a missing job, and dlq retry of a
     // nothing happened to the jobs named alongside the missing one
     assert.equal((await cliJson(home, ["show", "ok-1"])).state, "completed");
     assert.equal((await cliJson(home, ["show", "bad-1"])).state, "dead");
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
-Deno.test("config list, get and set accept both spellings, keep comments, and validate", async () => {
-  const home = tempHome();
-  try {
+Deno.test("config list, get and set accept both spellings, keep comments, and validate", () =>
+  withHome(async (home) => {
     const defaults = await cliJson(home, ["config", "list"]);
     assert.deepEqual(defaults, {
       max_retries: 3,
@@ -378,14 +353,11 @@ Deno.test("config list, get and set accept both spellings, keep comments, and va
       assert.match(r.stderr, new RegExp(key));
     }
     assert.deepEqual(snapshotFiles(home), before);
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
-Deno.test("compact starts a new log generation and the queue reads the same before and after", async () => {
-  const home = await populated();
-  try {
+Deno.test("compact starts a new log generation and the queue reads the same before and after", () =>
+  withHome(async (home) => {
+    await populate(home);
     await configure(home, { "backoff-base": 1 });
     const listBefore = await cliJson(home, ["list"]);
     const statusBefore = await cliJson(home, ["status"]);
@@ -415,14 +387,10 @@ Deno.test("compact starts a new log generation and the queue reads the same befo
     assert.equal((await cliJson(home, ["show", "new"])).state, "completed");
     assert.equal((await cliJson(home, ["show", "bad-2"])).attempts, 1);
     assert.equal((await cliJson(home, ["show", "later"])).state, "pending");
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
-Deno.test("every command and subcommand has --help, which exits 0 and touches no home", async () => {
-  const home = tempHome();
-  try {
+Deno.test("every command and subcommand has --help, which exits 0 and touches no home", () =>
+  withHome(async (home) => {
     const commands = [
       [],
       ["enqueue"],
@@ -466,7 +434,4 @@ Deno.test("every command and subcommand has --help, which exits 0 and touches no
       assert.match(enqueueHelp, new RegExp(flag));
     }
     assert.throws(() => Deno.statSync(home), Deno.errors.NotFound);
-  } finally {
-    removeHome(home);
-  }
-});
+  }));

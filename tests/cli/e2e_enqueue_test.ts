@@ -3,16 +3,7 @@
  * job shape it prints, duplicate ids, and the global and per-command --home.
  */
 import assert from "node:assert/strict";
-import {
-  cli,
-  cliJson,
-  cliOk,
-  configure,
-  dirOfHome,
-  removeHome,
-  snapshotFiles,
-  tempHome,
-} from "../../testkit/mod.ts";
+import { cli, cliJson, cliOk, configure, dirOfHome, snapshotFiles, withHome } from "../../testkit/mod.ts";
 
 /** The fields every job object carries, everywhere (issue 3). */
 const REQUIRED_FIELDS = [
@@ -42,9 +33,8 @@ function assertJobShape(job: Record<string, unknown>): void {
   assert.match(job.updated_at as string, ISO_UTC);
 }
 
-Deno.test("enqueue of a JSON job prints the job with every required field and the given values", async () => {
-  const home = tempHome();
-  try {
+Deno.test("enqueue of a JSON job prints the job with every required field and the given values", () =>
+  withHome(async (home) => {
     const job = await cliJson(home, [
       "enqueue",
       JSON.stringify({
@@ -71,14 +61,10 @@ Deno.test("enqueue of a JSON job prints the job with every required field and th
     // show --json gives the same shape and values
     const shown = await cliJson(home, ["show", "report-1"]);
     assert.deepEqual(shown, job);
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
-Deno.test("enqueue of a plain command string prints a new id and the job gets the defaults", async () => {
-  const home = tempHome();
-  try {
+Deno.test("enqueue of a plain command string prints a new id and the job gets the defaults", () =>
+  withHome(async (home) => {
     const r = await cli(home, ["enqueue", "echo hi"]);
     assert.equal(r.code, 0, r.stderr);
     const id = r.stdout.trim();
@@ -96,14 +82,10 @@ Deno.test("enqueue of a plain command string prints a new id and the job gets th
 
     const other = (await cliOk(home, ["enqueue", "echo hi"])).trim();
     assert.notEqual(other, id, "generated ids are unique");
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
-Deno.test("enqueue flags -c, --id, --max-retries, --priority, --timeout and --run-at set the job's fields", async () => {
-  const home = tempHome();
-  try {
+Deno.test("enqueue flags -c, --id, --max-retries, --priority, --timeout and --run-at set the job's fields", () =>
+  withHome(async (home) => {
     const job = await cliJson(home, [
       "enqueue",
       "-c",
@@ -129,14 +111,10 @@ Deno.test("enqueue flags -c, --id, --max-retries, --priority, --timeout and --ru
 
     const long = await cliJson(home, ["enqueue", "--command", "true", "--timeout", "30"]);
     assert.equal(long.timeout, 30, "a plain number is seconds");
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
-Deno.test("enqueue --delay schedules the job that long after now", async () => {
-  const home = tempHome();
-  try {
+Deno.test("enqueue --delay schedules the job that long after now", () =>
+  withHome(async (home) => {
     const job = await cliJson(home, ["enqueue", "true", "--delay", "5m"]);
     const ahead = Date.parse(job.run_at) - Date.parse(job.created_at);
     // the delay is counted from the moment the command started, a little before created_at
@@ -144,14 +122,10 @@ Deno.test("enqueue --delay schedules the job that long after now", async () => {
     const hour = await cliJson(home, ["enqueue", "true", "--delay", "2h"]);
     const hourAhead = Date.parse(hour.run_at) - Date.parse(hour.created_at);
     assert.ok(hourAhead <= 7_200_000 && hourAhead > 7_140_000, `run_at is ${hourAhead} ms after created_at`);
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
-Deno.test("enqueue merges flags into a JSON job and takes max_retries' default from the config", async () => {
-  const home = tempHome();
-  try {
+Deno.test("enqueue merges flags into a JSON job and takes max_retries' default from the config", () =>
+  withHome(async (home) => {
     await configure(home, { "max-retries": 6 });
     const job = await cliJson(home, [
       "enqueue",
@@ -166,14 +140,10 @@ Deno.test("enqueue merges flags into a JSON job and takes max_retries' default f
     assert.equal(job.max_retries, 6, "default from config.jsonc");
     const explicit = await cliJson(home, ["enqueue", '{"command":"echo x","max_retries":0}']);
     assert.equal(explicit.max_retries, 0, "0 retries is a valid choice, not 'unset'");
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
-Deno.test("enqueue --file PATH adds every JSON line in order, flags acting as defaults", async () => {
-  const home = tempHome();
-  try {
+Deno.test("enqueue --file PATH adds every JSON line in order, flags acting as defaults", () =>
+  withHome(async (home) => {
     const file = `${dirOfHome(home)}/jobs.jsonl`;
     Deno.writeTextFileSync(
       file,
@@ -194,14 +164,10 @@ Deno.test("enqueue --file PATH adds every JSON line in order, flags acting as de
       ["f2", 9, "pending"],
       ["f3", 2, "pending"],
     ]);
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
-Deno.test("enqueue --file - reads the JSON lines from stdin, and --json prints the jobs", async () => {
-  const home = tempHome();
-  try {
+Deno.test("enqueue --file - reads the JSON lines from stdin, and --json prints the jobs", () =>
+  withHome(async (home) => {
     const stdin = '{"id":"s1","command":"echo a"}\n{"command":"echo b"}\n';
     const jobs = await cliJson(home, ["enqueue", "--file", "-"], { stdin });
     assert.ok(Array.isArray(jobs));
@@ -211,14 +177,10 @@ Deno.test("enqueue --file - reads the JSON lines from stdin, and --json prints t
     assert.equal(jobs[1].command, "echo b");
     const status = await cliJson(home, ["status"]);
     assert.equal(status.counts.pending, 2);
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
-Deno.test("enqueue --file with one bad line enqueues nothing, exits 2 and leaves the store byte-identical", async () => {
-  const home = tempHome();
-  try {
+Deno.test("enqueue --file with one bad line enqueues nothing, exits 2 and leaves the store byte-identical", () =>
+  withHome(async (home) => {
     await cliOk(home, ["enqueue", "--id", "before", "true"]);
     const file = `${dirOfHome(home)}/jobs.jsonl`;
     Deno.writeTextFileSync(
@@ -242,14 +204,10 @@ Deno.test("enqueue --file with one bad line enqueues nothing, exits 2 and leaves
     assert.deepEqual(snapshotFiles(home), before);
     const ids = (await cliJson(home, ["list"])).map((j: any) => j.id);
     assert.deepEqual(ids, ["before"]);
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
-Deno.test("enqueue --file with a duplicate id enqueues nothing, exits 1 and leaves the store byte-identical", async () => {
-  const home = tempHome();
-  try {
+Deno.test("enqueue --file with a duplicate id enqueues nothing, exits 1 and leaves the store byte-identical", () =>
+  withHome(async (home) => {
     await cliOk(home, ["enqueue", "--id", "taken", "true"]);
     const before = snapshotFiles(home);
     // clashing with a job in the store
@@ -270,14 +228,10 @@ Deno.test("enqueue --file with a duplicate id enqueues nothing, exits 1 and leav
     assert.deepEqual(snapshotFiles(home), before);
     const ids = (await cliJson(home, ["list"])).map((j: any) => j.id);
     assert.deepEqual(ids, ["taken"]);
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
-Deno.test("enqueue of a duplicate id exits 1, names the id and changes nothing", async () => {
-  const home = tempHome();
-  try {
+Deno.test("enqueue of a duplicate id exits 1, names the id and changes nothing", () =>
+  withHome(async (home) => {
     await cliOk(home, ["enqueue", '{"id":"once","command":"echo first"}']);
     const before = snapshotFiles(home);
     for (
@@ -296,55 +250,51 @@ Deno.test("enqueue of a duplicate id exits 1, names the id and changes nothing",
     }
     const job = await cliJson(home, ["show", "once"]);
     assert.equal(job.command, "echo first");
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
-Deno.test("--home before the command and --home of the command both override QUEUECTL_HOME", async () => {
-  const envHome = tempHome();
-  const globalHome = tempHome();
-  const commandHome = tempHome();
-  try {
-    // cli() sets QUEUECTL_HOME=envHome
-    await cliOk(envHome, ["--home", globalHome, "enqueue", "--id", "g1", "true"]);
-    await cliOk(envHome, [`--home=${globalHome}`, "enqueue", "--id", "g2", "true"]);
-    await cliOk(envHome, ["enqueue", "--id", "c1", "--home", commandHome, "true"]);
-    await cliOk(envHome, ["enqueue", "--id", "e1", "true"]);
+Deno.test("--home before the command and --home of the command both override QUEUECTL_HOME", () =>
+  withHome((envHome) =>
+    withHome((globalHome) =>
+      withHome(async (commandHome) => {
+        // cli() sets QUEUECTL_HOME=envHome
+        await cliOk(envHome, ["--home", globalHome, "enqueue", "--id", "g1", "true"]);
+        await cliOk(envHome, [`--home=${globalHome}`, "enqueue", "--id", "g2", "true"]);
+        await cliOk(envHome, ["enqueue", "--id", "c1", "--home", commandHome, "true"]);
+        await cliOk(envHome, ["enqueue", "--id", "e1", "true"]);
 
-    const ids = async (args: string[]) => (await cliJson(envHome, args)).map((j: any) => j.id);
-    assert.deepEqual(await ids(["list"]), ["e1"]);
-    assert.deepEqual(await ids(["--home", globalHome, "list"]), ["g1", "g2"]);
-    assert.deepEqual(await ids(["list", "--home", globalHome]), ["g1", "g2"]);
-    assert.deepEqual(await ids(["list", "--home", commandHome]), ["c1"]);
-    assert.deepEqual(await ids(["--home", commandHome, "list"]), ["c1"]);
+        const ids = async (args: string[]) => (await cliJson(envHome, args)).map((j: any) => j.id);
+        assert.deepEqual(await ids(["list"]), ["e1"]);
+        assert.deepEqual(await ids(["--home", globalHome, "list"]), ["g1", "g2"]);
+        assert.deepEqual(await ids(["list", "--home", globalHome]), ["g1", "g2"]);
+        assert.deepEqual(await ids(["list", "--home", commandHome]), ["c1"]);
+        assert.deepEqual(await ids(["--home", commandHome, "list"]), ["c1"]);
 
-    // read and config commands follow it too
-    const shown = await cli(envHome, ["--home", globalHome, "show", "g1", "--json"]);
-    assert.equal(shown.code, 0, shown.stderr);
-    assert.equal((await cli(envHome, ["show", "g1"])).code, 1, "g1 is not in QUEUECTL_HOME");
-    await cliOk(envHome, ["config", "set", "max-retries", "9", "--home", commandHome]);
-    assert.equal((await cliOk(envHome, ["--home", commandHome, "config", "get", "max-retries"])).trim(), "9");
-    assert.equal((await cliOk(envHome, ["config", "get", "max-retries"])).trim(), "3");
+        // read and config commands follow it too
+        const shown = await cli(envHome, ["--home", globalHome, "show", "g1", "--json"]);
+        assert.equal(shown.code, 0, shown.stderr);
+        assert.equal((await cli(envHome, ["show", "g1"])).code, 1, "g1 is not in QUEUECTL_HOME");
+        await cliOk(envHome, ["config", "set", "max-retries", "9", "--home", commandHome]);
+        assert.equal(
+          (await cliOk(envHome, ["--home", commandHome, "config", "get", "max-retries"])).trim(),
+          "9",
+        );
+        assert.equal((await cliOk(envHome, ["config", "get", "max-retries"])).trim(), "3");
 
-    // and so does worker start
-    await cliOk(envHome, ["--home", globalHome, "worker", "start", "--drain"]);
-    await cliOk(envHome, ["worker", "start", "--drain", "--home", commandHome]);
-    const states = async (args: string[]) => (await cliJson(envHome, args)).map((j: any) => j.state);
-    assert.deepEqual(await states(["list", "--home", globalHome]), ["completed", "completed"]);
-    assert.deepEqual(await states(["list", "--home", commandHome]), ["completed"]);
-    assert.deepEqual(await states(["list"]), ["pending"], "QUEUECTL_HOME's job was left alone");
+        // and so does worker start
+        await cliOk(envHome, ["--home", globalHome, "worker", "start", "--drain"]);
+        await cliOk(envHome, ["worker", "start", "--drain", "--home", commandHome]);
+        const states = async (args: string[]) => (await cliJson(envHome, args)).map((j: any) => j.state);
+        assert.deepEqual(await states(["list", "--home", globalHome]), ["completed", "completed"]);
+        assert.deepEqual(await states(["list", "--home", commandHome]), ["completed"]);
+        assert.deepEqual(await states(["list"]), ["pending"], "QUEUECTL_HOME's job was left alone");
 
-    // a relative --home is taken from the current directory
-    const rel = await cli(envHome, ["--home", "rel-home", "enqueue", "--id", "r1", "true"], {
-      cwd: dirOfHome(commandHome),
-    });
-    assert.equal(rel.code, 0, rel.stderr);
-    const relJobs = await cliJson(envHome, ["list", "--home", `${dirOfHome(commandHome)}/rel-home`]);
-    assert.deepEqual(relJobs.map((j: any) => j.id), ["r1"]);
-  } finally {
-    removeHome(envHome);
-    removeHome(globalHome);
-    removeHome(commandHome);
-  }
-});
+        // a relative --home is taken from the current directory
+        const rel = await cli(envHome, ["--home", "rel-home", "enqueue", "--id", "r1", "true"], {
+          cwd: dirOfHome(commandHome),
+        });
+        assert.equal(rel.code, 0, rel.stderr);
+        const relJobs = await cliJson(envHome, ["list", "--home", `${dirOfHome(commandHome)}/rel-home`]);
+        assert.deepEqual(relJobs.map((j: any) => j.id), ["r1"]);
+      })
+    )
+  ));

@@ -10,19 +10,17 @@ import {
   configure,
   dirOfHome,
   readLines,
-  removeHome,
   spawnCli,
   stopBackground,
-  tempHome,
   untilOutput,
   untilState,
   waitFor,
+  withHome,
 } from "../../testkit/mod.ts";
 
-Deno.test("one slot runs higher priority first, and equal priorities in enqueue order", async () => {
-  const home = tempHome();
-  const ledger = `${dirOfHome(home)}/ledger`;
-  try {
+Deno.test("one slot runs higher priority first, and equal priorities in enqueue order", () =>
+  withHome(async (home) => {
+    const ledger = `${dirOfHome(home)}/ledger`;
     const job = (id: string, priority: number) =>
       JSON.stringify({ id, priority, command: `echo ${id} >> ${ledger}` });
     // one batch: every job has the same run_at, so ties fall to enqueue order alone
@@ -33,15 +31,11 @@ Deno.test("one slot runs higher priority first, and equal priorities in enqueue 
     const run = await cli(home, ["worker", "start", "--drain", "--count", "1"]);
     assert.equal(run.code, 0, run.stderr + run.stdout);
     assert.deepEqual(readLines(ledger), ["d10", "b5", "e5", "g5", "a0", "c0", "f-1"]);
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
-Deno.test("worker start --drain exits 0 without starting a job whose run_at is still ahead", async () => {
-  const home = tempHome();
-  const marker = `${dirOfHome(home)}/ran`;
-  try {
+Deno.test("worker start --drain exits 0 without starting a job whose run_at is still ahead", () =>
+  withHome(async (home) => {
+    const marker = `${dirOfHome(home)}/ran`;
     await cliOk(home, ["enqueue", "--id", "later", "--delay", "1h", `touch ${marker}`]);
     const run = await cli(home, ["worker", "start", "--drain"]);
     assert.equal(run.code, 0, run.stderr + run.stdout);
@@ -51,15 +45,11 @@ Deno.test("worker start --drain exits 0 without starting a job whose run_at is s
     assert.equal(job.attempts, 0);
     assert.equal(readLines(marker).length, 0);
     assert.throws(() => Deno.statSync(marker), Deno.errors.NotFound);
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
-Deno.test("jobs given --delay or --run-at do not start before their run_at, then run", async () => {
-  const home = tempHome();
-  const dir = dirOfHome(home);
-  try {
+Deno.test("jobs given --delay or --run-at do not start before their run_at, then run", () =>
+  withHome(async (home) => {
+    const dir = dirOfHome(home);
     const delayed = await cliJson(home, [
       "enqueue",
       "--id",
@@ -97,16 +87,12 @@ Deno.test("jobs given --delay or --run-at do not start before their run_at, then
     } finally {
       assert.equal(await stopBackground(worker), 0, worker.output());
     }
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
-Deno.test("two workers with two slots each share one home: 30 jobs each run exactly once", async () => {
-  const home = tempHome();
-  const ledger = `${dirOfHome(home)}/ledger`;
-  const ids = Array.from({ length: 30 }, (_, i) => `job-${String(i).padStart(2, "0")}`);
-  try {
+Deno.test("two workers with two slots each share one home: 30 jobs each run exactly once", () =>
+  withHome(async (home) => {
+    const ledger = `${dirOfHome(home)}/ledger`;
+    const ids = Array.from({ length: 30 }, (_, i) => `job-${String(i).padStart(2, "0")}`);
     await cliOk(home, ["config", "set", "poll-interval", "0.5"]);
     const workers = [
       spawnCli(home, ["worker", "start", "--count", "2"]),
@@ -137,14 +123,10 @@ Deno.test("two workers with two slots each share one home: 30 jobs each run exac
     assert.deepEqual([...ran].sort(), ids, "every job ran exactly once");
     const jobs = await cliJson(home, ["list"]);
     assert.ok(jobs.every((j: any) => j.state === "completed" && j.attempts === 1));
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
-Deno.test("a running worker applies a config change without a restart (job-timeout)", async () => {
-  const home = tempHome();
-  try {
+Deno.test("a running worker applies a config change without a restart (job-timeout)", () =>
+  withHome(async (home) => {
     await configure(home, { "backoff-base": 1 });
     const worker = spawnCli(home, ["worker", "start"]);
     try {
@@ -159,7 +141,4 @@ Deno.test("a running worker applies a config change without a restart (job-timeo
     } finally {
       assert.equal(await stopBackground(worker), 0, worker.output());
     }
-  } finally {
-    removeHome(home);
-  }
-});
+  }));

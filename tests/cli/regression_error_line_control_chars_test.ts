@@ -4,11 +4,10 @@
  * forge a line of its own ("error: ..."). Control characters in an error line are now escaped.
  */
 import assert from "node:assert/strict";
-import { cli, removeHome, tempHome } from "../../testkit/mod.ts";
+import { cli, withHome } from "../../testkit/mod.ts";
 
-Deno.test("an error quoting a value with a newline or escape stays one line, the characters escaped", async () => {
-  const home = tempHome();
-  try {
+Deno.test("an error quoting a value with a newline or escape stays one line, the characters escaped", () =>
+  withHome(async (home) => {
     const r = await cli(home, ["logs", "a\nerror: forged\u001b[2K"]);
     assert.strictEqual(r.code, 2);
     assert.strictEqual(r.stderr.split("\n").length, 2, JSON.stringify(r.stderr));
@@ -16,7 +15,4 @@ Deno.test("an error quoting a value with a newline or escape stays one line, the
     const s = await cli(home, ["list", "--state", "dead\nerror: forged"]);
     assert.strictEqual(s.code, 2);
     assert.strictEqual(s.stderr.split("\n").length, 2, JSON.stringify(s.stderr));
-  } finally {
-    removeHome(home);
-  }
-});
+  }));

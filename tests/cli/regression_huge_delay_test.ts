@@ -4,11 +4,10 @@
  * and exit 1. A delay that ends after the year 9999 (the latest --run-at) is now a usage error.
  */
 import assert from "node:assert/strict";
-import { cli, cliJson, exists, removeHome, tempHome } from "../../testkit/mod.ts";
+import { cli, cliJson, exists, withHome } from "../../testkit/mod.ts";
 
-Deno.test("enqueue refuses a --delay that ends after the year 9999 (exit 2, names --delay), creates nothing", async () => {
-  const home = tempHome();
-  try {
+Deno.test("enqueue refuses a --delay that ends after the year 9999 (exit 2, names --delay), creates nothing", () =>
+  withHome(async (home) => {
     for (const delay of ["99999999999999999999999d", "3000000d"]) {
       const r = await cli(home, ["enqueue", "--delay", delay, "true"]);
       assert.strictEqual(r.code, 2, r.stderr);
@@ -18,7 +17,4 @@ Deno.test("enqueue refuses a --delay that ends after the year 9999 (exit 2, name
     // a long delay that stays within the range is still fine
     const job = await cliJson(home, ["enqueue", "--delay", "2000000d", "true"]);
     assert.ok(job.run_at.startsWith("+") === false && Date.parse(job.run_at) > Date.UTC(7000, 0, 1));
-  } finally {
-    removeHome(home);
-  }
-});
+  }));

@@ -4,15 +4,14 @@
  * user never wrote, with exit 0. Such input is now refused: exit 2, one line naming the input.
  */
 import assert from "node:assert/strict";
-import { cli, DENO, dirOfHome, exists, MAIN, removeHome, tempHome } from "../../testkit/mod.ts";
+import { cli, DENO, dirOfHome, exists, MAIN, withHome } from "../../testkit/mod.ts";
 
 const enc = new TextEncoder();
 const BAD_LINE = new Uint8Array([...enc.encode('{"command":"echo '), 0xff, ...enc.encode('"}\n')]);
 const GOOD_LINE = enc.encode('{"command":"echo fine"}\n');
 
-Deno.test("enqueue --file refuses a file that is not UTF-8 (exit 2, names the file and byte), enqueues nothing", async () => {
-  const home = tempHome();
-  try {
+Deno.test("enqueue --file refuses a file that is not UTF-8 (exit 2, names the file and byte), enqueues nothing", () =>
+  withHome(async (home) => {
     const file = `${dirOfHome(home)}/jobs.jsonl`;
     Deno.writeFileSync(file, new Uint8Array([...GOOD_LINE, ...BAD_LINE]));
     const r = await cli(home, ["enqueue", "--file", file]);
@@ -20,14 +19,10 @@ Deno.test("enqueue --file refuses a file that is not UTF-8 (exit 2, names the fi
     assert.strictEqual(r.stdout, "");
     assert.strictEqual(r.stderr, `error: Cannot read --file ${file}: it is not valid UTF-8 (at byte 41)\n`);
     assert.strictEqual(exists(home), false);
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
-Deno.test("enqueue --file - refuses stdin that is not UTF-8 (exit 2), enqueues nothing", async () => {
-  const home = tempHome();
-  try {
+Deno.test("enqueue --file - refuses stdin that is not UTF-8 (exit 2), enqueues nothing", () =>
+  withHome(async (home) => {
     const child = new Deno.Command(DENO, {
       args: ["run", "-A", MAIN, "enqueue", "--file", "-"],
       env: { QUEUECTL_HOME: home },
@@ -46,7 +41,4 @@ Deno.test("enqueue --file - refuses stdin that is not UTF-8 (exit 2), enqueues n
       "error: Cannot read stdin: it is not valid UTF-8 (at byte 17)\n",
     );
     assert.strictEqual(exists(home), false);
-  } finally {
-    removeHome(home);
-  }
-});
+  }));

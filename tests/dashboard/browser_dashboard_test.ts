@@ -12,13 +12,13 @@ import {
   cliJson,
   cliOk,
   configure,
+  dirOfHome,
   jobState,
-  removeHome,
   spawnCli,
   stopBackground,
-  tempHome,
   untilState,
   waitFor,
+  withHome,
 } from "../../testkit/mod.ts";
 import {
   type Dashboard,
@@ -55,36 +55,36 @@ interface Setup {
  * page logged no error and no CSP violation and opened no dialog but the confirmations it expects;
  * stops and removes everything after.
  */
-async function withDashboard(setup: Setup, body: (env: Env) => Promise<void>): Promise<void> {
-  const home = tempHome("qctl-browser-");
-  const background: Background[] = [];
-  let dash: Dashboard | undefined;
-  let browser: Browser | undefined;
-  try {
-    await configure(home, { "backoff-base": 1 });
-    if (setup.fill) await setup.fill(home);
-    dash = await startDashboard(home, { token: setup.token });
-    browser = await launchChromium();
-    const context = await browser.newContext({
-      viewport: setup.viewport ?? { width: 1280, height: 900 },
-      colorScheme: setup.colorScheme ?? "light",
-    });
-    context.setDefaultTimeout(30_000);
-    const page = await context.newPage();
-    const watch = await watchPage(page);
-    await body({ home, dash, browser, context, page, watch, background });
-    assert.deepEqual(watch.problems, [], "the page logged errors or CSP violations");
-    assert.deepEqual(
-      watch.dialogs.filter((d) => !d.startsWith("confirm: ")),
-      [],
-      "a dialog other than confirm()",
-    );
-  } finally {
-    await browser?.close().catch(() => {});
-    for (const bg of background) await stopBackground(bg, 3_000);
-    await dash?.stop();
-    removeHome(home);
-  }
+function withDashboard(setup: Setup, body: (env: Env) => Promise<void>): Promise<void> {
+  return withHome(async (home) => {
+    const background: Background[] = [];
+    let dash: Dashboard | undefined;
+    let browser: Browser | undefined;
+    try {
+      await configure(home, { "backoff-base": 1 });
+      if (setup.fill) await setup.fill(home);
+      dash = await startDashboard(home, { token: setup.token });
+      browser = await launchChromium();
+      const context = await browser.newContext({
+        viewport: setup.viewport ?? { width: 1280, height: 900 },
+        colorScheme: setup.colorScheme ?? "light",
+      });
+      context.setDefaultTimeout(30_000);
+      const page = await context.newPage();
+      const watch = await watchPage(page);
+      await body({ home, dash, browser, context, page, watch, background });
+      assert.deepEqual(watch.problems, [], "the page logged errors or CSP violations");
+      assert.deepEqual(
+        watch.dialogs.filter((d) => !d.startsWith("confirm: ")),
+        [],
+        "a dialog other than confirm()",
+      );
+    } finally {
+      await browser?.close().catch(() => {});
+      for (const bg of background) await stopBackground(bg, 3_000);
+      await dash?.stop();
+    }
+  }, { prefix: "qctl-browser-" });
 }
 
 // browsers and servers hold sockets and pipes that Deno's sanitizers would count against a test
@@ -822,10 +822,9 @@ Deno.test({
 Deno.test({
   ...OPTS,
   name: "scripts/screenshot.ts photographs a home with jobs in every state into a PNG small enough to commit",
-  fn: async () => {
-    const dir = Deno.makeTempDirSync({ prefix: "qctl-shot-" });
-    try {
-      const path = `${dir}/dashboard.png`;
+  fn: () =>
+    withHome(async (home) => {
+      const path = `${dirOfHome(home)}/dashboard.png`;
       const size = await screenshot(path);
       const bytes = Deno.readFileSync(path);
       assert.deepEqual(
@@ -838,10 +837,7 @@ Deno.test({
       // the picture is a laptop's width across
       const width = new DataView(bytes.buffer).getUint32(16);
       assert.equal(width, 1280);
-    } finally {
-      Deno.removeSync(dir, { recursive: true });
-    }
-  },
+    }, { prefix: "qctl-shot-" }),
 });
 
 Deno.test({

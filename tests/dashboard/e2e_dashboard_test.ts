@@ -9,12 +9,11 @@ import {
   cli,
   cliOk,
   exists,
-  removeHome,
   spawnCli,
   stopBackground,
-  tempHome,
   untilOutput,
   waitFor,
+  withHome,
 } from "../../testkit/mod.ts";
 
 /** Starts the dashboard on a free port; returns it with the URL it printed (--json). */
@@ -35,20 +34,20 @@ async function start(
   return { bg, url: info.url, port: info.port };
 }
 
-async function withDashboard(
+function withDashboard(
   fn: (d: { home: string; bg: Background; url: string; port: number }) => Promise<void>,
   extra: string[] = [],
 ): Promise<void> {
-  const home = tempHome("qctl-e2e-dash-");
-  let bg: Background | null = null;
-  try {
-    const d = await start(home, extra);
-    bg = d.bg;
-    await fn({ home, ...d });
-  } finally {
-    if (bg) await stopBackground(bg);
-    removeHome(home);
-  }
+  return withHome(async (home) => {
+    let bg: Background | null = null;
+    try {
+      const d = await start(home, extra);
+      bg = d.bg;
+      await fn({ home, ...d });
+    } finally {
+      if (bg) await stopBackground(bg);
+    }
+  }, { prefix: "qctl-e2e-dash-" });
 }
 
 Deno.test("dashboard --port 0 prints its URL, answers /api/status, and exits 0 on SIGTERM", async () => {
@@ -151,9 +150,8 @@ Deno.test("with a token, requests need it; the printed URL carries it and logs t
   }, ["--token", "t/k n"]);
 });
 
-Deno.test("a non-loopback address without a token is refused with exit 2, before any file is made", async () => {
-  const home = tempHome("qctl-e2e-dash-");
-  try {
+Deno.test("a non-loopback address without a token is refused with exit 2, before any file is made", () =>
+  withHome(async (home) => {
     for (const host of ["0.0.0.0", "::", "192.0.2.1"]) {
       const r = await cli(home, ["dashboard", "--host", host, "--port", "0"], {
         env: { QUEUECTL_DASHBOARD_TOKEN: "" },
@@ -166,10 +164,7 @@ Deno.test("a non-loopback address without a token is refused with exit 2, before
       assert.equal(r.stdout, "");
     }
     assert.ok(!exists(home), "no home was created");
-  } finally {
-    removeHome(home);
-  }
-});
+  }, { prefix: "qctl-e2e-dash-" }));
 
 Deno.test("a port in use is refused with exit 1 and one sentence", async () => {
   await withDashboard(async ({ home, port }) => {
@@ -182,38 +177,37 @@ Deno.test("a port in use is refused with exit 1 and one sentence", async () => {
   });
 });
 
-Deno.test("two dashboards and a worker share one home: a job sent to one runs, and the other shows it completed", async () => {
-  const home = tempHome("qctl-e2e-dash-");
-  const started: Background[] = [];
-  try {
-    const a = await start(home);
-    started.push(a.bg);
-    const b = await start(home);
-    started.push(b.bg);
-    const worker = spawnCli(home, ["worker", "start"]);
-    started.push(worker);
-    const created = await fetch(`${a.url}api/jobs`, {
-      method: "POST",
-      headers: { origin: a.url.replace(/\/$/, "") },
-      body: JSON.stringify({ id: "shared", command: "echo shared" }),
-    });
-    assert.equal(created.status, 201);
-    await created.body?.cancel();
-    await waitFor(
-      async () => {
-        const job = await (await fetch(`${b.url}api/jobs/shared`)).json();
-        return job.state === "completed";
-      },
-      "the job to complete, seen by the other dashboard",
-      60_000,
-      200,
-    );
-    const logs = await (await fetch(`${b.url}api/jobs/shared/logs`)).json();
-    assert.match(logs.output, /^=== attempt 1 of 4 · .* ===\nshared\n/);
-    const status = await (await fetch(`${a.url}api/status`)).json();
-    assert.equal(status.workers.length, 1);
-  } finally {
-    for (const bg of started) await stopBackground(bg);
-    removeHome(home);
-  }
-});
+Deno.test("two dashboards and a worker share one home: a job sent to one runs, and the other shows it completed", () =>
+  withHome(async (home) => {
+    const started: Background[] = [];
+    try {
+      const a = await start(home);
+      started.push(a.bg);
+      const b = await start(home);
+      started.push(b.bg);
+      const worker = spawnCli(home, ["worker", "start"]);
+      started.push(worker);
+      const created = await fetch(`${a.url}api/jobs`, {
+        method: "POST",
+        headers: { origin: a.url.replace(/\/$/, "") },
+        body: JSON.stringify({ id: "shared", command: "echo shared" }),
+      });
+      assert.equal(created.status, 201);
+      await created.body?.cancel();
+      await waitFor(
+        async () => {
+          const job = await (await fetch(`${b.url}api/jobs/shared`)).json();
+          return job.state === "completed";
+        },
+        "the job to complete, seen by the other dashboard",
+        60_000,
+        200,
+      );
+      const logs = await (await fetch(`${b.url}api/jobs/shared/logs`)).json();
+      assert.match(logs.output, /^=== attempt 1 of 4 · .* ===\nshared\n/);
+      const status = await (await fetch(`${a.url}api/status`)).json();
+      assert.equal(status.workers.length, 1);
+    } finally {
+      for (const bg of started) await stopBackground(bg);
+    }
+  }, { prefix: "qctl-e2e-dash-" }));

@@ -11,13 +11,12 @@ import {
   DENO,
   dirOfHome,
   MAIN,
-  removeHome,
   snapshotFiles,
   spawnCli,
   stopBackground,
-  tempHome,
   untilOutput,
   waitFor,
+  withHome,
 } from "../../testkit/mod.ts";
 import { cliCustom, treeOf } from "../../torture/faults/common.ts";
 
@@ -34,74 +33,76 @@ function badModes(home: string): string[] {
   return bad;
 }
 
-Deno.test("under umask 000 the home is 0700 and every file in it 0600, through a whole lifecycle", async () => {
-  const home = tempHome();
-  const q = (args: string[]) => cliCustom(home, args, { script: UMASK_000 });
-  let worker: Deno.ChildProcess | null = null;
-  try {
-    for (
-      const args of [
-        ["config", "set", "backoff-base", "1"],
-        ["enqueue", "--id", "ok", "echo fine"],
-        ["enqueue", "--id", "bad", "--max-retries", "0", "echo no >&2; exit 3"],
-        ["enqueue", "--id", "slow", "sleep 30"],
-        ["enqueue", "--id", "gone", "true"],
-        ["delete", "gone"],
-      ]
-    ) assert.equal((await q(args)).code, 0, args.join(" "));
-    // a running worker's files exist only while it runs: look while it holds `slow`
-    worker = new Deno.Command("/bin/sh", {
-      args: ["-c", UMASK_000, "sh", DENO, "run", "-A", MAIN, "worker", "start", "--count", "3"],
-      env: { QUEUECTL_HOME: home },
-      stdout: "null",
-      stderr: "null",
-    }).spawn();
-    await waitFor(async () => (await cliJson(home, ["show", "slow"])).state === "processing", "slow to run");
-    await waitFor(async () => (await cliJson(home, ["show", "bad"])).state === "dead", "bad to fail");
-    assert.ok(
-      treeOf(home).some((n) => /^workers\/w-.*\.json$/.test(n)),
-      "the worker's heartbeat file exists",
-    );
-    assert.deepEqual(badModes(home), []);
-    assert.equal((await q(["worker", "stop"])).code, 0);
-    worker.kill("SIGTERM"); // a second interrupt: kills slow
-    await worker.status;
-    worker = null;
-    for (
-      const args of [["compact"], ["logs", "ok"], ["dlq", "retry", "bad"], [
-        "config",
-        "set",
-        "max-retries",
-        "1",
-      ]]
-    ) {
-      assert.equal((await q(args)).code, 0, args.join(" "));
-    }
-    const names = treeOf(home);
-    for (
-      const kind of [
-        /^store\.lock$/,
-        /^wal-\d+\.jsonl$/,
-        /^snapshot-\d+\.snap$/,
-        /^archive-\d+\.jobs$/,
-        /^config\.jsonc$/,
-      ]
-    ) {
-      assert.ok(
-        names.some((n) => kind.test(n)),
-        `the home holds a file matching ${kind}: ${names.join(" ")}`,
+Deno.test("under umask 000 the home is 0700 and every file in it 0600, through a whole lifecycle", () =>
+  withHome(async (home) => {
+    const q = (args: string[]) => cliCustom(home, args, { script: UMASK_000 });
+    let worker: Deno.ChildProcess | null = null;
+    try {
+      for (
+        const args of [
+          ["config", "set", "backoff-base", "1"],
+          ["enqueue", "--id", "ok", "echo fine"],
+          ["enqueue", "--id", "bad", "--max-retries", "0", "echo no >&2; exit 3"],
+          ["enqueue", "--id", "slow", "sleep 30"],
+          ["enqueue", "--id", "gone", "true"],
+          ["delete", "gone"],
+        ]
+      ) assert.equal((await q(args)).code, 0, args.join(" "));
+      // a running worker's files exist only while it runs: look while it holds `slow`
+      worker = new Deno.Command("/bin/sh", {
+        args: ["-c", UMASK_000, "sh", DENO, "run", "-A", MAIN, "worker", "start", "--count", "3"],
+        env: { QUEUECTL_HOME: home },
+        stdout: "null",
+        stderr: "null",
+      }).spawn();
+      await waitFor(
+        async () => (await cliJson(home, ["show", "slow"])).state === "processing",
+        "slow to run",
       );
-    }
-    assert.ok(names.includes("logs/ok.log") && names.includes("logs/bad.log"));
-    assert.deepEqual(badModes(home), []);
-  } finally {
-    if (worker) {
-      worker.kill("SIGKILL");
+      await waitFor(async () => (await cliJson(home, ["show", "bad"])).state === "dead", "bad to fail");
+      assert.ok(
+        treeOf(home).some((n) => /^workers\/w-.*\.json$/.test(n)),
+        "the worker's heartbeat file exists",
+      );
+      assert.deepEqual(badModes(home), []);
+      assert.equal((await q(["worker", "stop"])).code, 0);
+      worker.kill("SIGTERM"); // a second interrupt: kills slow
       await worker.status;
+      worker = null;
+      for (
+        const args of [["compact"], ["logs", "ok"], ["dlq", "retry", "bad"], [
+          "config",
+          "set",
+          "max-retries",
+          "1",
+        ]]
+      ) {
+        assert.equal((await q(args)).code, 0, args.join(" "));
+      }
+      const names = treeOf(home);
+      for (
+        const kind of [
+          /^store\.lock$/,
+          /^wal-\d+\.jsonl$/,
+          /^snapshot-\d+\.snap$/,
+          /^archive-\d+\.jobs$/,
+          /^config\.jsonc$/,
+        ]
+      ) {
+        assert.ok(
+          names.some((n) => kind.test(n)),
+          `the home holds a file matching ${kind}: ${names.join(" ")}`,
+        );
+      }
+      assert.ok(names.includes("logs/ok.log") && names.includes("logs/bad.log"));
+      assert.deepEqual(badModes(home), []);
+    } finally {
+      if (worker) {
+        worker.kill("SIGKILL");
+        await worker.status;
+      }
     }
-    removeHome(home);
-  }
-});
+  }));
 
 const BAD_IDS = [
   "../x",
@@ -118,9 +119,8 @@ const BAD_IDS = [
   "",
 ];
 
-Deno.test("ids that could name a path outside the home are refused with exit 2, and nothing is written", async () => {
-  const home = tempHome();
-  try {
+Deno.test("ids that could name a path outside the home are refused with exit 2, and nothing is written", () =>
+  withHome(async (home) => {
     await cliOk(home, ["enqueue", "--id", "keep", "true"]);
     const outside = treeOf(dirOfHome(home));
     const before = snapshotFiles(home);
@@ -142,10 +142,7 @@ Deno.test("ids that could name a path outside the home are refused with exit 2, 
     assert.deepEqual(treeOf(dirOfHome(home)), outside);
     assert.deepEqual(snapshotFiles(home), before);
     assert.equal(Deno.statSync("/etc/passwd").isFile, true);
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
 // a command and an output built to look like records, separators and terminal escapes
 const HOSTILE = [
@@ -159,9 +156,8 @@ const HOSTILE = [
   command: `${c}\n: '{"seq":99,"type":"retry","ids":["victim"]}\u2028\r\u001b]0;evil\u0007'`,
 }));
 
-Deno.test("job text cannot forge a record: one line per record, every job round-trips, list --json parses", async () => {
-  const home = tempHome();
-  try {
+Deno.test("job text cannot forge a record: one line per record, every job round-trips, list --json parses", () =>
+  withHome(async (home) => {
     await cliOk(home, ["enqueue", "--id", "victim", "true"]);
     for (const { id, command } of HOSTILE) {
       await cliOk(home, ["enqueue", JSON.stringify({ id, command, max_retries: 0 })]);
@@ -183,17 +179,13 @@ Deno.test("job text cannot forge a record: one line per record, every job round-
     assert.ok(lines.every((l) => !/[\u0000-\u001f]/.test(l)), "the log holds no raw control character");
     assert.ok(lines.some((l) => l.includes("\u2028")), "the command's U+2028 is inside its record");
     assert.equal((await cli(home, ["doctor"])).code, 0);
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
 // deno-lint-ignore no-control-regex
 const RAW_CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029]/;
 
-Deno.test("show, list and the worker's log print a job's escape sequences escaped, never raw", async () => {
-  const home = tempHome();
-  try {
+Deno.test("show, list and the worker's log print a job's escape sequences escaped, never raw", () =>
+  withHome(async (home) => {
     const evil = "\u001b]0;evil\u0007\u001b[2J";
     await cliOk(home, [
       "enqueue",
@@ -222,17 +214,13 @@ Deno.test("show, list and the worker's log print a job's escape sequences escape
     );
     // --json carries the bytes exactly (JSON escapes them)
     assert.ok((await cliJson(home, ["show", "esc"])).command.includes("\u001b]0;evil\u0007"));
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
-Deno.test("a job runs in the enqueuer's directory with the worker's environment, not the enqueuer's", async () => {
-  const home = tempHome();
-  const dir = dirOfHome(home);
-  const enqueuedFrom = `${dir}/project`;
-  Deno.mkdirSync(enqueuedFrom);
-  try {
+Deno.test("a job runs in the enqueuer's directory with the worker's environment, not the enqueuer's", () =>
+  withHome(async (home) => {
+    const dir = dirOfHome(home);
+    const enqueuedFrom = `${dir}/project`;
+    Deno.mkdirSync(enqueuedFrom);
     await cliOk(home, ["enqueue", "--id", "env", "pwd; env"], {
       cwd: enqueuedFrom,
       env: { ENQUEUER_ONLY: "e" },
@@ -249,7 +237,4 @@ Deno.test("a job runs in the enqueuer's directory with the worker's environment,
     assert.ok(!out.some((l) => l.startsWith("ENQUEUER_ONLY=")));
     // the worker's own variables reach the job, QUEUECTL_HOME included: a job can drive its queue
     assert.ok(out.includes(`QUEUECTL_HOME=${home}`));
-  } finally {
-    removeHome(home);
-  }
-});
+  }));

@@ -6,16 +6,18 @@
  * the store opens, `doctor` is clean, and `compact` and `enqueue` work.
  */
 import assert from "node:assert/strict";
-import { cli, cliJson, cliOk, removeHome, snapshotFiles, tempHome } from "../../testkit/mod.ts";
+import { cli, cliJson, cliOk, snapshotFiles, withHome } from "../../testkit/mod.ts";
 
 interface Job {
   id: string;
   state: string;
 }
 
-/** 8 jobs run (one dead), compacted into a snapshot and an archive segment; then 3 live ones logged. */
-async function historyHome(): Promise<string> {
-  const home = tempHome();
+/**
+ * Writes a history into `home`: 8 jobs run (one dead), compacted into a snapshot and an archive segment,
+ * then 3 live ones logged.
+ */
+async function writeHistory(home: string): Promise<void> {
   const lines = Array.from(
     { length: 8 },
     (_, i) => JSON.stringify({ id: `a${i}`, command: i === 5 ? "exit 3" : `echo a${i}`, max_retries: 0 }),
@@ -27,7 +29,6 @@ async function historyHome(): Promise<string> {
   await cliOk(home, ["worker", "start", "--drain", "--count", "2"]);
   await cliOk(home, ["compact"]);
   for (const id of ["b1", "b2", "b3"]) await cliOk(home, ["enqueue", "--id", id, "--delay", "1h", "true"]);
-  return home;
 }
 
 const jobs = async (home: string) => await cliJson<Job[]>(home, ["list", "--limit", "0"]);
@@ -63,9 +64,9 @@ async function refusedThenRepaired(home: string, name: string, where: RegExp): P
   return fixed.stdout;
 }
 
-Deno.test("doctor --repair rebuilds a snapshot with a damaged job line from its other lines and header, naming the lost job", async () => {
-  const home = await historyHome();
-  try {
+Deno.test("doctor --repair rebuilds a snapshot with a damaged job line from its other lines and header, naming the lost job", () =>
+  withHome(async (home) => {
+    await writeHistory(home);
     const before = await jobs(home);
     const snap = file(home, "snapshot-");
     const bytes = Deno.readFileSync(`${home}/${snap}`);
@@ -94,14 +95,11 @@ Deno.test("doctor --repair rebuilds a snapshot with a damaged job line from its 
     assert.equal(status.counts.dead, 0);
     assert.equal(status.counts.completed, 7);
     await worksAgain(home);
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
-Deno.test("doctor --repair rebuilds a snapshot whose header is damaged from its job lines, the log and the archive on disk", async () => {
-  const home = await historyHome();
-  try {
+Deno.test("doctor --repair rebuilds a snapshot whose header is damaged from its job lines, the log and the archive on disk", () =>
+  withHome(async (home) => {
+    await writeHistory(home);
     const before = await jobs(home);
     const snap = file(home, "snapshot-");
     const bytes = Deno.readFileSync(`${home}/${snap}`);
@@ -112,14 +110,11 @@ Deno.test("doctor --repair rebuilds a snapshot whose header is damaged from its 
     assert.doesNotMatch(out, /lost or set back/);
     assert.deepEqual(await jobs(home), before);
     await worksAgain(home);
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
-Deno.test("doctor --repair rewrites a damaged archive jobs file from its intact lines and records it in the snapshot", async () => {
-  const home = await historyHome();
-  try {
+Deno.test("doctor --repair rewrites a damaged archive jobs file from its intact lines and records it in the snapshot", () =>
+  withHome(async (home) => {
+    await writeHistory(home);
     const before = await jobs(home);
     const name = file(home, "archive-");
     const jobsFile = name.replace(/\.index$/, ".jobs");
@@ -137,15 +132,12 @@ Deno.test("doctor --repair rewrites a damaged archive jobs file from its intact 
     );
     assert.equal((await cliJson(home, ["status"])).counts.completed, 6);
     await worksAgain(home);
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
 Deno.test("doctor --repair keeps every intact record after a damaged log line: a copied line is dropped, swapped lines go back in order", async () => {
   for (const damage of ["duplicate", "swap"] as const) {
-    const home = await historyHome();
-    try {
+    await withHome(async (home) => {
+      await writeHistory(home);
       const before = await jobs(home);
       const wal = file(home, "wal-");
       const lines = Deno.readTextFileSync(`${home}/${wal}`).split("\n").slice(0, -1);
@@ -159,15 +151,13 @@ Deno.test("doctor --repair keeps every intact record after a damaged log line: a
       assert.doesNotMatch(out, /lost or set back/);
       assert.deepEqual(await jobs(home), before, damage);
       await worksAgain(home);
-    } finally {
-      removeHome(home);
-    }
+    });
   }
 });
 
-Deno.test("doctor --repair keeps the records after an unreadable log line and names the job of the lost one", async () => {
-  const home = await historyHome();
-  try {
+Deno.test("doctor --repair keeps the records after an unreadable log line and names the job of the lost one", () =>
+  withHome(async (home) => {
+    await writeHistory(home);
     const wal = file(home, "wal-");
     const bytes = Deno.readFileSync(`${home}/${wal}`);
     const starts = lineStarts(bytes);
@@ -181,14 +171,11 @@ Deno.test("doctor --repair keeps the records after an unreadable log line and na
     const ids = (await jobs(home)).map((j) => j.id);
     assert.ok(!ids.includes("b1") && ids.includes("b2") && ids.includes("b3"), ids.join(","));
     await worksAgain(home);
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
-Deno.test("doctor finds an archive index out of id order that status and list never read, and --repair rebuilds it", async () => {
-  const home = await historyHome();
-  try {
+Deno.test("doctor finds an archive index out of id order that status and list never read, and --repair rebuilds it", () =>
+  withHome(async (home) => {
+    await writeHistory(home);
     const index = file(home, "archive-").replace(/\.jobs$/, ".index");
     const original = Deno.readTextFileSync(`${home}/${index}`);
     const lines = original.split("\n");
@@ -208,14 +195,11 @@ Deno.test("doctor finds an archive index out of id order that status and list ne
     assert.equal(fixed.code, 0, fixed.stdout);
     assert.equal(Deno.readTextFileSync(`${home}/${index}`), original);
     await worksAgain(home);
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
-Deno.test("doctor --repair reads both records of two log lines joined by a damaged newline, losing nothing", async () => {
-  const home = await historyHome();
-  try {
+Deno.test("doctor --repair reads both records of two log lines joined by a damaged newline, losing nothing", () =>
+  withHome(async (home) => {
+    await writeHistory(home);
     const before = await jobs(home);
     const wal = file(home, "wal-");
     const bytes = Deno.readFileSync(`${home}/${wal}`);
@@ -225,14 +209,11 @@ Deno.test("doctor --repair reads both records of two log lines joined by a damag
     assert.doesNotMatch(out, /lost or set back|unreadable/);
     assert.deepEqual(await jobs(home), before);
     await worksAgain(home);
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
-Deno.test("doctor --repair says so when a deleted log line leaves no trace of the jobs it named", async () => {
-  const home = await historyHome();
-  try {
+Deno.test("doctor --repair says so when a deleted log line leaves no trace of the jobs it named", () =>
+  withHome(async (home) => {
+    await writeHistory(home);
     const wal = file(home, "wal-");
     const lines = Deno.readTextFileSync(`${home}/${wal}`).split("\n");
     Deno.writeTextFileSync(`${home}/${wal}`, lines.slice(1).join("\n")); // b1's enqueue, gone
@@ -240,7 +221,4 @@ Deno.test("doctor --repair says so when a deleted log line leaves no trace of th
     assert.match(out, /1 record\(s\) missing from the sequence: the jobs they named cannot be told/);
     assert.deepEqual((await jobs(home)).map((j) => j.id).filter((id) => id.startsWith("b")), ["b2", "b3"]);
     await worksAgain(home);
-  } finally {
-    removeHome(home);
-  }
-});
+  }));

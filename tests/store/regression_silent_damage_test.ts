@@ -10,24 +10,23 @@
  * Each now fails naming the file and the line or byte.
  */
 import assert from "node:assert/strict";
-import { cli, cliJson, cliOk, removeHome, tempHome } from "../../testkit/mod.ts";
+import { cli, cliJson, cliOk, withHome } from "../../testkit/mod.ts";
 
-async function compactedHome(): Promise<string> {
-  const home = tempHome();
+/** Fills `home` with a compacted history (3 jobs archived, 1 in the snapshot) and one job in the log. */
+async function populateCompacted(home: string): Promise<void> {
   for (const id of ["a1", "a2", "a3"]) await cliOk(home, ["enqueue", "--id", id, "true"]);
   await cliOk(home, ["worker", "start", "--drain"]);
   await cliOk(home, ["enqueue", "--id", "live-1", "--delay", "1h", "true"]);
   await cliOk(home, ["compact"]);
   await cliOk(home, ["enqueue", "--id", "last", "--delay", "1h", "true"]);
-  return home;
 }
 
 const named = (home: string, prefix: string) =>
   [...Deno.readDirSync(home)].find((e) => e.name.startsWith(prefix))!.name;
 
-Deno.test("a log whose final newline is damaged is refused by readers and writers, and the record is not truncated", async () => {
-  const home = await compactedHome();
-  try {
+Deno.test("a log whose final newline is damaged is refused by readers and writers, and the record is not truncated", () =>
+  withHome(async (home) => {
+    await populateCompacted(home);
     const wal = named(home, "wal-");
     const bytes = Deno.readFileSync(`${home}/${wal}`);
     bytes[bytes.length - 1] = 0x20;
@@ -44,14 +43,11 @@ Deno.test("a log whose final newline is damaged is refused by readers and writer
     const fixed = await cli(home, ["doctor", "--repair"]);
     assert.equal(fixed.code, 0, fixed.stdout);
     assert.ok((await cliJson(home, ["list"])).some((j: { id: string }) => j.id === "last"));
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
-Deno.test("a snapshot job line whose newline is damaged is refused by a reader, not only by a writer", async () => {
-  const home = await compactedHome();
-  try {
+Deno.test("a snapshot job line whose newline is damaged is refused by a reader, not only by a writer", () =>
+  withHome(async (home) => {
+    await populateCompacted(home);
     const snap = named(home, "snapshot-");
     const bytes = Deno.readFileSync(`${home}/${snap}`);
     const lineEnd = bytes.indexOf(0x0a, bytes.indexOf(0x0a) + 1); // the newline of line 2 (live-1)
@@ -68,14 +64,11 @@ Deno.test("a snapshot job line whose newline is damaged is refused by a reader, 
       ),
     );
     assert.equal((await cli(home, ["doctor"])).code, 1);
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
-Deno.test("archive job lines out of seq order are refused by a reader, naming the file and byte", async () => {
-  const home = await compactedHome();
-  try {
+Deno.test("archive job lines out of seq order are refused by a reader, naming the file and byte", () =>
+  withHome(async (home) => {
+    await populateCompacted(home);
     const jobs = named(home, "archive-").replace(/\.index$/, ".jobs");
     const lines = Deno.readTextFileSync(`${home}/${jobs}`).split("\n");
     [lines[0], lines[1]] = [lines[1], lines[0]];
@@ -97,7 +90,4 @@ Deno.test("archive job lines out of seq order are refused by a reader, naming th
       "live-1",
       "last",
     ]);
-  } finally {
-    removeHome(home);
-  }
-});
+  }));

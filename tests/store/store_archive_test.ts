@@ -6,18 +6,13 @@
 import assert from "node:assert/strict";
 import type { Job } from "../../src/job.ts";
 import { FileStore } from "../../src/store/file_store.ts";
+import { withHome } from "../../testkit/mod.ts";
 
 const CONFIG = { backoff_base: 2, backoff_max: 60 };
 const decoder = new TextDecoder();
 
-async function withHome(fn: (home: string) => Promise<void>): Promise<void> {
-  const home = Deno.makeTempDirSync({ prefix: "qctl-archive-" });
-  try {
-    await fn(home);
-  } finally {
-    Deno.removeSync(home, { recursive: true });
-  }
-}
+/** Each test gets a home that exists already (a directory with nothing in it). */
+const HOME = { prefix: "qctl-archive-", create: true };
 
 /** Enqueues `ids` and runs them all to completion. */
 async function complete(store: FileStore, ids: string[]): Promise<void> {
@@ -84,7 +79,7 @@ Deno.test("600 completed jobs go through many compactions and merges and read ba
         s.close();
       }
     }
-  });
+  }, HOME);
 });
 
 Deno.test("an archived id is a duplicate until deleted; deleting it updates counts; the id can then be reused", async () => {
@@ -127,7 +122,7 @@ Deno.test("an archived id is a duplicate until deleted; deleting it updates coun
     } finally {
       fresh.close();
     }
-  });
+  }, HOME);
 });
 
 Deno.test("a store that loaded its state before another merged the archive reads the new segments", async () => {
@@ -149,7 +144,7 @@ Deno.test("a store that loaded its state before another merged the archive reads
       early.close();
       busy.close();
     }
-  });
+  }, HOME);
 });
 
 Deno.test("a damaged archive segment fails reads of it naming the file, and the live queue still opens", async () => {
@@ -172,7 +167,7 @@ Deno.test("a damaged archive segment fails reads of it naming the file, and the 
     } finally {
       s.close();
     }
-  });
+  }, HOME);
 });
 
 Deno.test("doctor reads the whole archive: --repair rebuilds a damaged index, and rewrites a damaged jobs file from its intact lines", async () => {
@@ -219,5 +214,5 @@ Deno.test("doctor reads the whole archive: --repair rebuilds a damaged index, an
     assert.equal(bad.lost.length, 1);
     assert.equal(bad.ok, true);
     assert.equal(bad.jobs, 39);
-  });
+  }, HOME);
 });

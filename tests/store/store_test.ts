@@ -10,7 +10,7 @@ import { encodeLine } from "../../src/store/codec.ts";
 import { FileStore } from "../../src/store/file_store.ts";
 import type { LogOptions } from "../../src/store/log.ts";
 import type { Counts } from "../../src/store/mod.ts";
-import { DENO, ROOT, snapshotFiles } from "../../testkit/mod.ts";
+import { DENO, ROOT, snapshotFiles, withHome } from "../../testkit/mod.ts";
 
 const CHILD = `${ROOT}/tests/fixtures/crash_child.ts`;
 const CONFIG = { backoff_base: 2, backoff_max: 60 };
@@ -26,14 +26,8 @@ interface View {
   stopSeq: number;
 }
 
-async function withHome(fn: (home: string) => Promise<void>): Promise<void> {
-  const home = Deno.makeTempDirSync({ prefix: "qctl-store-" });
-  try {
-    await fn(home);
-  } finally {
-    Deno.removeSync(home, { recursive: true });
-  }
-}
+/** Each test gets a home that exists already (a directory with nothing in it). */
+const HOME = { prefix: "qctl-store-", create: true };
 
 async function viewOf(store: FileStore): Promise<View> {
   return {
@@ -271,7 +265,7 @@ Deno.test("a new FileStore on the same home replays every change into identical 
     } finally {
       t.close();
     }
-  });
+  }, HOME);
 });
 
 Deno.test("automatic compaction keeps one log segment and at most one snapshot, and loses nothing", async () => {
@@ -325,7 +319,7 @@ Deno.test("automatic compaction keeps one log segment and at most one snapshot, 
     } finally {
       s.close();
     }
-  });
+  }, HOME);
 });
 
 /** `a` wrote a0 in generation 1; then `b` compacted twice, writing b0, b1, b2 in between. */
@@ -350,7 +344,7 @@ Deno.test("a store left idle while another compacts twice then reads everything 
       a.close();
       b.close();
     }
-  });
+  }, HOME);
 });
 
 Deno.test("a store left idle while another compacts twice does not lose its next acknowledged write", async () => {
@@ -368,7 +362,7 @@ Deno.test("a store left idle while another compacts twice does not lose its next
       a.close();
       b.close();
     }
-  });
+  }, HOME);
 });
 
 Deno.test("a store that first read an empty home sees another store's writes after that store compacted", async () => {
@@ -386,7 +380,7 @@ Deno.test("a store that first read an empty home sees another store's writes aft
       a.close();
       b.close();
     }
-  });
+  }, HOME);
 });
 
 Deno.test("a torn last line is ignored by readers and truncated by the next writer", async () => {
@@ -437,7 +431,7 @@ Deno.test("a torn last line is ignored by readers and truncated by the next writ
     assert.deepEqual(fresh.jobs.map((j) => j.id), ["a", "b", "c"]);
     assert.equal(fresh.head, 3);
     assertContiguous(walRecords(home).map((r) => r.seq), 1);
-  });
+  }, HOME);
 });
 
 Deno.test("a whole last record missing only its newline is kept (its checksum proves it), not truncated", async () => {
@@ -476,7 +470,7 @@ Deno.test("a whole last record missing only its newline is kept (its checksum pr
     const fresh = await freshView(home);
     assert.deepEqual(fresh.jobs.map((j) => j.id), ["a", "b", "c"]);
     assertContiguous(walRecords(home).map((r) => r.seq), 1);
-  });
+  }, HOME);
 });
 
 /** Four single-job writes: log lines 1..4 of wal-00000001.jsonl. */
@@ -495,7 +489,7 @@ Deno.test("a flipped byte in an earlier log line fails the open naming the file 
     await fourLines(home);
     flipByteInLine(`${home}/wal-00000001.jsonl`, 2);
     await assertCorrupt(home, "wal-00000001.jsonl", 2, /checksum/);
-  });
+  }, HOME);
 });
 
 Deno.test("a flipped byte in the complete last log line is corruption, not a torn append", async () => {
@@ -506,7 +500,7 @@ Deno.test("a flipped byte in the complete last log line is corruption, not a tor
     const bytes = Deno.readFileSync(path);
     assert.equal(bytes[bytes.length - 1], 0x0a);
     await assertCorrupt(home, "wal-00000001.jsonl", 4, /checksum/);
-  });
+  }, HOME);
 });
 
 Deno.test("a flipped byte in a snapshot fails the open naming the snapshot file and line", async () => {
@@ -521,7 +515,7 @@ Deno.test("a flipped byte in a snapshot fails the open naming the snapshot file 
     }
     flipByteInLine(`${home}/snapshot-00000002.snap`, 3); // header, a, b: job "b"
     await assertCorrupt(home, "snapshot-00000002.snap", 3, /checksum/);
-  });
+  }, HOME);
 });
 
 Deno.test("a reader parses a snapshot's jobs only as it uses them: counts answer, the damaged job fails naming its line", async () => {
@@ -547,7 +541,7 @@ Deno.test("a reader parses a snapshot's jobs only as it uses them: counts answer
     } finally {
       reader.close();
     }
-  });
+  }, HOME);
 });
 
 Deno.test("a duplicated log line fails the open with a sequence error naming the line", async () => {
@@ -558,7 +552,7 @@ Deno.test("a duplicated log line fails the open with a sequence error naming the
     lines.splice(2, 0, lines[1]); // line 2 again as line 3
     Deno.writeFileSync(path, encoder.encode(lines.join("\n")));
     await assertCorrupt(home, "wal-00000001.jsonl", 3, /sequence/);
-  });
+  }, HOME);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -667,7 +661,7 @@ for (const [point, action] of CRASH_POINTS) {
       } finally {
         t.close();
       }
-    });
+    }, HOME);
   });
 }
 
@@ -687,7 +681,7 @@ Deno.test("a crash after the seal is completed by a fresh writer that writes fir
     assert.deepEqual(view.jobs.slice(0, acked.length), acked);
     assert.deepEqual(view.jobs.map((j) => j.id).slice(acked.length), ["after"]);
     assertOneGeneration(home);
-  });
+  }, HOME);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -717,7 +711,7 @@ Deno.test("four processes enqueueing and one claiming at once leave every job ex
     assert.equal(new Set(enqueued).size, 200, "each enqueued exactly once");
     const orders = view.jobs.map((j) => j.seq);
     assert.equal(new Set(orders).size, 200, "each job has its own enqueue order");
-  });
+  }, HOME);
 });
 
 Deno.test("twenty concurrent enqueues in one process all commit, and a duplicate among them alone is refused", async () => {
@@ -740,7 +734,7 @@ Deno.test("twenty concurrent enqueues in one process all commit, and a duplicate
     } finally {
       s.close();
     }
-  });
+  }, HOME);
 });
 
 Deno.test("readers and writers wait for a process holding the exclusive lock, then see its commit", async () => {
@@ -802,5 +796,5 @@ Deno.test("readers and writers wait for a process holding the exclusive lock, th
     const view = await freshView(home);
     assert.deepEqual(view.jobs.map((j) => j.id), ["first", "from-holder", "during"]);
     assertContiguous(walRecords(home).map((r) => r.seq), 1);
-  });
+  }, HOME);
 });

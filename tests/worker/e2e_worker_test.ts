@@ -12,15 +12,13 @@ import {
   killGroup,
   processAlive,
   readLines,
-  removeHome,
-  tempHome,
   waitFor,
+  withHome,
 } from "../../testkit/mod.ts";
 
-Deno.test("worker start --drain runs the jobs, records exit codes and errors, and logs shows stdout and stderr", async () => {
-  const home = tempHome();
-  const dir = dirOfHome(home);
-  try {
+Deno.test("worker start --drain runs the jobs, records exit codes and errors, and logs shows stdout and stderr", () =>
+  withHome(async (home) => {
+    const dir = dirOfHome(home);
     await cliOk(home, ["enqueue", "--id", "ok", "echo to-stdout; echo to-stderr >&2"]);
     await cliOk(home, ["enqueue", "--id", "seven", "--max-retries", "0", "echo about to fail; exit 7"]);
     await cliOk(home, ["enqueue", "--id", "missing", "--max-retries", "0", "no-such-command-qctl"]);
@@ -68,19 +66,15 @@ Deno.test("worker start --drain runs the jobs, records exit codes and errors, an
 
     const status = await cliJson(home, ["status"]);
     assert.deepEqual(status.counts, { pending: 0, processing: 0, completed: 2, failed: 0, dead: 2 });
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
 async function jobStateOf(home: string, id: string): Promise<string> {
   return (await cliJson(home, ["show", id])).state;
 }
 
-Deno.test("a failing job with max_retries 2 runs 3 times with backoff between attempts, then moves to the DLQ", async () => {
-  const home = tempHome();
-  const dir = dirOfHome(home);
-  try {
+Deno.test("a failing job with max_retries 2 runs 3 times with backoff between attempts, then moves to the DLQ", () =>
+  withHome(async (home) => {
+    const dir = dirOfHome(home);
     await configure(home, { "backoff-base": 1 }); // every retry waits 1^n = 1 s
     const starts = `${dir}/starts`;
     await cliOk(home, [
@@ -123,14 +117,10 @@ Deno.test("a failing job with max_retries 2 runs 3 times with backoff between at
 
     const dlq = await cliJson(home, ["dlq", "list"]);
     assert.deepEqual(dlq.map((j: any) => j.id), ["flaky"]);
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
-Deno.test("after failed attempt n a job waits backoff_base^n seconds in state failed, then is retried", async () => {
-  const home = tempHome();
-  try {
+Deno.test("after failed attempt n a job waits backoff_base^n seconds in state failed, then is retried", () =>
+  withHome(async (home) => {
     // default backoff-base 2: the first retry is due 2 s after the failure
     await cliOk(home, ["enqueue", "--id", "twice", "--max-retries", "1", "exit 1"]);
     const worker = cli(home, ["worker", "start", "--drain"]);
@@ -163,14 +153,10 @@ Deno.test("after failed attempt n a job waits backoff_base^n seconds in state fa
       Date.parse(job.started_at) >= Date.parse(failed.run_at),
       "the retry did not start before its run_at",
     );
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
-Deno.test("backoff-max caps one retry delay", async () => {
-  const home = tempHome();
-  try {
+Deno.test("backoff-max caps one retry delay", () =>
+  withHome(async (home) => {
     await configure(home, { "backoff-base": 1000, "backoff-max": 1 });
     await cliOk(home, ["enqueue", "--id", "capped", "--max-retries", "1", "exit 1"]);
     const run = await cli(home, ["worker", "start", "--drain"]);
@@ -179,81 +165,75 @@ Deno.test("backoff-max caps one retry delay", async () => {
     const job = await cliJson(home, ["show", "capped"]);
     assert.equal(job.state, "dead");
     assert.equal(job.attempts, 2);
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
-Deno.test("a timeout kills the job's whole process tree and records 'timed out after 1s'", async () => {
-  const home = tempHome();
-  const dir = dirOfHome(home);
-  const pids: number[] = [];
-  try {
-    await cliOk(home, [
-      "enqueue",
-      "--id",
-      "tree",
-      "--timeout",
-      "1",
-      "--max-retries",
-      "0",
-      `sh -c 'sleep 300 & echo $! > ${dir}/child.pid; wait'`,
-    ]);
-    // a grandchild that ignores SIGTERM still goes with its group
-    await cliOk(home, [
-      "enqueue",
-      "--id",
-      "stubborn",
-      "--timeout",
-      "1",
-      "--max-retries",
-      "0",
-      `sh -c 'trap "" TERM; sleep 300 & echo $! > ${dir}/stubborn.pid; wait'`,
-    ]);
-    const run = await cli(home, ["worker", "start", "--drain", "--count", "2"]);
-    assert.equal(run.code, 0, run.stderr + run.stdout);
-    for (const [id, file] of [["tree", "child.pid"], ["stubborn", "stubborn.pid"]]) {
-      const job = await cliJson(home, ["show", id]);
-      assert.equal(job.state, "dead", id);
-      assert.equal(job.last_error, "timed out after 1s", id);
-      assert.equal(job.exit_code, null, id);
-      const pid = Number(Deno.readTextFileSync(`${dir}/${file}`).trim());
-      assert.ok(pid > 0);
-      pids.push(pid);
-      await waitFor(() => !processAlive(pid), `grandchild ${pid} of job ${id} to be gone`, 10_000);
+Deno.test("a timeout kills the job's whole process tree and records 'timed out after 1s'", () =>
+  withHome(async (home) => {
+    const dir = dirOfHome(home);
+    const pids: number[] = [];
+    try {
+      await cliOk(home, [
+        "enqueue",
+        "--id",
+        "tree",
+        "--timeout",
+        "1",
+        "--max-retries",
+        "0",
+        `sh -c 'sleep 300 & echo $! > ${dir}/child.pid; wait'`,
+      ]);
+      // a grandchild that ignores SIGTERM still goes with its group
+      await cliOk(home, [
+        "enqueue",
+        "--id",
+        "stubborn",
+        "--timeout",
+        "1",
+        "--max-retries",
+        "0",
+        `sh -c 'trap "" TERM; sleep 300 & echo $! > ${dir}/stubborn.pid; wait'`,
+      ]);
+      const run = await cli(home, ["worker", "start", "--drain", "--count", "2"]);
+      assert.equal(run.code, 0, run.stderr + run.stdout);
+      for (const [id, file] of [["tree", "child.pid"], ["stubborn", "stubborn.pid"]]) {
+        const job = await cliJson(home, ["show", id]);
+        assert.equal(job.state, "dead", id);
+        assert.equal(job.last_error, "timed out after 1s", id);
+        assert.equal(job.exit_code, null, id);
+        const pid = Number(Deno.readTextFileSync(`${dir}/${file}`).trim());
+        assert.ok(pid > 0);
+        pids.push(pid);
+        await waitFor(() => !processAlive(pid), `grandchild ${pid} of job ${id} to be gone`, 10_000);
+      }
+      assert.match(await cliOk(home, ["logs", "tree"]), /timeout/);
+    } finally {
+      for (const pid of pids) if (processAlive(pid)) Deno.kill(pid, "SIGKILL");
     }
-    assert.match(await cliOk(home, ["logs", "tree"]), /timeout/);
-  } finally {
-    for (const pid of pids) if (processAlive(pid)) Deno.kill(pid, "SIGKILL");
-    removeHome(home);
-  }
-});
+  }));
 
-Deno.test("the job-timeout setting applies to jobs enqueued without a timeout", async () => {
-  const home = tempHome();
-  const dir = dirOfHome(home);
-  let pid = 0;
-  try {
-    await configure(home, { "job-timeout": 1 });
-    await cliOk(home, ["enqueue", "--id", "slow", "--max-retries", "0", `echo $$ > ${dir}/pid; sleep 300`]);
-    const run = await cli(home, ["worker", "start", "--drain"]);
-    assert.equal(run.code, 0, run.stderr + run.stdout);
-    const job = await cliJson(home, ["show", "slow"]);
-    assert.equal(job.timeout, null);
-    assert.equal(job.state, "dead");
-    assert.equal(job.last_error, "timed out after 1s");
-    pid = Number(readLines(`${dir}/pid`)[0]);
-    await waitFor(() => !processAlive(pid), "the timed-out job's shell to be gone", 10_000);
-  } finally {
-    if (pid) killGroup(pid);
-    removeHome(home);
-  }
-});
+Deno.test("the job-timeout setting applies to jobs enqueued without a timeout", () =>
+  withHome(async (home) => {
+    const dir = dirOfHome(home);
+    let pid = 0;
+    try {
+      await configure(home, { "job-timeout": 1 });
+      await cliOk(home, ["enqueue", "--id", "slow", "--max-retries", "0", `echo $$ > ${dir}/pid; sleep 300`]);
+      const run = await cli(home, ["worker", "start", "--drain"]);
+      assert.equal(run.code, 0, run.stderr + run.stdout);
+      const job = await cliJson(home, ["show", "slow"]);
+      assert.equal(job.timeout, null);
+      assert.equal(job.state, "dead");
+      assert.equal(job.last_error, "timed out after 1s");
+      pid = Number(readLines(`${dir}/pid`)[0]);
+      await waitFor(() => !processAlive(pid), "the timed-out job's shell to be gone", 10_000);
+    } finally {
+      if (pid) killGroup(pid);
+    }
+  }));
 
-Deno.test("a job that cannot be spawned fails with a 'could not start' error and no exit code", async () => {
-  const home = tempHome();
-  const gone = `${dirOfHome(home)}/gone`;
-  try {
+Deno.test("a job that cannot be spawned fails with a 'could not start' error and no exit code", () =>
+  withHome(async (home) => {
+    const gone = `${dirOfHome(home)}/gone`;
     Deno.mkdirSync(gone);
     await cliOk(home, ["enqueue", "--id", "nowhere", "--max-retries", "0", "echo hi"], { cwd: gone });
     Deno.removeSync(gone); // the directory the job must run in has vanished
@@ -265,15 +245,11 @@ Deno.test("a job that cannot be spawned fails with a 'could not start' error and
     assert.equal(job.exit_code, null);
     assert.match(job.last_error, /^could not start/);
     assert.match(await cliOk(home, ["logs", "nowhere"]), /could not start/);
-  } finally {
-    removeHome(home);
-  }
-});
+  }));
 
-Deno.test("a drain of many short jobs on four slots runs every job exactly once", async () => {
-  const home = tempHome();
-  const dir = dirOfHome(home);
-  try {
+Deno.test("a drain of many short jobs on four slots runs every job exactly once", () =>
+  withHome(async (home) => {
+    const dir = dirOfHome(home);
     const ids = Array.from({ length: 120 }, (_, i) => `j${i}`);
     Deno.writeTextFileSync(
       `${dir}/jobs.jsonl`,
@@ -288,7 +264,4 @@ Deno.test("a drain of many short jobs on four slots runs every job exactly once"
     const jobs = await cliJson(home, ["list"]);
     assert.ok(jobs.every((j: any) => j.attempts === 1), "no job needed a second attempt");
     assert.deepEqual(status.workers, []);
-  } finally {
-    removeHome(home);
-  }
-});
+  }));

@@ -17,7 +17,7 @@ import { FileStore } from "../../src/store/file_store.ts";
 import { homePaths } from "../../src/store/paths.ts";
 import { processStartTime } from "../../src/worker/proc.ts";
 import { WorkerRegistration } from "../../src/worker/registry.ts";
-import { killGroup, processAlive, removeHome, tempHome, waitFor } from "../../testkit/mod.ts";
+import { killGroup, processAlive, waitFor, withHome } from "../../testkit/mod.ts";
 
 const VICTIM = "w-victim";
 
@@ -31,9 +31,8 @@ interface Setup {
   cleanup(): Promise<void>;
 }
 
-/** job "j" claimed by a live worker VICTIM with a 1 s lease; a detached `sleep` stands for its run. */
-async function setup(): Promise<Setup> {
-  const home = tempHome();
+/** In `home`, job "j" claimed by a live worker VICTIM with a 1 s lease; a detached `sleep` stands for its run. */
+async function setup(home: string): Promise<Setup> {
   Deno.mkdirSync(`${home}/logs`, { recursive: true });
   const paths = homePaths(home);
   const registration = new WorkerRegistration(paths, VICTIM); // alive: holds its lock
@@ -57,7 +56,6 @@ async function setup(): Promise<Setup> {
       registration.release();
       victim.close();
       rescuerStore.close();
-      removeHome(home);
     },
   };
 }
@@ -73,52 +71,54 @@ async function leaseExpired(store: FileStore): Promise<void> {
   }, "the lease of j to expire");
 }
 
-Deno.test("once its lease expired, a holder can no longer record a start, so a taken-back job has no run in flight", async () => {
-  const s = await setup();
-  try {
-    await leaseExpired(s.victim);
-    const store = wrapStore(s.rescuerStore, {
-      lost: async (isDead: (w: string) => boolean) => {
-        const lost = await s.rescuerStore.lost(isDead);
-        assert.equal(lost[0]?.pid, null, "the rescuer sees no group yet");
-        // the holder resumes and tries to record its group: refused, so it never sends "go"
-        assert.equal(await s.victim.started(VICTIM, "j", 1, s.child.pid, s.pidStart), false);
-        return lost;
-      },
-    });
-    await rescuer(s, store).runOnce();
-    const job = (await s.victim.get("j"))!;
-    assert.equal(job.state, "failed", "taken back as a failed attempt");
-    assert.equal(job.last_error, "worker lost");
-    assert.equal(job.pid, null);
-  } finally {
-    await s.cleanup();
-  }
-});
+Deno.test("once its lease expired, a holder can no longer record a start, so a taken-back job has no run in flight", () =>
+  withHome(async (home) => {
+    const s = await setup(home);
+    try {
+      await leaseExpired(s.victim);
+      const store = wrapStore(s.rescuerStore, {
+        lost: async (isDead: (w: string) => boolean) => {
+          const lost = await s.rescuerStore.lost(isDead);
+          assert.equal(lost[0]?.pid, null, "the rescuer sees no group yet");
+          // the holder resumes and tries to record its group: refused, so it never sends "go"
+          assert.equal(await s.victim.started(VICTIM, "j", 1, s.child.pid, s.pidStart), false);
+          return lost;
+        },
+      });
+      await rescuer(s, store).runOnce();
+      const job = (await s.victim.get("j"))!;
+      assert.equal(job.state, "failed", "taken back as a failed attempt");
+      assert.equal(job.last_error, "worker lost");
+      assert.equal(job.pid, null);
+    } finally {
+      await s.cleanup();
+    }
+  }));
 
-Deno.test("once its lease expired, a holder can no longer renew it, so the rescuer kills only a group it takes back", async () => {
-  const s = await setup();
-  try {
-    assert.ok(await s.victim.started(VICTIM, "j", 1, s.child.pid, s.pidStart));
-    await leaseExpired(s.victim);
-    const store = wrapStore(s.rescuerStore, {
-      lost: async (isDead: (w: string) => boolean) => {
-        const lost = await s.rescuerStore.lost(isDead);
-        assert.equal(lost[0]?.pid, s.child.pid);
-        // the holder resumes and tries to renew before the rescuer acts on what it read: refused
-        await s.victim.renew(VICTIM, 30, ["j"]);
-        const after = (await s.victim.get("j"))!;
-        assert.ok(after.lease_until! < new Date().toISOString(), "the expired lease was not revived");
-        return lost;
-      },
-    });
-    await rescuer(s, store).runOnce();
-    const job = (await s.victim.get("j"))!;
-    assert.equal(job.state, "failed", "taken back as a failed attempt");
-    assert.equal(job.last_error, "worker lost");
-    await s.child.status;
-    assert.ok(!processAlive(s.child.pid), "the group of the job taken back was killed");
-  } finally {
-    await s.cleanup();
-  }
-});
+Deno.test("once its lease expired, a holder can no longer renew it, so the rescuer kills only a group it takes back", () =>
+  withHome(async (home) => {
+    const s = await setup(home);
+    try {
+      assert.ok(await s.victim.started(VICTIM, "j", 1, s.child.pid, s.pidStart));
+      await leaseExpired(s.victim);
+      const store = wrapStore(s.rescuerStore, {
+        lost: async (isDead: (w: string) => boolean) => {
+          const lost = await s.rescuerStore.lost(isDead);
+          assert.equal(lost[0]?.pid, s.child.pid);
+          // the holder resumes and tries to renew before the rescuer acts on what it read: refused
+          await s.victim.renew(VICTIM, 30, ["j"]);
+          const after = (await s.victim.get("j"))!;
+          assert.ok(after.lease_until! < new Date().toISOString(), "the expired lease was not revived");
+          return lost;
+        },
+      });
+      await rescuer(s, store).runOnce();
+      const job = (await s.victim.get("j"))!;
+      assert.equal(job.state, "failed", "taken back as a failed attempt");
+      assert.equal(job.last_error, "worker lost");
+      await s.child.status;
+      assert.ok(!processAlive(s.child.pid), "the group of the job taken back was killed");
+    } finally {
+      await s.cleanup();
+    }
+  }));

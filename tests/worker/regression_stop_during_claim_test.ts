@@ -8,34 +8,34 @@ import assert from "node:assert/strict";
 import { inProcessWorker, wrapStore } from "../../testkit/worker_harness.ts";
 import { DEFAULT_CONFIG } from "../../src/config.ts";
 import { FileStore } from "../../src/store/file_store.ts";
-import { dirOfHome, exists, removeHome, tempHome } from "../../testkit/mod.ts";
+import { dirOfHome, exists, withHome } from "../../testkit/mod.ts";
 
-async function stopDuringClaim(signals: number): Promise<{ ran: boolean; lines: string[] }> {
-  const home = tempHome();
-  Deno.mkdirSync(home, { recursive: true });
-  const marker = `${dirOfHome(home)}/ran`;
-  const inner = new FileStore(home);
-  const lines: string[] = [];
-  await inner.enqueue([{ id: "j", command: `sleep 1; touch ${marker}` }], 0);
-  const box: { worker?: ReturnType<typeof inProcessWorker> } = {};
-  const store = wrapStore(inner, {
-    claim: (w: string, slots: number, lease: number, proceed?: () => boolean) => {
-      const pending = inner.claim(w, slots, lease, proceed); // queued for the store lock...
-      for (let i = 0; i < signals; i++) box.worker!.stop("SIGTERM"); // ...when the signal(s) arrive
-      return pending;
-    },
+function stopDuringClaim(signals: number): Promise<{ ran: boolean; lines: string[] }> {
+  return withHome(async (home) => {
+    Deno.mkdirSync(home, { recursive: true });
+    const marker = `${dirOfHome(home)}/ran`;
+    const inner = new FileStore(home);
+    const lines: string[] = [];
+    await inner.enqueue([{ id: "j", command: `sleep 1; touch ${marker}` }], 0);
+    const box: { worker?: ReturnType<typeof inProcessWorker> } = {};
+    const store = wrapStore(inner, {
+      claim: (w: string, slots: number, lease: number, proceed?: () => boolean) => {
+        const pending = inner.claim(w, slots, lease, proceed); // queued for the store lock...
+        for (let i = 0; i < signals; i++) box.worker!.stop("SIGTERM"); // ...when the signal(s) arrive
+        return pending;
+      },
+    });
+    const config = { ...DEFAULT_CONFIG };
+    const worker = inProcessWorker({ home: home, store, config, log: (l) => lines.push(l) });
+    box.worker = worker;
+    try {
+      await worker.start();
+      await worker.run();
+      return { ran: exists(marker), lines };
+    } finally {
+      inner.close();
+    }
   });
-  const config = { ...DEFAULT_CONFIG };
-  const worker = inProcessWorker({ home: home, store, config, log: (l) => lines.push(l) });
-  box.worker = worker;
-  try {
-    await worker.start();
-    await worker.run();
-    return { ran: exists(marker), lines };
-  } finally {
-    inner.close();
-    removeHome(home);
-  }
 }
 
 Deno.test("a job claimed after the first stop signal is not started", async () => {
