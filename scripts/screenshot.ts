@@ -1,7 +1,7 @@
 /**
  * Makes `docs/dashboard.png`: fills a temp home with jobs in every state (a worker keeps one
  * running), serves it with the real `queuectl dashboard`, and photographs the page in headless
- * Chromium. `tests/browser_dashboard_test.ts` runs the same steps into a temp file.
+ * Chromium. `tests/dashboard/browser_dashboard_test.ts` runs the same steps into a temp file.
  *
  *   deno run -A scripts/screenshot.ts [out.png]     (default: docs/dashboard.png)
  */
@@ -16,8 +16,8 @@ import {
   stopBackground,
   tempHome,
   waitFor,
-} from "../tests/helpers.ts";
-import { launchChromium, startDashboard, untilPage } from "../tests/browser.ts";
+} from "../testkit/mod.ts";
+import { launchChromium, startDashboard, untilPage } from "../testkit/browser.ts";
 
 /** The largest screenshot the repository takes. */
 export const MAX_PNG_BYTES = 300 * 1024;

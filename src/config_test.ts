@@ -12,15 +12,10 @@ import {
 } from "./config.ts";
 import { UsageError } from "./errors.ts";
 import { refuses } from "./test_assertions.ts";
+import { withHome } from "../testkit/mod.ts";
 
-async function withTempDir(fn: (dir: string) => Promise<void>): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "queuectl-config-test-" });
-  try {
-    await fn(dir);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+/** Each test gets a home that exists already (a directory with nothing in it). */
+const HOME = { prefix: "queuectl-config-test-", create: true };
 
 Deno.test("configKey() accepts kebab, snake and camel spellings of a key", () => {
   for (const name of ["max-retries", "max_retries", "maxRetries", "MAX_RETRIES", "Max-Retries"]) {
@@ -176,17 +171,17 @@ Deno.test("configTemplate() parses back to DEFAULT_CONFIG and documents every ke
 });
 
 Deno.test("loadConfig() of a missing file gives the defaults", async () => {
-  await withTempDir(async (dir) => {
-    const config = await loadConfig(`${dir}/config.jsonc`);
+  await withHome(async (home) => {
+    const config = await loadConfig(`${home}/config.jsonc`);
     assert.deepStrictEqual(config, DEFAULT_CONFIG);
     config.max_retries = 99; // a copy: the shared defaults stay untouched
     assert.strictEqual(DEFAULT_CONFIG.max_retries, 3);
-  });
+  }, HOME);
 });
 
 Deno.test("loadConfig() reads and validates an existing file", async () => {
-  await withTempDir(async (dir) => {
-    const file = `${dir}/config.jsonc`;
+  await withHome(async (home) => {
+    const file = `${home}/config.jsonc`;
     await Deno.writeTextFile(file, '// mine\n{ "backoff-max": 60 }\n');
     assert.deepStrictEqual(await loadConfig(file), { ...DEFAULT_CONFIG, backoff_max: 60 });
     await Deno.writeTextFile(file, '{ "backoff-max": 0 }\n');
@@ -195,12 +190,12 @@ Deno.test("loadConfig() reads and validates an existing file", async () => {
       (e: unknown) =>
         e instanceof UsageError && e.message.includes(file) && /backoff-max is 0/.test(e.message),
     );
-  });
+  }, HOME);
 });
 
 Deno.test("setConfigValue() changes one key and keeps the file's comments", async () => {
-  await withTempDir(async (dir) => {
-    const file = `${dir}/config.jsonc`;
+  await withHome(async (home) => {
+    const file = `${home}/config.jsonc`;
     await Deno.writeTextFile(
       file,
       `// my queue settings
@@ -222,12 +217,12 @@ Deno.test("setConfigValue() changes one key and keeps the file's comments", asyn
       max_retries: 7,
     });
     assert.deepStrictEqual(await loadConfig(file), { ...DEFAULT_CONFIG, lease_timeout: 60, max_retries: 7 });
-  });
+  }, HOME);
 });
 
 Deno.test("setConfigValue() edits the key under the spelling the file already uses, adding no duplicate", async () => {
-  await withTempDir(async (dir) => {
-    const file = `${dir}/config.jsonc`;
+  await withHome(async (home) => {
+    const file = `${home}/config.jsonc`;
     await Deno.writeTextFile(
       file,
       `// top comment
@@ -247,12 +242,12 @@ Deno.test("setConfigValue() edits the key under the spelling the file already us
       max_retries: 9,
       backoff_base: 3,
     });
-  });
+  }, HOME);
 });
 
 Deno.test("setConfigValue() replacing another spelling of a key keeps the comment of the key after it", async () => {
-  await withTempDir(async (dir) => {
-    const file = `${dir}/config.jsonc`;
+  await withHome(async (home) => {
+    const file = `${home}/config.jsonc`;
     await Deno.writeTextFile(
       file,
       `{
@@ -270,23 +265,23 @@ Deno.test("setConfigValue() replacing another spelling of a key keeps the commen
       max_retries: 9,
       backoff_base: 3,
     });
-  });
+  }, HOME);
 });
 
 Deno.test("setConfigValue() on a missing file writes the documented template with the new value", async () => {
-  await withTempDir(async (dir) => {
-    const file = `${dir}/config.jsonc`;
+  await withHome(async (home) => {
+    const file = `${home}/config.jsonc`;
     await setConfigValue(file, "poll_interval", 0.5);
     const text = await Deno.readTextFile(file);
     assert.ok(text.startsWith("// queuectl settings"), text);
     assert.deepStrictEqual(parseConfigText(text, file), { ...DEFAULT_CONFIG, poll_interval: 0.5 });
-    assert.deepStrictEqual([...Deno.readDirSync(dir)].map((e) => e.name), ["config.jsonc"]);
-  });
+    assert.deepStrictEqual([...Deno.readDirSync(home)].map((e) => e.name), ["config.jsonc"]);
+  }, HOME);
 });
 
 Deno.test("setConfigValue() refuses to edit a file that is already broken, leaving it as it was", async () => {
-  await withTempDir(async (dir) => {
-    const file = `${dir}/config.jsonc`;
+  await withHome(async (home) => {
+    const file = `${home}/config.jsonc`;
     const broken = '{ "colour": "blue" }\n';
     await Deno.writeTextFile(file, broken);
     await assert.rejects(
@@ -294,5 +289,5 @@ Deno.test("setConfigValue() refuses to edit a file that is already broken, leavi
       (e: unknown) => e instanceof UsageError && /Unknown config key "colour"/.test(e.message),
     );
     assert.strictEqual(await Deno.readTextFile(file), broken);
-  });
+  }, HOME);
 });

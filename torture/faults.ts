@@ -2,7 +2,7 @@
  * The torture step for faults from the system (issue 4, item 4): a full disk, a read-only home,
  * a missing or unwritable home, a lock held by a stranger, a huge job output, a job leaving a
  * daemon, a job ignoring SIGTERM. Each scenario lives in `faults/` and reports its figures and
- * violations; `tests/fault_*_test.ts` run the same scenarios at the quick size.
+ * violations; `tests/faults/fault_*_test.ts` run the same scenarios at the quick size.
  */
 import type { Step, StepResult } from "./step.ts";
 import type { FaultOptions, FaultReport } from "./faults/common.ts";

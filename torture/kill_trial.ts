@@ -4,7 +4,7 @@
  * gracefully, a `worker start --drain` finishes the queue, and every guarantee is checked
  * (lib/invariants.ts) against the store, the ledger and `doctor`.
  */
-import { killGroup, waitFor } from "../tests/helpers.ts";
+import { killGroup, waitFor } from "../testkit/mod.ts";
 import { cliJson, type Proc, spawnCli, within } from "./lib/cli.ts";
 import {
   compactionLeftovers,

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { JOB_STATES } from "../job.ts";
 import { parseJobJson } from "../validate.ts";
-import { waitFor } from "../../tests/helpers.ts";
+import { waitFor } from "../../testkit/mod.ts";
 import type { FileStore } from "../store/file_store.ts";
 import type { ListQuery, Store } from "../store/mod.ts";
 import { PENDING_WAIT_MS } from "./api.ts";

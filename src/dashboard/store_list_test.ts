@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import type { Job } from "../job.ts";
 import { FileStore } from "../store/file_store.ts";
 import type { ListQuery } from "../store/mod.ts";
+import { withHome } from "../../testkit/mod.ts";
 
 const CONFIG = { backoff_base: 2, backoff_max: 60 };
 const FUTURE = "2099-01-01T00:00:00.000Z";
@@ -39,28 +40,28 @@ async function pages(store: FileStore, query: ListQuery, size: number): Promise<
 }
 
 /** A home of archived completed jobs (many segments) interleaved with live ones that never run. */
-async function mixedHome(
+function mixedHome(
   fn: (store: FileStore, live: string[], done: string[]) => Promise<void>,
 ): Promise<void> {
-  const home = Deno.makeTempDirSync({ prefix: "qctl-dash-list-" });
-  const store = new FileStore(home, { compactAfterBytes: 2048 });
-  try {
-    const live: string[] = [];
-    const done: string[] = [];
-    for (let b = 0; b < 24; b++) {
-      const ids = Array.from({ length: 10 }, (_, i) => `c-${b}-${i}`);
-      await complete(store, ids);
-      done.push(...ids);
-      const later = Array.from({ length: 3 }, (_, i) => `p-${b}-${i}`);
-      await store.enqueue(later.map((id) => ({ id, command: `sleep ${b}`, run_at: FUTURE })), 3);
-      live.push(...later);
+  return withHome(async (home) => {
+    const store = new FileStore(home, { compactAfterBytes: 2048 });
+    try {
+      const live: string[] = [];
+      const done: string[] = [];
+      for (let b = 0; b < 24; b++) {
+        const ids = Array.from({ length: 10 }, (_, i) => `c-${b}-${i}`);
+        await complete(store, ids);
+        done.push(...ids);
+        const later = Array.from({ length: 3 }, (_, i) => `p-${b}-${i}`);
+        await store.enqueue(later.map((id) => ({ id, command: `sleep ${b}`, run_at: FUTURE })), 3);
+        live.push(...later);
+      }
+      await store.compact();
+      await fn(store, live, done);
+    } finally {
+      store.close();
     }
-    await store.compact();
-    await fn(store, live, done);
-  } finally {
-    store.close();
-    Deno.removeSync(home, { recursive: true });
-  }
+  }, { prefix: "qctl-dash-list-", create: true });
 }
 
 const ids = (jobs: Job[]) => jobs.map((j) => j.id);
@@ -129,35 +130,34 @@ Deno.test("a page cursor stays valid while jobs are enqueued: they come after th
   });
 });
 
-Deno.test("list() newest first reads archived lines longer than its read chunk", async () => {
-  const home = Deno.makeTempDirSync({ prefix: "qctl-dash-list-" });
-  const store = new FileStore(home);
-  try {
-    const big = (n: number) => `echo ${String(n).repeat(150_000)}`;
-    await complete(store, ["small-1", "small-2"]);
-    await store.enqueue([1, 2, 3].map((n) => ({ id: `big-${n}`, command: big(n) })), 3);
-    const claimed = await store.claim("w", 3, 600);
-    for (const job of claimed) {
-      await store.finish({
-        worker: "w",
-        id: job.id,
-        attempt: 1,
-        outcome: { kind: "exited", code: 0 },
-        tail: null,
-        config: CONFIG,
-      });
+Deno.test("list() newest first reads archived lines longer than its read chunk", () =>
+  withHome(async (home) => {
+    const store = new FileStore(home);
+    try {
+      const big = (n: number) => `echo ${String(n).repeat(150_000)}`;
+      await complete(store, ["small-1", "small-2"]);
+      await store.enqueue([1, 2, 3].map((n) => ({ id: `big-${n}`, command: big(n) })), 3);
+      const claimed = await store.claim("w", 3, 600);
+      for (const job of claimed) {
+        await store.finish({
+          worker: "w",
+          id: job.id,
+          attempt: 1,
+          outcome: { kind: "exited", code: 0 },
+          tail: null,
+          config: CONFIG,
+        });
+      }
+      await store.compact();
+      const desc = await store.list({ order: "desc" });
+      assert.deepEqual(ids(desc), ["big-3", "big-2", "big-1", "small-2", "small-1"]);
+      assert.equal(desc[0].command, big(3));
+      assert.equal(desc[2].command, big(1));
+      // a cursor inside the segment is found by bisection among lines longer than its probe reads
+      assert.deepEqual(ids(await pages(store, { order: "desc" }, 1)), ids(desc));
+      assert.deepEqual(ids(await pages(store, {}, 1)), ids(desc).reverse());
+      assert.deepEqual(ids(await pages(store, {}, 2)), ids(desc).reverse());
+    } finally {
+      store.close();
     }
-    await store.compact();
-    const desc = await store.list({ order: "desc" });
-    assert.deepEqual(ids(desc), ["big-3", "big-2", "big-1", "small-2", "small-1"]);
-    assert.equal(desc[0].command, big(3));
-    assert.equal(desc[2].command, big(1));
-    // a cursor inside the segment is found by bisection among lines longer than its probe reads
-    assert.deepEqual(ids(await pages(store, { order: "desc" }, 1)), ids(desc));
-    assert.deepEqual(ids(await pages(store, {}, 1)), ids(desc).reverse());
-    assert.deepEqual(ids(await pages(store, {}, 2)), ids(desc).reverse());
-  } finally {
-    store.close();
-    Deno.removeSync(home, { recursive: true });
-  }
-});
+  }, { prefix: "qctl-dash-list-", create: true }));

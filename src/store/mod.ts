@@ -1,7 +1,7 @@
 /**
  * The Store seam: every queue operation the CLI, the worker and (later) the dashboard need.
  * The file store implements it now; a PostgreSQL store will implement the same interface and
- * run the same conformance suite (tests/store_conformance_test.ts).
+ * run the same conformance suite (tests/store/store_conformance_test.ts).
  */
 import type { BackoffConfig } from "../backoff.ts";
 import type { Job, JobState, Outcome } from "../job.ts";

@@ -4,7 +4,7 @@
  * not allowed) and the one consistency check run once the fault is gone.
  *
  * A scenario returns violations as data (one sentence each) instead of throwing, so the torture
- * step can tabulate them and `tests/fault_*_test.ts` can assert there are none.
+ * step can tabulate them and `tests/faults/fault_*_test.ts` can assert there are none.
  */
 import type { Figure } from "../step.ts";
 import {
@@ -16,7 +16,7 @@ import {
   DENO,
   MAIN,
   waitFor,
-} from "../../tests/helpers.ts";
+} from "../../testkit/mod.ts";
 import { processesNaming } from "../lib/procs.ts";
 
 export interface FaultOptions {

@@ -8,7 +8,7 @@
  * second interrupt) takes its whole process group with it, daemons in the group included; only a
  * child that left the group (`setsid`) survives that.
  */
-import { cliJson, cliOk, processAlive, spawnCli, stopBackground } from "../../tests/helpers.ts";
+import { cliJson, cliOk, processAlive, spawnCli, stopBackground } from "../../testkit/mod.ts";
 import {
   checkConsistent,
   type FaultOptions,

@@ -21,7 +21,7 @@ import {
   processAlive,
   spawnCli,
   stopBackground,
-} from "../../tests/helpers.ts";
+} from "../../testkit/mod.ts";
 import {
   canMount,
   checkConsistent,

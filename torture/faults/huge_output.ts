@@ -8,7 +8,7 @@
  * string: above its documented cap it refuses with one `error:` line instead of running out of
  * memory.
  */
-import { cli, cliOk, type CliOptions, DENO, MAIN, spawnCli, stopBackground } from "../../tests/helpers.ts";
+import { cli, cliOk, type CliOptions, DENO, MAIN, spawnCli, stopBackground } from "../../testkit/mod.ts";
 import {
   checkConsistent,
   describe,

@@ -7,7 +7,7 @@
  * second, that they wait; once it is released they proceed and exit 0. Held shared (as a reader
  * holds it): readers go ahead, writers wait. The store is consistent afterwards.
  */
-import { cli, cliOk, DENO, processAlive, spawnCli, stopBackground } from "../../tests/helpers.ts";
+import { cli, cliOk, DENO, processAlive, spawnCli, stopBackground } from "../../testkit/mod.ts";
 import {
   checkConsistent,
   describe,

@@ -6,7 +6,7 @@
  * creates the home and its missing parents 0700 and its files 0600, even under `umask 000`.
  * Unwritable: every command exits 1 with one `error:` line naming the path; nothing is created.
  */
-import { cli, type CliResult, exists } from "../../tests/helpers.ts";
+import { cli, type CliResult, exists } from "../../testkit/mod.ts";
 import {
   checkConsistent,
   cliCustom,

@@ -7,7 +7,7 @@
  * writes (enqueue, delete, dlq retry, compact, config set, worker start) exit 1 with one
  * `error:` line; no byte of the home changes; once writable again everything works.
  */
-import { cli, cliJson, cliOk, type CliResult, configure, snapshotFiles } from "../../tests/helpers.ts";
+import { cli, cliJson, cliOk, type CliResult, configure, snapshotFiles } from "../../testkit/mod.ts";
 import {
   canMount,
   checkConsistent,

@@ -16,7 +16,7 @@ import {
   spawnCli,
   stopBackground,
   untilOutput,
-} from "../../tests/helpers.ts";
+} from "../../testkit/mod.ts";
 import {
   checkConsistent,
   describe,

@@ -1,5 +1,5 @@
 /** Runs the real binary (`deno run main.ts`) against a home, with optional stdin bytes and env. */
-import { CLI_PERMS, DENO, MAIN } from "../../tests/helpers.ts";
+import { CLI_PERMS, DENO, MAIN } from "../../testkit/mod.ts";
 
 export interface BinaryRun {
   code: number;

@@ -3,7 +3,7 @@
  * interrupted, or a trial that ends, can kill what is left) and every wait has a time limit
  * (a hung process must fail the step, not stall the run).
  */
-import { CLI_PERMS, DENO, MAIN } from "../../tests/helpers.ts";
+import { CLI_PERMS, DENO, MAIN } from "../../testkit/mod.ts";
 
 export interface Exit {
   code: number;

@@ -3,7 +3,7 @@
  * own process group, so they are found by a marker in their command line (the trial's directory,
  * which every job command names) rather than by a pid the harness was told.
  */
-import { processAlive } from "../../tests/helpers.ts";
+import { processAlive } from "../../testkit/mod.ts";
 
 /** Pids of live processes whose command line contains `marker`. */
 export function processesNaming(marker: string): number[] {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { waitFor } from "../../tests/helpers.ts";
+import { waitFor } from "../../testkit/mod.ts";
 import { exclusiveHolders, parseLocks, processesNaming, runsWith } from "./procs.ts";
 
 Deno.test("parseLocks() finds the writers of one inode and skips readers and waiters", () => {
