@@ -19,6 +19,7 @@
  */
 import { FileStore } from "../src/store/file_store.ts";
 import type { JobSpec } from "../src/store/mod.ts";
+import { claimFor } from "../testkit/store.ts";
 
 export interface PopulateOptions {
   home: string;
@@ -64,15 +65,15 @@ export async function populate(options: PopulateOptions): Promise<PopulateResult
         if (k % 200 === 137) spec.max_retries = 0; // fails once, goes dead
         specs.push(spec);
       }
-      await store.enqueue(specs, 3);
-      const claimed = await store.claim(WORKER, n, 3600);
+      await store.enqueue(specs, { max_retries: 3 });
+      const claimed = await claimFor(store, WORKER, n, 3600);
       // all finishes at once: the store's group commit writes them in one append
       const finished = await Promise.all(claimed.map((job) => {
         const fail = job.max_retries === 0;
         return store.finish({
           worker: WORKER,
           id: job.id,
-          attempt: job.attempts,
+          claim: job.claim,
           outcome: { kind: "exited", code: fail ? 1 : 0 },
           tail: fail ? `job failed: ${job.id}\n` : `job ${job.id} done\n`,
           config: BACKOFF,

@@ -13,6 +13,7 @@
  * rescuer would try to kill the recorded process group.
  */
 import { FileStore } from "../src/store/file_store.ts";
+import { claimFor } from "../testkit/store.ts";
 
 const GROUP = 1000;
 /** slots per claim, as a worker started with --count 4 asks for */
@@ -26,23 +27,20 @@ export async function writeTail(home: string, report: (records: number) => void)
   for (let group = 0;; group++) {
     const ids = Array.from({ length: GROUP }, (_, i) => `tail-${group}-${i}`);
     // one record per call: what a busy queue writes (single enqueues, claims by a 4-slot worker, …)
-    await Promise.all(ids.map((id) => store.enqueue([{ id, command: `echo ${id}`, cwd: "/srv/app" }], 3)));
+    await Promise.all(ids.map((id) => store.enqueue([{ id, command: `echo ${id}`, cwd: "/srv/app" }], { max_retries: 3 })));
     records += GROUP;
     report(records);
     const claims = await Promise.all(
-      Array.from({ length: GROUP / SLOTS }, () => store.claim(WORKER, SLOTS, 3600)),
+      Array.from({ length: GROUP / SLOTS }, () => claimFor(store, WORKER, SLOTS, 3600)),
     );
     const claimed = claims.flat();
     records += claims.filter((c) => c.length > 0).length;
-    report(records);
-    await Promise.all(claimed.map((job) => store.started(WORKER, job.id, job.attempts, Deno.pid, null)));
-    records += claimed.length;
     report(records);
     await Promise.all(claimed.map((job) =>
       store.finish({
         worker: WORKER,
         id: job.id,
-        attempt: job.attempts,
+        claim: job.claim,
         outcome: { kind: "exited", code: 0 },
         tail: `${job.id} done\n`,
         config: BACKOFF,

@@ -32,3 +32,20 @@ export class CorruptionError extends QueueError {
     );
   }
 }
+
+/** A job id that names no job: exit code 1 (404 in the API). */
+export class JobNotFoundError extends OperationError {
+  constructor(readonly action: string, readonly id: string) {
+    super(`Cannot ${action} job "${id}": no such job`);
+  }
+}
+
+/** An id that is taken: exit code 1 (409 in the API). */
+export class DuplicateJobError extends OperationError {
+  constructor(readonly id: string, detail = "a job with this id already exists") {
+    super(`Cannot enqueue job "${id}": ${detail}`);
+  }
+}
+
+/** An action the job's state does not allow (retry a pending job, kill a completed one): exit code 1 (409). */
+export class JobStateError extends OperationError {}

@@ -9,3 +9,5 @@ export * from "./files.ts";
 export * from "./home.ts";
 export * from "./process.ts";
 export * from "./wait.ts";
+export * from "./clock.ts";
+export * from "./store.ts";

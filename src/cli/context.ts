@@ -6,7 +6,8 @@ import { printable } from "../printable.ts";
 import { buildCommand, buildRouteMap, type Command, type CommandContext, type RouteMap } from "@stricli/core";
 import { loadConfig } from "../config.ts";
 import { OperationError, QueueError } from "../errors.ts";
-import { FileStore } from "../store/file_store.ts";
+import type { FileStore } from "../store/file_store.ts";
+import { openStore } from "../store/open.ts";
 import type { Clock } from "../clock.ts";
 import { type HomePaths, homePaths } from "../store/paths.ts";
 
@@ -88,15 +89,14 @@ export interface Session {
   store: FileStore;
 }
 
-/** Opens the store of the home the flags name; QUEUECTL_CRASH_AT is the store's test seam. */
-export function openSession(ctx: AppContext, flags: HomeFlags): Session {
+/** Opens the store of the home the flags name (a worker's may not create it: `createHome` false). */
+export function openSession(ctx: AppContext, flags: HomeFlags, createHome = true): Session {
   const home = resolveHome(ctx, flags);
-  const compact = Number(ctx.env("QUEUECTL_COMPACT_AFTER_BYTES") ?? "");
-  const store = new FileStore(home, {
+  const store = openStore(home, {
     clock: ctx.clock,
-    crashAt: ctx.env("QUEUECTL_CRASH_AT"),
-    compactAfterBytes: compact > 0 ? compact : undefined,
-    onWarning: (m) => ctx.process.stderr.write(`warning: ${m}\n`),
+    env: ctx.env,
+    warn: (m) => ctx.process.stderr.write(`warning: ${m}\n`),
+    createHome,
   });
   return { home, paths: homePaths(home), store };
 }

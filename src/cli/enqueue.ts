@@ -190,7 +190,8 @@ async function enqueue(
   for (const spec of specs) spec.cwd = this.cwd;
   const session = openSession(this, flags);
   const config = await sessionConfig(session);
-  const jobs = await session.store.enqueue(specs, config.max_retries);
+  const results = await session.store.enqueue(specs, { max_retries: config.max_retries });
+  const jobs = results.map((r) => r.job);
   session.store.close();
   if (flags.json) {
     this.process.stdout.write(json(flags.file !== undefined ? jobs : jobs[0]));

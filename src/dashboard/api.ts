@@ -222,7 +222,7 @@ export async function enqueue(deps: DashboardDeps, body: string): Promise<Respon
   const spec = parseJobJson(body);
   spec.cwd = deps.cwd;
   const config = await deps.config();
-  const [job] = await deps.store.enqueue([spec], config.max_retries);
+  const [{ job }] = await deps.store.enqueue([spec], { max_retries: config.max_retries });
   return json(job, 201);
 }
 

@@ -7,6 +7,7 @@ import type { FileStore } from "../store/file_store.ts";
 import type { ListQuery, Store } from "../store/mod.ts";
 import { PENDING_WAIT_MS } from "./api.ts";
 import { body, ORIGIN, runJobs, withHarness } from "./test_harness.ts";
+import { claimFor } from "../../testkit/store.ts";
 
 /** The sentence the CLI prints for this job JSON (after `error: `). */
 function cliSentence(text: string): string {
@@ -24,7 +25,7 @@ Deno.test("GET /api/status answers counts, workers, config, the oldest pending a
       id: "b",
       command: "true",
       run_at: "2099-01-01T00:00:00Z",
-    }], 3);
+    }], { max_retries: 3 });
     h.clock.now = new Date(h.clock.now.getTime() + 90_000);
     h.workers.push({
       id: "w-1",
@@ -63,7 +64,7 @@ Deno.test("GET /api/jobs filters by state and text, orders both ways, and totals
       { id: "build-1", command: "make all" },
       { id: "test-1", command: "make TEST" },
       { id: "deploy", command: "./ship.sh" },
-    ], 0);
+    ], { max_retries: 0 });
     await runJobs(h, ["build-1"], 0);
     const all = await body(await h.fetch("/api/jobs"));
     assert.deepEqual(all.jobs.map((j: { id: string }) => j.id), ["build-1", "test-1", "deploy"]);
@@ -109,7 +110,7 @@ Deno.test("GET /api/jobs refuses bad parameters with 400 and a sentence naming t
 
 Deno.test("GET /api/jobs/:id answers the job, 404 for an unknown id, 400 for an id the CLI refuses", async () => {
   await withHarness(async (h) => {
-    await h.store.enqueue([{ id: "job.1@x", command: "true" }], 3);
+    await h.store.enqueue([{ id: "job.1@x", command: "true" }], { max_retries: 3 });
     const res = await h.fetch("/api/jobs/job.1%40x");
     assert.equal(res.status, 200);
     assert.deepEqual(await body(res), await h.store.get("job.1@x"));
@@ -127,8 +128,8 @@ Deno.test("GET /api/jobs/:id answers the job, 404 for an unknown id, 400 for an 
 
 Deno.test("GET /api/jobs/:id/logs answers the tail of the output, read from the end, and whether it runs", async () => {
   await withHarness(async (h) => {
-    await h.store.enqueue([{ id: "loud", command: "yes" }, { id: "quiet", command: "true" }], 3);
-    await h.store.claim("w1", 1, 600);
+    await h.store.enqueue([{ id: "loud", command: "yes" }, { id: "quiet", command: "true" }], { max_retries: 3 });
+    await claimFor(h.store, "w1", 1, 600);
     Deno.mkdirSync(h.paths.logsDir, { recursive: true });
     const head = "=== attempt 1 of 4 · 2026-03-01T12:00:30.000Z · worker w1 ===\n";
     const line = "y".repeat(1023) + "\n";
@@ -250,7 +251,7 @@ Deno.test("a job whose command is markup comes back JSON-escaped: no markup in t
 
 Deno.test("POST /api/jobs/:id/retry moves a dead job back to pending; 409 when not dead, 404 when unknown", async () => {
   await withHarness(async (h) => {
-    await h.store.enqueue([{ id: "d", command: "false", max_retries: 0 }, { id: "p", command: "true" }], 3);
+    await h.store.enqueue([{ id: "d", command: "false", max_retries: 0 }, { id: "p", command: "true" }], { max_retries: 3 });
     await runJobs(h, ["d"], 1);
     assert.equal((await h.store.get("d"))!.state, "dead");
     const res = await h.send("POST", "/api/jobs/d/retry");
@@ -271,7 +272,7 @@ Deno.test("POST /api/jobs/:id/retry moves a dead job back to pending; 409 when n
 
 Deno.test("POST /api/dlq/retry retries every dead job", async () => {
   await withHarness(async (h) => {
-    await h.store.enqueue(["d1", "d2", "ok"].map((id) => ({ id, command: "x", max_retries: 0 })), 3);
+    await h.store.enqueue(["d1", "d2", "ok"].map((id) => ({ id, command: "x", max_retries: 0 })), { max_retries: 3 });
     await runJobs(h, ["d1", "d2"], 1);
     const res = await h.send("POST", "/api/dlq/retry");
     assert.equal(res.status, 200);
@@ -283,8 +284,8 @@ Deno.test("POST /api/dlq/retry retries every dead job", async () => {
 
 Deno.test("DELETE /api/jobs/:id deletes the job and its output; 409 while processing, 404 when unknown", async () => {
   await withHarness(async (h) => {
-    await h.store.enqueue([{ id: "run", command: "sleep 9" }, { id: "gone", command: "true" }], 3);
-    await h.store.claim("w1", 1, 600);
+    await h.store.enqueue([{ id: "run", command: "sleep 9" }, { id: "gone", command: "true" }], { max_retries: 3 });
+    await claimFor(h.store, "w1", 1, 600);
     Deno.mkdirSync(h.paths.logsDir, { recursive: true });
     Deno.writeTextFileSync(h.paths.jobLog("gone"), "output\n");
     const res = await h.send("DELETE", "/api/jobs/gone");
@@ -318,7 +319,7 @@ Deno.test("POST /api/workers/stop asks running workers to stop, and writes nothi
 
 Deno.test("GET /api/throughput counts jobs completed and failed per minute over the hour, and their durations", async () => {
   await withHarness(async (h) => {
-    await h.store.enqueue(["a", "b", "c"].map((id) => ({ id, command: "x", max_retries: 0 })), 3);
+    await h.store.enqueue(["a", "b", "c"].map((id) => ({ id, command: "x", max_retries: 0 })), { max_retries: 3 });
     await runJobs(h, ["a", "b"], 0, 2); // finish at 12:00:32
     h.clock.now = new Date("2026-03-01T12:05:10.000Z");
     await runJobs(h, ["c"], 1, 4); // dead at 12:05:14
@@ -361,7 +362,7 @@ Deno.test("unknown paths answer 404 and wrong methods 405 with Allow, as JSON", 
 
 Deno.test("regression: retrying an archived completed job is a conflict (409), not 'no such job'", async () => {
   await withHarness(async (h) => {
-    await h.store.enqueue([{ id: "old", command: "true" }], 3);
+    await h.store.enqueue([{ id: "old", command: "true" }], { max_retries: 3 });
     await runJobs(h, ["old"], 0);
     await h.store.compact(); // "old" moves to the archive
     assert.equal((await h.store.get("old"))!.state, "completed");
@@ -375,7 +376,7 @@ Deno.test("regression: retrying an archived completed job is a conflict (409), n
 
 Deno.test("GET /api/throughput is kept for a while as the queue changes, then counts the new finishes", async () => {
   await withHarness(async (h) => {
-    await h.store.enqueue(["a", "b"].map((id) => ({ id, command: "x" })), 3);
+    await h.store.enqueue(["a", "b"].map((id) => ({ id, command: "x" })), { max_retries: 3 });
     await runJobs(h, ["a"], 0);
     const done = async () =>
       (await body(await h.fetch("/api/throughput"))).minutes.reduce(
@@ -424,7 +425,7 @@ Deno.test("a slow first read of the pending jobs does not hold up /api/status: i
       },
     });
   await withHarness(async (h) => {
-    await h.store.enqueue([{ id: "a", command: "true" }], 3);
+    await h.store.enqueue([{ id: "a", command: "true" }], { max_retries: 3 });
     const t0 = Date.now();
     const first = await body(await h.fetch("/api/status"));
     assert.ok(Date.now() - t0 >= PENDING_WAIT_MS - 50, "it waited for the read a while");

@@ -86,12 +86,12 @@ Deno.test("StoreChanges tells every subscriber of a write by another process's s
     try {
       await waitFor(() => a.length === 1, "the first look", 10_000, 10); // head 0
       const t0 = Date.now();
-      await theirs.enqueue([{ id: "x", command: "true" }], 3);
+      await theirs.enqueue([{ id: "x", command: "true" }], { max_retries: 3 });
       await waitFor(() => a.at(-1) === 1 && b.at(-1) === 1, "the change", 10_000, 10);
       assert.ok(Date.now() - t0 < 2000, `${Date.now() - t0} ms`);
       const before = a.length;
       const t1 = Date.now();
-      for (let i = 0; i < 40; i++) await theirs.enqueue([{ id: `burst-${i}`, command: "true" }], 3);
+      for (let i = 0; i < 40; i++) await theirs.enqueue([{ id: `burst-${i}`, command: "true" }], { max_retries: 3 });
       await waitFor(() => a.at(-1) === 41, "the end of the burst", 10_000, 10);
       const seconds = (Date.now() - t1) / 1000;
       assert.ok(
@@ -117,9 +117,9 @@ Deno.test("StoreChanges falls back to polling when it cannot watch (the home did
     const off = feed.subscribe((head) => seen.push(head));
     try {
       await waitFor(() => seen.length === 1, "the first look", 10_000, 10);
-      await theirs.enqueue([{ id: "x", command: "true" }], 3); // creates the home
+      await theirs.enqueue([{ id: "x", command: "true" }], { max_retries: 3 }); // creates the home
       await waitFor(() => seen.at(-1) === 1, "the change, by polling", 10_000, 10);
-      await theirs.enqueue([{ id: "y", command: "true" }], 3);
+      await theirs.enqueue([{ id: "y", command: "true" }], { max_retries: 3 });
       await waitFor(() => seen.at(-1) === 2, "the next change", 10_000, 10);
     } finally {
       off();

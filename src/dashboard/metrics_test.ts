@@ -4,6 +4,7 @@ import { JOB_STATES } from "../job.ts";
 import { renderMetrics } from "./metrics.ts";
 import { runJobs, withHarness } from "./test_harness.ts";
 import { durationsOf } from "./throughput.ts";
+import { claimFor } from "../../testkit/store.ts";
 
 interface Sample {
   name: string;
@@ -73,11 +74,11 @@ Deno.test("/metrics is well-formed text 0.0.4 whose numbers match the store's co
       { id: "busy", command: "sleep 9" },
       { id: "wait-1", command: "true" },
       { id: "wait-2", command: "true", run_at: "2099-01-01T00:00:00Z" },
-    ], 3);
+    ], { max_retries: 3 });
     await runJobs(h, ["ok-1", "ok-2"], 0, 2);
     await h.store.compact(); // ok-1 and ok-2 are archived now
     await runJobs(h, ["again", "dead"], 1, 0.5);
-    await h.store.claim("w1", 1, 600); // busy
+    await claimFor(h.store, "w1", 1, 600); // busy
     h.clock.now = new Date(h.clock.now.getTime() + 10_000);
     h.workers.push({
       id: "w1",

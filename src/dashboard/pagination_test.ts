@@ -34,10 +34,10 @@ const id = (i: number) => `job-${String(i).padStart(5, "0")}`;
 
 Deno.test(`paging ${N} jobs oldest first with the cursor sees each once, in order, and jobs enqueued meanwhile at the end`, async () => {
   await withHarness(async (h) => {
-    await h.store.enqueue(Array.from({ length: N }, (_, i) => ({ id: id(i), command: `echo ${i}` })), 3);
+    await h.store.enqueue(Array.from({ length: N }, (_, i) => ({ id: id(i), command: `echo ${i}` })), { max_retries: 3 });
     let extra = 0;
     const seen = await walk(h, "limit=97", async (n) => {
-      if (n % 5 === 0) await h.store.enqueue([{ id: `late-${extra++}`, command: "true" }], 3);
+      if (n % 5 === 0) await h.store.enqueue([{ id: `late-${extra++}`, command: "true" }], { max_retries: 3 });
     });
     const want = [
       ...Array.from({ length: N }, (_, i) => id(i)),
@@ -50,13 +50,13 @@ Deno.test(`paging ${N} jobs oldest first with the cursor sees each once, in orde
 
 Deno.test(`paging ${N} jobs newest first is stable while jobs are enqueued: the new ones are before page one`, async () => {
   await withHarness(async (h) => {
-    await h.store.enqueue(Array.from({ length: N }, (_, i) => ({ id: id(i), command: `echo ${i}` })), 3);
+    await h.store.enqueue(Array.from({ length: N }, (_, i) => ({ id: id(i), command: `echo ${i}` })), { max_retries: 3 });
     const first = await page(h, "order=desc&limit=500");
     assert.equal(first.total, N);
     assert.equal(first.jobs[0].id, id(N - 1));
     let extra = 0;
     const seen = await walk(h, "order=desc&limit=500", async () => {
-      await h.store.enqueue([{ id: `late-${extra++}`, command: "true" }], 3);
+      await h.store.enqueue([{ id: `late-${extra++}`, command: "true" }], { max_retries: 3 });
     });
     assert.ok(extra >= 5);
     assert.deepEqual(seen, Array.from({ length: N }, (_, i) => id(N - 1 - i)));
@@ -67,7 +67,7 @@ Deno.test("paging by state and by text: totals are per-state counts, and a text 
   await withHarness(async (h) => {
     await h.store.enqueue(
       Array.from({ length: N }, (_, i) => ({ id: id(i), command: i % 3 === 0 ? "make fizz" : "true" })),
-      3,
+      { max_retries: 3 },
     );
     await runJobs(h, Array.from({ length: 1000 }, (_, i) => id(i)), 0);
     const done = await walk(h, "state=completed&limit=333");
@@ -90,7 +90,7 @@ Deno.test("a text search examines a bounded window per request; its cursor conti
         { length: total },
         (_, i) => ({ id: id(i), command: needles.has(i) ? "find the NEEDLE" : "true" }),
       ),
-      3,
+      { max_retries: 3 },
     );
     for (const order of ["asc", "desc"]) {
       let requests = 0;

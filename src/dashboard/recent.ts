@@ -10,7 +10,7 @@
  * of the dashboard are answered in between, even while a large snapshot is parsed for the first
  * time. The dashboard keeps the answers per store head (api.ts), so an idle queue costs one look.
  */
-import type { Job, JobState } from "../job.ts";
+import { dueSince, type Job, type JobState } from "../job.ts";
 import type { Store } from "../store/mod.ts";
 
 const PAGE = 5_000;
@@ -75,7 +75,8 @@ export async function failedAttempts(store: Store): Promise<number> {
 export async function earliestPendingRunAt(store: Store): Promise<string | null> {
   let earliest: string | null = null;
   for await (const job of jobsIn(store, "pending")) {
-    if (earliest === null || job.run_at < earliest) earliest = job.run_at;
+    const since = dueSince(job);
+    if (earliest === null || since < earliest) earliest = since;
   }
   return earliest;
 }

@@ -7,7 +7,7 @@ Deno.test("recentlyFinished() finds failed, dead and completed jobs finished sin
   await withHarness(async (h) => {
     await h.store.enqueue(
       ["old", "new", "retry", "dead"].map((id) => ({ id, command: "x", max_retries: id === "dead" ? 0 : 2 })),
-      3,
+      { max_retries: 3 },
     );
     await runJobs(h, ["old"], 0); // finished at 12:00:31
     const since = new Date(h.clock.now.getTime() + 1);
@@ -25,7 +25,7 @@ Deno.test("recentlyFinished() finds failed, dead and completed jobs finished sin
 Deno.test("recentlyFinished() stops at its budget, and at the first page of completed jobs with none in the window", async () => {
   await withHarness(async (h) => {
     const ids = Array.from({ length: 12_000 }, (_, i) => `j-${i}`);
-    await h.store.enqueue(ids.map((id) => ({ id, command: "x" })), 3);
+    await h.store.enqueue(ids.map((id) => ({ id, command: "x" })), { max_retries: 3 });
     await runJobs(h, ids.slice(0, 6_000), 0); // the older half finishes first, at 12:00:31
     const since = new Date(h.clock.now.getTime() + 1);
     await runJobs(h, ids.slice(6_000), 0); // the newer half, a second later
@@ -45,7 +45,7 @@ Deno.test("failedAttempts() counts every attempt of failed and dead jobs; the ol
       { id: "f", command: "x", max_retries: 5 },
       { id: "d", command: "x", max_retries: 0 },
       { id: "later", command: "x", run_at: "2099-01-01T00:00:00.000Z" },
-    ], 3);
+    ], { max_retries: 3 });
     await runJobs(h, ["f", "d"], 1);
     assert.equal(await failedAttempts(h.store), 2);
     assert.equal(await earliestPendingRunAt(h.store), "2099-01-01T00:00:00.000Z");

@@ -7,19 +7,20 @@ import type { Job } from "../job.ts";
 import { FileStore } from "../store/file_store.ts";
 import type { ListQuery } from "../store/mod.ts";
 import { withHome } from "../../testkit/mod.ts";
+import { claimFor } from "../../testkit/store.ts";
 
 const CONFIG = { backoff_base: 2, backoff_max: 60 };
 const FUTURE = "2099-01-01T00:00:00.000Z";
 
 async function complete(store: FileStore, ids: string[]): Promise<void> {
-  await store.enqueue(ids.map((id) => ({ id, command: `echo ${id}` })), 3);
-  const claimed = await store.claim("w", ids.length, 600);
+  await store.enqueue(ids.map((id) => ({ id, command: `echo ${id}` })), { max_retries: 3 });
+  const claimed = await claimFor(store, "w", ids.length, 600);
   assert.deepEqual(claimed.map((j) => j.id), ids);
   await Promise.all(claimed.map((job) =>
     store.finish({
       worker: "w",
       id: job.id,
-      attempt: job.attempts,
+      claim: job.claim,
       outcome: { kind: "exited", code: 0 },
       tail: null,
       config: CONFIG,
@@ -53,7 +54,7 @@ function mixedHome(
         await complete(store, ids);
         done.push(...ids);
         const later = Array.from({ length: 3 }, (_, i) => `p-${b}-${i}`);
-        await store.enqueue(later.map((id) => ({ id, command: `sleep ${b}`, run_at: FUTURE })), 3);
+        await store.enqueue(later.map((id) => ({ id, command: `sleep ${b}`, run_at: FUTURE })), { max_retries: 3 });
         live.push(...later);
       }
       await store.compact();
@@ -109,7 +110,7 @@ Deno.test("list() with text matches the id or the command, ignoring case, live a
 Deno.test("list() newest first hides a deleted archived job, and shows a job re-enqueued under its id once", async () => {
   await mixedHome(async (store) => {
     await store.delete(["c-3-4", "c-20-0"]);
-    await store.enqueue([{ id: "c-3-4", command: "again", run_at: FUTURE }], 3);
+    await store.enqueue([{ id: "c-3-4", command: "again", run_at: FUTURE }], { max_retries: 3 });
     const desc = await pages(store, { order: "desc" }, 6);
     assert.equal(desc[0].id, "c-3-4", "the new copy is the newest job");
     assert.equal(desc[0].command, "again");
@@ -122,7 +123,7 @@ Deno.test("list() newest first hides a deleted archived job, and shows a job re-
 Deno.test("a page cursor stays valid while jobs are enqueued: they come after the last page (oldest first)", async () => {
   await mixedHome(async (store) => {
     const first = await store.list({ limit: 100 });
-    await store.enqueue([{ id: "late-1", command: "true", run_at: FUTURE }], 3);
+    await store.enqueue([{ id: "late-1", command: "true", run_at: FUTURE }], { max_retries: 3 });
     const rest = await pages(store, {}, 100).then((all) => all.slice(100));
     const again = await store.list({ past: first[first.length - 1].seq });
     assert.deepEqual(ids(again), ids(rest));
@@ -136,13 +137,13 @@ Deno.test("list() newest first reads archived lines longer than its read chunk",
     try {
       const big = (n: number) => `echo ${String(n).repeat(150_000)}`;
       await complete(store, ["small-1", "small-2"]);
-      await store.enqueue([1, 2, 3].map((n) => ({ id: `big-${n}`, command: big(n) })), 3);
-      const claimed = await store.claim("w", 3, 600);
+      await store.enqueue([1, 2, 3].map((n) => ({ id: `big-${n}`, command: big(n) })), { max_retries: 3 });
+      const claimed = await claimFor(store, "w", 3, 600);
       for (const job of claimed) {
         await store.finish({
           worker: "w",
           id: job.id,
-          attempt: 1,
+          claim: job.claim,
           outcome: { kind: "exited", code: 0 },
           tail: null,
           config: CONFIG,

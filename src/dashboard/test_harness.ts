@@ -114,7 +114,8 @@ export async function withHarness(
 
 /** Runs jobs `ids` (already enqueued, runnable) to the end `outcome` at the harness clock. */
 export async function runJobs(h: Harness, ids: string[], code: number, seconds = 1): Promise<Job[]> {
-  const claimed = await h.store.claim("w1", ids.length, 600);
+  const slots = ids.map(() => ({ sid: null, out: null }));
+  const claimed = await h.store.claim({ worker: "w1", slots, leaseSeconds: 600 });
   const startedAt = h.clock.now;
   h.clock.now = new Date(startedAt.getTime() + seconds * 1000);
   // all at once: the store commits them together
@@ -122,7 +123,7 @@ export async function runJobs(h: Harness, ids: string[], code: number, seconds =
     h.store.finish({
       worker: "w1",
       id: job.id,
-      attempt: job.attempts,
+      claim: job.claim,
       outcome: { kind: "exited", code },
       tail: null,
       config: BACKOFF,

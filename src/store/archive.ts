@@ -216,9 +216,10 @@ export class ArchiveReader {
     path: string,
     size: number,
     fn: (id: string, offset: number, length: number) => boolean,
+    from = 0,
   ): void {
     const buf = new Uint8Array(256 * 1024);
-    let pos = 0;
+    let pos = from;
     while (pos < size) {
       const got = readAt(file, pos, buf.subarray(0, Math.min(buf.length, size - pos)));
       const { lines, complete } = splitLines(buf.subarray(0, got));
@@ -230,6 +231,46 @@ export class ArchiveReader {
       }
       pos += complete;
     }
+  }
+
+  /** Visible archived ids starting with `prefix`, sorted, at most `limit`. */
+  idsWithPrefix(segments: readonly Segment[], tombstones: Tombstones, prefix: string, limit: number): string[] {
+    const found = new Set<string>();
+    for (let i = segments.length - 1; i >= 0; i--) {
+      const seg = segments[i];
+      if (seg.jobs === 0 || seg.max_id < prefix || !(seg.min_id.startsWith(prefix) || seg.min_id < prefix)) {
+        continue;
+      }
+      const path = this.#paths.archiveIndex(seg.n);
+      const file = this.#open(path, seg.index_bytes);
+      const start = this.#lowerBound(file, path, seg.index_bytes, prefix);
+      let taken = 0;
+      this.#eachIndexLine(file, path, seg.index_bytes, (id) => {
+        if (!id.startsWith(prefix)) return id < prefix;
+        if (!hidden(tombstones, id, seg.n)) found.add(id);
+        return ++taken < limit;
+      }, start);
+    }
+    return [...found].sort().slice(0, limit);
+  }
+
+  /** The byte offset of an index line at or before the first whose id is >= `key` (a bisection). */
+  #lowerBound(file: Deno.FsFile, path: string, size: number, key: string): number {
+    const win = new Uint8Array(WINDOW);
+    let lo = 0;
+    let hi = size;
+    while (hi - lo > SCAN_BYTES) {
+      const mid = lo + ((hi - lo) >> 1);
+      const got = readAt(file, mid, win);
+      const first = win.subarray(0, got).indexOf(NEWLINE);
+      const end = first < 0 ? -1 : win.subarray(0, got).indexOf(NEWLINE, first + 1);
+      if (end < 0) this.#corrupt(path, mid, "an index line is too long");
+      const entry = parseIndexLine(decoder.decode(win.subarray(first + 1, end)));
+      if (!entry) this.#corrupt(path, mid + first + 1, "an index entry fails its checksum");
+      if (entry!.id < key) lo = mid + end + 1;
+      else hi = mid + first + 1;
+    }
+    return lo;
   }
 
   /** Every entry of a segment's index, in id order (doctor). */

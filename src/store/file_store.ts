@@ -1,18 +1,27 @@
-/** The embedded Store: queue operations as decisions (decide.ts) over the log engine (log.ts). */
-import type { BackoffConfig } from "../backoff.ts";
-import type { Job, JobState } from "../job.ts";
-import { decideClaim, decideDelete, decideEnqueue, decideFinish, decideRetry, holds } from "./decide.ts";
+/** The embedded Store: queue operations as decisions (decide/) over the log engine (log.ts). */
 import { type Clock, systemClock } from "../clock.ts";
-import { FileLog, type LogOptions } from "./log.ts";
-import type { CompactionResult, Counts, FinishRequest, JobSpec, ListQuery, Store } from "./mod.ts";
+import type { Job, JobState } from "../job.ts";
+import { type ClaimRequest, decideClaim, room } from "./decide/claim.ts";
+import { decideEnqueue, type EnqueueDefaults, type EnqueueResult } from "./decide/enqueue.ts";
+import { decideFinish, decideRenew, decideUnclaim, type FinishRequest } from "./decide/finish.ts";
+import { decideCancel, decideDelete, decideKill, decideQueue, decideRetry, decideStop } from "./decide/manage.ts";
+import {
+  decideScheduleAdd,
+  decideSchedulePause,
+  decideScheduleRemove,
+  decideTick,
+  type TickResult,
+} from "./decide/schedule.ts";
+import { type CompactionResult, FileLog, type LogOptions } from "./log.ts";
+import type { Counts, JobSpec, ListQuery, QueueInfo, Store } from "./mod.ts";
 import { homePaths } from "./paths.ts";
+import type { QueueSettings, Schedule } from "./records.ts";
+import type { QueueState } from "./state.ts";
 
-const DELETABLE: readonly JobState[] = [
-  "pending",
-  "failed",
-  "completed",
-  "dead",
-];
+const DELETABLE: readonly JobState[] = ["pending", "failed", "completed", "dead"];
+
+/** A worker's record: written at once, synced within SYNC_AFTER_MS (log.ts, DURABILITY). */
+const WORKER = false;
 
 export class FileStore implements Store {
   readonly log: FileLog;
@@ -23,161 +32,94 @@ export class FileStore implements Store {
     this.#clock = options.clock ?? systemClock;
   }
 
-  enqueue(specs: JobSpec[], defaultMaxRetries: number): Promise<Job[]> {
-    return this.log.write((s, now) => decideEnqueue(s, specs, defaultMaxRetries, now));
+  enqueue(specs: JobSpec[], defaults: EnqueueDefaults): Promise<EnqueueResult[]> {
+    return this.log.write((s, now) => decideEnqueue(s, specs, defaults, now));
   }
 
   get(id: string): Promise<Job | undefined> {
     return this.log.read((s) => s.find(id));
   }
 
-  list(query: ListQuery = {}): Promise<Job[]> {
+  idsWithPrefix(prefix: string, limit: number): Promise<string[]> {
     return this.log.read((s) => {
-      const limit = query.limit ?? Infinity;
-      const out: Job[] = [];
-      if (limit <= 0) return out;
-      const desc = query.order === "desc";
-      const past = query.past ?? (desc ? Infinity : 0);
-      const beyond = (job: Job) => desc ? job.seq < past : job.seq > past;
-      const through = query.through ?? (desc ? -Infinity : Infinity);
-      const within = (job: Job) => desc ? job.seq >= through : job.seq <= through;
-      const needle = query.text?.toLowerCase();
-      const wanted = (job: Job) =>
-        !needle || job.id.toLowerCase().includes(needle) || job.command.toLowerCase().includes(needle);
-      const archiveHolds = !query.state || query.state === "completed";
-      // live and archived jobs, both in enqueue order: merge them, reading (and parsing) each only
-      // as far as the limit needs
-      const live = filtered(
-        desc ? s.inOrderDesc(query.state) : s.inOrder(query.state),
-        beyond,
-        within,
-        wanted,
-      );
-      const archived = archiveHolds && s.archived > 0 && s.archiveView
-        ? filtered(s.archiveView.jobs(desc ? "desc" : "asc", query.past), () => true, within, wanted)
-        : null;
-      let a = live.next();
-      let b = archived?.next();
-      while (out.length < limit) {
-        const takeLive = !a.done &&
-          (!b || b.done || (desc ? a.value.seq > b.value.seq : a.value.seq < b.value.seq));
-        if (takeLive) {
-          out.push(a.value as Job);
-          if (out.length < limit) a = live.next();
-        } else if (b && !b.done) {
-          out.push(b.value);
-          if (out.length < limit) b = archived!.next();
-        } else break;
-      }
-      return out;
+      const out = new Set<string>();
+      for (const id of s.jobs.keysWithPrefix(prefix)) out.add(id);
+      for (const id of s.archiveView?.idsWithPrefix(prefix, limit + 1) ?? []) out.add(id);
+      return [...out].sort().slice(0, limit);
     });
+  }
+
+  list(query: ListQuery = {}): Promise<Job[]> {
+    return this.log.read((s) => listJobs(s, query));
   }
 
   counts(): Promise<Counts> {
     return this.log.read((s) => ({ ...s.counts }));
   }
 
-  claim(
-    worker: string,
-    slots: number,
-    leaseSeconds: number,
-    proceed: () => boolean = () => true,
-  ): Promise<Job[]> {
-    return this.log.write((s, now) =>
-      proceed() ? decideClaim(s, worker, slots, leaseSeconds, now) : { records: [], result: [] }
-    );
+  queues(): Promise<QueueInfo[]> {
+    return this.log.read((s) => {
+      const names = new Set([...s.byQueue.keys(), ...s.queues.keys()]);
+      return [...names].sort().map((name) => ({ name, ...s.settings(name), counts: { ...s.queueCounts(name) } }));
+    });
   }
 
-  started(
-    worker: string,
-    id: string,
-    attempt: number,
-    pid: number,
-    pidStart: number | null,
-  ): Promise<boolean> {
-    return this.log.write((s, now) => {
-      // an expired lease is final: a rescuer may be taking the job back right now
-      if (!holdsLease(s.jobs.get(id), worker, attempt, now)) {
-        return { records: [], result: false };
-      }
-      return {
-        records: [{
-          type: "started",
-          worker,
-          id,
-          attempt,
-          pid,
-          pid_start: pidStart,
-        }],
-        result: true,
-      };
-    });
+  setQueue(name: string, change: Partial<QueueSettings>): Promise<QueueSettings> {
+    return this.log.write((s) => decideQueue(s, name, change));
+  }
+
+  claim(request: ClaimRequest, proceed: () => boolean = () => true): Promise<Job[]> {
+    return this.log.write(
+      (s, now) => proceed() ? decideClaim(s, request, now) : { records: [], result: [] },
+      WORKER,
+    );
   }
 
   finish(request: FinishRequest): Promise<Job | null> {
-    return this.log.write((s, now) => decideFinish(s, request, now));
+    return this.log.write((s, now) => decideFinish(s, request, now), WORKER);
   }
 
-  renew(worker: string, leaseSeconds: number, ids?: string[]): Promise<void> {
-    return this.log.write((s, now) => {
-      const live = (id: string) => {
-        const job = s.jobs.get(id);
-        return holdsLease(job, worker, job?.attempts ?? 0, now);
-      };
-      const holding = (ids ?? [...s.processing]).filter(live);
-      const lease_until = new Date(now.getTime() + leaseSeconds * 1000).toISOString();
-      // the record names its jobs: one whose lease expired meanwhile is not revived
-      return {
-        records: holding.length ? [{ type: "renew", worker, lease_until, ids: holding }] : [],
-        result: undefined,
-      };
-    });
+  unclaim(worker: string, id: string, claim: number): Promise<Job | null> {
+    return this.log.write((s, now) => decideUnclaim(s, worker, id, claim, now), WORKER);
   }
 
-  lost(isDead: (worker: string) => boolean): Promise<Job[]> {
-    const nowIso = this.#clock.now().toISOString();
+  renew(worker: string, leaseSeconds: number, holds: ReadonlyArray<readonly [string, number]>): Promise<void> {
+    return this.log.write((s, now) => decideRenew(s, worker, holds, leaseSeconds, now), WORKER);
+  }
+
+  processing(): Promise<Job[]> {
+    return this.log.read((s) => [...s.processing].map((id) => s.jobs.get(id)!));
+  }
+
+  killRequests(worker: string): Promise<Job[]> {
     return this.log.read((s) =>
-      [...s.processing].map((id) => s.jobs.get(id)!).filter((j) => isLost(j, nowIso, isDead))
+      [...s.processing].map((id) => s.jobs.get(id)!).filter((j) => j.worker === worker && j.kill !== undefined)
     );
   }
 
-  takeBack(
-    job: Job,
-    isDead: (worker: string) => boolean,
-    config: BackoffConfig,
-  ): Promise<Job | null> {
-    return this.log.write((s, now) => {
-      const current = s.jobs.get(job.id);
-      // the process group the rescuer killed must still be the one on record
-      if (
-        !holds(current, null, job.attempts) || current.pid !== job.pid ||
-        !isLost(current, now.toISOString(), isDead)
-      ) {
-        return { records: [], result: null };
+  hasWork(queues?: readonly string[]): Promise<boolean> {
+    const now = this.#clock.now();
+    return this.log.read((s) => {
+      const serves = (queue: string) => (!queues || queues.includes(queue)) && !s.settings(queue).paused;
+      const index = s.runnable;
+      index.promote(now.getTime());
+      for (const queue of index.queues()) {
+        if (serves(queue) && room(s, queue) > 0 && index.next(queue, new Set(), [])) return true;
       }
-      return decideFinish(
-        s,
-        {
-          worker: null,
-          id: job.id,
-          attempt: job.attempts,
-          outcome: { kind: "lost" },
-          tail: null,
-          config,
-        },
-        now,
-      );
+      // a failed job waits for its retry: a draining worker waits with it
+      for (const id of s.waiting) {
+        const job = s.jobs.get(id)!;
+        if (job.state === "failed" && serves(job.queue)) return true;
+      }
+      return false;
     });
   }
 
-  hasWork(): Promise<boolean> {
-    const nowIso = this.#clock.now().toISOString();
+  nextDue(): Promise<string | null> {
+    const now = this.#clock.now();
     return this.log.read((s) => {
-      for (const id of s.waiting) {
-        const job = s.jobs.get(id)!;
-        if (job.state === "failed" || job.run_at <= nowIso) return true;
-      }
-      return false;
+      const at = s.runnable.nextDue(now.getTime());
+      return at === null ? null : new Date(at).toISOString();
     });
   }
 
@@ -185,18 +127,40 @@ export class FileStore implements Store {
     return this.log.write((s) => decideRetry(s, ids));
   }
 
-  delete(
-    ids: string[],
-    states: readonly JobState[] = DELETABLE,
-  ): Promise<Job[]> {
+  delete(ids: string[], states: readonly JobState[] = DELETABLE): Promise<Job[]> {
     return this.log.write((s) => decideDelete(s, ids, states));
   }
 
+  cancel(ids: string[]): Promise<Job[]> {
+    return this.log.write((s, now) => decideCancel(s, ids, now));
+  }
+
+  kill(ids: string[], reason = "killed"): Promise<Job[]> {
+    return this.log.write((s, now) => decideKill(s, ids, reason, now));
+  }
+
+  schedules(): Promise<Schedule[]> {
+    return this.log.read((s) => [...s.schedules.values()].sort((a, b) => a.name.localeCompare(b.name)));
+  }
+
+  addSchedule(schedule: Schedule): Promise<Schedule> {
+    return this.log.write((s) => decideScheduleAdd(s, schedule));
+  }
+
+  removeSchedule(name: string): Promise<Schedule> {
+    return this.log.write((s) => decideScheduleRemove(s, name));
+  }
+
+  pauseSchedule(name: string, paused: boolean): Promise<Schedule> {
+    return this.log.write((s) => decideSchedulePause(s, name, paused));
+  }
+
+  tick(name: string, tick: string, maxRetries: number): Promise<TickResult> {
+    return this.log.write((s, now) => decideTick(s, name, tick, maxRetries, now), WORKER);
+  }
+
   requestStop(): Promise<number> {
-    return this.log.write((s) => ({
-      records: [{ type: "stop_workers" }],
-      result: s.seq + 1,
-    }));
+    return this.log.write((s) => decideStop(s));
   }
 
   stopSeq(): Promise<number> {
@@ -207,18 +171,6 @@ export class FileStore implements Store {
     return this.log.read((s) => s.seq);
   }
 
-  nextDue(): Promise<string | null> {
-    const nowIso = this.#clock.now().toISOString();
-    return this.log.read((s) => {
-      let next: string | null = null;
-      for (const id of s.waiting) {
-        const at = s.jobs.get(id)!.run_at;
-        if (at > nowIso && (next === null || at < next)) next = at;
-      }
-      return next;
-    });
-  }
-
   compact(): Promise<CompactionResult> {
     return this.log.compact();
   }
@@ -226,6 +178,40 @@ export class FileStore implements Store {
   close(): void {
     this.log.close();
   }
+}
+
+/** `list`: live and archived jobs merged in enqueue order, each read (and parsed) only as far as the limit needs. */
+function listJobs(s: QueueState, query: ListQuery): Job[] {
+  const limit = query.limit ?? Infinity;
+  const out: Job[] = [];
+  if (limit <= 0) return out;
+  const desc = query.order === "desc";
+  const past = query.past ?? (desc ? Infinity : 0);
+  const beyond = (job: Job) => desc ? job.seq < past : job.seq > past;
+  const through = query.through ?? (desc ? -Infinity : Infinity);
+  const within = (job: Job) => desc ? job.seq >= through : job.seq <= through;
+  const needle = query.text?.toLowerCase();
+  const wanted = (job: Job) =>
+    (!query.queue || job.queue === query.queue) &&
+    (!needle || job.id.toLowerCase().includes(needle) || job.command.toLowerCase().includes(needle));
+  const archiveHolds = !query.state || query.state === "completed";
+  const live = filtered(desc ? s.inOrderDesc(query.state) : s.inOrder(query.state), beyond, within, wanted);
+  const archived = archiveHolds && s.archived > 0 && s.archiveView
+    ? filtered(s.archiveView.jobs(desc ? "desc" : "asc", query.past), () => true, within, wanted)
+    : null;
+  let a = live.next();
+  let b = archived?.next();
+  while (out.length < limit) {
+    const takeLive = !a.done && (!b || b.done || (desc ? a.value.seq > b.value.seq : a.value.seq < b.value.seq));
+    if (takeLive) {
+      out.push(a.value as Job);
+      if (out.length < limit) a = live.next();
+    } else if (b && !b.done) {
+      out.push(b.value);
+      if (out.length < limit) b = archived!.next();
+    } else break;
+  }
+  return out;
 }
 
 /** The jobs of `jobs` (in order) beyond `past` and `within` the end, that `keep` accepts, read lazily. */
@@ -240,18 +226,4 @@ function* filtered(
     if (!within(job)) return;
     if (keep(job)) yield job;
   }
-}
-
-function isLost(
-  job: Job,
-  nowIso: string,
-  isDead: (worker: string) => boolean,
-): boolean {
-  return (job.lease_until !== null && job.lease_until < nowIso) ||
-    (job.worker !== null && isDead(job.worker));
-}
-
-/** `worker` holds `job` under claim `attempt`, and the lease has not expired at `now`. */
-function holdsLease(job: Job | undefined, worker: string, attempt: number, now: Date): job is Job {
-  return holds(job, worker, attempt) && job.lease_until !== null && job.lease_until >= now.toISOString();
 }

@@ -1,14 +1,37 @@
 /**
- * The Store seam: every queue operation the CLI, the worker and (later) the dashboard need.
- * The file store implements it now; a PostgreSQL store will implement the same interface and
- * run the same conformance suite (tests/store/store_conformance_test.ts).
+ * The Store seam: every queue operation the CLI, the worker and the dashboard need, in the
+ * words of the domain (jobs, claims, queues, schedules), never of files. The file store
+ * (file_store.ts) implements it now; a PostgreSQL store will implement the same interface and
+ * run the same conformance suite (tests/store/store_conformance.ts).
+ *
+ * Contracts every implementation keeps:
+ * - a user's command (enqueue, retry, delete, cancel, kill, queue and schedule changes, stop) is
+ *   durable when its promise resolves; a worker's (claim, renew, finish, unclaim, takeBack, tick)
+ *   is visible to every process at once and survives any process crash;
+ * - every write that acts on a running attempt names its claim token and changes nothing when
+ *   the job is no longer held under that claim;
+ * - refusals throw a QueueError (errors.ts) before anything is written.
  */
-import type { BackoffConfig } from "../backoff.ts";
-import type { Job, JobState, Outcome } from "../job.ts";
-import type { CompactionResult } from "./log.ts";
+import type { Job, JobState } from "../job.ts";
+import type { CompactionResult } from "./compaction.ts";
+import type { ClaimRequest } from "./decide/claim.ts";
+import type { EnqueueDefaults, EnqueueResult } from "./decide/enqueue.ts";
+import type { FinishRequest } from "./decide/finish.ts";
+import type { TickResult } from "./decide/schedule.ts";
+import type { QueueSettings, Schedule } from "./records.ts";
 import type { Counts } from "./state.ts";
 
-export type { CompactionResult, Counts };
+export type {
+  ClaimRequest,
+  CompactionResult,
+  Counts,
+  EnqueueDefaults,
+  EnqueueResult,
+  FinishRequest,
+  QueueSettings,
+  Schedule,
+  TickResult,
+};
 
 /** A job as the user asked for it, already validated (validate.ts). */
 export interface JobSpec {
@@ -16,15 +39,21 @@ export interface JobSpec {
   command: string;
   /** run without a shell (`command` is then its quoted form, for display) */
   argv?: string[];
+  queue?: string;
   max_retries?: number;
   priority?: number;
-  run_at?: string;
+  /** earliest start; absent or null: as soon as possible */
+  run_at?: string | null;
   timeout?: number | null;
   cwd?: string | null;
+  env?: Record<string, string>;
+  after?: string[];
+  unique?: string;
 }
 
 export interface ListQuery {
   state?: JobState;
+  queue?: string;
   limit?: number;
   /** enqueue order: oldest first ("asc", the default) or newest first ("desc") */
   order?: "asc" | "desc";
@@ -36,60 +65,68 @@ export interface ListQuery {
   text?: string;
 }
 
-export interface FinishRequest {
-  /** null when a rescuer takes the job back from a lost worker */
-  worker: string | null;
-  id: string;
-  attempt: number;
-  outcome: Outcome;
-  tail: string | null;
-  config: BackoffConfig;
+/** A queue as `queue list` shows it: its settings and its counts per state. */
+export interface QueueInfo extends QueueSettings {
+  name: string;
+  counts: Counts;
 }
 
 export interface Store {
-  /** Enqueues all jobs or none; a duplicate id refuses the whole batch. */
-  enqueue(specs: JobSpec[], defaultMaxRetries: number): Promise<Job[]>;
+  /**
+   * Enqueues all jobs or none; a duplicate id refuses the whole batch. A job with a unique key
+   * held by a live job creates nothing: its result is that job, marked `existing`.
+   */
+  enqueue(specs: JobSpec[], defaults: EnqueueDefaults): Promise<EnqueueResult[]>;
   get(id: string): Promise<Job | undefined>;
+  /** Ids of jobs (live or archived) that start with `prefix`, at most `limit`, sorted. */
+  idsWithPrefix(prefix: string, limit: number): Promise<string[]>;
   list(query?: ListQuery): Promise<Job[]>;
   counts(): Promise<Counts>;
+  queues(): Promise<QueueInfo[]>;
+  /** Changes a queue's concurrency limit or paused flag (the others stay). */
+  setQueue(name: string, change: Partial<QueueSettings>): Promise<QueueSettings>;
+
+  // ---- workers
   /**
-   * Claims up to `slots` runnable jobs in claim order for `worker`, in one transaction; claims
+   * Claims up to `slots.length` due jobs in claim order for `worker`, in one transaction; claims
    * nothing if `proceed()` says no when the decision is taken (a stop signal that came meanwhile).
    */
-  claim(worker: string, slots: number, leaseSeconds: number, proceed?: () => boolean): Promise<Job[]>;
-  /** Records the process group of a claimed attempt; false if its lease expired or it was taken back. */
-  started(
-    worker: string,
-    id: string,
-    attempt: number,
-    pid: number,
-    pidStart: number | null,
-  ): Promise<boolean>;
+  claim(request: ClaimRequest, proceed?: () => boolean): Promise<Job[]>;
   /** Records an attempt's end; null when the job is no longer held under this claim. */
   finish(request: FinishRequest): Promise<Job | null>;
-  /** Extends the unexpired leases of `ids` (default: every job `worker` holds) in one record. */
-  renew(worker: string, leaseSeconds: number, ids?: string[]): Promise<void>;
-  /** Processing jobs whose lease has expired, or whose worker `isDead` says has died. */
-  lost(isDead: (worker: string) => boolean): Promise<Job[]>;
-  /**
-   * Takes a lost job back as a failed attempt ("worker lost"), if it is still held under the
-   * same claim and still lost; null otherwise.
-   */
-  takeBack(
-    job: Job,
-    isDead: (worker: string) => boolean,
-    config: BackoffConfig,
-  ): Promise<Job | null>;
-  /** True while a job is runnable now or waiting for a retry. */
-  hasWork(): Promise<boolean>;
+  /** Gives an attempt back without counting it (the worker could not run it); null if not held. */
+  unclaim(worker: string, id: string, claim: number): Promise<Job | null>;
+  /** Extends the leases of the attempts `worker` still holds among `holds` ([id, claim]). */
+  renew(worker: string, leaseSeconds: number, holds: ReadonlyArray<readonly [string, number]>): Promise<void>;
+  /** Every processing job (rescuers judge whose worker is gone). */
+  processing(): Promise<Job[]>;
+  /** Jobs `worker` holds whose kill was asked for. */
+  killRequests(worker: string): Promise<Job[]>;
+  /** True while a job of these queues (default: all) is due now or waiting for a retry. */
+  hasWork(queues?: readonly string[]): Promise<boolean>;
+  /** The earliest start time in the future among waiting jobs, if any. */
+  nextDue(): Promise<string | null>;
+
+  // ---- the user's commands on jobs
   retryDead(ids: string[] | "all"): Promise<Job[]>;
   delete(ids: string[], states?: readonly JobState[]): Promise<Job[]>;
+  cancel(ids: string[]): Promise<Job[]>;
+  /** Asks the workers running these jobs to kill them; they then end dead with `reason`. */
+  kill(ids: string[], reason?: string): Promise<Job[]>;
+
+  // ---- schedules
+  schedules(): Promise<Schedule[]>;
+  addSchedule(schedule: Schedule): Promise<Schedule>;
+  removeSchedule(name: string): Promise<Schedule>;
+  pauseSchedule(name: string, paused: boolean): Promise<Schedule>;
+  /** Schedule `name` fires for `tick`: enqueues its job once, whoever calls (a worker). */
+  tick(name: string, tick: string, maxRetries: number): Promise<TickResult>;
+
+  // ---- the home
   /** Asks every worker running now to stop; returns the request's sequence number. */
   requestStop(): Promise<number>;
   stopSeq(): Promise<number>;
-  /** The earliest `run_at` in the future among waiting jobs, if any. */
-  nextDue(): Promise<string | null>;
-  /** Sequence number of the last committed record (what a fresh worker has seen). */
+  /** Sequence number of the last committed record: it moves with every change. */
   head(): Promise<number>;
   compact(): Promise<CompactionResult>;
   close(): void;

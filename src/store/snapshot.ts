@@ -20,14 +20,15 @@
  * Written under a temp name, fsynced, renamed, directory fsynced (log.ts, compaction).
  */
 import { CorruptionError } from "../errors.ts";
-import type { Job } from "../job.ts";
+import { DEFAULT_QUEUE, type Job, upgradeJob } from "../job.ts";
 import type { Segment } from "./archive.ts";
 import { checkLine, crc32, decodeLine, encodeLine, splitLines } from "./codec.ts";
 import { readAt } from "../durable.ts";
-import { QueueState } from "./state.ts";
+import type { QueueSettings, Schedule } from "./records.ts";
+import { type Counts, QueueState } from "./state.ts";
 
 const FORMAT = "queuectl-snapshot";
-const VERSION = 2;
+const VERSION = 3;
 
 export function encodeSnapshot(state: QueueState, gen: number): Uint8Array {
   const jobs = [...state.jobs.values()].sort((a, b) => a.seq - b.seq);
@@ -47,6 +48,9 @@ export function encodeSnapshot(state: QueueState, gen: number): Uint8Array {
     next_segment: state.nextSegment,
     archive: state.archive,
     tombstones: [...state.tombstones],
+    by_queue: Object.fromEntries(state.byQueue),
+    queues: [...state.queues],
+    schedules: [...state.schedules.values()],
     ids: jobs.map((j) => j.id),
     lengths: lines.map((l) => l.length),
     body_crc: crc32(body),
@@ -112,7 +116,7 @@ export function readSnapshot(path: string, verifyAll = true): QueueState {
       if (typeof job.id !== "string" || state.jobs.has(job.id)) {
         fail(i + 1, "a job line is invalid or repeated");
       }
-      state.put(job);
+      state.put(upgradeJob(job));
     }
     return state;
   }
@@ -235,15 +239,15 @@ function parseJob(line: Uint8Array, id: string, lineNo: number, fail: Fail): Job
   if (!r.ok) fail(lineNo, r.why);
   const job = (r as { value: unknown }).value as Job;
   if (job.id !== id) fail(lineNo, "the line does not match the header");
-  return job;
+  return upgradeJob(job);
 }
 
 function checkHeader(header: Record<string, unknown>, fail: Fail): Record<string, unknown> {
-  if (header.format !== FORMAT || (header.version !== VERSION && header.version !== 1)) {
+  if (header.format !== FORMAT || ![1, 2, VERSION].includes(header.version as number)) {
     fail(1, `unknown snapshot format ${JSON.stringify(header.format)} v${header.version}`);
   }
   if (
-    header.version === VERSION &&
+    header.version !== 1 &&
     (!Array.isArray(header.ids) || !Array.isArray(header.lengths) ||
       header.ids.length !== header.jobs || header.lengths.length !== header.jobs)
   ) {
@@ -272,10 +276,19 @@ function baseState(header: Record<string, unknown>): QueueState {
   return state;
 }
 
-/** Version 2: counts and archive come from the header (its checksum holds), checked for sense. */
+/**
+ * Versions 2 and 3: counts, archive (and, from 3, queues and schedules) come from the header (its
+ * checksum holds), checked for sense. Before queues every job was in the default queue.
+ */
 function finishV2(state: QueueState, header: Record<string, unknown>, fail: Fail): QueueState {
   state.untracked();
   Object.assign(state.counts, header.counts as Record<string, number>);
+  const byQueue = (header.by_queue ?? { [DEFAULT_QUEUE]: header.counts }) as Record<string, Counts>;
+  for (const [queue, counts] of Object.entries(byQueue)) state.byQueue.set(queue, { ...counts });
+  for (const [name, settings] of (header.queues ?? []) as Array<[string, QueueSettings]>) {
+    state.queues.set(name, settings);
+  }
+  for (const schedule of (header.schedules ?? []) as Schedule[]) state.schedules.set(schedule.name, schedule);
   state.archived = header.archived as number;
   state.nextSegment = header.next_segment as number;
   state.archive = header.archive as Segment[];

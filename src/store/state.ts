@@ -1,12 +1,25 @@
 /**
  * The in-memory state and the one reducer that builds it, both at open (snapshot + replay) and
  * after a live write: state = snapshot + records.reduce(apply). Deterministic: everything a
- * record needs (times, retry delays, the target state) was decided by its writer and is in it.
+ * record needs (times, retry delays, target states, cascades) was decided by its writer and is
+ * in it.
  */
-import { type Job, JOB_STATES, type JobState, newJob, transition } from "../job.ts";
+import {
+  DEFAULT_QUEUE,
+  isLive,
+  isWaiting,
+  type Job,
+  JOB_STATES,
+  type JobEvent,
+  type JobState,
+  newJob,
+  transition,
+  upgradeJob,
+} from "../job.ts";
 import type { Segment, Tombstones } from "./archive.ts";
 import { JobMap } from "./lazy_jobs.ts";
-import type { LogRecord } from "./records.ts";
+import type { LogRecord, QueueSettings, Schedule } from "./records.ts";
+import { RunnableIndex } from "./runnable.ts";
 
 export type Counts = Record<JobState, number>;
 
@@ -21,7 +34,11 @@ export interface ArchiveView {
   findAny(ids: readonly string[]): string | undefined;
   /** archived jobs in enqueue order (newest first for "desc"), only those past seq `past` if given */
   jobs(order?: "asc" | "desc", past?: number): Iterable<Job>;
+  /** archived ids starting with `prefix`, sorted, at most `limit` */
+  idsWithPrefix(prefix: string, limit: number): string[];
 }
+
+export const NO_LIMIT: QueueSettings = { concurrency: 0, paused: false };
 
 export class QueueState {
   /** seq of the last record applied */
@@ -33,8 +50,16 @@ export class QueueState {
   /** live jobs (not archived); those of a snapshot are parsed when first asked for */
   readonly jobs = new JobMap();
   readonly counts: Counts = zeroCounts();
+  /** the counts of each queue that holds or held a job (archived ones included) */
+  readonly byQueue = new Map<string, Counts>();
+  /** queues with settings (a limit or a pause) */
+  readonly queues = new Map<string, QueueSettings>();
+  readonly schedules = new Map<string, Schedule>();
   #waiting: Set<string> | null = new Set();
   #processing: Set<string> | null = new Set();
+  #dependents: Map<string, Set<string>> | null = null;
+  #uniques: Map<string, string> | null = null;
+  #index: RunnableIndex | null = null;
   /** archive segments holding completed jobs that left `jobs` (archive.ts), oldest first */
   archive: Segment[] = [];
   /** deleted archived jobs: id → newest segment number when deleted */
@@ -46,7 +71,7 @@ export class QueueState {
   /** reads the archive; absent for a state that has none on disk */
   archiveView: ArchiveView | null = null;
 
-  /** ids of pending and failed jobs: the only ones a claim looks at (parses every live job once) */
+  /** ids of pending and failed jobs (parses every live job once) */
   get waiting(): Set<string> {
     if (!this.#waiting) this.#track();
     return this.#waiting!;
@@ -62,17 +87,64 @@ export class QueueState {
   untracked(): void {
     this.#waiting = null;
     this.#processing = null;
+    this.#dependents = null;
+    this.#uniques = null;
+    this.#index = null;
   }
 
   #track(): void {
     const waiting = new Set<string>();
     const processing = new Set<string>();
     for (const job of this.jobs.values()) {
-      if (job.state === "pending" || job.state === "failed") waiting.add(job.id);
+      if (isWaiting(job.state)) waiting.add(job.id);
       else if (job.state === "processing") processing.add(job.id);
     }
     this.#waiting = waiting;
     this.#processing = processing;
+  }
+
+  /** dependency id → ids of live jobs that list it in `after` */
+  get dependents(): Map<string, Set<string>> {
+    if (!this.#dependents) {
+      const map = new Map<string, Set<string>>();
+      for (const job of this.jobs.values()) if (job.after) link(map, job);
+      this.#dependents = map;
+    }
+    return this.#dependents;
+  }
+
+  /** unique key → id of the live (pending, processing or failed) job holding it */
+  get uniques(): Map<string, string> {
+    if (!this.#uniques) {
+      const map = new Map<string, string>();
+      for (const job of this.jobs.values()) {
+        if (job.unique !== undefined && isLive(job.state)) map.set(job.unique, job.id);
+      }
+      this.#uniques = map;
+    }
+    return this.#uniques;
+  }
+
+  /** The claim index over the live jobs (runnable.ts), built when first asked for. */
+  get runnable(): RunnableIndex {
+    if (!this.#index) {
+      const source = { job: (id: string) => this.jobs.get(id), blocked: (job: Job) => this.blocked(job) };
+      this.#index = new RunnableIndex(source, this.jobs.values());
+    }
+    return this.#index;
+  }
+
+  /**
+   * True while a dependency of `job` has not completed. A dependency that is not live was
+   * completed and archived: a dead or deleted one sends its dependents to the DLQ at once.
+   */
+  blocked(job: Job): boolean {
+    if (!job.after) return false;
+    for (const id of job.after) {
+      const dep = this.jobs.get(id);
+      if (dep && dep.state !== "completed") return true;
+    }
+    return false;
   }
 
   /** Live jobs in enqueue order, with `state` if given, parsing only as far as the caller reads. */
@@ -90,6 +162,24 @@ export class QueueState {
     return this.jobs.get(id) ?? (this.archived > 0 ? this.archiveView?.get(id) : undefined);
   }
 
+  settings(queue: string): QueueSettings {
+    return this.queues.get(queue) ?? NO_LIMIT;
+  }
+
+  /** The counts of `queue` (zero for a queue no job ever named). */
+  queueCounts(queue: string): Counts {
+    return this.byQueue.get(queue) ?? zeroCounts();
+  }
+
+  #queueCounts(queue: string): Counts {
+    let c = this.byQueue.get(queue);
+    if (!c) {
+      c = zeroCounts();
+      this.byQueue.set(queue, c);
+    }
+    return c;
+  }
+
   /** Moves live completed jobs out of `jobs` once they are in archive segment(s); counts stay. */
   archiveOut(ids: readonly string[]): void {
     for (const id of ids) {
@@ -101,25 +191,51 @@ export class QueueState {
 
   put(job: Job): void {
     const old = this.jobs.get(job.id);
-    if (old) this.untrack(old);
+    if (old) this.#untrack(old);
     this.jobs.set(job.id, job);
     this.counts[job.state]++;
-    if (job.state === "pending" || job.state === "failed") {
-      this.#waiting?.add(job.id);
-    } else if (job.state === "processing") this.#processing?.add(job.id);
+    this.#queueCounts(job.queue)[job.state]++;
+    if (isWaiting(job.state)) this.#waiting?.add(job.id);
+    else if (job.state === "processing") this.#processing?.add(job.id);
+    if (job.after && this.#dependents) link(this.#dependents, job);
+    if (job.unique !== undefined && this.#uniques && isLive(job.state)) this.#uniques.set(job.unique, job.id);
+    this.#index?.note(job);
+    // a dependency that completed may free its dependents
+    if (job.state === "completed" && old?.state !== "completed" && this.#index) {
+      for (const id of this.dependents.get(job.id) ?? []) {
+        const dependent = this.jobs.get(id);
+        if (dependent) this.#index.note(dependent);
+      }
+    }
   }
 
   remove(id: string): void {
     const old = this.jobs.get(id);
     if (!old) return;
-    this.untrack(old);
+    this.#untrack(old);
+    if (old.after && this.#dependents) {
+      for (const dep of old.after) this.#dependents.get(dep)?.delete(id);
+    }
     this.jobs.delete(id);
   }
 
-  private untrack(job: Job): void {
+  #untrack(job: Job): void {
     this.counts[job.state]--;
+    this.#queueCounts(job.queue)[job.state]--;
     this.#waiting?.delete(job.id);
     this.#processing?.delete(job.id);
+    if (job.unique !== undefined && this.#uniques?.get(job.unique) === job.id) this.#uniques.delete(job.unique);
+  }
+}
+
+function link(map: Map<string, Set<string>>, job: Job): void {
+  for (const dep of job.after!) {
+    let set = map.get(dep);
+    if (!set) {
+      set = new Set();
+      map.set(dep, set);
+    }
+    set.add(job.id);
   }
 }
 
@@ -130,21 +246,22 @@ export function apply(state: QueueState, rec: LogRecord): void {
   if (rec.seq !== state.seq + 1) {
     throw new ApplyError(`sequence number ${rec.seq} follows ${state.seq}`);
   }
-  const need = (id: string): Job => {
-    const job = state.jobs.get(id);
-    if (!job) {
-      throw new ApplyError(`record ${rec.type} names unknown job "${id}"`);
-    }
+  // decide every change first, then commit them: a record applies whole or not at all
+  const changed = new Map<string, Job>();
+  const current = (id: string): Job => {
+    const job = changed.get(id) ?? state.jobs.get(id);
+    if (!job) throw new ApplyError(`record ${rec.type} names unknown job "${id}"`);
     return job;
   };
-  // decide every change first, then commit them: a record applies whole or not at all
-  const changed: Job[] = [];
-  const step = (fn: () => Job) => {
+  const step = (id: string, event: JobEvent) => {
     try {
-      changed.push(fn());
+      changed.set(id, transition(current(id), event, rec.at));
     } catch (e) {
       throw new ApplyError((e as Error).message);
     }
+  };
+  const bury = (list: Array<[string, string]> | undefined) => {
+    for (const [id, error] of list ?? []) step(id, { type: "bury", error });
   };
   let removed: string[] = [];
   switch (rec.type) {
@@ -156,48 +273,64 @@ export function apply(state: QueueState, rec: LogRecord): void {
         }
         ids.add(job.id);
       }
-      for (const job of rec.jobs) changed.push("state" in job ? job : newJob(job, rec.at));
+      for (const job of rec.jobs) changed.set(job.id, "state" in job ? upgradeJob(job) : newJob(job, rec.at));
       break;
     }
     case "claim":
-      for (const id of rec.ids) {
-        step(() =>
-          transition(need(id), {
-            type: "claim",
-            worker: rec.worker,
-            lease_until: rec.lease_until,
-          }, rec.at)
-        );
-      }
+      rec.ids.forEach((id, i) => {
+        const slot = rec.slots?.[i];
+        step(id, {
+          type: "claim",
+          worker: rec.worker,
+          claim: rec.seq,
+          lease_until: rec.lease_until,
+          pid: slot?.sid?.[0] ?? null,
+          pid_start: slot?.sid?.[1] ?? null,
+          out: slot?.out ?? null,
+        });
+      });
       break;
     case "started":
-      step(() => transition(need(rec.id), { ...rec, type: "started" }, rec.at));
+      step(rec.id, { ...rec, type: "started" });
       break;
     case "renew":
-      for (const id of rec.ids ?? state.processing) {
+      (rec.ids ?? [...state.processing]).forEach((id, i) => {
         const job = state.jobs.get(id);
-        if (job?.state === "processing" && job.worker === rec.worker) {
-          step(() =>
-            transition(
-              job,
-              { type: "renew", lease_until: rec.lease_until },
-              rec.at,
-            )
-          );
+        const claim = rec.claims?.[i];
+        if (
+          job?.state === "processing" && job.worker === rec.worker && (claim === undefined || job.claim === claim)
+        ) {
+          step(id, { type: "renew", lease_until: rec.lease_until });
         }
-      }
+      });
       break;
     case "finish":
-      step(() => transition(need(rec.id), { ...rec, type: "finish" }, rec.at));
+      step(rec.id, {
+        type: "finish",
+        worker: rec.worker,
+        claim: rec.claim ?? null,
+        to: rec.to,
+        exit_code: rec.exit_code,
+        error: rec.error,
+        run_at: rec.run_at,
+        tail: rec.tail,
+        out_end: rec.out_end ?? null,
+      });
+      // before tokens, an attempt was named by its number
+      if (rec.claim === undefined && state.jobs.get(rec.id)!.attempts !== rec.attempt) {
+        throw new ApplyError(`record finish names attempt ${rec.attempt} of job "${rec.id}"`);
+      }
+      bury(rec.bury);
+      break;
+    case "unclaim":
+      step(rec.id, { type: "unclaim", claim: rec.claim });
       break;
     case "retry":
-      for (const id of rec.ids) {
-        step(() => transition(need(id), { type: "retry" }, rec.at));
-      }
+      for (const id of rec.ids) step(id, { type: "retry" });
       break;
     case "delete":
       for (const id of rec.ids) {
-        if (need(id).state === "processing") {
+        if (current(id).state === "processing") {
           throw new ApplyError(`record delete names processing job "${id}"`);
         }
       }
@@ -206,8 +339,18 @@ export function apply(state: QueueState, rec: LogRecord): void {
           `record delete names ${rec.archived!.length} archived jobs of ${state.archived}`,
         );
       }
+      bury(rec.bury);
       removed = rec.ids;
       break;
+    case "bury":
+      bury(rec.jobs);
+      break;
+    case "kill":
+      step(rec.id, { type: "kill", claim: rec.claim, reason: rec.reason });
+      break;
+    case "queue":
+    case "schedule":
+    case "tick":
     case "stop_workers":
     case "seal":
       break;
@@ -216,18 +359,50 @@ export function apply(state: QueueState, rec: LogRecord): void {
         `unknown record type "${(rec as { type: string }).type}"`,
       );
   }
+  if (rec.type === "tick" && !state.schedules.has(rec.name)) {
+    throw new ApplyError(`record tick names unknown schedule "${rec.name}"`);
+  }
   state.seq = rec.seq;
-  if (rec.type === "stop_workers") state.stopSeq = rec.seq;
-  for (const job of changed) state.put(job);
+  for (const job of changed.values()) state.put(job);
   if (rec.type === "enqueue") {
     for (const job of rec.jobs) {
       if (job.seq >= state.nextOrder) state.nextOrder = job.seq + 1;
     }
   }
   for (const id of removed) state.remove(id);
-  if (rec.type === "delete") {
-    for (const id of rec.archived ?? []) state.tombstones.set(id, state.nextSegment - 1);
-    state.archived -= rec.archived?.length ?? 0;
-    state.counts.completed -= rec.archived?.length ?? 0;
+  switch (rec.type) {
+    case "stop_workers":
+      state.stopSeq = rec.seq;
+      break;
+    case "delete":
+      for (const id of rec.archived ?? []) state.tombstones.set(id, state.nextSegment - 1);
+      state.archived -= rec.archived?.length ?? 0;
+      state.counts.completed -= rec.archived?.length ?? 0;
+      // before queues (0.2) every archived job was in the default queue
+      for (
+        const [queue, n] of Object.entries(
+          rec.archived_queues ?? (rec.archived?.length ? { [DEFAULT_QUEUE]: rec.archived.length } : {}),
+        )
+      ) {
+        const c = state.byQueue.get(queue);
+        if (c) c.completed -= n;
+      }
+      break;
+    case "queue": {
+      const was = state.settings(rec.name);
+      state.queues.set(rec.name, {
+        concurrency: rec.concurrency ?? was.concurrency,
+        paused: rec.paused ?? was.paused,
+      });
+      state.byQueue.has(rec.name) || state.byQueue.set(rec.name, zeroCounts());
+      break;
+    }
+    case "schedule":
+      if (rec.schedule) state.schedules.set(rec.name, rec.schedule);
+      else state.schedules.delete(rec.name);
+      break;
+    case "tick":
+      state.schedules.set(rec.name, { ...state.schedules.get(rec.name)!, last_tick: rec.tick });
+      break;
   }
 }

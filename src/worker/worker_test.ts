@@ -15,8 +15,8 @@ Deno.test("a long job keeps its lease while the worker's other slot keeps claimi
     const watcher = new FileStore(home); // another process looking for lost jobs
     // renewals are due every lease/3 s; claims for the other slot come far more often than that
     const config = { ...DEFAULT_CONFIG, lease_timeout: 1, poll_interval: 0.05 };
-    await store.enqueue([{ id: "long", command: "sleep 3", priority: 1 }], 0);
-    await store.enqueue(Array.from({ length: 2000 }, (_, i) => ({ id: `s${i}`, command: "true" })), 0);
+    await store.enqueue([{ id: "long", command: "sleep 3", priority: 1 }], { max_retries: 0 });
+    await store.enqueue(Array.from({ length: 2000 }, (_, i) => ({ id: `s${i}`, command: "true" })), { max_retries: 0 });
     const worker = inProcessWorker({ home, store, config, slots: 2 });
     await worker.start();
     const running = worker.run();
@@ -55,7 +55,7 @@ Deno.test("a `worker stop` that lands while every slot is busy stops the claim a
       [{ id: "a", command: hold, priority: 1 }, { id: "b", command: hold, priority: 1 }],
       0,
     );
-    await store.enqueue([{ id: "c", command: "true" }, { id: "d", command: "true" }], 0);
+    await store.enqueue([{ id: "c", command: "true" }, { id: "d", command: "true" }], { max_retries: 0 });
     const worker = inProcessWorker({ home, store, slots: 2 });
     await worker.start();
     const running = worker.run();

@@ -11,7 +11,7 @@ Deno.test("a failed `compact` (snapshot cannot be written) must not make the nex
   withHome(async (home) => {
     const store = new FileStore(home);
     try {
-      await store.enqueue([{ id: "a", command: "echo a" }], 3);
+      await store.enqueue([{ id: "a", command: "echo a" }], { max_retries: 3 });
       // the snapshot's temp file name is taken by a directory: writing snapshot 2 fails (EISDIR)
       const blocker = `${store.log.paths.snapshot(2)}.${Deno.pid}.tmp`;
       Deno.mkdirSync(blocker);
@@ -19,7 +19,7 @@ Deno.test("a failed `compact` (snapshot cannot be written) must not make the nex
       Deno.removeSync(blocker);
 
       // a long-lived process (a dashboard, a library user) carries on writing
-      await store.enqueue([{ id: "b", command: "echo b" }], 3);
+      await store.enqueue([{ id: "b", command: "echo b" }], { max_retries: 3 });
 
       const fresh = new FileStore(home);
       try {

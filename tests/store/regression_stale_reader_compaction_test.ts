@@ -31,7 +31,7 @@ Deno.test("a process that saw a crashed compactor's seal keeps the archive anoth
       assert.ok(exists(segment), "the completing writer archived the completed jobs");
 
       // the long-lived process writes
-      await stale.enqueue([{ id: "e", command: "true" }], 0);
+      await stale.enqueue([{ id: "e", command: "true" }], { max_retries: 0 });
 
       assert.ok(exists(segment), "the archive segment named by the newest snapshot is still there");
       const listed = JSON.parse(await cliOk(home, ["list", "--limit", "0", "--json"])) as Array<
@@ -62,7 +62,7 @@ Deno.test("a process that saw a crashed compactor's seal does not revive that ge
       await cliOk(home, ["compact"]);
       assert.ok(!exists(stale.log.paths.snapshot(2)), "generation 2 is gone");
 
-      await stale.enqueue([{ id: "e", command: "true" }], 0);
+      await stale.enqueue([{ id: "e", command: "true" }], { max_retries: 0 });
 
       assert.ok(!exists(stale.log.paths.snapshot(2)), "the dead generation 2 is not written again");
       const listed = JSON.parse(await cliOk(home, ["list", "--limit", "0", "--json"])) as Array<

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import type { Job } from "../../src/job.ts";
 import { FileStore } from "../../src/store/file_store.ts";
 import { withHome } from "../../testkit/mod.ts";
+import { claimFor } from "../../testkit/store.ts";
 
 const CONFIG = { backoff_base: 2, backoff_max: 60 };
 const decoder = new TextDecoder();
@@ -16,14 +17,14 @@ const HOME = { prefix: "qctl-archive-", create: true };
 
 /** Enqueues `ids` and runs them all to completion. */
 async function complete(store: FileStore, ids: string[]): Promise<void> {
-  await store.enqueue(ids.map((id) => ({ id, command: `echo ${id}` })), 3);
-  const claimed = await store.claim("w", ids.length, 600);
+  await store.enqueue(ids.map((id) => ({ id, command: `echo ${id}` })), { max_retries: 3 });
+  const claimed = await claimFor(store, "w", ids.length, 600);
   assert.equal(claimed.length, ids.length);
   await Promise.all(claimed.map((job) =>
     store.finish({
       worker: "w",
       id: job.id,
-      attempt: job.attempts,
+      claim: job.claim,
       outcome: { kind: "exited", code: 0 },
       tail: `${job.id} done\n`,
       config: CONFIG,
@@ -46,7 +47,7 @@ Deno.test("600 completed jobs go through many compactions and merges and read ba
         await complete(store, ids);
         all.push(...ids);
       }
-      await store.enqueue([{ id: "still-pending", command: "true" }], 3);
+      await store.enqueue([{ id: "still-pending", command: "true" }], { max_retries: 3 });
       await store.compact();
       const header = snapshotHeader(home);
       assert.equal(header.jobs, 1, "only the pending job is in the snapshot");
@@ -90,7 +91,7 @@ Deno.test("an archived id is a duplicate until deleted; deleting it updates coun
       await store.compact();
       assert.equal(snapshotHeader(home).jobs, 0);
       await assert.rejects(
-        store.enqueue([{ id: "fresh", command: "true" }, { id: "b", command: "true" }], 3),
+        store.enqueue([{ id: "fresh", command: "true" }, { id: "b", command: "true" }], { max_retries: 3 }),
         /Cannot enqueue job "b": a job with this id already exists/,
       );
       assert.equal(await store.get("fresh"), undefined, "the batch is refused whole");

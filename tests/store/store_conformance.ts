@@ -1,61 +1,23 @@
 /**
- * The Store conformance suite: what every Store (src/store/mod.ts) must do, whatever keeps its
- * data. `storeConformance(name, makeStore)` registers one Deno.test per behaviour; each test
- * gets a brand-new, empty store built by `makeStore(clock)` and closes it at the end. Time is
- * the injected manual clock only: the store must take "now" from it for every decision.
+ * The Store conformance suite: what every Store (the file store now, PostgreSQL later) must do,
+ * through the Store interface only, on a clock the test moves. `storeConformance(name, make)` runs
+ * it against one implementation.
  */
 import assert from "node:assert/strict";
 import type { BackoffConfig } from "../../src/backoff.ts";
-import { OperationError } from "../../src/errors.ts";
+import type { Clock } from "../../src/clock.ts";
+import { DuplicateJobError, JobNotFoundError, JobStateError, OperationError, UsageError } from "../../src/errors.ts";
 import { idProblem } from "../../src/ids.ts";
 import type { Job, Outcome } from "../../src/job.ts";
-import type { Clock } from "../../src/clock.ts";
-import type { JobSpec, Store } from "../../src/store/mod.ts";
+import type { ClaimRequest, JobSpec, Schedule, Store } from "../../src/store/mod.ts";
+import { ManualClock, T0 } from "../../testkit/clock.ts";
 
-export const T0 = Date.parse("2030-01-01T00:00:00.000Z");
+export { ManualClock, T0 };
+
 const CONFIG: BackoffConfig = { backoff_base: 2, backoff_max: 100 };
-
-/** A clock that moves only when told to. */
-export class ManualClock implements Clock {
-  current: number;
-  #elapsed = 0;
-  #sleepers: Array<{ until: number; wake: () => void }> = [];
-  constructor(start = T0) {
-    this.current = start;
-  }
-  now(): Date {
-    return new Date(this.current);
-  }
-  monotonic(): number {
-    return this.#elapsed;
-  }
-  sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      if (ms <= 0 || signal?.aborted) return resolve();
-      const sleeper = { until: this.#elapsed + ms, wake: resolve };
-      this.#sleepers.push(sleeper);
-      signal?.addEventListener("abort", () => {
-        this.#sleepers = this.#sleepers.filter((s) => s !== sleeper);
-        resolve();
-      }, { once: true });
-    });
-  }
-  /** Moves both clocks on by `ms` and wakes the sleepers that are due. */
-  advance(ms: number): void {
-    this.current += ms;
-    this.#elapsed += ms;
-    const due = this.#sleepers.filter((s) => s.until <= this.#elapsed);
-    this.#sleepers = this.#sleepers.filter((s) => s.until > this.#elapsed);
-    for (const s of due) s.wake();
-  }
-  /** ISO time `ms` from T0 */
-  static at(ms: number): string {
-    return new Date(T0 + ms).toISOString();
-  }
-}
-
-const at = ManualClock.at;
+const DEFAULTS = { max_retries: 3 };
 const S = 1000;
+const at = (ms: number) => new Date(T0 + ms).toISOString();
 
 interface Ctx {
   store: Store;
@@ -70,27 +32,38 @@ function ids(jobs: Job[]): string[] {
   return jobs.map((j) => j.id);
 }
 
-function refusal(pattern: RegExp) {
+async function enqueue(store: Store, specs: JobSpec[]): Promise<Job[]> {
+  return (await store.enqueue(specs, DEFAULTS)).map((r) => r.job);
+}
+
+function claimOf(worker: string, slots: number, extra: Partial<ClaimRequest> = {}): ClaimRequest {
+  return {
+    worker,
+    slots: Array.from({ length: slots }, (_, i) => ({ sid: [1000 + i, 5], out: [`${worker}-${i}.out`, 10 * i] })),
+    leaseSeconds: 30,
+    ...extra,
+  };
+}
+
+async function claim(store: Store, worker: string, slots: number, extra: Partial<ClaimRequest> = {}): Promise<Job[]> {
+  return await store.claim(claimOf(worker, slots, extra));
+}
+
+async function end(store: Store, worker: string | null, job: Job, outcome: Outcome, tail: string | null = null) {
+  return await store.finish({ worker, id: job.id, claim: job.claim, outcome, tail, out_end: 99, config: CONFIG });
+}
+
+function rejectsAs(type: new (...a: never[]) => Error, pattern: RegExp) {
   return (e: unknown) => {
-    assert.ok(e instanceof OperationError, `an OperationError expected, got ${e}`);
-    assert.match(e.message, pattern);
+    assert.ok(e instanceof type, `a ${type.name} expected, got ${e}`);
+    assert.match((e as Error).message, pattern);
     return true;
   };
 }
 
-async function end(
-  store: Store,
-  worker: string | null,
-  job: Job,
-  outcome: Outcome,
-  tail: string | null = null,
-): Promise<Job | null> {
-  return await store.finish({ worker, id: job.id, attempt: job.attempts, outcome, tail, config: CONFIG });
-}
-
 const ok: Outcome = { kind: "exited", code: 0 };
 const exit = (code: number): Outcome => ({ kind: "exited", code });
-const never = () => false;
+const zero = { pending: 0, processing: 0, completed: 0, failed: 0, dead: 0 };
 
 export function storeConformance(name: string, makeStore: (clock: Clock) => Store): void {
   const test = (title: string, fn: (ctx: Ctx) => Promise<void>) =>
@@ -104,23 +77,24 @@ export function storeConformance(name: string, makeStore: (clock: Clock) => Stor
       }
     });
 
+  // ---- enqueue and reads
+
   test("enqueue returns the jobs as stored, and get, list and counts agree", async ({ store }) => {
-    const jobs = await store.enqueue([
+    const [a, b] = await enqueue(store, [
       spec("a"),
-      spec("b", { priority: 5, max_retries: 1, timeout: 10, cwd: "/tmp", run_at: at(60 * S) }),
-    ], 3);
-    assert.equal(jobs.length, 2);
-    const [a, b] = jobs;
+      spec("b", { priority: 5, max_retries: 1, timeout: 10, cwd: "/tmp", run_at: at(60 * S), queue: "q1" }),
+    ]);
     assert.deepEqual(
       { ...a, seq: 0 },
       {
         id: "a",
         command: "echo a",
+        queue: "default",
         state: "pending",
         attempts: 0,
         max_retries: 3,
         priority: 0,
-        run_at: at(0),
+        run_at: null,
         timeout: null,
         cwd: null,
         created_at: at(0),
@@ -128,6 +102,7 @@ export function storeConformance(name: string, makeStore: (clock: Clock) => Stor
         exit_code: null,
         last_error: null,
         worker: null,
+        claim: null,
         lease_until: null,
         pid: null,
         pid_start: null,
@@ -142,407 +117,351 @@ export function storeConformance(name: string, makeStore: (clock: Clock) => Stor
     assert.equal(b.timeout, 10);
     assert.equal(b.cwd, "/tmp");
     assert.equal(b.run_at, at(60 * S));
+    assert.equal(b.queue, "q1");
     assert.ok(a.seq < b.seq, "enqueue order follows the batch");
-
     assert.deepEqual(await store.get("a"), a);
     assert.deepEqual(await store.get("b"), b);
     assert.equal(await store.get("nope"), undefined);
     assert.deepEqual(await store.list(), [a, b]);
+    assert.deepEqual(await store.list({ order: "desc" }), [b, a]);
     assert.deepEqual(await store.list({ state: "pending" }), [a, b]);
+    assert.deepEqual(await store.list({ queue: "q1" }), [b]);
     assert.deepEqual(await store.list({ state: "completed" }), []);
     assert.deepEqual(await store.list({ limit: 1 }), [a]);
-    assert.deepEqual(await store.counts(), { pending: 2, processing: 0, completed: 0, failed: 0, dead: 0 });
-
-    const [c] = await store.enqueue([spec("c")], 3);
+    assert.deepEqual(await store.counts(), { ...zero, pending: 2 });
+    const [c] = await enqueue(store, [spec("c")]);
     assert.ok(c.seq > b.seq, "enqueue order continues across batches");
     assert.deepEqual(ids(await store.list()), ["a", "b", "c"]);
   });
 
+  test("env, cwd and argv travel with a job as given", async ({ store }) => {
+    const [j] = await enqueue(store, [{
+      id: "e",
+      command: "'ls' '-la'",
+      argv: ["ls", "-la"],
+      env: { A: "1", B: "two words" },
+      cwd: "/srv",
+    }]);
+    assert.deepEqual((await store.get("e"))?.env, { A: "1", B: "two words" });
+    assert.deepEqual((await store.get("e"))?.argv, ["ls", "-la"]);
+    assert.equal((await store.get("e"))?.cwd, "/srv");
+    assert.deepEqual(await store.get("e"), j);
+  });
+
   test("enqueue without an id generates distinct valid ids; an empty batch changes nothing", async ({ store }) => {
-    const [x, y] = await store.enqueue([{ command: "echo x" }, { command: "echo y" }], 3);
+    const [x, y] = await enqueue(store, [{ command: "echo x" }, { command: "echo y" }]);
     assert.equal(idProblem(x.id), null);
     assert.equal(idProblem(y.id), null);
     assert.notEqual(x.id, y.id);
     assert.deepEqual(await store.get(x.id), x);
     const head = await store.head();
-    assert.deepEqual(await store.enqueue([], 3), []);
+    assert.deepEqual(await store.enqueue([], DEFAULTS), []);
     assert.equal(await store.head(), head);
     assert.equal((await store.list()).length, 2);
   });
 
   test("a duplicate id refuses the whole batch and writes nothing", async ({ store }) => {
-    await store.enqueue([spec("a")], 3);
+    await enqueue(store, [spec("a")]);
     const head = await store.head();
-    await assert.rejects(store.enqueue([spec("c"), spec("a")], 3), refusal(/"a"/));
+    await assert.rejects(enqueue(store, [spec("c"), spec("a")]), rejectsAs(DuplicateJobError, /"a"/));
     assert.equal(await store.get("c"), undefined, "the rest of the batch is not enqueued");
-    await assert.rejects(store.enqueue([spec("d"), spec("d")], 3), refusal(/"d"/));
+    await assert.rejects(enqueue(store, [spec("d"), spec("d")]), rejectsAs(DuplicateJobError, /"d"/));
     assert.equal(await store.get("d"), undefined);
     assert.equal(await store.head(), head, "a refusal commits nothing");
-    assert.deepEqual(ids(await store.list()), ["a"]);
-    assert.deepEqual(await store.counts(), { pending: 1, processing: 0, completed: 0, failed: 0, dead: 0 });
+    assert.deepEqual(await store.counts(), { ...zero, pending: 1 });
   });
 
-  test("claim takes higher priority first, then earlier run_at, then enqueue order", async ({ store, clock }) => {
-    await store.enqueue([spec("neg", { priority: -1, run_at: at(-3600 * S) })], 3);
-    await store.enqueue([spec("late", { run_at: at(-10 * S) })], 3);
-    await store.enqueue([spec("same1", { run_at: at(-10 * S) }), spec("same2", { run_at: at(-10 * S) })], 3);
-    await store.enqueue([spec("early", { run_at: at(-20 * S) })], 3);
-    await store.enqueue([spec("high", { priority: 5 })], 3);
+  test("idsWithPrefix finds live and finished jobs by the start of their id", async ({ store }) => {
+    await enqueue(store, [spec("alpha-1"), spec("alpha-2"), spec("beta")]);
+    const [j] = await claim(store, "w1", 1);
+    await end(store, "w1", j, ok);
+    assert.deepEqual(await store.idsWithPrefix("alpha", 10), ["alpha-1", "alpha-2"]);
+    assert.deepEqual(await store.idsWithPrefix("alpha", 1), ["alpha-1"]);
+    assert.deepEqual(await store.idsWithPrefix("b", 10), ["beta"]);
+    assert.deepEqual(await store.idsWithPrefix("zz", 10), []);
+  });
 
-    const first = await store.claim("w1", 2, 30);
-    assert.deepEqual(ids(first), ["high", "early"]);
+  // ---- claims
+
+  test("claim takes higher priority first, then enqueue order; run_at only decides when a job is due", async ({ store }) => {
+    await enqueue(store, [spec("neg", { priority: -1 })]);
+    await enqueue(store, [spec("old", { run_at: at(-3600 * S) })]);
+    await enqueue(store, [spec("a"), spec("b")]);
+    await enqueue(store, [spec("high", { priority: 5 })]);
+    const first = await claim(store, "w1", 2);
+    assert.deepEqual(ids(first), ["high", "old"]);
     for (const job of first) {
       assert.equal(job.state, "processing");
       assert.equal(job.attempts, 1);
       assert.equal(job.worker, "w1");
       assert.equal(job.lease_until, at(30 * S));
-      const stored = await store.get(job.id);
-      assert.equal(stored?.state, "processing");
-      assert.equal(stored?.worker, "w1");
-      assert.equal(stored?.attempts, 1);
-      assert.equal(stored?.lease_until, at(30 * S));
+      assert.deepEqual(await store.get(job.id), job, "claim returns the job as stored");
     }
-    clock.advance(1);
-    assert.deepEqual(ids(await store.claim("w2", 10, 30)), ["late", "same1", "same2", "neg"]);
-    assert.deepEqual(await store.claim("w3", 10, 30), [], "nothing is claimed twice");
-    assert.deepEqual(await store.counts(), { pending: 0, processing: 6, completed: 0, failed: 0, dead: 0 });
-    assert.equal((await store.list({ state: "processing" })).length, 6);
+    assert.deepEqual(ids(await claim(store, "w2", 5)), ["a", "b", "neg"]);
+    assert.deepEqual(await claim(store, "w3", 5), []);
   });
 
-  test("a job whose run_at is in the future is not claimed until the clock reaches it", async ({ store, clock }) => {
-    await store.enqueue([spec("f", { run_at: at(60 * S) })], 3);
-    assert.deepEqual(await store.claim("w1", 1, 30), []);
-    assert.equal(await store.hasWork(), false);
-    assert.equal(await store.nextDue(), at(60 * S));
-    clock.advance(60 * S - 1);
-    assert.deepEqual(await store.claim("w1", 1, 30), []);
-    clock.advance(1);
-    assert.deepEqual(ids(await store.claim("w1", 1, 30)), ["f"]);
-    assert.equal(await store.nextDue(), null);
-    assert.equal(await store.hasWork(), false, "a processing job is not work for another worker");
+  test("each claim has its own token, and the slot's session and output start are recorded", async ({ store }) => {
+    await enqueue(store, [spec("a"), spec("b"), spec("c")]);
+    const [a, b] = await claim(store, "w1", 2);
+    const [c] = await claim(store, "w1", 1);
+    assert.ok(a.claim !== null && c.claim !== null);
+    assert.equal(a.claim, b.claim, "jobs of one claim share its token");
+    assert.notEqual(a.claim, c.claim);
+    assert.equal(a.pid, 1000);
+    assert.equal(b.pid, 1001);
+    assert.equal(a.pid_start, 5);
+    assert.deepEqual(a.runs?.[0].out, ["w1-0.out", 0, null]);
+    assert.deepEqual(b.runs?.[0].out, ["w1-1.out", 10, null]);
   });
 
-  test("finish with exit code 0 completes the job and records its end", async ({ store, clock }) => {
-    await store.enqueue([spec("a")], 3);
-    const [job] = await store.claim("w1", 1, 30);
-    clock.advance(3 * S);
+  test("a future run_at is not claimed until the clock reaches it; a job enqueued for now ignores clock steps", async ({ store, clock }) => {
+    await enqueue(store, [spec("later", { run_at: at(60 * S) })]);
+    assert.deepEqual(await claim(store, "w1", 1), []);
+    clock.advance(59 * S);
+    assert.deepEqual(await claim(store, "w1", 1), []);
+    clock.advance(1 * S);
+    assert.deepEqual(ids(await claim(store, "w1", 1)), ["later"]);
+    // "as soon as possible" stays so when the wall clock steps back an hour
+    await enqueue(store, [spec("now")]);
+    clock.step(-3600 * S);
+    assert.deepEqual(ids(await claim(store, "w1", 1)), ["now"]);
+  });
+
+  test("a claim serves only the queues it names, and never a paused queue", async ({ store }) => {
+    await enqueue(store, [spec("a", { queue: "builds" }), spec("b", { queue: "uploads" }), spec("c")]);
+    await store.setQueue("uploads", { paused: true });
+    assert.deepEqual(ids(await claim(store, "w1", 5, { queues: ["uploads"] })), []);
+    assert.deepEqual(ids(await claim(store, "w1", 5, { queues: ["builds", "uploads"] })), ["a"]);
+    assert.deepEqual(ids(await claim(store, "w2", 5)), ["c"], "a paused queue is skipped by everyone");
+    await store.setQueue("uploads", { paused: false });
+    assert.deepEqual(ids(await claim(store, "w2", 5)), ["b"]);
+  });
+
+  test("a queue's concurrency limit holds across workers and claims", async ({ store }) => {
+    await enqueue(store, [
+      spec("u1", { queue: "uploads" }),
+      spec("u2", { queue: "uploads" }),
+      spec("u3", { queue: "uploads" }),
+      spec("x"),
+    ]);
+    const settings = await store.setQueue("uploads", { concurrency: 2 });
+    assert.deepEqual(settings, { concurrency: 2, paused: false });
+    const first = await claim(store, "w1", 1);
+    assert.deepEqual(ids(first), ["u1"]);
+    assert.deepEqual(ids(await claim(store, "w2", 5)), ["u2", "x"], "one more upload, then the limit");
+    assert.deepEqual(await claim(store, "w3", 5), []);
+    await end(store, "w1", first[0], ok);
+    assert.deepEqual(ids(await claim(store, "w3", 5)), ["u3"]);
+    const queues = await store.queues();
+    const uploads = queues.find((q) => q.name === "uploads")!;
+    assert.deepEqual(uploads, {
+      name: "uploads",
+      concurrency: 2,
+      paused: false,
+      counts: { ...zero, processing: 2, completed: 1 },
+    });
+    assert.deepEqual(queues.find((q) => q.name === "default")?.counts, { ...zero, processing: 1 });
+  });
+
+  // ---- finishing
+
+  test("finish with exit code 0 completes the job and records the run", async ({ store, clock }) => {
+    await enqueue(store, [spec("a")]);
+    const [job] = await claim(store, "w1", 1);
+    clock.advance(2 * S);
     const done = await end(store, "w1", job, ok, "hello\n");
-    assert.ok(done);
-    assert.equal(done.state, "completed");
-    assert.equal(done.exit_code, 0);
-    assert.equal(done.last_error, null);
-    assert.equal(done.worker, null);
-    assert.equal(done.lease_until, null);
-    assert.equal(done.finished_at, at(3 * S));
-    assert.equal(done.output_tail, "hello\n");
-    assert.equal(done.attempts, 1);
+    assert.equal(done?.state, "completed");
+    assert.equal(done?.exit_code, 0);
+    assert.equal(done?.last_error, null);
+    assert.equal(done?.worker, null);
+    assert.equal(done?.claim, null);
+    assert.equal(done?.output_tail, "hello\n");
+    assert.equal(done?.started_at, at(0));
+    assert.equal(done?.finished_at, at(2 * S));
+    assert.deepEqual(done?.runs, [{
+      attempt: 1,
+      worker: "w1",
+      started_at: at(0),
+      finished_at: at(2 * S),
+      out: ["w1-0.out", 0, 99],
+      result: "exit code 0",
+    }]);
     assert.deepEqual(await store.get("a"), done);
-    assert.deepEqual(await store.counts(), { pending: 0, processing: 0, completed: 1, failed: 0, dead: 0 });
-    assert.equal(await store.hasWork(), false);
+    assert.deepEqual(await store.counts(), { ...zero, completed: 1 });
   });
 
   test("a failed attempt waits out its backoff, and the job is dead once its retries are spent", async ({ store, clock }) => {
-    await store.enqueue([spec("r", { max_retries: 2 })], 3);
-    // attempt 1 fails at T0+5s: retry due 2^1 s later
-    let [job] = await store.claim("w1", 1, 30);
-    clock.advance(5 * S);
+    await enqueue(store, [spec("f", { max_retries: 2 })]);
+    let [job] = await claim(store, "w1", 1);
     let after = await end(store, "w1", job, exit(3));
     assert.equal(after?.state, "failed");
-    assert.equal(after?.exit_code, 3);
     assert.equal(after?.last_error, "exit code 3");
-    assert.equal(after?.run_at, at(7 * S));
-    assert.equal(after?.worker, null);
-    assert.deepEqual(await store.get("r"), after);
-    assert.equal(await store.hasWork(), true, "a failed job waiting for its retry is work");
-    assert.equal(await store.nextDue(), at(7 * S));
-    clock.advance(2 * S - 1);
-    assert.deepEqual(await store.claim("w1", 1, 30), [], "not before its backoff");
-    clock.advance(1);
-    [job] = await store.claim("w1", 1, 30);
-    assert.equal(job?.id, "r");
+    assert.equal(after?.run_at, at(2 * S), "2^1 seconds after the first failure");
+    assert.deepEqual(await claim(store, "w1", 1), []);
+    assert.equal(await store.hasWork(), true, "a retry is waiting");
+    assert.equal(await store.nextDue(), at(2 * S));
+    clock.advance(2 * S);
+    [job] = await claim(store, "w1", 1);
     assert.equal(job.attempts, 2);
-
-    // attempt 2 times out: retry due 2^2 s later
-    after = await end(store, "w1", job, { kind: "timeout", after: 10 });
-    assert.equal(after?.state, "failed");
-    assert.equal(after?.exit_code, null);
-    assert.equal(after?.last_error, "timed out after 10s");
-    assert.equal(after?.run_at, at(11 * S));
+    after = await end(store, "w1", job, exit(3));
+    assert.equal(after?.run_at, at(2 * S + 4 * S), "2^2 seconds after the second");
     clock.advance(4 * S);
-    [job] = await store.claim("w1", 1, 30);
-    assert.equal(job?.attempts, 3);
-
-    // attempt 3 = 1 + max_retries fails: dead
-    after = await end(store, "w1", job, exit(1));
+    [job] = await claim(store, "w1", 1);
+    after = await end(store, "w1", job, { kind: "timeout", after: 5 });
     assert.equal(after?.state, "dead");
+    assert.equal(after?.last_error, "timed out after 5s");
     assert.equal(after?.attempts, 3);
-    assert.equal(after?.last_error, "exit code 1");
-    assert.deepEqual(await store.get("r"), after);
-    assert.deepEqual(await store.counts(), { pending: 0, processing: 0, completed: 0, failed: 0, dead: 1 });
-    assert.equal(await store.hasWork(), false);
-    assert.equal(await store.nextDue(), null);
-    assert.deepEqual(await store.claim("w1", 1, 30), [], "a dead job is never claimed");
+    assert.equal(after?.runs?.length, 3);
+    assert.deepEqual(await store.counts(), { ...zero, dead: 1 });
   });
 
   test("the backoff is capped by backoff_max, and max_retries 0 goes straight to dead", async ({ store }) => {
-    await store.enqueue([spec("capped", { max_retries: 5 }), spec("once", { max_retries: 0 })], 3);
-    const jobs = await store.claim("w1", 2, 30);
-    const byId = new Map(jobs.map((j) => [j.id, j]));
-    const capped = await store.finish({
+    await enqueue(store, [spec("z", { max_retries: 0 }), spec("c", { max_retries: 20 })]);
+    const [z, c] = await claim(store, "w1", 2);
+    assert.equal((await end(store, "w1", z, exit(1)))?.state, "dead");
+    const failed = await store.finish({
       worker: "w1",
-      id: "capped",
-      attempt: 1,
+      id: c.id,
+      claim: c.claim,
       outcome: exit(1),
       tail: null,
-      config: { backoff_base: 10, backoff_max: 5 },
+      config: { backoff_base: 1000, backoff_max: 7 },
     });
-    assert.equal(capped?.run_at, at(5 * S));
-    assert.equal(
-      (await end(store, "w1", byId.get("once")!, { kind: "killed", signal: "SIGTERM" }))?.state,
-      "dead",
-    );
+    assert.equal(failed?.run_at, at(7 * S));
   });
 
-  test("finish and started by another worker or for a stale attempt return null and change nothing", async ({ store, clock }) => {
-    await store.enqueue([spec("j", { max_retries: 3 })], 3);
-    const [job] = await store.claim("w1", 1, 30);
-    const held = await store.get("j");
+  test("a finish by another worker or with a stale claim token returns null and changes nothing", async ({ store, clock }) => {
+    await enqueue(store, [spec("a", { max_retries: 5 })]);
+    const [first] = await claim(store, "w1", 1);
+    assert.equal(await end(store, "w2", first, ok), null);
+    // the job is taken back (its worker is gone), retried, and claimed again by the same worker
+    await end(store, null, first, { kind: "lost" });
+    clock.advance(10 * S);
+    const [second] = await claim(store, "w1", 1);
+    assert.notEqual(second.claim, first.claim);
     const head = await store.head();
-    assert.equal(await end(store, "w2", job, ok), null, "another worker");
-    assert.equal(
-      await store.finish({ worker: "w1", id: "j", attempt: 2, outcome: ok, tail: null, config: CONFIG }),
-      null,
-      "a later attempt number",
-    );
-    assert.equal(
-      await store.finish({ worker: "w1", id: "nope", attempt: 1, outcome: ok, tail: null, config: CONFIG }),
-      null,
-      "an unknown job",
-    );
-    assert.equal(await store.started("w2", "j", 1, 4321, null), false);
-    assert.equal(await store.started("w1", "j", 2, 4321, null), false);
-    assert.deepEqual(await store.get("j"), held);
-    assert.equal(await store.head(), head, "refused guards commit nothing");
-
-    assert.equal(await store.started("w1", "j", 1, 4321, 99), true);
-    const running = await store.get("j");
-    assert.equal(running?.pid, 4321);
-    assert.equal(running?.pid_start, 99);
-
-    // the lease runs out, the job is taken back and claimed by w2: w1's late finish is stale
-    clock.advance(31 * S);
-    const [lost] = await store.lost(never);
-    assert.equal((await store.takeBack(lost, never, CONFIG))?.state, "failed");
-    clock.advance(2 * S);
-    const [again] = await store.claim("w2", 1, 30);
-    assert.equal(again?.attempts, 2);
-    assert.equal(await end(store, "w1", job, ok), null, "w1's attempt 1 is over");
-    assert.equal(await store.started("w1", "j", 1, 4321, 99), false);
-    const now = await store.get("j");
-    assert.equal(now?.state, "processing");
-    assert.equal(now?.worker, "w2");
-    assert.equal((await end(store, "w2", again, ok))?.state, "completed");
-  });
-
-  test("renew extends the leases of the worker's own jobs, all or the ones named", async ({ store, clock }) => {
-    await store.enqueue([spec("a"), spec("b"), spec("c")], 3);
-    assert.deepEqual(ids(await store.claim("w1", 2, 30)), ["a", "b"]);
-    assert.deepEqual(ids(await store.claim("w2", 1, 30)), ["c"]);
-    clock.advance(20 * S);
-    await store.renew("w1", 30);
-    assert.equal((await store.get("a"))?.lease_until, at(50 * S));
-    assert.equal((await store.get("b"))?.lease_until, at(50 * S));
-    assert.equal((await store.get("c"))?.lease_until, at(30 * S), "another worker's lease is untouched");
-    clock.advance(5 * S);
-    await store.renew("w1", 60, ["a"]);
-    assert.equal((await store.get("a"))?.lease_until, at(85 * S));
-    assert.equal((await store.get("b"))?.lease_until, at(50 * S), "only the named job");
-    await store.renew("w1", 60, ["c"]);
-    assert.equal(
-      (await store.get("c"))?.lease_until,
-      at(30 * S),
-      "a job held by another worker is not renewed",
-    );
-    const head = await store.head();
-    await store.renew("w3", 60);
-    assert.equal(await store.head(), head, "a worker holding nothing renews nothing");
-    clock.advance(6 * S); // T0+31s
-    assert.deepEqual(ids(await store.lost(never)), ["c"]);
-  });
-
-  test("lost() finds expired leases and takeBack() counts them as failed attempts, then dead", async ({ store, clock }) => {
-    await store.enqueue([spec("j", { max_retries: 1 })], 3);
-    const [job] = await store.claim("w1", 1, 30);
-    clock.advance(30 * S);
-    assert.deepEqual(await store.lost(never), [], "a lease is valid up to and including lease_until");
-    clock.advance(1);
-    const lost = await store.lost(never);
-    assert.deepEqual(ids(lost), ["j"]);
-    assert.equal(lost[0].worker, "w1");
-    assert.equal(lost[0].attempts, 1);
-
-    const back = await store.takeBack(lost[0], never, CONFIG);
-    assert.ok(back);
-    assert.equal(back.state, "failed");
-    assert.equal(back.last_error, "worker lost");
-    assert.equal(back.exit_code, null);
-    assert.equal(back.worker, null);
-    assert.equal(back.lease_until, null);
-    assert.equal(back.run_at, new Date(T0 + 30 * S + 1 + 2 * S).toISOString());
-    assert.deepEqual(await store.get("j"), back);
-    assert.equal(await store.takeBack(lost[0], never, CONFIG), null, "only once");
-    assert.equal(await end(store, "w1", job, ok), null, "the lost worker's finish is refused");
-    assert.deepEqual(await store.lost(never), []);
-
-    clock.advance(2 * S);
-    const [second] = await store.claim("w2", 1, 10);
-    assert.equal(second.attempts, 2);
-    clock.advance(10 * S + 1);
-    const [lostAgain] = await store.lost(never);
-    assert.equal((await store.takeBack(lostAgain, never, CONFIG))?.state, "dead");
-    assert.deepEqual(await store.counts(), { pending: 0, processing: 0, completed: 0, failed: 0, dead: 1 });
-  });
-
-  test("lost() and takeBack() recognise a dead worker before its lease expires", async ({ store }) => {
-    await store.enqueue([spec("a"), spec("b")], 3);
-    await store.claim("w1", 1, 300);
-    await store.claim("w2", 1, 300);
-    const w1Dead = (w: string) => w === "w1";
-    assert.deepEqual(await store.lost(never), []);
-    const lost = await store.lost(w1Dead);
-    assert.deepEqual(ids(lost), ["a"]);
-    const back = await store.takeBack(lost[0], w1Dead, CONFIG);
-    assert.equal(back?.state, "failed");
-    assert.equal(back?.last_error, "worker lost");
-    const b = (await store.get("b"))!;
-    assert.equal(
-      await store.takeBack(b, w1Dead, CONFIG),
-      null,
-      "a live worker's job with a valid lease stays",
-    );
-    assert.equal((await store.get("b"))?.state, "processing");
-    assert.equal((await store.get("b"))?.worker, "w2");
-  });
-
-  test("an expired lease is final: renew does not revive it, started is refused, and takeBack proceeds", async ({ store, clock }) => {
-    await store.enqueue([spec("j")], 3);
-    await store.claim("w1", 1, 10);
-    clock.advance(11 * S);
-    const [lost] = await store.lost(never);
-    assert.equal(lost.id, "j");
-    await store.renew("w1", 30);
-    assert.equal((await store.get("j"))?.lease_until, at(10 * S), "the expired lease is not revived");
-    assert.equal(await store.started("w1", "j", 1, 4242, null), false);
-    const back = await store.takeBack(lost, never, CONFIG);
-    assert.equal(back?.state, "failed");
-    assert.equal(back?.last_error, "worker lost");
-  });
-
-  test("takeBack refuses a job whose lease was renewed while still valid since lost() saw it", async ({ store, clock }) => {
-    await store.enqueue([spec("j")], 3);
-    await store.claim("w1", 1, 10);
-    clock.advance(5 * S);
-    const [lost] = await store.lost(() => true); // w1 looked dead to the rescuer...
-    assert.equal(lost.id, "j");
-    await store.renew("w1", 30); // ...but renews in time
-    assert.equal(await store.takeBack(lost, never, CONFIG), null);
-    const j = await store.get("j");
-    assert.equal(j?.state, "processing");
-    assert.equal(j?.worker, "w1");
-    assert.equal(j?.lease_until, at(35 * S));
-  });
-
-  test("retryDead moves dead jobs back to pending with fresh attempts and refuses anything else", async ({ store, clock }) => {
-    await store.enqueue([spec("d1", { max_retries: 0 }), spec("d2", { max_retries: 0 }), spec("c")], 3);
-    for (const job of await store.claim("w1", 3, 30)) {
-      await end(store, "w1", job, job.id === "c" ? ok : exit(2));
-    }
-    assert.deepEqual(ids(await store.list({ state: "dead" })), ["d1", "d2"]);
-    const head = await store.head();
-    await assert.rejects(store.retryDead(["d1", "c"]), refusal(/"c"/));
-    await assert.rejects(store.retryDead(["nope"]), refusal(/"nope"/));
+    assert.equal(await end(store, "w1", first, exit(137)), null, "the old attempt's end is refused");
     assert.equal(await store.head(), head);
-    assert.deepEqual(ids(await store.list({ state: "dead" })), ["d1", "d2"], "all or nothing");
+    assert.equal((await store.get("a"))?.state, "processing");
+    assert.equal((await end(store, "w1", second, ok))?.state, "completed");
+  });
 
-    clock.advance(9 * S);
-    assert.deepEqual(ids(await store.retryDead(["d1"])), ["d1"]);
-    const d1 = await store.get("d1");
-    assert.equal(d1?.state, "pending");
-    assert.equal(d1?.attempts, 0);
-    assert.equal(d1?.exit_code, null);
-    assert.equal(d1?.last_error, null);
-    assert.equal(d1?.run_at, at(9 * S));
-    assert.deepEqual(ids(await store.retryDead("all")), ["d2"]);
+  test("renew extends the leases of the attempts still held under the claims named", async ({ store, clock }) => {
+    await enqueue(store, [spec("a"), spec("b"), spec("c")]);
+    const [a, b] = await claim(store, "w1", 2);
+    const [c] = await claim(store, "w2", 1);
+    clock.advance(10 * S);
+    await store.renew("w1", 30, [[a.id, a.claim!], [b.id, b.claim! + 1000], [c.id, c.claim!]]);
+    assert.equal((await store.get("a"))?.lease_until, at(40 * S));
+    assert.equal((await store.get("b"))?.lease_until, at(30 * S), "a stale token renews nothing");
+    assert.equal((await store.get("c"))?.lease_until, at(30 * S), "another worker's job is not renewed");
+  });
+
+  test("processing() lists running jobs; a take-back counts the attempt as lost", async ({ store }) => {
+    await enqueue(store, [spec("a", { max_retries: 1 })]);
+    const [a] = await claim(store, "w1", 1);
+    assert.deepEqual(ids(await store.processing()), ["a"]);
+    const back = await end(store, null, a, { kind: "lost" });
+    assert.equal(back?.state, "failed");
+    assert.equal(back?.last_error, "worker lost");
+    assert.deepEqual(await store.processing(), []);
+    assert.equal(await end(store, null, a, { kind: "lost" }), null, "a second take-back changes nothing");
+  });
+
+  test("unclaim gives an attempt back without counting it", async ({ store, clock }) => {
+    await enqueue(store, [spec("a", { max_retries: 1 })]);
+    const [a] = await claim(store, "w1", 1);
+    const back = await store.unclaim("w1", "a", a.claim!);
+    assert.equal(back?.state, "pending");
+    assert.equal(back?.attempts, 0);
+    assert.equal(back?.runs, undefined);
+    assert.equal(await store.unclaim("w1", "a", a.claim!), null);
+    const [again] = await claim(store, "w1", 1);
+    await end(store, "w1", again, exit(1));
+    clock.advance(10 * S);
+    const [third] = await claim(store, "w1", 1);
+    const back2 = await store.unclaim("w1", "a", third.claim!);
+    assert.equal(back2?.state, "failed", "a job that had failed goes back to waiting for its retry");
+    assert.equal(back2?.attempts, 1);
+    assert.equal(back2?.last_error, "exit code 1");
+  });
+
+  // ---- the user's commands
+
+  test("retryDead moves dead jobs back to pending with fresh attempts and refuses anything else", async ({ store }) => {
+    await enqueue(store, [spec("d", { max_retries: 0 }), spec("p")]);
+    const [d] = await claim(store, "w1", 1);
+    await end(store, "w1", d, exit(1));
+    const [retried] = await store.retryDead(["d"]);
+    assert.equal(retried.id, "d");
+    const now = await store.get("d");
+    assert.equal(now?.state, "pending");
+    assert.equal(now?.attempts, 0);
+    assert.equal(now?.last_error, null);
+    await assert.rejects(store.retryDead(["p"]), rejectsAs(JobStateError, /"p": it is pending, not dead/));
+    await assert.rejects(store.retryDead(["nope"]), rejectsAs(JobNotFoundError, /"nope": no such job/));
     assert.deepEqual(await store.retryDead("all"), []);
-    assert.deepEqual(await store.counts(), { pending: 2, processing: 0, completed: 1, failed: 0, dead: 0 });
-    assert.deepEqual(ids(await store.claim("w1", 5, 30)), ["d1", "d2"]);
   });
 
   test("delete removes waiting and finished jobs, refuses processing ones, all or nothing", async ({ store }) => {
-    await store.enqueue([
-      spec("run"),
-      spec("done"),
-      spec("dead", { max_retries: 0 }),
-      spec("fail", { max_retries: 1 }),
-    ], 3);
-    for (const job of await store.claim("w1", 4, 30)) {
-      if (job.id === "done") await end(store, "w1", job, ok);
-      if (job.id === "dead" || job.id === "fail") await end(store, "w1", job, exit(1));
-    }
-    await store.enqueue([spec("wait")], 3);
-    assert.deepEqual(await store.counts(), { pending: 1, processing: 1, completed: 1, failed: 1, dead: 1 });
-
-    const head = await store.head();
-    await assert.rejects(store.delete(["wait", "run"]), refusal(/"run".*processing/));
-    await assert.rejects(store.delete(["nope"]), refusal(/"nope"/));
-    await assert.rejects(store.delete(["wait"], ["dead"]), refusal(/"wait"/));
-    assert.equal(await store.head(), head, "refusals commit nothing");
-    assert.equal((await store.get("wait"))?.state, "pending");
-    assert.equal((await store.get("run"))?.state, "processing");
-
-    assert.deepEqual(ids(await store.delete(["dead"], ["dead"])), ["dead"]);
-    assert.deepEqual(ids(await store.delete(["wait", "done", "fail", "wait"])), ["wait", "done", "fail"]);
-    for (const id of ["wait", "done", "fail", "dead"]) assert.equal(await store.get(id), undefined);
-    assert.deepEqual(ids(await store.list()), ["run"]);
-    assert.deepEqual(await store.counts(), { pending: 0, processing: 1, completed: 0, failed: 0, dead: 0 });
-    // an id is free again once its job is deleted
-    assert.deepEqual(ids(await store.enqueue([spec("done")], 3)), ["done"]);
+    await enqueue(store, [spec("a"), spec("b"), spec("c")]);
+    const [a] = await claim(store, "w1", 1);
+    await assert.rejects(store.delete(["b", "a"]), rejectsAs(JobStateError, /"a": it is processing/));
+    assert.ok(await store.get("b"), "nothing deleted when one is refused");
+    await assert.rejects(store.delete(["nope"]), rejectsAs(JobNotFoundError, /no such job/));
+    await store.delete(["b"]);
+    assert.equal(await store.get("b"), undefined);
+    await end(store, "w1", a, ok);
+    await store.delete(["a"], ["completed"]);
+    await assert.rejects(store.delete(["c"], ["dead"]), rejectsAs(JobStateError, /"c": it is pending, not dead/));
+    assert.deepEqual(ids(await store.list()), ["c"]);
+    assert.deepEqual(await store.counts(), { ...zero, pending: 1 });
   });
 
-  test("delete refuses a processing job even when the caller allows the processing state", async ({ store }) => {
-    await store.enqueue([spec("run"), spec("wait")], 3);
-    await store.claim("w1", 1, 30);
+  test("cancel sends waiting jobs to the DLQ as cancelled and refuses others naming their state", async ({ store }) => {
+    await enqueue(store, [spec("a"), spec("b", { max_retries: 2 }), spec("c")]);
+    const [b] = await claim(store, "w1", 1, { queues: ["default"] });
+    assert.equal(b.id, "a");
+    await assert.rejects(store.cancel(["a"]), rejectsAs(JobStateError, /"a": it is processing \(use kill/));
+    const [cancelled] = await store.cancel(["b"]);
+    assert.equal(cancelled.state, "dead");
+    assert.equal(cancelled.last_error, "cancelled");
+    assert.equal((await store.get("b"))?.last_error, "cancelled");
+    await assert.rejects(store.cancel(["b"]), rejectsAs(JobStateError, /"b": it is dead/));
+    await assert.rejects(store.cancel(["zz"]), rejectsAs(JobNotFoundError, /no such job/));
+  });
+
+  test("kill asks the holder to kill an attempt, which then ends dead without a retry", async ({ store }) => {
+    await enqueue(store, [spec("a", { max_retries: 5 }), spec("b")]);
+    const [a] = await claim(store, "w1", 1);
+    await assert.rejects(store.kill(["b"]), rejectsAs(JobStateError, /"b": it is pending \(use cancel/));
+    const [asked] = await store.kill(["a"]);
+    assert.equal(asked.kill, "killed");
+    assert.deepEqual(ids(await store.killRequests("w1")), ["a"]);
+    assert.deepEqual(await store.killRequests("w2"), []);
     const head = await store.head();
-    await assert.rejects(
-      store.delete(["wait", "run"], ["pending", "processing"]),
-      refusal(/"run".*processing/),
-    );
-    assert.equal(await store.head(), head);
-    assert.equal((await store.get("run"))?.state, "processing");
-    assert.equal((await store.get("wait"))?.state, "pending");
+    await store.kill(["a"]);
+    assert.equal(await store.head(), head, "asking twice records nothing more");
+    const after = await end(store, "w1", a, { kind: "exited", code: 143 });
+    assert.equal(after?.state, "dead");
+    assert.equal(after?.last_error, "killed");
+    assert.equal(after?.kill, undefined);
+    assert.deepEqual(await store.killRequests("w1"), []);
   });
 
   test("requestStop is seen by workers that started before it, not by those that start after", async ({ store }) => {
-    await store.enqueue([spec("a")], 3);
-    const seenByOld = await store.head();
-    assert.ok(await store.stopSeq() <= seenByOld, "no stop is pending at first");
-    const stop = await store.requestStop();
-    assert.ok(stop > seenByOld);
-    assert.equal(await store.stopSeq(), stop);
-    assert.ok(await store.stopSeq() > seenByOld, "an old worker stops");
-    const seenByNew = await store.head();
-    assert.ok(seenByNew >= stop);
-    await store.enqueue([spec("b")], 3);
-    assert.equal(await store.stopSeq(), stop, "other writes do not move the stop request");
-    assert.ok(await store.stopSeq() <= seenByNew, "a new worker keeps running");
-    const again = await store.requestStop();
-    assert.ok(again > stop);
-    assert.equal(await store.stopSeq(), again);
+    const before = await store.stopSeq();
+    const seq = await store.requestStop();
+    assert.ok(seq > before);
+    assert.equal(await store.stopSeq(), seq);
+    const later = await store.head();
+    assert.ok(later >= seq);
   });
 
   test("head advances with every committed change and not with reads or empty claims", async ({ store }) => {
     const h0 = await store.head();
-    await store.enqueue([spec("a")], 3);
+    await enqueue(store, [spec("a")]);
     const h1 = await store.head();
     assert.ok(h1 > h0);
     await store.get("a");
@@ -550,12 +469,13 @@ export function storeConformance(name: string, makeStore: (clock: Clock) => Stor
     await store.counts();
     await store.hasWork();
     await store.nextDue();
-    await store.lost(never);
+    await store.processing();
+    await store.queues();
     assert.equal(await store.head(), h1);
-    const [job] = await store.claim("w1", 1, 30);
+    const [job] = await claim(store, "w1", 1);
     const h2 = await store.head();
     assert.ok(h2 > h1);
-    assert.deepEqual(await store.claim("w1", 1, 30), []);
+    assert.deepEqual(await claim(store, "w1", 1), []);
     assert.equal(await store.head(), h2);
     await end(store, "w1", job, ok);
     assert.ok(await store.head() > h2);
@@ -564,24 +484,131 @@ export function storeConformance(name: string, makeStore: (clock: Clock) => Stor
   test("hasWork and nextDue describe what is waiting", async ({ store, clock }) => {
     assert.equal(await store.hasWork(), false);
     assert.equal(await store.nextDue(), null);
-    await store.enqueue([spec("f", { run_at: at(100 * S) }), spec("g", { run_at: at(50 * S) })], 3);
-    assert.equal(await store.hasWork(), false, "only future jobs");
-    assert.equal(await store.nextDue(), at(50 * S));
-    await store.enqueue([spec("n")], 3);
+    await enqueue(store, [spec("later", { run_at: at(30 * S) })]);
+    assert.equal(await store.hasWork(), false, "a job due later is not work now");
+    assert.equal(await store.nextDue(), at(30 * S));
+    await enqueue(store, [spec("now", { queue: "q" })]);
     assert.equal(await store.hasWork(), true);
-    assert.equal(await store.nextDue(), at(50 * S), "a due job is not in the future");
-    const [n] = await store.claim("w1", 1, 30);
-    assert.equal(n.id, "n");
-    assert.equal(await store.hasWork(), false);
-    clock.advance(1 * S);
-    await end(store, "w1", n, exit(1));
-    assert.equal(await store.hasWork(), true, "a failed job waiting for its retry");
-    assert.equal(await store.nextDue(), at(3 * S));
-    clock.advance(50 * S);
-    assert.equal(await store.nextDue(), at(100 * S));
-    assert.deepEqual(ids(await store.claim("w1", 5, 30)), ["n", "g"]);
-    clock.advance(50 * S);
+    assert.equal(await store.hasWork(["other"]), false, "only the queues asked about");
+    await store.setQueue("q", { paused: true });
+    assert.equal(await store.hasWork(), false, "a paused queue's jobs are not work");
+    clock.advance(30 * S);
+    assert.equal(await store.hasWork(), true);
     assert.equal(await store.nextDue(), null);
-    assert.equal(await store.hasWork(), true);
+  });
+
+  // ---- dependencies
+
+  test("a job with dependencies waits until all of them completed", async ({ store }) => {
+    await enqueue(store, [spec("build"), spec("test")]);
+    await enqueue(store, [spec("deploy", { after: ["build", "test"], priority: 9 })]);
+    const first = await claim(store, "w1", 5);
+    assert.deepEqual(ids(first), ["build", "test"], "deploy is not runnable yet, whatever its priority");
+    await end(store, "w1", first[0], ok);
+    assert.deepEqual(await claim(store, "w1", 5), []);
+    await end(store, "w1", first[1], ok);
+    assert.deepEqual(ids(await claim(store, "w1", 5)), ["deploy"]);
+  });
+
+  test("unknown dependencies are refused as bad input; a batch may name ids enqueued before it in the batch", async ({ store }) => {
+    const head = await store.head();
+    await assert.rejects(enqueue(store, [spec("x", { after: ["nope"] })]), rejectsAs(UsageError, /"nope" does not exist/));
+    assert.equal(await store.head(), head);
+    const jobs = await enqueue(store, [spec("a"), spec("b", { after: ["a"] })]);
+    assert.deepEqual(jobs[1].after, ["a"]);
+  });
+
+  test("a dependency that ends dead, is cancelled or deleted sends its dependents to the DLQ, naming it", async ({ store }) => {
+    await enqueue(store, [spec("a", { max_retries: 0 }), spec("c1"), spec("d1")]);
+    await enqueue(store, [spec("b", { after: ["a"] }), spec("b2", { after: ["b"] })]);
+    await enqueue(store, [spec("c2", { after: ["c1"] }), spec("d2", { after: ["d1"] })]);
+    const [a] = await claim(store, "w1", 1);
+    await end(store, "w1", a, exit(1));
+    assert.equal((await store.get("b"))?.state, "dead");
+    assert.equal((await store.get("b"))?.last_error, 'dependency "a" is dead');
+    assert.equal((await store.get("b2"))?.last_error, 'dependency "b" is dead', "and theirs, transitively");
+    await store.cancel(["c1"]);
+    assert.equal((await store.get("c2"))?.last_error, 'dependency "c1" was cancelled');
+    await store.delete(["d1"]);
+    assert.equal((await store.get("d2"))?.last_error, 'dependency "d1" was deleted');
+    assert.deepEqual(await store.counts(), { ...zero, dead: 6 }, "a, b, b2, c1, c2, d2");
+  });
+
+  test("a job enqueued after a dead dependency goes to the DLQ at once; dlq retry re-checks dependencies", async ({ store }) => {
+    await enqueue(store, [spec("a", { max_retries: 0 })]);
+    const [a] = await claim(store, "w1", 1);
+    await end(store, "w1", a, exit(1));
+    const [b] = await enqueue(store, [spec("b", { after: ["a"] })]);
+    assert.equal(b.state, "dead");
+    assert.equal((await store.get("b"))?.last_error, 'dependency "a" is dead');
+    await assert.rejects(store.retryDead(["b"]), rejectsAs(JobStateError, /"a" is dead; retry it first/));
+    const retried = await store.retryDead(["a", "b"]);
+    assert.deepEqual(ids(retried).sort(), ["a", "b"]);
+    assert.deepEqual(ids(await claim(store, "w1", 5)), ["a"], "b waits for a again");
+  });
+
+  // ---- unique keys
+
+  test("a unique key absorbs enqueues while its job is live, and is free again once it ends", async ({ store }) => {
+    const [first] = await store.enqueue([spec("a", { unique: "sync" })], DEFAULTS);
+    assert.equal(first.existing, false);
+    const [again] = await store.enqueue([spec("b", { unique: "sync" })], DEFAULTS);
+    assert.equal(again.existing, true);
+    assert.equal(again.job.id, "a");
+    assert.equal(await store.get("b"), undefined, "nothing was created");
+    const batch = await store.enqueue([spec("c", { unique: "other" }), spec("d", { unique: "other" })], DEFAULTS);
+    assert.deepEqual(batch.map((r) => [r.job.id, r.existing]), [["c", false], ["c", true]]);
+    const [a] = await claim(store, "w1", 1);
+    const [still] = await store.enqueue([spec("e", { unique: "sync" })], DEFAULTS);
+    assert.equal(still.job.id, "a", "processing holds the key too");
+    await end(store, "w1", a, ok);
+    const [free] = await store.enqueue([spec("f", { unique: "sync" })], DEFAULTS);
+    assert.equal(free.existing, false);
+    assert.equal(free.job.id, "f");
+  });
+
+  // ---- schedules
+
+  test("schedules are added, listed, paused and removed; a name is taken once", async ({ store }) => {
+    const nightly: Schedule = {
+      name: "nightly",
+      cron: "0 3 * * *",
+      tz: "UTC",
+      paused: false,
+      job: { command: "backup", max_retries: 1, priority: 0, timeout: null, cwd: null },
+      created_at: at(0),
+      last_tick: null,
+    };
+    await store.addSchedule(nightly);
+    await assert.rejects(store.addSchedule(nightly), rejectsAs(OperationError, /already exists/));
+    assert.deepEqual(await store.schedules(), [nightly]);
+    assert.equal((await store.pauseSchedule("nightly", true)).paused, true);
+    assert.equal((await store.schedules())[0].paused, true);
+    await store.pauseSchedule("nightly", false);
+    await store.removeSchedule("nightly");
+    assert.deepEqual(await store.schedules(), []);
+    await assert.rejects(store.removeSchedule("nightly"), rejectsAs(OperationError, /no such schedule/));
+  });
+
+  test("a tick enqueues its job once, however many workers see it, and never for an older tick", async ({ store }) => {
+    const tick = at(3600 * S);
+    await store.addSchedule({
+      name: "hourly",
+      cron: "@hourly",
+      tz: "UTC",
+      paused: false,
+      job: { command: "report", max_retries: 0, priority: 0, timeout: null, cwd: null, queue: "reports" },
+      created_at: at(0),
+      last_tick: null,
+    });
+    const first = await store.tick("hourly", tick, 3);
+    assert.equal(first.job?.id, "hourly@2030-01-01T01:00Z");
+    assert.equal(first.job?.queue, "reports");
+    assert.equal((await store.tick("hourly", tick, 3)).job, null, "the same tick again: nothing");
+    assert.equal((await store.tick("hourly", at(0), 3)).job, null, "an older tick: nothing");
+    assert.equal((await store.schedules())[0].last_tick, tick);
+    await store.pauseSchedule("hourly", true);
+    assert.equal((await store.tick("hourly", at(7200 * S), 3)).job, null, "a paused schedule does not fire");
+    assert.deepEqual(ids(await store.list()), ["hourly@2030-01-01T01:00Z"]);
   });
 }

@@ -11,6 +11,7 @@ import { FileStore } from "../../src/store/file_store.ts";
 import type { LogOptions } from "../../src/store/log.ts";
 import type { Counts } from "../../src/store/mod.ts";
 import { DENO, ROOT, snapshotFiles, withHome } from "../../testkit/mod.ts";
+import { claimFor, jobsOf } from "../../testkit/store.ts";
 
 const CHILD = `${ROOT}/tests/fixtures/crash_child.ts`;
 const CONFIG = { backoff_base: 2, backoff_max: 60 };
@@ -113,7 +114,7 @@ async function finishOk(store: FileStore, worker: string, job: Job): Promise<Job
   return await store.finish({
     worker,
     id: job.id,
-    attempt: job.attempts,
+    claim: job.claim,
     outcome: { kind: "exited", code: 0 },
     tail: `${job.id} done\n`,
     config: CONFIG,
@@ -124,7 +125,7 @@ async function finishFail(store: FileStore, worker: string, job: Job, code = 1):
   return await store.finish({
     worker,
     id: job.id,
-    attempt: job.attempts,
+    claim: job.claim,
     outcome: { kind: "exited", code },
     tail: null,
     config: CONFIG,
@@ -190,7 +191,7 @@ async function assertCorrupt(
   }
   const writer = new FileStore(home);
   try {
-    await assert.rejects(writer.enqueue([spec("after-corruption")], 3), check);
+    await assert.rejects(writer.enqueue([spec("after-corruption")], { max_retries: 3 }), check);
     await assert.rejects(writer.compact(), check);
   } finally {
     writer.close();
@@ -210,16 +211,15 @@ Deno.test("a new FileStore on the same home replays every change into identical 
         spec("b", { max_retries: 0 }),
         spec("c", { max_retries: 2, priority: 3 }),
         spec("d", { run_at: "2000-01-01T00:00:00.000Z" }),
-      ], 3);
-      await s.enqueue([spec("e", { timeout: 5, cwd: "/tmp" })], 3);
-      const claimed = await s.claim("w1", 5, 60);
-      assert.deepEqual(claimed.map((j) => j.id), ["c", "d", "a", "b", "e"]);
+      ], { max_retries: 3 });
+      await s.enqueue([spec("e", { timeout: 5, cwd: "/tmp" })], { max_retries: 3 });
+      const claimed = await claimFor(s, "w1", 5, 60);
+      assert.deepEqual(claimed.map((j) => j.id), ["c", "a", "b", "d", "e"]);
       const byId = new Map(claimed.map((j) => [j.id, j]));
-      assert.equal(await s.started("w1", "c", 1, 4242, 77), true);
       assert.equal((await finishOk(s, "w1", byId.get("a")!))?.state, "completed");
       assert.equal((await finishFail(s, "w1", byId.get("b")!))?.state, "dead");
       assert.equal((await finishFail(s, "w1", byId.get("c")!, 7))?.state, "failed");
-      await s.renew("w1", 120);
+      await s.renew("w1", 120, [["d", byId.get("d")!.claim!]]);
       assert.deepEqual((await s.retryDead(["b"])).map((j) => j.id), ["b"]);
       assert.equal((await finishOk(s, "w1", byId.get("e")!))?.state, "completed");
       assert.deepEqual((await s.delete(["e"])).map((j) => j.id), ["e"]);
@@ -260,7 +260,7 @@ Deno.test("a new FileStore on the same home replays every change into identical 
     assert.equal(fromSnapshot.head, mine.head + 1, "the seal is one record");
     const t = new FileStore(home);
     try {
-      const [f] = await t.enqueue([spec("f")], 3);
+      const [f] = jobsOf(await t.enqueue([spec("f")], { max_retries: 3 }));
       assert.equal(f.seq, 6, "the next enqueue order survives the snapshot (a..e took 1..5)");
     } finally {
       t.close();
@@ -275,8 +275,8 @@ Deno.test("automatic compaction keeps one log segment and at most one snapshot, 
       const generations = new Set<number>();
       // the threshold is also at least twice the live jobs' size: enough writes to pass it often
       for (let i = 0; i < 150; i++) {
-        await s.enqueue([spec(`j${i}`)], 2);
-        const [job] = await s.claim("w", 1, 60);
+        await s.enqueue([spec(`j${i}`)], { max_retries: 2 });
+        const [job] = await claimFor(s, "w", 1, 60);
         assert.ok(job, "a job to claim");
         if (i % 3 === 0) await finishFail(s, "w", job);
         else await finishOk(s, "w", job);
@@ -324,12 +324,12 @@ Deno.test("automatic compaction keeps one log segment and at most one snapshot, 
 
 /** `a` wrote a0 in generation 1; then `b` compacted twice, writing b0, b1, b2 in between. */
 async function idleWhileCompacted(a: FileStore, b: FileStore): Promise<void> {
-  await a.enqueue([spec("a0")], 3);
-  await b.enqueue([spec("b0")], 3);
+  await a.enqueue([spec("a0")], { max_retries: 3 });
+  await b.enqueue([spec("b0")], { max_retries: 3 });
   await b.compact();
-  await b.enqueue([spec("b1")], 3);
+  await b.enqueue([spec("b1")], { max_retries: 3 });
   await b.compact();
-  await b.enqueue([spec("b2")], 3);
+  await b.enqueue([spec("b2")], { max_retries: 3 });
 }
 
 Deno.test("a store left idle while another compacts twice then reads everything that store wrote", async () => {
@@ -353,7 +353,7 @@ Deno.test("a store left idle while another compacts twice does not lose its next
     const b = new FileStore(home);
     try {
       await idleWhileCompacted(a, b);
-      const [a1] = await a.enqueue([spec("a1")], 3);
+      const [a1] = jobsOf(await a.enqueue([spec("a1")], { max_retries: 3 }));
       assert.equal(a1.id, "a1");
       const seen = (await freshView(home)).jobs.map((j) => j.id);
       assert.deepEqual(seen, ["a0", "b0", "b1", "b2", "a1"], "the acknowledged enqueue of a1 survives");
@@ -371,10 +371,10 @@ Deno.test("a store that first read an empty home sees another store's writes aft
     const b = new FileStore(home);
     try {
       assert.equal((await a.list()).length, 0);
-      await b.enqueue([spec("b")], 3);
+      await b.enqueue([spec("b")], { max_retries: 3 });
       await b.compact();
       assert.deepEqual((await a.list()).map((j) => j.id), ["b"]);
-      await a.enqueue([spec("a")], 3);
+      await a.enqueue([spec("a")], { max_retries: 3 });
       assert.deepEqual((await freshView(home)).jobs.map((j) => j.id), ["b", "a"]);
     } finally {
       a.close();
@@ -388,8 +388,8 @@ Deno.test("a torn last line is ignored by readers and truncated by the next writ
     const s = new FileStore(home);
     let acked: View;
     try {
-      await s.enqueue([spec("a")], 3);
-      await s.enqueue([spec("b")], 3);
+      await s.enqueue([spec("a")], { max_retries: 3 });
+      await s.enqueue([spec("b")], { max_retries: 3 });
       acked = await viewOf(s);
     } finally {
       s.close();
@@ -409,7 +409,7 @@ Deno.test("a torn last line is ignored by readers and truncated by the next writ
 
       const writer = new FileStore(home);
       try {
-        const [c] = await writer.enqueue([spec("c")], 3);
+        const [c] = jobsOf(await writer.enqueue([spec("c")], { max_retries: 3 }));
         assert.equal(c.id, "c");
       } finally {
         writer.close();
@@ -438,8 +438,8 @@ Deno.test("a whole last record missing only its newline is kept (its checksum pr
   await withHome(async (home) => {
     const s = new FileStore(home);
     try {
-      await s.enqueue([spec("a")], 3);
-      await s.enqueue([spec("b")], 3);
+      await s.enqueue([spec("a")], { max_retries: 3 });
+      await s.enqueue([spec("b")], { max_retries: 3 });
     } finally {
       s.close();
     }
@@ -460,7 +460,7 @@ Deno.test("a whole last record missing only its newline is kept (its checksum pr
     }
     const writer = new FileStore(home);
     try {
-      await writer.enqueue([spec("c")], 3);
+      await writer.enqueue([spec("c")], { max_retries: 3 });
       assert.deepEqual((await writer.list()).map((j) => j.id), ["a", "b", "c"], "b was kept");
     } finally {
       writer.close();
@@ -477,7 +477,7 @@ Deno.test("a whole last record missing only its newline is kept (its checksum pr
 async function fourLines(home: string): Promise<void> {
   const s = new FileStore(home);
   try {
-    for (const id of ["a", "b", "c", "d"]) await s.enqueue([spec(id)], 3);
+    for (const id of ["a", "b", "c", "d"]) await s.enqueue([spec(id)], { max_retries: 3 });
   } finally {
     s.close();
   }
@@ -509,7 +509,7 @@ Deno.test("a flipped byte in a snapshot fails the open naming the snapshot file 
     const s = new FileStore(home);
     try {
       await s.compact();
-      await s.enqueue([spec("e")], 3);
+      await s.enqueue([spec("e")], { max_retries: 3 });
     } finally {
       s.close();
     }
@@ -522,7 +522,7 @@ Deno.test("a reader parses a snapshot's jobs only as it uses them: counts answer
   await withHome(async (home) => {
     const s = new FileStore(home);
     try {
-      await s.enqueue([spec("a"), spec("b"), spec("c")], 3);
+      await s.enqueue([spec("a"), spec("b"), spec("c")], { max_retries: 3 });
       await s.compact();
     } finally {
       s.close();
@@ -565,16 +565,16 @@ Deno.test("a duplicated log line fails the open with a sequence error naming the
 async function populate(home: string): Promise<Job[]> {
   const s = new FileStore(home);
   try {
-    await s.enqueue([spec("p1"), spec("p2"), spec("p3", { max_retries: 1 }), spec("p4"), spec("p5")], 3);
-    const [p1, p2] = await s.claim("w1", 2, 600);
+    await s.enqueue([spec("p1"), spec("p2"), spec("p3", { max_retries: 1 }), spec("p4"), spec("p5")], { max_retries: 3 });
+    const [p1, p2] = await claimFor(s, "w1", 2, 600);
     await finishOk(s, "w1", p1);
     await finishFail(s, "w1", p2);
     await s.compact();
-    const [p3] = await s.claim("w1", 1, 600);
+    const [p3] = await claimFor(s, "w1", 1, 600);
     await finishOk(s, "w1", p3);
-    await s.enqueue([spec("q1")], 3);
-    await s.enqueue([spec("q2"), spec("q3")], 3);
-    await s.claim("w2", 1, 600);
+    await s.enqueue([spec("q1")], { max_retries: 3 });
+    await s.enqueue([spec("q2"), spec("q3")], { max_retries: 3 });
+    await claimFor(s, "w2", 1, 600);
     assert.equal(s.log.generation, 2);
     const jobs = await s.list();
     assert.equal(jobs.length, 8);
@@ -628,7 +628,7 @@ for (const [point, action] of CRASH_POINTS) {
         }
 
         // then writes
-        await s.enqueue([spec("after-1")], 3);
+        await s.enqueue([spec("after-1")], { max_retries: 3 });
         const afterOne = await viewOf(s);
         assert.deepEqual(
           afterOne.jobs.map((j) => j.id),
@@ -639,7 +639,7 @@ for (const [point, action] of CRASH_POINTS) {
         const res = await s.compact();
         assert.equal(res.jobs + res.archived, afterOne.jobs.length);
         assert.equal(res.generation, s.log.generation);
-        await s.enqueue([spec("after-2")], 3);
+        await s.enqueue([spec("after-2")], { max_retries: 3 });
         assertOneGeneration(home);
         const mine = await viewOf(s);
         assert.deepEqual(await freshView(home), mine, "a fresh open agrees after compacting");
@@ -652,7 +652,7 @@ for (const [point, action] of CRASH_POINTS) {
       // a brand-new writer removes whatever temp file the crash left, and still agrees
       const t = new FileStore(home);
       try {
-        await t.enqueue([spec("after-3")], 3);
+        await t.enqueue([spec("after-3")], { max_retries: 3 });
         const theirs = await viewOf(t);
         assert.deepEqual(await freshView(home), theirs);
         assert.deepEqual(names(home).filter((n) => n.endsWith(".tmp")), [], "no temp file remains");
@@ -672,7 +672,7 @@ Deno.test("a crash after the seal is completed by a fresh writer that writes fir
     assert.equal(out.signal, "SIGKILL", describe(out));
     const s = new FileStore(home);
     try {
-      await s.enqueue([spec("after")], 3);
+      await s.enqueue([spec("after")], { max_retries: 3 });
       assert.ok(names(home).includes("snapshot-00000003.snap"), "the writer completed the compaction");
     } finally {
       s.close();
@@ -719,8 +719,8 @@ Deno.test("twenty concurrent enqueues in one process all commit, and a duplicate
     const s = new FileStore(home);
     try {
       const results = await Promise.allSettled([
-        ...Array.from({ length: 20 }, (_, i) => s.enqueue([spec(`g${i}`)], 3)),
-        s.enqueue([spec("g3")], 3),
+        ...Array.from({ length: 20 }, (_, i) => s.enqueue([spec(`g${i}`)], { max_retries: 3 })),
+        s.enqueue([spec("g3")], { max_retries: 3 }),
       ]);
       const rejected = results.filter((r) => r.status === "rejected");
       assert.equal(rejected.length, 1, "only the repeated id is refused");
@@ -741,7 +741,7 @@ Deno.test("readers and writers wait for a process holding the exclusive lock, th
   await withHome(async (home) => {
     const s = new FileStore(home);
     try {
-      await s.enqueue([spec("first")], 3);
+      await s.enqueue([spec("first")], { max_retries: 3 });
     } finally {
       s.close();
     }
@@ -775,8 +775,8 @@ Deno.test("readers and writers wait for a process holding the exclusive lock, th
     try {
       const t0 = performance.now();
       const read = reader.get("from-holder").then((job) => ({ job, ms: performance.now() - t0 }));
-      const write = writer.enqueue([spec("during")], 3).then((jobs) => ({
-        jobs,
+      const write = writer.enqueue([spec("during")], { max_retries: 3 }).then((results) => ({
+        jobs: jobsOf(results),
         ms: performance.now() - t0,
       }));
       const r = await read;

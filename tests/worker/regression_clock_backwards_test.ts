@@ -11,6 +11,7 @@ import { DEFAULT_CONFIG } from "../../src/config.ts";
 import { FileStore } from "../../src/store/file_store.ts";
 import { type Clock, wallClock } from "../../src/clock.ts";
 import { withHome } from "../../testkit/mod.ts";
+import { claimFor } from "../../testkit/store.ts";
 
 Deno.test("after the clock steps back an hour, a worker still takes back the job of a dead worker", () =>
   withHome(async (home) => {
@@ -24,9 +25,9 @@ Deno.test("after the clock steps back an hour, a worker still takes back the job
     try {
       await worker.runOnce(); // an ordinary pass: rescue ran just now
       offsetMs = -3600_000; // the system clock is stepped back one hour
-      await other.enqueue([{ id: "j", command: "true" }], 3);
+      await other.enqueue([{ id: "j", command: "true" }], { max_retries: 3 });
       // a worker that has no lock file (it died) claims j, then is gone
-      assert.equal((await other.claim("w-dead", 1, 30)).length, 1);
+      assert.equal((await claimFor(other, "w-dead", 1, 30)).length, 1);
       await new Promise((r) => setTimeout(r, 1100)); // more than RESCUE_SECONDS of real time
       await worker.runOnce();
       const job = (await store.get("j"))!;

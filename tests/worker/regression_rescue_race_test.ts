@@ -18,6 +18,7 @@ import { homePaths } from "../../src/store/paths.ts";
 import { processStartTime } from "../../src/worker/proc.ts";
 import { WorkerRegistration } from "../../src/worker/registry.ts";
 import { killGroup, processAlive, waitFor, withHome } from "../../testkit/mod.ts";
+import { claimFor } from "../../testkit/store.ts";
 
 const VICTIM = "w-victim";
 
@@ -38,8 +39,8 @@ async function setup(home: string): Promise<Setup> {
   const registration = new WorkerRegistration(paths, VICTIM); // alive: holds its lock
   const victim = new FileStore(home);
   const rescuerStore = new FileStore(home);
-  await victim.enqueue([{ id: "j", command: "sleep 30" }], 3);
-  const claimed = await victim.claim(VICTIM, 1, 1);
+  await victim.enqueue([{ id: "j", command: "sleep 30" }], { max_retries: 3 });
+  const claimed = await claimFor(victim, VICTIM, 1, 1);
   assert.equal(claimed.length, 1);
   const child = new Deno.Command("sleep", { args: ["30"], detached: true, stdin: "null" }).spawn();
   const pidStart = await processStartTime(child.pid);

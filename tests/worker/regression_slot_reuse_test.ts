@@ -31,7 +31,7 @@ Deno.test("a worker that re-claims a job taken back from it keeps running and re
         return inner.finish(req);
       },
     });
-    await inner.enqueue([{ id: "j", command: "sleep 4" }], 5);
+    await inner.enqueue([{ id: "j", command: "sleep 4" }], { max_retries: 5 });
     const worker = inProcessWorker({ home: home, store, config, slots: 2, log: (l) => lines.push(l) });
     await worker.start();
     const running = worker.run();

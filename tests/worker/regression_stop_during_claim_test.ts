@@ -16,7 +16,7 @@ function stopDuringClaim(signals: number): Promise<{ ran: boolean; lines: string
     const marker = `${dirOfHome(home)}/ran`;
     const inner = new FileStore(home);
     const lines: string[] = [];
-    await inner.enqueue([{ id: "j", command: `sleep 1; touch ${marker}` }], 0);
+    await inner.enqueue([{ id: "j", command: `sleep 1; touch ${marker}` }], { max_retries: 0 });
     const box: { worker?: ReturnType<typeof inProcessWorker> } = {};
     const store = wrapStore(inner, {
       claim: (w: string, slots: number, lease: number, proceed?: () => boolean) => {

@@ -9,6 +9,7 @@ import { inProcessWorker, wrapStore } from "../../testkit/worker_harness.ts";
 import { DEFAULT_CONFIG } from "../../src/config.ts";
 import { FileStore } from "../../src/store/file_store.ts";
 import { withHome } from "../../testkit/mod.ts";
+import { claimFor } from "../../testkit/store.ts";
 
 Deno.test("an enqueue that lands while an idle worker is between two sleeps wakes it at once", () =>
   withHome(async (home) => {
@@ -26,14 +27,14 @@ Deno.test("an enqueue that lands while an idle worker is between two sleeps wake
         lastDue = now;
         if (timerEnded && enqueuedAt === 0) {
           // the worker has just woken from a full (timer-ended) sleep and is about to sleep again
-          await other.enqueue([{ id: "j", command: "true" }], 0);
+          await other.enqueue([{ id: "j", command: "true" }], { max_retries: 0 });
           enqueuedAt = Date.now();
           await new Promise((r) => setTimeout(r, 300)); // the fs event is delivered meanwhile
         }
         return inner.nextDue();
       },
       claim: async (worker: string, slots: number, lease: number) => {
-        const jobs = await inner.claim(worker, slots, lease);
+        const jobs = await claimFor(inner, worker, slots, lease);
         if (jobs.length > 0 && claimedAt === 0) claimedAt = Date.now();
         return jobs;
       },

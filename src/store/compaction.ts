@@ -1,0 +1,79 @@
+/**
+ * Compaction's file work (the protocol is at the top of log.ts): archiving the completed jobs,
+ * merging archive segments, writing the snapshot of a generation, and removing what the newest
+ * snapshot no longer names. log.ts decides when, seals, and moves between generations.
+ */
+import { replaceFileDurably, syncDir } from "../durable.ts";
+import { ArchiveReader, lineOf, liveTombstones, planMerge, writeSegment } from "./archive.ts";
+import { type HomePaths, scanGenerations } from "./paths.ts";
+import { encodeSnapshot } from "./snapshot.ts";
+import type { QueueState } from "./state.ts";
+
+/** The crash seam: `point` is reached (and `before` runs first if the process is to die there). */
+export type Crash = (point: string, before?: () => void) => void;
+
+/** What compaction reports (`queuectl compact`). */
+export interface CompactionResult {
+  generation: number;
+  /** live jobs, written to the snapshot */
+  jobs: number;
+  /** completed jobs in the archive */
+  archived: number;
+  /** archive segments in use */
+  segments: number;
+  snapshot_bytes: number;
+  folded_bytes: number;
+}
+
+/**
+ * Steps 2 and 3: archives the state's completed jobs, merges segments as planned, and writes
+ * snapshot `gen` durably, with the crash points named in the protocol. Returns its size.
+ */
+export function writeSnapshot(paths: HomePaths, state: QueueState, archive: ArchiveReader, gen: number, crash: Crash): number {
+  const step = (name: string) => crash(name);
+  const done = [...state.jobs.values()].filter((j) => j.state === "completed");
+  if (done.length > 0) {
+    const seg = writeSegment(paths, state.nextSegment, done.map(lineOf), step);
+    state.nextSegment++;
+    state.archive = [...state.archive, seg];
+    state.archiveOut(done.map((j) => j.id));
+  }
+  for (let plan = planMerge(state.archive); plan; plan = planMerge(state.archive)) {
+    const merged = archive.merge(plan, state.tombstones, state.nextSegment, step);
+    state.nextSegment++;
+    state.archive = [...state.archive.slice(0, -plan.length), ...(merged.jobs > 0 ? [merged] : [])];
+  }
+  state.tombstones = liveTombstones(state.tombstones, state.archive);
+  const bytes = encodeSnapshot(state, gen);
+  replaceFileDurably(
+    paths.snapshot(gen),
+    bytes,
+    (s) => crash(s === "dir-synced" ? s : `snapshot-${s}`),
+  );
+  return bytes.length;
+}
+
+/**
+ * Step 5 (and a writer's clean-up at open): deletes temp files, every generation older than `gen`,
+ * and every archive segment the state (loaded from or written as the newest snapshot) does not
+ * name: all left by a crash or a merge. Temp files are only written under the exclusive lock,
+ * which the caller holds: any found is a crash's.
+ */
+export function removeStale(paths: HomePaths, state: QueueState, gen: number): void {
+  const found = scanGenerations(paths.home);
+  const named = new Set(state.archive.map((seg) => seg.n));
+  const doomed = [
+    ...found.temps,
+    ...found.wals.filter((g) => g < gen).map((g) => paths.wal(g)),
+    ...found.snapshots.filter((g) => g < gen).map((g) => paths.snapshot(g)),
+    ...found.archives.filter((n) => !named.has(n)).flatMap((n) => [paths.archiveJobs(n), paths.archiveIndex(n)]),
+  ];
+  for (const path of doomed) {
+    try {
+      Deno.removeSync(path);
+    } catch (e) {
+      if (!(e instanceof Deno.errors.NotFound)) throw e;
+    }
+  }
+  if (doomed.length > 0) syncDir(paths.home);
+}

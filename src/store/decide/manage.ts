@@ -1,0 +1,161 @@
+/**
+ * Decisions behind the user's commands on jobs and queues: dlq retry, delete, cancel, kill, queue
+ * settings, worker stop. Pure over a caught-up state; refusals throw before any record exists.
+ */
+import { JobNotFoundError, JobStateError, UsageError } from "../../errors.ts";
+import { type Job, type JobState, transition } from "../../job.ts";
+import type { Decision } from "../log.ts";
+import type { QueueSettings, RecordBody } from "../records.ts";
+import type { QueueState } from "../state.ts";
+import { cascade } from "./cascade.ts";
+
+function unique(ids: readonly string[]): string[] {
+  return [...new Set(ids)];
+}
+
+function need(state: QueueState, action: string, id: string): Job {
+  const job = state.find(id);
+  if (!job) throw new JobNotFoundError(action, id);
+  return job;
+}
+
+/** `dlq retry`: dead jobs back to pending with their attempts reset; dependencies checked again. */
+export function decideRetry(state: QueueState, ids: readonly string[] | "all"): Decision<Job[]> {
+  const targets = ids === "all"
+    ? [...state.jobs.values()].filter((j) => j.state === "dead")
+    : unique(ids).map((id) => {
+      const job = need(state, "retry", id);
+      if (job.state !== "dead") {
+        throw new JobStateError(
+          `Cannot retry job "${id}": it is ${job.state}, not dead (only DLQ jobs can be retried)`,
+        );
+      }
+      return job;
+    });
+  const retried = new Set(targets.map((j) => j.id));
+  for (const job of targets) {
+    for (const dep of job.after ?? []) {
+      const d = state.find(dep);
+      if (!d) {
+        throw new JobStateError(`Cannot retry job "${job.id}": its dependency "${dep}" no longer exists`);
+      }
+      if (d.state === "dead" && !retried.has(dep)) {
+        throw new JobStateError(
+          `Cannot retry job "${job.id}": its dependency "${dep}" is dead; retry it first, or both together`,
+        );
+      }
+    }
+  }
+  if (targets.length === 0) return { records: [], result: [] };
+  return { records: [{ type: "retry", ids: targets.map((j) => j.id) }], result: targets };
+}
+
+export function decideDelete(state: QueueState, ids: readonly string[], allowed: readonly JobState[]): Decision<Job[]> {
+  const archived: string[] = [];
+  const archivedQueues: Record<string, number> = {};
+  const targets = unique(ids).map((id) => {
+    let job = state.jobs.get(id);
+    if (!job) {
+      job = state.find(id);
+      if (job) {
+        archived.push(id);
+        archivedQueues[job.queue] = (archivedQueues[job.queue] ?? 0) + 1;
+      }
+    }
+    if (!job) throw new JobNotFoundError("delete", id);
+    if (job.state === "processing" || !allowed.includes(job.state)) {
+      throw new JobStateError(
+        job.state === "processing"
+          ? `Cannot delete job "${id}": it is processing; wait for it to finish, or kill it`
+          : `Cannot delete job "${id}": it is ${job.state}, not ${allowed.join(" or ")}`,
+      );
+    }
+    return job;
+  });
+  if (targets.length === 0) return { records: [], result: [] };
+  const live = targets.filter((j) => !archived.includes(j.id)).map((j) => j.id);
+  const deleting = new Set(targets.map((j) => j.id));
+  const bury = cascade(state, live.map((id) => [id, "was deleted"])).filter(([id]) => !deleting.has(id));
+  return {
+    records: [{
+      type: "delete",
+      ids: live,
+      ...(archived.length ? { archived, archived_queues: archivedQueues } : {}),
+      ...(bury.length ? { bury } : {}),
+    }],
+    result: targets,
+  };
+}
+
+/** `cancel`: pending or failed jobs to the DLQ without running ("cancelled"), with their dependents. */
+export function decideCancel(state: QueueState, ids: readonly string[], now: Date): Decision<Job[]> {
+  const targets = unique(ids).map((id) => {
+    const job = need(state, "cancel", id);
+    if (job.state !== "pending" && job.state !== "failed") {
+      const hint = job.state === "processing" ? " (use kill to stop a running job)" : "";
+      throw new JobStateError(`Cannot cancel job "${id}": it is ${job.state}${hint}`);
+    }
+    return job;
+  });
+  if (targets.length === 0) return { records: [], result: [] };
+  const cancelling = new Set(targets.map((j) => j.id));
+  const jobs: Array<[string, string]> = [
+    ...targets.map((j): [string, string] => [j.id, "cancelled"]),
+    ...cascade(state, targets.map((j) => [j.id, "was cancelled"])).filter(([id]) => !cancelling.has(id)),
+  ];
+  const at = now.toISOString();
+  return {
+    records: [{ type: "bury", jobs }],
+    result: targets.map((j) => transition(j, { type: "bury", error: "cancelled" }, at)),
+  };
+}
+
+/**
+ * `kill`: asks the worker running each job to kill it (its whole session, TERM then KILL); the
+ * attempt then ends dead with `reason`, without a retry. A job already asked is left as it is.
+ */
+export function decideKill(state: QueueState, ids: readonly string[], reason: string, now: Date): Decision<Job[]> {
+  const targets = unique(ids).map((id) => {
+    const job = need(state, "kill", id);
+    if (job.state !== "processing") {
+      const hint = job.state === "pending" || job.state === "failed" ? " (use cancel for a job that waits)" : "";
+      throw new JobStateError(`Cannot kill job "${id}": it is ${job.state}${hint}`);
+    }
+    if (job.claim === null) {
+      throw new JobStateError(`Cannot kill job "${id}": it was claimed by an older queuectl; stop that worker`);
+    }
+    return job;
+  });
+  const records: RecordBody[] = targets.filter((j) => j.kill === undefined).map((j) => ({
+    type: "kill",
+    id: j.id,
+    claim: j.claim!,
+    reason,
+  }));
+  const at = now.toISOString();
+  return {
+    records,
+    result: targets.map((j) => j.kill === undefined ? transition(j, { type: "kill", claim: j.claim!, reason }, at) : j),
+  };
+}
+
+/** `queue set|pause|resume`: changes the settings given, keeps the others. */
+export function decideQueue(
+  state: QueueState,
+  name: string,
+  change: Partial<QueueSettings>,
+): Decision<QueueSettings> {
+  if (change.concurrency !== undefined && !(Number.isSafeInteger(change.concurrency) && change.concurrency >= 0)) {
+    throw new UsageError(`Invalid concurrency ${change.concurrency}: it must be a whole number, 0 for no limit`);
+  }
+  const was = state.settings(name);
+  const next = { ...was, ...change };
+  if (next.concurrency === was.concurrency && next.paused === was.paused && state.queues.has(name)) {
+    return { records: [], result: next };
+  }
+  return { records: [{ type: "queue", name, ...change }], result: next };
+}
+
+export function decideStop(state: QueueState): Decision<number> {
+  return { records: [{ type: "stop_workers" }], result: state.seq + 1 };
+}
