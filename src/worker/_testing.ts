@@ -1,5 +1,7 @@
 /** Helpers for the runner's tests: finding a job's processes through /proc, temp files, specs. */
 import { processAlive, waitFor } from "../../tests/helpers.ts";
+import assert from "node:assert/strict";
+import { removeCgroups, setupCgroups } from "./cgroup.ts";
 import type { JobSpec } from "./spec.ts";
 
 export { processAlive, waitFor };
@@ -61,7 +63,7 @@ export function spec(dir: string, command: string, more: Partial<JobSpec> = {}):
 }
 
 /** Runs `body` with a temporary directory, removed afterwards. */
-export async function withTempDir(body: (dir: string) => Promise<void>): Promise<void> {
+export async function withTempDir(body: (dir: string) => void | Promise<void>): Promise<void> {
   const dir = Deno.makeTempDirSync({ prefix: "qctl-runner-" });
   try {
     await body(dir);
@@ -77,5 +79,20 @@ export function slice(path: string, start: number, end: number): string {
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) return "";
     throw e;
+  }
+}
+
+/**
+ * Runs `body` with a usable cgroup for one slot, or with null (saying why) where there is none.
+ * QUEUECTL_TEST_CGROUPS=off plays a host without them.
+ */
+export async function withCgroup(body: (cgroup: string | null, why: string) => Promise<void>): Promise<void> {
+  const setup = Deno.env.get("QUEUECTL_TEST_CGROUPS") === "off"
+    ? { usable: false as const, reason: "QUEUECTL_TEST_CGROUPS=off" }
+    : await setupCgroups(`test-${crypto.randomUUID().slice(0, 8)}`, 1);
+  try {
+    await body(setup.usable ? setup.slots[0] : null, setup.usable ? "" : setup.reason);
+  } finally {
+    if (setup.usable) assert.equal(await removeCgroups(setup.dir), null);
   }
 }

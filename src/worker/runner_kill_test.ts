@@ -1,6 +1,5 @@
 import assert from "node:assert/strict";
 import { Runner, type RunnerOptions } from "./runner.ts";
-import { removeCgroups, setupCgroups } from "./cgroup.ts";
 import {
   killNaming,
   marker,
@@ -9,6 +8,7 @@ import {
   statOf,
   untilRunning,
   waitFor,
+  withCgroup,
   withTempDir,
 } from "./_testing.ts";
 
@@ -25,21 +25,6 @@ async function withRunner(
       await runner.close();
     }
   });
-}
-
-/**
- * Runs `body` with a usable cgroup for one slot, or with null (saying why) where there is none.
- * QUEUECTL_TEST_CGROUPS=off plays a host without them.
- */
-async function withCgroup(body: (cgroup: string | null, why: string) => Promise<void>): Promise<void> {
-  const setup = Deno.env.get("QUEUECTL_TEST_CGROUPS") === "off"
-    ? { usable: false as const, reason: "QUEUECTL_TEST_CGROUPS=off" }
-    : await setupCgroups(`test-${crypto.randomUUID().slice(0, 8)}`, 1);
-  try {
-    await body(setup.usable ? setup.slots[0] : null, setup.usable ? "" : setup.reason);
-  } finally {
-    if (setup.usable) assert.equal(await removeCgroups(setup.dir), null);
-  }
 }
 
 /**
