@@ -153,8 +153,11 @@ export class RunnerPool {
 
   /** Starts the runner of slot index `i`, once what its predecessor left behind is dead. */
   async #startRunner(i: number): Promise<Runner> {
-    await this.#cleanups[i];
+    // a runner that has just died: its `lost` handler (below) queues the cleanup, which must
+    // end before a new runner's job joins the same cgroup
+    await this.#runners[i]?.lost;
     this.#runners[i] = null;
+    await this.#cleanups[i];
     const runner = await Runner.start({
       setsid: this.#options.setsid,
       cgroup: this.cgroups.usable ? this.cgroups.slots[i] : null,

@@ -4,6 +4,8 @@ import { RunnerPool } from "./pool.ts";
 import { killNaming, marker, pidsNaming, slice, untilRunning, withTempDir } from "./_testing.ts";
 
 const noCgroups = Deno.env.get("QUEUECTL_TEST_CGROUPS") === "off";
+/** A worker id of this run: cgroups are named after it, and another test run may share the host. */
+const WORKER = `w-test-${crypto.randomUUID().slice(0, 8)}`;
 
 /** Runs `body` with a pool of `slots` slots in a fresh home, closed afterwards. */
 async function withPool(
@@ -13,7 +15,7 @@ async function withPool(
 ): Promise<void> {
   await withTempDir(async (home) => {
     const pool = await RunnerPool.start({
-      workerId: "w-test",
+      workerId: WORKER,
       slots,
       paths: homePaths(home),
       outputLimit,
@@ -37,14 +39,14 @@ Deno.test("a pool runs each slot's jobs into that slot's output file, created pr
       kind: "exited",
       code: 0,
     }]);
-    assert.deepEqual(await a.output, { path: paths.slotOutput("w-test", 1, 1), start: 0, end: 4 });
-    assert.deepEqual(await b.output, { path: paths.slotOutput("w-test", 2, 1), start: 0, end: 4 });
+    assert.deepEqual(await a.output, { path: paths.slotOutput(WORKER, 1, 1), start: 0, end: 4 });
+    assert.deepEqual(await b.output, { path: paths.slotOutput(WORKER, 2, 1), start: 0, end: 4 });
     const c = await pool.run(1, job("echo three", "c"));
     const range = await c.output;
     assert.deepEqual([range.start, range.end], [4, 10]);
     assert.equal(slice(range.path, range.start, range.end), "three\n");
     for (const slot of [1, 2]) {
-      assert.equal(Deno.statSync(paths.slotOutput("w-test", slot, 1)).mode! & 0o777, 0o600);
+      assert.equal(Deno.statSync(paths.slotOutput(WORKER, slot, 1)).mode! & 0o777, 0o600);
     }
     assert.equal(a.runner?.sessionId, pool.runner(1)?.pid);
     assert.notEqual(a.runner?.sessionId, b.runner?.sessionId);
@@ -55,11 +57,11 @@ Deno.test("a slot moves on to its next output file once the current one has pass
   await withPool(1, async (pool, home) => {
     const paths = homePaths(home);
     const first = await pool.run(1, job("printf '%020d' 0"));
-    assert.deepEqual(await first.output, { path: paths.slotOutput("w-test", 1, 1), start: 0, end: 20 });
+    assert.deepEqual(await first.output, { path: paths.slotOutput(WORKER, 1, 1), start: 0, end: 20 });
     const second = await pool.run(1, job("echo next"));
-    assert.deepEqual(await second.output, { path: paths.slotOutput("w-test", 1, 2), start: 0, end: 5 });
-    assert.equal(paths.slotOutput("w-test", 1, 2), `${home}/logs/w-test-slot-1-2.out`);
-    assert.equal(Deno.statSync(paths.slotOutput("w-test", 1, 2)).mode! & 0o777, 0o600);
+    assert.deepEqual(await second.output, { path: paths.slotOutput(WORKER, 1, 2), start: 0, end: 5 });
+    assert.equal(paths.slotOutput(WORKER, 1, 2), `${home}/logs/${WORKER}-slot-1-2.out`);
+    assert.equal(Deno.statSync(paths.slotOutput(WORKER, 1, 2)).mode! & 0o777, 0o600);
   }, 10);
 });
 
@@ -76,6 +78,13 @@ Deno.test("a runner killed from outside is reported as runner_lost, its job is k
       assert.deepEqual(await next.ended, { kind: "exited", code: 0 });
       assert.notEqual(next.runner?.sessionId, lost.runner?.sessionId);
       assert.equal(pool.runner(1)?.alive, true);
+      // killed while idle: replaced by the next run
+      const idle = pool.runner(1)!;
+      Deno.kill(idle.pid, "SIGKILL");
+      await idle.lost;
+      const third = await pool.run(1, job("echo third"));
+      assert.deepEqual(await third.ended, { kind: "exited", code: 0 });
+      assert.notEqual(third.runner?.sessionId, idle.pid);
     } finally {
       killNaming(mark);
     }
@@ -103,7 +112,7 @@ Deno.test("a pool refuses a slot it does not have, and a slot that is running a 
 Deno.test("a pool's cgroups (where usable) exist while it runs and are gone once it is closed", async () => {
   await withTempDir(async (home) => {
     const pool = await RunnerPool.start({
-      workerId: "w-cg",
+      workerId: WORKER,
       slots: 2,
       paths: homePaths(home),
       cgroups: !noCgroups,
@@ -116,11 +125,11 @@ Deno.test("a pool's cgroups (where usable) exist while it runs and are gone once
         return;
       }
       assert.deepEqual(cgroups.slots, [`${cgroups.dir}/slot-1`, `${cgroups.dir}/slot-2`]);
-      assert.match(cgroups.dir, /\/queuectl-w-cg$/);
+      assert.ok(cgroups.dir.endsWith(`/queuectl-${WORKER}`));
       assert.equal(pool.runner(2)?.cgroup, cgroups.slots[1]);
       const proc = await pool.run(2, job("cat /proc/self/cgroup"));
       const range = await proc.output;
-      assert.match(slice(range.path, range.start, range.end), /^0::.*\/queuectl-w-cg\/slot-2$/m);
+      assert.ok(slice(range.path, range.start, range.end).endsWith(`/queuectl-${WORKER}/slot-2\n`));
     } finally {
       await pool.close();
     }

@@ -69,7 +69,21 @@ q_value() {
   esac
 }
 
-if q_stat "$_qproc/self/stat"; then echo "ready $_qpid $_qstart"; else echo "ready $$ -"; fi
+# q_self: reads the calling shell's pid (a subshell's is not $$) and start time into _qpid and
+# _qstart; status 1 without /proc. Its command name is the shell's ("sh"), without ") ": its
+# fields start after the first ") ", a match that costs nothing, where q_stat's match of the
+# last one costs more than the read (dash tries every prefix).
+q_self() {
+  _qs=
+  { IFS= read -r _qs <"$_qproc/self/stat"; } 2>/dev/null
+  [ -n "$_qs" ] || return 1
+  _qpid=${_qs%% *}
+  # shellcheck disable=SC2086 # split on purpose: state and numbers
+  set -- ${_qs#*) }
+  _qstart=${20}
+}
+
+if q_self; then echo "ready $_qpid $_qstart"; else echo "ready $$ -"; fi
 while q_line; do
   case $_ql in
   "run "*) _qattempt=${_ql#run } ;;
@@ -92,7 +106,7 @@ while q_line; do
   _qcmd=$_qv
   (
     [ -z "$_qcg" ] || { echo 0 >"$_qcg/cgroup.procs"; } 2>/dev/null
-    if q_stat "$_qproc/self/stat"; then echo "start $_qpid $_qstart"; else echo "start - -"; fi
+    if q_self; then echo "start $_qpid $_qstart"; else echo "start - -"; fi
     if [ -n "$_qdir" ] && ! CDPATH='' cd -P -- "$_qdir" 2>/dev/null; then
       if [ ! -e "$_qdir" ]; then
         echo "nostart cwd no such file or directory"
