@@ -16,12 +16,12 @@ shift 2
 
 # q_base: sets _qbase to the directory of this process's cgroup, or prints why not and exits.
 q_base() {
-  _qmnt= _qroot=
+  _qmnt='' _qroot=''
   while IFS= read -r _ql; do
     case $_ql in
     *" - cgroup2 "*)
-      # shellcheck disable=SC2086 # fields of mountinfo: spaces in paths are written \040
       set -f
+      # shellcheck disable=SC2086 # fields of mountinfo: spaces in paths are written \040
       set -- $_ql
       set +f
       _qroot=$4 _qmnt=$5

@@ -47,6 +47,8 @@ export class RunnerPool {
   readonly #options: PoolOptions;
   readonly #runners: (Runner | null)[];
   readonly #outputs: SlotOutput[];
+  /** per slot: a job was given to it and has not ended */
+  readonly #taken: boolean[];
   /** per slot: the killing of what a lost runner left behind */
   readonly #cleanups: Promise<unknown>[];
   #closing = false;
@@ -58,6 +60,7 @@ export class RunnerPool {
     this.#outputs = outputs;
     this.#runners = outputs.map(() => null);
     this.#cleanups = outputs.map(() => Promise.resolve());
+    this.#taken = outputs.map(() => false);
   }
 
   /**
@@ -94,27 +97,33 @@ export class RunnerPool {
   }
 
   /**
-   * Runs `job` in `slot`, which must not be running one; its output goes to the slot's file.
-   * A runner that died since its last job is replaced first.
+   * Runs `job` in `slot`, which must not be running one (from this call until its `ended`);
+   * its output goes to the slot's file. A runner that died since its last job is replaced
+   * first; one that cannot be started, or an output file that cannot be created, ends the job
+   * `not_started`.
    */
   async run(slot: number, job: Omit<JobSpec, "output">): Promise<SlotJob> {
     const i = this.#index(slot);
+    if (this.#taken[i]) throw new Error(`Cannot run job ${job.id} in slot ${slot}: it is running a job`);
+    this.#taken[i] = true;
+    let output = this.#outputs[i].path;
     let runner = this.#runners[i];
-    if (runner?.busy) throw new Error(`Cannot run job ${job.id} in slot ${slot}: it is running a job`);
-    const output = this.#outputs[i].next();
-    if (!runner?.alive) {
+    try {
+      output = this.#outputs[i].next();
+      if (!runner?.alive) runner = await this.#startRunner(i);
+    } catch (e) {
+      this.#taken[i] = false;
+      let size = 0;
       try {
-        runner = await this.#startRunner(i);
-      } catch (e) {
-        const size = sizeOf(output);
-        return {
-          runner: null,
-          started: Promise.resolve(null),
-          ended: Promise.resolve({ kind: "not_started", reason: (e as Error).message }),
-          output: Promise.resolve({ path: output, start: size, end: size }),
-          kill: () => Promise.resolve(),
-        };
-      }
+        size = sizeOf(output);
+      } catch { /* unreadable: an empty range */ }
+      return {
+        runner: null,
+        started: Promise.resolve(null),
+        ended: Promise.resolve({ kind: "not_started", reason: (e as Error).message.split("\n")[0] }),
+        output: Promise.resolve({ path: output, start: size, end: size }),
+        kill: () => Promise.resolve(),
+      };
     }
     const running = runner.run({ ...job, output });
     const lost = runner.lost;
@@ -126,6 +135,7 @@ export class RunnerPool {
           await lost;
           await this.#cleanups[i];
         }
+        this.#taken[i] = false;
         return ended;
       }),
       runner: { sessionId: runner.pid, startTime: runner.startTime, cgroup: runner.cgroup },
@@ -135,13 +145,13 @@ export class RunnerPool {
   /**
    * Ends every runner (each exits once its current job has ended: kill those first to end
    * sooner), then removes the cgroups. Leftovers of successful jobs without a cgroup are left
-   * running (see runner.sh).
+   * running (see runner.sh). Resolves to null, or to why a cgroup could not be removed.
    */
-  async close(): Promise<void> {
+  async close(): Promise<string | null> {
     this.#closing = true;
     await Promise.all(this.#runners.map((runner) => runner?.close()));
     await Promise.all(this.#cleanups);
-    if (this.cgroups.usable) await removeCgroups(this.cgroups.dir, this.#options.proc ?? PROC);
+    return this.cgroups.usable ? await removeCgroups(this.cgroups.dir, this.#options.proc ?? PROC) : null;
   }
 
   #index(slot: number): number {

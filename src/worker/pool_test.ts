@@ -57,6 +57,7 @@ Deno.test("a slot moves on to its next output file once the current one has pass
   await withPool(1, async (pool, home) => {
     const paths = homePaths(home);
     const first = await pool.run(1, job("printf '%020d' 0"));
+    await first.ended;
     assert.deepEqual(await first.output, { path: paths.slotOutput(WORKER, 1, 1), start: 0, end: 20 });
     const second = await pool.run(1, job("echo next"));
     assert.deepEqual(await second.output, { path: paths.slotOutput(WORKER, 1, 2), start: 0, end: 5 });
@@ -131,7 +132,7 @@ Deno.test("a pool's cgroups (where usable) exist while it runs and are gone once
       const range = await proc.output;
       assert.ok(slice(range.path, range.start, range.end).endsWith(`/queuectl-${WORKER}/slot-2\n`));
     } finally {
-      await pool.close();
+      assert.equal(await pool.close(), null);
     }
     if (cgroups.usable) assert.throws(() => Deno.statSync(cgroups.dir), Deno.errors.NotFound);
   });

@@ -35,6 +35,7 @@ q_stat() {
 q_signal() {
   _qn=0
   if [ -n "$_qawk" ]; then
+    # shellcheck disable=SC2013 # pids, one word each
     for _qp in $(awk -v sid="$2" -v ex="$3" -v shell="$$" "$_qscan" "$_qproc"/[0-9]*/stat 2>/dev/null); do
       kill -s "$1" "$_qp" 2>/dev/null && _qn=$((_qn + 1))
     done
@@ -42,7 +43,7 @@ q_signal() {
   fi
   for _qf in "$_qproc"/[0-9]*/stat; do
     q_stat "$_qf" || continue
-    [ "$_qsid" = "$2" ] && [ "$_qpid" != "$3" ] || continue
+    if [ "$_qsid" != "$2" ] || [ "$_qpid" = "$3" ]; then continue; fi
     case $_qstate in Z | X) continue ;; esac
     kill -s "$1" "$_qpid" 2>/dev/null && _qn=$((_qn + 1))
   done

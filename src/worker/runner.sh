@@ -16,23 +16,34 @@
 #
 # Runner -> worker (stdout), one line each:
 #   ready <pid> <starttime>   once, at start: the runner is a session leader, its pid the
-#                             session id; <starttime> is field 22 of /proc/<pid>/stat
-#   start <pid> <starttime>   the job's shell was forked (`- -` without /proc)
+#                             session id; <starttime> is field 22 of /proc/<pid>/stat (`-`
+#                             without /proc)
+#   start <pid> <starttime>   the job's shell was forked and has joined CGROUP (`- -`
+#                             without /proc)
 #   nostart cwd <reason>      it cannot enter <cwd> (then `exit 125`, nothing ran)
 #   nostart output            it cannot open <output> (then `exit 125`, nothing ran)
 #   exit <status>             the job ended (its status as $? tells it: 128+N for signal N),
 #                             and what it left behind was killed (see below)
+#   error <text>              a line it could not read: it exits
 #
 # A job is a foreground subshell (a background one would get SIGINT and SIGQUIT ignored,
-# and pass that on), which execs the command once set up; the runner waits for it. The
-# runner catches TERM, INT and HUP with a handler that does nothing, so a signal meant for
-# the job (or its process group) does not end the runner; the subshell gets them back at
-# their default. After the job: with a cgroup, anything it left running is killed; without
-# one, leftovers are killed after a failed exit (status not 0) only, so that a retry never
-# overlaps them, by a scan of /proc for the runner's session (tools that leave the process
-# group are caught; `setsid` daemons only by the cgroup). This is done here, not by the
-# worker: it costs no process, it is done before `exit` is reported (the output's end is
+# and pass that on). It joins the slot's cgroup, reports its start, enters <cwd>, exports
+# QUEUECTL_JOB_ID, QUEUECTL_JOB_ATTEMPT and <env>, sends its stdout and stderr to <output>
+# (stdin from /dev/null), and execs the command; the runner waits for it. The runner
+# catches TERM, INT and HUP with a handler that only notes it (`q_line` reads on), so a
+# signal meant for the job or its process group does not end the runner; the subshell gets
+# them back at their default.
+#
+# After the job: with a cgroup, anything it left running is killed (a job is everything it
+# started); without one, leftovers are killed after a failed exit (status not 0) only, so
+# that a retry never overlaps them, by a scan of /proc for the runner's session (tools that
+# leave the process group are caught; `setsid` daemons only by the cgroup), and a successful
+# job's leftovers are not looked for. This is done here, not by the worker: it starts no
+# process but awk, it is done before `exit` is reported (so the end of the job's output is
 # final then), and it is done even when the worker is gone.
+#
+# Every variable and function here is prefixed (`_q`, `q_`): a variable the shell inherited
+# from its environment is exported, and a job must not see its value changed.
 unset IFS
 _qcg=$1 _qproc=$2
 _qsig=
