@@ -24,14 +24,16 @@ async function runAll(specs: JobSpec[]) {
   }
 }
 
-Deno.test("a runner is a session leader: its pid is its session id, and its start time is its own", async () => {
-  const runner = await Runner.start();
-  try {
-    const stat = statOf(runner.pid);
-    assert.equal(stat.session, runner.pid);
-    assert.equal(stat.start, runner.startTime);
-  } finally {
-    await runner.close();
+Deno.test("a runner is a session leader, through setsid(1) or Deno's detach: its pid is its session id", async () => {
+  for (const setsid of [undefined, null]) {
+    const runner = await Runner.start({ setsid });
+    try {
+      const stat = statOf(runner.pid);
+      assert.equal(stat.session, runner.pid);
+      assert.equal(stat.start, runner.startTime, "its start time is its own");
+    } finally {
+      await runner.close();
+    }
   }
 });
 

@@ -8,6 +8,7 @@ import {
   processAlive,
   statOf,
   untilRunning,
+  waitFor,
   withCgroup,
   withTempDir,
 } from "./_testing.ts";
@@ -50,6 +51,30 @@ Deno.test("killSession() kills a runner whose worker died, and its orphaned job"
       assert.deepEqual(await killSession(runner.pid, runner.startTime, null), { kind: "killed", count: 5 });
       assert.deepEqual(pidsNaming(mark), []);
       assert.equal(processAlive(runner.pid), false);
+    } finally {
+      killNaming(mark);
+    }
+  });
+});
+
+Deno.test("a runner whose worker died exits once its job has ended, and runs nothing more", async () => {
+  await withTempDir(async (dir) => {
+    const mark = marker();
+    try {
+      const runner = await orphan(
+        dir,
+        `sleep ${mark} & while [ ! -e '${dir}/go' ]; do sleep 0.01; done`,
+        null,
+      );
+      await untilRunning(mark);
+      assert.ok(processAlive(runner.pid), "the runner waits for its job");
+      Deno.writeTextFileSync(`${dir}/go`, "");
+      await waitFor(() => !processAlive(runner.pid), "the runner to exit");
+      assert.deepEqual(
+        pidsNaming(mark, true).length,
+        1,
+        "the job's leftover of a success runs on (no cgroup)",
+      );
     } finally {
       killNaming(mark);
     }
