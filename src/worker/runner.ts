@@ -16,7 +16,9 @@
  * and hang-ups of the worker's terminal never reach it, and a kill can find a job's processes
  * by session (session.ts) even when they left its process group. A worker that dies leaves
  * its runners reading EOF: each exits after its current job, which runs on until a rescuer
- * kills the session (`killSession`, with the runner's pid and start time recorded earlier).
+ * kills the session (`killSession`, with the runner's pid and start time recorded earlier). A
+ * job given to a runner whose worker then died before the job's shell reported its start does
+ * not run: that report meets a pipe nobody reads, and SIGPIPE ends the shell first.
  */
 import body from "./runner.sh" with { type: "text" };
 import { type OutputRange, sizeOf } from "./output.ts";

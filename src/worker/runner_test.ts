@@ -164,11 +164,16 @@ Deno.test("a command of 128 KiB of one-character lines, and long values, are rea
   });
 });
 
-Deno.test("SIGINT, SIGQUIT, SIGTERM and SIGHUP are not ignored inside a job", async () => {
+Deno.test("SIGINT, SIGQUIT, SIGTERM, SIGHUP and SIGPIPE are not ignored inside a job", async () => {
   await withTempDir(async (dir) => {
     const [a] = await runAll([spec(dir, "", { argv: ["grep", "^SigIgn:", "/proc/self/status"] })]);
     const mask = BigInt(`0x${a.text.split(/\s+/)[1]}`);
-    for (const [name, number] of [["SIGHUP", 1], ["SIGINT", 2], ["SIGQUIT", 3], ["SIGTERM", 15]] as const) {
+    for (
+      const [name, number] of [["SIGHUP", 1], ["SIGINT", 2], ["SIGQUIT", 3], ["SIGPIPE", 13], [
+        "SIGTERM",
+        15,
+      ]] as const
+    ) {
       assert.equal((mask >> BigInt(number - 1)) & 1n, 0n, `${name} is not ignored (SigIgn ${a.text.trim()})`);
     }
   });
