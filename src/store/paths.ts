@@ -8,6 +8,9 @@
  *   archive-00000003.index   their ids, sorted, with where each job's line is
  *   config.jsonc             settings, comments kept
  *   logs/<job-id>.log        captured output of every attempt of a job
+ *   logs/<worker-id>-slot-<n>.out      output of the jobs a worker's slot n ran, one after
+ *   logs/<worker-id>-slot-<n>-<k>.out  another (each attempt records its byte range); part
+ *                                      k >= 2 follows once part k - 1 passed its size limit
  *   workers/<id>.json|.lock  a running worker's heartbeat file, and the lock it holds for life
  */
 export interface HomePaths {
@@ -21,6 +24,7 @@ export interface HomePaths {
   archiveJobs(n: number): string;
   archiveIndex(n: number): string;
   jobLog(id: string): string;
+  slotOutput(workerId: string, slot: number, part: number): string;
   workerInfo(id: string): string;
   workerLock(id: string): string;
 }
@@ -47,6 +51,9 @@ export function homePaths(home: string): HomePaths {
     archiveIndex: (n) => at(`archive-${pad(n)}.index`),
     // ids are validated by ids.ts to a safe alphabet, so they are file names as they are
     jobLog: (id) => at(`logs/${id}.log`),
+    // worker ids are made by ids.ts too
+    slotOutput: (workerId, slot, part) =>
+      at(`logs/${workerId}-slot-${slot}${part > 1 ? `-${part}` : ""}.out`),
     workerInfo: (id) => at(`workers/${id}.json`),
     workerLock: (id) => at(`workers/${id}.lock`),
   };

@@ -21,6 +21,8 @@ import type { Job, Outcome } from "../job.ts";
 import { readAt } from "../durable.ts";
 import { killGroup, parseStartTime } from "./proc.ts";
 
+export { findSetsid } from "./proc.ts";
+
 // A value is sent as its number of lines, then the lines, so it may hold newlines. `mask` is
 // the worker's umask, empty when unknown (the log is then created with it).
 const WRAPPER = [
@@ -152,20 +154,6 @@ export function probeUmask(probe: string): string {
   } catch {
     return "";
   }
-}
-
-/**
- * setsid(1), when this platform has it (util-linux on Linux). See `spawnAttempt`: with it a job
- * starts without copying the worker's memory.
- */
-export function findSetsid(): string | null {
-  if (Deno.build.os !== "linux") return null;
-  for (const path of ["/usr/bin/setsid", "/bin/setsid"]) {
-    try {
-      if (Deno.statSync(path).isFile) return path;
-    } catch { /* not here */ }
-  }
-  return null;
 }
 
 /**

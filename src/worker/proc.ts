@@ -60,3 +60,18 @@ export async function killOrphanGroup(
   }
   return killGroup(pid, signal);
 }
+
+/**
+ * setsid(1), when this platform has it (util-linux on Linux). With it a child (a job's wrapper, a
+ * runner) starts in a session of its own without Deno forking the worker (posix_spawn: no copy
+ * of the worker's page tables).
+ */
+export function findSetsid(): string | null {
+  if (Deno.build.os !== "linux") return null;
+  for (const path of ["/usr/bin/setsid", "/bin/setsid"]) {
+    try {
+      if (Deno.statSync(path).isFile) return path;
+    } catch { /* not here */ }
+  }
+  return null;
+}

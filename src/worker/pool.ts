@@ -1,0 +1,185 @@
+/**
+ * The runners of a worker: one per slot (runner.ts), each with its output file (output.ts)
+ * and, where cgroup v2 lets us, its cgroup (cgroup.ts). A runner that died (killed from
+ * outside, or by a SIGKILL where there is no /proc) has what it left behind killed at once
+ * and is replaced when its slot runs its next job.
+ *
+ * Slots are numbered from 1. Their output files are `paths.slotOutput(workerId, slot, part)`;
+ * their cgroups `queuectl-<workerId>/slot-<n>` under the worker's own, removed by `close()`.
+ */
+import { ensureDir } from "../store/durable.ts";
+import type { HomePaths } from "../store/paths.ts";
+import { type CgroupSetup, removeCgroups, setupCgroups } from "./cgroup.ts";
+import { OUTPUT_LIMIT, sizeOf, SlotOutput } from "./output.ts";
+import { type JobSpec, Runner, type RunningJob } from "./runner.ts";
+import { killSession, PROC } from "./session.ts";
+
+export interface PoolOptions {
+  workerId: string;
+  slots: number;
+  paths: HomePaths;
+  /** size past which a slot starts a new output file; default OUTPUT_LIMIT (64 MiB) */
+  outputLimit?: number;
+  /** use cgroup v2 where it is usable; default true */
+  cgroups?: boolean;
+  /** setsid(1), or null to have Deno detach runners; default `findSetsid()` */
+  setsid?: string | null;
+  /** where /proc is (tests play a platform without it); default "/proc" */
+  proc?: string;
+}
+
+/** What a rescuer needs to kill an attempt whose worker died: `killSession(sessionId, ...)`. */
+export interface RunnerIdentity {
+  sessionId: number;
+  startTime: number | null;
+  cgroup: string | null;
+}
+
+export interface SlotJob extends RunningJob {
+  /** the runner that runs it; null when none could be started (`ended` says why) */
+  runner: RunnerIdentity | null;
+}
+
+export class RunnerPool {
+  readonly slots: number;
+  /** whether jobs run in cgroups, and why not */
+  readonly cgroups: CgroupSetup;
+  readonly #options: PoolOptions;
+  readonly #runners: (Runner | null)[];
+  readonly #outputs: SlotOutput[];
+  /** per slot: a job was given to it and has not ended */
+  readonly #taken: boolean[];
+  /** per slot: the killing of what a lost runner left behind */
+  readonly #cleanups: Promise<unknown>[];
+  #closing = false;
+
+  private constructor(options: PoolOptions, cgroups: CgroupSetup, outputs: SlotOutput[]) {
+    this.#options = options;
+    this.slots = options.slots;
+    this.cgroups = cgroups;
+    this.#outputs = outputs;
+    this.#runners = outputs.map(() => null);
+    this.#cleanups = outputs.map(() => Promise.resolve());
+    this.#taken = outputs.map(() => false);
+  }
+
+  /**
+   * Sets up the cgroups (when usable) and output files of `slots` slots and starts their
+   * runners. Throws (leaving no runner or cgroup behind) when one cannot start.
+   */
+  static async start(options: PoolOptions): Promise<RunnerPool> {
+    const { workerId, slots, paths } = options;
+    ensureDir(paths.logsDir);
+    const outputs = Array.from(
+      { length: slots },
+      (_, i) =>
+        new SlotOutput(
+          (part) => paths.slotOutput(workerId, i + 1, part),
+          options.outputLimit ?? OUTPUT_LIMIT,
+        ),
+    );
+    const cgroups: CgroupSetup = options.cgroups === false
+      ? { usable: false, reason: "cgroups are turned off" }
+      : await setupCgroups(workerId, slots, options.proc ?? PROC);
+    const pool = new RunnerPool(options, cgroups, outputs);
+    const started = await Promise.allSettled(outputs.map((_, i) => pool.#startRunner(i)));
+    const failed = started.find((result) => result.status === "rejected");
+    if (failed) {
+      await pool.close();
+      throw failed.reason;
+    }
+    return pool;
+  }
+
+  /** The runner of `slot` now (null while it is being replaced). */
+  runner(slot: number): Runner | null {
+    return this.#runners[this.#index(slot)];
+  }
+
+  /**
+   * Runs `job` in `slot`, which must not be running one (from this call until its `ended`);
+   * its output goes to the slot's file. A runner that died since its last job is replaced
+   * first; one that cannot be started, or an output file that cannot be created, ends the job
+   * `not_started`.
+   */
+  async run(slot: number, job: Omit<JobSpec, "output">): Promise<SlotJob> {
+    const i = this.#index(slot);
+    if (this.#taken[i]) throw new Error(`Cannot run job ${job.id} in slot ${slot}: it is running a job`);
+    this.#taken[i] = true;
+    let output = this.#outputs[i].path;
+    let runner = this.#runners[i];
+    try {
+      output = this.#outputs[i].next();
+      if (!runner?.alive) runner = await this.#startRunner(i);
+    } catch (e) {
+      this.#taken[i] = false;
+      let size = 0;
+      try {
+        size = sizeOf(output);
+      } catch { /* unreadable: an empty range */ }
+      return {
+        runner: null,
+        started: Promise.resolve(null),
+        ended: Promise.resolve({ kind: "not_started", reason: (e as Error).message.split("\n")[0] }),
+        output: Promise.resolve({ path: output, start: size, end: size }),
+        kill: () => Promise.resolve(),
+      };
+    }
+    const running = runner.run({ ...job, output });
+    const lost = runner.lost;
+    return {
+      ...running,
+      // a lost runner's job may still run: the attempt ends once it was killed (see #startRunner)
+      ended: running.ended.then(async (ended) => {
+        if (ended.kind === "runner_lost") {
+          await lost;
+          await this.#cleanups[i];
+        }
+        this.#taken[i] = false;
+        return ended;
+      }),
+      runner: { sessionId: runner.pid, startTime: runner.startTime, cgroup: runner.cgroup },
+    };
+  }
+
+  /**
+   * Ends every runner (each exits once its current job has ended: kill those first to end
+   * sooner), then removes the cgroups. Leftovers of successful jobs without a cgroup are left
+   * running (see runner.sh). Resolves to null, or to why a cgroup could not be removed.
+   */
+  async close(): Promise<string | null> {
+    this.#closing = true;
+    await Promise.all(this.#runners.map((runner) => runner?.close()));
+    await Promise.all(this.#cleanups);
+    return this.cgroups.usable ? await removeCgroups(this.cgroups.dir, this.#options.proc ?? PROC) : null;
+  }
+
+  #index(slot: number): number {
+    if (!Number.isInteger(slot) || slot < 1 || slot > this.slots) {
+      throw new Error(`Cannot use slot ${slot}: the pool has slots 1 to ${this.slots}`);
+    }
+    return slot - 1;
+  }
+
+  /** Starts the runner of slot index `i`, once what its predecessor left behind is dead. */
+  async #startRunner(i: number): Promise<Runner> {
+    // a runner that has just died: its `lost` handler (below) queues the cleanup, which must
+    // end before a new runner's job joins the same cgroup
+    await this.#runners[i]?.lost;
+    this.#runners[i] = null;
+    await this.#cleanups[i];
+    const runner = await Runner.start({
+      setsid: this.#options.setsid,
+      cgroup: this.cgroups.usable ? this.cgroups.slots[i] : null,
+      proc: this.#options.proc,
+    });
+    this.#runners[i] = runner;
+    runner.lost.then(() => {
+      // a runner that ended without being closed left its job (and what that started) behind
+      if (this.#closing || this.#runners[i] !== runner) return;
+      this.#cleanups[i] = killSession(runner.pid, runner.startTime, runner.cgroup, this.#options.proc ?? PROC)
+        .catch(() => {});
+    });
+    return runner;
+  }
+}

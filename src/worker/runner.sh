@@ -1,0 +1,152 @@
+# The job runner: one long-lived /bin/sh per worker slot that runs the slot's jobs one after
+# another (runner.ts starts it as `sh -c "$(procs.sh)$(runner.sh)" queuectl-runner CGROUP
+# PROC`: CGROUP is the slot's cgroup directory or empty, PROC where /proc is).
+#
+# Protocol. Worker -> runner (stdin), one job:
+#   run <attempt>
+#   <id>          the job's id
+#   <output>      the file its output is appended to (stdout and stderr, one descriptor)
+#   <cwd>         the directory it runs in; empty: the runner's own
+#   <env>         words `'NAME=value' ...` quoted for `eval "export ..."`; empty: none
+#   <argv>        words `'program' 'arg' ...` quoted for `eval "set -- ..."`; empty: run <command>
+#   <command>     run as `exec /bin/sh -c "$command"` (empty when <argv> is given)
+# Each of the six values is one line: `-` then the value as it is when it holds no newline,
+# else `+` then the value with `\` written `\\` and newline `\n` (decoded once, by printf
+# %b). Values hold any bytes but NUL. End of input: the runner exits (after its job).
+#
+# Runner -> worker (stdout), one line each:
+#   ready <pid> <starttime>   once, at start: the runner is a session leader, its pid the
+#                             session id; <starttime> is field 22 of /proc/<pid>/stat (`-`
+#                             without /proc)
+#   start <pid> <starttime>   the job's shell was forked and has joined CGROUP (`- -`
+#                             without /proc)
+#   nostart cwd <reason>      it cannot enter <cwd> (then `exit 125`, nothing ran)
+#   nostart output            it cannot open <output> (then `exit 125`, nothing ran)
+#   exit <status>             the job ended (its status as $? tells it: 128+N for signal N),
+#                             and what it left behind was killed (see below)
+#   error <text>              a line it could not read: it exits
+#
+# A job is a foreground subshell (a background one would get SIGINT and SIGQUIT ignored,
+# and pass that on). It joins the slot's cgroup, reports its start, enters <cwd>, exports
+# QUEUECTL_JOB_ID, QUEUECTL_JOB_ATTEMPT and <env>, sends its stdout and stderr to <output>
+# (stdin from /dev/null), and execs the command; the runner waits for it. The runner
+# catches TERM, INT and HUP with a handler that only notes it (`q_line` reads on), so a
+# signal meant for the job or its process group does not end the runner; the subshell gets
+# them back at their default.
+#
+# After the job: with a cgroup, anything it left running is killed (a job is everything it
+# started); without one, leftovers are killed after a failed exit (status not 0) only, so
+# that a retry never overlaps them, by a scan of /proc for the runner's session (tools that
+# leave the process group are caught; `setsid` daemons only by the cgroup), and a successful
+# job's leftovers are not looked for. This is done here, not by the worker: it starts no
+# process but awk, it is done before `exit` is reported (so the end of the job's output is
+# final then), and it is done even when the worker is gone.
+#
+# Every variable and function here is prefixed (`_q`, `q_`): a variable the shell inherited
+# from its environment is exported, and a job must not see its value changed.
+unset IFS
+_qcg=$1 _qproc=$2
+_qsig=
+trap '_qsig=1' TERM INT HUP
+
+# q_line: reads one line into _ql; status 1 at the end of input. A caught signal interrupts
+# `read` (status > 0, the part read so far kept in the variable): it reads on.
+q_line() {
+  _ql=
+  while :; do
+    _qsig=
+    if IFS= read -r _qpart; then
+      _ql=$_ql$_qpart
+      return 0
+    fi
+    _ql=$_ql$_qpart
+    [ -n "$_qsig" ] || return 1
+  done
+}
+
+# q_value: reads one value into _qv (see the protocol above); exits at the end of input.
+q_value() {
+  q_line || exit 0
+  case $_ql in
+  -*) _qv=${_ql#-} ;;
+  +*)
+    _qv=$(printf '%b.' "${_ql#+}")
+    _qv=${_qv%.}
+    ;;
+  *)
+    echo "error bad value line"
+    exit 3
+    ;;
+  esac
+}
+
+# q_self: reads the calling shell's pid (a subshell's is not $$) and start time into _qpid and
+# _qstart; status 1 without /proc. Its command name is the shell's ("sh"), without ") ": its
+# fields start after the first ") ", a match that costs nothing, where q_stat's match of the
+# last one costs more than the read (dash tries every prefix).
+q_self() {
+  _qs=
+  { IFS= read -r _qs <"$_qproc/self/stat"; } 2>/dev/null
+  [ -n "$_qs" ] || return 1
+  _qpid=${_qs%% *}
+  # shellcheck disable=SC2086 # split on purpose: state and numbers
+  set -- ${_qs#*) }
+  _qstart=${20}
+}
+
+if q_self; then echo "ready $_qpid $_qstart"; else echo "ready $$ -"; fi
+while q_line; do
+  case $_ql in
+  "run "*) _qattempt=${_ql#run } ;;
+  *)
+    echo "error expected a run line"
+    exit 3
+    ;;
+  esac
+  q_value
+  _qid=$_qv
+  q_value
+  _qout=$_qv
+  q_value
+  _qdir=$_qv
+  q_value
+  _qenv=$_qv
+  q_value
+  _qargv=$_qv
+  q_value
+  _qcmd=$_qv
+  (
+    [ -z "$_qcg" ] || { echo 0 >"$_qcg/cgroup.procs"; } 2>/dev/null
+    if q_self; then echo "start $_qpid $_qstart"; else echo "start - -"; fi
+    if [ -n "$_qdir" ] && ! CDPATH='' cd -P -- "$_qdir" 2>/dev/null; then
+      if [ ! -e "$_qdir" ]; then
+        echo "nostart cwd no such file or directory"
+      elif [ ! -d "$_qdir" ]; then
+        echo "nostart cwd not a directory"
+      else
+        echo "nostart cwd permission denied"
+      fi
+      exit 125
+    fi
+    QUEUECTL_JOB_ID=$_qid
+    QUEUECTL_JOB_ATTEMPT=$_qattempt
+    export QUEUECTL_JOB_ID QUEUECTL_JOB_ATTEMPT
+    [ -z "$_qenv" ] || eval "export $_qenv"
+    command exec >>"$_qout" 2>&1 </dev/null || {
+      echo "nostart output"
+      exit 125
+    }
+    if [ -n "$_qargv" ]; then
+      eval "set -- $_qargv"
+      exec "$@"
+    fi
+    exec /bin/sh -c "$_qcmd"
+  )
+  _qstatus=$?
+  if [ -n "$_qcg" ] && [ -e "$_qcg/cgroup.events" ]; then
+    q_cg_kill "$_qcg"
+  elif [ "$_qstatus" -ne 0 ]; then
+    q_kill_session $$ $$
+  fi
+  echo "exit $_qstatus"
+done

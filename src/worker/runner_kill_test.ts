@@ -1,0 +1,243 @@
+import assert from "node:assert/strict";
+import { Runner, type RunnerOptions } from "./runner.ts";
+import {
+  killNaming,
+  marker,
+  pidsNaming,
+  spec,
+  statOf,
+  untilRunning,
+  waitFor,
+  withCgroup,
+  withTempDir,
+} from "./_testing.ts";
+
+/** Runs `body` with a runner (and whatever options), closed and cleaned up afterwards. */
+async function withRunner(
+  body: (runner: Runner, dir: string) => Promise<void>,
+  options: RunnerOptions = {},
+): Promise<void> {
+  await withTempDir(async (dir) => {
+    const runner = await Runner.start(options);
+    try {
+      await body(runner, dir);
+    } finally {
+      await runner.close();
+    }
+  });
+}
+
+/**
+ * A job that starts `background`, waits for the file `<dir>/go` (the test creates it once it
+ * has seen what it started), then runs `then`.
+ */
+function gated(dir: string, background: string, then: string): string {
+  return `${background}\nwhile [ ! -e '${dir}/go' ]; do sleep 0.01; done\n${then}`;
+}
+
+/**
+ * Starts `command` (which must start `count` processes naming `mark`), kills the job, and
+ * asserts that it ended by SIGTERM and that none of them is left.
+ */
+async function killReaches(runner: Runner, dir: string, command: string, mark: string, count: number) {
+  try {
+    const job = runner.run(spec(dir, command));
+    const pids = await untilRunning(mark, count);
+    await job.kill();
+    const ended = await job.ended;
+    assert.equal(ended.kind, "signaled", JSON.stringify(ended));
+    assert.deepEqual(pidsNaming(mark), [], "no process of the job is left");
+    return pids;
+  } finally {
+    killNaming(mark);
+  }
+}
+
+Deno.test("kill() reaches the job's own process", async () => {
+  await withRunner(async (runner, dir) => {
+    const mark = marker();
+    await killReaches(runner, dir, `sleep ${mark}`, mark, 1);
+  });
+});
+
+Deno.test("kill() reaches a grandchild of the job", async () => {
+  await withRunner(async (runner, dir) => {
+    const mark = marker();
+    await killReaches(runner, dir, `sh -c 'sleep ${mark} & wait' & wait`, mark, 1);
+  });
+});
+
+Deno.test("kill() reaches the children of GNU timeout, which leaves the runner's process group", async () => {
+  await withRunner(async (runner, dir) => {
+    const mark = marker();
+    const job = runner.run(spec(dir, `timeout 300 sleep ${mark}`));
+    try {
+      const [sleep] = await untilRunning(mark);
+      assert.notEqual(statOf(sleep).pgrp, runner.pid, "timeout gave itself and its child a process group");
+      assert.equal(statOf(sleep).session, runner.pid, "but stays in the runner's session");
+      await job.kill();
+      assert.equal((await job.ended).kind, "signaled");
+      assert.deepEqual(pidsNaming(mark), []);
+    } finally {
+      killNaming(mark);
+    }
+  });
+});
+
+Deno.test("kill() reaches a job of `bash -c 'set -m; ...'`, in a process group of its own", async () => {
+  await withRunner(async (runner, dir) => {
+    const mark = marker();
+    const job = runner.run(spec(dir, `bash -c 'set -m; sleep ${mark} & wait'`));
+    try {
+      const [sleep] = await untilRunning(mark);
+      assert.equal(statOf(sleep).pgrp, sleep, "the sleep leads a process group");
+      await job.kill();
+      assert.equal((await job.ended).kind, "signaled");
+      assert.deepEqual(pidsNaming(mark), []);
+    } finally {
+      killNaming(mark);
+    }
+  });
+});
+
+Deno.test("kill() sends SIGKILL after the grace period to a job that ignores SIGTERM", async () => {
+  await withRunner(async (runner, dir) => {
+    const mark = marker();
+    const job = runner.run(spec(dir, `trap '' TERM; sleep ${mark} & wait`));
+    try {
+      await untilRunning(mark);
+      await job.kill(200);
+      assert.deepEqual(await job.ended, { kind: "signaled", signal: "SIGKILL", code: 137 });
+      assert.deepEqual(pidsNaming(mark), []);
+    } finally {
+      killNaming(mark);
+    }
+  });
+});
+
+Deno.test("kill() of a job not started yet still reaches it once it starts", async () => {
+  await withRunner(async (runner, dir) => {
+    const mark = marker();
+    try {
+      const job = runner.run(spec(dir, `sleep ${mark}`));
+      const killed = job.kill(); // before the runner has even read the spec
+      assert.equal((await job.ended).kind, "signaled");
+      await killed;
+      assert.deepEqual(pidsNaming(mark), []);
+    } finally {
+      killNaming(mark);
+    }
+  });
+});
+
+Deno.test("a runner survives the kill of its job and runs the next one", async () => {
+  await withRunner(async (runner, dir) => {
+    const mark = marker();
+    await killReaches(runner, dir, `sleep ${mark}`, mark, 1);
+    const next = runner.run(spec(dir, "echo next"));
+    assert.deepEqual(await next.ended, { kind: "exited", code: 0 });
+    const range = await next.output;
+    assert.equal(Deno.readTextFileSync(range.path).slice(range.start), "next\n");
+    assert.ok(runner.alive);
+  });
+});
+
+Deno.test("after a failed exit the job's leftovers are killed before the end is reported, even outside its group", async () => {
+  await withRunner(async (runner, dir) => {
+    const mark = marker();
+    try {
+      const job = runner.run(spec(dir, gated(dir, `sleep ${mark} & timeout 300 sleep ${mark} &`, "exit 1")));
+      await untilRunning(mark, 2);
+      Deno.writeTextFileSync(`${dir}/go`, "");
+      assert.deepEqual(await job.ended, { kind: "exited", code: 1 });
+      assert.deepEqual(pidsNaming(mark), []);
+    } finally {
+      killNaming(mark);
+    }
+  });
+});
+
+Deno.test("without a cgroup, leftovers of a successful job are not looked for (documented)", async () => {
+  await withRunner(async (runner, dir) => {
+    const mark = marker();
+    try {
+      const job = runner.run(spec(dir, gated(dir, `sleep ${mark} &`, "exit 0")));
+      await untilRunning(mark);
+      Deno.writeTextFileSync(`${dir}/go`, "");
+      assert.deepEqual(await job.ended, { kind: "exited", code: 0 });
+      assert.equal(pidsNaming(mark, true).length, 1, "the leftover still runs");
+    } finally {
+      killNaming(mark);
+    }
+  });
+});
+
+Deno.test("with a usable cgroup, kill() reaches a `setsid` daemon of the job; without one, the daemon escapes (the documented limit)", async () => {
+  await withCgroup(async (cgroup, why) => {
+    if (cgroup === null) console.log(`cgroup v2 is not usable here (${why}): asserting the limit instead`);
+    await withRunner(async (runner, dir) => {
+      const mark = marker();
+      const job = runner.run(spec(dir, `setsid sleep ${mark} & sleep ${mark}`));
+      try {
+        const pids = await untilRunning(mark, 2);
+        const daemon = pids.find((pid) => statOf(pid).session === pid)!;
+        assert.ok(daemon, "one sleep left the runner's session");
+        if (cgroup !== null) {
+          assert.match(
+            Deno.readTextFileSync(`/proc/${daemon}/cgroup`),
+            new RegExp(`${cgroup.split("/").slice(-2).join("/")}\n`),
+          );
+        }
+        await job.kill();
+        assert.equal((await job.ended).kind, "signaled");
+        if (cgroup !== null) assert.deepEqual(pidsNaming(mark), []);
+        else assert.deepEqual(pidsNaming(mark, true), [daemon], "only the daemon outlives the kill");
+      } finally {
+        killNaming(mark);
+      }
+    }, { cgroup });
+  });
+});
+
+Deno.test("with a usable cgroup, what a successful job leaves running is killed when it ends; without one it runs on (documented)", async () => {
+  await withCgroup(async (cgroup, why) => {
+    if (cgroup === null) console.log(`cgroup v2 is not usable here (${why}): asserting the limit instead`);
+    await withRunner(async (runner, dir) => {
+      const mark = marker();
+      try {
+        const job = runner.run(spec(dir, gated(dir, `setsid sleep ${mark} & sleep ${mark} &`, "exit 0")));
+        await untilRunning(mark, 2);
+        Deno.writeTextFileSync(`${dir}/go`, "");
+        assert.deepEqual(await job.ended, { kind: "exited", code: 0 });
+        if (cgroup !== null) assert.deepEqual(pidsNaming(mark), []);
+        else assert.equal(pidsNaming(mark, true).length, 2, "both leftovers run on");
+      } finally {
+        killNaming(mark);
+      }
+    }, { cgroup });
+  });
+});
+
+Deno.test("without /proc, kill() signals the runner's process group, and its SIGKILL takes the runner too", async () => {
+  await withRunner(async (runner, dir) => {
+    assert.equal(runner.startTime, null);
+    const mark = marker();
+    try {
+      const first = runner.run(spec(dir, `sleep ${mark}`));
+      assert.deepEqual(await first.started, { pid: null, pidStart: null });
+      await untilRunning(mark);
+      await first.kill();
+      assert.deepEqual(await first.ended, { kind: "signaled", signal: "SIGTERM", code: 143 });
+      assert.ok(runner.alive, "the runner ignores SIGTERM");
+      const second = runner.run(spec(dir, `trap '' TERM; sleep ${mark}`));
+      await untilRunning(mark);
+      await second.kill(100);
+      assert.deepEqual(await second.ended, { kind: "runner_lost" });
+      assert.equal(runner.alive, false, "the runner must be replaced");
+      // without /proc nothing can tell when the group is gone: its end is not awaited
+      await waitFor(() => pidsNaming(mark).length === 0, "the job's processes to die");
+    } finally {
+      killNaming(mark);
+    }
+  }, { proc: "/nonexistent-proc" });
+});
