@@ -6,7 +6,7 @@
  * the current one has passed a size limit, so no file grows without bound and a range never
  * spans two files.
  */
-import { FILE_MODE, readAt } from "../store/durable.ts";
+import { FILE_MODE, readAt } from "../durable.ts";
 
 /** Where an attempt's output is: bytes [start, end) of `path`. */
 export interface OutputRange {
