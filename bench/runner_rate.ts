@@ -35,7 +35,13 @@ async function drain(pool: RunnerPool): Promise<number> {
   const lane = async (slot: number) => {
     while (next < jobs) {
       next++;
-      const job = await pool.run(slot, { id: `j${next}`, attempt: 1, command: "true", cwd: null, env: {} });
+      const job = pool.run(await pool.prepare(slot), {
+        id: `j${next}`,
+        attempt: 1,
+        command: "true",
+        cwd: null,
+        env: {},
+      });
       const ended = await job.ended;
       if (ended.kind !== "exited" || ended.code !== 0) throw new Error(`job ended ${JSON.stringify(ended)}`);
     }

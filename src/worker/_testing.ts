@@ -1,5 +1,5 @@
 /** Helpers for the runner's tests: finding a job's processes through /proc, temp files, specs. */
-import { processAlive, waitFor } from "../../tests/helpers.ts";
+import { processAlive, waitFor } from "../../testkit/mod.ts";
 import assert from "node:assert/strict";
 import { removeCgroups, setupCgroups } from "./cgroup.ts";
 import type { JobSpec } from "./spec.ts";

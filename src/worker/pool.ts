@@ -35,6 +35,19 @@ export interface RunnerIdentity {
   cgroup: string | null;
 }
 
+/**
+ * A slot, ready for its next job: its runner (the session a rescuer kills if this worker dies)
+ * and where the job's output will start. A claim records it before the job is sent.
+ */
+export interface SlotTicket {
+  slot: number;
+  runner: RunnerIdentity;
+  /** the slot's output file now */
+  output: string;
+  /** its size now: where the next job's output begins */
+  start: number;
+}
+
 export interface SlotJob extends RunningJob {
   /** the runner that runs it; null when none could be started (`ended` says why) */
   runner: RunnerIdentity | null;
@@ -97,35 +110,55 @@ export class RunnerPool {
   }
 
   /**
-   * Runs `job` in `slot`, which must not be running one (from this call until its `ended`);
-   * its output goes to the slot's file. A runner that died since its last job is replaced
-   * first; one that cannot be started, or an output file that cannot be created, ends the job
-   * `not_started`.
+   * What a claim for `slot` records before its job may start (see `SlotTicket`): the slot's
+   * runner, started first when there is none or it died, and where its next job's output will
+   * begin (the next file part when the current one is full). Synchronous when the runner is
+   * alive, which is the common case: a slot that just ended a job claims its next one in the
+   * same store commit as that job's finish. Throws when no runner or output file can be had.
    */
-  async run(slot: number, job: Omit<JobSpec, "output">): Promise<SlotJob> {
+  prepare(slot: number): SlotTicket | Promise<SlotTicket> {
     const i = this.#index(slot);
-    if (this.#taken[i]) throw new Error(`Cannot run job ${job.id} in slot ${slot}: it is running a job`);
-    this.#taken[i] = true;
-    let output = this.#outputs[i].path;
-    let runner = this.#runners[i];
-    try {
-      output = this.#outputs[i].next();
-      if (!runner?.alive) runner = await this.#startRunner(i);
-    } catch (e) {
-      this.#taken[i] = false;
-      let size = 0;
-      try {
-        size = sizeOf(output);
-      } catch { /* unreadable: an empty range */ }
+    const output = this.#outputs[i].next();
+    const runner = this.#runners[i];
+    if (runner?.alive) return this.#ticket(slot, runner, output);
+    return this.#startRunner(i).then((started) => this.#ticket(slot, started, output));
+  }
+
+  #ticket(slot: number, runner: Runner, output: string): SlotTicket {
+    return {
+      slot,
+      runner: { sessionId: runner.pid, startTime: runner.startTime, cgroup: runner.cgroup },
+      output,
+      start: sizeOf(output),
+    };
+  }
+
+  /**
+   * Runs `job` in the slot of `ticket` (from `prepare`, recorded by the job's claim), which must
+   * not be running one (from this call until its `ended`); its output goes to the ticket's
+   * file. When the slot's runner is no longer the ticket's (it died meanwhile), the job ends
+   * `not_started` (the worker's fault): its claim named a session that is gone.
+   */
+  run(ticket: SlotTicket, job: Omit<JobSpec, "output">): SlotJob {
+    const i = this.#index(ticket.slot);
+    if (this.#taken[i]) throw new Error(`Cannot run job ${job.id} in slot ${ticket.slot}: it is running a job`);
+    const runner = this.#runners[i];
+    if (!runner?.alive || runner.pid !== ticket.runner.sessionId) {
+      const end = sizeOrZero(ticket.output);
       return {
         runner: null,
         started: Promise.resolve(null),
-        ended: Promise.resolve({ kind: "not_started", reason: (e as Error).message.split("\n")[0] }),
-        output: Promise.resolve({ path: output, start: size, end: size }),
+        ended: Promise.resolve({
+          kind: "not_started",
+          reason: "its slot's runner shell ended before the job could start",
+          fault: "worker",
+        }),
+        output: Promise.resolve({ path: ticket.output, start: end, end }),
         kill: () => Promise.resolve(),
       };
     }
-    const running = runner.run({ ...job, output });
+    this.#taken[i] = true;
+    const running = runner.run({ ...job, output: ticket.output });
     const lost = runner.lost;
     return {
       ...running,
@@ -138,7 +171,7 @@ export class RunnerPool {
         this.#taken[i] = false;
         return ended;
       }),
-      runner: { sessionId: runner.pid, startTime: runner.startTime, cgroup: runner.cgroup },
+      runner: ticket.runner,
     };
   }
 
@@ -181,5 +214,14 @@ export class RunnerPool {
         .catch(() => {});
     });
     return runner;
+  }
+}
+
+/** Size of `path`, 0 when it cannot be read. */
+function sizeOrZero(path: string): number {
+  try {
+    return sizeOf(path);
+  } catch {
+    return 0;
   }
 }

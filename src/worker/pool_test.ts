@@ -34,14 +34,17 @@ const job = (command: string, id = "j1") => ({ id, attempt: 1, command, cwd: nul
 Deno.test("a pool runs each slot's jobs into that slot's output file, created private under logs/", async () => {
   await withPool(2, async (pool, home) => {
     const paths = homePaths(home);
-    const [a, b] = await Promise.all([pool.run(1, job("echo one", "a")), pool.run(2, job("echo two", "b"))]);
+    const [a, b] = await Promise.all([
+      pool.run(await pool.prepare(1), job("echo one", "a")),
+      pool.run(await pool.prepare(2), job("echo two", "b")),
+    ]);
     assert.deepEqual([await a.ended, await b.ended], [{ kind: "exited", code: 0 }, {
       kind: "exited",
       code: 0,
     }]);
     assert.deepEqual(await a.output, { path: paths.slotOutput(WORKER, 1, 1), start: 0, end: 4 });
     assert.deepEqual(await b.output, { path: paths.slotOutput(WORKER, 2, 1), start: 0, end: 4 });
-    const c = await pool.run(1, job("echo three", "c"));
+    const c = pool.run(await pool.prepare(1), job("echo three", "c"));
     const range = await c.output;
     assert.deepEqual([range.start, range.end], [4, 10]);
     assert.equal(slice(range.path, range.start, range.end), "three\n");
@@ -56,10 +59,10 @@ Deno.test("a pool runs each slot's jobs into that slot's output file, created pr
 Deno.test("a slot moves on to its next output file once the current one has passed the limit", async () => {
   await withPool(1, async (pool, home) => {
     const paths = homePaths(home);
-    const first = await pool.run(1, job("printf '%020d' 0"));
+    const first = pool.run(await pool.prepare(1), job("printf '%020d' 0"));
     await first.ended;
     assert.deepEqual(await first.output, { path: paths.slotOutput(WORKER, 1, 1), start: 0, end: 20 });
-    const second = await pool.run(1, job("echo next"));
+    const second = pool.run(await pool.prepare(1), job("echo next"));
     assert.deepEqual(await second.output, { path: paths.slotOutput(WORKER, 1, 2), start: 0, end: 5 });
     assert.equal(paths.slotOutput(WORKER, 1, 2), `${home}/logs/${WORKER}-slot-1-2.out`);
     assert.equal(Deno.statSync(paths.slotOutput(WORKER, 1, 2)).mode! & 0o777, 0o600);
@@ -70,12 +73,12 @@ Deno.test("a runner killed from outside is reported as runner_lost, its job is k
   await withPool(1, async (pool) => {
     const mark = marker();
     try {
-      const lost = await pool.run(1, job(`sleep ${mark}`));
+      const lost = pool.run(await pool.prepare(1), job(`sleep ${mark}`));
       await untilRunning(mark);
       Deno.kill(lost.runner!.sessionId, "SIGKILL");
       assert.deepEqual(await lost.ended, { kind: "runner_lost" });
       assert.deepEqual(pidsNaming(mark), [], "the orphaned job was killed before the end was reported");
-      const next = await pool.run(1, job("echo again"));
+      const next = pool.run(await pool.prepare(1), job("echo again"));
       assert.deepEqual(await next.ended, { kind: "exited", code: 0 });
       assert.notEqual(next.runner?.sessionId, lost.runner?.sessionId);
       assert.equal(pool.runner(1)?.alive, true);
@@ -83,7 +86,7 @@ Deno.test("a runner killed from outside is reported as runner_lost, its job is k
       const idle = pool.runner(1)!;
       Deno.kill(idle.pid, "SIGKILL");
       await idle.lost;
-      const third = await pool.run(1, job("echo third"));
+      const third = pool.run(await pool.prepare(1), job("echo third"));
       assert.deepEqual(await third.ended, { kind: "exited", code: 0 });
       assert.notEqual(third.runner?.sessionId, idle.pid);
     } finally {
@@ -94,12 +97,13 @@ Deno.test("a runner killed from outside is reported as runner_lost, its job is k
 
 Deno.test("a pool refuses a slot it does not have, and a slot that is running a job", async () => {
   await withPool(1, async (pool) => {
-    await assert.rejects(() => pool.run(2, job("true")), /Cannot use slot 2: the pool has slots 1 to 1/);
+    assert.throws(() => pool.prepare(2), /Cannot use slot 2: the pool has slots 1 to 1/);
     const mark = marker();
     try {
-      const running = await pool.run(1, job(`sleep ${mark}`));
-      await assert.rejects(
-        () => pool.run(1, job("true", "j2")),
+      const running = pool.run(await pool.prepare(1), job(`sleep ${mark}`));
+      const ticket = await pool.prepare(1);
+      assert.throws(
+        () => pool.run(ticket, job("true", "j2")),
         /Cannot run job j2 in slot 1: it is running a job/,
       );
       await running.kill(0);
@@ -128,7 +132,7 @@ Deno.test("a pool's cgroups (where usable) exist while it runs and are gone once
       assert.deepEqual(cgroups.slots, [`${cgroups.dir}/slot-1`, `${cgroups.dir}/slot-2`]);
       assert.ok(cgroups.dir.endsWith(`/queuectl-${WORKER}`));
       assert.equal(pool.runner(2)?.cgroup, cgroups.slots[1]);
-      const proc = await pool.run(2, job("cat /proc/self/cgroup"));
+      const proc = pool.run(await pool.prepare(2), job("cat /proc/self/cgroup"));
       const range = await proc.output;
       assert.ok(slice(range.path, range.start, range.end).endsWith(`/queuectl-${WORKER}/slot-2\n`));
     } finally {

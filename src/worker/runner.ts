@@ -79,7 +79,7 @@ interface Current {
   ended: Deferred<Ended>;
   output: Deferred<OutputRange>;
   /** why it did not start, once the runner said so */
-  nostart: string | null;
+  nostart: { reason: string; fault: "job" | "worker" } | null;
   /** the signal a kill got to: the job's shell gets it too if it reports its start later */
   killing: SessionSignal | null;
   done: boolean;
@@ -197,16 +197,17 @@ export class Runner {
       output: job.output.promise,
       kill: (graceMs) => this.#kill(job, graceMs),
     };
-    let problem = specProblem(spec);
-    if (problem === null) {
-      try {
-        job.start = sizeOf(spec.output);
-      } catch (e) {
-        problem = `cannot read its output file ${spec.output}: ${(e as Error).message.split("\n")[0]}`;
-      }
-    }
+    // a spec no shell can carry is the job's fault (it can never run); an unreadable output file the worker's
+    const problem = specProblem(spec);
     if (problem !== null) {
-      this.#finish(job, { kind: "not_started", reason: problem });
+      this.#finish(job, { kind: "not_started", reason: problem, fault: "job" });
+      return running;
+    }
+    try {
+      job.start = sizeOf(spec.output);
+    } catch (e) {
+      const reason = `cannot read its output file ${spec.output}: ${(e as Error).message.split("\n")[0]}`;
+      this.#finish(job, { kind: "not_started", reason, fault: "worker" });
       return running;
     }
     if (!this.#alive) {
@@ -241,14 +242,14 @@ export class Runner {
           break;
         case "nostart":
           job.nostart = message.what === "cwd"
-            ? `cannot enter ${job.spec.cwd}: ${message.reason}`
-            : `cannot write its output file ${job.spec.output}`;
+            ? { reason: `cannot enter ${job.spec.cwd}: ${message.reason}`, fault: "job" }
+            : { reason: `cannot write its output file ${job.spec.output}`, fault: "worker" };
           break;
         case "exit":
           this.#finish(
             job,
             job.nostart !== null
-              ? { kind: "not_started", reason: job.nostart }
+              ? { kind: "not_started", ...job.nostart }
               : endedFromStatus(message.status),
           );
           break;

@@ -125,11 +125,17 @@ Deno.test("a job whose directory is missing is not started, and runs nothing", a
     assert.deepEqual(a.ended, {
       kind: "not_started",
       reason: `cannot enter ${dir}/gone: no such file or directory`,
+      fault: "job",
     });
-    assert.deepEqual(b.ended, { kind: "not_started", reason: `cannot enter ${dir}/file: not a directory` });
+    assert.deepEqual(b.ended, {
+      kind: "not_started",
+      reason: `cannot enter ${dir}/file: not a directory`,
+      fault: "job",
+    });
     assert.deepEqual(c.ended, {
       kind: "not_started",
       reason: `cannot write its output file ${dir}/missing/out`,
+      fault: "worker",
     });
     assert.throws(() => Deno.statSync(`${dir}/ran`), Deno.errors.NotFound);
     assert.equal(a.range.start, a.range.end);
@@ -143,7 +149,7 @@ Deno.test("a spec the runner cannot carry ends not_started at once: NUL bytes, b
       spec(dir, "true", { env: { "BAD-NAME": "x" } }),
       spec(dir, "echo fine"),
     ]);
-    assert.deepEqual(a.ended, { kind: "not_started", reason: "its command holds a NUL byte" });
+    assert.deepEqual(a.ended, { kind: "not_started", reason: "its command holds a NUL byte", fault: "job" });
     assert.equal(b.ended.kind, "not_started");
     assert.equal(a.started, null);
     assert.equal(c.text, "fine\n", "the runner goes on");

@@ -36,7 +36,11 @@ export type Message =
 export type Ended =
   | { kind: "exited"; code: number }
   | { kind: "signaled"; signal: string; code: number }
-  | { kind: "not_started"; reason: string }
+  /**
+   * nothing ran: `fault` "job" when the job itself cannot start (its directory), "worker" when the
+   * worker could not start it (its output file, its runner): the worker then gives the attempt back
+   */
+  | { kind: "not_started"; reason: string; fault: "job" | "worker" }
   | { kind: "runner_lost" };
 
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
