@@ -3,7 +3,15 @@
  * resolved global options. Built once in main.ts; commands never reach for globals.
  */
 import { printable } from "../printable.ts";
-import { buildCommand, buildRouteMap, type Command, type CommandContext, type RouteMap } from "@stricli/core";
+import {
+  type BaseArgs,
+  buildCommand,
+  buildRouteMap,
+  type Command,
+  type CommandContext,
+  type RouteMap,
+  type TypedCommandParameters,
+} from "@stricli/core";
 import { loadConfig } from "../config.ts";
 import { OperationError, QueueError } from "../errors.ts";
 import { FileStore } from "../store/file_store.ts";
@@ -106,7 +114,7 @@ export function sessionConfig(session: Session) {
 }
 
 /** Runs a command body, turning QueueErrors (and file-system failures) into one stderr line. */
-export function action<F, A extends unknown[]>(
+export function action<F, A extends BaseArgs>(
   body: (this: AppContext, flags: F, ...args: A) => void | Promise<void>,
 ) {
   return async function (
@@ -145,20 +153,26 @@ function report(ctx: AppContext, e: unknown): number {
   return 1;
 }
 
-export interface CommandSpec<F, A extends unknown[]> {
+/** What stricli accepts as a flags type: an interface too (it has no index signature). */
+type FlagsOf<F> = Readonly<Partial<Record<keyof F, unknown>>>;
+
+export interface CommandSpec<F extends FlagsOf<F>, A extends BaseArgs> {
   func: (this: AppContext, flags: F, ...args: A) => void | Promise<void>;
-  /** stricli's flag and positional descriptions; their names match the fields of F */
-  parameters: object;
+  /**
+   * stricli's flag and positional descriptions, checked against F and A: a flag spec missing
+   * from F, of another type, or optional where F's field is required fails the type check
+   */
+  parameters: TypedCommandParameters<F, A, AppContext>;
   docs: { brief: string; fullDescription?: string };
 }
 
 /** A stricli command whose body runs under `action` (one error line, exit code). */
-export function command<F, A extends unknown[]>(
+export function command<F extends FlagsOf<F>, A extends BaseArgs>(
   spec: CommandSpec<F, A>,
 ): Command<AppContext> {
-  return buildCommand<Record<string, unknown>, unknown[], AppContext>({
-    func: action(spec.func) as never,
-    parameters: spec.parameters as never,
+  return buildCommand<F, A, AppContext>({
+    func: action<F, A>(spec.func),
+    parameters: spec.parameters,
     docs: spec.docs,
   });
 }
