@@ -104,7 +104,7 @@ export function openSession(ctx: AppContext, flags: HomeFlags): Session {
     clock: ctx.clock,
     crashAt: ctx.env("QUEUECTL_CRASH_AT"),
     compactAfterBytes: compact > 0 ? compact : undefined,
-    onWarning: (m) => ctx.process.stderr.write(`warning: ${m}\n`),
+    onWarning: (m) => ctx.process.stderr.write(`warning: ${printable(m)}\n`),
   });
   return { home, paths: homePaths(home), store };
 }
@@ -142,12 +142,13 @@ function report(ctx: AppContext, e: unknown): number {
     e instanceof Deno.errors.NotADirectory ||
     (e instanceof Error && /os error/.test(e.message))
   ) {
-    ctx.process.stderr.write(`error: ${(e as Error).message}\n`);
+    // the OS's words quote paths, which may hold any byte but NUL: one line, escaped
+    ctx.process.stderr.write(`error: ${printable((e as Error).message)}\n`);
     return 1;
   }
   const err = e as Error;
   ctx.process.stderr.write(
-    `error: internal error: ${err?.message ?? String(e)}\n`,
+    `error: internal error: ${printable(err?.message ?? String(e))}\n`,
   );
   if (ctx.env("QUEUECTL_DEBUG")) ctx.process.stderr.write(`${err?.stack}\n`);
   return 1;
