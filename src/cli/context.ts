@@ -14,6 +14,7 @@ import {
 } from "@stricli/core";
 import { loadConfig } from "../config.ts";
 import { OperationError, QueueError } from "../errors.ts";
+import { checkHomeTrusted, processUid } from "../home_trust.ts";
 import { FileStore } from "../store/file_store.ts";
 import type { Clock } from "../store/log.ts";
 import { type HomePaths, homePaths } from "../store/paths.ts";
@@ -68,6 +69,7 @@ export function resolveHome(ctx: AppContext, flags: HomeFlags): string {
   const abs = home.startsWith("/") ? home : `${ctx.cwd}/${home}`;
   const clean = abs.length > 1 ? abs.replace(/\/+$/, "") : abs;
   checkHomePath(clean);
+  checkHomeTrusted(clean, processUid());
   return clean;
 }
 
