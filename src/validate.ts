@@ -15,6 +15,9 @@ const FIELDS = [
   "run_at",
   "timeout",
 ] as const;
+const MAX_RETRIES = 1000;
+const MAX_PRIORITY = 1_000_000_000;
+const MAX_TIMEOUT = 31_536_000;
 /**
  * Linux's MAX_ARG_STRLEN: the most bytes one argument of a program can hold, its terminating NUL
  * included. A command is one argument (`sh -c COMMAND`) and so is each argv element: a longer one
@@ -43,17 +46,13 @@ export function utf8Bytes(text: string): number {
   return bytes;
 }
 
-/** Why `text` cannot be passed as one argument of a program, or null. */
-function argumentProblem(name: string, text: string): string | null {
-  const bytes = utf8Bytes(text);
+/** Why an argument of `bytes` bytes cannot be passed to a program, or null. */
+function argumentProblem(name: string, bytes: number): string | null {
   if (bytes < MAX_ARG_BYTES) return null;
   return `"${name}" is ${bytes} bytes of UTF-8, but Linux passes at most ${
     MAX_ARG_BYTES - 1
   } bytes as one argument of a program (MAX_ARG_STRLEN), so it could never run`;
 }
-const MAX_RETRIES = 1000;
-const MAX_PRIORITY = 1_000_000_000;
-const MAX_TIMEOUT = 31_536_000;
 
 /** Is this positional argument meant as JSON (rather than a command string)? */
 export function looksLikeJson(text: string): boolean {
@@ -148,7 +147,7 @@ function checkCommand(value: unknown, fail: (m: string) => never): string {
   if (value.includes("\0")) {
     return fail(`"command" must not contain a NUL byte`);
   }
-  const tooLong = argumentProblem("command", value);
+  const tooLong = argumentProblem("command", utf8Bytes(value));
   return tooLong ? fail(tooLong) : value;
 }
 
@@ -167,9 +166,10 @@ function checkArgv(value: unknown, fail: (m: string) => never): string[] {
       return fail(`"argv[${i}]" must be a string, got ${describe(arg)}`);
     }
     if (arg.includes("\0")) return fail(`"argv[${i}]" must not contain a NUL byte`);
-    const tooLong = argumentProblem(`argv[${i}]`, arg);
+    const bytes = utf8Bytes(arg);
+    const tooLong = argumentProblem(`argv[${i}]`, bytes);
     if (tooLong) return fail(tooLong);
-    total += utf8Bytes(arg) + 1;
+    total += bytes + 1;
   }
   if (value[0] === "") return fail(`"argv[0]" must name a program, got ""`);
   if (total > MAX_ARGV_BYTES) {
