@@ -6,7 +6,7 @@ import type { Bench } from "./context.ts";
 import { peakRss } from "./rss.ts";
 
 /** The CLI's own permissions (the `queuectl` task in deno.json); baselines use the same. */
-export const CLI_FLAGS = ["--allow-read", "--allow-write", "--allow-run", "--allow-env"];
+export const CLI_FLAGS = ["--allow-read", "--allow-write", "--allow-run", "--allow-env", "--allow-sys=uid"];
 
 /** deno arguments of `queuectl --home HOME <args>`. */
 export function queuectl(bench: Bench, home: string, ...args: string[]): string[] {

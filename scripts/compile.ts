@@ -1,6 +1,6 @@
 /**
  * `deno task compile`: builds dist/queuectl, a standalone binary with the least permissions the
- * CLI needs (read/write its home and job output, run `sh`, read the environment). `deno compile`
+ * CLI needs (read/write its home and job output, run `sh`, read the environment and its user id). `deno compile`
  * downloads a `denort` runtime for the target; where that download cannot be reached, this says
  * so in one line and exits 1 instead of pretending.
  */
@@ -11,6 +11,7 @@ const args = [
   "--allow-write",
   "--allow-run",
   "--allow-env",
+  "--allow-sys=uid",
   "--allow-net",
   "--config",
   `${root}deno.json`,

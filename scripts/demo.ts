@@ -5,7 +5,7 @@
  */
 const root = new URL("..", import.meta.url).pathname;
 const home = `${Deno.makeTempDirSync({ prefix: "queuectl-demo-" })}/home`;
-const perms = ["--allow-read", "--allow-write", "--allow-run", "--allow-env"];
+const perms = ["--allow-read", "--allow-write", "--allow-run", "--allow-env", "--allow-sys=uid"];
 const base = ["run", ...perms, `${root}main.ts`];
 const env = { QUEUECTL_HOME: home };
 const bold = (s: string) => Deno.stdout.isTerminal() ? `\x1b[1m${s}\x1b[0m` : s;

@@ -6,6 +6,7 @@
  */
 import stripJsonComments from "strip-json-comments";
 import { UsageError } from "./errors.ts";
+import { withFileLock } from "./file_lock.ts";
 import { replaceFileDurably } from "./durable.ts";
 
 export interface Config {
@@ -208,27 +209,39 @@ export function configTemplate(): string {
   return lines.join("\n");
 }
 
-/** Sets one key in `file`, keeping its comments; the file is replaced durably. */
+function readOrTemplate(file: string): string {
+  try {
+    return Deno.readTextFileSync(file);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+    return configTemplate();
+  }
+}
+
+/**
+ * Sets one key in `file`, keeping its comments; the file is replaced durably. The read, the edit
+ * and the write hold an exclusive OS lock on `lockFile` (`config.lock` in the home): without it,
+ * sets of different keys made at once each read the same old file and the last rename won.
+ */
 export async function setConfigValue(
   file: string,
   key: ConfigKey,
   value: number,
+  lockFile: string,
 ): Promise<void> {
-  let text: string;
-  try {
-    text = await Deno.readTextFile(file);
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotFound)) throw e;
-    text = configTemplate();
-  }
-  const current = parseConfigText(text, file); // refuse to edit a file that is already broken
-  void current;
+  // refuse to edit a file that is already broken before anything (the lock file) is created
+  parseConfigText(readOrTemplate(file), file);
+  // loaded before the lock is taken: it is slow to load, and the lock is held only to edit
   const { modify, applyEdits } = await import("jsonc-parser");
-  // an existing spelling of the key (e.g. "max-retries") is edited in place, keeping its comments
-  const raw = JSON.parse(stripJsonComments(text, { trailingCommas: true })) as Record<string, unknown>;
-  const spelling = Object.keys(raw).find((name) => configKey(name) === key) ?? key;
-  const edits = modify(text, [spelling], value, {
-    formattingOptions: { insertSpaces: true, tabSize: 2 },
+  await withFileLock(lockFile, () => {
+    const text = readOrTemplate(file);
+    parseConfigText(text, file); // broken meanwhile, by hand
+    // an existing spelling of the key (e.g. "max-retries") is edited in place, keeping its comments
+    const raw = JSON.parse(stripJsonComments(text, { trailingCommas: true })) as Record<string, unknown>;
+    const spelling = Object.keys(raw).find((name) => configKey(name) === key) ?? key;
+    const edits = modify(text, [spelling], value, {
+      formattingOptions: { insertSpaces: true, tabSize: 2 },
+    });
+    replaceFileDurably(file, applyEdits(text, edits));
   });
-  replaceFileDurably(file, applyEdits(text, edits));
 }

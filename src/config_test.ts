@@ -206,7 +206,7 @@ Deno.test("setConfigValue() changes one key and keeps the file's comments", asyn
 }
 `,
     );
-    await setConfigValue(file, "max_retries", 7);
+    await setConfigValue(file, "max_retries", 7, `${home}/config.lock`);
     const text = await Deno.readTextFile(file);
     assert.ok(text.includes("// my queue settings"), text);
     assert.ok(text.includes("// be patient"), text);
@@ -232,7 +232,7 @@ Deno.test("setConfigValue() edits the key under the spelling the file already us
 }
 `,
     );
-    await setConfigValue(file, "max_retries", 9);
+    await setConfigValue(file, "max_retries", 9, `${home}/config.lock`);
     const text = await Deno.readTextFile(file);
     assert.ok(text.includes("// top comment"), text);
     assert.ok(text.includes('"max-retries": 9'), text);
@@ -257,7 +257,7 @@ Deno.test("setConfigValue() replacing another spelling of a key keeps the commen
 }
 `,
     );
-    await setConfigValue(file, "max_retries", 9);
+    await setConfigValue(file, "max_retries", 9, `${home}/config.lock`);
     const text = await Deno.readTextFile(file);
     assert.ok(text.includes("// base comment"), text);
     assert.deepStrictEqual(parseConfigText(text, file), {
@@ -271,11 +271,14 @@ Deno.test("setConfigValue() replacing another spelling of a key keeps the commen
 Deno.test("setConfigValue() on a missing file writes the documented template with the new value", async () => {
   await withHome(async (home) => {
     const file = `${home}/config.jsonc`;
-    await setConfigValue(file, "poll_interval", 0.5);
+    await setConfigValue(file, "poll_interval", 0.5, `${home}/config.lock`);
     const text = await Deno.readTextFile(file);
     assert.ok(text.startsWith("// queuectl settings"), text);
     assert.deepStrictEqual(parseConfigText(text, file), { ...DEFAULT_CONFIG, poll_interval: 0.5 });
-    assert.deepStrictEqual([...Deno.readDirSync(home)].map((e) => e.name), ["config.jsonc"]);
+    assert.deepStrictEqual([...Deno.readDirSync(home)].map((e) => e.name).sort(), [
+      "config.jsonc",
+      "config.lock",
+    ]);
   }, HOME);
 });
 
@@ -285,9 +288,14 @@ Deno.test("setConfigValue() refuses to edit a file that is already broken, leavi
     const broken = '{ "colour": "blue" }\n';
     await Deno.writeTextFile(file, broken);
     await assert.rejects(
-      setConfigValue(file, "max_retries", 2),
+      setConfigValue(file, "max_retries", 2, `${home}/config.lock`),
       (e: unknown) => e instanceof UsageError && /Unknown config key "colour"/.test(e.message),
     );
     assert.strictEqual(await Deno.readTextFile(file), broken);
+    assert.deepStrictEqual(
+      [...Deno.readDirSync(home)].map((e) => e.name),
+      ["config.jsonc"],
+      "no lock file either",
+    );
   }, HOME);
 });

@@ -15,10 +15,44 @@ const FIELDS = [
   "run_at",
   "timeout",
 ] as const;
-const MAX_COMMAND_BYTES = 1024 * 1024;
 const MAX_RETRIES = 1000;
 const MAX_PRIORITY = 1_000_000_000;
 const MAX_TIMEOUT = 31_536_000;
+/**
+ * Linux's MAX_ARG_STRLEN: the most bytes one argument of a program can hold, its terminating NUL
+ * included. A command is one argument (`sh -c COMMAND`) and so is each argv element: a longer one
+ * makes exec fail with E2BIG, so the job could never run.
+ */
+const MAX_ARG_BYTES = 131_072;
+/**
+ * The most bytes an argv may hold in all, a NUL ending each argument. Linux allows a quarter of
+ * the stack limit (2 MiB with the usual 8 MiB) for the arguments and the environment together:
+ * this leaves the worker's environment the other half.
+ */
+const MAX_ARGV_BYTES = 1024 * 1024;
+
+/** The length of `text` in UTF-8, as written to the job (a lone surrogate becomes U+FFFD, 3 bytes). */
+export function utf8Bytes(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const unit = text.charCodeAt(i);
+    if (unit < 0x80) bytes += 1;
+    else if (unit < 0x800) bytes += 2;
+    else if (unit >= 0xd800 && unit < 0xdc00 && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/** Why an argument of `bytes` bytes cannot be passed to a program, or null. */
+function argumentProblem(name: string, bytes: number): string | null {
+  if (bytes < MAX_ARG_BYTES) return null;
+  return `"${name}" is ${bytes} bytes of UTF-8, but Linux passes at most ${
+    MAX_ARG_BYTES - 1
+  } bytes as one argument of a program (MAX_ARG_STRLEN), so it could never run`;
+}
 
 /** Is this positional argument meant as JSON (rather than a command string)? */
 export function looksLikeJson(text: string): boolean {
@@ -113,10 +147,8 @@ function checkCommand(value: unknown, fail: (m: string) => never): string {
   if (value.includes("\0")) {
     return fail(`"command" must not contain a NUL byte`);
   }
-  if (value.length > MAX_COMMAND_BYTES) {
-    return fail(`"command" is longer than ${MAX_COMMAND_BYTES} characters`);
-  }
-  return value;
+  const tooLong = argumentProblem("command", utf8Bytes(value));
+  return tooLong ? fail(tooLong) : value;
 }
 
 const MAX_ARGS = 10_000;
@@ -134,11 +166,16 @@ function checkArgv(value: unknown, fail: (m: string) => never): string[] {
       return fail(`"argv[${i}]" must be a string, got ${describe(arg)}`);
     }
     if (arg.includes("\0")) return fail(`"argv[${i}]" must not contain a NUL byte`);
-    total += arg.length;
+    const bytes = utf8Bytes(arg);
+    const tooLong = argumentProblem(`argv[${i}]`, bytes);
+    if (tooLong) return fail(tooLong);
+    total += bytes + 1;
   }
   if (value[0] === "") return fail(`"argv[0]" must name a program, got ""`);
-  if (total > MAX_COMMAND_BYTES) {
-    return fail(`"argv" is longer than ${MAX_COMMAND_BYTES} characters in all`);
+  if (total > MAX_ARGV_BYTES) {
+    return fail(
+      `"argv" is ${total} bytes of UTF-8 in all (a NUL ending each argument), more than the ${MAX_ARGV_BYTES} bytes queuectl allows for the arguments of one program`,
+    );
   }
   return [...value] as string[];
 }

@@ -8,7 +8,7 @@ export const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 export const MAIN = `${ROOT}/main.ts`;
 export const DENO = Deno.execPath();
 /** The permissions the installed CLI runs with; the dashboard needs the network besides. */
-export const CLI_PERMS = ["--allow-read", "--allow-write", "--allow-run", "--allow-env"];
+export const CLI_PERMS = ["--allow-read", "--allow-write", "--allow-run", "--allow-env", "--allow-sys=uid"];
 const PERMS = [...CLI_PERMS, "--allow-net"];
 
 export interface CliResult {

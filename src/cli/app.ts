@@ -31,7 +31,8 @@ const ROUTES: Record<string, () => Promise<Route>> = {
 const DOCS = {
   brief: "A background job queue for shell commands, with retries, backoff and a dead letter queue",
   fullDescription: [
-    "All state lives in one directory (--home, $QUEUECTL_HOME, default ~/.queuectl).",
+    "All state lives in one directory (--home, $QUEUECTL_HOME, default ~/.queuectl). It must be",
+    "yours and writable by you alone (it is created 0700): a home another user can write is refused.",
     "",
     "Quick start:",
     "  queuectl enqueue 'echo hello'",

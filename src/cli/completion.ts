@@ -14,7 +14,7 @@ _queuectl_complete() {
 complete -o default -F _queuectl_complete queuectl
 `;
 
-function completion(this: AppContext, _flags: Record<string, never>, shell: string): void {
+function completion(this: AppContext, _flags: Record<never, never>, shell: string): void {
   if (shell !== "bash" && shell !== "zsh") {
     throw new UsageError(`Cannot print completions for "${shell}": expected bash or zsh`);
   }

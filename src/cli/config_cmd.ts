@@ -60,7 +60,7 @@ async function set(
   const value = parseConfigValue(key, raw);
   const paths = homePaths(resolveHome(this, flags));
   ensureDir(paths.home);
-  await setConfigValue(paths.config, key, value);
+  await setConfigValue(paths.config, key, value, paths.configLock);
   this.process.stdout.write(`${displayKey(key)} = ${value}\n`);
 }
 
@@ -109,7 +109,8 @@ export const configRoutes = routes({
         "Keys: " +
         CONFIG_KEYS.map((k) => `${displayKey(k.key)} (${k.doc}; default ${k.default})`).join(";\n  "),
         "",
-        "Comments in config.jsonc are kept.",
+        "Comments in config.jsonc are kept. Sets made at once (from several shells) hold a lock",
+        "(config.lock in the home) and are applied one after another: none is lost.",
         "",
         "Example:\n  queuectl config set max-retries 5\n  queuectl config set backoff_base 3",
       ].join("\n"),

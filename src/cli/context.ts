@@ -3,9 +3,18 @@
  * resolved global options. Built once in main.ts; commands never reach for globals.
  */
 import { printable } from "../printable.ts";
-import { buildCommand, buildRouteMap, type Command, type CommandContext, type RouteMap } from "@stricli/core";
+import {
+  type BaseArgs,
+  buildCommand,
+  buildRouteMap,
+  type Command,
+  type CommandContext,
+  type RouteMap,
+  type TypedCommandParameters,
+} from "@stricli/core";
 import { loadConfig } from "../config.ts";
 import { OperationError, QueueError } from "../errors.ts";
+import { checkHomeTrusted, processUid } from "../home_trust.ts";
 import type { FileStore } from "../store/file_store.ts";
 import { openStore } from "../store/open.ts";
 import type { Clock } from "../clock.ts";
@@ -61,6 +70,7 @@ export function resolveHome(ctx: AppContext, flags: HomeFlags): string {
   const abs = home.startsWith("/") ? home : `${ctx.cwd}/${home}`;
   const clean = abs.length > 1 ? abs.replace(/\/+$/, "") : abs;
   checkHomePath(clean);
+  checkHomeTrusted(clean, processUid());
   return clean;
 }
 
@@ -95,7 +105,7 @@ export function openSession(ctx: AppContext, flags: HomeFlags, createHome = true
   const store = openStore(home, {
     clock: ctx.clock,
     env: ctx.env,
-    warn: (m) => ctx.process.stderr.write(`warning: ${m}\n`),
+    warn: (m) => ctx.process.stderr.write(`warning: ${printable(m)}\n`),
     createHome,
   });
   return { home, paths: homePaths(home), store };
@@ -106,7 +116,7 @@ export function sessionConfig(session: Session) {
 }
 
 /** Runs a command body, turning QueueErrors (and file-system failures) into one stderr line. */
-export function action<F, A extends unknown[]>(
+export function action<F, A extends BaseArgs>(
   body: (this: AppContext, flags: F, ...args: A) => void | Promise<void>,
 ) {
   return async function (
@@ -134,31 +144,38 @@ function report(ctx: AppContext, e: unknown): number {
     e instanceof Deno.errors.NotADirectory ||
     (e instanceof Error && /os error/.test(e.message))
   ) {
-    ctx.process.stderr.write(`error: ${(e as Error).message}\n`);
+    // the OS's words quote paths, which may hold any byte but NUL: one line, escaped
+    ctx.process.stderr.write(`error: ${printable((e as Error).message)}\n`);
     return 1;
   }
   const err = e as Error;
   ctx.process.stderr.write(
-    `error: internal error: ${err?.message ?? String(e)}\n`,
+    `error: internal error: ${printable(err?.message ?? String(e))}\n`,
   );
   if (ctx.env("QUEUECTL_DEBUG")) ctx.process.stderr.write(`${err?.stack}\n`);
   return 1;
 }
 
-export interface CommandSpec<F, A extends unknown[]> {
+/** What stricli accepts as a flags type: an interface too (it has no index signature). */
+type FlagsOf<F> = Readonly<Partial<Record<keyof F, unknown>>>;
+
+export interface CommandSpec<F extends FlagsOf<F>, A extends BaseArgs> {
   func: (this: AppContext, flags: F, ...args: A) => void | Promise<void>;
-  /** stricli's flag and positional descriptions; their names match the fields of F */
-  parameters: object;
+  /**
+   * stricli's flag and positional descriptions, checked against F and A: a flag spec missing
+   * from F, of another type, or optional where F's field is required fails the type check
+   */
+  parameters: TypedCommandParameters<F, A, AppContext>;
   docs: { brief: string; fullDescription?: string };
 }
 
 /** A stricli command whose body runs under `action` (one error line, exit code). */
-export function command<F, A extends unknown[]>(
+export function command<F extends FlagsOf<F>, A extends BaseArgs>(
   spec: CommandSpec<F, A>,
 ): Command<AppContext> {
-  return buildCommand<Record<string, unknown>, unknown[], AppContext>({
-    func: action(spec.func) as never,
-    parameters: spec.parameters as never,
+  return buildCommand<F, A, AppContext>({
+    func: action<F, A>(spec.func),
+    parameters: spec.parameters,
     docs: spec.docs,
   });
 }

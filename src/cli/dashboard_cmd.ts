@@ -1,4 +1,5 @@
 /** `queuectl dashboard`: serves the live page, the JSON API and /metrics over the home's store. */
+import { printable } from "../printable.ts";
 import { UsageError } from "../errors.ts";
 import { parseCount } from "../validate.ts";
 import { type AppContext, command, homeFlag, type HomeFlags, resolveHome } from "./context.ts";
@@ -46,7 +47,7 @@ async function dashboard(this: AppContext, flags: DashboardFlags): Promise<void>
       cwd: this.cwd,
       clock: this.clock,
       signal: stop.signal,
-      onWarning: (m) => this.process.stderr.write(`warning: ${m}\n`),
+      onWarning: (m) => this.process.stderr.write(`warning: ${printable(m)}\n`),
       onListen: (addr) => {
         const url = dashboardUrl(host, addr.port, token);
         this.process.stdout.write(

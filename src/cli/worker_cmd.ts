@@ -33,7 +33,8 @@ async function start(this: AppContext, flags: StartFlags): Promise<void> {
       loadConfig: () => sessionConfig(session),
       log: (line) => this.process.stdout.write(line + "\n"),
     },
-    { slots, drain: flags.drain ?? false },
+    // QUEUECTL_NO_FS_EVENTS=1: poll only, as on a system without file-system notifications
+    { slots, drain: flags.drain ?? false, fsEvents: !this.env("QUEUECTL_NO_FS_EVENTS") },
     config,
   );
   const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
@@ -119,7 +120,8 @@ export const workerRoutes = routes({
       fullDescription: [
         "Logs one line per event. Ctrl-C or SIGTERM (or `queuectl worker stop`) stops claiming",
         "and waits for running jobs; a second Ctrl-C kills them and records failed attempts.",
-        "Several workers may share one home.",
+        "Several workers may share one home. Settings changed with `queuectl config set` apply",
+        "without a restart, within poll-interval seconds.",
         "",
         "Examples:\n  queuectl worker start --count 4\n  queuectl worker start --drain",
       ].join("\n"),

@@ -7,6 +7,7 @@
  *   archive-00000003.jobs    completed jobs moved out of the live state (archive.ts)
  *   archive-00000003.index   their ids, sorted, with where each job's line is
  *   config.jsonc             settings, comments kept
+ *   config.lock              OS lock held by `config set` around its read-edit-write of config.jsonc
  *   logs/<job-id>.log        captured output of every attempt of a job
  *   logs/<worker-id>-slot-<n>.out      output of the jobs a worker's slot n ran, one after
  *   logs/<worker-id>-slot-<n>-<k>.out  another (each attempt records its byte range); part
@@ -17,6 +18,7 @@ export interface HomePaths {
   home: string;
   lock: string;
   config: string;
+  configLock: string;
   logsDir: string;
   workersDir: string;
   wal(gen: number): string;
@@ -43,6 +45,7 @@ export function homePaths(home: string): HomePaths {
     home,
     lock: at("store.lock"),
     config: at("config.jsonc"),
+    configLock: at("config.lock"),
     logsDir: at("logs"),
     workersDir: at("workers"),
     wal: (gen) => at(`wal-${pad(gen)}.jsonl`),

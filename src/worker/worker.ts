@@ -21,6 +21,7 @@
  * check) at most once per EVENT_COALESCE_MS.
  */
 import type { Config } from "../config.ts";
+import { ConfigWatch } from "../config_watch.ts";
 import { CorruptionError } from "../errors.ts";
 import { newId } from "../ids.ts";
 import type { Job, Outcome } from "../job.ts";
@@ -47,6 +48,8 @@ export interface WorkerOptions {
   slots: number;
   /** exit once no job is runnable now or waiting for a retry */
   drain: boolean;
+  /** wake on file-system notifications (default true); false polls only, as where there are none */
+  fsEvents?: boolean;
 }
 
 const HEARTBEAT_SECONDS = 5;
@@ -80,6 +83,9 @@ export class Worker {
   /** this process's umask, which jobs run with (their wrapper creates their log 0600) */
   #umask: string | null = null;
   #config: Config;
+  /** tells whether config.jsonc changed since it was last read */
+  readonly #configWatch: ConfigWatch;
+  #reloading: Promise<void> = Promise.resolve();
   /** jobs this worker holds: claimed, and their finish not yet recorded */
   readonly #running = new Map<string, Slot>();
   /** slots taken: asked for by a claim in flight, or running a process that has not ended */
@@ -117,6 +123,8 @@ export class Worker {
     this.#deps = deps;
     this.#options = options;
     this.#config = config;
+    // never read through it yet: the first pass reads the file again, in case it changed since
+    this.#configWatch = new ConfigWatch(deps.paths.config);
     this.id = `w-${newId(deps.clock.now().getTime())}`;
   }
 
@@ -221,6 +229,7 @@ export class Worker {
     const { store } = this.#deps;
     // intervals are paced by a monotonic clock: a wall clock stepped back must not stall them
     const now = performance.now();
+    await this.#pollConfig();
     await this.#checkStop();
     if (now - this.#lastRescue >= RESCUE_SECONDS * 1000) {
       this.#lastRescue = now;
@@ -566,9 +575,13 @@ export class Worker {
     });
   }
 
-  /** Wakes on appends by other processes and reloads config.jsonc when it changes. */
+  /** Wakes on appends by other processes, and on changes to config.jsonc (see #pollConfig). */
   #watch(): Deno.FsWatcher | null {
     let watcher: Deno.FsWatcher;
+    if (this.#options.fsEvents === false) {
+      this.#say(`file-system notifications turned off; polling every ${this.#config.poll_interval}s`);
+      return null;
+    }
     try {
       watcher = Deno.watchFs(this.#deps.paths.home, { recursive: false });
     } catch (e) {
@@ -588,9 +601,7 @@ export class Worker {
           // with every slot taken nothing can be claimed: our own appends (claim, started,
           // finish) land here too, and the next pass comes when a slot ends anyway
           if (event.paths.some((p) => p.endsWith(".jsonl"))) this.#logEvent();
-          if (event.paths.some((p) => p === this.#deps.paths.config)) {
-            await this.#reloadConfig();
-          }
+          if (this.#configWatch.concerns(event.paths)) await this.#reloadConfig();
         }
       } catch { /* closed */ }
     })();
@@ -614,9 +625,20 @@ export class Worker {
     }
   }
 
-  async #reloadConfig(): Promise<void> {
+  /** Reloads config.jsonc if it changed since last read: every pass, with or without events. */
+  async #pollConfig(): Promise<void> {
+    if (this.#configWatch.changed()) await this.#reloadConfig();
+  }
+
+  /** Reads config.jsonc again; one read at a time (an event and a pass may ask at once). */
+  #reloadConfig(): Promise<void> {
+    this.#reloading = this.#reloading.then(() => this.#reloadConfigNow());
+    return this.#reloading;
+  }
+
+  async #reloadConfigNow(): Promise<void> {
     try {
-      const next = await this.#deps.loadConfig();
+      const next = await this.#configWatch.load(this.#deps.loadConfig);
       if (JSON.stringify(next) !== JSON.stringify(this.#config)) {
         this.#config = next;
         this.#say(`config reloaded: ${JSON.stringify(next)}`);

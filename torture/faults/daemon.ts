@@ -1,7 +1,7 @@
 /**
  * Fault: a job that starts a background process (a "daemon") and exits at once.
  *
- * Documented behaviour (README, "Guarantees"): the job completes as soon as its shell exits; a
+ * Documented behaviour (docs/reliability.md): the job completes as soon as its shell exits; a
  * child it left behind is not hunted down and keeps running, as after `sh -c` anywhere else; it
  * holds only the job's log file (the wrapper's pipes are not passed to the command), so the
  * worker does not wait for it and `worker start --drain` exits. A job that is killed (timeout,

@@ -40,7 +40,17 @@ async function peakWhile(pid: number, done: Promise<unknown>): Promise<number> {
 async function streamLogs(home: string, id: string, options: CliOptions = {}) {
   const started = performance.now();
   const child = new Deno.Command(DENO, {
-    args: ["run", "--allow-read", "--allow-write", "--allow-run", "--allow-env", MAIN, "logs", id],
+    args: [
+      "run",
+      "--allow-read",
+      "--allow-write",
+      "--allow-run",
+      "--allow-env",
+      "--allow-sys=uid",
+      MAIN,
+      "logs",
+      id,
+    ],
     env: { QUEUECTL_HOME: home, NO_COLOR: "1", ...options.env },
     stdin: "null",
     stdout: "piped",

@@ -49,7 +49,13 @@ async function readOnlyView(dir: string, home: string): Promise<ReadOnlyView> {
       undo: async () => void await chmod("u+w"),
     };
   }
-  const perms = ["--allow-read", `--allow-write=${dir}/elsewhere`, "--allow-run", "--allow-env"];
+  const perms = [
+    "--allow-read",
+    `--allow-write=${dir}/elsewhere`,
+    "--allow-run",
+    "--allow-env",
+    "--allow-sys=uid",
+  ];
   return {
     method: "Deno write permission outside the home",
     run: (args) => cliCustom(home, args, { perms }),
