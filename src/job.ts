@@ -74,6 +74,8 @@ export interface Job {
   worker: string | null;
   /** The claim token: seq of the record that claimed the running attempt (null when not processing). */
   claim: number | null;
+  /** The process of the worker holding it (pid, start time): liveness.ts checks it when its lock is gone. */
+  worker_proc?: [pid: number, start: number | null];
   /** Renewed while the worker lives; informational (liveness is judged by the worker's lock). */
   lease_until: string | null;
   /** Session leader (the slot's runner) of the running attempt, and its start time: the kill scope. */
@@ -206,7 +208,16 @@ export function settle(job: Job, outcome: Outcome, config: BackoffConfig, now: D
 }
 
 export type JobEvent =
-  | { type: "claim"; worker: string; claim: number; lease_until: string; pid: number | null; pid_start: number | null; out: [string, number] | null }
+  | {
+    type: "claim";
+    worker: string;
+    claim: number;
+    lease_until: string;
+    pid: number | null;
+    pid_start: number | null;
+    out: [string, number] | null;
+    by?: [number, number | null];
+  }
   | { type: "started"; worker: string; attempt: number; pid: number; pid_start: number | null }
   | { type: "renew"; lease_until: string }
   | ({ type: "finish"; worker: string | null; claim: number | null; tail: string | null; out_end: number | null } & Settled)
@@ -229,7 +240,7 @@ export function transition(job: Job, event: JobEvent, at: string): Job {
         out: event.out ? [event.out[0], event.out[1], null] : null,
         result: null,
       };
-      return {
+      const claimed: Job = {
         ...job,
         updated_at: at,
         state: "processing",
@@ -243,6 +254,9 @@ export function transition(job: Job, event: JobEvent, at: string): Job {
         finished_at: null,
         runs: [...(job.runs ?? []), run].slice(-RUNS_KEPT),
       };
+      if (event.by) claimed.worker_proc = event.by;
+      else delete claimed.worker_proc;
+      return claimed;
     }
     case "started":
       // written by older versions between claim and "go"; the claim now carries the session
@@ -285,6 +299,7 @@ export function transition(job: Job, event: JobEvent, at: string): Job {
       };
       if (runs) next.runs = runs;
       delete next.kill;
+      delete next.worker_proc;
       return next;
     }
     case "unclaim": {
@@ -306,6 +321,7 @@ export function transition(job: Job, event: JobEvent, at: string): Job {
       };
       if (!next.runs?.length) delete next.runs;
       delete next.kill;
+      delete next.worker_proc;
       return next;
     }
     case "kill":

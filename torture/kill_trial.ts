@@ -68,7 +68,7 @@ class Trial {
 
   /** One loop of enqueue processes: single jobs, and batches through --file. */
   async enqueuer(k: number, r: Rng): Promise<void> {
-    for (let n = 0; !this.over; n++) await this.enqueue(k, n, r.chance(0.4) ? r.int(2, 10) : 1, { max_retries: r });
+    for (let n = 0; !this.over; n++) await this.enqueue(k, n, r.chance(0.4) ? r.int(2, 10) : 1, r);
   }
 
   /** One enqueue process of `size` jobs (a batch through --file when more than one). */

@@ -13,6 +13,7 @@ import {
 } from "./context.ts";
 import { workerTable } from "./read.ts";
 import { json } from "./render.ts";
+import { ensureDir } from "../durable.ts";
 
 interface StartFlags extends HomeFlags {
   count?: string;
@@ -21,7 +22,10 @@ interface StartFlags extends HomeFlags {
 
 async function start(this: AppContext, flags: StartFlags): Promise<void> {
   const slots = flags.count === undefined ? 1 : parseCount("count", flags.count, 1, 1024);
-  const session = openSession(this, flags);
+  // a worker may create its home as it starts (the user asked for one there), never later: a home
+  // that vanishes under a running worker stops it (its store is opened with createHome false)
+  const session = openSession(this, flags, false);
+  ensureDir(session.home);
   const config = await sessionConfig(session);
   // the worker's code is loaded only by the command that runs it
   const { Worker } = await import("../worker/worker.ts");

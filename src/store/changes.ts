@@ -28,6 +28,8 @@ export interface HomeChangesOptions {
   minGapMs?: number;
   /** watch the directory (default true); false polls only */
   notify?: boolean;
+  /** told the paths of every file-system event (a worker reloads its config on its file's) */
+  onEvent?: (paths: string[]) => void;
 }
 
 export class HomeChanges implements ChangeFeed {
@@ -42,7 +44,7 @@ export class HomeChanges implements ChangeFeed {
   #again = false;
 
   constructor(opts: HomeChangesOptions) {
-    this.#opts = { clock: systemClock, pollMs: 1000, minGapMs: 100, notify: true, ...opts };
+    this.#opts = { clock: systemClock, pollMs: 1000, minGapMs: 100, notify: true, onEvent: () => {}, ...opts };
   }
 
   /** File-system notifications arrive (false: polling only). */
@@ -120,7 +122,9 @@ export class HomeChanges implements ChangeFeed {
       try {
         for await (const event of watcher) {
           // reads (access events) change nothing: waking on them would let readers spin us
-          if (event.kind !== "access") this.nudge();
+          if (event.kind === "access") continue;
+          this.#opts.onEvent(event.paths);
+          this.nudge();
         }
       } catch { /* closed, or the directory went away */ }
       if (this.#watcher === watcher) this.#watcher = null;

@@ -287,6 +287,7 @@ export function apply(state: QueueState, rec: LogRecord): void {
           pid: slot?.sid?.[0] ?? null,
           pid_start: slot?.sid?.[1] ?? null,
           out: slot?.out ?? null,
+          ...(rec.by ? { by: rec.by } : {}),
         });
       });
       break;

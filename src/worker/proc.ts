@@ -16,6 +16,35 @@ export function parseStartTime(afterName: string): number | null {
   return fields.length > 19 && Number.isSafeInteger(ticks) ? ticks : null;
 }
 
+/** What /proc says of a process: its state letter (R, S, T, Z...) and start time. */
+export interface ProcessInfo {
+  state: string;
+  start: number | null;
+}
+
+/** Parses what READ_STAT prints (stat from field 3 on) into the state and start time. */
+export function parseProcessInfo(afterName: string): ProcessInfo | null {
+  const fields = afterName.trim().split(" ");
+  if (fields.length < 1 || fields[0] === "") return null;
+  return { state: fields[0], start: parseStartTime(afterName) };
+}
+
+/** The state and start time of `pid`, or null when there is no such process (or no /proc). */
+export async function processInfo(pid: number): Promise<ProcessInfo | null> {
+  if (Deno.build.os !== "linux") return null;
+  try {
+    const out = await new Deno.Command("/bin/sh", {
+      args: ["-c", READ_STAT, "queuectl", String(pid)],
+      stdin: "null",
+      stdout: "piped",
+      stderr: "null",
+    }).output();
+    return out.success ? parseProcessInfo(new TextDecoder().decode(out.stdout)) : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Start time of `pid`, or null when it is gone or the platform has no /proc. */
 export async function processStartTime(pid: number): Promise<number | null> {
   if (Deno.build.os !== "linux") return null;

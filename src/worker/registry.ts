@@ -10,43 +10,66 @@ import type { HomePaths } from "../store/paths.ts";
 export interface WorkerInfo {
   id: string;
   pid: number;
+  /** the worker process's start time (clock ticks since boot), null without /proc */
+  pid_start?: number | null;
   slots: number;
+  /** the queues it claims from (absent: all) */
+  queues?: string[];
+  /** the directory of its slots' cgroups, when jobs run in cgroups */
+  cgroup?: string | null;
   started_at: string;
   heartbeat_at: string;
   jobs: string[];
   stopping: boolean;
 }
 
+/**
+ * A live worker's presence in the home: its lock, held for its whole life, and its heartbeat
+ * file. Either may be deleted under it (someone cleaning `workers/`): `keep()` makes the lock
+ * anew (locked) and a heartbeat writes its file anew.
+ */
 export class WorkerRegistration {
   #lock: Deno.FsFile;
   constructor(readonly paths: HomePaths, readonly id: string) {
-    ensureDir(paths.workersDir);
-    this.#lock = Deno.openSync(paths.workerLock(id), {
+    this.#lock = this.#take();
+  }
+
+  #take(): Deno.FsFile {
+    ensureDir(this.paths.workersDir);
+    const file = Deno.openSync(this.paths.workerLock(this.id), {
       read: true,
       write: true,
       create: true,
       mode: FILE_MODE,
     });
-    this.#lock.lockSync(true);
+    file.lockSync(true);
+    return file;
+  }
+
+  /** Makes the lock file anew when it is gone or another file took its name; true when it did. */
+  keep(): boolean {
+    let same = false;
+    try {
+      same = Deno.statSync(this.paths.workerLock(this.id)).ino === this.#lock.statSync().ino;
+    } catch { /* gone */ }
+    if (same) return false;
+    const old = this.#lock;
+    this.#lock = this.#take();
+    old.close();
+    return true;
   }
 
   /** Rewrites the heartbeat file (atomic rename; it is advisory, so no fsync). */
   update(info: WorkerInfo): void {
+    ensureDir(this.paths.workersDir);
     const path = this.paths.workerInfo(this.id);
     const tmp = `${path}.tmp`;
-    Deno.writeTextFileSync(tmp, JSON.stringify(info) + "\n", {
-      mode: FILE_MODE,
-    });
+    Deno.writeTextFileSync(tmp, JSON.stringify(info) + "\n", { mode: FILE_MODE });
     Deno.renameSync(tmp, path);
   }
 
   release(): void {
-    for (
-      const path of [
-        this.paths.workerInfo(this.id),
-        this.paths.workerLock(this.id),
-      ]
-    ) {
+    for (const path of [this.paths.workerInfo(this.id), this.paths.workerLock(this.id)]) {
       try {
         Deno.removeSync(path);
       } catch { /* already gone */ }
@@ -55,20 +78,34 @@ export class WorkerRegistration {
   }
 }
 
-/** True when some process holds `id`'s lock, i.e. the worker is alive. */
-export function isWorkerAlive(paths: HomePaths, id: string): boolean {
+/** Whether some process holds worker `id`'s lock, nobody does, or its lock file is gone. */
+export function lockState(paths: HomePaths, id: string): "held" | "free" | "missing" {
   let file: Deno.FsFile;
   try {
     file = Deno.openSync(paths.workerLock(id), { read: true });
   } catch {
-    return false;
+    return "missing";
   }
   try {
     const free = file.tryLockSync(true);
     if (free) file.unlockSync();
-    return !free;
+    return free ? "free" : "held";
   } finally {
     file.close();
+  }
+}
+
+/** True when some process holds `id`'s lock, i.e. the worker is alive. */
+export function isWorkerAlive(paths: HomePaths, id: string): boolean {
+  return lockState(paths, id) === "held";
+}
+
+/** The heartbeat file of worker `id`, if there is one to read. */
+export function workerInfo(paths: HomePaths, id: string): WorkerInfo | null {
+  try {
+    return JSON.parse(Deno.readTextFileSync(paths.workerInfo(id))) as WorkerInfo;
+  } catch {
+    return null;
   }
 }
 
@@ -100,9 +137,9 @@ export function listWorkers(paths: HomePaths): WorkerEntry[] {
   return out.sort((a, b) => a.started_at.localeCompare(b.started_at));
 }
 
-/** Removes the files of workers that died without cleaning up. */
-export function pruneDeadWorkers(paths: HomePaths): string[] {
-  const pruned: string[] = [];
+/** Removes the files of workers that died without cleaning up; returns what they said of themselves. */
+export function pruneDeadWorkers(paths: HomePaths): WorkerInfo[] {
+  const pruned: WorkerInfo[] = [];
   for (const w of listWorkers(paths)) {
     if (w.alive) continue;
     for (const path of [paths.workerInfo(w.id), paths.workerLock(w.id)]) {
@@ -110,7 +147,8 @@ export function pruneDeadWorkers(paths: HomePaths): string[] {
         Deno.removeSync(path);
       } catch { /* raced with another pruner */ }
     }
-    pruned.push(w.id);
+    const { alive: _, ...info } = w;
+    pruned.push(info);
   }
   return pruned;
 }

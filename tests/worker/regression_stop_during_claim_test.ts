@@ -8,6 +8,7 @@ import assert from "node:assert/strict";
 import { inProcessWorker, wrapStore } from "../../testkit/worker_harness.ts";
 import { DEFAULT_CONFIG } from "../../src/config.ts";
 import { FileStore } from "../../src/store/file_store.ts";
+import type { ClaimRequest } from "../../src/store/mod.ts";
 import { dirOfHome, exists, withHome } from "../../testkit/mod.ts";
 
 function stopDuringClaim(signals: number): Promise<{ ran: boolean; lines: string[] }> {
@@ -19,8 +20,8 @@ function stopDuringClaim(signals: number): Promise<{ ran: boolean; lines: string
     await inner.enqueue([{ id: "j", command: `sleep 1; touch ${marker}` }], { max_retries: 0 });
     const box: { worker?: ReturnType<typeof inProcessWorker> } = {};
     const store = wrapStore(inner, {
-      claim: (w: string, slots: number, lease: number, proceed?: () => boolean) => {
-        const pending = inner.claim(w, slots, lease, proceed); // queued for the store lock...
+      claim: (req: ClaimRequest, proceed?: () => boolean) => {
+        const pending = inner.claim(req, proceed); // queued for the store lock...
         for (let i = 0; i < signals; i++) box.worker!.stop("SIGTERM"); // ...when the signal(s) arrive
         return pending;
       },

@@ -80,6 +80,7 @@ export function decideClaim(state: QueueState, req: ClaimRequest, now: Date): De
         pid: slots[i].sid?.[0] ?? null,
         pid_start: slots[i].sid?.[1] ?? null,
         out: slots[i].out,
+        ...(req.process ? { by: req.process } : {}),
       }, nowIso)
     ),
   };
