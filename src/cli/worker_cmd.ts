@@ -1,5 +1,6 @@
 /** `queuectl worker start | stop | list`. */
 import { parseCount } from "../validate.ts";
+import { type HangupAtStart, hangupAtStart } from "../worker/hangup.ts";
 import { isWorkerAlive, listWorkers } from "../worker/registry.ts";
 import {
   type AppContext,
@@ -11,6 +12,7 @@ import {
   routes,
   sessionConfig,
 } from "./context.ts";
+import { LineSink } from "./line_sink.ts";
 import { workerTable } from "./read.ts";
 import { json } from "./render.ts";
 
@@ -21,31 +23,65 @@ interface StartFlags extends HomeFlags {
 
 async function start(this: AppContext, flags: StartFlags): Promise<void> {
   const slots = flags.count === undefined ? 1 : parseCount("count", flags.count, 1, 1024);
+  // first, before anything in this process listens for a signal: see hangup.ts
+  const hangup = hangupAtStart();
   const session = openSession(this, flags);
   const config = await sessionConfig(session);
   // the worker's code is loaded only by the command that runs it
   const { Worker } = await import("../worker/worker.ts");
+  // a closed terminal (EIO) or pipe (EPIPE) must not end the worker: see line_sink.ts
+  const out = new LineSink(this.process.stdout);
   const worker = new Worker(
     {
       store: session.store,
       paths: session.paths,
       clock: this.clock,
       loadConfig: () => sessionConfig(session),
-      log: (line) => this.process.stdout.write(line + "\n"),
+      log: (line) => out.write(line),
     },
     { slots, drain: flags.drain ?? false },
     config,
   );
-  const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
-  const handlers = signals.map((sig) => [sig, () => worker.stop(sig)] as const);
+  const say = (message: string) => out.write(`${this.clock.now().toISOString()} ${worker.id} ${message}`);
+  const handlers: [Deno.Signal, () => void][] = [
+    ["SIGINT", () => worker.stop("SIGINT")],
+    ["SIGTERM", () => worker.stop("SIGTERM")],
+    ["SIGHUP", onHangup(hangup, worker, say)],
+  ];
   for (const [sig, h] of handlers) Deno.addSignalListener(sig, h);
   try {
     await worker.start();
+    if (hangup === "ignored") {
+      say("a hang-up (SIGHUP) is ignored: it was ignored when this worker started (nohup)");
+    }
+    if (hangup === "unknown") {
+      say(
+        "could not learn whether SIGHUP was ignored when this worker started: a hang-up stops it gracefully",
+      );
+    }
     await worker.run();
   } finally {
     for (const [sig, h] of handlers) Deno.removeSignalListener(sig, h);
     session.store.close();
   }
+}
+
+/**
+ * A hang-up (the terminal or ssh session closed) stops the worker gracefully, like SIGTERM; a
+ * second one does not kill its jobs, since a hang-up often comes twice (from the kernel and from
+ * the shell). When SIGHUP was ignored at start (nohup) it stays ignored.
+ */
+function onHangup(
+  hangup: HangupAtStart,
+  worker: { stopping: boolean; stop(reason: string): void },
+  say: (message: string) => void,
+): () => void {
+  if (hangup === "ignored") {
+    return () => say("ignored a hang-up (SIGHUP), as it was ignored when this worker started");
+  }
+  return () => {
+    if (!worker.stopping) worker.stop("SIGHUP: its terminal hung up");
+  };
 }
 
 interface StopFlags extends HomeFlags {
@@ -119,6 +155,8 @@ export const workerRoutes = routes({
       fullDescription: [
         "Logs one line per event. Ctrl-C or SIGTERM (or `queuectl worker stop`) stops claiming",
         "and waits for running jobs; a second Ctrl-C kills them and records failed attempts.",
+        "A hang-up (the terminal or ssh session closed: SIGHUP) stops it like SIGTERM, unless",
+        "SIGHUP was ignored when it started (nohup): then it keeps running.",
         "Several workers may share one home.",
         "",
         "Examples:\n  queuectl worker start --count 4\n  queuectl worker start --drain",
