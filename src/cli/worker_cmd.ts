@@ -26,6 +26,8 @@ async function start(this: AppContext, flags: StartFlags): Promise<void> {
   // first, before anything in this process listens for a signal: see hangup.ts
   const hangup = hangupAtStart();
   const session = openSession(this, flags);
+  // jobs inherit it: a job that runs `queuectl` reaches this home from any directory (issue 13 #10)
+  Deno.env.set("QUEUECTL_HOME", session.home);
   const config = await sessionConfig(session);
   // the worker's code is loaded only by the command that runs it
   const { Worker } = await import("../worker/worker.ts");
@@ -156,8 +158,8 @@ export const workerRoutes = routes({
         "Logs one line per event. Ctrl-C or SIGTERM (or `queuectl worker stop`) stops claiming",
         "and waits for running jobs; a second Ctrl-C kills them and records failed attempts.",
         "A hang-up (the terminal or ssh session closed: SIGHUP) stops it like SIGTERM, unless",
-        "SIGHUP was ignored when it started (nohup): then it keeps running.",
-        "Several workers may share one home.",
+        "SIGHUP was ignored when it started (nohup): then it keeps running. Jobs run with",
+        "QUEUECTL_HOME set to the worker's home, as an absolute path. Several workers may share one home.",
         "",
         "Examples:\n  queuectl worker start --count 4\n  queuectl worker start --drain",
       ].join("\n"),
