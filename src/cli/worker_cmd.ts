@@ -1,6 +1,7 @@
 /** `queuectl worker start | stop | list`. */
 import { parseCount } from "../validate.ts";
 import { type HangupAtStart, hangupAtStart } from "../worker/hangup.ts";
+import { isStoppedState, processState } from "../worker/proc_status.ts";
 import { isWorkerAlive, listWorkers } from "../worker/registry.ts";
 import {
   type AppContext,
@@ -10,6 +11,7 @@ import {
   jsonFlag,
   openSession,
   routes,
+  type Session,
   sessionConfig,
 } from "./context.ts";
 import { LineSink } from "./line_sink.ts";
@@ -102,18 +104,47 @@ async function stop(this: AppContext, flags: StopFlags): Promise<void> {
     `asked ${live.length} worker(s) to stop: ${live.map((w) => w.id).join(", ")}\n`,
   );
   if (!flags.wait) return;
-  let waiting = live;
-  let last = "";
-  while (waiting.length > 0) {
+  let waiting = live.map((w) => w.id);
+  let said = "";
+  for (let round = 0;; round++) {
     await new Promise((r) => setTimeout(r, 100));
-    waiting = waiting.filter((w) => isWorkerAlive(session.paths, w.id));
-    const line = `waiting for ${waiting.length} worker(s) to finish their running jobs`;
-    if (waiting.length > 0 && line !== last) {
-      this.process.stderr.write(line + "\n");
-    }
-    last = line;
+    const still = waiting.filter((id) => isWorkerAlive(session.paths, id));
+    if (still.length === 0) break;
+    // what each worker is doing is read every second, or when one of them has stopped
+    if (round % 10 !== 0 && still.length === waiting.length) continue;
+    waiting = still;
+    const lines = await describeWaits(session, waiting);
+    if (lines !== said) this.process.stderr.write(lines);
+    said = lines;
   }
   this.process.stdout.write(`all ${live.length} worker(s) have stopped\n`);
+}
+
+/**
+ * One line per worker that `worker stop --wait` waits for, saying what that worker does: a
+ * stopped process (SIGSTOP, Ctrl-Z) finishes nothing until it is resumed.
+ */
+async function describeWaits(session: Session, ids: string[]): Promise<string> {
+  const known = new Map(listWorkers(session.paths).map((w) => [w.id, w]));
+  let out = "";
+  for (const id of ids) {
+    const w = known.get(id);
+    if (w === undefined) {
+      out += `waiting for worker ${id} to exit\n`;
+      continue;
+    }
+    const state = await processState(w.pid);
+    if (isStoppedState(state)) {
+      const by = state === "t" ? "by a debugger" : "(SIGSTOP)";
+      out +=
+        `worker ${id} (pid ${w.pid}) is stopped ${by}; it will stop when it is resumed (kill -CONT ${w.pid})\n`;
+    } else if (w.jobs.length > 0) {
+      out += `waiting for worker ${id} (pid ${w.pid}) to finish its running job(s): ${w.jobs.join(", ")}\n`;
+    } else {
+      out += `waiting for worker ${id} (pid ${w.pid}) to exit\n`;
+    }
+  }
+  return out;
 }
 
 function list(
