@@ -1,8 +1,11 @@
 /** `queuectl worker start | stop | list`. */
+import { OperationError, UsageError } from "../errors.ts";
+import { newId } from "../ids.ts";
+import { printable } from "../printable.ts";
 import { parseCount } from "../validate.ts";
 import { type HangupAtStart, hangupAtStart } from "../worker/hangup.ts";
 import { isStoppedState, processState } from "../worker/proc_status.ts";
-import { isWorkerAlive, listWorkers } from "../worker/registry.ts";
+import { isWorkerAlive, listWorkers, type WorkerEntry } from "../worker/registry.ts";
 import {
   type AppContext,
   command,
@@ -21,10 +24,25 @@ import { json } from "./render.ts";
 interface StartFlags extends HomeFlags {
   count?: string;
   drain?: boolean;
+  detach?: boolean;
+  json?: boolean;
+  /** internal, set by --detach: the log this worker renames to workers/<id>.log */
+  "detached-log"?: string;
 }
 
 async function start(this: AppContext, flags: StartFlags): Promise<void> {
   const slots = flags.count === undefined ? 1 : parseCount("count", flags.count, 1, 1024);
+  if (flags.detach && flags.drain) {
+    throw new UsageError(
+      "Cannot start a worker with --detach and --drain: a detached worker runs until `queuectl worker stop`",
+    );
+  }
+  if (flags.json && !flags.detach) {
+    throw new UsageError(
+      "Cannot start a worker with --json: only --detach prints a result (a worker in the foreground prints log lines)",
+    );
+  }
+  if (flags.detach) return await startDetached(this, flags, slots);
   // first, before anything in this process listens for a signal: see hangup.ts
   const hangup = hangupAtStart();
   const session = openSession(this, flags);
@@ -55,6 +73,9 @@ async function start(this: AppContext, flags: StartFlags): Promise<void> {
   for (const [sig, h] of handlers) Deno.addSignalListener(sig, h);
   try {
     await worker.start();
+    // named once registered: a worker that fails before leaves its log where the starter looks
+    const startLog = flags["detached-log"];
+    if (startLog !== undefined) nameLog(session, startLog, worker.id, say);
     if (hangup === "ignored") {
       say("a hang-up (SIGHUP) is ignored: it was ignored when this worker started (nohup)");
     }
@@ -86,6 +107,58 @@ function onHangup(
   return () => {
     if (!worker.stopping) worker.stop("SIGHUP: its terminal hung up");
   };
+}
+
+/** Renames the log a detached worker was started with to the name of its id (see detach.ts). */
+function nameLog(session: Session, startLog: string, id: string, say: (message: string) => void): void {
+  try {
+    Deno.renameSync(startLog, session.paths.workerLog(id));
+  } catch (e) {
+    say(`could not rename its log ${startLog} to ${session.paths.workerLog(id)}: ${(e as Error).message}`);
+  }
+}
+
+/** `worker start --detach`: see detach.ts. */
+async function startDetached(ctx: AppContext, flags: StartFlags, slots: number): Promise<void> {
+  const session = openSession(ctx, flags);
+  session.store.close();
+  await sessionConfig(session); // an invalid config.jsonc fails here, not in the background
+  const { lastLines, selfCommand, spawnDetached, waitRegistered } = await import("../worker/detach.ts");
+  const startLog = session.paths.workerStartLog(newId(ctx.clock.now().getTime()));
+  const argv = selfCommand([
+    "worker",
+    "start",
+    "--home",
+    session.home,
+    "--count",
+    String(slots),
+    "--detached-log",
+    startLog,
+  ]);
+  const detached = spawnDetached(session.paths, startLog, argv);
+  const got = await waitRegistered(session.paths, detached);
+  detached.unref();
+  if (got.kind === "registered") {
+    const { id, pid } = got.worker;
+    const log = session.paths.workerLog(id);
+    if (flags.json) ctx.process.stdout.write(json({ id, pid, log, home: session.home }));
+    else ctx.process.stdout.write(`started worker ${id} in the background (pid ${pid}), logging to ${log}\n`);
+    return;
+  }
+  if (got.kind === "timeout") {
+    throw new OperationError(
+      `Cannot confirm that the detached worker started: pid ${detached.pid} has not registered yet; it may still be starting, see its log ${got.log}`,
+    );
+  }
+  const how = got.status.signal
+    ? `was killed by ${got.status.signal}`
+    : `exited with code ${got.status.code}`;
+  const where = got.log === null ? "" : `; the end of its log ${got.log}:`;
+  ctx.process.stderr.write(`error: Cannot start a detached worker: it ${how} before it registered${where}\n`);
+  if (got.log !== null) {
+    for (const line of lastLines(got.log)) ctx.process.stderr.write(`  ${printable(line)}\n`);
+  }
+  ctx.exitCode = 1;
 }
 
 interface StopFlags extends HomeFlags {
@@ -147,18 +220,30 @@ async function describeWaits(session: Session, ids: string[]): Promise<string> {
   return out;
 }
 
+/** A worker as `worker list` shows it: its log when it was started with --detach. */
+function listed(session: Session, { alive: _, ...w }: WorkerEntry) {
+  const log = session.paths.workerLog(w.id);
+  let detached = false;
+  try {
+    detached = Deno.statSync(log).isFile;
+  } catch { /* not detached */ }
+  return { ...w, log: detached ? log : null };
+}
+
 function list(
   this: AppContext,
   flags: HomeFlags & { json?: boolean },
 ): void {
   const session = openSession(this, flags);
-  const workers = listWorkers(session.paths).filter((w) => w.alive).map((
-    { alive: _, ...w },
-  ) => w);
+  const workers = listWorkers(session.paths).filter((w) => w.alive).map((w) => listed(session, w));
   if (flags.json) this.process.stdout.write(json(workers));
   else if (workers.length === 0) {
     this.process.stdout.write("no worker is running\n");
-  } else this.process.stdout.write(workerTable(workers, this.clock.now()));
+  } else {
+    let out = workerTable(workers, this.clock.now());
+    for (const w of workers) if (w.log !== null) out += `${w.id} runs detached, logging to ${w.log}\n`;
+    this.process.stdout.write(out);
+  }
 }
 
 export const workerRoutes = routes({
@@ -179,20 +264,42 @@ export const workerRoutes = routes({
           optional: true,
           withNegated: false,
         },
+        detach: {
+          kind: "boolean",
+          brief: "Run the worker in the background, in a session of its own, logging to workers/<id>.log",
+          optional: true,
+          withNegated: false,
+        },
+        json: {
+          kind: "boolean",
+          brief: "With --detach: print the worker's id, pid, log and home as JSON",
+          optional: true,
+          withNegated: false,
+        },
+        "detached-log": {
+          kind: "parsed",
+          parse: String,
+          brief: "Internal (set by --detach): the log file to name after the worker's id",
+          optional: true,
+          hidden: true,
+          placeholder: "file",
+        },
         ...homeFlag,
       },
       aliases: { n: "count" },
     },
     docs: {
-      brief: "Run jobs in the foreground until stopped",
+      brief: "Run jobs until stopped, in the foreground or detached",
       fullDescription: [
         "Logs one line per event. Ctrl-C or SIGTERM (or `queuectl worker stop`) stops claiming",
         "and waits for running jobs; a second Ctrl-C kills them and records failed attempts.",
         "A hang-up (the terminal or ssh session closed: SIGHUP) stops it like SIGTERM, unless",
         "SIGHUP was ignored when it started (nohup): then it keeps running. Jobs run with",
         "QUEUECTL_HOME set to the worker's home, as an absolute path. Several workers may share one home.",
+        "--detach starts the worker in a session of its own, with its output appended to",
+        "workers/<id>.log in the home, and returns once it is registered (`worker list` shows it).",
         "",
-        "Examples:\n  queuectl worker start --count 4\n  queuectl worker start --drain",
+        "Examples:\n  queuectl worker start --count 4\n  queuectl worker start --drain\n  queuectl worker start --detach",
       ].join("\n"),
     },
   }),
