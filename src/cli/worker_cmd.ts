@@ -163,16 +163,29 @@ async function startDetached(ctx: AppContext, flags: StartFlags, slots: number):
 
 interface StopFlags extends HomeFlags {
   wait?: boolean;
+  pid?: string;
 }
 
+/** Linux's largest pid_max. */
+const MAX_PID = 4_194_304;
+
 async function stop(this: AppContext, flags: StopFlags): Promise<void> {
+  const pid = flags.pid === undefined ? undefined : parseCount("pid", flags.pid, 1, MAX_PID);
   const session = openSession(this, flags);
-  const live = listWorkers(session.paths).filter((w) => w.alive);
+  const live = listWorkers(session.paths).filter((w) => w.alive && (pid === undefined || w.pid === pid));
   if (live.length === 0) {
-    this.process.stdout.write("no worker is running\n");
+    this.process.stdout.write(
+      pid === undefined ? "no worker is running\n" : `no worker of this home runs as pid ${pid}\n`,
+    );
     return;
   }
-  await session.store.requestStop();
+  if (pid === undefined) await session.store.requestStop();
+  else {
+    // one worker: the signal a worker takes as a graceful stop, to that process only
+    try {
+      Deno.kill(pid, "SIGTERM");
+    } catch { /* it exited meanwhile */ }
+  }
   this.process.stdout.write(
     `asked ${live.length} worker(s) to stop: ${live.map((w) => w.id).join(", ")}\n`,
   );
@@ -309,16 +322,28 @@ export const workerRoutes = routes({
       flags: {
         wait: {
           kind: "boolean",
-          brief: "Block until every worker has exited",
+          brief: "Block until every worker asked has exited",
           optional: true,
           withNegated: false,
+        },
+        pid: {
+          kind: "parsed",
+          parse: String,
+          brief: "Stop only the worker of this home with this process id (sends it SIGTERM)",
+          optional: true,
+          placeholder: "pid",
         },
         ...homeFlag,
       },
     },
     docs: {
-      brief: "Ask every running worker of this home to stop gracefully",
-      fullDescription: "Example:\n  queuectl worker stop --wait",
+      brief: "Ask every running worker of this home (or one, --pid) to stop gracefully",
+      fullDescription: [
+        "Workers stop claiming, finish their running jobs and exit 0. Without --pid the request is",
+        "recorded in the store: every worker running now stops, one started later does not.",
+        "",
+        "Examples:\n  queuectl worker stop --wait\n  queuectl worker stop --wait --pid 12345",
+      ].join("\n"),
     },
   }),
   list: command({
