@@ -105,7 +105,7 @@ function onHangup(
     return () => say("ignored a hang-up (SIGHUP), as it was ignored when this worker started");
   }
   return () => {
-    if (!worker.stopping) worker.stop("SIGHUP: its terminal hung up");
+    if (!worker.stopping) worker.stop("SIGHUP, a hang-up");
   };
 }
 
