@@ -3,6 +3,7 @@ import { OperationError, UsageError } from "../errors.ts";
 import { newId } from "../ids.ts";
 import { printable } from "../printable.ts";
 import { parseCount } from "../validate.ts";
+import { DETACHED_LOG_ENV } from "../worker/detach.ts";
 import { type HangupAtStart, hangupAtStart } from "../worker/hangup.ts";
 import { isStoppedState, processState } from "../worker/proc_status.ts";
 import { isWorkerAlive, listWorkers, type WorkerEntry } from "../worker/registry.ts";
@@ -26,8 +27,6 @@ interface StartFlags extends HomeFlags {
   drain?: boolean;
   detach?: boolean;
   json?: boolean;
-  /** internal, set by --detach: the log this worker renames to workers/<id>.log */
-  "detached-log"?: string;
 }
 
 async function start(this: AppContext, flags: StartFlags): Promise<void> {
@@ -45,6 +44,9 @@ async function start(this: AppContext, flags: StartFlags): Promise<void> {
   if (flags.detach) return await startDetached(this, flags, slots);
   // first, before anything in this process listens for a signal: see hangup.ts
   const hangup = hangupAtStart();
+  // set by --detach for this process only (detach.ts): its jobs must not inherit it
+  const startLog = this.env(DETACHED_LOG_ENV);
+  if (startLog !== undefined) Deno.env.delete(DETACHED_LOG_ENV);
   const session = openSession(this, flags);
   // jobs inherit it: a job that runs `queuectl` reaches this home from any directory (issue 13 #10)
   Deno.env.set("QUEUECTL_HOME", session.home);
@@ -74,7 +76,6 @@ async function start(this: AppContext, flags: StartFlags): Promise<void> {
   try {
     await worker.start();
     // named once registered: a worker that fails before leaves its log where the starter looks
-    const startLog = flags["detached-log"];
     if (startLog !== undefined) nameLog(session, startLog, worker.id, say);
     if (hangup === "ignored") {
       say("a hang-up (SIGHUP) is ignored: it was ignored when this worker started (nohup)");
@@ -125,16 +126,7 @@ async function startDetached(ctx: AppContext, flags: StartFlags, slots: number):
   await sessionConfig(session); // an invalid config.jsonc fails here, not in the background
   const { lastLines, selfCommand, spawnDetached, waitRegistered } = await import("../worker/detach.ts");
   const startLog = session.paths.workerStartLog(newId(ctx.clock.now().getTime()));
-  const argv = selfCommand([
-    "worker",
-    "start",
-    "--home",
-    session.home,
-    "--count",
-    String(slots),
-    "--detached-log",
-    startLog,
-  ]);
+  const argv = selfCommand(["worker", "start", "--home", session.home, "--count", String(slots)]);
   const detached = spawnDetached(session.paths, startLog, argv);
   const got = await waitRegistered(session.paths, detached);
   detached.unref();
@@ -288,14 +280,6 @@ export const workerRoutes = routes({
           brief: "With --detach: print the worker's id, pid, log and home as JSON",
           optional: true,
           withNegated: false,
-        },
-        "detached-log": {
-          kind: "parsed",
-          parse: String,
-          brief: "Internal (set by --detach): the log file to name after the worker's id",
-          optional: true,
-          hidden: true,
-          placeholder: "file",
         },
         ...homeFlag,
       },

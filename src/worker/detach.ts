@@ -4,10 +4,11 @@
  *
  * The protocol between the starting process and the worker:
  *   1. the starter creates `workers/starting-<token>.log` (0600) and spawns the same program it
- *      is (`selfCommand`) as `worker start --home <absolute home> --count N --detached-log <that
- *      file>` through `setsid(1)` where there is one (else a detached spawn, which calls setsid()
- *      itself), and `/bin/sh`, which sends stdin from /dev/null and stdout and stderr to the log,
- *      then execs the worker: the pid the starter got is the worker's pid;
+ *      is (`selfCommand`) as `worker start --home <absolute home> --count N`, with that file's
+ *      path in DETACHED_LOG_ENV, through `setsid(1)` where there is one (else a detached spawn,
+ *      which calls setsid() itself), and `/bin/sh`, which sends stdin from /dev/null and stdout
+ *      and stderr to the log, then execs the worker: the pid the starter got is the worker's pid;
+ *      the worker removes the variable from its environment at once (its jobs must not see it);
  *   2. the worker registers (its heartbeat file names its id and pid), then renames its log to
  *      `workers/<id>.log`: a worker that fails before leaves its log where the starter looks;
  *   3. the starter waits until a live worker whose heartbeat file names that pid has renamed its
@@ -18,6 +19,8 @@ import type { HomePaths } from "../store/paths.ts";
 import { findSetsid } from "./execute.ts";
 import { listWorkers, type WorkerEntry } from "./registry.ts";
 
+/** The environment variable that tells a detached worker the log to rename (see above). */
+export const DETACHED_LOG_ENV = "QUEUECTL_DETACHED_LOG";
 /** Lines of the log shown when a detached worker dies before it registered. */
 export const TAIL_LINES = 20;
 const TAIL_BYTES = 64 * 1024;
@@ -95,6 +98,7 @@ export function spawnDetached(paths: HomePaths, startLog: string, argv: string[]
   const setsid = findSetsid();
   const child = new Deno.Command(setsid ?? "/bin/sh", {
     args: [...(setsid ? ["/bin/sh"] : []), "-c", REDIRECT, "queuectl-detach", startLog, ...argv],
+    env: { [DETACHED_LOG_ENV]: startLog },
     stdin: "null",
     stdout: "null",
     stderr: "null",

@@ -69,9 +69,15 @@ Deno.test("worker start --detach returns once the worker is registered; it is li
         new RegExp(`${first.id} runs detached, logging to ${first.log}`),
       );
 
-      await cliOk(home, ["enqueue", "--id", "a", "echo hello from a"]);
+      await cliOk(home, [
+        "enqueue",
+        "--id",
+        "a",
+        'echo "hello from a [$QUEUECTL_DETACHED_LOG] $QUEUECTL_HOME"',
+      ]);
       await untilState(home, "a", "completed");
-      assert.match(await cliOk(home, ["logs", "a"]), /hello from a/);
+      // the variable that named the worker's log to it is not passed on to jobs
+      assert.match(await cliOk(home, ["logs", "a"]), new RegExp(`hello from a \\[\\] ${home}\n`));
 
       const stop = await cli(home, ["worker", "stop", "--wait"]);
       assert.equal(stop.code, 0, stop.stderr);
