@@ -6,7 +6,7 @@ import { parseCount } from "../validate.ts";
 import { DETACHED_LOG_ENV } from "../worker/detach.ts";
 import { type HangupAtStart, hangupAtStart } from "../worker/hangup.ts";
 import { isStoppedState, processState } from "../worker/proc_status.ts";
-import { isWorkerAlive, listWorkers, type WorkerEntry } from "../worker/registry.ts";
+import { isWorkerAlive, listWorkers, type WorkerEntry, type WorkerInfo } from "../worker/registry.ts";
 import {
   type AppContext,
   command,
@@ -171,6 +171,20 @@ async function stop(this: AppContext, flags: StopFlags): Promise<void> {
     );
     return;
   }
+  // Lines said about each worker, so that a line is said again only when it changed. A stopped
+  // worker is named before the stop request: it may hold the store's lock, which the request needs
+  // (and then waits for until the worker is resumed).
+  const said = new Map<string, string>();
+  const tell = async (ids: string[], onlyStopped: boolean) => {
+    const known = new Map(listWorkers(session.paths).map((w) => [w.id, w]));
+    for (const id of ids) {
+      const line = await waitLine(id, known.get(id));
+      if (onlyStopped && !line.stopped) continue;
+      if (said.get(id) !== line.text) this.process.stderr.write(line.text + "\n");
+      said.set(id, line.text);
+    }
+  };
+  await tell(live.map((w) => w.id), true);
   if (pid === undefined) await session.store.requestStop();
   else {
     // one worker: the signal a worker takes as a graceful stop, to that process only
@@ -183,7 +197,6 @@ async function stop(this: AppContext, flags: StopFlags): Promise<void> {
   );
   if (!flags.wait) return;
   let waiting = live.map((w) => w.id);
-  let said = "";
   for (let round = 0;; round++) {
     await new Promise((r) => setTimeout(r, 100));
     const still = waiting.filter((id) => isWorkerAlive(session.paths, id));
@@ -191,38 +204,33 @@ async function stop(this: AppContext, flags: StopFlags): Promise<void> {
     // what each worker is doing is read every second, or when one of them has stopped
     if (round % 10 !== 0 && still.length === waiting.length) continue;
     waiting = still;
-    const lines = await describeWaits(session, waiting);
-    if (lines !== said) this.process.stderr.write(lines);
-    said = lines;
+    await tell(waiting, false);
   }
   this.process.stdout.write(`all ${live.length} worker(s) have stopped\n`);
 }
 
 /**
- * One line per worker that `worker stop --wait` waits for, saying what that worker does: a
- * stopped process (SIGSTOP, Ctrl-Z) finishes nothing until it is resumed.
+ * What `worker stop` says about a worker it waits for: the jobs it still runs, or that it is
+ * stopped (SIGSTOP, Ctrl-Z) and finishes nothing until it is resumed.
  */
-async function describeWaits(session: Session, ids: string[]): Promise<string> {
-  const known = new Map(listWorkers(session.paths).map((w) => [w.id, w]));
-  let out = "";
-  for (const id of ids) {
-    const w = known.get(id);
-    if (w === undefined) {
-      out += `waiting for worker ${id} to exit\n`;
-      continue;
-    }
-    const state = await processState(w.pid);
-    if (isStoppedState(state)) {
-      const by = state === "t" ? "by a debugger" : "(SIGSTOP)";
-      out +=
-        `worker ${id} (pid ${w.pid}) is stopped ${by}; it will stop when it is resumed (kill -CONT ${w.pid})\n`;
-    } else if (w.jobs.length > 0) {
-      out += `waiting for worker ${id} (pid ${w.pid}) to finish its running job(s): ${w.jobs.join(", ")}\n`;
-    } else {
-      out += `waiting for worker ${id} (pid ${w.pid}) to exit\n`;
-    }
+async function waitLine(id: string, w: WorkerInfo | undefined): Promise<{ text: string; stopped: boolean }> {
+  if (w === undefined) return { text: `waiting for worker ${id} to exit`, stopped: false };
+  const state = await processState(w.pid);
+  if (isStoppedState(state)) {
+    const by = state === "t" ? "by a debugger" : "(SIGSTOP)";
+    return {
+      text:
+        `worker ${id} (pid ${w.pid}) is stopped ${by}; it will stop when it is resumed (kill -CONT ${w.pid})`,
+      stopped: true,
+    };
   }
-  return out;
+  if (w.jobs.length > 0) {
+    return {
+      text: `waiting for worker ${id} (pid ${w.pid}) to finish its running job(s): ${w.jobs.join(", ")}`,
+      stopped: false,
+    };
+  }
+  return { text: `waiting for worker ${id} (pid ${w.pid}) to exit`, stopped: false };
 }
 
 /** A worker as `worker list` shows it: its log when it was started with --detach. */

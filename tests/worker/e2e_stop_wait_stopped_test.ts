@@ -1,7 +1,8 @@
 /**
  * End-to-end: `worker stop --wait` against a worker that is stopped (SIGSTOP, Ctrl-Z) says so,
- * and how to resume it, instead of waiting silently for jobs that worker cannot finish; once the
- * worker is resumed it stops as usual.
+ * and how to resume it, instead of waiting silently for jobs that worker cannot finish; it says so
+ * before its stop request, which waits for the store's lock (a stopped worker may hold it); once
+ * the worker is resumed it stops as usual.
  */
 import assert from "node:assert/strict";
 import {
@@ -29,6 +30,7 @@ Deno.test("worker stop --wait names a stopped (SIGSTOP) worker and how to resume
     const dir = dirOfHome(home);
     const started: Background[] = [];
     let worker: Background | null = null;
+    let lock: Deno.FsFile | null = null;
     try {
       await cliOk(home, [
         "enqueue",
@@ -40,6 +42,10 @@ Deno.test("worker stop --wait names a stopped (SIGSTOP) worker and how to resume
       started.push(worker);
       await waitFor(() => readLines(`${dir}/marker`).length === 1, "the job to start");
       const id = workerIdOf(worker)!;
+      // A stopped worker may hold the store's lock, which the stop request needs: the test holds
+      // it here instead (the worker cannot have it then), so the request must wait for it.
+      lock = Deno.openSync(`${home}/store.lock`, { read: true, write: true });
+      await lock.lock(true);
       worker.signal("SIGSTOP");
       await waitFor(() => state(worker!.pid) === "T", "the worker to be stopped");
 
@@ -52,6 +58,15 @@ Deno.test("worker stop --wait names a stopped (SIGSTOP) worker and how to resume
           `worker ${id} \\(pid ${pid}\\) is stopped \\(SIGSTOP\\); it will stop when it is resumed \\(kill -CONT ${pid}\\)`,
         ),
       );
+      assert.doesNotMatch(
+        stopper.output(),
+        /asked/,
+        "said before the stop request, which waits for the lock",
+      );
+      lock.unlock();
+      lock.close();
+      lock = null;
+      await untilOutput(stopper, /asked 1 worker\(s\) to stop/);
       assert.doesNotMatch(stopper.output(), /have stopped/);
 
       worker.signal("SIGCONT");
@@ -65,6 +80,7 @@ Deno.test("worker stop --wait names a stopped (SIGSTOP) worker and how to resume
       assert.equal(await worker.exited(), 0, worker.output());
       assert.equal((await cliJson(home, ["show", "held"])).state, "completed");
     } finally {
+      lock?.close();
       worker?.signal("SIGCONT");
       Deno.writeTextFileSync(`${dir}/release`, "");
       for (const b of started) await stopBackground(b);
