@@ -9,6 +9,8 @@ import { waitFor } from "./wait.ts";
 export class Tmux {
   readonly socket = `qctl-test-${Deno.pid}-${crypto.randomUUID().slice(0, 8)}`;
   readonly session = "qctl";
+  /** the server's socket file, which tmux leaves behind when it exits */
+  #socketPath: string | null = null;
 
   /** Runs `tmux <args>` on this server; throws unless it succeeds. Returns stdout. */
   async tmux(...args: string[]): Promise<string> {
@@ -48,6 +50,7 @@ export class Tmux {
       "--noprofile",
       "-i",
     );
+    this.#socketPath = (await this.tmux("display-message", "-p", "#{socket_path}")).trim();
     await waitFor(async () => (await this.screen()).includes("qctl$"), "the shell's prompt in tmux");
   }
 
@@ -62,10 +65,15 @@ export class Tmux {
     return this.tmux("capture-pane", "-p", "-t", this.session);
   }
 
-  /** Kills the server, hanging up the pane's terminal; no error when it is gone already. */
+  /** Kills the server, hanging up the pane's terminal, and removes its socket; no error when it is gone already. */
   async kill(): Promise<void> {
     try {
       await this.tmux("kill-server");
     } catch { /* not running */ }
+    if (this.#socketPath !== null) {
+      try {
+        Deno.removeSync(this.#socketPath);
+      } catch { /* removed already */ }
+    }
   }
 }
