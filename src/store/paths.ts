@@ -10,6 +10,8 @@
  *   config.lock              OS lock held by `config set` around its read-edit-write of config.jsonc
  *   logs/<job-id>.log        captured output of every attempt of a job
  *   workers/<id>.json|.lock  a running worker's heartbeat file, and the lock it holds for life
+ *   workers/<id>.log         output of a worker started with --detach (kept after it exits)
+ *   workers/starting-<n>.log that output until the worker knows its id and renames it
  */
 export interface HomePaths {
   home: string;
@@ -25,6 +27,10 @@ export interface HomePaths {
   jobLog(id: string): string;
   workerInfo(id: string): string;
   workerLock(id: string): string;
+  /** output of a detached worker */
+  workerLog(id: string): string;
+  /** output of a detached worker that has not named itself yet; `token` is unique per start */
+  workerStartLog(token: string): string;
 }
 
 const WAL = /^wal-(\d{8})\.jsonl$/;
@@ -52,6 +58,8 @@ export function homePaths(home: string): HomePaths {
     jobLog: (id) => at(`logs/${id}.log`),
     workerInfo: (id) => at(`workers/${id}.json`),
     workerLock: (id) => at(`workers/${id}.lock`),
+    workerLog: (id) => at(`workers/${id}.log`),
+    workerStartLog: (token) => at(`workers/starting-${token}.log`),
   };
 }
 
