@@ -13,6 +13,8 @@
  *   logs/<worker-id>-slot-<n>-<k>.out  another (each attempt records its byte range); part
  *                                      k >= 2 follows once part k - 1 passed its size limit
  *   workers/<id>.json|.lock  a running worker's heartbeat file, and the lock it holds for life
+ *   workers/<id>.log         output of a worker started with --detach (kept after it exits)
+ *   workers/starting-<n>.log that output until the worker knows its id and renames it
  */
 export interface HomePaths {
   home: string;
@@ -29,6 +31,10 @@ export interface HomePaths {
   slotOutput(workerId: string, slot: number, part: number): string;
   workerInfo(id: string): string;
   workerLock(id: string): string;
+  /** output of a detached worker */
+  workerLog(id: string): string;
+  /** output of a detached worker that has not named itself yet; `token` is unique per start */
+  workerStartLog(token: string): string;
 }
 
 const WAL = /^wal-(\d{8})\.jsonl$/;
@@ -59,6 +65,8 @@ export function homePaths(home: string): HomePaths {
       at(`logs/${workerId}-slot-${slot}${part > 1 ? `-${part}` : ""}.out`),
     workerInfo: (id) => at(`workers/${id}.json`),
     workerLock: (id) => at(`workers/${id}.lock`),
+    workerLog: (id) => at(`workers/${id}.log`),
+    workerStartLog: (token) => at(`workers/starting-${token}.log`),
   };
 }
 
