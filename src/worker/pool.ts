@@ -206,6 +206,10 @@ export class RunnerPool {
       cgroup: this.cgroups.usable ? this.cgroups.slots[i] : null,
       proc: this.#options.proc,
     });
+    if (this.#closing) {
+      await runner.close(); // started while the pool closed: it must not outlive it
+      throw new Error("Cannot run a job: the runner pool is closing");
+    }
     this.#runners[i] = runner;
     runner.lost.then(() => {
       // a runner that ended without being closed left its job (and what that started) behind
