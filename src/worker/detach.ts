@@ -14,7 +14,7 @@
  *   3. the starter waits until a live worker whose heartbeat file names that pid has renamed its
  *      log (`waitRegistered`), or for the worker's exit, which it reports with the end of the log.
  */
-import { ensureDir, exists, FILE_MODE } from "../store/durable.ts";
+import { ensureDir, exists, FILE_MODE } from "../durable.ts";
 import type { HomePaths } from "../store/paths.ts";
 import { findSetsid } from "./execute.ts";
 import { listWorkers, type WorkerEntry } from "./registry.ts";
