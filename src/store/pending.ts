@@ -45,21 +45,26 @@
  */
 import { CorruptionError } from "../errors.ts";
 import type { Job } from "../job.ts";
+import { checkLine } from "./codec.ts";
 import { readAt, type ReplaceStep } from "./durable.ts";
 import type { HomePaths } from "./paths.ts";
 import {
   consumed,
   type Consumption,
+  listConsumption,
   NOTHING_CONSUMED,
   type PendingConsumption,
+  type SegmentConsumption,
 } from "./pending_consumption.ts";
 import {
   decodeEntry,
   decodeJobLine,
   ENTRY_WIDTH,
   headerProblem,
+  idAtStart,
   type IndexEntry,
   parseIndexLine,
+  placeInLine,
 } from "./pending_format.ts";
 import { verifySegment } from "./pending_verify.ts";
 import { rewriteSegments } from "./pending_write.ts";
@@ -118,6 +123,14 @@ export interface OrderEntry {
   offset: number;
   /** newline excluded */
   length: number;
+}
+
+/** A job line as bytes: `bytes[start, body)` is its object's text up to its place member. */
+export interface RawLine {
+  id: string;
+  bytes: Uint8Array;
+  start: number;
+  body: number;
 }
 
 /** A job with its place in the claim order. */
@@ -271,31 +284,39 @@ export class PendingReader {
     if (!(Number.isInteger(pos) && pos >= 0 && pos < l.count)) {
       throw new RangeError(`List ${list} of pending segment ${seg.n} has no position ${pos}`);
     }
-    return this.#entries(seg, l.first + pos, 1)[0];
+    const k = l.first + pos;
+    return this.#decodeEntry(seg, this.#readEntries(seg, k, 1, new Uint8Array(ENTRY_WIDTH)), 0, k);
   }
 
-  /** Entries k .. k+count-1 of the order file (numbered over all lists). */
-  #entries(seg: PendingSegment, k: number, count: number): OrderEntry[] {
-    const path = this.#paths.pendingOrder(seg.n);
-    const file = this.#orderFile(seg);
+  /** Reads entries k .. k+count-1 of the order file (numbered over all lists) into `buf`. */
+  #readEntries(seg: PendingSegment, k: number, count: number, buf: Uint8Array): Uint8Array {
     const at = entriesStart(seg) + k * ENTRY_WIDTH;
-    const buf = new Uint8Array(count * ENTRY_WIDTH);
-    if (readAt(file, at, buf) !== buf.length) this.corrupt(path, at, "the file is shorter than recorded");
-    const out: OrderEntry[] = [];
-    for (let j = 0; j < count; j++) {
-      const e = decodeEntry(k + j, buf, j * ENTRY_WIDTH);
-      if (typeof e === "string") this.corrupt(path, at + j * ENTRY_WIDTH, e);
-      if (e.offset + e.length >= seg.bytes) {
-        this.corrupt(path, at + j * ENTRY_WIDTH, `order entry ${k + j} points past the end of the jobs file`);
-      }
-      out.push(e);
+    const bytes = buf.subarray(0, count * ENTRY_WIDTH);
+    if (readAt(this.#orderFile(seg), at, bytes) !== bytes.length) {
+      this.corrupt(this.#paths.pendingOrder(seg.n), at, "the file is shorter than recorded");
     }
-    return out;
+    return bytes;
+  }
+
+  /** Entry k of the file, the j-th of `bytes` (read from entry k - j on). */
+  #decodeEntry(seg: PendingSegment, bytes: Uint8Array, j: number, k: number): OrderEntry {
+    const at = entriesStart(seg) + k * ENTRY_WIDTH;
+    const e = decodeEntry(k, bytes, j * ENTRY_WIDTH);
+    if (typeof e === "string") this.corrupt(this.#paths.pendingOrder(seg.n), at, e);
+    if (e.offset + e.length >= seg.bytes) {
+      this.corrupt(
+        this.#paths.pendingOrder(seg.n),
+        at,
+        `order entry ${k} points past the end of the jobs file`,
+      );
+    }
+    return e;
   }
 
   /**
    * The unconsumed entries of list `list` from position `from` on, in claim order, read in
-   * chunks (a few entries first, more as the walk goes on), never the whole list at once.
+   * chunks (a few entries first, more as the walk goes on, into one buffer), never the whole
+   * list at once; an entry is decoded only when the walk reaches it.
    */
   *walk(
     seg: PendingSegment,
@@ -306,11 +327,15 @@ export class PendingReader {
     const l = this.#list(seg, list);
     let pos = Math.max(from, c.prefix);
     let chunk = FIRST_WALK_CHUNK;
+    let buf = new Uint8Array(0);
     while (pos < l.count) {
       const n = Math.min(chunk, l.count - pos);
-      const entries = this.#entries(seg, l.first + pos, n);
+      if (buf.length < n * ENTRY_WIDTH) buf = new Uint8Array(n * ENTRY_WIDTH);
+      const bytes = this.#readEntries(seg, l.first + pos, n, buf);
       for (let j = 0; j < n; j++) {
-        if (!consumed(c, pos + j)) yield { pos: pos + j, entry: entries[j] };
+        if (!consumed(c, pos + j)) {
+          yield { pos: pos + j, entry: this.#decodeEntry(seg, bytes, j, l.first + pos + j) };
+        }
       }
       pos += n;
       chunk = Math.min(chunk * 2, MAX_WALK_CHUNK);
@@ -361,30 +386,56 @@ export class PendingReader {
   }
 
   /**
-   * A reader of `seg`'s job lines for a pass in offset order (a rewrite): each call checks the
-   * line names the place and seq expected, and lines near one another cost one read.
+   * A reader of `seg`'s job lines for a pass in offset order (a rewrite), which hands each line
+   * over as bytes, unparsed: its checksum checked, the place it names checked against the entry
+   * that led to it, its id read from its start; `body` is the line up to its place member, to be
+   * given a new place and sealed again. One buffer, refilled as the pass moves on.
    */
-  sequential(seg: PendingSegment): (e: OrderEntry, list: number, pos: number) => PendingJob {
-    let buf = new Uint8Array(0);
+  sequential(
+    seg: PendingSegment,
+  ): (offset: number, length: number, list: number, pos: number) => RawLine {
+    let buf = new Uint8Array(Math.min(READ_AHEAD, seg.bytes));
     let bufAt = 0;
+    let filled = 0;
     const path = this.#paths.pendingJobs(seg.n);
-    return (e, list, pos) => {
+    return (offset, length, list, pos) => {
       const file = this.#jobsFile(seg);
-      if (!(e.offset >= bufAt && e.offset + e.length < bufAt + buf.length)) {
-        bufAt = e.offset;
-        buf = new Uint8Array(Math.min(Math.max(READ_AHEAD, e.length + 1), seg.bytes - e.offset));
-        if (readAt(file, bufAt, buf) !== buf.length) {
+      if (!(offset >= 0 && offset + length < seg.bytes)) {
+        this.corrupt(path, offset, "a job line lies past the end");
+      }
+      if (!(offset >= bufAt && offset + length < bufAt + filled)) {
+        if (length + 1 > buf.length) buf = new Uint8Array(length + 1);
+        bufAt = offset;
+        filled = Math.min(buf.length, seg.bytes - offset);
+        if (readAt(file, bufAt, buf.subarray(0, filled)) !== filled) {
           this.corrupt(path, bufAt, "the file is shorter than recorded");
         }
       }
-      const start = e.offset - bufAt;
-      if (buf[start + e.length] !== NEWLINE) {
-        this.corrupt(path, e.offset, `the job line there does not end after ${e.length} bytes`);
+      const start = offset - bufAt;
+      const end = start + length;
+      if (buf[end] !== NEWLINE) {
+        this.corrupt(path, offset, `the job line there does not end after ${length} bytes`);
       }
-      const r = decodeJobLine(buf, start, start + e.length);
-      if (typeof r === "string") this.corrupt(path, e.offset, r);
-      this.#agree(seg, list, pos, e, r);
-      return r.job;
+      const why = checkLine(buf, start, end);
+      if (why !== null) this.corrupt(path, offset, why);
+      const place = placeInLine(buf, start, end);
+      if (!place) this.corrupt(path, offset, "the job line has no place in the claim order");
+      if (place.list !== list || place.pos !== pos) {
+        const k = seg.lists[list].first + pos;
+        this.corrupt(
+          this.#paths.pendingOrder(seg.n),
+          entriesStart(seg) + k * ENTRY_WIDTH,
+          `order entry ${k} points at a job line placed at [${place.list},${place.pos}]`,
+        );
+      }
+      // a job's line begins with its id; a line that does not is parsed for it
+      let id = idAtStart(buf, start, end);
+      if (id === null) {
+        const r = decodeJobLine(buf, start, end);
+        if (typeof r === "string") this.corrupt(path, offset, r);
+        id = r.job.id;
+      }
+      return { id, bytes: buf, start, body: place.member };
     };
   }
 
@@ -432,6 +483,67 @@ export class PendingReader {
       next = r.job.seq;
       yield { ...r, offset: line.at };
     }
+  }
+
+  /**
+   * The index entries of those of `ids` that `seg` holds (consumed or not: the caller decides),
+   * for a batch's duplicate check: a bisection per id for a few ids, one pass over the index
+   * once that costs less.
+   */
+  findIds(seg: PendingSegment, ids: readonly string[]): IndexEntry[] {
+    const sorted = [...new Set(ids)].filter((id) => mayHold(seg, id)).sort();
+    if (sorted.length === 0) return [];
+    // a bisection reads about log2(size / 4 KiB) windows
+    const bisections = sorted.length * Math.max(1, Math.log2(seg.index_bytes / SCAN_BYTES));
+    if (bisections * WINDOW <= seg.index_bytes) {
+      return sorted.map((id) => this.#find(seg, id)).filter((e): e is IndexEntry => e !== null);
+    }
+    const out: IndexEntry[] = [];
+    let i = 0;
+    let previous: string | null = null;
+    for (const e of this.indexEntries(seg)) {
+      if (previous !== null && !(previous < e.id)) {
+        this.corrupt(this.#paths.pendingIndex(seg.n), e.at, "an index entry is out of id order");
+      }
+      previous = e.id;
+      while (i < sorted.length && sorted[i] < e.id) i++;
+      if (i === sorted.length) break;
+      if (sorted[i] === e.id) {
+        out.push({ id: e.id, offset: e.offset, length: e.length, list: e.list, pos: e.pos });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The unconsumed jobs of `segments` with a seq above `past`, merged in seq order; a segment
+   * is opened only once the merge reaches its first seq, so the first few cost few reads.
+   */
+  jobs(
+    segments: readonly PendingSegment[],
+    consumption: PendingConsumption,
+    past = -Infinity,
+  ): Generator<PendingJob> {
+    return mergeBySeq(
+      segments.filter((seg) => seg.jobs > 0 && seg.max_seq > past).sort((a, b) => a.min_seq - b.min_seq),
+      (seg) => seg.min_seq,
+      (seg) => unconsumed(this.scan(seg, past), consumption.get(seg.n)),
+      (a, b) => a < b,
+    );
+  }
+
+  /** The unconsumed jobs of `segments` with a seq below `before`, newest first, merged likewise. */
+  jobsDesc(
+    segments: readonly PendingSegment[],
+    consumption: PendingConsumption,
+    before = Infinity,
+  ): Generator<PendingJob> {
+    return mergeBySeq(
+      segments.filter((seg) => seg.jobs > 0 && seg.min_seq < before).sort((a, b) => b.max_seq - a.max_seq),
+      (seg) => seg.max_seq,
+      (seg) => unconsumed(this.scanBackward(seg, before), consumption.get(seg.n)),
+      (a, b) => a > b,
+    );
   }
 
   /** Every entry of `seg`'s index, in file order (doctor). */
@@ -509,5 +621,41 @@ export class PendingReader {
     step?: (name: string) => void,
   ): PendingSegment {
     return rewriteSegments(this, inputs, consumption, n, now, step);
+  }
+}
+
+function* unconsumed(placed: Iterable<Placed>, cs: SegmentConsumption | undefined): Generator<PendingJob> {
+  for (const p of placed) if (!consumed(listConsumption(cs, p.list), p.pos)) yield p.job;
+}
+
+/**
+ * A lazy merge of job streams in one seq direction (`before(a, b)`: seq a comes first).
+ * `waiting` is in the order the merge reaches the segments, `reach(seg)` the seq at which it
+ * does; a segment is opened only then.
+ */
+function* mergeBySeq(
+  waiting: PendingSegment[],
+  reach: (seg: PendingSegment) => number,
+  open: (seg: PendingSegment) => Generator<PendingJob>,
+  before: (a: number, b: number) => boolean,
+): Generator<PendingJob> {
+  const heads: Array<{ it: Generator<PendingJob>; next: IteratorResult<PendingJob> }> = [];
+  for (;;) {
+    let best: { it: Generator<PendingJob>; next: IteratorResult<PendingJob> } | null = null;
+    for (const h of heads) {
+      if (!h.next.done && (best === null || before(h.next.value.seq, (best.next.value as PendingJob).seq))) {
+        best = h;
+      }
+    }
+    if (
+      waiting.length > 0 && (best === null || !before((best.next.value as PendingJob).seq, reach(waiting[0])))
+    ) {
+      const it = open(waiting.shift()!);
+      heads.push({ it, next: it.next() });
+      continue;
+    }
+    if (best === null) return;
+    yield best.next.value as PendingJob;
+    best.next = best.it.next();
   }
 }

@@ -207,3 +207,22 @@ Deno.test("verify() finds files that each pass their checksums but disagree, nam
     );
   });
 });
+
+Deno.test("a rewrite that meets a damaged input fails naming it, and leaves no file of its own", () => {
+  // the line of d100, which the rewrite keeps (nothing is consumed)
+  damaged("jobs", (b) => flip(b, lines(b)[100][0] + 50), (reader, seg) => {
+    failsNaming("jobs", /checksum mismatch/, () => reader.rewrite([seg], new Map(), 2, NOW));
+    const left = [...Deno.readDirSync(reader.paths.home)].map((e) => e.name).filter((n) =>
+      n.includes("00000002")
+    );
+    assert.deepEqual(left, []);
+  });
+  // an order entry moved: the rewrite walks the lists and meets it
+  damaged("order", (b, seg) => flip(b, entryAt(seg, 250) + 5), (reader, seg) => {
+    failsNaming(
+      "order",
+      /order entry 250 fails its checksum/,
+      () => reader.rewrite([seg], new Map(), 2, NOW),
+    );
+  });
+});

@@ -165,7 +165,11 @@ Deno.test("rewrite() keeps exactly the unconsumed jobs, in claim order, and move
     ];
     ca[0] = consume(ca[0], 4);
     ca[3] = consume(ca[3], 1);
-    const consumption = new Map([[1, ca], [2, [consume(NOTHING_CONSUMED, 0)]]]);
+    const consumption = new Map([[1, ca], [2, [
+      consume(NOTHING_CONSUMED, 0),
+      NOTHING_CONSUMED,
+      NOTHING_CONSUMED,
+    ]]]);
     const later = new Date(NOW.getTime() + 1.5 * HOUR);
     const steps: string[] = [];
     const seg = reader.rewrite([a, b], consumption, 3, later, (s) => steps.push(s));
@@ -258,5 +262,95 @@ Deno.test("the order file puts entry k of the file at a fixed byte offset", () =
     assert.equal(lines.length, seg.jobs);
     assert.ok(lines.every((l) => l.length + 1 === ENTRY_WIDTH));
     assert.match(lines[0], /^0000000000000002 \+0000000005 -{24} \d{12} \d{9} [0-9a-f]{8}$/);
+  });
+});
+
+Deno.test("rewrite() copies job lines byte for byte but for their place, whatever the order of their members", () => {
+  withPendingHome((paths, reader) => {
+    // a job whose members do not begin with its id, and one with text that needs escapes
+    const { id, queue, ...rest } = pendingJob("odd", 2, { priority: 1 });
+    const odd = { queue, ...rest, id } as PendingJob;
+    const escaped = { ...pendingJob("esc", 3), command: `printf '"o":[1,2]\\n' "é ✓ \u0001"` };
+    const jobs = [pendingJob("first", 1), odd, escaped];
+    const seg = writePendingSegment(paths, 1, jobs, NOW);
+    const again = reader.rewrite([seg], new Map([[1, [consume(NOTHING_CONSUMED, 0)]]]), 2, NOW);
+    assert.deepEqual([...reader.scan(again)].map((p) => p.job), jobs.filter((j) => j.id !== "odd"));
+    const all = reader.rewrite([seg], new Map(), 3, NOW);
+    assert.deepEqual([...reader.scan(all)].map((p) => p.job), jobs);
+    assert.equal(reader.lookup(all, "odd")?.job.queue, "default");
+    reader.verify(all);
+  });
+});
+
+Deno.test("rewrite() refuses a consumption that does not fit its segment, writing nothing", () => {
+  withPendingHome((paths, reader) => {
+    const seg = writePendingSegment(paths, 1, mixed(), NOW);
+    assert.throws(
+      () => reader.rewrite([seg], new Map([[1, [{ prefix: 7, exceptions: [] }]]]), 2, NOW),
+      /Cannot rewrite pending segment 1: pending segment 1 has 4 lists/,
+    );
+    const wrong = seg.lists.map(() => NOTHING_CONSUMED);
+    wrong[1] = { prefix: 0, exceptions: [5] };
+    assert.throws(() => reader.rewrite([seg], new Map([[1, wrong]]), 2, NOW), /list 1 .* exception 5/);
+    assert.equal([...Deno.readDirSync(paths.home)].filter((e) => e.name.includes("00000002")).length, 0);
+  });
+});
+
+Deno.test("findIds() names the ids a segment holds with their places, by bisection or by one pass", () => {
+  withPendingHome((paths, reader) => {
+    const jobs = Array.from(
+      { length: 3000 },
+      (_, i) => pendingJob(`f${(i * 7919) % 3000}`, i + 1, { queue: `q${i % 2}` }),
+    );
+    const seg = writePendingSegment(paths, 1, jobs, NOW);
+    const few = ["f1", "f2999", "nope", "f1"];
+    const found = reader.findIds(seg, few);
+    assert.deepEqual(found.map((e) => e.id), ["f1", "f2999"]);
+    for (const e of found) assert.equal(reader.at(seg, e.list, e.pos).job.id, e.id);
+    // enough ids that one pass over the index is cheaper than bisecting for each
+    const many = Array.from({ length: 2000 }, (_, i) => (i % 2 ? `f${i}` : `g${i}`));
+    const all = reader.findIds(seg, many);
+    assert.deepEqual(all.map((e) => e.id), many.filter((id) => id.startsWith("f")).sort());
+    for (const e of all) {
+      assert.deepEqual(reader.lookup(seg, e.id), {
+        job: reader.at(seg, e.list, e.pos).job,
+        list: e.list,
+        pos: e.pos,
+      });
+    }
+  });
+});
+
+Deno.test("jobs() and jobsDesc() merge segments in seq order both ways, leaving out consumed jobs", () => {
+  withPendingHome((paths, reader) => {
+    // overlapping seq ranges, as a merge of rewritten segments leaves them
+    const a = writePendingSegment(
+      paths,
+      1,
+      [1, 4, 5, 9, 12].map((s) => pendingJob(`a${s}`, s, { priority: s % 2 })),
+      NOW,
+    );
+    const b = writePendingSegment(paths, 2, [2, 3, 10, 11].map((s) => pendingJob(`b${s}`, s)), NOW);
+    const c = writePendingSegment(
+      paths,
+      3,
+      [20, 21].map((s) => pendingJob(`c${s}`, s, { queue: "mail" })),
+      NOW,
+    );
+    // consume a9 and b2: the heads of their segments' due lists are a5 (priority 1) and b2
+    const head = (seg: PendingSegment, id: string) => reader.lookup(seg, id)!;
+    const a9 = head(a, "a9");
+    const b2 = head(b, "b2");
+    const consumption = new Map([
+      [1, a.lists.map((_, l) => (l === a9.list ? consume(NOTHING_CONSUMED, a9.pos) : NOTHING_CONSUMED))],
+      [2, b.lists.map((_, l) => (l === b2.list ? consume(NOTHING_CONSUMED, b2.pos) : NOTHING_CONSUMED))],
+    ]);
+    const seqs = [1, 3, 4, 5, 10, 11, 12, 20, 21];
+    const segs = [c, a, b];
+    assert.deepEqual([...reader.jobs(segs, consumption)].map((j) => j.seq), seqs);
+    assert.deepEqual([...reader.jobsDesc(segs, consumption)].map((j) => j.seq), [...seqs].reverse());
+    assert.deepEqual([...reader.jobs(segs, consumption, 4)].map((j) => j.seq), seqs.filter((s) => s > 4));
+    assert.deepEqual([...reader.jobsDesc(segs, consumption, 11)].map((j) => j.seq), [10, 5, 4, 3, 1]);
+    assert.deepEqual([...reader.jobs(segs, new Map())].length, 11);
   });
 });

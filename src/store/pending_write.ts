@@ -4,21 +4,20 @@
  * segment of a million jobs costs tens of megabytes beyond the jobs themselves.
  */
 import { replaceFileDurablyStreamed, type ReplaceStep } from "./durable.ts";
-import type {
-  Claimable,
-  ListKind,
-  OrderEntry,
-  PendingList,
-  PendingReader,
-  PendingSegment,
-} from "./pending.ts";
-import { listConsumption, type PendingConsumption } from "./pending_consumption.ts";
+import type { Claimable, ListKind, PendingList, PendingReader, PendingSegment } from "./pending.ts";
+import {
+  consumptionProblem,
+  listConsumption,
+  type PendingConsumption,
+  remaining,
+} from "./pending_consumption.ts";
+import { crc32, hex8, SEAL_BYTES, sealInPlace, sealInto } from "./codec.ts";
 import {
   canonicalRunAt,
-  encodeEntry,
-  encodeIndexLine,
-  encodeJobLine,
   encodeOrderHeader,
+  entrySeed,
+  entryText,
+  indexText,
   keyProblem,
   placeProblem,
 } from "./pending_format.ts";
@@ -39,9 +38,8 @@ export interface ClaimKeys {
 /** Where each job goes in the claim order. */
 export interface ClaimOrder {
   lists: PendingList[];
-  /** job i → its list, and its position in it */
-  listOf: Uint32Array;
-  posOf: Uint32Array;
+  /** job i → its entry's number in the file (placeOf() gives its list and position) */
+  entryOf: Uint32Array;
   /** entry k of the file (lists back to back) → its job */
   byEntry: Uint32Array;
 }
@@ -110,39 +108,80 @@ export function claimOrder(keys: ClaimKeys, nowMs: number): ClaimOrder {
     if (l.kind !== "scheduled") continue;
     byEntry.subarray(l.first, l.first + l.count).sort((a, b) => keys.runAt[a] - keys.runAt[b] || a - b);
   }
-  const listOf = new Uint32Array(count);
-  const posOf = new Uint32Array(count);
-  lists.forEach((l, li) => {
-    for (let pos = 0; pos < l.count; pos++) {
-      const i = byEntry[l.first + pos];
-      listOf[i] = li;
-      posOf[i] = pos;
-    }
-  });
-  return { lists, listOf, posOf, byEntry };
+  const entryOf = new Uint32Array(count);
+  for (let k = 0; k < count; k++) entryOf[byEntry[k]] = k;
+  return { lists, entryOf, byEntry };
 }
 
-/** Collects bytes into large writes. */
+/** The list and position of job i. */
+export function placeOf(order: ClaimOrder, i: number): { list: number; pos: number } {
+  const k = order.entryOf[i];
+  const list = listAt(order.lists, k);
+  return { list, pos: k - order.lists[list].first };
+}
+
+/**
+ * Collects lines into large writes, encoding each straight into its buffer: a million lines cost
+ * no allocation of bytes per line.
+ */
 class Chunked {
-  readonly #buf = new Uint8Array(1024 * 1024);
+  #buf = new Uint8Array(1024 * 1024);
   #used = 0;
+  /** bytes taken so far */
+  total = 0;
   readonly #encoder = new TextEncoder();
   constructor(readonly write: (bytes: Uint8Array) => void) {}
 
-  bytes(b: Uint8Array): void {
-    if (this.#used + b.length > this.#buf.length) this.flush();
-    if (b.length > this.#buf.length) this.write(b);
-    else {
-      this.#buf.set(b, this.#used);
-      this.#used += b.length;
-    }
+  /** Makes room for `n` more bytes. */
+  #room(n: number): void {
+    if (this.#used + n <= this.#buf.length) return;
+    this.flush();
+    if (n > this.#buf.length) this.#buf = new Uint8Array(n);
   }
 
-  text(s: string): void {
-    // an ASCII text takes one byte a character; anything else at most three
-    if (this.#used + s.length * 3 > this.#buf.length) this.flush();
-    if (s.length * 3 > this.#buf.length) return this.write(this.#encoder.encode(s));
-    this.#used += this.#encoder.encodeInto(s, this.#buf.subarray(this.#used)).written;
+  bytes(b: Uint8Array): void {
+    this.#room(b.length);
+    this.#buf.set(b, this.#used);
+    this.#used += b.length;
+    this.total += b.length;
+  }
+
+  /** The sealed line of the object text `json` with `last` as its last member (codec.ts); returns its length. */
+  sealed(json: string, last: string): number {
+    this.#room((json.length + last.length) * 3 + 32);
+    const n = sealInto(json, this.#buf, this.#used, last);
+    this.#used += n;
+    this.total += n;
+    return n;
+  }
+
+  /** The sealed line of an object's text without its "}", `bytes[start, end)`, with `last` added as its last member. */
+  sealedBytes(bytes: Uint8Array, start: number, end: number, last: string): number {
+    this.#room(end - start + last.length * 3 + 2 + SEAL_BYTES);
+    const at = this.#used;
+    this.#buf.set(bytes.subarray(start, end), at);
+    let p = at + end - start;
+    this.#buf[p++] = 0x2c; // ,
+    p += this.#encoder.encodeInto(last, this.#buf.subarray(p)).written;
+    this.#buf[p++] = 0x7d; // }
+    const n = sealInPlace(this.#buf, at, p - at);
+    this.#used += n;
+    this.total += n;
+    return n;
+  }
+
+  /** `text`, a space, the CRC-32 of `text` (continuing from `seed`) in hex, and a newline. */
+  checked(text: string, seed = 0): void {
+    this.#room(text.length * 3 + 10);
+    const start = this.#used;
+    const n = this.#encoder.encodeInto(text, this.#buf.subarray(start)).written;
+    const digits = hex8(crc32(this.#buf, start, start + n, seed));
+    let p = start + n;
+    this.#buf[p++] = 0x20;
+    for (let i = 0; i < 8; i++) this.#buf[p++] = digits.charCodeAt(i);
+    this.#buf[p++] = 0x0a;
+    this.total += p - start;
+    this.#used = p;
   }
 
   flush(): void {
@@ -151,8 +190,20 @@ class Chunked {
   }
 }
 
-/** A job's line, for job i (in seq order) placed at `pos` of `list`. */
-export type LineOf = (i: number, list: number, pos: number) => { id: string; line: Uint8Array };
+/**
+ * Job i (in seq order): its id, and its object's text, to which the writer adds its place: as
+ * the JSON text of the job, or as bytes (`bytes[start, body)`, an object's text without its
+ * closing "}", as a segment's own line holds it before its old place).
+ */
+export type LineOf = (
+  i: number,
+) => { id: string; json: string } | { id: string; bytes: Uint8Array; start: number; body: number };
+
+/** The JSON text of a job; it cannot have a member named "o", which its line gives its place. */
+function jobJson(job: object & { id: string }): string {
+  if (Object.hasOwn(job, "o")) throw new Error(`Cannot write pending job "${job.id}": it has a member "o"`);
+  return JSON.stringify(job);
+}
 
 /**
  * Writes segment `n` of the jobs `keys` describes: the jobs file first (the lines `lineOf`
@@ -183,14 +234,21 @@ export function writeSegmentFiles(
   replaceFileDurablyStreamed(paths.pendingJobs(n), (write) => {
     const out = new Chunked(write);
     for (let i = 0; i < count; i++) {
-      const { id, line } = lineOf(i, order.listOf[i], order.posOf[i]);
-      const problem = placeProblem(bytes, line.length - 1);
-      if (problem) throw new Error(`Cannot write pending segment ${n}: job "${id}" has ${problem}`);
+      const { list, pos } = placeOf(order, i);
+      const line = lineOf(i);
+      const { id } = line;
+      const place = `"o":[${list},${pos}]`;
+      const length = ("json" in line
+        ? out.sealed(line.json, place)
+        : out.sealedBytes(line.bytes, line.start, line.body, place)) - 1;
+      const problem = placeProblem(bytes, length);
+      if (problem) {
+        throw new Error(`Cannot write pending segment ${n}: job "${id}" has ${problem}`);
+      }
       ids[i] = id;
       offsets[i] = bytes;
-      lengths[i] = line.length - 1;
-      out.bytes(line);
-      bytes += line.length;
+      lengths[i] = length;
+      bytes += length + 1;
     }
     out.flush();
     // the index order, found before the jobs file is renamed into place: a duplicate leaves nothing behind
@@ -208,36 +266,36 @@ export function writeSegmentFiles(
 
   let indexBytes = 0;
   replaceFileDurablyStreamed(paths.pendingIndex(n), (write) => {
-    const out = new Chunked((b) => {
-      indexBytes += b.length;
-      write(b);
-    });
+    const out = new Chunked(write);
     for (let r = 0; r < count; r++) {
       const i = byId[r];
-      out.text(encodeIndexLine(ids[i], offsets[i], lengths[i], order.listOf[i], order.posOf[i]));
+      const { list, pos } = placeOf(order, i);
+      out.checked(indexText(ids[i], offsets[i], lengths[i], list, pos));
     }
     out.flush();
+    indexBytes = out.total;
   }, named("index"));
 
   let orderBytes = 0;
   replaceFileDurablyStreamed(paths.pendingOrder(n), (write) => {
-    const out = new Chunked((b) => {
-      orderBytes += b.length;
-      write(b);
-    });
+    const out = new Chunked(write);
     out.bytes(encodeOrderHeader(n, nowIso, order.lists));
     for (let k = 0; k < count; k++) {
       const i = order.byEntry[k];
       const t = keys.runAt[i];
-      out.text(encodeEntry(k, {
-        seq: keys.seq[i],
-        priority: keys.priority[i],
-        run_at: Number.isNaN(t) ? null : new Date(t).toISOString(),
-        offset: offsets[i],
-        length: lengths[i],
-      }));
+      out.checked(
+        entryText({
+          seq: keys.seq[i],
+          priority: keys.priority[i],
+          run_at: Number.isNaN(t) ? null : new Date(t).toISOString(),
+          offset: offsets[i],
+          length: lengths[i],
+        }),
+        entrySeed(k),
+      );
     }
     out.flush();
+    orderBytes = out.total;
   }, named("order"));
 
   return {
@@ -258,12 +316,21 @@ export function writeSegmentFiles(
 /** Columns of claim keys, grown as jobs are added (for a segment built from a stream of entries). */
 export class KeyColumns {
   #count = 0;
-  seq = new Float64Array(1024);
-  priority = new Float64Array(1024);
-  runAt = new Float64Array(1024);
-  queue = new Uint32Array(1024);
+  seq: Float64Array;
+  priority: Float64Array;
+  runAt: Float64Array;
+  queue: Uint32Array;
   readonly queues: string[] = [];
   readonly #queueIds = new Map<string, number>();
+
+  /** `capacity`: how many rows to make room for at once (they grow past it as needed) */
+  constructor(capacity = 1024) {
+    const n = Math.max(1, capacity);
+    this.seq = new Float64Array(n);
+    this.priority = new Float64Array(n);
+    this.runAt = new Float64Array(n);
+    this.queue = new Uint32Array(n);
+  }
 
   get count(): number {
     return this.#count;
@@ -300,29 +367,42 @@ export class KeyColumns {
   }
 
   /**
-   * The columns in seq order, and which added row each came from; throws if two rows share a
-   * seq (each enqueue has its own).
+   * The columns in seq order, and which added row each came from (null: row i is the i-th, the
+   * columns were added in seq order and are used as they are); throws if two rows share a seq.
    */
-  inSeqOrder(what: string): { keys: ClaimKeys; row: Uint32Array } {
+  inSeqOrder(what: string): { keys: ClaimKeys; row: Uint32Array | null } {
     const count = this.#count;
-    const row = new Uint32Array(count);
-    for (let i = 0; i < count; i++) row[i] = i;
     let ascending = true;
     for (let i = 1; i < count && ascending; i++) ascending = this.seq[i - 1] < this.seq[i];
-    if (!ascending) row.sort((a, b) => this.seq[a] - this.seq[b]);
-    const pick = <A extends Float64Array | Uint32Array>(a: A): A => {
-      const b = new (a.constructor as { new (n: number): A })(count);
-      for (let i = 0; i < count; i++) b[i] = a[row[i]];
-      return b;
-    };
-    const keys: ClaimKeys = {
+    let row: Uint32Array | null = null;
+    const cut = <A extends Float64Array | Uint32Array>(a: A): A => a.subarray(0, count) as A;
+    let keys: ClaimKeys = {
       count,
-      seq: pick(this.seq),
-      priority: pick(this.priority),
-      runAt: pick(this.runAt),
-      queue: pick(this.queue),
+      seq: cut(this.seq),
+      priority: cut(this.priority),
+      runAt: cut(this.runAt),
+      queue: cut(this.queue),
       queues: this.queues,
     };
+    if (!ascending) {
+      const r = new Uint32Array(count);
+      for (let i = 0; i < count; i++) r[i] = i;
+      r.sort((a, b) => this.seq[a] - this.seq[b]);
+      const pick = <A extends Float64Array | Uint32Array>(a: A): A => {
+        const b = new (a.constructor as { new (n: number): A })(count);
+        for (let i = 0; i < count; i++) b[i] = a[r[i]];
+        return b;
+      };
+      keys = {
+        count,
+        seq: pick(keys.seq),
+        priority: pick(keys.priority),
+        runAt: pick(keys.runAt),
+        queue: pick(keys.queue),
+        queues: this.queues,
+      };
+      row = r;
+    }
     for (let i = 1; i < count; i++) {
       if (keys.seq[i - 1] === keys.seq[i]) {
         throw new Error(`Cannot write ${what}: two jobs have seq ${keys.seq[i]}`);
@@ -344,7 +424,7 @@ export function writePendingSegment<T extends Claimable>(
   step?: (name: string) => void,
 ): PendingSegment {
   const what = `pending segment ${n}`;
-  const columns = new KeyColumns();
+  const columns = new KeyColumns(jobs.length);
   for (let i = 0; i < jobs.length; i++) {
     const job = jobs[i];
     if (typeof job.id !== "string") throw new Error(`Cannot write ${what}: a job has no id`);
@@ -358,9 +438,9 @@ export function writePendingSegment<T extends Claimable>(
     columns.add(job.seq, job.priority, runAt === null ? NaN : runAt.ms, columns.queueId(job.queue));
   }
   const { keys, row } = columns.inSeqOrder(what);
-  return writeSegmentFiles(paths, n, keys, now, (i, list, pos) => {
-    const job = jobs[row[i]];
-    return { id: job.id, line: encodeJobLine(job, list, pos) };
+  return writeSegmentFiles(paths, n, keys, now, (i) => {
+    const job = jobs[row ? row[i] : i];
+    return { id: job.id, json: jobJson(job) };
   }, step);
 }
 
@@ -377,24 +457,55 @@ export function rewriteSegments(
   now: Date,
   step?: (name: string) => void,
 ): PendingSegment {
-  const columns = new KeyColumns();
-  // where each kept job comes from: input, list, position, and its entry
-  const from: Array<{ input: number; list: number; pos: number; entry: OrderEntry }> = [];
-  inputs.forEach((seg, input) => {
+  for (const seg of inputs) {
+    const cs = consumption.get(seg.n);
+    const problem = cs === undefined ? null : consumptionProblem(seg, cs);
+    if (problem) throw new Error(`Cannot rewrite pending segment ${seg.n}: ${problem}`);
+  }
+  const kept = inputs.reduce((sum, seg) => sum + remaining(seg, consumption.get(seg.n)), 0);
+  const columns = new KeyColumns(kept);
+  // where each kept job comes from: its input, its place there, its line
+  const input = new Uint32Array(kept);
+  const place = new Uint32Array(kept);
+  const offset = new Float64Array(kept);
+  const length = new Uint32Array(kept);
+  inputs.forEach((seg, s) => {
     const cs = consumption.get(seg.n);
     seg.lists.forEach((l, list) => {
       const q = columns.queueId(l.queue);
       for (const { pos, entry } of reader.walk(seg, list, listConsumption(cs, list))) {
-        columns.add(entry.seq, entry.priority, entry.run_at === null ? NaN : Date.parse(entry.run_at), q);
-        from.push({ input, list, pos, entry });
+        const r = columns.add(
+          entry.seq,
+          entry.priority,
+          entry.run_at === null ? NaN : Date.parse(entry.run_at),
+          q,
+        );
+        input[r] = s;
+        place[r] = l.first + pos;
+        offset[r] = entry.offset;
+        length[r] = entry.length;
       }
     });
   });
   const { keys, row } = columns.inSeqOrder(`pending segment ${n}`);
   const read = inputs.map((seg) => reader.sequential(seg));
-  return writeSegmentFiles(reader.paths, n, keys, now, (i, list, pos) => {
-    const f = from[row[i]];
-    const job = read[f.input](f.entry, f.list, f.pos);
-    return { id: job.id, line: encodeJobLine(job, list, pos) };
+  return writeSegmentFiles(reader.paths, n, keys, now, (i) => {
+    const r = row ? row[i] : i;
+    const seg = inputs[input[r]];
+    const k = place[r];
+    const list = listAt(seg.lists, k);
+    return read[input[r]](offset[r], length[r], list, k - seg.lists[list].first);
   }, step);
+}
+
+/** The list of `lists` holding entry number k: the last that starts at or before it. */
+function listAt(lists: readonly PendingList[], k: number): number {
+  let lo = 0;
+  let hi = lists.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (lists[mid].first <= k) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
 }
