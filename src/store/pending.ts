@@ -46,7 +46,7 @@
 import { CorruptionError } from "../errors.ts";
 import type { Job } from "../job.ts";
 import { checkLine } from "./codec.ts";
-import { readAt, type ReplaceStep } from "./durable.ts";
+import { readAt } from "./durable.ts";
 import type { HomePaths } from "./paths.ts";
 import {
   consumed,
@@ -72,7 +72,6 @@ import { type Corrupt, firstLineAbove, type LineAt, linesBackward, linesForward 
 
 export { ENTRY_WIDTH, type IndexEntry } from "./pending_format.ts";
 export { writePendingSegment } from "./pending_write.ts";
-export type { ReplaceStep };
 
 /** What the claim order needs of a job. */
 export interface Claimable {
@@ -96,6 +95,9 @@ export interface PendingList {
   /** the number, in the order file, of the list's first entry */
   first: number;
   count: number;
+  /** a scheduled list's earliest and latest run_at: when its head comes due, and when all of it has */
+  first_run_at?: string;
+  last_run_at?: string;
 }
 
 /** A pending segment as the snapshot records it. */

@@ -195,6 +195,12 @@ Deno.test("verify() finds files that each pass their checksums but disagree, nam
   } finally {
     Deno.removeSync(other, { recursive: true });
   }
+  // a record whose lists' times are not the order file's
+  damaged("order", (b) => b, (reader, seg) => {
+    assert.ok(seg.lists.every((l) => l.kind === "due"));
+    const lists = seg.lists.map((l, i) => (i === 0 ? { ...l, first_run_at: "2026-11-23T12:00:00.000Z" } : l));
+    failsNaming("order", /the header's lists differ/, () => reader.verify({ ...seg, lists }));
+  });
   // a record claiming other lists than the order file's header
   damaged("order", (b) => b, (reader, seg) => {
     const lists = seg.lists.map((l) => ({ ...l }));

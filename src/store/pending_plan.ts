@@ -22,6 +22,13 @@ export const PENDING_REWRITE_LIMIT_BYTES = 32 * 1024 * 1024;
 /** A segment with more exceptions than this is rewritten: each one costs the snapshot a number. */
 export const MAX_EXCEPTIONS = 256;
 
+export interface PlanOptions {
+  /** the time of the compaction: a segment whose scheduled list has all come due is rewritten */
+  now?: Date;
+  /** the most job bytes one plan rewrites (default PENDING_REWRITE_LIMIT_BYTES) */
+  limit?: number;
+}
+
 export interface PendingPlan {
   /** fully consumed: the snapshot stops naming them, and their files go */
   drop: PendingSegment[];
@@ -44,16 +51,18 @@ function tier(bytes: number): number {
  *   drop    every segment with nothing left;
  *   merge   in each tier, smallest first, the four newest segments while a tier has four or more
  *           (a base-4 counter: a few segments per tier, each job rewritten once per tier);
- *   rewrite alone each remaining segment more than half consumed or with more than
- *           MAX_EXCEPTIONS exceptions: those with too many exceptions first, then the most
- *           consumed;
+ *   rewrite alone each remaining segment with more than MAX_EXCEPTIONS exceptions, or with a
+ *           scheduled list all come due by `now` (its jobs then go into a due list, in claim
+ *           order), or more than half consumed; in that order, the most consumed first;
  * every group within what is left of `limit` bytes; a group that does not fit waits.
  */
 export function planPendingWork(
   segments: readonly PendingSegment[],
   consumption: PendingConsumption,
-  limit = PENDING_REWRITE_LIMIT_BYTES,
+  options: PlanOptions = {},
 ): PendingPlan {
+  const limit = options.limit ?? PENDING_REWRITE_LIMIT_BYTES;
+  const nowIso = options.now?.toISOString();
   const drop: PendingSegment[] = [];
   const live: PendingSegment[] = [];
   for (const seg of segments) (remaining(seg, consumption.get(seg.n)) === 0 ? drop : live).push(seg);
@@ -81,12 +90,23 @@ export function planPendingWork(
 
   const overflowing = (seg: PendingSegment) =>
     exceptionCount(consumption.get(seg.n)) > MAX_EXCEPTIONS ? 1 : 0;
+  // a scheduled list all come due, with entries left: claims must search it for priority, and a
+  // rewrite moves them into a due list, in claim order
+  const cameDue = (seg: PendingSegment) =>
+    seg.lists.some((l, i) =>
+        nowIso !== undefined && l.kind === "scheduled" && l.last_run_at! <= nowIso &&
+        consumedCount(listConsumption(consumption.get(seg.n), i)) < l.count
+      )
+      ? 1
+      : 0;
   const used = (seg: PendingSegment) =>
     seg.lists.reduce((sum, _, l) => sum + consumedCount(listConsumption(consumption.get(seg.n), l)), 0);
   const shrink = live
     .filter((seg) => !taken.has(seg.n))
-    .filter((seg) => exceptionCount(consumption.get(seg.n)) > MAX_EXCEPTIONS || used(seg) * 2 > seg.jobs)
-    .sort((a, b) => overflowing(b) - overflowing(a) || used(b) / b.jobs - used(a) / a.jobs);
+    .filter((seg) => overflowing(seg) || cameDue(seg) || used(seg) * 2 > seg.jobs)
+    .sort((a, b) =>
+      overflowing(b) - overflowing(a) || cameDue(b) - cameDue(a) || used(b) / b.jobs - used(a) / a.jobs
+    );
   for (const seg of shrink) {
     const bytes = size.get(seg.n)!;
     if (bytes > budget) continue;

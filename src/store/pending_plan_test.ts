@@ -67,6 +67,37 @@ Deno.test("planPendingWork() keeps one plan's rewriting under its limit, leaving
   assert.equal(plan.rewrite.length, 2);
   const rewritten = plan.rewrite.flat().reduce((sum, s) => sum + s.bytes / 4, 0);
   assert.ok(rewritten <= PENDING_REWRITE_LIMIT_BYTES);
-  assert.deepEqual(planPendingWork(three, c, 12 * MB).rewrite.length, 1);
+  assert.deepEqual(planPendingWork(three, c, { limit: 12 * MB }).rewrite.length, 1);
   assert.equal(planPendingWork(three, new Map([[1, [NOTHING_CONSUMED]]])).rewrite.length, 0);
+});
+
+Deno.test("planPendingWork() rewrites a segment whose scheduled list has all come due, once it has", () => {
+  const scheduled = {
+    ...seg(1, 100, 40_000),
+    lists: [
+      { queue: "default", kind: "due" as const, first: 0, count: 60 },
+      {
+        queue: "default",
+        kind: "scheduled" as const,
+        first: 60,
+        count: 40,
+        first_run_at: "2026-11-23T14:00:00.000Z",
+        last_run_at: "2026-11-23T15:00:00.000Z",
+      },
+    ],
+  };
+  const plan = (now: string, c = new Map<number, Consumption[]>()) =>
+    ns(planPendingWork([scheduled], c, { now: new Date(now) }).rewrite);
+  assert.deepEqual(plan("2026-11-23T14:30:00.000Z"), []);
+  assert.deepEqual(plan("2026-11-23T15:00:00.000Z"), [[1]]);
+  assert.deepEqual(
+    ns(planPendingWork([scheduled], new Map()).rewrite),
+    [],
+    "without a time, nothing comes due",
+  );
+  // all of that list consumed already: nothing to move
+  assert.deepEqual(
+    plan("2026-11-23T16:00:00.000Z", new Map([[1, [NOTHING_CONSUMED, { prefix: 40, exceptions: [] }]]])),
+    [],
+  );
 });

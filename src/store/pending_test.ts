@@ -43,9 +43,23 @@ Deno.test("a segment of several queues reads back every job as written, and its 
     assert.equal(seg.now, NOW.toISOString());
     assert.deepEqual(seg.lists, [
       { queue: "default", kind: "due", first: 0, count: 6 },
-      { queue: "default", kind: "scheduled", first: 6, count: 1 },
+      {
+        queue: "default",
+        kind: "scheduled",
+        first: 6,
+        count: 1,
+        first_run_at: at(HOUR),
+        last_run_at: at(HOUR),
+      },
       { queue: "mail", kind: "due", first: 7, count: 2 },
-      { queue: "mail", kind: "scheduled", first: 9, count: 3 },
+      {
+        queue: "mail",
+        kind: "scheduled",
+        first: 9,
+        count: 3,
+        first_run_at: at(HOUR),
+        last_run_at: at(2 * HOUR),
+      },
     ]);
     // the jobs come back whole, their place taken off, in seq order
     assert.deepEqual([...reader.scan(seg)].map((p) => p.job), jobs);

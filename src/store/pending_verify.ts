@@ -88,6 +88,18 @@ export function verifySegment(reader: PendingReader, seg: PendingSegment): void 
 
   // the order file: each entry names the job placed there, each list in its order
   seg.lists.forEach((l, list) => {
+    // a scheduled list records when its first and last entries come due; a due list, nothing
+    const iso = (k: number) => new Date(runAts[owner[k] - 1]).toISOString();
+    const span = l.kind === "scheduled" ? [iso(l.first), iso(l.first + l.count - 1)] : [undefined, undefined];
+    if (l.first_run_at !== span[0] || l.last_run_at !== span[1]) {
+      reader.corrupt(
+        orderPath,
+        0,
+        `list ${list} (${l.queue}, ${l.kind}) records run_at ${l.first_run_at}..${l.last_run_at}, its entries ${
+          span[0]
+        }..${span[1]}`,
+      );
+    }
     let prev = -1;
     for (const { pos, entry } of reader.walk(seg, list)) {
       const j = owner[l.first + pos] - 1;

@@ -66,7 +66,6 @@ export function claimOrder(keys: ClaimKeys, nowMs: number): ClaimOrder {
     } else scheduledCounts[q]++;
   }
   const lists: PendingList[] = [];
-  const dueList = new Int32Array(queues.length).fill(-1);
   const scheduledList = new Int32Array(queues.length).fill(-1);
   // the next free entry of each (queue, priority) bucket of a due list
   const next = queues.map(() => new Map<number, number>());
@@ -81,7 +80,7 @@ export function claimOrder(keys: ClaimKeys, nowMs: number): ClaimOrder {
     const priorities = [...dueCounts[q].keys()].sort((a, b) => b - a);
     if (priorities.length > 0) {
       const start = first;
-      dueList[q] = add(queues[q], "due", priorities.reduce((sum, p) => sum + dueCounts[q].get(p)!, 0));
+      add(queues[q], "due", priorities.reduce((sum, p) => sum + dueCounts[q].get(p)!, 0));
       let at = start;
       for (const p of priorities) {
         next[q].set(p, at);
@@ -107,6 +106,8 @@ export function claimOrder(keys: ClaimKeys, nowMs: number): ClaimOrder {
   for (const l of lists) {
     if (l.kind !== "scheduled") continue;
     byEntry.subarray(l.first, l.first + l.count).sort((a, b) => keys.runAt[a] - keys.runAt[b] || a - b);
+    l.first_run_at = new Date(keys.runAt[byEntry[l.first]]).toISOString();
+    l.last_run_at = new Date(keys.runAt[byEntry[l.first + l.count - 1]]).toISOString();
   }
   const entryOf = new Uint32Array(count);
   for (let k = 0; k < count; k++) entryOf[byEntry[k]] = k;
