@@ -5,26 +5,32 @@
  *
  *   pending-N.jobs   one sealed line per job (codec.ts), in seq order: the job, plus its place in
  *                    the claim order as its last member "o":[list,pos] (taken off when read)
- *                      {"id":"a1",…,"queue":"default","run_at":null,"seq":7,"o":[0,3],"crc":"…"}
+ *                      {"id":"a1",…,"seq":7,…,"queue":"default","o":[0,3],"crc":"…"}
  *   pending-N.index  one line per job, sorted by id: `<id> <offset> <length> <list> <pos> <crc8>`,
  *                    offset and length (newline excluded) of its line in .jobs, the CRC-32 over the
  *                    text before the last space; ids never contain spaces
- *                      a1 1234 410 0 3 5e0c1a2b
+ *                      a1 1234 410 0 3 c372d30b
  *   pending-N.order  the claim order: one header line (sealed JSON), then the entries of every
  *                    list back to back, ENTRY_WIDTH (86) bytes each, so entry `pos` of list L
  *                    starts at byte (order_bytes - jobs × 86) + (lists[L].first + pos) × 86:
  *                      {"format":"queuectl-pending-order","version":1,"n":4,"now":"…","width":86,
- *                       "lists":[{"queue":"default","kind":"due","first":0,"count":2},…],"crc":"…"}
- *                      0000000000000007 +0000000005 ------------------------ 000000001234 000000410 9f86d081
+ *                       "lists":[{"queue":"default","kind":"due","first":0,"count":9},
+ *                                {"queue":"default","kind":"scheduled","first":9,"count":4,
+ *                                 "first_run_at":"…","last_run_at":"…"},…],"crc":"…"}
+ *                      0000000000000007 +0000000005 ------------------------ 000000001234 000000410 c6cf99ff
+ *                      0000000000000009 -0000000002 2026-11-24T09:00:00.000Z 000000002050 000000433 6cc0e00f
  *                    columns: seq; priority, signed; run_at as toISOString() writes it, or 24
  *                    dashes for "as soon as possible"; offset and length of the job's line in
  *                    .jobs; the CRC-32 of "<k> " and the text before it, where k is the entry's
- *                    number in the file from 0, so a whole line moved elsewhere fails its check
+ *                    number in the file from 0 (3 and 12 above), so a line moved elsewhere fails
  *
  * LISTS: for each queue (by name) a `due` list, the jobs whose run_at was null or at or before the
  * segment's write time `now`, in claim order (priority descending, then seq); and a `scheduled`
- * list, run_at after `now`, in the order they come due (run_at, then seq). Empty lists are left
- * out; a list is named by its index in `lists`. Every job has exactly one place.
+ * list, run_at after `now`, in the order they come due (run_at, then seq), with its first and
+ * last run_at recorded. Empty lists are left out; a list is named by its index in `lists`. Every
+ * job has exactly one place. A due list's head is the segment's best job of its queue until its
+ * scheduled list's head comes due; from then on the jobs of that list that have come due compete
+ * by priority too, in whatever order they sit, until a rewrite moves them into a due list.
  *
  * WRITE (compaction, pending_write.ts): once; .jobs first, then .index, then .order, each to a
  * temp name, fsynced, renamed, the directory fsynced (crash points pending-<file>-<step>). The
@@ -33,9 +39,11 @@
  *
  * CONSUMPTION (pending_consumption.ts): the files never change. The snapshot keeps, per list, a
  * prefix and exceptions of positions used up (claimed, deleted, taken back into the live state);
- * log records carry the places they use up. A fully consumed segment is dropped; a mostly
- * consumed one, or one with many exceptions, is rewritten with only its unconsumed jobs, and
- * small ones are merged (pending_plan.ts), every rewrite bounded in size.
+ * log records carry the places they use up. A fully consumed segment is dropped; one mostly
+ * consumed, or with many exceptions, or whose scheduled list has all come due, is rewritten with
+ * only its unconsumed jobs, and small ones are merged (pending_plan.ts), each plan bounded in
+ * size. A rewrite reads only unconsumed entries and copies each job's line byte for byte but for
+ * its place.
  *
  * READ: a reader keeps a segment's files open for the life of one loaded state, checks each
  * file's size against the snapshot's record and the order header against the segment's lists
