@@ -27,13 +27,36 @@ export function replaceFileDurably(
   data: Uint8Array | string,
   after: (step: ReplaceStep) => void = () => {},
 ): void {
-  const tmp = `${path}.${Deno.pid}.tmp`;
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  replaceFileDurablyStreamed(path, (write) => write(bytes), after);
+}
+
+/**
+ * The same replacement, for content too large to hold in one buffer: `fill` hands it over in
+ * pieces. An error thrown by `fill` itself (say, a damaged input it reads) passes through as it
+ * is, the temp file removed; an error of the file system names the file, as above.
+ */
+export function replaceFileDurablyStreamed(
+  path: string,
+  fill: (write: (bytes: Uint8Array) => void) => void,
+  after: (step: ReplaceStep) => void = () => {},
+): void {
+  const tmp = `${path}.${Deno.pid}.tmp`;
   const file = Deno.openSync(tmp, { write: true, create: true, truncate: true, mode: FILE_MODE });
+  let failedIo = false;
+  const write = (bytes: Uint8Array) => {
+    try {
+      let off = 0;
+      while (off < bytes.length) off += file.writeSync(bytes.subarray(off));
+    } catch (e) {
+      failedIo = true;
+      throw e;
+    }
+  };
   try {
-    let off = 0;
-    while (off < bytes.length) off += file.writeSync(bytes.subarray(off));
+    fill(write);
     after("written");
+    failedIo = true;
     file.syncSync();
   } catch (e) {
     // a full disk must not keep a half-written temp file (and its space) after the failure
@@ -41,7 +64,8 @@ export function replaceFileDurably(
       Deno.removeSync(tmp);
     } catch { /* not there */ }
     // name the file: "No space left on device" alone does not say where
-    throw new Error(`${(e as Error).message} while writing ${path}`, { cause: e });
+    if (failedIo) throw new Error(`${(e as Error).message} while writing ${path}`, { cause: e });
+    throw e;
   } finally {
     file.close();
   }

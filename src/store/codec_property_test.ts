@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { decodeLine, encodeLine, splitLines } from "./codec.ts";
+import { decodeLine, encodeLine, sealInto, splitLines } from "./codec.ts";
 
 /** Strings that mix any code unit with the awkward ones: NUL, newlines, separators, lone surrogates. */
 const arbText = fc.array(
@@ -108,5 +108,30 @@ Deno.test("property: two records spliced into one line (a lost newline) never de
       assert.strictEqual(decodeLine(spliced, 0, spliced.length).ok, false);
     }),
     { numRuns: 500 },
+  );
+});
+
+Deno.test("property: sealInto() writes what encodeLine() encodes, with or without a last member added", () => {
+  const objectArb = fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), {
+    minKeys: 0,
+    maxKeys: 6,
+  })
+    .filter((o) => !("o" in o));
+  fc.assert(
+    fc.property(objectArb, fc.nat({ max: 20 }), fc.nat(), fc.nat(), (obj, at, list, pos) => {
+      const buf = new Uint8Array(64 * 1024);
+      if (Object.keys(obj).length > 0) {
+        const n = sealInto(JSON.stringify(obj), buf, at);
+        assert.deepEqual(buf.slice(at, at + n), encodeLine(obj));
+      }
+      const m = sealInto(JSON.stringify(obj), buf, at, `"o":[${list},${pos}]`);
+      assert.deepEqual(buf.slice(at, at + m), encodeLine({ ...obj, o: [list, pos] }));
+      assert.equal(
+        sealInto(JSON.stringify(obj), buf.subarray(0, 10), 0, `"o":[1,2]`),
+        -1,
+        "no room: nothing written",
+      );
+    }),
+    { numRuns: 300 },
   );
 });

@@ -6,6 +6,9 @@
  *   snapshot-00000002.snap   state as of the start of generation 2 (live jobs, counters)
  *   archive-00000003.jobs    completed jobs moved out of the live state (archive.ts)
  *   archive-00000003.index   their ids, sorted, with where each job's line is
+ *   pending-00000004.jobs    pending jobs never claimed, moved out of the live state (pending.ts)
+ *   pending-00000004.index   their ids, sorted, with where each job's line is
+ *   pending-00000004.order   their claim order, one fixed-width entry per job
  *   config.jsonc             settings, comments kept
  *   config.lock              OS lock held by `config set` around its read-edit-write of config.jsonc
  *   logs/<job-id>.log        captured output of every attempt of a job
@@ -27,6 +30,9 @@ export interface HomePaths {
   snapshot(gen: number): string;
   archiveJobs(n: number): string;
   archiveIndex(n: number): string;
+  pendingJobs(n: number): string;
+  pendingIndex(n: number): string;
+  pendingOrder(n: number): string;
   jobLog(id: string): string;
   slotOutput(workerId: string, slot: number, part: number): string;
   workerInfo(id: string): string;
@@ -40,6 +46,7 @@ export interface HomePaths {
 const WAL = /^wal-(\d{8})\.jsonl$/;
 const SNAPSHOT = /^snapshot-(\d{8})\.snap$/;
 const ARCHIVE = /^archive-(\d{8})\.(jobs|index)$/;
+const PENDING = /^pending-(\d{8})\.(jobs|index|order)$/;
 
 function pad(gen: number): string {
   return String(gen).padStart(8, "0");
@@ -58,6 +65,9 @@ export function homePaths(home: string): HomePaths {
     snapshot: (gen) => at(`snapshot-${pad(gen)}.snap`),
     archiveJobs: (n) => at(`archive-${pad(n)}.jobs`),
     archiveIndex: (n) => at(`archive-${pad(n)}.index`),
+    pendingJobs: (n) => at(`pending-${pad(n)}.jobs`),
+    pendingIndex: (n) => at(`pending-${pad(n)}.index`),
+    pendingOrder: (n) => at(`pending-${pad(n)}.order`),
     // ids are validated by ids.ts to a safe alphabet, so they are file names as they are
     jobLog: (id) => at(`logs/${id}.log`),
     // worker ids are made by ids.ts too
@@ -75,23 +85,29 @@ export interface Generations {
   snapshots: number[];
   /** numbers of archive segments with at least one of their two files present */
   archives: number[];
+  /** numbers of pending segments with at least one of their three files present */
+  pendings: number[];
   temps: string[];
 }
 
 /** Classifies the store's files found in the home directory. */
 export function scanGenerations(home: string): Generations {
-  const found: Generations = { wals: [], snapshots: [], archives: [], temps: [] };
+  const found: Generations = { wals: [], snapshots: [], archives: [], pendings: [], temps: [] };
   for (const entry of Deno.readDirSync(home)) {
     if (!entry.isFile) continue;
     const wal = WAL.exec(entry.name);
     const snap = SNAPSHOT.exec(entry.name);
     const archive = ARCHIVE.exec(entry.name);
+    const pending = PENDING.exec(entry.name);
     if (wal) found.wals.push(Number(wal[1]));
     else if (snap) found.snapshots.push(Number(snap[1]));
     else if (archive) {
       if (!found.archives.includes(Number(archive[1]))) found.archives.push(Number(archive[1]));
+    } else if (pending) {
+      if (!found.pendings.includes(Number(pending[1]))) found.pendings.push(Number(pending[1]));
     } else if (
-      (entry.name.startsWith("snapshot-") || entry.name.startsWith("archive-")) && entry.name.endsWith(".tmp")
+      ["snapshot-", "archive-", "pending-"].some((kind) => entry.name.startsWith(kind)) &&
+      entry.name.endsWith(".tmp")
     ) {
       found.temps.push(`${home}/${entry.name}`);
     }
@@ -99,5 +115,6 @@ export function scanGenerations(home: string): Generations {
   found.wals.sort((a, b) => a - b);
   found.snapshots.sort((a, b) => a - b);
   found.archives.sort((a, b) => a - b);
+  found.pendings.sort((a, b) => a - b);
   return found;
 }
