@@ -54,7 +54,7 @@
 import { CorruptionError } from "../errors.ts";
 import type { Job } from "../job.ts";
 import { checkLine } from "./codec.ts";
-import { readAt } from "./durable.ts";
+import { readAt } from "../durable.ts";
 import type { HomePaths } from "./paths.ts";
 import {
   consumed,

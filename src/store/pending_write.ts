@@ -3,7 +3,7 @@
  * numbers, never from sorted job objects, and its three files streamed to disk in chunks, so a
  * segment of a million jobs costs tens of megabytes beyond the jobs themselves.
  */
-import { replaceFileDurablyStreamed, type ReplaceStep } from "./durable.ts";
+import { replaceFileDurablyStreamed, type ReplaceStep } from "../durable.ts";
 import type { Claimable, ListKind, PendingList, PendingReader, PendingSegment } from "./pending.ts";
 import {
   consumptionProblem,

@@ -4,7 +4,7 @@
  * lines are sorted by a key. Damage is reported through `corrupt`, which names the file and throws.
  */
 import { splitLines } from "./codec.ts";
-import { readAt } from "./durable.ts";
+import { readAt } from "../durable.ts";
 
 const NEWLINE = 0x0a;
 /** the first chunk read; a line longer than a chunk makes the next one four times larger */
