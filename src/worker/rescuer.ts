@@ -105,8 +105,8 @@ export class Rescuer {
     let tail: string | null = null;
     let end: number | undefined;
     if (out) {
-      const path = `${paths.logsDir}/${out[0]}`;
       try {
+        const path = paths.runOutput(out[0]);
         end = sizeOf(path);
         tail = await readTail({ path, start: out[1], end });
       } catch { /* unreadable output: no tail */ }
