@@ -21,6 +21,7 @@ import { readTail, sizeOf } from "./output.ts";
 import { workerInfo } from "./registry.ts";
 import { killSession } from "./session.ts";
 import { removeCgroups } from "./cgroup.ts";
+import { describeEnd } from "./slots.ts";
 
 export const RESCUE_MS = 1000;
 
@@ -120,7 +121,7 @@ export class Rescuer {
       ...(end !== undefined ? { out_end: end } : {}),
       config: this.#deps.config(),
     });
-    if (after) say(`took back ${job.id} from lost worker ${job.worker}: ${after.state} (${after.last_error})`);
+    if (after) say(`took back ${job.id} from lost worker ${job.worker}: ${describeEnd(after, this.#deps.clock.now())}`);
     return after !== null;
   }
 
