@@ -278,7 +278,9 @@ export function outcomeOf(ended: Ended, why: Attempt["why"]): Outcome {
   if (ended.kind === "not_started") return { kind: "spawn_failed", message: ended.reason };
   if (why?.kind === "timeout") return { kind: "timeout", after: why.after };
   if (why?.kind === "kill") return { kind: "killed", signal: "SIGTERM" };
-  if (why?.kind === "interrupt") return { kind: "killed", signal: why.signal };
+  // the worker's second interrupt kills without a grace period: SIGKILL ends the job, whichever
+  // signal the worker got
+  if (why?.kind === "interrupt") return { kind: "killed", signal: "SIGKILL" };
   if (ended.kind === "signaled") return { kind: "exited", code: ended.code };
   return { kind: "lost" };
 }
