@@ -73,7 +73,10 @@ async function withTimeout(f: Findings, home: string, marker: string): Promise<v
     "the job that ignored SIGTERM is still running after its timeout",
   );
   const logs = await cli(home, ["logs", "stubborn"]);
-  f.expect(/=== timeout · [\d.]+s ===/.test(logs.stdout), `its log has no timeout line (${describe(logs)})`);
+  f.expect(
+    /=== timed out after 1s · [\d.]+s ===/.test(logs.stdout),
+    `its log has no timeout line (${describe(logs)})`,
+  );
 }
 
 async function onStop(f: Findings, home: string, marker: string): Promise<void> {
