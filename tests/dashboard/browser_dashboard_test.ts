@@ -669,7 +669,13 @@ Deno.test({
   name: "the workers table shows a running worker, and Stop workers stops it only once confirmed",
   fn: () =>
     withDashboard({
-      fill: (home) => enqueueLines(home, [{ id: "busy", command: "sleep 4" }]),
+      // it runs until released: the page shows a worker's jobs from its heartbeat file, which
+      // it re-reads every few seconds, so a job of fixed length could end before it looked
+      fill: (home) =>
+        enqueueLines(home, [{
+          id: "busy",
+          command: `while [ ! -f ${dirOfHome(home)}/release ]; do sleep 0.05; done`,
+        }]),
     }, async ({ home, dash, page, watch, background }) => {
       const worker = spawnCli(home, ["worker", "start", "--count", "3"]);
       background.push(worker);
@@ -702,6 +708,7 @@ Deno.test({
         "the notice",
       );
       // it finishes its job, then exits
+      Deno.writeTextFileSync(`${dirOfHome(home)}/release`, "");
       assert.equal(await worker.exited(), 0);
       assert.equal(await jobState(home, "busy"), "completed");
       await untilPage(
