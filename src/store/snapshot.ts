@@ -25,6 +25,8 @@ import type { Segment } from "./archive.ts";
 import { checkLine, crc32, decodeLine, encodeLine, splitLines } from "./codec.ts";
 import { readAt } from "../durable.ts";
 import type { QueueSettings, Schedule } from "./records.ts";
+import type { PendingSegment } from "./pending.ts";
+import { type Consumption, consumptionProblem } from "./pending_consumption.ts";
 import { type Counts, QueueState } from "./state.ts";
 
 const FORMAT = "queuectl-snapshot";
@@ -51,6 +53,7 @@ export function encodeSnapshot(state: QueueState, gen: number): Uint8Array {
     by_queue: Object.fromEntries(state.byQueue),
     queues: [...state.queues],
     schedules: [...state.schedules.values()],
+    pending: state.pending.toJSON(),
     ids: jobs.map((j) => j.id),
     lengths: lines.map((l) => l.length),
     body_crc: crc32(body),
@@ -289,15 +292,28 @@ function finishV2(state: QueueState, header: Record<string, unknown>, fail: Fail
     state.queues.set(name, settings);
   }
   for (const schedule of (header.schedules ?? []) as Schedule[]) state.schedules.set(schedule.name, schedule);
+  const pending = (header.pending ?? { segments: [], consumption: [] }) as {
+    segments: PendingSegment[];
+    consumption: Array<[number, Consumption[]]>;
+  };
+  const consumption = new Map(pending.consumption);
+  for (const seg of pending.segments) {
+    const problem = consumptionProblem(seg, consumption.get(seg.n));
+    if (problem !== null) fail(1, problem);
+    state.pending.segments.push(seg);
+    state.pending.consumption.set(seg.n, consumption.get(seg.n)!);
+  }
   state.archived = header.archived as number;
   state.nextSegment = header.next_segment as number;
   state.archive = header.archive as Segment[];
   state.tombstones = new Map(header.tombstones as Array<[string, number]>);
   const inSegments = state.archive.reduce((sum, seg) => sum + seg.jobs, 0);
   const total = Object.values(state.counts).reduce((a, b) => a + b, 0);
+  const waiting = state.pending.waiting;
   if (
     !Number.isSafeInteger(state.archived) || state.archived < 0 || state.archived > inSegments ||
-    total !== (header.jobs as number) + state.archived || state.counts.completed < state.archived
+    total !== (header.jobs as number) + state.archived + waiting || state.counts.completed < state.archived ||
+    state.counts.pending < waiting
   ) {
     fail(1, "the header's counts do not match its jobs and archive");
   }

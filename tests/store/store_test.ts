@@ -565,7 +565,9 @@ Deno.test("a duplicated log line fails the open with a sequence error naming the
 async function populate(home: string): Promise<Job[]> {
   const s = new FileStore(home);
   try {
-    await s.enqueue([spec("p1"), spec("p2"), spec("p3", { max_retries: 1 }), spec("p4"), spec("p5")], { max_retries: 3 });
+    await s.enqueue([spec("p1"), spec("p2"), spec("p3", { max_retries: 1 }), spec("p4"), spec("p5")], {
+      max_retries: 3,
+    });
     const [p1, p2] = await claimFor(s, "w1", 2, 600);
     await finishOk(s, "w1", p1);
     await finishFail(s, "w1", p2);

@@ -7,7 +7,7 @@ import { idMaker } from "../../ids.ts";
 import { isWaiting, type Job, type NewJob, newJob } from "../../job.ts";
 import type { Decision } from "../log.ts";
 import type { JobSpec } from "../mod.ts";
-import type { RecordBody } from "../records.ts";
+import type { Loaded, RecordBody } from "../records.ts";
 import type { QueueState } from "../state.ts";
 
 export interface EnqueueResult {
@@ -30,8 +30,11 @@ export function decideEnqueue(
   const at = now.toISOString();
   // generated ids carry the time and 40 random bits, so only given ids can repeat an archived one
   const given = specs.flatMap((spec) => spec.id === undefined || state.jobs.has(spec.id) ? [] : [spec.id]);
-  const archived = state.archived > 0 ? state.archiveView?.findAny(given) : undefined;
+  const archived = (state.archived > 0 ? state.archiveView?.findAny(given) : undefined) ??
+    state.pending.findAny(given);
   if (archived !== undefined) throw new DuplicateJobError(archived);
+  /** dependencies waiting in pending segments: a job others wait for must be live (see state.ts) */
+  const load: Loaded = [];
   const makeId = idMaker(now.getTime(), rand);
   const fields: NewJob[] = [];
   const results: EnqueueResult[] = [];
@@ -50,7 +53,11 @@ export function decideEnqueue(
     }
     let id = spec.id ?? makeId();
     // 40 random bits per millisecond: a batch of 100,000 repeats one with a chance of about 1 in 200
-    for (let tries = 0; spec.id === undefined && tries < 100 && (seen.has(id) || state.jobs.has(id)); tries++) {
+    for (
+      let tries = 0;
+      spec.id === undefined && tries < 100 && (seen.has(id) || state.jobs.has(id));
+      tries++
+    ) {
       id = makeId();
     }
     if (state.jobs.has(id)) throw new DuplicateJobError(id);
@@ -63,6 +70,10 @@ export function decideEnqueue(
         throw new UsageError(`Cannot enqueue job "${id}": its dependency "${dep}" does not exist`);
       }
       if (found.state === "dead") doomed.push([id, `dependency "${dep}" is dead`]);
+      if (!state.jobs.has(dep) && !load.some(([, j]) => j.id === dep)) {
+        const waiting = state.pending.lookup(dep);
+        if (waiting) load.push([waiting.ref, waiting.job]);
+      }
     }
     seen.add(id);
     const job: NewJob = {
@@ -86,7 +97,9 @@ export function decideEnqueue(
     results.push({ job: made, existing: false });
   }
   // the record holds only what was given: half the bytes to write, checksum and replay
-  const records: RecordBody[] = fields.length ? [{ type: "enqueue", jobs: fields }] : [];
+  const records: RecordBody[] = fields.length
+    ? [{ type: "enqueue", jobs: fields, ...(load.length ? { load } : {}) }]
+    : [];
   if (doomed.length > 0) {
     // jobs of this batch that depend on a doomed one go with it; they are not in `state` yet
     const ids = new Set(doomed.map(([id]) => id));

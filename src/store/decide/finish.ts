@@ -24,7 +24,12 @@ export interface FinishRequest {
 }
 
 /** The job `id`, if it is processing under claim `claim` (and held by `worker`, unless null). */
-export function held(state: QueueState, id: string, claim: number | null, worker: string | null): Job | undefined {
+export function held(
+  state: QueueState,
+  id: string,
+  claim: number | null,
+  worker: string | null,
+): Job | undefined {
   const job = state.jobs.get(id);
   if (!job || job.state !== "processing" || job.claim !== claim) return undefined;
   if (worker !== null && job.worker !== worker) return undefined;

@@ -25,7 +25,9 @@ export function tickJobId(name: string, tick: string): string {
 
 export function decideScheduleAdd(state: QueueState, schedule: Schedule): Decision<Schedule> {
   if (state.schedules.has(schedule.name)) {
-    throw new OperationError(`Cannot add schedule "${schedule.name}": a schedule with this name already exists`);
+    throw new OperationError(
+      `Cannot add schedule "${schedule.name}": a schedule with this name already exists`,
+    );
   }
   return { records: [{ type: "schedule", name: schedule.name, schedule }], result: schedule };
 }
