@@ -4,7 +4,7 @@
  * snapshot no longer names. log.ts decides when, seals, and moves between generations.
  */
 import { replaceFileDurably, syncDir } from "../durable.ts";
-import { ArchiveReader, lineOf, liveTombstones, planMerge, writeSegment } from "./archive.ts";
+import { type ArchiveReader, lineOf, liveTombstones, planMerge, writeSegment } from "./archive.ts";
 import type { Job } from "../job.ts";
 import { writePendingSegment } from "./pending.ts";
 import { planPendingWork } from "./pending_plan.ts";

@@ -7,7 +7,7 @@
  * record took it out: claimed, cancelled, deleted, or promoted once its time came).
  */
 import { type Job, upgradeJob } from "../job.ts";
-import { type PendingList, PendingReader, type PendingSegment } from "./pending.ts";
+import type { PendingList, PendingReader, PendingSegment } from "./pending.ts";
 import { consume, consumed, type Consumption, freshConsumption, remaining } from "./pending_consumption.ts";
 import type { SegRef } from "./records.ts";
 
