@@ -19,7 +19,7 @@ export interface DashboardDeps {
   /** live workers, as `status --json` lists them */
   workers: () => WorkerInfo[];
   config: () => Promise<Config>;
-  /** the page's files (default: assets/mod.ts) */
+  /** the page's files (default: static.ts ASSETS) */
   assets?: Assets;
   /** aborted when the server shuts down: ends the event streams, which never end by themselves */
   shutdown?: AbortSignal;

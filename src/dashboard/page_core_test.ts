@@ -1,10 +1,6 @@
+/** The page's pure helpers, tested on the very file the browser gets (page/core.js). */
 import assert from "node:assert/strict";
-import { CORE_JS } from "./core_js.ts";
-
-// the very text the browser gets, imported as a module
-const core = await import(
-  `data:text/javascript;base64,${btoa(String.fromCharCode(...new TextEncoder().encode(CORE_JS)))}`
-);
+import * as core from "./page/core.js";
 
 const NOW = Date.parse("2026-11-23T12:00:00.000Z");
 
