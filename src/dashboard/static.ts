@@ -2,14 +2,15 @@
  * The page's files, compiled into the program: each is imported as text (so `deno compile` embeds
  * it and the page works from the binary) into a fixed map of names. A request names an entry of
  * that map; nothing here touches the file system, so no request path can reach a file outside it.
- * The files themselves live in `page/` (and the job log's format in `../joblog.js`), where fmt,
- * lint and the type checker see them.
+ * The files themselves live in `page/`, and the job log's format, which the worker writes and the
+ * page reads, in `../joblog.js`: where fmt, lint and the type checker see them.
  */
 import APP_CSS from "./page/app.css" with { type: "text" };
 import APP_JS from "./page/app.js" with { type: "text" };
 import CORE_JS from "./page/core.js" with { type: "text" };
 import FAVICON_SVG from "./page/favicon.svg" with { type: "text" };
 import INDEX_HTML from "./page/index.html" with { type: "text" };
+import JOBLOG_JS from "../joblog.js" with { type: "text" };
 import { HttpError } from "./respond.ts";
 
 export interface Asset {
@@ -27,6 +28,7 @@ export const ASSETS: Assets = {
   "index.html": { type: "text/html; charset=utf-8", body: INDEX_HTML },
   "app.js": { type: JS, body: APP_JS },
   "core.js": { type: JS, body: CORE_JS },
+  "joblog.js": { type: JS, body: JOBLOG_JS },
   "app.css": { type: "text/css; charset=utf-8", body: APP_CSS },
   "favicon.svg": { type: "image/svg+xml", body: FAVICON_SVG },
 };

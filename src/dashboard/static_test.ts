@@ -6,13 +6,14 @@ import { ASSETS } from "./static.ts";
 Deno.test("every file the page names is in ASSETS, with a content type", () => {
   const html = ASSETS["index.html"].body;
   const named = [...html.matchAll(/(?:src|href)="\/assets\/([^"]+)"/g)].map((m) => m[1]);
-  const imported = [...ASSETS["app.js"].body.matchAll(/from "\.\/([^"]+)"/g)].map((m) => m[1]);
-  assert.deepEqual([...new Set([...named, ...imported])].sort(), [
-    "app.css",
-    "app.js",
-    "core.js",
-    "favicon.svg",
-  ]);
+  const imported = Object.entries(ASSETS).filter(([name]) => name.endsWith(".js")).flatMap(([, asset]) =>
+    [...asset.body.matchAll(/from "(?:\.\/|\/assets\/)([^"]+)"/g)].map((m) => m[1])
+  );
+  assert.deepEqual(
+    [...new Set([...named, ...imported])].sort(),
+    Object.keys(ASSETS).filter((n) => n !== "index.html").sort(),
+  );
+  assert.deepEqual([...new Set(imported)].sort(), ["core.js", "joblog.js"]);
   for (const [name, asset] of Object.entries(ASSETS)) {
     assert.ok(asset.body.length > 0, name);
     assert.match(asset.type, /^(text\/(html|javascript|css); charset=utf-8|image\/svg\+xml)$/, name);
@@ -34,7 +35,7 @@ Deno.test("the page obeys its CSP: no inline script, no inline style, nothing fr
 });
 
 Deno.test("the scripts never build markup from strings", () => {
-  for (const name of ["app.js", "core.js"]) {
+  for (const name of ["app.js", "core.js", "joblog.js"]) {
     const js = ASSETS[name].body;
     assert.doesNotMatch(
       js,
@@ -89,11 +90,17 @@ Deno.test("deno compile embeds every served file: each is in main.ts's module gr
   const inGraph = new Set<string>(graph.modules.map((m: { specifier: string }) => m.specifier));
   const served = [...Object.values(ASSETS)].map((a) => a.body);
   const files = [...Deno.readDirSync(new URL("page/", import.meta.url))]
-    .map((e) => e.name)
-    .filter((name) => name !== "browser.jsonc");
-  assert.deepEqual(files.sort(), Object.keys(ASSETS).sort(), "page/ holds exactly the served files");
-  for (const name of files) {
-    const url = new URL(`page/${name}`, import.meta.url);
+    .map((e) => `page/${e.name}`)
+    .filter((path) => path !== "page/browser.jsonc");
+  files.push("../joblog.js");
+  assert.deepEqual(
+    files.map((path) => path.split("/").pop()).sort(),
+    Object.keys(ASSETS).sort(),
+    "page/ and joblog.js are exactly the served files",
+  );
+  for (const path of files) {
+    const name = path.split("/").pop();
+    const url = new URL(path, import.meta.url);
     assert.ok(inGraph.has(url.href), `${url.href} is not in main.ts's module graph`);
     assert.ok(served.includes(Deno.readTextFileSync(url)), `${name} is not served as it is on disk`);
   }

@@ -16,10 +16,11 @@ import {
   jobPath,
   jobsQuery,
   seconds,
-  splitAttempts,
   STATES,
   throughputBars,
 } from "./core.js";
+// the server serves src/joblog.js there (browser.jsonc maps it for the type checker)
+import { splitAttempts, succeeded } from "/assets/joblog.js";
 
 // What the API answers, as far as the page reads it (src/dashboard/API.md has the whole of it).
 
@@ -684,7 +685,7 @@ function renderJob(job, logs, logsError) {
     const last = i === sections.length - 1;
     const title = s.attempt === null ? "Earlier output (cut)" : "Attempt " + s.attempt + " of " + s.of;
     let end = s.end;
-    let ok = s.end === null ? "running" : String(/^exit code 0\b/.test(s.end));
+    let ok = s.end === null ? "running" : String(succeeded(s.end));
     if (end === null) end = last && running ? "running…" : "no closing line";
     if (s.end === null && !(last && running)) ok = "false";
     return el(

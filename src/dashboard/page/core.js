@@ -1,7 +1,7 @@
 /**
- * The page's pure helpers (formatting, log splitting, chart geometry, request building): no DOM and
- * no fetch, so `src/dashboard/page_core_test.ts` imports this very file in Deno. Served as
- * `/assets/core.js`.
+ * The page's pure helpers (formatting, chart geometry, request building): no DOM and no fetch, so
+ * `src/dashboard/page_core_test.ts` imports this very file in Deno. Served as `/assets/core.js`;
+ * the job log's format is `/assets/joblog.js` (src/joblog.js).
  */
 export const STATES = ["pending", "processing", "completed", "failed", "dead"];
 
@@ -74,80 +74,6 @@ export function bytes(n) {
   if (n < 1024) return n + " bytes";
   if (n < 1024 * 1024) return Math.round(n / 1024) + " KiB";
   return Math.round((n / (1024 * 1024)) * 10) / 10 + " MiB";
-}
-
-/**
- * One attempt's part of a log.
- * @typedef {object} Section
- * @property {number | null} attempt null for the cut text before a tail's first header
- * @property {number | null} of
- * @property {string | null} at
- * @property {string | null} worker
- * @property {boolean} partial
- * @property {string | null} end the closing line's text between "=== " and " ===", null while running
- * @property {string} output
- */
-
-const HEADER = /^=== attempt (\d+) of (\d+) · (.+?) · worker (\S+) ===$/;
-const FOOTER = /^=== (.+) ===$/;
-
-/**
- * Splits a job's log (every attempt after a header line "=== attempt N of M · time · worker id ===",
- * closed by a line like "=== exit code 3 · 0.02s ===") into one section per attempt. When the log
- * is a tail (truncated), text before the first header is a section of its own, marked partial.
- * A closing line counts only as the last line of a section: a job may print "=== x ===" itself.
- * @param {string | null | undefined} output
- * @param {boolean} truncated
- * @returns {Section[]}
- */
-export function splitAttempts(output, truncated) {
-  const lines = String(output || "").split("\n");
-  if (lines[lines.length - 1] === "") lines.pop();
-  /** @type {(Omit<Section, "end" | "output"> & { lines: string[] })[]} */
-  const sections = [];
-  /** @type {(typeof sections)[number] | null} */
-  let current = null;
-  for (const line of lines) {
-    const h = HEADER.exec(line);
-    if (h) {
-      current = {
-        attempt: Number(h[1]),
-        of: Number(h[2]),
-        at: h[3],
-        worker: h[4],
-        lines: [],
-        partial: false,
-      };
-      sections.push(current);
-      continue;
-    }
-    if (current === null) {
-      current = {
-        attempt: null,
-        of: null,
-        at: null,
-        worker: null,
-        lines: [],
-        partial: Boolean(truncated),
-      };
-      sections.push(current);
-    }
-    current.lines.push(line);
-  }
-  return sections.map((s) => {
-    const last = s.lines[s.lines.length - 1];
-    const f = last === undefined ? null : FOOTER.exec(last);
-    const body = f ? s.lines.slice(0, -1) : s.lines;
-    return {
-      attempt: s.attempt,
-      of: s.of,
-      at: s.at,
-      worker: s.worker,
-      partial: s.partial,
-      end: f ? f[1] : null,
-      output: body.length ? body.join("\n") + "\n" : "",
-    };
-  });
 }
 
 /**
