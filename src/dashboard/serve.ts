@@ -49,7 +49,7 @@ export async function serveDashboard(opts: ServeOptions): Promise<void> {
       onListen: (addr) => opts.onListen({ host: addr.hostname, port: addr.port }),
       onError: (e) =>
         new Response(JSON.stringify({ error: `Internal error: ${(e as Error)?.message}` }), { status: 500 }),
-    }, handler);
+    }, (req, info) => handler(req, { address: info.remoteAddr.hostname }));
   } catch (e) {
     store.close();
     if (e instanceof Deno.errors.AddrInUse) {
