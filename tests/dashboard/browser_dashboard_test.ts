@@ -43,7 +43,10 @@ interface Env {
 }
 
 interface Setup {
-  token?: string;
+  /** the dashboard's token (default: the one it makes); null: --no-token */
+  token?: string | null;
+  /** the browser starts without the token's cookie (default: it has it, as after opening the printed URL) */
+  loggedOut?: boolean;
   viewport?: { width: number; height: number };
   colorScheme?: "light" | "dark";
   /** runs before the dashboard starts */
@@ -70,6 +73,10 @@ function withDashboard(setup: Setup, body: (env: Env) => Promise<void>): Promise
         colorScheme: setup.colorScheme ?? "light",
       });
       context.setDefaultTimeout(30_000);
+      if (dash.token !== null && !setup.loggedOut) {
+        const value = encodeURIComponent(dash.token);
+        await context.addCookies([{ name: `queuectl_token_${dash.port}`, value, url: dash.url }]);
+      }
       const page = await context.newPage();
       const watch = await watchPage(page);
       await body({ home, dash, browser, context, page, watch, background });
@@ -716,10 +723,10 @@ Deno.test({
 
 Deno.test({
   ...OPTS,
-  name: "with a token the page asks for it on a login page, and works once it is given (form or ?token=)",
+  name: "the page asks for the token it made on a login page, and works once it is given (form or ?token=)",
   fn: () =>
     withDashboard({
-      token: "s3cret-t0ken",
+      loggedOut: true,
       fill: (home) => enqueueLines(home, [{ id: "t1", command: "echo t" }]),
     }, async ({ home, dash, browser, page, watch }) => {
       const failed: string[] = [];
@@ -738,7 +745,8 @@ Deno.test({
       await page.click("button[type=submit]");
       await untilPage(page, `document.querySelector("[role=alert]") !== null`, "the login page's refusal");
       assert.equal(new URL(page.url()).pathname, "/login");
-      await page.fill("#token", "s3cret-t0ken");
+      assert.match(dash.token!, /^[A-Za-z0-9_-]{32}$/, "the token it made");
+      await page.fill("#token", dash.token!);
       await page.click("button[type=submit]");
       await untilPage(page, `location.pathname === "/"`, "the dashboard");
       await untilLoaded(page);
@@ -755,7 +763,7 @@ Deno.test({
       try {
         const p2 = await other.newPage();
         const watch2 = await watchPage(p2);
-        await p2.goto(`${dash.url}/jobs/t1?token=s3cret-t0ken`);
+        await p2.goto(`${dash.url}/jobs/t1?token=${dash.token}`);
         await untilPage(
           p2,
           `document.getElementById("job-state").textContent === "pending"`,
@@ -768,6 +776,55 @@ Deno.test({
       }
       assert.deepEqual(failed.filter((f) => f !== "404 /favicon.ico"), ["401 /api/status", "401 /login"]);
     }),
+});
+
+Deno.test({
+  ...OPTS,
+  name:
+    "two dashboards on one host: one browser logs in to both from their printed URLs, and stays logged in to each",
+  fn: () =>
+    withHome((homeA) =>
+      withHome(async (homeB) => {
+        await enqueueLines(homeA, [{ id: "only-in-a", command: "echo a" }]);
+        await enqueueLines(homeB, [{ id: "only-in-b", command: "echo b" }]);
+        let a: Dashboard | undefined;
+        let b: Dashboard | undefined;
+        let browser: Browser | undefined;
+        try {
+          a = await startDashboard(homeA);
+          b = await startDashboard(homeB);
+          assert.notEqual(a.token, b.token, "each makes its own token");
+          browser = await launchChromium();
+          const context = await browser.newContext();
+          context.setDefaultTimeout(30_000);
+          const page = await context.newPage();
+          const watch = await watchPage(page);
+          const shows = async (d: Dashboard, id: string) => {
+            await untilPage(
+              page,
+              `location.pathname === "/" && document.querySelector('#jobs-body tr[data-id="${id}"]') !== null`,
+              `the page of ${d.url} with ${id}`,
+            );
+            assert.equal(new URL(page.url()).origin, d.url);
+          };
+          await page.goto(a.login);
+          await shows(a, "only-in-a");
+          await page.goto(b.login);
+          await shows(b, "only-in-b");
+          // logging in to b left a's cookie alone: a still lets this browser in, without the token
+          await page.goto(`${a.url}/`);
+          await shows(a, "only-in-a");
+          await page.goto(`${b.url}/`);
+          await shows(b, "only-in-b");
+          const names = (await context.cookies()).map((c) => c.name).sort();
+          assert.deepEqual(names, [`queuectl_token_${a.port}`, `queuectl_token_${b.port}`].sort());
+          assert.deepEqual(watch.problems, []);
+        } finally {
+          await browser?.close().catch(() => {});
+          await a?.stop();
+          await b?.stop();
+        }
+      }, { prefix: "qctl-browser-b-" }), { prefix: "qctl-browser-a-" }),
 });
 
 Deno.test({
