@@ -14,7 +14,7 @@
  *   (a script, curl) must carry `Authorization: Bearer`, which no cross-site form can send and no
  *   cross-site fetch can send without a CORS preflight, which this server never grants.
  * - Every response carries a strict Content-Security-Policy and nosniff; nothing is cached.
- * - The server in front (front.ts) bounds connections: how many, and how long a request may take to
+ * - The server (connections.ts) bounds connections: how many, and how long a request may take to
  *   arrive.
  */
 import LOGIN_HTML from "./page/login.html" with { type: "text" };

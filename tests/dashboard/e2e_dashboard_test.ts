@@ -6,9 +6,13 @@
 import assert from "node:assert/strict";
 import {
   type Background,
+  background,
   cli,
+  CLI_PERMS,
   cliOk,
+  DENO,
   exists,
+  MAIN,
   spawnCli,
   stopBackground,
   untilOutput,
@@ -336,5 +340,64 @@ Deno.test("two dashboards and a worker share one home: a job sent to one runs, a
       assert.equal(status.workers.length, 1);
     } finally {
       for (const bg of started) await stopBackground(bg);
+    }
+  }, { prefix: "qctl-e2e-dash-" }));
+
+Deno.test("out of file descriptors the dashboard says so, closes idle connections and keeps serving: a flood cannot end it", () =>
+  withHome(async (home) => {
+    // a limit the flood below exhausts: Deno itself holds about 25 descriptors
+    const limit = 64;
+    const child = new Deno.Command("/bin/sh", {
+      args: [
+        "-c",
+        `ulimit -n ${limit} && exec "$@"`,
+        "sh",
+        DENO,
+        "run",
+        ...CLI_PERMS,
+        "--allow-net",
+        MAIN,
+        "dashboard",
+        "--port",
+        "0",
+        "--json",
+      ],
+      env: { QUEUECTL_HOME: home, NO_COLOR: "1", QUEUECTL_DASHBOARD_TOKEN: "" },
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+    }).spawn();
+    const bg = background(child);
+    const flood: Deno.Conn[] = [];
+    try {
+      await untilOutput(bg, /^\{.*\}\n/m, 60_000);
+      const info = JSON.parse(/^\{.*\}$/m.exec(bg.output())![0]);
+      const auth = { authorization: `Bearer ${new URL(info.url).searchParams.get("token")}` };
+      const status = async () => {
+        try {
+          const res = await fetch(`http://127.0.0.1:${info.port}/api/status`, { headers: auth });
+          await res.body?.cancel();
+          return res.status;
+        } catch {
+          return 0; // refused or cut: not an answer
+        }
+      };
+      assert.equal(await status(), 200);
+      for (let i = 0; i < 3 * limit; i++) {
+        flood.push(await Deno.connect({ hostname: "127.0.0.1", port: info.port }));
+      }
+      await untilOutput(
+        bg,
+        /^warning: Cannot accept a connection: Too many open files \(os error 24\); closing the oldest unfinished one, and serving at most \d+ at once$/m,
+      );
+      // while the flood still holds its connections, a real request gets through
+      await waitFor(async () => await status() === 200, "an answer during the flood", 60_000, 100);
+      for (const c of flood.splice(0)) c.close();
+      assert.equal(await status(), 200);
+      bg.signal("SIGTERM");
+      assert.equal(await bg.exited(), 0);
+    } finally {
+      for (const c of flood) c.close();
+      await stopBackground(bg);
     }
   }, { prefix: "qctl-e2e-dash-" }));
