@@ -18,6 +18,7 @@
  * systems, and the wrapper does it while the worker records the start.
  */
 import type { Job, Outcome } from "../job.ts";
+import { attemptHeader, closingLine, notStartedLine } from "../joblog.js";
 import { readAt } from "../store/durable.ts";
 import { killGroup, parseStartTime } from "./proc.ts";
 
@@ -255,11 +256,9 @@ export async function spawnAttempt(
   options: AttemptOptions,
 ): Promise<RunningAttempt | { error: string }> {
   const started = options.now();
-  const header = `=== attempt ${options.attempt} of ${
-    job.max_retries + 1
-  } · ${started.toISOString()} · worker ${options.worker} ===`;
+  const header = attemptHeader(options.attempt, job.max_retries + 1, started, options.worker);
   const cannotStart = (message: string) => {
-    noteInLog(options.logPath, `${header}\n=== could not start: ${message} ===`);
+    noteInLog(options.logPath, `${header}\n${notStartedLine(message)}`);
     return { error: message };
   };
   let wrapper: Wrapper | null = null;
@@ -334,7 +333,7 @@ export async function spawnAttempt(
     await running.close(); // never let go: its pipe is closed here
     const seconds = (options.now().getTime() - started.getTime()) / 1000;
     if (notStarted !== null) {
-      noteInLog(options.logPath, `${lead}=== could not start: ${notStarted} ===`);
+      noteInLog(options.logPath, `${lead}${notStartedLine(notStarted)}`);
       return { outcome: { kind: "spawn_failed", message: notStarted }, tail: null, seconds };
     }
     let outcome: Outcome;
@@ -342,12 +341,11 @@ export async function spawnAttempt(
     else if (killedBy) outcome = { kind: "killed", signal: killedBy };
     else if (status.code === 125 && !wentAhead) outcome = { kind: "lost" };
     else outcome = { kind: "exited", code: status.code };
-    const what = outcome.kind === "exited" ? `exit code ${status.code}` : outcome.kind;
     // without "go" the command wrote no output
     const tail = wentAhead ? readTail(options.logPath, `${header}\n`) : null;
     // the closing line starts a line of its own, after output that did not end one
     const cut = tail !== null && !tail.endsWith("\n") ? "\n" : "";
-    noteInLog(options.logPath, `${lead}${cut}=== ${what} · ${seconds.toFixed(2)}s ===`);
+    noteInLog(options.logPath, `${lead}${cut}${closingLine(outcome, seconds)}`);
     return { outcome, tail, seconds };
   });
   return {
