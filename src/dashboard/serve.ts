@@ -1,10 +1,15 @@
-/** Binds the dashboard's handler to a port: the only part of the dashboard that listens. */
+/**
+ * Binds the dashboard's handler to a port: the only part of the dashboard that listens. The
+ * connections are served by connections.ts (bounded in number and in how long a request may take
+ * to arrive), not Deno.serve, which bounds neither.
+ */
 import { loadConfig } from "../config.ts";
 import { OperationError } from "../errors.ts";
 import { FileStore } from "../store/file_store.ts";
 import type { Clock } from "../clock.ts";
 import { homePaths } from "../store/paths.ts";
 import { listWorkers } from "../worker/registry.ts";
+import { DEFAULT_LIMITS, type Limits, serveConnections } from "./connections.ts";
 import { StoreChanges } from "./events.ts";
 import { createHandler } from "./handler.ts";
 
@@ -21,6 +26,8 @@ export interface ServeOptions {
   /** aborted to stop serving */
   signal: AbortSignal;
   onWarning?: (message: string) => void;
+  /** how many connections, and how long a request may take to arrive (default DEFAULT_LIMITS) */
+  limits?: Partial<Limits>;
 }
 
 /** Serves until `signal` aborts; throws OperationError when the address cannot be bound. */
@@ -40,16 +47,9 @@ export async function serveDashboard(opts: ServeOptions): Promise<void> {
     config: () => loadConfig(paths.config),
     shutdown: shutdown.signal,
   });
-  let server: Deno.HttpServer<Deno.NetAddr>;
+  let listener: Deno.TcpListener;
   try {
-    server = Deno.serve({
-      hostname: opts.host,
-      port: opts.port,
-      signal: opts.signal,
-      onListen: (addr) => opts.onListen({ host: addr.hostname, port: addr.port }),
-      onError: (e) =>
-        new Response(JSON.stringify({ error: `Internal error: ${(e as Error)?.message}` }), { status: 500 }),
-    }, handler);
+    listener = Deno.listen({ hostname: opts.host, port: opts.port });
   } catch (e) {
     store.close();
     if (e instanceof Deno.errors.AddrInUse) {
@@ -68,14 +68,26 @@ export async function serveDashboard(opts: ServeOptions): Promise<void> {
     throw e;
   }
   // open event streams never end by themselves: end them, so the server can finish
-  opts.signal.addEventListener("abort", () => {
+  const stop = () => {
     shutdown.abort();
     changes.close();
-  }, { once: true });
+  };
+  opts.signal.addEventListener("abort", stop, { once: true });
   try {
-    await server.finished;
+    opts.onListen({ host: listener.addr.hostname, port: listener.addr.port });
+    await serveConnections({
+      listener,
+      handler,
+      limits: { ...DEFAULT_LIMITS, ...opts.limits },
+      signal: opts.signal,
+      onAcceptError: (e, cap) =>
+        opts.onWarning?.(
+          `Cannot accept a connection: ${e.message}; closing the oldest unfinished one, and serving at most ${cap} at once`,
+        ),
+    });
   } finally {
-    changes.close();
+    opts.signal.removeEventListener("abort", stop);
+    stop();
     store.close();
   }
 }
