@@ -116,6 +116,7 @@ async function dashboard(this: AppContext, flags: DashboardFlags): Promise<void>
       token,
       cwd: this.cwd,
       clock: this.clock,
+      env: this.env,
       signal: stop.signal,
       onWarning: warn,
       onListen: (addr) => {

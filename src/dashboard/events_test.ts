@@ -2,7 +2,8 @@
 import assert from "node:assert/strict";
 import { FileStore } from "../store/file_store.ts";
 import { CSP } from "./auth.ts";
-import { eventStream, StoreChanges } from "./events.ts";
+import { eventStream } from "./events.ts";
+import { HomeChanges } from "../store/changes.ts";
 import { waitFor, withHome } from "../../testkit/mod.ts";
 import { ManualFeed, withHarness } from "./test_harness.ts";
 
@@ -74,11 +75,11 @@ Deno.test("the event stream sends a ping comment every interval, and ends when t
   while (!ended) ended = (await reader.read()).done;
 });
 
-Deno.test("StoreChanges tells every subscriber of a write by another process's store, coalescing bursts", () =>
+Deno.test("HomeChanges tells every subscriber of a write by another process's store, coalescing bursts", () =>
   withHome(async (home) => {
     const mine = new FileStore(home);
     const theirs = new FileStore(home);
-    const feed = new StoreChanges({ head: () => mine.head(), dir: home });
+    const feed = new HomeChanges({ head: () => mine.head(), dir: home });
     const a: number[] = [];
     const b: number[] = [];
     const offA = feed.subscribe((head) => a.push(head));
@@ -106,12 +107,12 @@ Deno.test("StoreChanges tells every subscriber of a write by another process's s
     }
   }, { prefix: "qctl-dash-events-", create: true }));
 
-Deno.test("StoreChanges falls back to polling when it cannot watch (the home did not exist yet)", () =>
+Deno.test("HomeChanges falls back to polling when it cannot watch (the home did not exist yet)", () =>
   withHome(async (home) => {
     const mine = new FileStore(home);
     const theirs = new FileStore(home);
     const seen: number[] = [];
-    const feed = new StoreChanges({ head: () => mine.head(), dir: home, pollMs: 200 });
+    const feed = new HomeChanges({ head: () => mine.head(), dir: home, pollMs: 200 });
     const off = feed.subscribe((head) => seen.push(head));
     try {
       await waitFor(() => seen.length === 1, "the first look", 10_000, 10);

@@ -5,12 +5,12 @@
  */
 import { loadConfig } from "../config.ts";
 import { OperationError } from "../errors.ts";
-import { FileStore } from "../store/file_store.ts";
+import { openStore } from "../store/open.ts";
 import type { Clock } from "../clock.ts";
 import { homePaths } from "../store/paths.ts";
 import { listWorkers } from "../worker/registry.ts";
 import { DEFAULT_LIMITS, type Limits, serveConnections } from "./connections.ts";
-import { StoreChanges } from "./events.ts";
+import { HomeChanges } from "../store/changes.ts";
 import { createHandler } from "./handler.ts";
 
 export interface ServeOptions {
@@ -26,6 +26,8 @@ export interface ServeOptions {
   /** aborted to stop serving */
   signal: AbortSignal;
   onWarning?: (message: string) => void;
+  /** the environment (the store's test seams); default none */
+  env?: (name: string) => string | undefined;
   /** how many connections, and how long a request may take to arrive (default DEFAULT_LIMITS) */
   limits?: Partial<Limits>;
 }
@@ -33,8 +35,13 @@ export interface ServeOptions {
 /** Serves until `signal` aborts; throws OperationError when the address cannot be bound. */
 export async function serveDashboard(opts: ServeOptions): Promise<void> {
   const paths = homePaths(opts.home);
-  const store = new FileStore(opts.home, { clock: opts.clock, onWarning: opts.onWarning });
-  const changes = new StoreChanges({ head: () => store.head(), dir: opts.home });
+  // one more client of the store, like the CLI (its enqueue may create the home, as the CLI's does)
+  const store = openStore(opts.home, {
+    clock: opts.clock,
+    env: opts.env ?? (() => undefined),
+    warn: opts.onWarning ?? (() => {}),
+  });
+  const changes = new HomeChanges({ head: () => store.head(), dir: opts.home, clock: opts.clock });
   const shutdown = new AbortController();
   const handler = createHandler({
     store,
