@@ -4,7 +4,14 @@ import type { Job, JobState } from "../job.ts";
 import { type ClaimRequest, decideClaim, room } from "./decide/claim.ts";
 import { decideEnqueue, type EnqueueDefaults, type EnqueueResult } from "./decide/enqueue.ts";
 import { decideFinish, decideRenew, decideUnclaim, type FinishRequest } from "./decide/finish.ts";
-import { decideCancel, decideDelete, decideKill, decideQueue, decideRetry, decideStop } from "./decide/manage.ts";
+import {
+  decideCancel,
+  decideDelete,
+  decideKill,
+  decideQueue,
+  decideRetry,
+  decideStop,
+} from "./decide/manage.ts";
 import {
   decideScheduleAdd,
   decideSchedulePause,
@@ -60,7 +67,11 @@ export class FileStore implements Store {
   queues(): Promise<QueueInfo[]> {
     return this.log.read((s) => {
       const names = new Set([...s.byQueue.keys(), ...s.queues.keys()]);
-      return [...names].sort().map((name) => ({ name, ...s.settings(name), counts: { ...s.queueCounts(name) } }));
+      return [...names].sort().map((name) => ({
+        name,
+        ...s.settings(name),
+        counts: { ...s.queueCounts(name) },
+      }));
     });
   }
 
@@ -83,7 +94,11 @@ export class FileStore implements Store {
     return this.log.write((s, now) => decideUnclaim(s, worker, id, claim, now), WORKER);
   }
 
-  renew(worker: string, leaseSeconds: number, holds: ReadonlyArray<readonly [string, number]>): Promise<void> {
+  renew(
+    worker: string,
+    leaseSeconds: number,
+    holds: ReadonlyArray<readonly [string, number]>,
+  ): Promise<void> {
     return this.log.write((s, now) => decideRenew(s, worker, holds, leaseSeconds, now), WORKER);
   }
 
@@ -93,7 +108,9 @@ export class FileStore implements Store {
 
   killRequests(worker: string): Promise<Job[]> {
     return this.log.read((s) =>
-      [...s.processing].map((id) => s.jobs.get(id)!).filter((j) => j.worker === worker && j.kill !== undefined)
+      [...s.processing].map((id) => s.jobs.get(id)!).filter((j) =>
+        j.worker === worker && j.kill !== undefined
+      )
     );
   }
 
@@ -124,7 +141,7 @@ export class FileStore implements Store {
   }
 
   retryDead(ids: string[] | "all"): Promise<Job[]> {
-    return this.log.write((s) => decideRetry(s, ids));
+    return this.log.write((s, now) => decideRetry(s, ids, now));
   }
 
   delete(ids: string[], states: readonly JobState[] = DELETABLE): Promise<Job[]> {
@@ -202,7 +219,8 @@ function listJobs(s: QueueState, query: ListQuery): Job[] {
   let a = live.next();
   let b = archived?.next();
   while (out.length < limit) {
-    const takeLive = !a.done && (!b || b.done || (desc ? a.value.seq > b.value.seq : a.value.seq < b.value.seq));
+    const takeLive = !a.done &&
+      (!b || b.done || (desc ? a.value.seq > b.value.seq : a.value.seq < b.value.seq));
     if (takeLive) {
       out.push(a.value as Job);
       if (out.length < limit) a = live.next();
