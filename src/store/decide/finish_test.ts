@@ -16,6 +16,7 @@ import {
 } from "../_testing.ts";
 import { QueueState } from "../state.ts";
 import { decideFinish, decideRenew, decideUnclaim, type FinishRequest, held } from "./finish.ts";
+import { decideKill } from "./manage.ts";
 
 const NOTHING = { records: [], result: null };
 
@@ -322,4 +323,14 @@ Deno.test("held() finds a job only while it is processing under that token, and 
   assert.strictEqual(held(s, "nope", a.claim, null), undefined);
   finish(s, a, { kind: "exited", code: 0 });
   assert.strictEqual(held(s, "a", a.claim, "w1"), undefined);
+});
+
+Deno.test("decideUnclaim() of an attempt whose kill was asked for sends the job to the DLQ with the kill's reason", () => {
+  const [s, a] = oneClaimed({ max_retries: 3 });
+  commit(s, decided(s, () => decideKill(s, ["a"], "killed", at(2))), at(2));
+  const d = decided(s, () => decideUnclaim(s, "w1", "a", a.claim!, at(3)));
+  const job = commit(s, d, at(3))!;
+  assert.deepStrictEqual([job.state, job.last_error, job.attempts], ["dead", "killed", 0]);
+  assert.deepStrictEqual(s.jobs.get("a"), job);
+  assertConsistent(s);
 });
