@@ -133,7 +133,8 @@ Deno.test({
   name:
     "connections that send nothing or half a head are closed with a 408 after the head deadline; a real request is answered meanwhile",
   fn: () =>
-    withServer({ headMs: 300 }, async (p) => {
+    // the deadline is generous: on a loaded machine the real request itself may take a while to arrive
+    withServer({ headMs: 5000 }, async (p) => {
       const idle = await Promise.all(Array.from({ length: 30 }, () => connect(p.port)));
       const half = await Promise.all(Array.from({ length: 30 }, () => connect(p.port)));
       for (const c of half) await c.write(enc.encode("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "));
@@ -144,7 +145,7 @@ Deno.test({
       for (const c of [...idle, ...half]) {
         const text = await untilClosed(c);
         assert.match(text, /^HTTP\/1\.1 408 Request Timeout\r\n/);
-        assert.match(text, /\{"error":"Request head not received within 0\.3 s"\}\n$/);
+        assert.match(text, /\{"error":"Request head not received within 5 s"\}\n$/);
       }
       assert.deepEqual(p.clients.map((c) => c.address), ["127.0.0.1"], "the handler saw only the real one");
     }),
