@@ -285,14 +285,3 @@ export async function waitOr(
     return false;
   }
 }
-
-/** True when `bg` exits within `ms` (it is left running otherwise). */
-export async function exitedWithin(bg: Background, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<boolean>((r) => timer = setTimeout(() => r(false), ms));
-  try {
-    return await Promise.race([bg.exited().then(() => true), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
