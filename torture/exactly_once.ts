@@ -5,7 +5,7 @@
  * and no claim may starve: the figures give the wait from a job becoming runnable (`run_at`)
  * to its start (`started_at`), and the throughput.
  */
-import { cliJson, type Proc, runCli, spawnCli, within } from "./lib/cli.ts";
+import { cliJson, type Proc, runCli, spawnWorker, within } from "./lib/cli.ts";
 import { makeScratch, readText, removeScratch, writeConfig } from "./lib/home.ts";
 import { checkExactlyOnce } from "./lib/invariants.ts";
 import { jobCommand, parseLedger } from "./lib/ledger.ts";
@@ -42,7 +42,7 @@ export const exactlyStep: Step = async (options): Promise<StepResult> => {
   try {
     writeConfig(s, { poll_interval: 0.2 });
     for (let w = 0; w < WORKERS; w++) {
-      workers.push(spawnCli(s.home, ["worker", "start", "--count", String(SLOTS)]));
+      workers.push(spawnWorker(s.home, ["--count", String(SLOTS)]));
     }
     const ids: string[] = [];
     const enqueuer = async (k: number) => {

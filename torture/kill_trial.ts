@@ -5,7 +5,7 @@
  * (lib/invariants.ts) against the store, the ledger and `doctor`.
  */
 import { killGroup, waitFor } from "../testkit/mod.ts";
-import { cliJson, type Proc, spawnCli, within } from "./lib/cli.ts";
+import { cliJson, type Proc, spawnCli, spawnWorker, within } from "./lib/cli.ts";
 import {
   compactionLeftovers,
   makeScratch,
@@ -61,7 +61,7 @@ class Trial {
   }
 
   startWorker(slots: number): void {
-    const proc = spawnCli(this.s.home, ["worker", "start", "--count", String(slots)], { env: this.env });
+    const proc = spawnWorker(this.s.home, ["--count", String(slots)], { env: this.env });
     this.workers.set(proc.pid, { proc, slots });
     this.everyWorker.add(proc.pid);
   }
@@ -211,7 +211,7 @@ class Trial {
   }
 
   async drainAndCheck(): Promise<{ runs: number; reruns: number; unackedPresent: number }> {
-    const drain = spawnCli(this.s.home, ["worker", "start", "--drain", "--count", "4"], { env: this.env });
+    const drain = spawnWorker(this.s.home, ["--drain", "--count", "4"], { env: this.env });
     this.everyWorker.add(drain.pid);
     const drained = await within(drain, 120_000, `trial ${this.index}: the drain`);
     if (drained.code !== 0) {
