@@ -31,6 +31,11 @@ export interface FaultReport {
   violations: string[];
 }
 
+/** The figures of `report` that say how a fault was made ("disk full: method: tmpfs"). */
+export function methodsOf(report: FaultReport): string[] {
+  return report.figures.filter((f) => /: method\b/.test(f.label)).map((f) => `${f.label}: ${f.value}`);
+}
+
 /** Collects figures and broken expectations of one scenario. */
 export class Findings {
   readonly figures: Figure[] = [];
@@ -75,8 +80,12 @@ async function run(cmd: string, args: string[]): Promise<{ ok: boolean; text: st
 
 let mountAllowed: boolean | null = null;
 
-/** Whether this process may mount a tmpfs (root with CAP_SYS_ADMIN); probed once. */
+/**
+ * Whether this process may mount a tmpfs (root with CAP_SYS_ADMIN); probed once. TORTURE_NO_MOUNT=1
+ * answers no without probing, to run the fallbacks (and see what they cannot do) where mounting works.
+ */
 export async function canMount(): Promise<boolean> {
+  if (Deno.env.get("TORTURE_NO_MOUNT") === "1") return false;
   if (mountAllowed !== null) return mountAllowed;
   const probe = Deno.makeTempDirSync({ prefix: "qctl-fault-probe-" });
   try {
