@@ -4,7 +4,7 @@
  * without awaiting each, so the store's group commit puts each group in one append. Automatic
  * compaction is off, so the tail stays in the log.
  *
- *   deno run --allow-all bench/tail_writer.ts --home DIR [--until-bytes N] [--group N]
+ *   deno run --allow-all bench/tail_writer.ts --home DIR [--until-bytes N] [--group N] [--prefix P]
  *
  * After every append it prints the number of records written so far on stdout. Without
  * --until-bytes it never stops by itself: the recovery figure kills it with SIGKILL once enough
@@ -35,6 +35,8 @@ export interface TailOptions {
   group?: number;
   /** stop after the group that brings the log to this many bytes (default: never stop) */
   untilBytes?: number;
+  /** start of every job id, "<prefix>-<group>-<i>": one per run on the same home (default "tail") */
+  prefix?: string;
 }
 
 /** Writes the tail; returns the records written when `untilBytes` is reached. */
@@ -48,7 +50,7 @@ export async function writeTail(
   let records = 0;
   try {
     for (let group = 0;; group++) {
-      const ids = Array.from({ length: size }, (_, i) => `tail-${group}-${i}`);
+      const ids = Array.from({ length: size }, (_, i) => `${options.prefix ?? "tail"}-${group}-${i}`);
       // one record per call: what a busy queue writes (single enqueues, claims by a 4-slot worker, …)
       await Promise.all(ids.map((id) => store.enqueue([{ id, command: `echo ${id}`, cwd: "/srv/app" }], 3)));
       records += size;
@@ -89,9 +91,10 @@ if (import.meta.main) {
   const home = flag("--home");
   const untilBytes = flag("--until-bytes") === undefined ? undefined : Number(flag("--until-bytes"));
   const group = flag("--group") === undefined ? undefined : Number(flag("--group"));
+  const prefix = flag("--prefix");
   if (!home || (untilBytes !== undefined && !(untilBytes > 0)) || (group !== undefined && !(group > 0))) {
-    console.error("usage: tail_writer.ts --home DIR [--until-bytes N] [--group N]");
+    console.error("usage: tail_writer.ts --home DIR [--until-bytes N] [--group N] [--prefix P]");
     Deno.exit(2);
   }
-  await writeTail(home, (n) => console.log(n), { untilBytes, group });
+  await writeTail(home, (n) => console.log(n), { untilBytes, group, prefix });
 }

@@ -57,6 +57,7 @@ export async function compaction(bench: Bench, history: PopulatedHome): Promise<
   for (let i = 0; i < runs; i++) {
     const writer = await timed(
       bench,
+      // ids of their own ("fold-<run>-…"): the recovery figure writes its tail into this home later
       helper(
         bench,
         "tail_writer.ts",
@@ -66,6 +67,8 @@ export async function compaction(bench: Bench, history: PopulatedHome): Promise<
         String(target),
         "--group",
         String(GROUP),
+        "--prefix",
+        `fold-${i}`,
       ),
       { stdout: "piped" },
     );
