@@ -30,11 +30,17 @@ Deno.test("a worker that re-claims a job taken back from it keeps running and re
     let oldFinishDone = false;
     /** renewals naming j since attempt 1's finish returned */
     let renewalsAfter = 0;
+    // attempt 1's lease is 1 s, so that it lapses; once the worker is healthy its claims and renewals
+    // ask for 30 s, so that no stall of a busy machine lets attempt 2's lapse (the bug shows as
+    // renewals that stop, not as a lease that runs out)
+    const lease = (asked: number) => stalled ? asked : 30;
     const store = wrapStore(inner, {
-      renew: (w: string, lease: number, ids?: string[]) => {
+      claim: (w: string, slots: number, asked: number, proceed?: () => boolean) =>
+        inner.claim(w, slots, lease(asked), proceed),
+      renew: (w: string, asked: number, ids?: string[]) => {
         if (stalled) return Promise.resolve();
         if (oldFinishDone && (ids === undefined || ids.includes("j"))) renewalsAfter++;
-        return inner.renew(w, lease, ids);
+        return inner.renew(w, lease(asked), ids);
       },
       finish: async (req: Parameters<Store["finish"]>[0]) => {
         if (req.attempt !== 1) return inner.finish(req);
