@@ -234,7 +234,12 @@ export class ArchiveReader {
   }
 
   /** Visible archived ids starting with `prefix`, sorted, at most `limit`. */
-  idsWithPrefix(segments: readonly Segment[], tombstones: Tombstones, prefix: string, limit: number): string[] {
+  idsWithPrefix(
+    segments: readonly Segment[],
+    tombstones: Tombstones,
+    prefix: string,
+    limit: number,
+  ): string[] {
     const found = new Set<string>();
     for (let i = segments.length - 1; i >= 0; i--) {
       const seg = segments[i];

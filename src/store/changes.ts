@@ -44,7 +44,14 @@ export class HomeChanges implements ChangeFeed {
   #again = false;
 
   constructor(opts: HomeChangesOptions) {
-    this.#opts = { clock: systemClock, pollMs: 1000, minGapMs: 100, notify: true, onEvent: () => {}, ...opts };
+    this.#opts = {
+      clock: systemClock,
+      pollMs: 1000,
+      minGapMs: 100,
+      notify: true,
+      onEvent: () => {},
+      ...opts,
+    };
   }
 
   /** File-system notifications arrive (false: polling only). */

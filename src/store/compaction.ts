@@ -4,7 +4,10 @@
  * snapshot no longer names. log.ts decides when, seals, and moves between generations.
  */
 import { replaceFileDurably, syncDir } from "../durable.ts";
-import { ArchiveReader, lineOf, liveTombstones, planMerge, writeSegment } from "./archive.ts";
+import { type ArchiveReader, lineOf, liveTombstones, planMerge, writeSegment } from "./archive.ts";
+import type { Job } from "../job.ts";
+import { writePendingSegment } from "./pending.ts";
+import { planPendingWork } from "./pending_plan.ts";
 import { type HomePaths, scanGenerations } from "./paths.ts";
 import { encodeSnapshot } from "./snapshot.ts";
 import type { QueueState } from "./state.ts";
@@ -26,10 +29,35 @@ export interface CompactionResult {
 }
 
 /**
- * Steps 2 and 3: archives the state's completed jobs, merges segments as planned, and writes
- * snapshot `gen` durably, with the crash points named in the protocol. Returns its size.
+ * Plain pending jobs move into a pending segment once there are this many in the live state (a
+ * segment is three files: fewer jobs stay live, where they cost the snapshot a line each).
  */
-export function writeSnapshot(paths: HomePaths, state: QueueState, archive: ArchiveReader, gen: number, crash: Crash): number {
+export const PENDING_MIN = 1024;
+
+/**
+ * A job that can wait in a pending segment: pending, and nothing about it needs the live state:
+ * no dependencies, no unique key, no job waiting for it.
+ */
+export function plainPending(state: QueueState, job: Job): boolean {
+  return job.state === "pending" && job.after === undefined && job.unique === undefined &&
+    !(state.dependents.get(job.id)?.size);
+}
+
+/**
+ * Steps 2 and 3: archives the state's completed jobs, merges segments as planned, moves plain
+ * pending jobs into a pending segment (at least `pendingMin` of them) and rewrites or drops the
+ * pending segments as planned, then writes snapshot `gen` durably, with the crash points named in
+ * the protocol. Returns its size.
+ */
+export function writeSnapshot(
+  paths: HomePaths,
+  state: QueueState,
+  archive: ArchiveReader,
+  gen: number,
+  crash: Crash,
+  now: Date,
+  pendingMin = PENDING_MIN,
+): number {
   const step = (name: string) => crash(name);
   const done = [...state.jobs.values()].filter((j) => j.state === "completed");
   if (done.length > 0) {
@@ -44,6 +72,21 @@ export function writeSnapshot(paths: HomePaths, state: QueueState, archive: Arch
     state.archive = [...state.archive.slice(0, -plan.length), ...(merged.jobs > 0 ? [merged] : [])];
   }
   state.tombstones = liveTombstones(state.tombstones, state.archive);
+  const plain = [...state.jobs.values()].filter((j) => plainPending(state, j));
+  if (plain.length > 0 && plain.length >= pendingMin) {
+    plain.sort((a, b) => a.seq - b.seq);
+    const seg = writePendingSegment(paths, state.nextSegment, plain, now, step);
+    state.nextSegment++;
+    state.pending.add(seg);
+    state.segmentOut(plain.map((j) => j.id));
+  }
+  const plan = planPendingWork(state.pending.segments, state.pending.consumption, { now });
+  if (plan.drop.length > 0) state.pending.replace(plan.drop, null);
+  for (const group of plan.rewrite) {
+    const seg = state.pending.reader!.rewrite(group, state.pending.consumption, state.nextSegment, now, step);
+    state.nextSegment++;
+    state.pending.replace(group, seg.jobs > 0 ? seg : null);
+  }
   const bytes = encodeSnapshot(state, gen);
   replaceFileDurably(
     paths.snapshot(gen),
@@ -62,11 +105,19 @@ export function writeSnapshot(paths: HomePaths, state: QueueState, archive: Arch
 export function removeStale(paths: HomePaths, state: QueueState, gen: number): void {
   const found = scanGenerations(paths.home);
   const named = new Set(state.archive.map((seg) => seg.n));
+  const pending = new Set(state.pending.segments.map((seg) => seg.n));
   const doomed = [
     ...found.temps,
     ...found.wals.filter((g) => g < gen).map((g) => paths.wal(g)),
     ...found.snapshots.filter((g) => g < gen).map((g) => paths.snapshot(g)),
-    ...found.archives.filter((n) => !named.has(n)).flatMap((n) => [paths.archiveJobs(n), paths.archiveIndex(n)]),
+    ...found.archives.filter((n) => !named.has(n)).flatMap((
+      n,
+    ) => [paths.archiveJobs(n), paths.archiveIndex(n)]),
+    ...found.pendings.filter((n) => !pending.has(n)).flatMap((n) => [
+      paths.pendingJobs(n),
+      paths.pendingIndex(n),
+      paths.pendingOrder(n),
+    ]),
   ];
   for (const path of doomed) {
     try {

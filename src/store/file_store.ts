@@ -4,7 +4,14 @@ import type { Job, JobState } from "../job.ts";
 import { type ClaimRequest, decideClaim, room } from "./decide/claim.ts";
 import { decideEnqueue, type EnqueueDefaults, type EnqueueResult } from "./decide/enqueue.ts";
 import { decideFinish, decideRenew, decideUnclaim, type FinishRequest } from "./decide/finish.ts";
-import { decideCancel, decideDelete, decideKill, decideQueue, decideRetry, decideStop } from "./decide/manage.ts";
+import {
+  decideCancel,
+  decideDelete,
+  decideKill,
+  decideQueue,
+  decideRetry,
+  decideStop,
+} from "./decide/manage.ts";
 import {
   decideScheduleAdd,
   decideSchedulePause,
@@ -45,6 +52,7 @@ export class FileStore implements Store {
       const out = new Set<string>();
       for (const id of s.jobs.keysWithPrefix(prefix)) out.add(id);
       for (const id of s.archiveView?.idsWithPrefix(prefix, limit + 1) ?? []) out.add(id);
+      for (const id of s.pending.idsWithPrefix(prefix, limit + 1)) out.add(id);
       return [...out].sort().slice(0, limit);
     });
   }
@@ -60,7 +68,11 @@ export class FileStore implements Store {
   queues(): Promise<QueueInfo[]> {
     return this.log.read((s) => {
       const names = new Set([...s.byQueue.keys(), ...s.queues.keys()]);
-      return [...names].sort().map((name) => ({ name, ...s.settings(name), counts: { ...s.queueCounts(name) } }));
+      return [...names].sort().map((name) => ({
+        name,
+        ...s.settings(name),
+        counts: { ...s.queueCounts(name) },
+      }));
     });
   }
 
@@ -83,7 +95,11 @@ export class FileStore implements Store {
     return this.log.write((s, now) => decideUnclaim(s, worker, id, claim, now), WORKER);
   }
 
-  renew(worker: string, leaseSeconds: number, holds: ReadonlyArray<readonly [string, number]>): Promise<void> {
+  renew(
+    worker: string,
+    leaseSeconds: number,
+    holds: ReadonlyArray<readonly [string, number]>,
+  ): Promise<void> {
     return this.log.write((s, now) => decideRenew(s, worker, holds, leaseSeconds, now), WORKER);
   }
 
@@ -93,23 +109,36 @@ export class FileStore implements Store {
 
   killRequests(worker: string): Promise<Job[]> {
     return this.log.read((s) =>
-      [...s.processing].map((id) => s.jobs.get(id)!).filter((j) => j.worker === worker && j.kill !== undefined)
+      [...s.processing].map((id) => s.jobs.get(id)!).filter((j) =>
+        j.worker === worker && j.kill !== undefined
+      )
     );
   }
 
   hasWork(queues?: readonly string[]): Promise<boolean> {
     const now = this.#clock.now();
     return this.log.read((s) => {
-      const serves = (queue: string) => (!queues || queues.includes(queue)) && !s.settings(queue).paused;
+      const serves = (queue: string) => (!queues || queues.includes(queue)) && room(s, queue) > 0;
       const index = s.runnable;
       index.promote(now.getTime());
       for (const queue of index.queues()) {
-        if (serves(queue) && room(s, queue) > 0 && index.next(queue, new Set(), [])) return true;
+        if (serves(queue) && index.next(queue, new Set(), [])) return true;
+      }
+      for (const { seg, list, queue } of s.pending.lists("due")) {
+        if (serves(queue) && !s.pending.walk(seg, list).next().done) return true;
+      }
+      for (const { seg, list, queue } of s.pending.lists("scheduled")) {
+        const head = s.pending.walk(seg, list).next();
+        if (serves(queue) && !head.done && Date.parse(head.value.entry.run_at!) <= now.getTime()) return true;
       }
       // a failed job waits for its retry: a draining worker waits with it
       for (const id of s.waiting) {
         const job = s.jobs.get(id)!;
-        if (job.state === "failed" && serves(job.queue)) return true;
+        if (
+          job.state === "failed" && (!queues || queues.includes(job.queue)) && !s.settings(job.queue).paused
+        ) {
+          return true;
+        }
       }
       return false;
     });
@@ -118,13 +147,19 @@ export class FileStore implements Store {
   nextDue(): Promise<string | null> {
     const now = this.#clock.now();
     return this.log.read((s) => {
-      const at = s.runnable.nextDue(now.getTime());
+      let at = s.runnable.nextDue(now.getTime());
+      for (const { seg, list } of s.pending.lists("scheduled")) {
+        const head = s.pending.walk(seg, list).next();
+        if (head.done) continue;
+        const ms = Date.parse(head.value.entry.run_at!);
+        if (ms > now.getTime() && (at === null || ms < at)) at = ms;
+      }
       return at === null ? null : new Date(at).toISOString();
     });
   }
 
   retryDead(ids: string[] | "all"): Promise<Job[]> {
-    return this.log.write((s) => decideRetry(s, ids));
+    return this.log.write((s, now) => decideRetry(s, ids, now));
   }
 
   delete(ids: string[], states: readonly JobState[] = DELETABLE): Promise<Job[]> {
@@ -180,11 +215,13 @@ export class FileStore implements Store {
   }
 }
 
-/** `list`: live and archived jobs merged in enqueue order, each read (and parsed) only as far as the limit needs. */
+/**
+ * `list`: live, archived and pending-segment jobs merged in enqueue order, each source read (and
+ * parsed) only as far as the limit needs.
+ */
 function listJobs(s: QueueState, query: ListQuery): Job[] {
   const limit = query.limit ?? Infinity;
-  const out: Job[] = [];
-  if (limit <= 0) return out;
+  if (limit <= 0) return [];
   const desc = query.order === "desc";
   const past = query.past ?? (desc ? Infinity : 0);
   const beyond = (job: Job) => desc ? job.seq < past : job.seq > past;
@@ -194,22 +231,42 @@ function listJobs(s: QueueState, query: ListQuery): Job[] {
   const wanted = (job: Job) =>
     (!query.queue || job.queue === query.queue) &&
     (!needle || job.id.toLowerCase().includes(needle) || job.command.toLowerCase().includes(needle));
-  const archiveHolds = !query.state || query.state === "completed";
-  const live = filtered(desc ? s.inOrderDesc(query.state) : s.inOrder(query.state), beyond, within, wanted);
-  const archived = archiveHolds && s.archived > 0 && s.archiveView
-    ? filtered(s.archiveView.jobs(desc ? "desc" : "asc", query.past), () => true, within, wanted)
-    : null;
-  let a = live.next();
-  let b = archived?.next();
+  const order = desc ? "desc" : "asc";
+  const sources: Iterator<Job>[] = [
+    filtered(desc ? s.inOrderDesc(query.state) : s.inOrder(query.state), beyond, within, wanted),
+  ];
+  if ((!query.state || query.state === "completed") && s.archived > 0 && s.archiveView) {
+    sources.push(filtered(s.archiveView.jobs(order, query.past), () => true, within, wanted));
+  }
+  if (!query.state || query.state === "pending") {
+    sources.push(filtered(s.pending.jobs(order, query.past), () => true, within, wanted));
+  }
+  return take(mergeBySeq(sources, desc), limit);
+}
+
+/** The jobs of several sources, each in enqueue order (newest first when `desc`), merged lazily. */
+function* mergeBySeq(sources: Iterator<Job>[], desc: boolean): Generator<Job> {
+  const heads = sources.map((it) => ({ it, next: it.next() }));
+  for (;;) {
+    let best: (typeof heads)[number] | null = null;
+    for (const h of heads) {
+      if (h.next.done) continue;
+      if (
+        !best || (desc ? h.next.value.seq > best.next.value!.seq : h.next.value.seq < best.next.value!.seq)
+      ) best = h;
+    }
+    if (!best) return;
+    yield best.next.value as Job;
+    best.next = best.it.next();
+  }
+}
+
+function take<T>(it: Iterator<T>, limit: number): T[] {
+  const out: T[] = [];
   while (out.length < limit) {
-    const takeLive = !a.done && (!b || b.done || (desc ? a.value.seq > b.value.seq : a.value.seq < b.value.seq));
-    if (takeLive) {
-      out.push(a.value as Job);
-      if (out.length < limit) a = live.next();
-    } else if (b && !b.done) {
-      out.push(b.value);
-      if (out.length < limit) b = archived!.next();
-    } else break;
+    const r = it.next();
+    if (r.done) break;
+    out.push(r.value);
   }
   return out;
 }

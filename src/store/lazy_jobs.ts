@@ -75,8 +75,10 @@ export class JobMap extends Map<string, Job> {
 
   /** Ids (parsed or not) that start with `prefix`, without parsing any job. */
   *keysWithPrefix(prefix: string): Generator<string> {
-    for (const id of Map.prototype.keys.call(this) as MapIterator<string>) if (id.startsWith(prefix)) yield id;
-    if (this.#raw) for (const id of this.#raw.keys()) if (id.startsWith(prefix)) yield id;
+    for (const id of Map.prototype.keys.call(this) as MapIterator<string>) {
+      if (id.startsWith(prefix)) yield id;
+    }
+    if (this.#raw) { for (const id of this.#raw.keys()) if (id.startsWith(prefix)) yield id; }
   }
 
   /** True while some job is not parsed yet. */

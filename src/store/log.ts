@@ -65,7 +65,8 @@ import { type Clock, systemClock } from "../clock.ts";
 import { CorruptionError, OperationError } from "../errors.ts";
 import { ensureDir, exists } from "../durable.ts";
 import { ArchiveReader } from "./archive.ts";
-import { type CompactionResult, removeStale, writeSnapshot } from "./compaction.ts";
+import { type CompactionResult, PENDING_MIN, removeStale, writeSnapshot } from "./compaction.ts";
+import { PendingReader } from "./pending.ts";
 import { StoreLock } from "./lock.ts";
 import { type HomePaths, scanGenerations } from "./paths.ts";
 import type { LogRecord } from "./records.ts";
@@ -83,6 +84,9 @@ export const CRASH_POINTS = [
   "sealed",
   ...["jobs", "index"].flatMap((file) =>
     ["written", "synced", "renamed", "dir-synced"].map((step) => `archive-${file}-${step}`)
+  ),
+  ...["jobs", "index", "order"].flatMap((file) =>
+    ["written", "synced", "renamed", "dir-synced"].map((step) => `pending-${file}-${step}`)
   ),
   "snapshot-written",
   "snapshot-synced",
@@ -111,6 +115,8 @@ export interface LogOptions {
    * must never create a home (one that vanished under them is an error)
    */
   createHome?: boolean;
+  /** plain pending jobs go into a pending segment at compaction once there are this many (PENDING_MIN) */
+  pendingMin?: number;
 }
 
 type Decided = { ok: true; decision: Decision<unknown> } | { ok: false; error: unknown };
@@ -122,9 +128,11 @@ export class FileLog {
   readonly #crashAt: string | undefined;
   readonly #warn: (message: string) => void;
   readonly #createHome: boolean;
+  readonly #pendingMin: number;
   readonly #lock: StoreLock;
   readonly #txn: TxnQueue;
   readonly #archive: ArchiveReader;
+  readonly #pending: PendingReader;
   #state: QueueState | null = null;
   #wal: WalFile;
   /** the current generation was entered through a seal whose snapshot did not exist yet */
@@ -140,9 +148,11 @@ export class FileLog {
     this.#crashAt = options.crashAt;
     this.#warn = options.onWarning ?? (() => {});
     this.#createHome = options.createHome ?? true;
+    this.#pendingMin = options.pendingMin ?? PENDING_MIN;
     this.#lock = new StoreLock(paths.lock, this.#warn);
     this.#txn = new TxnQueue((batch) => this.#flush(batch));
     this.#archive = new ArchiveReader(paths);
+    this.#pending = new PendingReader(paths);
     this.#wal = new WalFile(paths, 1, (p, before) => this.#crash(p, before));
   }
 
@@ -199,6 +209,7 @@ export class FileLog {
     } catch { /* closing: a failed sync leaves them unsynced, as a machine crash would */ }
     this.#state?.jobs.release();
     this.#archive.close();
+    this.#pending.close();
     this.#wal.close();
     this.#lock.close();
   }
@@ -207,7 +218,9 @@ export class FileLog {
   #homeForWriting(): void {
     if (this.#createHome) ensureDir(this.paths.home);
     else if (!exists(this.paths.home)) {
-      throw new OperationError(`Cannot write to the queue: its home directory ${this.paths.home} no longer exists`);
+      throw new OperationError(
+        `Cannot write to the queue: its home directory ${this.paths.home} no longer exists`,
+      );
     }
   }
 
@@ -344,12 +357,14 @@ export class FileLog {
 
   /**
    * Compaction rewrites the live jobs that will stay in the snapshot (completed ones go to the
-   * archive): waiting until the log is twice that large keeps its cost at most half a byte per
-   * byte logged, and a big batch enqueue is not written a second time right away.
+   * archive, plain pending ones to a pending segment): waiting until the log is twice that large
+   * keeps its cost at most half a byte per byte logged. The jobs that stay are the running, failed
+   * and dead ones (and the few pending ones that must stay live): a big batch enqueue is folded
+   * into a pending segment at once, never replayed by every command after it.
    */
   #compactionThreshold(): number {
     const s = this.#state!;
-    const staying = s.jobs.size - (s.counts.completed - s.archived);
+    const staying = s.counts.processing + s.counts.failed + s.counts.dead;
     return Math.max(this.#compactAfter, 2 * staying * this.#bytesPerJob);
   }
 
@@ -362,6 +377,7 @@ export class FileLog {
     this.#state?.jobs.release();
     this.#state = null;
     this.#archive.close();
+    this.#pending.close();
     this.#wal.close();
     this.#wal = this.#walOf(this.#wal.gen);
   }
@@ -391,6 +407,7 @@ export class FileLog {
       );
     }
     this.#archive.close();
+    this.#pending.close();
     this.#wire(state);
     this.#state?.jobs.release();
     this.#state = state;
@@ -399,8 +416,9 @@ export class FileLog {
     if (exclusive) removeStale(this.paths, state, gen);
   }
 
-  /** Lets a state read its archive segments. */
+  /** Lets a state read its archive and pending segments. */
   #wire(state: QueueState): void {
+    state.pending.reader = this.#pending;
     const reader = this.#archive;
     state.archiveView = {
       get: (id) => reader.get(state.archive, state.tombstones, id),
@@ -436,7 +454,9 @@ export class FileLog {
       let sealedAt = -1;
       for (const [s, e] of lines) {
         const lineNo = this.#wal.line + 1;
-        if (sealedAt >= 0) throw new CorruptionError(this.#wal.name, lineNo, "records follow the generation's seal");
+        if (sealedAt >= 0) {
+          throw new CorruptionError(this.#wal.name, lineNo, "records follow the generation's seal");
+        }
         const rec = this.#wal.decode(buf, s, e, lineNo);
         try {
           apply(this.#state!, rec);
@@ -513,7 +533,15 @@ export class FileLog {
 
   #writeSnapshot(gen: number): number {
     const state = this.#state!;
-    const bytes = writeSnapshot(this.paths, state, this.#archive, gen, (p, before) => this.#crash(p, before));
+    const bytes = writeSnapshot(
+      this.paths,
+      state,
+      this.#archive,
+      gen,
+      (p, before) => this.#crash(p, before),
+      this.#clock.now(),
+      this.#pendingMin,
+    );
     this.#learnJobSize(bytes, state.jobs.size);
     return bytes;
   }

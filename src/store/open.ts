@@ -1,6 +1,7 @@
 /**
  * The one way to open a home's store: the CLI, the worker and the dashboard all come here, so
- * the test seams (QUEUECTL_CRASH_AT, QUEUECTL_COMPACT_AFTER_BYTES) and warnings are wired once.
+ * the test seams (QUEUECTL_CRASH_AT, QUEUECTL_COMPACT_AFTER_BYTES, QUEUECTL_PENDING_MIN) and
+ * warnings are wired once.
  */
 import type { Clock } from "../clock.ts";
 import { FileStore } from "./file_store.ts";
@@ -17,10 +18,12 @@ export interface OpenOptions {
 
 export function openStore(home: string, options: OpenOptions): FileStore {
   const compact = Number(options.env("QUEUECTL_COMPACT_AFTER_BYTES") ?? "");
+  const pendingMin = Number(options.env("QUEUECTL_PENDING_MIN") ?? "");
   return new FileStore(home, {
     clock: options.clock,
     crashAt: options.env("QUEUECTL_CRASH_AT"),
     compactAfterBytes: compact > 0 ? compact : undefined,
+    pendingMin: pendingMin > 0 ? pendingMin : undefined,
     onWarning: options.warn,
     createHome: options.createHome ?? true,
   });

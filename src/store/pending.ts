@@ -76,7 +76,14 @@ import {
 } from "./pending_format.ts";
 import { verifySegment } from "./pending_verify.ts";
 import { rewriteSegments } from "./pending_write.ts";
-import { type Corrupt, firstLineAbove, type LineAt, linesBackward, linesForward } from "./segment_lines.ts";
+import {
+  type Corrupt,
+  firstLineAbove,
+  firstLineWhere,
+  type LineAt,
+  linesBackward,
+  linesForward,
+} from "./segment_lines.ts";
 
 export { ENTRY_WIDTH, type IndexEntry } from "./pending_format.ts";
 export { writePendingSegment } from "./pending_write.ts";
@@ -554,6 +561,27 @@ export class PendingReader {
       (seg) => unconsumed(this.scanBackward(seg, before), consumption.get(seg.n)),
       (a, b) => a > b,
     );
+  }
+
+  /** The ids `seg` holds (consumed or not) that start with `prefix`, sorted, at most `limit`. */
+  idsWithPrefix(seg: PendingSegment, prefix: string, limit: number): IndexEntry[] {
+    if (seg.jobs === 0 || seg.max_id < prefix) return [];
+    const path = this.#paths.pendingIndex(seg.n);
+    const file = this.#open(path, seg.index_bytes);
+    const corrupt = this.#corrupter(path);
+    const idOf = (line: LineAt) => {
+      const text = decoder.decode(line.buf.subarray(line.start, line.end));
+      return text.slice(0, text.indexOf(" "));
+    };
+    const start = firstLineWhere(file, seg.index_bytes, (line) => idOf(line) >= prefix, corrupt);
+    const out: IndexEntry[] = [];
+    for (const line of linesForward(file, seg.index_bytes, start, corrupt)) {
+      const entry = parseIndexLine(decoder.decode(line.buf.subarray(line.start, line.end)));
+      if (!entry) this.corrupt(path, line.at, "an index entry fails its checksum");
+      if (!entry.id.startsWith(prefix) || out.length >= limit) break;
+      out.push(entry);
+    }
+    return out;
   }
 
   /** Every entry of `seg`'s index, in file order (doctor). */

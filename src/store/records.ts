@@ -44,8 +44,11 @@ export interface QueueSettings {
 }
 
 export type RecordBody =
-  /** new jobs as given (their empty fields are implied, created_at is `at`); older logs hold whole jobs */
-  | { type: "enqueue"; jobs: Array<NewJob | Job> }
+  /**
+   * new jobs as given (their empty fields are implied, created_at is `at`); older logs hold whole
+   * jobs. `load`: dependencies taken out of pending segments (a job others wait for is live)
+   */
+  | { type: "enqueue"; jobs: Array<NewJob | Job>; load?: Loaded }
   /**
    * `ids` claimed by `worker`; the record's seq is the claim token of each. Since 0.2: `by` is the
    * worker's pid and start time, `slots` (parallel to `ids`) where each runs, `load` the jobs

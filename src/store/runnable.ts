@@ -49,7 +49,13 @@ export class RunnableIndex {
   /** A job was put into the state: index it if it may be claimed some day. */
   note(job: Job): void {
     if (!isWaiting(job.state) || this.#source.blocked(job)) return;
-    const entry: Entry = { id: job.id, queue: job.queue, priority: job.priority, seq: job.seq, at: atOf(job) };
+    const entry: Entry = {
+      id: job.id,
+      queue: job.queue,
+      priority: job.priority,
+      seq: job.seq,
+      at: atOf(job),
+    };
     if (entry.at === -Infinity) this.#heap(job.queue).push(entry);
     else this.#later.push(entry);
   }

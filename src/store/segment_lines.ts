@@ -104,7 +104,20 @@ export function firstLineAbove(
   key: (line: LineAt) => number,
   corrupt: Corrupt,
 ): number {
-  // every line before `lo` has a key at or below `value`; every line from `hi` on, above it
+  return firstLineWhere(file, size, (line) => key(line) > value, corrupt);
+}
+
+/**
+ * Where the first line that `past` accepts starts (`size` when none does), in a file whose lines
+ * `past` refuses up to some line and accepts from it on: a bisection over byte positions.
+ */
+export function firstLineWhere(
+  file: Deno.FsFile,
+  size: number,
+  past: (line: LineAt) => boolean,
+  corrupt: Corrupt,
+): number {
+  // every line before `lo` is refused; every line from `hi` on, accepted
   let lo = 0;
   let hi = size;
   while (lo < hi) {
@@ -112,7 +125,7 @@ export function firstLineAbove(
     // the first line starting in [mid, hi); if none does, the first line of the range
     const start = nextLineStart(file, mid, hi) ?? lo;
     const line = lineAt(file, start, size, corrupt);
-    if (key(line) > value) hi = start;
+    if (past(line)) hi = start;
     else lo = start + line.end + 1;
   }
   return lo;

@@ -19,6 +19,7 @@ import {
 import type { Segment, Tombstones } from "./archive.ts";
 import { JobMap } from "./lazy_jobs.ts";
 import type { LogRecord, QueueSettings, Schedule } from "./records.ts";
+import { PendingSet } from "./pending_set.ts";
 import { RunnableIndex } from "./runnable.ts";
 
 export type Counts = Record<JobState, number>;
@@ -70,6 +71,8 @@ export class QueueState {
   archived = 0;
   /** reads the archive; absent for a state that has none on disk */
   archiveView: ArchiveView | null = null;
+  /** plain pending jobs that compaction moved out of `jobs` into pending segments (counted in `counts`) */
+  readonly pending = new PendingSet();
 
   /** ids of pending and failed jobs (parses every live job once) */
   get waiting(): Set<string> {
@@ -157,9 +160,30 @@ export class QueueState {
     for (const job of this.jobs.inOrderDesc()) if (!state || job.state === state) yield job;
   }
 
-  /** A job, live or archived. */
+  /** A job, live, archived or waiting in a pending segment. */
   find(id: string): Job | undefined {
-    return this.jobs.get(id) ?? (this.archived > 0 ? this.archiveView?.get(id) : undefined);
+    return this.jobs.get(id) ?? (this.archived > 0 ? this.archiveView?.get(id) : undefined) ??
+      this.pending.lookup(id)?.job;
+  }
+
+  /**
+   * Takes a job out of a pending segment into `jobs` (it was counted all along): a record is about
+   * to change it, or it came due and claims weigh it by priority now.
+   */
+  adopt(job: Job): void {
+    this.jobs.set(job.id, job);
+    if (isWaiting(job.state)) this.#waiting?.add(job.id);
+    if (job.after && this.#dependents) link(this.#dependents, job);
+    this.#index?.note(job);
+  }
+
+  /** Moves plain pending jobs out of `jobs` once they are in a pending segment; counts stay. */
+  segmentOut(ids: readonly string[]): void {
+    for (const id of ids) {
+      if (this.jobs.get(id)?.state !== "pending") throw new Error(`job "${id}" is not pending`);
+      this.jobs.delete(id);
+      this.#waiting?.delete(id);
+    }
   }
 
   settings(queue: string): QueueSettings {
@@ -224,7 +248,9 @@ export class QueueState {
     this.#queueCounts(job.queue)[job.state]--;
     this.#waiting?.delete(job.id);
     this.#processing?.delete(job.id);
-    if (job.unique !== undefined && this.#uniques?.get(job.unique) === job.id) this.#uniques.delete(job.unique);
+    if (job.unique !== undefined && this.#uniques?.get(job.unique) === job.id) {
+      this.#uniques.delete(job.unique);
+    }
   }
 }
 
@@ -248,8 +274,18 @@ export function apply(state: QueueState, rec: LogRecord): void {
   }
   // decide every change first, then commit them: a record applies whole or not at all
   const changed = new Map<string, Job>();
+  const loaded = new Map<string, Job>();
+  const load = "load" in rec ? rec.load ?? [] : [];
+  for (const [ref, job] of load) {
+    const problem = state.pending.problem(ref);
+    if (problem !== null) throw new ApplyError(`record ${rec.type} loads job "${job.id}": ${problem}`);
+    if (state.jobs.has(job.id) || loaded.has(job.id)) {
+      throw new ApplyError(`record ${rec.type} loads job "${job.id}", which is live already`);
+    }
+    loaded.set(job.id, upgradeJob(job));
+  }
   const current = (id: string): Job => {
-    const job = changed.get(id) ?? state.jobs.get(id);
+    const job = changed.get(id) ?? state.jobs.get(id) ?? loaded.get(id);
     if (!job) throw new ApplyError(`record ${rec.type} names unknown job "${id}"`);
     return job;
   };
@@ -299,7 +335,8 @@ export function apply(state: QueueState, rec: LogRecord): void {
         const job = state.jobs.get(id);
         const claim = rec.claims?.[i];
         if (
-          job?.state === "processing" && job.worker === rec.worker && (claim === undefined || job.claim === claim)
+          job?.state === "processing" && job.worker === rec.worker &&
+          (claim === undefined || job.claim === claim)
         ) {
           step(id, { type: "renew", lease_until: rec.lease_until });
         }
@@ -364,6 +401,10 @@ export function apply(state: QueueState, rec: LogRecord): void {
     throw new ApplyError(`record tick names unknown schedule "${rec.name}"`);
   }
   state.seq = rec.seq;
+  for (const [ref, job] of load) {
+    state.pending.consume(ref);
+    state.adopt(loaded.get(job.id)!);
+  }
   for (const job of changed.values()) state.put(job);
   if (rec.type === "enqueue") {
     for (const job of rec.jobs) {

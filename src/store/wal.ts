@@ -112,7 +112,11 @@ export class WalFile {
     const end = sealedEnd(tail);
     // not what a crash leaves: a whole record whose newline was damaged; never truncated away
     if (end >= 0 && end < tail.length) {
-      throw new CorruptionError(this.name, this.line + 1, "a whole record runs on into more bytes: its newline is damaged");
+      throw new CorruptionError(
+        this.name,
+        this.line + 1,
+        "a whole record runs on into more bytes: its newline is damaged",
+      );
     }
     if (!writer) return false;
     const wal = this.open(true) as Deno.FsFile;

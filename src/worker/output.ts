@@ -6,7 +6,7 @@
  * the current one has passed a size limit, so no file grows without bound and a range never
  * spans two files.
  */
-import { FILE_MODE, readAt } from "../durable.ts";
+import { dirOf, ensureDir, FILE_MODE, readAt } from "../durable.ts";
 
 /** Where an attempt's output is: bytes [start, end) of `path`. */
 export interface OutputRange {
@@ -30,9 +30,18 @@ export function sizeOf(path: string): number {
   }
 }
 
-/** Creates `path` empty, private to the user (0600), unless it exists. */
+/**
+ * Creates `path` empty, private to the user (0600), unless it exists; and its directory (logs/)
+ * when someone removed it: the worker's own trouble, never the job's (issue 13 #6).
+ */
 export function createOutputFile(path: string): void {
-  Deno.openSync(path, { append: true, create: true, mode: FILE_MODE }).close();
+  try {
+    Deno.openSync(path, { append: true, create: true, mode: FILE_MODE }).close();
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+    ensureDir(dirOf(path));
+    Deno.openSync(path, { append: true, create: true, mode: FILE_MODE }).close();
+  }
 }
 
 /** The output files of one slot: part 1, then 2, ... (names from `name(part)`). */

@@ -6,7 +6,13 @@
 import assert from "node:assert/strict";
 import type { BackoffConfig } from "../../src/backoff.ts";
 import type { Clock } from "../../src/clock.ts";
-import { DuplicateJobError, JobNotFoundError, JobStateError, OperationError, UsageError } from "../../src/errors.ts";
+import {
+  DuplicateJobError,
+  JobNotFoundError,
+  JobStateError,
+  OperationError,
+  UsageError,
+} from "../../src/errors.ts";
 import { idProblem } from "../../src/ids.ts";
 import type { Job, Outcome } from "../../src/job.ts";
 import type { ClaimRequest, JobSpec, Schedule, Store } from "../../src/store/mod.ts";
@@ -39,18 +45,40 @@ async function enqueue(store: Store, specs: JobSpec[]): Promise<Job[]> {
 function claimOf(worker: string, slots: number, extra: Partial<ClaimRequest> = {}): ClaimRequest {
   return {
     worker,
-    slots: Array.from({ length: slots }, (_, i) => ({ sid: [1000 + i, 5], out: [`${worker}-${i}.out`, 10 * i] })),
+    slots: Array.from(
+      { length: slots },
+      (_, i) => ({ sid: [1000 + i, 5], out: [`${worker}-${i}.out`, 10 * i] }),
+    ),
     leaseSeconds: 30,
     ...extra,
   };
 }
 
-async function claim(store: Store, worker: string, slots: number, extra: Partial<ClaimRequest> = {}): Promise<Job[]> {
+async function claim(
+  store: Store,
+  worker: string,
+  slots: number,
+  extra: Partial<ClaimRequest> = {},
+): Promise<Job[]> {
   return await store.claim(claimOf(worker, slots, extra));
 }
 
-async function end(store: Store, worker: string | null, job: Job, outcome: Outcome, tail: string | null = null) {
-  return await store.finish({ worker, id: job.id, claim: job.claim, outcome, tail, out_end: 99, config: CONFIG });
+async function end(
+  store: Store,
+  worker: string | null,
+  job: Job,
+  outcome: Outcome,
+  tail: string | null = null,
+) {
+  return await store.finish({
+    worker,
+    id: job.id,
+    claim: job.claim,
+    outcome,
+    tail,
+    out_end: 99,
+    config: CONFIG,
+  });
 }
 
 function rejectsAs(type: new (...a: never[]) => Error, pattern: RegExp) {
@@ -414,7 +442,10 @@ export function storeConformance(name: string, makeStore: (clock: Clock) => Stor
     assert.equal(await store.get("b"), undefined);
     await end(store, "w1", a, ok);
     await store.delete(["a"], ["completed"]);
-    await assert.rejects(store.delete(["c"], ["dead"]), rejectsAs(JobStateError, /"c": it is pending, not dead/));
+    await assert.rejects(
+      store.delete(["c"], ["dead"]),
+      rejectsAs(JobStateError, /"c": it is pending, not dead/),
+    );
     assert.deepEqual(ids(await store.list()), ["c"]);
     assert.deepEqual(await store.counts(), { ...zero, pending: 1 });
   });
@@ -512,7 +543,10 @@ export function storeConformance(name: string, makeStore: (clock: Clock) => Stor
 
   test("unknown dependencies are refused as bad input; a batch may name ids enqueued before it in the batch", async ({ store }) => {
     const head = await store.head();
-    await assert.rejects(enqueue(store, [spec("x", { after: ["nope"] })]), rejectsAs(UsageError, /"nope" does not exist/));
+    await assert.rejects(
+      enqueue(store, [spec("x", { after: ["nope"] })]),
+      rejectsAs(UsageError, /"nope" does not exist/),
+    );
     assert.equal(await store.head(), head);
     const jobs = await enqueue(store, [spec("a"), spec("b", { after: ["a"] })]);
     assert.deepEqual(jobs[1].after, ["a"]);
@@ -556,7 +590,10 @@ export function storeConformance(name: string, makeStore: (clock: Clock) => Stor
     assert.equal(again.existing, true);
     assert.equal(again.job.id, "a");
     assert.equal(await store.get("b"), undefined, "nothing was created");
-    const batch = await store.enqueue([spec("c", { unique: "other" }), spec("d", { unique: "other" })], DEFAULTS);
+    const batch = await store.enqueue(
+      [spec("c", { unique: "other" }), spec("d", { unique: "other" })],
+      DEFAULTS,
+    );
     assert.deepEqual(batch.map((r) => [r.job.id, r.existing]), [["c", false], ["c", true]]);
     const [a] = await claim(store, "w1", 1);
     const [still] = await store.enqueue([spec("e", { unique: "sync" })], DEFAULTS);

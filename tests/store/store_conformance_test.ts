@@ -20,11 +20,11 @@ class TempFileStore extends FileStore {
 
 storeConformance("FileStore", (clock) => new TempFileStore(clock));
 
-// the same suite with automatic compaction after almost every write: snapshots must not change
-// any answer
+// the same suite with automatic compaction after almost every write, every plain pending job moved
+// into a pending segment by each (pendingMin 1): snapshots and segments must not change any answer
 storeConformance("FileStore compacting constantly", (clock) => {
   const home = tempHome("qctl-conformance-");
-  const store = new FileStore(home, { clock, compactAfterBytes: 1 });
+  const store = new FileStore(home, { clock, compactAfterBytes: 1, pendingMin: 1 });
   const close = store.close.bind(store);
   store.close = () => {
     close();

@@ -1,13 +1,24 @@
 /**
  * Claim decisions: which due jobs a worker's free slots take, in claim order (priority, then
  * enqueue order) across the queues it serves, never past a queue's concurrency limit nor from a
- * paused queue. Reads the runnable index (runnable.ts) from its heads; pure otherwise.
+ * paused queue. Candidates come from the heads of three sources, never from a scan:
+ *   - the runnable index of the live jobs (runnable.ts);
+ *   - the due lists of the pending segments (pending_set.ts), walked from their first unused place;
+ *   - the jobs of pending segments' scheduled lists whose time has come: the claim takes them
+ *     into the live state first ("promotes" them, at most PROMOTE_MAX per claim), where they compete
+ *     by priority like any other.
+ * Jobs taken out of segments travel in the claim record (`load`), so replay needs no segment file.
+ * Pure but for reading the segments' immutable files.
  */
 import { claimsBefore, type Job, transition } from "../../job.ts";
+import type { OrderEntry, PendingSegment } from "../pending.ts";
 import type { Decision } from "../log.ts";
-import type { ClaimSlot } from "../records.ts";
+import type { ClaimSlot, Loaded, SegRef } from "../records.ts";
 import type { IndexEntry } from "../runnable.ts";
 import type { QueueState } from "../state.ts";
+
+/** Come-due scheduled jobs one claim takes out of pending segments at most. */
+export const PROMOTE_MAX = 4096;
 
 export interface ClaimRequest {
   worker: string;
@@ -28,13 +39,69 @@ export function room(state: QueueState, queue: string): number {
   return Math.max(0, s.concurrency - state.queueCounts(queue).processing);
 }
 
+/** A pending segment's due list, read from its first unused place. */
+class ListCursor {
+  readonly #walk: Iterator<{ pos: number; entry: OrderEntry }>;
+  head: { pos: number; entry: OrderEntry } | null;
+
+  constructor(
+    readonly seg: PendingSegment,
+    readonly list: number,
+    walk: Iterator<{ pos: number; entry: OrderEntry }>,
+  ) {
+    this.#walk = walk;
+    this.head = this.#next();
+  }
+
+  #next() {
+    const r = this.#walk.next();
+    return r.done ? null : r.value;
+  }
+
+  advance(): void {
+    this.head = this.#next();
+  }
+}
+
+type Pick =
+  | { from: "index"; job: Job }
+  | { from: "promoted"; job: Job }
+  | { from: "list"; cursor: ListCursor; priority: number; seq: number };
+
+function keyOf(p: Pick): { priority: number; seq: number } {
+  return p.from === "list" ? p : p.job;
+}
+
 export function decideClaim(state: QueueState, req: ClaimRequest, now: Date): Decision<Job[]> {
   const nowIso = now.toISOString();
+  const nowMs = now.getTime();
   const index = state.runnable;
-  index.promote(now.getTime());
+  index.promote(nowMs);
   const serves = req.queues ? new Set(req.queues) : null;
+  const load: Loaded = [];
+  // scheduled jobs in segments whose time has come join the live state, where priority orders them
+  const promoted = new Map<string, Job[]>();
+  promote: for (const { seg, list, queue } of state.pending.lists("scheduled")) {
+    for (const { pos, entry } of state.pending.walk(seg, list)) {
+      if (entry.run_at !== null && Date.parse(entry.run_at) > nowMs) break;
+      if (load.length >= PROMOTE_MAX) break promote;
+      const ref: SegRef = [seg.n, list, pos];
+      const job = state.pending.at(ref);
+      load.push([ref, job]);
+      const q = promoted.get(queue) ?? [];
+      q.push(job);
+      promoted.set(queue, q);
+    }
+  }
+  for (const jobs of promoted.values()) jobs.sort((a, b) => claimsBefore(a, b) ? -1 : 1);
+  const cursors = new Map<string, ListCursor[]>();
+  for (const { seg, list, queue } of state.pending.lists("due")) {
+    if (serves && !serves.has(queue)) continue;
+    const cursor = new ListCursor(seg, list, state.pending.walk(seg, list));
+    if (cursor.head) cursors.set(queue, [...(cursors.get(queue) ?? []), cursor]);
+  }
   const capacity = new Map<string, number>();
-  for (const queue of index.queues()) {
+  for (const queue of new Set([...index.queues(), ...cursors.keys(), ...promoted.keys()])) {
     if (serves && !serves.has(queue)) continue;
     const r = room(state, queue);
     if (r > 0) capacity.set(queue, r);
@@ -43,22 +110,45 @@ export function decideClaim(state: QueueState, req: ClaimRequest, now: Date): De
   const taken = new Set<string>();
   const popped: IndexEntry[] = [];
   while (picked.length < req.slots.length && capacity.size > 0) {
-    let best: { queue: string; job: Job } | null = null;
+    let best: { queue: string; pick: Pick } | null = null;
+    const consider = (queue: string, pick: Pick) => {
+      if (!best || claimsBefore(keyOf(pick), keyOf(best.pick))) best = { queue, pick };
+    };
     for (const queue of capacity.keys()) {
-      const job = index.next(queue, taken, popped);
-      if (job && (!best || claimsBefore(job, best.job))) best = { queue, job };
+      const live = index.next(queue, taken, popped);
+      if (live) consider(queue, { from: "index", job: live });
+      const early = promoted.get(queue)?.[0];
+      if (early) consider(queue, { from: "promoted", job: early });
+      for (const cursor of cursors.get(queue) ?? []) {
+        if (cursor.head) {
+          const { seq, priority } = cursor.head.entry;
+          consider(queue, { from: "list", cursor, seq, priority });
+        }
+      }
     }
     if (!best) break;
-    index.take(best.queue, popped);
-    taken.add(best.job.id);
-    picked.push(best.job);
-    const left = capacity.get(best.queue)! - 1;
-    if (left > 0) capacity.set(best.queue, left);
-    else capacity.delete(best.queue);
+    const { queue, pick } = best as { queue: string; pick: Pick };
+    let job: Job;
+    if (pick.from === "index") {
+      index.take(queue, popped);
+      job = pick.job;
+    } else if (pick.from === "promoted") {
+      job = promoted.get(queue)!.shift()!;
+    } else {
+      const ref: SegRef = [pick.cursor.seg.n, pick.cursor.list, pick.cursor.head!.pos];
+      job = state.pending.at(ref);
+      load.push([ref, job]);
+      pick.cursor.advance();
+    }
+    taken.add(job.id);
+    picked.push(job);
+    const left = capacity.get(queue)! - 1;
+    if (left > 0) capacity.set(queue, left);
+    else capacity.delete(queue);
   }
   index.restore(popped);
-  if (picked.length === 0) return { records: [], result: [] };
-  const lease_until = new Date(now.getTime() + req.leaseSeconds * 1000).toISOString();
+  if (picked.length === 0 && load.length === 0) return { records: [], result: [] };
+  const lease_until = new Date(nowMs + req.leaseSeconds * 1000).toISOString();
   const slots = req.slots.slice(0, picked.length);
   const claim = state.seq + 1; // the record's seq: every claim's token
   return {
@@ -69,6 +159,7 @@ export function decideClaim(state: QueueState, req: ClaimRequest, now: Date): De
       ids: picked.map((j) => j.id),
       ...(req.process ? { by: req.process } : {}),
       slots,
+      ...(load.length ? { load } : {}),
     }],
     // the claimed jobs as they will be once the record applies
     result: picked.map((job, i) =>

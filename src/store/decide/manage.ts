@@ -5,7 +5,7 @@
 import { JobNotFoundError, JobStateError, UsageError } from "../../errors.ts";
 import { type Job, type JobState, transition } from "../../job.ts";
 import type { Decision } from "../log.ts";
-import type { QueueSettings, RecordBody } from "../records.ts";
+import type { Loaded, QueueSettings, RecordBody } from "../records.ts";
 import type { QueueState } from "../state.ts";
 import { cascade } from "./cascade.ts";
 
@@ -19,8 +19,11 @@ function need(state: QueueState, action: string, id: string): Job {
   return job;
 }
 
-/** `dlq retry`: dead jobs back to pending with their attempts reset; dependencies checked again. */
-export function decideRetry(state: QueueState, ids: readonly string[] | "all"): Decision<Job[]> {
+/**
+ * `dlq retry`: dead jobs back to pending with their attempts reset (returned as they become);
+ * dependencies checked again, and a unique key must not be held by another live job.
+ */
+export function decideRetry(state: QueueState, ids: readonly string[] | "all", now: Date): Decision<Job[]> {
   const targets = ids === "all"
     ? [...state.jobs.values()].filter((j) => j.state === "dead")
     : unique(ids).map((id) => {
@@ -46,17 +49,51 @@ export function decideRetry(state: QueueState, ids: readonly string[] | "all"): 
       }
     }
   }
+  // one live job per unique key: the key's holder (state.uniques) is then always the live one
+  const keys = new Map<string, string>();
+  for (const job of targets) {
+    if (job.unique === undefined) continue;
+    const holder = state.uniques.get(job.unique);
+    if (holder !== undefined && holder !== job.id) {
+      throw new JobStateError(
+        `Cannot retry job "${job.id}": its unique key "${job.unique}" is held by live job "${holder}"`,
+      );
+    }
+    const other = keys.get(job.unique);
+    if (other !== undefined) {
+      throw new JobStateError(
+        `Cannot retry job "${job.id}": its unique key "${job.unique}" is also held by job "${other}", retried with it`,
+      );
+    }
+    keys.set(job.unique, job.id);
+  }
   if (targets.length === 0) return { records: [], result: [] };
-  return { records: [{ type: "retry", ids: targets.map((j) => j.id) }], result: targets };
+  const at = now.toISOString();
+  return {
+    records: [{ type: "retry", ids: targets.map((j) => j.id) }],
+    result: targets.map((j) => transition(j, { type: "retry" }, at)),
+  };
 }
 
-export function decideDelete(state: QueueState, ids: readonly string[], allowed: readonly JobState[]): Decision<Job[]> {
+export function decideDelete(
+  state: QueueState,
+  ids: readonly string[],
+  allowed: readonly JobState[],
+): Decision<Job[]> {
   const archived: string[] = [];
   const archivedQueues: Record<string, number> = {};
+  const load: Loaded = [];
   const targets = unique(ids).map((id) => {
     let job = state.jobs.get(id);
     if (!job) {
-      job = state.find(id);
+      const waiting = state.pending.lookup(id);
+      if (waiting) {
+        load.push([waiting.ref, waiting.job]);
+        job = waiting.job;
+      }
+    }
+    if (!job) {
+      job = state.archived > 0 ? state.archiveView?.get(id) : undefined;
       if (job) {
         archived.push(id);
         archivedQueues[job.queue] = (archivedQueues[job.queue] ?? 0) + 1;
@@ -75,12 +112,17 @@ export function decideDelete(state: QueueState, ids: readonly string[], allowed:
   if (targets.length === 0) return { records: [], result: [] };
   const live = targets.filter((j) => !archived.includes(j.id)).map((j) => j.id);
   const deleting = new Set(targets.map((j) => j.id));
-  const bury = cascade(state, live.map((id) => [id, "was deleted"])).filter(([id]) => !deleting.has(id));
+  // a completed job's dependents may run (its deletion changes nothing for them, as its archiving does not)
+  const unfinished = targets.filter((j) => !archived.includes(j.id) && j.state !== "completed");
+  const bury = cascade(state, unfinished.map((j) => [j.id, "was deleted"])).filter(([id]) =>
+    !deleting.has(id)
+  );
   return {
     records: [{
       type: "delete",
       ids: live,
       ...(archived.length ? { archived, archived_queues: archivedQueues } : {}),
+      ...(load.length ? { load } : {}),
       ...(bury.length ? { bury } : {}),
     }],
     result: targets,
@@ -89,8 +131,11 @@ export function decideDelete(state: QueueState, ids: readonly string[], allowed:
 
 /** `cancel`: pending or failed jobs to the DLQ without running ("cancelled"), with their dependents. */
 export function decideCancel(state: QueueState, ids: readonly string[], now: Date): Decision<Job[]> {
+  const load: Loaded = [];
   const targets = unique(ids).map((id) => {
-    const job = need(state, "cancel", id);
+    const waiting = state.jobs.has(id) ? undefined : state.pending.lookup(id);
+    if (waiting) load.push([waiting.ref, waiting.job]);
+    const job = waiting?.job ?? need(state, "cancel", id);
     if (job.state !== "pending" && job.state !== "failed") {
       const hint = job.state === "processing" ? " (use kill to stop a running job)" : "";
       throw new JobStateError(`Cannot cancel job "${id}": it is ${job.state}${hint}`);
@@ -105,7 +150,7 @@ export function decideCancel(state: QueueState, ids: readonly string[], now: Dat
   ];
   const at = now.toISOString();
   return {
-    records: [{ type: "bury", jobs }],
+    records: [{ type: "bury", jobs, ...(load.length ? { load } : {}) }],
     result: targets.map((j) => transition(j, { type: "bury", error: "cancelled" }, at)),
   };
 }
@@ -114,15 +159,24 @@ export function decideCancel(state: QueueState, ids: readonly string[], now: Dat
  * `kill`: asks the worker running each job to kill it (its whole session, TERM then KILL); the
  * attempt then ends dead with `reason`, without a retry. A job already asked is left as it is.
  */
-export function decideKill(state: QueueState, ids: readonly string[], reason: string, now: Date): Decision<Job[]> {
+export function decideKill(
+  state: QueueState,
+  ids: readonly string[],
+  reason: string,
+  now: Date,
+): Decision<Job[]> {
   const targets = unique(ids).map((id) => {
     const job = need(state, "kill", id);
     if (job.state !== "processing") {
-      const hint = job.state === "pending" || job.state === "failed" ? " (use cancel for a job that waits)" : "";
+      const hint = job.state === "pending" || job.state === "failed"
+        ? " (use cancel for a job that waits)"
+        : "";
       throw new JobStateError(`Cannot kill job "${id}": it is ${job.state}${hint}`);
     }
     if (job.claim === null) {
-      throw new JobStateError(`Cannot kill job "${id}": it was claimed by an older queuectl; stop that worker`);
+      throw new JobStateError(
+        `Cannot kill job "${id}": it was claimed by an older queuectl; stop that worker`,
+      );
     }
     return job;
   });
@@ -135,7 +189,9 @@ export function decideKill(state: QueueState, ids: readonly string[], reason: st
   const at = now.toISOString();
   return {
     records,
-    result: targets.map((j) => j.kill === undefined ? transition(j, { type: "kill", claim: j.claim!, reason }, at) : j),
+    result: targets.map((j) =>
+      j.kill === undefined ? transition(j, { type: "kill", claim: j.claim!, reason }, at) : j
+    ),
   };
 }
 
@@ -145,8 +201,12 @@ export function decideQueue(
   name: string,
   change: Partial<QueueSettings>,
 ): Decision<QueueSettings> {
-  if (change.concurrency !== undefined && !(Number.isSafeInteger(change.concurrency) && change.concurrency >= 0)) {
-    throw new UsageError(`Invalid concurrency ${change.concurrency}: it must be a whole number, 0 for no limit`);
+  if (
+    change.concurrency !== undefined && !(Number.isSafeInteger(change.concurrency) && change.concurrency >= 0)
+  ) {
+    throw new UsageError(
+      `Invalid concurrency ${change.concurrency}: it must be a whole number, 0 for no limit`,
+    );
   }
   const was = state.settings(name);
   const next = { ...was, ...change };
