@@ -7,6 +7,10 @@
  * once its claim is in the log. A slot counts as taken from the moment a claim asks for it until
  * its job has ended and its end was handed to the store.
  *
+ * A claim names the store's head at the worker's start (`stopsAfter`): once a `worker stop` was
+ * recorded after it, the store claims nothing, in the claim's own transaction, even when the
+ * claim is a slot's as its job ends and the worker has not read the request yet.
+ *
  * TURN: when a slot's job ends, its finish and the slot's next claim are handed to the store in
  * the same turn of the event loop, so they share one commit (log.ts, group commit).
  *
@@ -39,6 +43,8 @@ export interface SlotsDeps {
   config: () => Config;
   workerId: string;
   process: WorkerProcess;
+  /** the store's head when the worker started: a stop request recorded after it ends claiming */
+  startSeq: number;
   /** claim only from these queues (default: all) */
   queues?: readonly string[];
   say: (message: string) => void;
@@ -163,6 +169,7 @@ export class Slots {
           out: [t.output.slice(t.output.lastIndexOf("/") + 1), t.start],
         })),
         leaseSeconds: config().lease_timeout,
+        stopsAfter: this.#deps.startSeq,
         ...(this.#deps.queues ? { queues: this.#deps.queues } : {}),
       }, () => !this.#stopping);
       for (const [i, job] of claimed.entries()) {

@@ -148,6 +148,7 @@ export class Worker {
       config: () => this.#config,
       workerId: this.id,
       process: this.#process,
+      startSeq: this.#startSeq,
       ...(this.#options.queues ? { queues: this.#options.queues } : {}),
       say: (m) => this.#say(m),
       changed: () => this.#heartbeat?.changed(),
