@@ -18,7 +18,7 @@
  * `end` is null while the attempt runs, and its output then ends at the file's current size
  * (no other attempt writes to that file until this one's end is recorded). A job run before
  * 0.2 has its output, framing lines included, in `logs/<id>.log`: that file, when it exists,
- * comes first.
+ * comes first, in place of the runs without an output range (those that version ran).
  *
  * `readJobLog` takes one consistent view of the log (its sections and their byte ranges);
  * `JobLogPrinter` writes a view, and on later views only what it has not written yet (`logs`,
@@ -143,12 +143,15 @@ async function view(paths: LogPaths, job: Job, liveEnd: number | null): Promise<
   };
   const sections: Section[] = [];
   const legacy = paths.jobLog(job.id);
-  if (size(legacy) > 0) {
+  const hasLegacy = size(legacy) > 0;
+  if (hasLegacy) {
     sections.push({ key: "log", head: "", range: { path: legacy, start: 0, end: size(legacy) }, tail: "" });
   }
-  const runs = job.runs ?? [];
   const live = liveRun(job);
-  for (const run of runs) {
+  for (const run of job.runs ?? []) {
+    // a run without an output range was run by a version before 0.2 (its claim record, replayed,
+    // made it): its output and its framing lines are in that version's log file
+    if (run.out === null && hasLegacy) continue;
     let range: ByteRange | null = null;
     const path = run.out ? outputPath(paths, run.out[0]) : null;
     if (run.out && path !== null) {

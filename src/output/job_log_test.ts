@@ -173,6 +173,30 @@ Deno.test("a job from before 0.2 has its log in logs/<id>.log; without it, and w
     assert.equal(await readJobLog(paths, () => Promise.resolve(undefined)), null, "no such job");
   }));
 
+Deno.test("runs an older version ran (no output range) are its log file; runs of 0.2 follow it", () =>
+  withLogs(async (home, write) => {
+    const paths = homePaths(home);
+    const old = "=== attempt 1 of 3 · x · worker w-0 ===\nold\n=== exit code 1 · 0.10s ===\n";
+    write("j.log", old);
+    const end = write("w-1-slot-1.out", "new\n");
+    const j = job({
+      state: "completed",
+      attempts: 2,
+      runs: [run(1, null, "exit code 1"), run(2, ["w-1-slot-1.out", 0, end], "exit code 0")],
+    });
+    assert.equal(
+      await text((await readJobLog(paths, () => Promise.resolve(j)))!),
+      old +
+        "=== attempt 2 of 3 · 2026-03-01T12:02:00.000Z · worker w-1 ===\nnew\n=== exit code 0 · 1.50s ===\n",
+    );
+    // without that file, such a run still shows its lines
+    Deno.removeSync(paths.jobLog("j"));
+    assert.match(
+      await text((await readJobLog(paths, () => Promise.resolve(j)))!),
+      /^=== attempt 1 of 3 · .* ===\n=== exit code 1 · 1\.50s ===\n=== attempt 2 /,
+    );
+  }));
+
 Deno.test("a record naming a file outside logs/ reads as no output", () =>
   withLogs(async (home) => {
     Deno.writeTextFileSync(`${home}/secret.out`, "secret\n");
