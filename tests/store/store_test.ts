@@ -778,7 +778,9 @@ Deno.test("readers and writers wait for a process holding the exclusive lock, th
     try {
       let settled = "";
       const read = reader.get("from-holder").finally(() => settled ||= "the reader");
-      const write = writer.enqueue([spec("during")], { max_retries: 3 }).then(jobsOf).finally(() => settled ||= "the writer");
+      const write = writer.enqueue([spec("during")], { max_retries: 3 }).then(jobsOf).finally(() =>
+        settled ||= "the writer"
+      );
       // both block on store.lock, in this process, while the holder has it
       await waitFor(
         () =>
