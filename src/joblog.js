@@ -1,6 +1,7 @@
 /**
- * The job log's line format, written by the worker (src/worker/execute.ts) and read by the
- * dashboard page (src/dashboard/page/app.js): the one place it is defined. Pure; plain JavaScript
+ * The job log's line format, written by the log reader (src/output/job_log.ts, which frames each
+ * attempt's output for `logs` and the dashboard) and read by the dashboard page
+ * (src/dashboard/page/app.js): the one place it is defined. Pure; plain JavaScript
  * with JSDoc types, so Deno imports it as it is and the server hands the very same file to the
  * browser (`/assets/joblog.js`).
  *
@@ -8,12 +9,12 @@
  *
  *     === attempt N of M · <start, ISO-8601 UTC> · worker <worker id> ===
  *     <what the attempt wrote to stdout and stderr, as it wrote it>
- *     === <ending> · <seconds, two decimals>s ===
+ *     === <result> · <seconds, two decimals>s ===
  *
- * where <ending> is `exit code <code>`, `timeout`, `killed` or `lost`. An attempt that could not
- * start ends with `=== could not start: <why> ===` instead. The closing line always starts a line
- * of its own; output that did not end its last line is followed by a newline first (the writer's
- * job, see execute.ts). A job may print lines that look like these: a reader takes a closing line
+ * where <result> is how the attempt ended as job.ts words it (`exit code 3`, `timed out after 5s`,
+ * `worker lost`). An attempt that could not start ends with `=== could not start: <why> ===`
+ * instead. The closing line always starts a line of its own; output that did not end its last
+ * line is followed by a newline first (the writer's job). A job may print lines that look like these: a reader takes a closing line
  * only as the last line of an attempt, and a header only in the exact shape above.
  */
 
@@ -21,32 +22,31 @@
  * The line that opens an attempt.
  * @param {number} attempt 1 for the first
  * @param {number} of attempts the job may have in all (max_retries + 1)
- * @param {Date} startedAt
+ * @param {string} startedAt ISO-8601
  * @param {string} worker
  * @returns {string} without its newline
  */
 export function attemptHeader(attempt, of, startedAt, worker) {
-  return `=== attempt ${attempt} of ${of} · ${startedAt.toISOString()} · worker ${worker} ===`;
+  return `=== attempt ${attempt} of ${of} · ${new Date(startedAt).toISOString()} · worker ${worker} ===`;
 }
 
-/**
- * The line that closes an attempt that ran: how it ended and how long it took.
- * @param {{ kind: "exited", code: number } | { kind: "timeout" | "killed" | "lost" }} outcome
- * @param {number} seconds
- * @returns {string} without its newline
- */
-export function closingLine(outcome, seconds) {
-  const ending = outcome.kind === "exited" ? `exit code ${outcome.code}` : outcome.kind;
-  return `=== ${ending} · ${seconds.toFixed(2)}s ===`;
-}
+/** The start of the result of an attempt that could not start (job.ts, `describeOutcome`). */
+const NOT_STARTED = "could not start: ";
 
 /**
- * The line that closes an attempt that could not start.
- * @param {string} why
+ * The line that closes an attempt that ended: its result (`exit code 0`, `timed out after 5s`,
+ * `worker lost`, ... as job.ts words it) and how long it took; an attempt that could not start
+ * has no duration.
+ * @param {string} result
+ * @param {string} startedAt ISO-8601
+ * @param {string} finishedAt ISO-8601
  * @returns {string} without its newline
  */
-export function notStartedLine(why) {
-  return `=== could not start: ${why} ===`;
+export function closingLine(result, startedAt, finishedAt) {
+  if (result.startsWith(NOT_STARTED)) return `=== ${result} ===`;
+  // a wall clock stepped back between start and end must not print a negative duration
+  const seconds = Math.max(0, (Date.parse(finishedAt) - Date.parse(startedAt)) / 1000);
+  return `=== ${result} · ${seconds.toFixed(2)}s ===`;
 }
 
 /**

@@ -1,32 +1,41 @@
 /** The job log's format: the exact lines the worker writes, and the page's reading of them. */
 import assert from "node:assert/strict";
-import { attemptHeader, closingLine, notStartedLine, splitAttempts, succeeded } from "./joblog.js";
+import { attemptHeader, closingLine, splitAttempts, succeeded } from "./joblog.js";
 
-Deno.test("the framing lines are written byte for byte as the worker has always written them", () => {
-  const at = new Date("2026-11-23T16:08:31.279Z");
+Deno.test("the framing lines are written byte for byte as queuectl has always written them", () => {
+  const at = "2026-11-23T16:08:31.279Z";
+  const after = (s: number) => new Date(Date.parse(at) + s * 1000).toISOString();
   assert.equal(
     attemptHeader(2, 4, at, "w-1"),
     "=== attempt 2 of 4 · 2026-11-23T16:08:31.279Z · worker w-1 ===",
   );
-  assert.equal(closingLine({ kind: "exited", code: 3 }, 0.0249), "=== exit code 3 · 0.02s ===");
-  assert.equal(closingLine({ kind: "exited", code: 0 }, 12), "=== exit code 0 · 12.00s ===");
-  assert.equal(closingLine({ kind: "timeout" }, 1.005), "=== timeout · 1.00s ===");
-  assert.equal(closingLine({ kind: "killed" }, 2.5), "=== killed · 2.50s ===");
-  assert.equal(closingLine({ kind: "lost" }, 0), "=== lost · 0.00s ===");
-  assert.equal(notStartedLine("cannot enter /nope"), "=== could not start: cannot enter /nope ===");
+  assert.equal(closingLine("exit code 3", at, after(0.024)), "=== exit code 3 · 0.02s ===");
+  assert.equal(closingLine("exit code 0", at, after(12)), "=== exit code 0 · 12.00s ===");
+  assert.equal(closingLine("timed out after 1s", at, after(1.005)), "=== timed out after 1s · 1.00s ===");
+  assert.equal(closingLine("worker lost", at, after(0)), "=== worker lost · 0.00s ===");
+  assert.equal(
+    closingLine("exit code 0", after(5), at),
+    "=== exit code 0 · 0.00s ===",
+    "a clock stepped back",
+  );
+  assert.equal(
+    closingLine("could not start: cannot enter /nope", at, at),
+    "=== could not start: cannot enter /nope ===",
+  );
 });
 
 Deno.test("what the writer writes, the reader reads back: attempt, of, start, worker, ending, output", () => {
-  const at = new Date("2026-01-02T03:04:05.006Z");
+  const at = "2026-01-02T03:04:05.006Z";
+  const after = (s: number) => new Date(Date.parse(at) + s * 1000).toISOString();
   const log = [
     attemptHeader(1, 3, at, "host-1.2"),
     "out and err",
     "=== a line the job printed ===",
-    closingLine({ kind: "exited", code: 1 }, 0.5),
+    closingLine("exit code 1", at, after(0.5)),
     attemptHeader(2, 3, at, "host-1.2"),
-    notStartedLine("cannot write its log file"),
+    closingLine("could not start: cannot write its log file", at, at),
     attemptHeader(3, 3, at, "w"),
-    closingLine({ kind: "exited", code: 0 }, 1),
+    closingLine("exit code 0", at, after(1)),
   ].join("\n") + "\n";
   const s = splitAttempts(log, false);
   assert.deepEqual(s.map((x) => [x.attempt, x.of, x.at, x.worker, x.end, x.output]), [

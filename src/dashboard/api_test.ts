@@ -5,7 +5,7 @@ import { parseJobJson } from "../validate.ts";
 import { waitFor } from "../../testkit/mod.ts";
 import type { FileStore } from "../store/file_store.ts";
 import type { ListQuery, Store } from "../store/mod.ts";
-import { attemptHeader } from "../output/job_log.ts";
+import { runHeader } from "../output/job_log.ts";
 import { body, ORIGIN, runJobs, withHarness } from "./test_harness.ts";
 import { claimFor } from "../../testkit/store.ts";
 
@@ -140,7 +140,7 @@ Deno.test("GET /api/jobs/:id/logs answers the tail of the output, read from the 
     Deno.mkdirSync(h.paths.logsDir, { recursive: true });
     const line = "y".repeat(1023) + "\n";
     Deno.writeTextFileSync(h.paths.runOutput("w1-slot-1.out"), line.repeat(3 * 1024) + "last line: é\n");
-    const head = attemptHeader(loud.runs![0], 4) + "\n";
+    const head = runHeader(loud.runs![0], 4) + "\n";
     const size = new TextEncoder().encode(head).length +
       Deno.statSync(h.paths.runOutput("w1-slot-1.out")).size;
     const r = await body(await h.fetch("/api/jobs/loud/logs?tail=13"));

@@ -28,27 +28,19 @@
 import { readAt } from "../durable.ts";
 import type { Job, Run } from "../job.ts";
 import type { HomePaths } from "../store/paths.ts";
+import { attemptHeader, closingLine } from "../joblog.js";
 
-// ---- the framing lines (pure)
+// ---- the framing lines: their format lives in src/joblog.js, which the dashboard page reads with
 
 /** The line that opens attempt `run` of a job that may have `of` attempts in all (without its newline). */
-export function attemptHeader(run: Pick<Run, "attempt" | "started_at" | "worker">, of: number): string {
-  return `=== attempt ${run.attempt} of ${of} · ${
-    new Date(run.started_at).toISOString()
-  } · worker ${run.worker} ===`;
+export function runHeader(run: Pick<Run, "attempt" | "started_at" | "worker">, of: number): string {
+  return attemptHeader(run.attempt, of, run.started_at, run.worker);
 }
 
-/** The prefix of the result of an attempt that could not start (job.ts, `describeOutcome`). */
-const NOT_STARTED = "could not start: ";
-
 /** The line that closes an attempt that has ended (without its newline); null while it runs. */
-export function closingLine(run: Pick<Run, "started_at" | "finished_at" | "result">): string | null {
+export function runClosing(run: Pick<Run, "started_at" | "finished_at" | "result">): string | null {
   if (run.finished_at === null) return null;
-  const result = run.result ?? "ended";
-  if (result.startsWith(NOT_STARTED)) return `=== ${result} ===`;
-  // a wall clock stepped back between start and end must not print a negative duration
-  const seconds = Math.max(0, (Date.parse(run.finished_at) - Date.parse(run.started_at)) / 1000);
-  return `=== ${result} · ${seconds.toFixed(2)}s ===`;
+  return closingLine(run.result ?? "ended", run.started_at, run.finished_at);
 }
 
 // ---- a view of a job's log
@@ -162,12 +154,12 @@ async function view(paths: LogPaths, job: Job, liveEnd: number | null): Promise<
       range = { path, start, end: Math.max(start, Math.min(end, size(path))) };
       if (range.end === range.start) range = null;
     }
-    const closing = run === live ? null : closingLine(run);
+    const closing = run === live ? null : runClosing(run);
     let tail: string | null = null;
     if (closing !== null) tail = (range && !(await endsLine(range)) ? "\n" : "") + closing + "\n";
     sections.push({
       key: `${run.attempt} ${run.started_at}`,
-      head: attemptHeader(run, job.max_retries + 1) + "\n",
+      head: runHeader(run, job.max_retries + 1) + "\n",
       range,
       tail,
     });

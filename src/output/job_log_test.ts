@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { type Job, newJob, type Run } from "../job.ts";
 import { homePaths } from "../store/paths.ts";
-import { attemptHeader, closingLine, type JobLog, JobLogPrinter, readJobLog, tailOf } from "./job_log.ts";
+import { type JobLog, JobLogPrinter, readJobLog, runClosing, runHeader, tailOf } from "./job_log.ts";
 
 const T = "2026-03-01T12:00:00.000Z";
 
@@ -57,14 +57,14 @@ async function text(log: JobLog, printer = new JobLogPrinter()): Promise<string>
 
 Deno.test("the framing lines keep their exact format: header, closing line with seconds, could not start", () => {
   const r = run(1, null, "exit code 0", 1.234);
-  assert.equal(attemptHeader(r, 3), `=== attempt 1 of 3 · 2026-03-01T12:01:00.000Z · worker w-1 ===`);
-  assert.equal(closingLine(r), "=== exit code 0 · 1.23s ===");
-  assert.equal(closingLine(run(2, null, "timed out after 1s", 1)), "=== timed out after 1s · 1.00s ===");
+  assert.equal(runHeader(r, 3), `=== attempt 1 of 3 · 2026-03-01T12:01:00.000Z · worker w-1 ===`);
+  assert.equal(runClosing(r), "=== exit code 0 · 1.23s ===");
+  assert.equal(runClosing(run(2, null, "timed out after 1s", 1)), "=== timed out after 1s · 1.00s ===");
   assert.equal(
-    closingLine(run(1, null, "could not start: cannot enter /x")),
+    runClosing(run(1, null, "could not start: cannot enter /x")),
     "=== could not start: cannot enter /x ===",
   );
-  assert.equal(closingLine(run(1, null, null)), null, "a running attempt has none yet");
+  assert.equal(runClosing(run(1, null, null)), null, "a running attempt has none yet");
 });
 
 Deno.test("a job's log is each attempt's header, its bytes of the shared slot file, and its closing line", () =>
