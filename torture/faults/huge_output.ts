@@ -8,7 +8,7 @@
  * string: above its documented cap it refuses with one `error:` line instead of running out of
  * memory.
  */
-import { attemptHeader, closingLine } from "../../src/output/job_log.ts";
+import { runClosing, runHeader } from "../../src/output/job_log.ts";
 import { cli, cliOk, type CliOptions, DENO, MAIN, spawnCli, stopBackground } from "../../testkit/mod.ts";
 import {
   checkConsistent,
@@ -125,7 +125,7 @@ export async function hugeOutput(options: FaultOptions): Promise<FaultReport> {
         written > size,
         `the attempt's output range holds ${written} bytes, less than the ${size} written`,
       );
-      const framing = `${attemptHeader(run, job.max_retries + 1)}\n${closingLine(run)}\n`;
+      const framing = `${runHeader(run, job.max_retries + 1)}\n${runClosing(run)}\n`;
       logSize = written + new TextEncoder().encode(framing).length;
       f.expect(job.state === "completed", `the job ended ${job.state}: ${job.last_error}`);
       f.expect(
