@@ -22,6 +22,8 @@ export interface PoolOptions {
   outputLimit?: number;
   /** use cgroup v2 where it is usable; default true */
   cgroups?: boolean;
+  /** told (synchronously) when a runner has started, before any ticket names it */
+  onRunnerStarted?: () => void;
   /** setsid(1), or null to have Deno detach runners; default `findSetsid()` */
   setsid?: string | null;
   /** where /proc is (tests play a platform without it); default "/proc" */
@@ -104,6 +106,11 @@ export class RunnerPool {
     return pool;
   }
 
+  /** Each slot's runner session now, [pid, start time], null while it has none. */
+  sessions(): Array<[number, number | null] | null> {
+    return this.#runners.map((r) => (r?.alive ? [r.pid, r.startTime] : null));
+  }
+
   /** The runner of `slot` now (null while it is being replaced). */
   runner(slot: number): Runner | null {
     return this.#runners[this.#index(slot)];
@@ -141,7 +148,9 @@ export class RunnerPool {
    */
   run(ticket: SlotTicket, job: Omit<JobSpec, "output">): SlotJob {
     const i = this.#index(ticket.slot);
-    if (this.#taken[i]) throw new Error(`Cannot run job ${job.id} in slot ${ticket.slot}: it is running a job`);
+    if (this.#taken[i]) {
+      throw new Error(`Cannot run job ${job.id} in slot ${ticket.slot}: it is running a job`);
+    }
     const runner = this.#runners[i];
     if (!runner?.alive || runner.pid !== ticket.runner.sessionId) {
       const end = sizeOrZero(ticket.output);
@@ -211,6 +220,7 @@ export class RunnerPool {
       throw new Error("Cannot run a job: the runner pool is closing");
     }
     this.#runners[i] = runner;
+    this.#options.onRunnerStarted?.();
     runner.lost.then(() => {
       // a runner that ended without being closed left its job (and what that started) behind
       if (this.#closing || this.#runners[i] !== runner) return;

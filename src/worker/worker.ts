@@ -23,7 +23,7 @@ import { HomeChanges } from "../store/changes.ts";
 import type { Store } from "../store/mod.ts";
 import type { HomePaths } from "../store/paths.ts";
 import { Heartbeat } from "./heartbeat.ts";
-import { slotsProblem, descriptorLimit } from "./limits.ts";
+import { descriptorLimit, slotsProblem } from "./limits.ts";
 import { livenessDeps, type WorkerProcess } from "./liveness.ts";
 import { RunnerPool } from "./pool.ts";
 import { processStartTime } from "./proc.ts";
@@ -98,7 +98,9 @@ export class Worker {
     if (!this.#stopping) {
       this.#stopping = true;
       this.#slots?.stop();
-      this.#say(`stopping (${reason}): no new claims; waiting for ${this.#slots?.jobs.length ?? 0} running job(s)`);
+      this.#say(
+        `stopping (${reason}): no new claims; waiting for ${this.#slots?.jobs.length ?? 0} running job(s)`,
+      );
       this.#heartbeat?.changed();
     } else if (!this.#killing) {
       this.#killing = true;
@@ -136,6 +138,8 @@ export class Worker {
       slots: this.#options.slots,
       paths,
       cgroups: this.#options.cgroups ?? true,
+      // a repair that cannot read a claim finds the job's runner here: listed before a claim names it
+      onRunnerStarted: () => this.#heartbeat?.beat(),
     });
     this.#slots = new Slots({
       store,
@@ -189,6 +193,7 @@ export class Worker {
       slots: this.#options.slots,
       ...(this.#options.queues ? { queues: this.#options.queues } : {}),
       cgroup: cgroups?.usable ? cgroups.dir : null,
+      runners: this.#pool?.sessions() ?? [],
       started_at: this.#startedAt,
       jobs: jobs.map((j) => j.id),
       stopping: this.#stopping,
@@ -277,7 +282,9 @@ export class Worker {
     if (!this.#stopping && (await store.stopSeq()) > this.#startSeq) this.stop("worker stop was requested");
     await this.#rescuer!.pass();
     // intervals are paced by the monotonic clock: a wall clock stepped back must not stall them
-    if (slots.jobs.length > 0 && clock.monotonic() - this.#lastRenew >= (this.#config.lease_timeout * 1000) / 3) {
+    if (
+      slots.jobs.length > 0 && clock.monotonic() - this.#lastRenew >= (this.#config.lease_timeout * 1000) / 3
+    ) {
       this.#lastRenew = clock.monotonic();
       await store.renew(this.id, this.#config.lease_timeout, slots.holds());
     }
