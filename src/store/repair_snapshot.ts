@@ -78,7 +78,11 @@ export function salvageSnapshot(paths: HomePaths, gen: number, now: Date): Snaps
     const consumption = new Map(pending.consumption);
     for (const seg of pending.segments) {
       // the header's checksum holds, so this holds too; checked as a load checks it
-      if (consumptionProblem(seg, consumption.get(seg.n)) !== null) continue;
+      const problem = consumptionProblem(seg, consumption.get(seg.n));
+      if (problem !== null) {
+        done.push(`left out pending segment ${seg.n}: ${problem}; its waiting jobs cannot be told`);
+        continue;
+      }
       state.pending.segments.push(seg);
       state.pending.consumption.set(seg.n, consumption.get(seg.n)!);
     }

@@ -101,10 +101,12 @@ export function replayForRepair(
   const { lines, complete } = splitLines(bytes);
   let sealedNext: number | null = null;
   let bad = -1;
+  let why = "it is damaged";
   for (let i = 0; i < lines.length && bad < 0; i++) {
     const r = decodeLine(bytes, lines[i][0], lines[i][1]);
     if (sealedNext !== null || !r.ok || !isRecord(r.value)) {
       bad = i;
+      if (sealedNext !== null && r.ok) why = "records follow its seal";
       break;
     }
     const rec = r.value as unknown as LogRecord;
@@ -113,6 +115,7 @@ export function replayForRepair(
     } catch (e) {
       if (!(e instanceof ApplyError)) throw e;
       bad = i;
+      why = `its records no longer apply (${e.message})`;
       break;
     }
     attempts.note(rec);
@@ -144,7 +147,7 @@ export function replayForRepair(
     }
     bad = lines.length;
   }
-  return salvage(paths, name, state, bytes, bad, now, attempts, sealedNext);
+  return salvage(paths, name, state, bytes, bad, why, now, attempts, sealedNext);
 }
 
 function salvage(
@@ -153,6 +156,7 @@ function salvage(
   state: QueueState,
   bytes: Uint8Array,
   bad: number,
+  why: string,
   now: Date,
   attempts: AttemptLog,
   sealedBefore: number | null,
@@ -229,9 +233,7 @@ function salvage(
     );
   }
   const done = [
-    `moved ${name} (${bytes.length} bytes) into ${side}; from line ${
-      bad + 1
-    } on (byte ${from}) it is damaged`,
+    `moved ${name} (${bytes.length} bytes) into ${side}; from line ${bad + 1} on (byte ${from}) ${why}`,
     `kept ${applied} intact record(s) from there on, in seq order with their own seqs${
       repeated ? `, left out ${repeated} repeated or seal record(s)` : ""
     }`,
