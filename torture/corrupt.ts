@@ -1,8 +1,8 @@
 /**
  * Torture step "corruption": a store with a real history (fuzz/history.ts), then many seeded
  * trials, each on a fresh copy with one file damaged (fuzz/damage.ts: byte flips, truncations,
- * torn appends, duplicated, swapped and deleted lines in the log, the snapshot and the archive
- * files), judged by fuzz/trial.ts: never open silently wrong, refuse naming file and line,
+ * torn appends, duplicated, swapped and deleted lines in the log, the snapshot, the archive files
+ * and the pending segment files), judged by fuzz/trial.ts: never open silently wrong, refuse naming file and line,
  * `doctor` finds it, `doctor --repair` quarantines it, then everything works again.
  */
 import { damage, DAMAGE_KINDS } from "./fuzz/damage.ts";
@@ -20,23 +20,34 @@ function copyDir(from: string, to: string): void {
   }
 }
 
-/** The store files a trial may damage: the log segment, the snapshot, the archive segments. */
+/** The store files a trial may damage: the log segment, the snapshot, the archive and pending segments. */
 function storeFiles(home: string): string[] {
   return [...Deno.readDirSync(home)]
-    .filter((e) => e.isFile && /^(wal-\d+\.jsonl|snapshot-\d+\.snap|archive-\d+\.(jobs|index))$/.test(e.name))
+    .filter((e) =>
+      e.isFile &&
+      /^(wal-\d+\.jsonl|snapshot-\d+\.snap|archive-\d+\.(jobs|index)|pending-\d+\.(jobs|index|order))$/.test(
+        e.name,
+      )
+    )
     .map((e) => e.name)
     .sort();
 }
 
-/** "wal", "snapshot", "archive-jobs" or "archive-index": the column a trial is counted in. */
+const FILE_KINDS = [
+  "wal",
+  "snapshot",
+  "archive-jobs",
+  "archive-index",
+  "pending-jobs",
+  "pending-index",
+  "pending-order",
+];
+
+/** The column a trial is counted in: one of FILE_KINDS. */
 function fileKind(name: string): string {
-  return name.startsWith("wal-")
-    ? "wal"
-    : name.startsWith("snapshot-")
-    ? "snapshot"
-    : name.endsWith(".jobs")
-    ? "archive-jobs"
-    : "archive-index";
+  if (name.startsWith("wal-")) return "wal";
+  if (name.startsWith("snapshot-")) return "snapshot";
+  return name.replace(/^(archive|pending)-\d+\.(\w+)$/, "$1-$2");
 }
 
 const QUICK_TRIALS = 20;
@@ -62,10 +73,13 @@ export const corruptStep: Step = async (options) => {
     const files = storeFiles(history.home);
 
     const r = rng(options.seed);
-    // every trial's damage is drawn first, in order, so a seed means the same trials however they run
-    const plans = Array.from({ length: trials }, () => {
+    // every trial's damage is drawn first, in order, so a seed means the same trials however they run;
+    // the trials take the kinds of file in turn, so even a quick run damages every kind
+    const kinds = FILE_KINDS.filter((k) => files.some((f) => fileKind(f) === k));
+    const plans = Array.from({ length: trials }, (_, t) => {
+      const ofKind = files.filter((f) => fileKind(f) === kinds[t % kinds.length]);
       for (;;) {
-        const name = r.pick(files);
+        const name = r.pick(ofKind);
         const kind = r.pick(DAMAGE_KINDS);
         const damaged = damage(
           r,
@@ -130,8 +144,8 @@ export const corruptStep: Step = async (options) => {
   const figures: Figure[] = [
     { label: "trials", value: total("trials") },
     {
-      label: "damaged files (wal/snapshot/archive jobs/index)",
-      value: ["wal", "snapshot", "archive-jobs", "archive-index"].map((k) => byFile.get(k) ?? 0).join("/"),
+      label: "damaged files (wal/snapshot/archive jobs/index/pending jobs/index/order)",
+      value: FILE_KINDS.map((k) => byFile.get(k) ?? 0).join("/"),
     },
     ...DAMAGE_KINDS.filter((k) => byKind.has(k)).map((k) => {
       const t = byKind.get(k)!;

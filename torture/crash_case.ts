@@ -38,16 +38,18 @@ export async function runCase(t: Template, point: string, op: Op): Promise<CaseR
   try {
     copyTree(t.scratch.home, s.home);
     // every write compacts when the log holds more than the live jobs: compaction points are met
-    const env = { QUEUECTL_CRASH_AT: point, QUEUECTL_COMPACT_AFTER_BYTES: "1" };
+    const env = { ...t.env, QUEUECTL_CRASH_AT: point, QUEUECTL_COMPACT_AFTER_BYTES: "1" };
     const crashed = await runCli(s.home, opArgs(op), { env });
+    // the checks run with the shape's seams too: what they write is written as in that shape
+    const seams = { env: t.env };
     const reached = crashed.signal === "SIGKILL";
     if (!reached && crashed.code !== 0) {
       fail(`${op} exited ${crashed.code} without crashing: ${crashed.stderr.trim()}`);
     }
 
-    const doctor = await cliJson<{ ok: boolean; problems: string[] }>(s.home, ["doctor"]);
+    const doctor = await cliJson<{ ok: boolean; problems: string[] }>(s.home, ["doctor"], seams);
     if (!doctor.ok) fail(`doctor after the crash: ${doctor.problems.join("; ")}`);
-    const after = await cliJson<Listed>(s.home, ["list", "--limit", "0"]);
+    const after = await cliJson<Listed>(s.home, ["list", "--limit", "0"], seams);
     // a worker prints "completed <id>" once the finish is durable: that change must survive
     const reported = [...crashed.stdout.matchAll(/ completed (\S+)$/gm)].map((m) => m[1]);
     const states = compareAfterCrash(after, t.states, op, fail);
@@ -60,10 +62,10 @@ export async function runCase(t: Template, point: string, op: Op): Promise<CaseR
     for (
       const args of [["compact"], ["compact"], ["enqueue", JSON.stringify({ id: AFTER_ID, command: "true" })]]
     ) {
-      const r = await runCli(s.home, args);
+      const r = await runCli(s.home, args, seams);
       if (r.code !== 0) fail(`${args[0]} after the crash exited ${r.code}: ${r.stderr.trim()}`);
     }
-    const final = await cliJson<Listed>(s.home, ["list", "--limit", "0"]);
+    const final = await cliJson<Listed>(s.home, ["list", "--limit", "0"], seams);
     const finalStates = new Map(final.map((j) => [j.id, j.state]));
     if (finalStates.size !== final.length) fail("a job is listed twice after recovery");
     for (const [id, state] of states) {
@@ -72,7 +74,7 @@ export async function runCase(t: Template, point: string, op: Op): Promise<CaseR
       }
     }
     if (!finalStates.has(AFTER_ID)) fail(`the enqueue after recovery is missing`);
-    const again = await cliJson<{ ok: boolean; problems: string[] }>(s.home, ["doctor"]);
+    const again = await cliJson<{ ok: boolean; problems: string[] }>(s.home, ["doctor"], seams);
     if (!again.ok) fail(`doctor after recovery: ${again.problems.join("; ")}`);
     const g = scanGenerations(s.home);
     if (g.temps.length > 0 || g.wals.length !== 1 || g.snapshots.length > 1) {

@@ -26,11 +26,15 @@ function cases(quick: boolean): Case[] {
       SHAPES.flatMap((shape) => OPS.map((op) => ({ point, shape, op })))
     );
   }
-  // two shapes, so that only two are built; archive files are written only when completed jobs
-  // are compacted, which the tombstones shape holds
+  // few shapes, so that few are built; archive files are written only when completed jobs are
+  // compacted, which the tombstones shape holds, and pending files only in the pending shape
   return CRASH_POINTS.map((point, i) => ({
     point,
-    shape: point.startsWith("archive-") || i % 2 === 1 ? "tombstones" : "live",
+    shape: point.startsWith("pending-")
+      ? "pending"
+      : point.startsWith("archive-") || i % 2 === 1
+      ? "tombstones"
+      : "live",
     op: point.startsWith("append-") ? OPS[i % 2 === 0 ? 0 : 2] : "compact",
   }));
 }

@@ -9,12 +9,14 @@ import { exactlyStep } from "./exactly_once.ts";
 import { faultsStep } from "./faults.ts";
 import { hostileStep } from "./hostile.ts";
 import { killStep } from "./kill.ts";
+import { liveRepairStep } from "./live_repair.ts";
 
 export const STEPS: ReadonlyArray<{ name: string; run: Step }> = [
   { name: "kill", run: killStep },
   { name: "crash", run: crashStep },
   { name: "exactly", run: exactlyStep },
   { name: "corrupt", run: corruptStep },
+  { name: "repair", run: liveRepairStep },
   { name: "hostile", run: hostileStep },
   { name: "faults", run: faultsStep },
 ];

@@ -1,5 +1,7 @@
 /** Commands that change jobs: dlq list/retry/delete, delete, compact. */
 import { UsageError } from "../errors.ts";
+import type { RepairDeps } from "../store/repair.ts";
+import type { HomePaths } from "../store/paths.ts";
 import type { JobState } from "../job.ts";
 import {
   type AppContext,
@@ -157,12 +159,34 @@ export const compactCommand = command({
 
 interface DoctorFlags extends JsonFlags {
   repair?: boolean;
+  force?: boolean;
+}
+
+/** What a repair needs of the workers around it: who runs, and their runners' sessions. */
+async function repairDeps(paths: HomePaths): Promise<RepairDeps> {
+  const { listWorkers } = await import("../worker/registry.ts");
+  const { killSession } = await import("../worker/session.ts");
+  return {
+    liveWorkers: () => listWorkers(paths).filter((w) => w.alive).map((w) => ({ id: w.id, pid: w.pid })),
+    runners: () => listWorkers(paths).flatMap((w) => (w.runners ?? []).filter((r) => r !== null)),
+    kill: async (pid, start) => {
+      const r = await killSession(pid, start, null);
+      return r.kind === "noproc" || (r.kind === "killed" && r.count > 0);
+    },
+  };
 }
 
 async function doctorCommand(this: AppContext, flags: DoctorFlags): Promise<void> {
+  if (flags.force && !flags.repair) {
+    throw new UsageError("Cannot use --force without --repair: it only lets a repair run beside workers");
+  }
   const session = openSession(this, flags);
   const { doctor } = await import("../store/repair.ts");
-  const report = await doctor(session.paths, flags.repair ?? false, this.clock.now());
+  const report = await doctor(
+    session.paths,
+    { repair: flags.repair ?? false, force: flags.force ?? false, now: this.clock.now() },
+    await repairDeps(session.paths),
+  );
   if (flags.json) this.process.stdout.write(json(report));
   else {
     for (const p of report.problems) this.process.stdout.write(`problem: ${p}\n`);
@@ -193,22 +217,32 @@ export const doctorRoute = command({
         optional: true,
         withNegated: false,
       },
+      force: {
+        kind: "boolean",
+        brief: "With --repair: repair even while workers run (attempts the repair cannot keep are killed)",
+        optional: true,
+        withNegated: false,
+      },
       ...jsonFlag,
       ...homeFlag,
     },
   },
   docs: {
-    brief: "Check every file of the store; repair a damaged log, snapshot or archive",
+    brief: "Check every file of the store; repair a damaged log, snapshot, archive or pending segment",
     fullDescription: [
-      "Reads the snapshot, the log and every archive segment whole. Without --repair nothing is",
-      "written; exit 1 when the store is damaged.",
-      "With --repair each damaged file is first kept as <file>.quarantined-<time> beside it, then:",
-      "a log is cut before its first damaged line and its intact records after it are written back;",
-      "a snapshot is rebuilt from its intact job lines; an archive index is rebuilt from its jobs;",
-      "an archive jobs file is rewritten from its intact lines. The jobs that could not be kept as",
-      "they were are listed.",
+      "Reads the snapshot, the log, every archive segment and every pending segment whole. Without",
+      "--repair nothing is written; exit 1 when the store is damaged.",
+      "With --repair each damaged file is first kept as <file>.quarantined-<time> beside it, then,",
+      "holding the store's lock throughout: the log's records are kept up to its first damaged line,",
+      "and its intact records after it; a snapshot is rebuilt from its intact job lines; an archive",
+      "index is rebuilt from its jobs; an archive jobs file is rewritten from its intact lines; a",
+      "pending segment's waiting jobs are rewritten from its intact job lines as a new segment. The",
+      "result is written as a new generation, which running processes reopen from. The jobs that",
+      "could not be kept as they were are listed.",
+      "--repair refuses while workers run unless --force is given; with --force, an attempt the",
+      "repaired store does not record as running is killed (its job runs again).",
       "",
-      "Example:\n  queuectl doctor\n  queuectl doctor --repair",
+      "Example:\n  queuectl doctor\n  queuectl doctor --repair\n  queuectl doctor --repair --force",
     ].join("\n"),
   },
 });

@@ -30,6 +30,7 @@ export class JobMap extends Map<string, Job> {
     this.#parse = parse;
     this.#release = release;
     this.#snapshotIds = [...raw.keys()];
+    this.#lineIds = null;
     this.#snapshotNextOrder = nextOrder;
   }
 
@@ -47,30 +48,53 @@ export class JobMap extends Map<string, Job> {
     this.release();
   }
 
+  #lineIds: Set<string> | null = null;
+
+  /**
+   * The jobs that are not the snapshot's job lines, in enqueue order: those enqueued after it, and
+   * those taken out of a pending segment since (their seq is below the snapshot's next order, and
+   * the snapshot has no line of them). Only parsed ones: Map's own iterator, not ours, which would
+   * parse everything.
+   */
+  #others(): Job[] {
+    this.#lineIds ??= new Set(this.#snapshotIds);
+    const lines = this.#lineIds;
+    return [...Map.prototype.values.call(this) as MapIterator<Job>]
+      .filter((job) => job.seq >= this.#snapshotNextOrder || !lines.has(job.id))
+      .sort((a, b) => a.seq - b.seq);
+  }
+
+  /** A snapshot line's job, if it is still live as that line's job. */
+  #lineJob(id: string): Job | undefined {
+    const job = this.get(id);
+    // gone, or deleted and enqueued again under the same id (then it is among the others)
+    return job && job.seq < this.#snapshotNextOrder ? job : undefined;
+  }
+
   /** Jobs in enqueue order, parsing each only when the caller reads that far. */
   *inOrder(): Generator<Job> {
+    const others = this.#others();
+    let k = 0;
     for (const id of this.#snapshotIds) {
-      const job = this.get(id);
-      // gone, or deleted and enqueued again under the same id (then it is among the later ones)
-      if (job && job.seq < this.#snapshotNextOrder) yield job;
+      const job = this.#lineJob(id);
+      if (!job) continue;
+      while (k < others.length && others[k].seq < job.seq) yield others[k++];
+      yield job;
     }
-    // the parsed ones only (Map's own iterator, not ours, which would parse everything)
-    const later = [...Map.prototype.values.call(this) as MapIterator<Job>]
-      .filter((job) => job.seq >= this.#snapshotNextOrder)
-      .sort((a, b) => a.seq - b.seq);
-    yield* later;
+    while (k < others.length) yield others[k++];
   }
 
   /** Jobs in reverse enqueue order (newest first), parsing each only when the caller reads that far. */
   *inOrderDesc(): Generator<Job> {
-    const later = [...Map.prototype.values.call(this) as MapIterator<Job>]
-      .filter((job) => job.seq >= this.#snapshotNextOrder)
-      .sort((a, b) => b.seq - a.seq);
-    yield* later;
+    const others = this.#others();
+    let k = others.length - 1;
     for (let i = this.#snapshotIds.length - 1; i >= 0; i--) {
-      const job = this.get(this.#snapshotIds[i]);
-      if (job && job.seq < this.#snapshotNextOrder) yield job;
+      const job = this.#lineJob(this.#snapshotIds[i]);
+      if (!job) continue;
+      while (k >= 0 && others[k].seq > job.seq) yield others[k--];
+      yield job;
     }
+    while (k >= 0) yield others[k--];
   }
 
   /** Ids (parsed or not) that start with `prefix`, without parsing any job. */

@@ -55,3 +55,16 @@ export class StoreLock {
     }
   }
 }
+
+/** What a log locks through: the store lock, or nothing when its caller holds that lock already. */
+export type LogLock = Pick<StoreLock, "acquire" | "release" | "close">;
+
+/**
+ * For a log whose caller holds the exclusive store lock for the log's whole life (`doctor
+ * --repair`): locking again would wait for itself (flock locks of two descriptors conflict).
+ */
+export const HELD_LOCK: LogLock = {
+  acquire: () => Promise.resolve(),
+  release: () => {},
+  close: () => {},
+};

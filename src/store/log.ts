@@ -67,7 +67,7 @@ import { ensureDir, exists } from "../durable.ts";
 import { ArchiveReader } from "./archive.ts";
 import { type CompactionResult, PENDING_MIN, removeStale, writeSnapshot } from "./compaction.ts";
 import { PendingReader } from "./pending.ts";
-import { StoreLock } from "./lock.ts";
+import { HELD_LOCK, type LogLock, StoreLock } from "./lock.ts";
 import { type HomePaths, scanGenerations } from "./paths.ts";
 import type { LogRecord } from "./records.ts";
 import { readSnapshot } from "./snapshot.ts";
@@ -117,6 +117,8 @@ export interface LogOptions {
   createHome?: boolean;
   /** plain pending jobs go into a pending segment at compaction once there are this many (PENDING_MIN) */
   pendingMin?: number;
+  /** the caller holds the store's exclusive lock for this log's whole life (`doctor --repair`) */
+  lockHeld?: boolean;
 }
 
 type Decided = { ok: true; decision: Decision<unknown> } | { ok: false; error: unknown };
@@ -129,7 +131,7 @@ export class FileLog {
   readonly #warn: (message: string) => void;
   readonly #createHome: boolean;
   readonly #pendingMin: number;
-  readonly #lock: StoreLock;
+  readonly #lock: LogLock;
   readonly #txn: TxnQueue;
   readonly #archive: ArchiveReader;
   readonly #pending: PendingReader;
@@ -149,7 +151,7 @@ export class FileLog {
     this.#warn = options.onWarning ?? (() => {});
     this.#createHome = options.createHome ?? true;
     this.#pendingMin = options.pendingMin ?? PENDING_MIN;
-    this.#lock = new StoreLock(paths.lock, this.#warn);
+    this.#lock = options.lockHeld ? HELD_LOCK : new StoreLock(paths.lock, this.#warn);
     this.#txn = new TxnQueue((batch) => this.#flush(batch));
     this.#archive = new ArchiveReader(paths);
     this.#pending = new PendingReader(paths);

@@ -3,21 +3,20 @@
  * up): each job line's checksum, seq order, the count the snapshot recorded, and an index that
  * names exactly those jobs at their offsets.
  *
- * Repairs: a damaged index is derived data, rebuilt from its jobs file. A damaged jobs file moves,
- * byte for byte, into a side file; the segment is written again from its intact job lines (in seq
- * order, each id once), and the snapshot is rewritten to record the segment's new size and counts.
- * The report names the jobs whose lines were lost (from the index, when it can still say).
+ * Repairs (each damaged file first copied, byte for byte, into a side file): a damaged index is
+ * derived data, rebuilt from its jobs file. A damaged jobs file is written again from its intact
+ * job lines (in seq order, each id once), and the repaired state records the segment's new size
+ * and counts. The report names the jobs whose lines were lost (from the index, when it can still
+ * say).
  */
 import { CorruptionError } from "../errors.ts";
 import type { Job } from "../job.ts";
-import { ArchiveReader, hidden, lineOf, type Segment, type Tombstones, writeSegment } from "./archive.ts";
+import { ArchiveReader, hidden, lineOf, type Segment, writeSegment } from "./archive.ts";
 import { decodeLine, splitLines } from "./codec.ts";
-import { replaceFileDurably } from "../durable.ts";
-import { FileLog } from "./log.ts";
-import { type HomePaths, scanGenerations } from "./paths.ts";
-import { idsIn, underLock, writeSideFile } from "./quarantine.ts";
+import type { HomePaths } from "./paths.ts";
+import { idsIn, writeSideFile } from "./quarantine.ts";
 import type { RepairOutcome } from "./repair_wal.ts";
-import { encodeSnapshot, readSnapshot } from "./snapshot.ts";
+import type { QueueState } from "./state.ts";
 
 export function pad(n: number): string {
   return String(n).padStart(8, "0");
@@ -67,103 +66,94 @@ function checkSegment(reader: ArchiveReader, seg: Segment): CorruptionError | nu
   return null;
 }
 
-/** Repairs the archive file `file` (named by a CorruptionError); null when it is not one. */
-export async function repairArchive(
+/**
+ * Repairs every damaged segment of `state`'s archive, in place (their numbers stay: tombstones
+ * name segment numbers), and records what changed in `state`.
+ */
+export function repairArchiveSegments(paths: HomePaths, state: QueueState, now: Date): RepairOutcome {
+  const done: string[] = [];
+  const lost = new Set<string>();
+  for (const seg of [...state.archive]) {
+    const problem = checkSegments(paths, [seg]);
+    if (!problem) continue;
+    if (problem.file.endsWith(".index") && rebuildIndex(paths, seg, now, done)) continue;
+    rebuildJobs(paths, state, seg, now, done, lost);
+  }
+  return { done, lost: [...lost] };
+}
+
+/** Rebuilds a segment's index from its jobs file; false when the jobs file is damaged too. */
+function rebuildIndex(paths: HomePaths, seg: Segment, now: Date, done: string[]): boolean {
+  const reader = new ArchiveReader(paths);
+  let jobs: ReturnType<typeof lineOf>[];
+  try {
+    jobs = [...reader.scan(seg)].map(({ job }) => lineOf(job));
+  } catch (e) {
+    if (e instanceof CorruptionError) return false;
+    throw e;
+  } finally {
+    reader.close();
+  }
+  const name = `archive-${pad(seg.n)}.index`;
+  let side = "";
+  try {
+    side = ` (the damaged one kept as ${
+      writeSideFile(paths, name, Deno.readFileSync(paths.archiveIndex(seg.n)), now)
+    })`;
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  // the same jobs, in the same order, give the same two files
+  const rebuilt = writeSegment(paths, seg.n, jobs);
+  if (rebuilt.bytes !== seg.bytes || rebuilt.index_bytes !== seg.index_bytes) {
+    throw new Error(`the rebuilt archive segment ${seg.n} differs in size from the snapshot's record`);
+  }
+  done.push(`rebuilt ${name} from archive-${pad(seg.n)}.jobs${side}`);
+  return true;
+}
+
+function rebuildJobs(
   paths: HomePaths,
-  file: string,
+  state: QueueState,
+  seg: Segment,
   now: Date,
-): Promise<RepairOutcome | null> {
-  const m = /^archive-(\d{8})\.(jobs|index)$/.exec(file);
-  if (!m) return null;
-  const n = Number(m[1]);
-  return m[2] === "index" ? await rebuildIndex(paths, n) : await rebuildJobs(paths, n, file, now);
-}
-
-async function rebuildIndex(paths: HomePaths, n: number): Promise<RepairOutcome> {
-  const log = new FileLog(paths);
-  const reader = new ArchiveReader(paths);
+  done: string[],
+  lost: Set<string>,
+): void {
+  const n = seg.n;
+  const file = `archive-${pad(n)}.jobs`;
+  let bytes = new Uint8Array();
   try {
-    await log.write((s) => {
-      // under the writers' lock: the same jobs, in the same order, give the same two files
-      const seg = s.archive.find((x) => x.n === n);
-      if (!seg) throw new Error(`the snapshot names no archive segment ${n}`);
-      const jobs = [...reader.scan(seg)].map(({ job }) => lineOf(job));
-      reader.close();
-      const rebuilt = writeSegment(paths, seg.n, jobs);
-      if (rebuilt.bytes !== seg.bytes || rebuilt.index_bytes !== seg.index_bytes) {
-        throw new Error(`the rebuilt segment ${seg.n} differs in size from the snapshot's record`);
-      }
-      return { records: [], result: undefined };
-    });
-  } finally {
-    reader.close();
-    log.close();
+    bytes = Deno.readFileSync(paths.archiveJobs(n));
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
   }
-  return { done: [`rebuilt archive-${pad(n)}.index from archive-${pad(n)}.jobs`], lost: [] };
-}
-
-function rebuildJobs(paths: HomePaths, n: number, file: string, now: Date): Promise<RepairOutcome> {
-  return underLock(paths, () => {
-    const gen = Math.max(...scanGenerations(paths.home).snapshots);
-    const state = readSnapshot(paths.snapshot(gen), true);
-    const seg = state.archive.find((x) => x.n === n);
-    if (!seg) throw new CorruptionError(file, 0, "the snapshot names no such segment", "open");
-    let bytes = new Uint8Array();
-    try {
-      bytes = Deno.readFileSync(paths.archiveJobs(n));
-    } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
+  const kept = new Map<string, Job>();
+  const unreadable: string[] = [];
+  const named = new Set(indexIds(paths, n));
+  const { lines, complete } = splitLines(bytes);
+  for (const [s, e] of lines) {
+    const r = decodeLine(bytes, s, e);
+    const job = r.ok ? r.value as unknown as Job : null;
+    if (job && typeof job.id === "string" && typeof job.seq === "number" && job.state === "completed") {
+      if (!kept.has(job.id)) kept.set(job.id, job);
+    } else {
+      unreadable.push(`byte ${s}`);
+      idsIn(bytes.subarray(s, e)).forEach((id) => named.add(id));
     }
-    const kept = new Map<string, Job>();
-    const unreadable: string[] = [];
-    const named = new Set(indexIds(paths, n));
-    const { lines, complete } = splitLines(bytes);
-    for (const [s, e] of lines) {
-      const r = decodeLine(bytes, s, e);
-      const job = r.ok ? r.value as unknown as Job : null;
-      if (job && typeof job.id === "string" && typeof job.seq === "number" && job.state === "completed") {
-        if (!kept.has(job.id)) kept.set(job.id, job);
-      } else {
-        unreadable.push(`byte ${s}`);
-        idsIn(bytes.subarray(s, e)).forEach((id) => named.add(id));
-      }
-    }
-    if (complete < bytes.length) unreadable.push(`byte ${complete} (an unterminated line)`);
-    const lost = [...named].filter((id) => !kept.has(id));
-    const side = writeSideFile(paths, file, bytes, now);
-    const rebuilt = writeSegment(paths, n, [...kept.values()].map(lineOf));
-    state.archive = state.archive.map((x) => (x.n === n ? rebuilt : x)).filter((x) => x.jobs > 0);
-    // the visible archived jobs, counted again over every segment; the lost ones leave the counts
-    const before = state.archived;
-    state.archived = visibleCount(paths, state.archive, state.tombstones);
-    const drop = before - state.archived;
-    state.counts.completed -= drop;
-    replaceFileDurably(paths.snapshot(gen), encodeSnapshot(state, gen));
-    state.jobs.release();
-    return {
-      done: [
-        `moved ${file} (${bytes.length} bytes) into ${side}`,
-        `rewrote ${file} from ${kept.size} intact job line(s)${
-          unreadable.length ? `; unreadable: ${unreadable.join(", ")}` : ""
-        }`,
-        `recorded the segment's new size in snapshot-${pad(gen)}.snap (${drop} archived job(s) fewer)`,
-      ],
-      lost,
-    };
-  });
-}
-
-function visibleCount(paths: HomePaths, segments: readonly Segment[], tombstones: Tombstones): number {
-  const reader = new ArchiveReader(paths);
-  try {
-    let count = 0;
-    for (const seg of segments) {
-      for (const { job } of reader.scan(seg)) if (!hidden(tombstones, job.id, seg.n)) count++;
-    }
-    return count;
-  } finally {
-    reader.close();
   }
+  if (complete < bytes.length) unreadable.push(`byte ${complete} (an unterminated line)`);
+  for (const id of named) if (!kept.has(id) && !hidden(state.tombstones, id, n)) lost.add(id);
+  const side = writeSideFile(paths, file, bytes, now);
+  const rebuilt = writeSegment(paths, n, [...kept.values()].map(lineOf));
+  // the counts are taken again over every segment once all are repaired (repair_generation.ts)
+  state.archive = state.archive.map((x) => (x.n === n ? rebuilt : x)).filter((x) => x.jobs > 0);
+  done.push(
+    `moved ${file} (${bytes.length} bytes) into ${side}`,
+    `rewrote ${file} from ${kept.size} intact job line(s)${
+      unreadable.length ? `; unreadable: ${unreadable.join(", ")}` : ""
+    } (${seg.jobs - rebuilt.jobs} archived job(s) fewer)`,
+  );
 }
 
 /** The ids a segment's index lists, to name the jobs whose lines were lost. */

@@ -1,81 +1,105 @@
 /**
- * Repair of a damaged snapshot. An older generation is gone once compaction completes, so the
- * snapshot is rebuilt from what is intact: the file moves, byte for byte, into a side file; every
- * job line whose checksum holds is kept; the header's counters and archive list are kept when the
- * header's own checksum holds, and otherwise derived (seq from the log that follows, the archive
- * from the segments on disk, whose files are rewritten from their intact lines). The log of the
- * generation then replays on top as usual; a record naming a lost job is dropped by the log repair.
+ * A damaged snapshot under repair. An older generation is gone once compaction completes, so the
+ * state is rebuilt in memory from what is intact (repair.ts writes it as a new generation): the
+ * file is copied, byte for byte, into a side file; every job line whose checksum holds is kept;
+ * the header's counters, archive, pending segments, queues and schedules are kept when the header's
+ * own checksum holds, and otherwise derived: seq from the log that follows, the archive from the
+ * segments on disk (each rewritten from its intact lines), the waiting jobs from the pending
+ * segments on disk (repair_pending.ts). The log of the generation then replays on top as usual; a
+ * record naming a lost job is dropped by the log's replay.
  */
-import type { Job } from "../job.ts";
+import { type Job, upgradeJob } from "../job.ts";
 import { lineOf, type Segment, writeSegment } from "./archive.ts";
 import { decodeLine, splitLines } from "./codec.ts";
-import { replaceFileDurably } from "../durable.ts";
+import type { PendingSegment } from "./pending.ts";
+import { type Consumption, consumptionProblem } from "./pending_consumption.ts";
 import { type HomePaths, scanGenerations } from "./paths.ts";
-import { idsIn, underLock, writeSideFile } from "./quarantine.ts";
+import { idsIn, writeSideFile } from "./quarantine.ts";
+import type { QueueSettings, Schedule } from "./records.ts";
+import { adoptPendingFromDisk } from "./repair_pending.ts";
 import type { RepairOutcome } from "./repair_wal.ts";
-import { encodeSnapshot } from "./snapshot.ts";
 import { QueueState } from "./state.ts";
 
 const isJob = (v: Record<string, unknown>): boolean =>
   typeof v.id === "string" && typeof v.state === "string" && typeof v.seq === "number" &&
   typeof v.command === "string";
 
-export function repairSnapshot(paths: HomePaths, file: string, now: Date): Promise<RepairOutcome | null> {
-  const m = /^snapshot-(\d{8})\.snap$/.exec(file);
-  if (!m) return Promise.resolve(null);
-  const gen = Number(m[1]);
-  return underLock(paths, () => {
-    const path = paths.snapshot(gen);
-    const bytes = Deno.readFileSync(path);
-    const { lines, complete } = splitLines(bytes);
-    const all: Array<[number, number]> = complete < bytes.length
-      ? [...lines, [complete, bytes.length]]
-      : lines;
-    let header: Record<string, unknown> | null = null;
-    const jobs = new Map<string, Job>();
-    const unreadable: number[] = [];
-    const named = new Set<string>();
-    for (let i = 0; i < all.length; i++) {
-      const r = decodeLine(bytes, all[i][0], all[i][1]);
-      if (r.ok && r.value.format === "queuectl-snapshot" && i === 0) header = r.value;
-      else if (r.ok && isJob(r.value)) {
-        if (!jobs.has(r.value.id as string)) jobs.set(r.value.id as string, r.value as unknown as Job);
-      } else if (!(r.ok && r.value.end === true)) {
-        unreadable.push(i + 1);
-        const raw = bytes.subarray(all[i][0], all[i][1]);
-        [...idsIn(raw), ...(i === 0 ? listedIds(raw) : [])].forEach((id) => named.add(id));
+export interface SnapshotOutcome extends RepairOutcome {
+  state: QueueState;
+}
+
+/** Rebuilds the state of snapshot `gen` from its intact parts (the file stays as it is). */
+export function salvageSnapshot(paths: HomePaths, gen: number, now: Date): SnapshotOutcome {
+  const path = paths.snapshot(gen);
+  const file = path.slice(paths.home.length + 1);
+  const bytes = Deno.readFileSync(path);
+  const { lines, complete } = splitLines(bytes);
+  const all: Array<[number, number]> = complete < bytes.length ? [...lines, [complete, bytes.length]] : lines;
+  let header: Record<string, unknown> | null = null;
+  const jobs = new Map<string, Job>();
+  const unreadable: number[] = [];
+  const named = new Set<string>();
+  for (let i = 0; i < all.length; i++) {
+    const r = decodeLine(bytes, all[i][0], all[i][1]);
+    if (r.ok && r.value.format === "queuectl-snapshot" && i === 0) header = r.value;
+    else if (r.ok && isJob(r.value)) {
+      if (!jobs.has(r.value.id as string)) {
+        jobs.set(r.value.id as string, upgradeJob(r.value as unknown as Job));
       }
+    } else if (!(r.ok && r.value.end === true)) {
+      unreadable.push(i + 1);
+      const raw = bytes.subarray(all[i][0], all[i][1]);
+      [...idsIn(raw), ...(i === 0 ? listedIds(raw) : [])].forEach((id) => named.add(id));
     }
-    const side = writeSideFile(paths, file, bytes, now);
-    const state = new QueueState();
-    for (const job of [...jobs.values()].sort((a, b) => a.seq - b.seq)) state.put(job);
-    const done = [`moved ${file} (${bytes.length} bytes) into ${side}`];
-    const lost = new Set<string>();
-    if (header && Array.isArray(header.archive) && Array.isArray(header.ids)) {
-      state.seq = header.seq as number;
-      state.nextOrder = header.next_order as number;
-      state.stopSeq = header.stop_seq as number;
-      state.archive = header.archive as Segment[];
-      state.tombstones = new Map(header.tombstones as Array<[string, number]>);
-      state.nextSegment = header.next_segment as number;
-      state.archived = header.archived as number;
-      for (const id of header.ids as string[]) if (!jobs.has(id)) lost.add(id);
-    } else {
-      derive(paths, gen, state, done);
-      named.forEach((id) => !jobs.has(id) && lost.add(id));
-      if (!header) {
-        done.push("the header is unreadable: live jobs it listed beyond those named here cannot be told");
+  }
+  const side = writeSideFile(paths, file, bytes, now);
+  const state = new QueueState();
+  for (const job of [...jobs.values()].sort((a, b) => a.seq - b.seq)) state.put(job);
+  const done = [`moved ${file} (${bytes.length} bytes) into ${side}`];
+  const lost = new Set<string>();
+  if (header && Array.isArray(header.archive) && Array.isArray(header.ids)) {
+    state.seq = header.seq as number;
+    state.nextOrder = header.next_order as number;
+    state.stopSeq = header.stop_seq as number;
+    state.archive = header.archive as Segment[];
+    state.tombstones = new Map(header.tombstones as Array<[string, number]>);
+    state.nextSegment = header.next_segment as number;
+    state.archived = header.archived as number;
+    for (const [name, settings] of (header.queues ?? []) as Array<[string, QueueSettings]>) {
+      state.queues.set(name, settings);
+    }
+    for (const schedule of (header.schedules ?? []) as Schedule[]) {
+      state.schedules.set(schedule.name, schedule);
+    }
+    const pending = (header.pending ?? { segments: [], consumption: [] }) as {
+      segments: PendingSegment[];
+      consumption: Array<[number, Consumption[]]>;
+    };
+    const consumption = new Map(pending.consumption);
+    for (const seg of pending.segments) {
+      // the header's checksum holds, so this holds too; checked as a load checks it
+      const problem = consumptionProblem(seg, consumption.get(seg.n));
+      if (problem !== null) {
+        done.push(`left out pending segment ${seg.n}: ${problem}; its waiting jobs cannot be told`);
+        continue;
       }
+      state.pending.segments.push(seg);
+      state.pending.consumption.set(seg.n, consumption.get(seg.n)!);
     }
-    state.counts.completed += state.archived;
-    replaceFileDurably(path, encodeSnapshot(state, gen));
-    done.push(
-      `rebuilt ${file} from ${jobs.size} intact job line(s)${
-        header ? " and its header" : ", without its header"
-      }${unreadable.length ? `; unreadable line(s) ${unreadable.join(", ")}` : ""}`,
-    );
-    return { done, lost: [...lost] };
-  });
+    for (const id of header.ids as string[]) if (!jobs.has(id)) lost.add(id);
+  } else {
+    derive(paths, gen, state, done, now, lost);
+    named.forEach((id) => !jobs.has(id) && lost.add(id));
+    if (!header) {
+      done.push("the header is unreadable: live jobs it listed beyond those named here cannot be told");
+    }
+  }
+  done.push(
+    `rebuilt its state from ${jobs.size} intact job line(s)${
+      header ? " and its header" : ", without its header"
+    }${unreadable.length ? `; unreadable line(s) ${unreadable.join(", ")}` : ""}`,
+  );
+  return { state, done, lost: [...lost] };
 }
 
 /** The ids a damaged header still lists in its directory (`"ids":["a","b",…`), as far as it goes. */
@@ -87,8 +111,18 @@ function listedIds(raw: Uint8Array): string[] {
   return [...list.matchAll(/"([A-Za-z0-9._:@+-]{1,128})"/g)].map((m) => m[1]);
 }
 
-/** Without a header: counters from the jobs, the log and the archive segments on disk. */
-function derive(paths: HomePaths, gen: number, state: QueueState, done: string[]): void {
+/**
+ * Without a header: the archive and the waiting jobs from the segments on disk, and the seq from
+ * the log that follows. Queue settings and schedules lived in the header alone.
+ */
+function derive(
+  paths: HomePaths,
+  gen: number,
+  state: QueueState,
+  done: string[],
+  now: Date,
+  lost: Set<string>,
+): void {
   const found = scanGenerations(paths.home);
   let maxSeq = 0;
   for (const job of state.jobs.values()) maxSeq = Math.max(maxSeq, job.seq);
@@ -101,18 +135,37 @@ function derive(paths: HomePaths, gen: number, state: QueueState, done: string[]
       continue; // an index without its jobs file holds no job
     }
     const jobs: Job[] = [];
+    let bad = 0;
     for (const [s, e] of splitLines(bytes).lines) {
       const r = decodeLine(bytes, s, e);
       if (r.ok && isJob(r.value)) jobs.push(r.value as unknown as Job);
+      else {
+        bad++;
+        idsIn(bytes.subarray(s, e)).forEach((id) => lost.add(id));
+      }
     }
     const unique = [...new Map(jobs.map((j) => [j.id, j])).values()];
+    if (bad > 0 || unique.length !== jobs.length) {
+      const name = paths.archiveJobs(n).slice(paths.home.length + 1);
+      done.push(`moved ${name} into ${writeSideFile(paths, name, bytes, now)}: ${bad} unreadable line(s)`);
+    }
     const seg = writeSegment(paths, n, unique.map(lineOf));
     segments.push(seg);
     maxSeq = Math.max(maxSeq, seg.max_seq);
   }
   state.archive = segments.filter((s) => s.jobs > 0);
   state.archived = state.archive.reduce((n, s) => n + s.jobs, 0);
-  state.nextSegment = Math.max(0, ...found.archives) + 1;
+  state.nextSegment = Math.max(0, ...found.archives, ...found.pendings) + 1;
+  const archivedIds = new Set<string>();
+  for (const n of found.archives) {
+    try {
+      for (const line of Deno.readTextFileSync(paths.archiveIndex(n)).split("\n")) {
+        if (line.includes(" ")) archivedIds.add(line.slice(0, line.indexOf(" ")));
+      }
+    } catch { /* rewritten above, or gone */ }
+  }
+  const waiting = adoptPendingFromDisk(paths, state, found.pendings, archivedIds, now, done, lost);
+  maxSeq = Math.max(maxSeq, waiting.maxSeq);
   state.nextOrder = maxSeq + 1;
   // the log that follows starts right after the snapshot's seq
   let first: number | null = null;
@@ -124,6 +177,6 @@ function derive(paths: HomePaths, gen: number, state: QueueState, done: string[]
   } catch { /* no log yet */ }
   state.seq = first !== null ? first - 1 : maxSeq;
   done.push(
-    `derived the header: seq ${state.seq}, ${state.archive.length} archive segment(s) with ${state.archived} job(s) from disk; deleted archived jobs may show again`,
+    `derived the header: seq ${state.seq}, ${state.archive.length} archive segment(s) with ${state.archived} job(s) from disk, ${waiting.jobs} waiting job(s) from ${found.pendings.length} pending segment(s); deleted jobs may show again, and queue settings and schedules are lost`,
   );
 }

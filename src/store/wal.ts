@@ -52,8 +52,20 @@ export class WalFile {
    * generation's log is never recreated.
    */
   open(write: boolean): Deno.FsFile | null | "newer" {
-    if (this.#file && (this.#writable || !write)) return this.#file;
     const path = this.#paths.wal(this.gen);
+    if (this.#file && !this.#atPath(this.#file, path)) {
+      // a compaction or a repair moved on to a newer generation, and this file is no longer the log
+      this.#file.close();
+      this.#file = null;
+      const found = scanGenerations(this.#paths.home);
+      if ([...found.wals, ...found.snapshots].some((g) => g > this.gen)) return "newer";
+      throw new CorruptionError(
+        this.name,
+        this.line,
+        "the file was removed or replaced under a running process",
+      );
+    }
+    if (this.#file && (this.#writable || !write)) return this.#file;
     if (!exists(path)) {
       const found = scanGenerations(this.#paths.home);
       if ([...found.wals, ...found.snapshots].some((g) => g > this.gen)) return "newer";
@@ -71,6 +83,23 @@ export class WalFile {
       this.#writable = false;
     }
     return this.#file;
+  }
+
+  /**
+   * Whether `file` is still the file at `path`. A repair never cuts or rewrites a log in place:
+   * it makes a newer generation and moves the old log aside, so a process holding the old one
+   * open finds it gone from its path (as it does after a compaction) and reopens.
+   */
+  #atPath(file: Deno.FsFile, path: string): boolean {
+    let there: Deno.FileInfo;
+    try {
+      there = Deno.statSync(path);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return false;
+      throw e;
+    }
+    const open = file.statSync();
+    return there.ino === open.ino && there.dev === open.dev;
   }
 
   /** Bytes appended since `offset`, split into lines; null when there are none. */

@@ -22,6 +22,8 @@ export interface PoolOptions {
   outputLimit?: number;
   /** use cgroup v2 where it is usable; default true */
   cgroups?: boolean;
+  /** told (synchronously) when a runner has started, before any ticket names it */
+  onRunnerStarted?: () => void;
   /** setsid(1), or null to have Deno detach runners; default `findSetsid()` */
   setsid?: string | null;
   /** where /proc is (tests play a platform without it); default "/proc" */
@@ -102,6 +104,11 @@ export class RunnerPool {
       throw failed.reason;
     }
     return pool;
+  }
+
+  /** Each slot's runner session now, [pid, start time], null while it has none. */
+  sessions(): Array<[number, number | null] | null> {
+    return this.#runners.map((r) => (r?.alive ? [r.pid, r.startTime] : null));
   }
 
   /** The runner of `slot` now (null while it is being replaced). */
@@ -213,6 +220,7 @@ export class RunnerPool {
       throw new Error("Cannot run a job: the runner pool is closing");
     }
     this.#runners[i] = runner;
+    this.#options.onRunnerStarted?.();
     runner.lost.then(() => {
       // a runner that ended without being closed left its job (and what that started) behind
       if (this.#closing || this.#runners[i] !== runner) return;

@@ -95,6 +95,29 @@ Deno.test("a runner killed from outside is reported as runner_lost, its job is k
   });
 });
 
+Deno.test("a job sent to a runner killed before it could start the job is not started, the worker's fault, and runs nothing", async () => {
+  await withPool(1, async (pool, home) => {
+    const mark = marker();
+    try {
+      const ticket = await pool.prepare(1);
+      // killed from outside (a repair ends runners it cannot vouch for) before the pool can see it
+      Deno.kill(ticket.runner.sessionId, "SIGKILL");
+      const late = pool.run(ticket, job(`touch ${home}/ran; sleep ${mark}`));
+      assert.deepEqual(await late.ended, {
+        kind: "not_started",
+        reason: "its slot's runner shell ended before the job could start",
+        fault: "worker",
+      });
+      assert.deepEqual(pidsNaming(mark), []);
+      assert.throws(() => Deno.statSync(`${home}/ran`), Deno.errors.NotFound);
+      const next = pool.run(await pool.prepare(1), job("echo again"));
+      assert.deepEqual(await next.ended, { kind: "exited", code: 0 });
+    } finally {
+      killNaming(mark);
+    }
+  });
+});
+
 Deno.test("a pool refuses a slot it does not have, and a slot that is running a job", async () => {
   await withPool(1, async (pool) => {
     assert.throws(() => pool.prepare(2), /Cannot use slot 2: the pool has slots 1 to 1/);

@@ -17,6 +17,11 @@ export interface WorkerInfo {
   queues?: string[];
   /** the directory of its slots' cgroups, when jobs run in cgroups */
   cgroup?: string | null;
+  /**
+   * each slot's runner session, [pid, start time] (null while none runs): written before any claim
+   * names a new runner, so a repair that cannot read a claim still finds where its job runs
+   */
+  runners?: Array<[pid: number, start: number | null] | null>;
   started_at: string;
   heartbeat_at: string;
   jobs: string[];

@@ -76,7 +76,7 @@ export class Rescuer {
         cleared.add(worker);
         await this.#clearCgroups(worker);
       }
-      if (await this.#takeBack(job)) taken++;
+      if (await this.#takeBack(job, worker !== this.#deps.self)) taken++;
     }
     for (const key of this.#leases.keys()) if (!seen.has(key)) this.#leases.delete(key);
     return taken;
@@ -93,10 +93,15 @@ export class Rescuer {
     return now - seen.since >= this.#deps.config().lease_timeout * 1000;
   }
 
-  async #takeBack(job: Job): Promise<boolean> {
+  /**
+   * Records the attempt as lost; `kill`: first ends its session (a dead worker's). An attempt of our
+   * own that we no longer run has ended: its session is our slot's runner, which may run the slot's
+   * next job by now, so nothing is killed then.
+   */
+  async #takeBack(job: Job, kill: boolean): Promise<boolean> {
     const { store, paths, say } = this.#deps;
     // end it before anything else: a retry must never overlap what is left of this attempt
-    if (job.pid !== null) {
+    if (kill && job.pid !== null) {
       try {
         await killSession(job.pid, job.pid_start, null);
       } catch (e) {

@@ -82,8 +82,17 @@ interface Current {
   nostart: { reason: string; fault: "job" | "worker" } | null;
   /** the signal a kill got to: the job's shell gets it too if it reports its start later */
   killing: SessionSignal | null;
+  /** the runner reported its start: from here on, losing the runner loses an attempt */
+  begun: boolean;
   done: boolean;
 }
+
+/** A job its runner never started because the runner had ended: given back, never counted. */
+const NEVER_STARTED: Ended = {
+  kind: "not_started",
+  reason: "its slot's runner shell ended before the job could start",
+  fault: "worker",
+};
 
 const encoder = new TextEncoder();
 
@@ -172,8 +181,8 @@ export class Runner {
 
   /**
    * Runs `spec` (one job at a time: throws when one is running). A spec the runner cannot take
-   * ends `not_started` at once, and every job given to a runner that has exited ends
-   * `runner_lost`.
+   * ends `not_started` at once; a job whose runner exits before it starts it ends `not_started`
+   * too (the worker's fault), and one whose runner exits while it runs ends `runner_lost`.
    */
   run(spec: JobSpec): RunningJob {
     if (this.#current) {
@@ -189,6 +198,7 @@ export class Runner {
       output: new Deferred(),
       nostart: null,
       killing: null,
+      begun: false,
       done: false,
     };
     const running: RunningJob = {
@@ -211,7 +221,7 @@ export class Runner {
       return running;
     }
     if (!this.#alive) {
-      this.#finish(job, { kind: "runner_lost" });
+      this.#finish(job, NEVER_STARTED);
       return running;
     }
     this.#current = job;
@@ -236,6 +246,7 @@ export class Runner {
       if (message === null || job === null) continue;
       switch (message.kind) {
         case "start":
+          job.begun = true;
           job.started.resolve({ pid: message.pid, pidStart: message.startTime });
           // a kill that came before the shell was forked did not find it
           if (job.killing) this.#signal(job.killing);
@@ -256,7 +267,10 @@ export class Runner {
     this.#alive = false;
     await this.#lines.close();
     await this.#writer.abort().catch(() => {});
-    if (this.#current) this.#finish(this.#current, { kind: "runner_lost" });
+    // a job sent to a runner that was killed before it began (say by a repair) never ran
+    if (this.#current) {
+      this.#finish(this.#current, this.#current.begun ? { kind: "runner_lost" } : NEVER_STARTED);
+    }
   }
 
   #finish(job: Current, ended: Ended): void {

@@ -212,7 +212,11 @@ Deno.test("a runner runs one job at a time, and exits when its input ends", asyn
     await runner.close();
     assert.equal(runner.alive, false);
     const late = runner.run(spec(dir, "echo late"));
-    assert.deepEqual(await late.ended, { kind: "runner_lost" });
+    assert.deepEqual(await late.ended, {
+      kind: "not_started",
+      reason: "its slot's runner shell ended before the job could start",
+      fault: "worker",
+    });
     assert.equal(Deno.readTextFileSync(`${dir}/slot.out`), "one\n");
   });
 });

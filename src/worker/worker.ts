@@ -140,6 +140,8 @@ export class Worker {
       slots: this.#options.slots,
       paths,
       cgroups: this.#options.cgroups ?? true,
+      // a repair that cannot read a claim finds the job's runner here: listed before a claim names it
+      onRunnerStarted: () => this.#heartbeat?.beat(),
     });
     this.#slots = new Slots({
       store,
@@ -197,6 +199,7 @@ export class Worker {
       slots: this.#options.slots,
       ...(this.#options.queues ? { queues: this.#options.queues } : {}),
       cgroup: cgroups?.usable ? cgroups.dir : null,
+      runners: this.#pool?.sessions() ?? [],
       started_at: this.#startedAt,
       jobs: jobs.map((j) => j.id),
       stopping: this.#stopping,

@@ -2,8 +2,9 @@
  * End-to-end: `doctor --repair` on each kind of damaged store file. Each test damages one file of
  * a store with a snapshot, archive segments and a log, then checks that a reader refuses it naming
  * the file, `doctor` reports it (exit 1, nothing written), `doctor --repair` keeps the damaged
- * bytes in a side file, keeps every job it can and names the ones it cannot, and that afterwards
- * the store opens, `doctor` is clean, and `compact` and `enqueue` work.
+ * bytes in a side file, keeps every job it can and names the ones it cannot, writes the result as
+ * a new generation, and that afterwards the store opens, `doctor` is clean, and `compact` and
+ * `enqueue` work.
  */
 import assert from "node:assert/strict";
 import { cli, cliJson, cliOk, snapshotFiles, withHome } from "../../testkit/mod.ts";
@@ -123,8 +124,14 @@ Deno.test("doctor --repair rewrites a damaged archive jobs file from its intact 
     bytes[starts[2] + 15] ^= 0x10; // the third archived job's line
     Deno.writeFileSync(`${home}/${jobsFile}`, bytes);
     const out = await refusedThenRepaired(home, jobsFile, new RegExp(`byte ${starts[2]}`));
-    assert.match(out, /rewrote archive-\d+\.jobs from 6 intact job line\(s\)/);
-    assert.match(out, /recorded the segment's new size in snapshot-\d+\.snap \(1 archived job\(s\) fewer\)/);
+    assert.match(
+      out,
+      /rewrote archive-\d+\.jobs from 6 intact job line\(s\).* \(1 archived job\(s\) fewer\)/,
+    );
+    assert.match(
+      out,
+      /wrote the repaired store as generation \d+ \(snapshot-\d+\.snap, an empty wal-\d+\.jsonl\)/,
+    );
     assert.match(out, /lost or set back: 1 job\(s\): a2\n/);
     assert.deepEqual(
       (await jobs(home)).map((j) => j.id),
@@ -147,7 +154,7 @@ Deno.test("doctor --repair keeps every intact record after a damaged log line: a
         : [lines[1], lines[0], ...lines.slice(2)];
       Deno.writeTextFileSync(`${home}/${wal}`, changed.join("\n") + "\n");
       const out = await refusedThenRepaired(home, wal, new RegExp(`line ${damage === "duplicate" ? 3 : 1}`));
-      assert.match(out, /wrote back \d+ intact record\(s\) in seq order/);
+      assert.match(out, /kept \d+ intact record\(s\) from there on, in seq order with their own seqs/);
       assert.doesNotMatch(out, /lost or set back/);
       assert.deepEqual(await jobs(home), before, damage);
       await worksAgain(home);

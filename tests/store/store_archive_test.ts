@@ -183,14 +183,21 @@ Deno.test("doctor reads the whole archive: --repair rebuilds a damaged index, an
       store.close();
     }
     const now = new Date("2026-11-23T12:00:00Z");
-    assert.equal((await doctor(homePaths(home), false, now)).ok, true);
+    // no worker runs beside these repairs: nothing to refuse for, or to kill
+    const deps = {
+      liveWorkers: () => [],
+      runners: () => [],
+      kill: () => Promise.reject(new Error("nothing runs here to kill")),
+    };
+    const look = (repair: boolean) => doctor(homePaths(home), { repair, now }, deps);
+    assert.equal((await look(false)).ok, true);
 
     const index = `${home}/archive-00000001.index`;
     const original = Deno.readFileSync(index);
     const damaged = original.slice();
     damaged[original.length - 3] ^= 0x01; // the last entry's checksum
     Deno.writeFileSync(index, damaged);
-    const found = await doctor(homePaths(home), false, now);
+    const found = await look(false);
     assert.equal(found.ok, false);
     assert.match(
       found.problems[0],
@@ -198,8 +205,13 @@ Deno.test("doctor reads the whole archive: --repair rebuilds a damaged index, an
     );
     assert.deepEqual(Deno.readFileSync(index), damaged, "doctor without --repair changes nothing");
 
-    const repaired = await doctor(homePaths(home), true, now);
-    assert.deepEqual(repaired.repairs, ["rebuilt archive-00000001.index from archive-00000001.jobs"]);
+    const repaired = await look(true);
+    assert.equal(repaired.repairs.length, 2, repaired.repairs.join("\n"));
+    assert.match(
+      repaired.repairs[0],
+      /^rebuilt archive-00000001\.index from archive-00000001\.jobs \(the damaged one kept as archive-00000001\.index\.quarantined-\S+\)$/,
+    );
+    assert.match(repaired.repairs[1], /^wrote the repaired store as generation 3 /);
     assert.equal(repaired.ok, true);
     assert.deepEqual(Deno.readFileSync(index), original);
     assert.equal(repaired.jobs, 40);
@@ -208,7 +220,7 @@ Deno.test("doctor reads the whole archive: --repair rebuilds a damaged index, an
     const bytes = Deno.readFileSync(jobsPath);
     bytes[bytes.length - 30] ^= 0x02;
     Deno.writeFileSync(jobsPath, bytes);
-    const bad = await doctor(homePaths(home), true, now);
+    const bad = await look(true);
     assert.match(bad.problems[0], /archive-00000001\.jobs is corrupt at byte \d+: checksum mismatch/);
     // repair_archive.ts: the jobs file is rewritten from its intact lines, the lost job named
     assert.match(bad.repairs[1], /rewrote archive-00000001\.jobs from 39 intact job line\(s\)/);

@@ -1,7 +1,8 @@
 /**
  * A store with a real history, for the corruption step: jobs enqueued, run and retried by real
- * workers, deleted, compacted several times (small QUEUECTL_COMPACT_AFTER_BYTES), so the home
- * holds a log segment, a snapshot and archive segments. The history ends with one `enqueue` of
+ * workers, deleted, compacted several times (small QUEUECTL_COMPACT_AFTER_BYTES and
+ * QUEUECTL_PENDING_MIN), so the home holds a log segment, a snapshot, archive segments and a
+ * pending segment (some of its jobs used up: run, deleted). The history ends with one `enqueue` of
  * one job (one log line), and the acknowledged state is recorded before and after it: a torn or
  * cut last line must open as one of the two.
  */
@@ -23,7 +24,8 @@ export interface History {
   ids: string[];
 }
 
-export const COMPACT_ENV = { QUEUECTL_COMPACT_AFTER_BYTES: "6000" };
+/** small thresholds: compactions, archive segments and pending segments all come early */
+export const COMPACT_ENV = { QUEUECTL_COMPACT_AFTER_BYTES: "6000", QUEUECTL_PENDING_MIN: "4" };
 
 export async function observe(home: string): Promise<Acknowledged> {
   const status = JSON.parse(await binaryOk(home, ["status", "--json"], COMPACT_ENV));
@@ -54,6 +56,24 @@ export async function buildHistory(home: string, progress?: (line: string) => vo
     await run(["worker", "start", "--drain", "--count", "4"]);
     if (round === 1) await run(["delete", "r0-j1", "r1-j2"]); // an archived one (tombstone) and a live one
     if (round === 2) await run(["dlq", "retry", "r0-j3"]);
+    if (round === 3) {
+      // jobs that wait in a pending segment: due ones (run below, so used up there) and scheduled ones
+      const at = Date.now();
+      const waiting = Array.from({ length: 10 }, (_, i) =>
+        JSON.stringify({
+          id: `wait-${i}`,
+          command: `echo waited ${i}`,
+          priority: i % 2,
+          ...(i >= 4 ? { run_at: new Date(at + i * 3600_000).toISOString() } : {}),
+        }));
+      const file = `${home}.wait.jsonl`;
+      Deno.writeTextFileSync(file, waiting.join("\n") + "\n");
+      try {
+        await run(["enqueue", "--file", file]);
+      } finally {
+        Deno.removeSync(file);
+      }
+    }
     await run(["compact"]);
     progress?.(`corrupt: history round ${round + 1}/4`);
   }
@@ -63,6 +83,10 @@ export async function buildHistory(home: string, progress?: (line: string) => vo
   await run(["enqueue", "--id", "fail-1", "--max-retries", "0", "exit 9"]);
   await run(["worker", "start", "--drain"]);
   await run(["dlq", "retry", "r1-j10"]);
+  await run(["delete", "wait-6"]); // out of its pending segment, out of order
+  if (![...Deno.readDirSync(home)].some((e) => /^pending-\d{8}\.jobs$/.test(e.name))) {
+    throw new Error("building the history: no pending segment was written");
+  }
   const beforeLast = await observe(home);
   await run(["enqueue", "--id", "last-1", "--delay", "3h", "echo last"]);
   const ack = await observe(home);

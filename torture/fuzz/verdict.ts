@@ -28,8 +28,8 @@ export function namesFile(r: BinaryRun, file: string): boolean {
     /line \d+|byte \d+|open|end|its entries/.test(lines[0]);
 }
 
-/** An archive index is derived data that status and list never read. */
-export const derivedOnly = (file: string) => file.endsWith(".index");
+/** An index (archive or pending) and a pending claim order are derived data that status and list never read. */
+export const derivedOnly = (file: string) => file.endsWith(".index") || file.endsWith(".order");
 
 /** Which known state an opened store shows; `prefix` is the log cut at the damage ("cut-at" only). */
 export function openedAs(got: Acknowledged, history: History, prefix: Acknowledged | null): Opened {
