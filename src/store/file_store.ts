@@ -186,8 +186,8 @@ export class FileStore implements Store {
     return this.log.write((s) => decideScheduleRemove(s, name));
   }
 
-  pauseSchedule(name: string, paused: boolean): Promise<Schedule> {
-    return this.log.write((s) => decideSchedulePause(s, name, paused));
+  pauseSchedule(name: string, paused: boolean, skipThrough: string | null = null): Promise<Schedule> {
+    return this.log.write((s) => decideSchedulePause(s, name, paused, skipThrough));
   }
 
   tick(name: string, tick: string, maxRetries: number): Promise<TickResult> {

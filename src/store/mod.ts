@@ -118,7 +118,11 @@ export interface Store {
   schedules(): Promise<Schedule[]>;
   addSchedule(schedule: Schedule): Promise<Schedule>;
   removeSchedule(name: string): Promise<Schedule>;
-  pauseSchedule(name: string, paused: boolean): Promise<Schedule>;
+  /**
+   * Pauses or resumes a schedule; a resume with `skipThrough` (an ISO tick) counts the ticks up to
+   * it as done, so the ones missed while paused do not run.
+   */
+  pauseSchedule(name: string, paused: boolean, skipThrough?: string | null): Promise<Schedule>;
   /** Schedule `name` fires for `tick`: enqueues its job once, whoever calls (a worker). */
   tick(name: string, tick: string, maxRetries: number): Promise<TickResult>;
 

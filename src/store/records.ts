@@ -30,8 +30,11 @@ export interface Schedule {
   /** IANA time zone the cron expression is read in */
   tz: string;
   paused: boolean;
-  /** the job each tick enqueues (its id is NAME@tick) */
-  job: Omit<NewJob, "id" | "seq" | "run_at">;
+  /**
+   * the job each tick enqueues (its id is NAME@tick); without `max_retries`, the ticking worker's
+   * config max-retries applies
+   */
+  job: Omit<NewJob, "id" | "seq" | "run_at" | "max_retries"> & { max_retries?: number };
   created_at: string;
   /** the latest tick that enqueued (or found) its job; ticks up to it are done */
   last_tick: string | null;

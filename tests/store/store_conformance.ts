@@ -648,4 +648,29 @@ export function storeConformance(name: string, makeStore: (clock: Clock) => Stor
     assert.equal((await store.tick("hourly", at(7200 * S), 3)).job, null, "a paused schedule does not fire");
     assert.deepEqual(ids(await store.list()), ["hourly@2030-01-01T01:00Z"]);
   });
+
+  test("a resume given the latest missed tick counts the ticks missed while paused as done", async ({ store }) => {
+    await store.addSchedule({
+      name: "hourly",
+      cron: "@hourly",
+      tz: "UTC",
+      paused: true,
+      job: { command: "report", priority: 0, timeout: null, cwd: null },
+      created_at: at(0),
+      last_tick: null,
+    });
+    const resumed = await store.pauseSchedule("hourly", false, at(3 * 3600 * S));
+    assert.equal(resumed.paused, false);
+    assert.equal(resumed.last_tick, at(3 * 3600 * S));
+    assert.equal(
+      (await store.tick("hourly", at(3 * 3600 * S), 3)).job,
+      null,
+      "the skipped tick does not run",
+    );
+    const next = await store.tick("hourly", at(4 * 3600 * S), 3);
+    assert.equal(next.job?.id, "hourly@2030-01-01T04:00Z");
+    assert.equal(next.job?.max_retries, 3, "a schedule without max_retries takes the ticker's default");
+    // resuming a schedule that is not paused changes nothing, skip or not
+    assert.equal((await store.pauseSchedule("hourly", false, at(9 * 3600 * S))).last_tick, at(4 * 3600 * S));
+  });
 }
