@@ -133,9 +133,11 @@ export class Slots {
 
   /**
    * Claims a job for every free slot, in one record, and launches what it got. Called from a
-   * slot's turn, it hands its write to the store in the same turn as the finish before it.
+   * slot's turn (`fromSlot`), it hands its write to the store in the same turn as the finish
+   * before it, and tells the worker when it leaves the slots idle; the loop's own claims do not
+   * (a wake-up then would skip the loop's next sleep, every time).
    */
-  async claim(): Promise<number> {
+  async claim(fromSlot = false): Promise<number> {
     const { store, clock, config } = this.#deps;
     if (this.#stopping || this.#free.length === 0 || clock.monotonic() < this.#pausedUntil) return 0;
     const slots = this.#free.splice(0);
@@ -169,7 +171,7 @@ export class Slots {
     } finally {
       this.#free.push(...slots.slice(launched));
       this.#claims--;
-      if (this.idle) this.#deps.idle();
+      if (fromSlot && this.idle) this.#deps.idle();
     }
   }
 
@@ -242,7 +244,7 @@ export class Slots {
       })
     );
     this.#release(a);
-    if (!this.#stopping) this.claim().catch((e) => this.#deps.failed(e));
+    if (!this.#stopping) this.claim(true).catch((e) => this.#deps.failed(e));
     const after = await recorded;
     if (!after) {
       say(`finished ${a.job.id}, but it had been taken back: the result was not recorded`);
