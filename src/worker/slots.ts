@@ -41,6 +41,8 @@ export interface SlotsDeps {
   process: WorkerProcess;
   /** claim only from these queues (default: all) */
   queues?: readonly string[];
+  /** the store's head when the worker started: a stop request after it ends claiming (ClaimRequest) */
+  stopAfter?: number;
   say: (message: string) => void;
   /** the running jobs changed (the heartbeat shows them) */
   changed: () => void;
@@ -162,6 +164,7 @@ export class Slots {
         })),
         leaseSeconds: config().lease_timeout,
         ...(this.#deps.queues ? { queues: this.#deps.queues } : {}),
+        ...(this.#deps.stopAfter !== undefined ? { stopAfter: this.#deps.stopAfter } : {}),
       }, () => !this.#stopping);
       for (const [i, job] of claimed.entries()) {
         this.#launch(tickets[i], job);

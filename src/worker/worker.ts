@@ -148,6 +148,7 @@ export class Worker {
       workerId: this.id,
       process: this.#process,
       ...(this.#options.queues ? { queues: this.#options.queues } : {}),
+      stopAfter: this.#startSeq,
       say: (m) => this.#say(m),
       changed: () => this.#heartbeat?.changed(),
       idle: () => this.wake(),

@@ -604,6 +604,16 @@ export function storeConformance(name: string, makeStore: (clock: Clock) => Stor
     assert.equal(free.job.id, "f");
   });
 
+  test("a claim made for a worker started before a stop request claims nothing once the request is recorded", async ({ store }) => {
+    await enqueue(store, [spec("a"), spec("b")]);
+    const head = await store.head();
+    assert.deepEqual(ids(await claim(store, "w1", 1, { stopAfter: head })), ["a"], "no request yet");
+    await store.requestStop();
+    assert.deepEqual(await claim(store, "w1", 1, { stopAfter: head }), [], "started before the request");
+    const later = await store.head();
+    assert.deepEqual(ids(await claim(store, "w2", 1, { stopAfter: later })), ["b"], "started after it");
+  });
+
   // ---- schedules
 
   test("schedules are added, listed, paused and removed; a name is taken once", async ({ store }) => {

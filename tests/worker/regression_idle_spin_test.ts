@@ -11,11 +11,12 @@ import { DEFAULT_CONFIG } from "../../src/config.ts";
 import { FileStore } from "../../src/store/file_store.ts";
 import { ManualClock, waitFor, withHome } from "../../testkit/mod.ts";
 
-/** A ManualClock that remembers how long each sleep asked for. */
+/** A ManualClock that remembers each sleep: how long it asked for, and how many passes the loop had made. */
 class WatchedClock extends ManualClock {
-  readonly asked: number[] = [];
+  readonly asked: Array<{ ms: number; passes: number }> = [];
+  passes = 0;
   override sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    this.asked.push(ms);
+    this.asked.push({ ms, passes: this.passes });
     return super.sleep(ms, signal);
   }
 }
@@ -28,11 +29,10 @@ Deno.test("an idle worker's loop comes to a sleep once its job is done, instead 
     const clock = new WatchedClock(Date.now());
     const config = { ...DEFAULT_CONFIG, poll_interval: 7.25 };
     // a spinning loop starves every timer, the test's own too: the pass count stops it
-    let passes = 0;
     let spun = false;
     const store = wrapStore(inner, {
       stopSeq: () => {
-        if (++passes > 20_000 && !spun) {
+        if (++clock.passes > 20_000 && !spun) {
           spun = true;
           worker.stop("spinning");
           worker.stop("spinning");
@@ -44,16 +44,21 @@ Deno.test("an idle worker's loop comes to a sleep once its job is done, instead 
     await worker.start();
     const running = worker.run();
     try {
-      await waitFor(async () => spun || (await inner.get("only"))?.state === "completed", "the job to complete");
-      const from = clock.asked.length;
-      // asleep on the test's clock, which does not move: nothing wakes it but a change or a signal
-      await waitFor(() => spun || clock.asked.slice(from).some((ms) => ms > 0), "the loop to sleep");
+      await waitFor(
+        async () => spun || (await inner.get("only"))?.state === "completed",
+        "the job to complete",
+      );
+      // asleep on the test's clock, which does not move: no pass since its last sleep began
+      await waitFor(() => {
+        const last = clock.asked.at(-1);
+        return spun || (last !== undefined && last.ms > 0 && last.passes === clock.passes);
+      }, "the loop to sleep");
     } finally {
       worker.stop("test");
       worker.stop("test");
       await running;
     }
-    assert.equal(spun, false, `the loop passed ${passes} times without sleeping`);
+    assert.equal(spun, false, `the loop passed ${clock.passes} times without sleeping`);
     assert.equal((await inner.get("only"))?.attempts, 1);
     inner.close();
   }));

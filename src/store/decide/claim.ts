@@ -29,6 +29,11 @@ export interface ClaimRequest {
   leaseSeconds: number;
   /** claim only from these queues (default: every queue) */
   queues?: readonly string[];
+  /**
+   * the head when the worker started: it claims nothing once a stop request (`worker stop`) came
+   * after it, even a claim its slot makes before its loop has seen the request
+   */
+  stopAfter?: number;
 }
 
 /** How many more jobs of `queue` may start now (Infinity without a limit; 0 when paused). */
@@ -73,6 +78,7 @@ function keyOf(p: Pick): { priority: number; seq: number } {
 }
 
 export function decideClaim(state: QueueState, req: ClaimRequest, now: Date): Decision<Job[]> {
+  if (req.stopAfter !== undefined && state.stopSeq > req.stopAfter) return { records: [], result: [] };
   const nowIso = now.toISOString();
   const nowMs = now.getTime();
   const index = state.runnable;
