@@ -27,10 +27,12 @@ function cases(quick: boolean): Case[] {
   }
   // two shapes, so that only two are built; archive files are written only when completed jobs
   // are compacted, which the tombstones shape holds
-  return CRASH_POINTS.map((point, i) => ({
+  // retention's points (pruned, outputs-removed) need finished jobs and their workers' output files
+  const retention = (point: string) => point === "pruned" || point === "outputs-removed";
+  return CRASH_POINTS.map((point, i): Case => ({
     point,
-    shape: point.startsWith("archive-") || i % 2 === 1 ? "tombstones" : "live",
-    op: point.startsWith("append-") ? OPS[i % 2 === 0 ? 0 : 2] : "compact",
+    shape: point.startsWith("archive-") || retention(point) || i % 2 === 1 ? "tombstones" : "live",
+    op: retention(point) ? "retain" : point.startsWith("append-") ? OPS[i % 2 === 0 ? 0 : 2] : "compact",
   }));
 }
 
