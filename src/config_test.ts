@@ -58,7 +58,10 @@ Deno.test("parseConfigValue() takes a duration or seconds for the retention keys
     /^Cannot set retention-dead to "soon": it must be a number of seconds or a duration such as 12h or 30d$/,
   );
   refuses(() => parseConfigValue("retention_completed", "-1d"), /retention-completed/);
-  refuses(() => parseConfigValue("job_timeout", "5s"), /^Cannot set job-timeout to "5s": it must be a number$/);
+  refuses(
+    () => parseConfigValue("job_timeout", "5s"),
+    /^Cannot set job-timeout to "5s": it must be a number$/,
+  );
 });
 
 Deno.test("parseConfigValue() reads valid numbers", () => {

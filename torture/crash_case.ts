@@ -118,7 +118,9 @@ export function compareAfterCrash(
   // retention prunes every finished job in one transaction (the shapes are small): all or none
   const finished = [...before].filter(([, state]) => state === "completed" || state === "dead");
   const pruned = op === "retain" && finished.length > 0 && !states.has(finished[0][0]);
-  if (pruned && finished.some(([id]) => states.has(id))) fail("retention pruned only some of the finished jobs");
+  if (pruned && finished.some(([id]) => states.has(id))) {
+    fail("retention pruned only some of the finished jobs");
+  }
   for (const [id, state] of before) {
     const now = states.get(id);
     if (now === undefined && pruned && (state === "completed" || state === "dead")) continue;

@@ -105,7 +105,7 @@ export function countOutputs(state: QueueState): Map<string, number> {
   const add = (job: Job) => counting.countRuns(job, 1);
   for (const job of state.jobs.values()) add(job);
   for (const job of state.pending.jobs("asc")) add(job);
-  if (state.archived > 0 && state.archiveView) for (const job of state.archiveView.jobs("asc")) add(job);
+  if (state.archived > 0 && state.archiveView) { for (const job of state.archiveView.jobs("asc")) add(job); }
   return counting.outputs!;
 }
 

@@ -274,9 +274,13 @@ export class FileLog {
     }
     if (!r || (r.completed <= 0 && r.dead <= 0)) return;
     const now = this.#clock.now();
-    const ago = (seconds: number) => seconds > 0 ? new Date(now.getTime() - seconds * 1000).toISOString() : null;
+    const ago = (seconds: number) =>
+      seconds > 0 ? new Date(now.getTime() - seconds * 1000).toISOString() : null;
     const state = this.#state!;
-    const { records, result } = decidePrune(state, { completedBefore: ago(r.completed), deadBefore: ago(r.dead) });
+    const { records, result } = decidePrune(state, {
+      completedBefore: ago(r.completed),
+      deadBefore: ago(r.dead),
+    });
     if (records.length === 0) return;
     const batch: LogRecord[] = [];
     for (const body of records) {

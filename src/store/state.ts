@@ -420,7 +420,9 @@ export function apply(state: QueueState, rec: LogRecord): void {
       }
       const known = new Set(state.archive.map((seg) => seg.n));
       for (const n of [...(rec.segments ?? []), ...(rec.facts ?? []).map(([n]) => n)]) {
-        if (!known.has(n)) throw new ApplyError(`record prune names archive segment ${n}, which is not in use`);
+        if (!known.has(n)) {
+          throw new ApplyError(`record prune names archive segment ${n}, which is not in use`);
+        }
       }
       const leaving = Object.values(rec.archived_queues ?? {}).reduce((a, b) => a + b, 0);
       if (leaving > state.archived || (rec.archived?.length ?? 0) > leaving) {
