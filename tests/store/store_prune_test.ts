@@ -290,3 +290,57 @@ Deno.test("with retention configured, compaction prunes the old finished jobs fi
       store.close();
     }
   }, HOME));
+
+Deno.test("jobs from before 0.2 (no attempts, a logs/<id>.log each) take their log file with them when pruned, archived or live", () =>
+  withHome(async (home) => {
+    const paths = homePaths(home);
+    Deno.mkdirSync(paths.logsDir);
+    // a log as 0.1 wrote it: whole jobs in the enqueue record, no runs, output in logs/<id>.log
+    const legacy = (id: string, seq: number) => ({
+      id,
+      command: `echo ${id}`,
+      state: "completed",
+      attempts: 1,
+      max_retries: 3,
+      priority: 0,
+      run_at: iso(0),
+      timeout: null,
+      cwd: null,
+      created_at: iso(0),
+      updated_at: iso(0),
+      exit_code: 0,
+      last_error: null,
+      worker: null,
+      lease_until: null,
+      pid: null,
+      pid_start: null,
+      started_at: iso(0),
+      finished_at: iso(0),
+      output_tail: null,
+      seq,
+    });
+    const { encodeLine } = await import("../../src/store/codec.ts");
+    Deno.writeFileSync(
+      paths.wal(1),
+      encodeLine({ seq: 1, at: iso(0), type: "enqueue", jobs: [legacy("old-a", 1)] }),
+    );
+    for (const id of ["old-a", "old-b", "unrelated"]) {
+      Deno.writeTextFileSync(paths.jobLog(id), `${id} output\n`);
+    }
+    const clock = new ManualClock(T0 + H);
+    const store = open(home, clock);
+    try {
+      await store.compact(); // old-a goes to the archive, in a segment whose facts count it as legacy
+      await store.log.write((s) => ({
+        records: [{ type: "enqueue", jobs: [{ ...legacy("old-b", s.nextOrder) } as unknown as Job] }],
+        result: null,
+      }));
+      assert.equal((await store.get("old-b"))?.state, "completed");
+      const r = await store.prune({ completedBefore: iso(H), deadBefore: null });
+      assert.deepEqual([r.completed, r.segments], [2, 1]);
+      assert.deepEqual(r.legacy.sort(), ["old-a", "old-b"]);
+      assert.deepEqual([...Deno.readDirSync(paths.logsDir)].map((e) => e.name), ["unrelated.log"]);
+    } finally {
+      store.close();
+    }
+  }, HOME));
