@@ -83,6 +83,22 @@ export function ensureDir(path: string): void {
   syncDir(dirOf(path));
 }
 
+/**
+ * Creates directory `path` if missing, but never its parent: a directory of the home (logs/,
+ * workers/) made anew when someone removed it, never the home itself, which a worker must not
+ * create (it stops when its home is gone). Throws NotFound when the parent is gone.
+ */
+export function ensureSubdir(path: string): void {
+  if (exists(path)) return;
+  try {
+    Deno.mkdirSync(path, { mode: DIR_MODE });
+  } catch (e) {
+    if (e instanceof Deno.errors.AlreadyExists) return;
+    throw e;
+  }
+  syncDir(dirOf(path));
+}
+
 export function exists(path: string): boolean {
   try {
     Deno.statSync(path);

@@ -296,14 +296,14 @@ Deno.test("docs/configuration.md documents every config key with its default and
   }
 });
 
-/** Every QUEUECTL_* name in the given tree's TypeScript (tests excluded). */
+/** Every QUEUECTL_* name in the given tree's code: TypeScript, JavaScript and shell (tests excluded). */
 function variablesIn(dir: string): Set<string> {
   const out = new Set<string>();
   const walk = (path: string) => {
     for (const entry of Deno.readDirSync(path)) {
       const full = `${path}/${entry.name}`;
       if (entry.isDirectory) walk(full);
-      else if (entry.name.endsWith(".ts") && !entry.name.endsWith("_test.ts")) {
+      else if (/\.(ts|js|sh)$/.test(entry.name) && !/_test\.[tj]s$/.test(entry.name)) {
         for (const m of Deno.readTextFileSync(full).matchAll(/QUEUECTL_[A-Z_]*[A-Z]/g)) out.add(m[0]);
       }
     }

@@ -18,7 +18,7 @@ const ROUTES: Record<string, () => Promise<Route>> = {
   status: async () => (await import("./read.ts")).statusCommand,
   list: async () => (await import("./read.ts")).listCommand,
   show: async () => (await import("./read.ts")).showCommand,
-  logs: async () => (await import("./read.ts")).logsCommand,
+  logs: async () => (await import("./logs.ts")).logsCommand,
   dlq: async () => (await import("./manage.ts")).dlqRoutes,
   delete: async () => (await import("./manage.ts")).deleteCommand,
   config: async () => (await import("./config_cmd.ts")).configRoutes,

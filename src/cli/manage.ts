@@ -10,6 +10,7 @@ import {
   openSession,
   routes,
 } from "./context.ts";
+import { removeJobLog } from "../output/job_log.ts";
 import { checkJobId } from "./read.ts";
 import { JOB_HEADER, jobRows, json, table } from "./render.ts";
 
@@ -59,7 +60,10 @@ async function dlqRetry(
     );}
 }
 
-/** Deletes jobs (in `states`) and their captured output; one transaction for all ids. */
+/**
+ * Deletes jobs (in `states`), one transaction for all ids, and the output files that were theirs
+ * alone (job_log.ts `removeJobLog`): a slot's output file, shared by many jobs, stays.
+ */
 async function deleteWithOutput(
   ctx: AppContext,
   flags: JsonFlags,
@@ -71,11 +75,7 @@ async function deleteWithOutput(
   ids.forEach(checkJobId);
   const session = openSession(ctx, flags);
   const jobs = await session.store.delete(ids, states);
-  for (const job of jobs) {
-    try {
-      Deno.removeSync(session.paths.jobLog(job.id));
-    } catch { /* no output was captured */ }
-  }
+  for (const job of jobs) await removeJobLog(session.paths, job.id);
   ctx.process.stdout.write(flags.json ? json(jobs.map((j) => j.id)) : `deleted ${jobs.length} ${what}\n`);
 }
 

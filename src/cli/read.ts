@@ -1,4 +1,4 @@
-/** Read commands: status, list, show, logs. None of them writes to the store. */
+/** Read commands: status, list, show (`logs` is logs.ts). None of them writes to the store. */
 import { OperationError, UsageError } from "../errors.ts";
 import { idProblem } from "../ids.ts";
 import { JOB_STATES, type JobState } from "../job.ts";
@@ -12,8 +12,6 @@ interface ReadFlags extends HomeFlags {
 }
 
 export const DEFAULT_LIST_LIMIT = 1000;
-/** the largest output `logs --json` prints (in one string); `logs` streams any size */
-export const JSON_OUTPUT_MAX = 16 * 2 ** 20;
 
 export function checkJobId(id: string): void {
   const problem = idProblem(id);
@@ -109,97 +107,6 @@ async function show(
   this.process.stdout.write(flags.json ? json(job) : describeJob(job));
 }
 
-interface LogsFlags extends HomeFlags {
-  follow?: boolean;
-  json?: boolean;
-}
-
-async function logs(
-  this: AppContext,
-  flags: LogsFlags,
-  id: string,
-): Promise<void> {
-  checkJobId(id);
-  if (flags.json && flags.follow) {
-    throw new UsageError("Cannot follow output as JSON: use --json or --follow");
-  }
-  const session = openSession(this, flags);
-  const path = session.paths.jobLog(id);
-  let job = await session.store.get(id);
-  if (!job) {
-    throw new OperationError(
-      `Cannot show the output of job "${id}": no such job`,
-    );
-  }
-  if (flags.json) {
-    let output = "";
-    try {
-      const size = (await Deno.stat(path)).size;
-      if (size > JSON_OUTPUT_MAX) {
-        // one JSON string holds it all: a 1 GB log would exhaust memory (and V8's string limit)
-        const [mib, max] = [(size / 2 ** 20).toFixed(1), JSON_OUTPUT_MAX / 2 ** 20];
-        throw new OperationError(
-          `Cannot print the output of job "${id}" as JSON: it is ${mib} MiB, more than the ${max} MiB --json ` +
-            `allows; \`queuectl logs ${id}\` streams it`,
-        );
-      }
-      output = await Deno.readTextFile(path);
-    } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-    }
-    this.process.stdout.write(json({ id, state: job.state, attempts: job.attempts, output }));
-    return;
-  }
-  let offset = 0;
-  const pump = async (): Promise<void> => {
-    let file: Deno.FsFile;
-    try {
-      file = await Deno.open(path, { read: true });
-    } catch (e) {
-      if (e instanceof Deno.errors.NotFound) return;
-      throw e;
-    }
-    try {
-      await file.seek(offset, Deno.SeekMode.Start);
-      const buf = new Uint8Array(64 * 1024);
-      for (;;) {
-        const n = await file.read(buf);
-        if (n === null) break;
-        offset += n;
-        await Deno.stdout.write(buf.subarray(0, n));
-      }
-    } finally {
-      file.close();
-    }
-  };
-  await pump();
-  if (!flags.follow) {
-    if (offset === 0) {
-      this.process.stderr.write(
-        `job ${id} has no output yet (it is ${job.state})\n`,
-      );
-    }
-    return;
-  }
-  // follow until the job is finished for good and its last bytes are out
-  let stop = false;
-  const onSignal = () => (stop = true);
-  Deno.addSignalListener("SIGINT", onSignal);
-  try {
-    while (!stop) {
-      await new Promise((r) => setTimeout(r, 200));
-      await pump();
-      job = await session.store.get(id);
-      if (!job || job.state === "completed" || job.state === "dead") {
-        await pump();
-        break;
-      }
-    }
-  } finally {
-    Deno.removeSignalListener("SIGINT", onSignal);
-  }
-}
-
 const idParam = {
   kind: "tuple",
   parameters: [{ brief: "Job id", parse: String, placeholder: "id" }],
@@ -249,27 +156,5 @@ export const showCommand = command({
   docs: {
     brief: "Show one job in full",
     fullDescription: "Example:\n  queuectl show job-1\n  queuectl show job-1 --json",
-  },
-});
-
-export const logsCommand = command({
-  func: logs,
-  parameters: {
-    flags: {
-      follow: {
-        kind: "boolean",
-        brief: "Keep printing new output until the job completes or dies",
-        optional: true,
-        withNegated: false,
-      },
-      ...jsonFlag,
-      ...homeFlag,
-    },
-    aliases: { f: "follow" },
-    positional: idParam,
-  },
-  docs: {
-    brief: "Print a job's captured stdout and stderr, every attempt",
-    fullDescription: "Example:\n  queuectl logs job-1\n  queuectl logs job-1 --follow",
   },
 });

@@ -9,7 +9,7 @@ import { decodeCursor, encodeCursor, type Order } from "./cursor.ts";
 import type { DashboardDeps } from "./deps.ts";
 import { breathe, earliestPendingRunAt, failedAttempts, pendingAge, recentlyFinished } from "./recent.ts";
 import { HttpError, json } from "./respond.ts";
-import { readTail } from "./tail.ts";
+import { readJobLog, removeJobLog, tailOf } from "../output/job_log.ts";
 import { aggregate, type Throughput, windowStart } from "./throughput.ts";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
 
@@ -212,10 +212,16 @@ export async function jobLogs(deps: DashboardDeps, id: string, url: URL): Promis
   checkJobId(id);
   const tailText = url.searchParams.get("tail");
   const max = tailText ? wholeNumber("tail", tailText, 0, MAX_TAIL) : DEFAULT_TAIL;
-  const job = await deps.store.get(id);
-  if (!job) throw new HttpError(404, `Cannot show the output of job "${id}": no such job`);
-  const tail = await readTail(deps.paths.jobLog(id), max);
-  return json({ id, state: job.state, attempts: job.attempts, ...tail, running: job.state === "processing" });
+  const log = await readJobLog(deps.paths, () => deps.store.get(id));
+  if (!log) throw new HttpError(404, `Cannot show the output of job "${id}": no such job`);
+  const tail = await tailOf(log, max);
+  return json({
+    id,
+    state: log.job.state,
+    attempts: log.job.attempts,
+    ...tail,
+    running: log.job.state === "processing",
+  });
 }
 
 export async function enqueue(deps: DashboardDeps, body: string): Promise<Response> {
@@ -240,12 +246,8 @@ export async function retryAll(deps: DashboardDeps): Promise<Response> {
 export async function deleteJob(deps: DashboardDeps, id: string): Promise<Response> {
   checkJobId(id);
   const jobs = await deps.store.delete([id]);
-  // as `queuectl delete` does: the captured output goes with the job
-  for (const job of jobs) {
-    try {
-      await Deno.remove(deps.paths.jobLog(job.id));
-    } catch { /* no output was captured */ }
-  }
+  // as `queuectl delete` does: the output files that were the job's alone go with it
+  for (const job of jobs) await removeJobLog(deps.paths, job.id);
   return json({ deleted: jobs.map((j) => j.id) });
 }
 

@@ -92,7 +92,8 @@ export interface Store {
   // ---- workers
   /**
    * Claims up to `slots.length` due jobs in claim order for `worker`, in one transaction; claims
-   * nothing if `proceed()` says no when the decision is taken (a stop signal that came meanwhile).
+   * nothing if `proceed()` says no when the decision is taken (a stop signal that came meanwhile),
+   * nor once a stop request was recorded after `stopsAfter`.
    */
   claim(request: ClaimRequest, proceed?: () => boolean): Promise<Job[]>;
   /** Records an attempt's end; null when the job is no longer held under this claim. */

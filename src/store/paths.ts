@@ -35,6 +35,8 @@ export interface HomePaths {
   pendingOrder(n: number): string;
   jobLog(id: string): string;
   slotOutput(workerId: string, slot: number, part: number): string;
+  /** the output file an attempt names (its `out[0]`, a slot file's name); throws for a name that is not one */
+  runOutput(name: string): string;
   workerInfo(id: string): string;
   workerLock(id: string): string;
   /** output of a detached worker */
@@ -47,6 +49,7 @@ const WAL = /^wal-(\d{8})\.jsonl$/;
 const SNAPSHOT = /^snapshot-(\d{8})\.snap$/;
 const ARCHIVE = /^archive-(\d{8})\.(jobs|index)$/;
 const PENDING = /^pending-(\d{8})\.(jobs|index|order)$/;
+const OUTPUT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*\.out$/;
 
 function pad(gen: number): string {
   return String(gen).padStart(8, "0");
@@ -73,6 +76,13 @@ export function homePaths(home: string): HomePaths {
     // worker ids are made by ids.ts too
     slotOutput: (workerId, slot, part) =>
       at(`logs/${workerId}-slot-${slot}${part > 1 ? `-${part}` : ""}.out`),
+    runOutput: (name) => {
+      // the name comes from the store: never let it reach outside logs/
+      if (!OUTPUT_NAME.test(name)) {
+        throw new Error(`Cannot read output file "${name.slice(0, 80)}": not a slot file's name`);
+      }
+      return at(`logs/${name}`);
+    },
     workerInfo: (id) => at(`workers/${id}.json`),
     workerLock: (id) => at(`workers/${id}.lock`),
     workerLog: (id) => at(`workers/${id}.log`),

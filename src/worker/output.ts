@@ -6,7 +6,7 @@
  * the current one has passed a size limit, so no file grows without bound and a range never
  * spans two files.
  */
-import { dirOf, ensureDir, FILE_MODE, readAt } from "../durable.ts";
+import { dirOf, ensureSubdir, FILE_MODE, readAt } from "../durable.ts";
 
 /** Where an attempt's output is: bytes [start, end) of `path`. */
 export interface OutputRange {
@@ -32,14 +32,15 @@ export function sizeOf(path: string): number {
 
 /**
  * Creates `path` empty, private to the user (0600), unless it exists; and its directory (logs/)
- * when someone removed it: the worker's own trouble, never the job's (issue 13 #6).
+ * when someone removed it: the worker's own trouble, never the job's (issue 13 #6). Never the
+ * home around it: a worker whose home is gone stops, and must not make it anew.
  */
 export function createOutputFile(path: string): void {
   try {
     Deno.openSync(path, { append: true, create: true, mode: FILE_MODE }).close();
   } catch (e) {
     if (!(e instanceof Deno.errors.NotFound)) throw e;
-    ensureDir(dirOf(path));
+    ensureSubdir(dirOf(path));
     Deno.openSync(path, { append: true, create: true, mode: FILE_MODE }).close();
   }
 }

@@ -16,6 +16,20 @@ Deno.test("SlotOutput creates its first file private, and moves on once a file r
   });
 });
 
+Deno.test("a slot's output file is made anew with logs/ when that was removed, but never with the home", async () => {
+  await withTempDir((dir) => {
+    const home = `${dir}/home`;
+    Deno.mkdirSync(`${home}/logs`, { recursive: true });
+    const output = new SlotOutput((part) => `${home}/logs/slot-${part}.out`);
+    Deno.removeSync(`${home}/logs`, { recursive: true });
+    assert.equal(output.next(), `${home}/logs/slot-2.out`, "logs/ made anew");
+    assert.equal(Deno.statSync(`${home}/logs`).mode! & 0o777, 0o700);
+    Deno.removeSync(home, { recursive: true });
+    assert.throws(() => output.next(), Deno.errors.NotFound);
+    assert.throws(() => Deno.statSync(home), Deno.errors.NotFound, "the home was not made anew");
+  });
+});
+
 Deno.test("readTail() gives the last bytes of a range, never bytes outside it, and null for an empty one", async () => {
   await withTempDir(async (dir) => {
     const path = `${dir}/out`;

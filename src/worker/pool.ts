@@ -7,7 +7,7 @@
  * Slots are numbered from 1. Their output files are `paths.slotOutput(workerId, slot, part)`;
  * their cgroups `queuectl-<workerId>/slot-<n>` under the worker's own, removed by `close()`.
  */
-import { ensureDir } from "../durable.ts";
+import { ensureSubdir } from "../durable.ts";
 import type { HomePaths } from "../store/paths.ts";
 import { type CgroupSetup, removeCgroups, setupCgroups } from "./cgroup.ts";
 import { OUTPUT_LIMIT, sizeOf, SlotOutput } from "./output.ts";
@@ -82,7 +82,7 @@ export class RunnerPool {
    */
   static async start(options: PoolOptions): Promise<RunnerPool> {
     const { workerId, slots, paths } = options;
-    ensureDir(paths.logsDir);
+    ensureSubdir(paths.logsDir);
     const outputs = Array.from(
       { length: slots },
       (_, i) =>
@@ -141,7 +141,9 @@ export class RunnerPool {
    */
   run(ticket: SlotTicket, job: Omit<JobSpec, "output">): SlotJob {
     const i = this.#index(ticket.slot);
-    if (this.#taken[i]) throw new Error(`Cannot run job ${job.id} in slot ${ticket.slot}: it is running a job`);
+    if (this.#taken[i]) {
+      throw new Error(`Cannot run job ${job.id} in slot ${ticket.slot}: it is running a job`);
+    }
     const runner = this.#runners[i];
     if (!runner?.alive || runner.pid !== ticket.runner.sessionId) {
       const end = sizeOrZero(ticket.output);

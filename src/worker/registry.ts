@@ -4,7 +4,7 @@
  * lease to expire; `workers/<id>.json` carries what `worker list` shows, rewritten on every
  * heartbeat.
  */
-import { ensureDir, FILE_MODE } from "../durable.ts";
+import { ensureSubdir, FILE_MODE } from "../durable.ts";
 import type { HomePaths } from "../store/paths.ts";
 
 export interface WorkerInfo {
@@ -35,7 +35,7 @@ export class WorkerRegistration {
   }
 
   #take(): Deno.FsFile {
-    ensureDir(this.paths.workersDir);
+    ensureSubdir(this.paths.workersDir);
     const file = Deno.openSync(this.paths.workerLock(this.id), {
       read: true,
       write: true,
@@ -61,7 +61,7 @@ export class WorkerRegistration {
 
   /** Rewrites the heartbeat file (atomic rename; it is advisory, so no fsync). */
   update(info: WorkerInfo): void {
-    ensureDir(this.paths.workersDir);
+    ensureSubdir(this.paths.workersDir);
     const path = this.paths.workerInfo(this.id);
     const tmp = `${path}.tmp`;
     Deno.writeTextFileSync(tmp, JSON.stringify(info) + "\n", { mode: FILE_MODE });

@@ -16,11 +16,12 @@ import type { Config } from "../config.ts";
 import type { Job } from "../job.ts";
 import type { Store } from "../store/mod.ts";
 import type { HomePaths } from "../store/paths.ts";
-import { type LivenessDeps, verdict, type Verdict } from "./liveness.ts";
+import { type LivenessDeps, type Verdict, verdict } from "./liveness.ts";
 import { readTail, sizeOf } from "./output.ts";
 import { workerInfo } from "./registry.ts";
 import { killSession } from "./session.ts";
 import { removeCgroups } from "./cgroup.ts";
+import { describeEnd } from "./slots.ts";
 
 export const RESCUE_MS = 1000;
 
@@ -64,7 +65,9 @@ export class Rescuer {
       // our own job that we no longer run (its result could not be recorded) is taken back like any
       let v: Verdict = "dead";
       if (worker !== this.#deps.self) {
-        if (!verdicts.has(worker)) verdicts.set(worker, verdict(this.#deps.liveness, worker, job.worker_proc ?? null));
+        if (!verdicts.has(worker)) {
+          verdicts.set(worker, verdict(this.#deps.liveness, worker, job.worker_proc ?? null));
+        }
         v = await verdicts.get(worker)!;
       }
       if (v === "alive") continue;
@@ -105,8 +108,8 @@ export class Rescuer {
     let tail: string | null = null;
     let end: number | undefined;
     if (out) {
-      const path = `${paths.logsDir}/${out[0]}`;
       try {
+        const path = paths.runOutput(out[0]);
         end = sizeOf(path);
         tail = await readTail({ path, start: out[1], end });
       } catch { /* unreadable output: no tail */ }
@@ -120,7 +123,11 @@ export class Rescuer {
       ...(end !== undefined ? { out_end: end } : {}),
       config: this.#deps.config(),
     });
-    if (after) say(`took back ${job.id} from lost worker ${job.worker}: ${after.state} (${after.last_error})`);
+    if (after) {
+      say(
+        `took back ${job.id} from lost worker ${job.worker}: ${describeEnd(after, this.#deps.clock.now())}`,
+      );
+    }
     return after !== null;
   }
 
@@ -135,7 +142,9 @@ export class Rescuer {
       const busy = await removeCgroups(dir);
       if (busy) this.#deps.say(`could not remove the cgroups of lost worker ${worker}: ${busy}`);
     } catch (e) {
-      this.#deps.say(`could not kill what lost worker ${worker} left in its cgroups: ${(e as Error).message}`);
+      this.#deps.say(
+        `could not kill what lost worker ${worker} left in its cgroups: ${(e as Error).message}`,
+      );
     }
   }
 }

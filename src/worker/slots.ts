@@ -7,6 +7,10 @@
  * once its claim is in the log. A slot counts as taken from the moment a claim asks for it until
  * its job has ended and its end was handed to the store.
  *
+ * A claim names the store's head at the worker's start (`stopsAfter`): once a `worker stop` was
+ * recorded after it, the store claims nothing, in the claim's own transaction, even when the
+ * claim is a slot's as its job ends and the worker has not read the request yet.
+ *
  * TURN: when a slot's job ends, its finish and the slot's next claim are handed to the store in
  * the same turn of the event loop, so they share one commit (log.ts, group commit).
  *
@@ -39,10 +43,10 @@ export interface SlotsDeps {
   config: () => Config;
   workerId: string;
   process: WorkerProcess;
+  /** the store's head when the worker started: a stop request recorded after it ends claiming */
+  startSeq: number;
   /** claim only from these queues (default: all) */
   queues?: readonly string[];
-  /** the store's head when the worker started: a stop request after it ends claiming (ClaimRequest) */
-  stopAfter?: number;
   say: (message: string) => void;
   /** the running jobs changed (the heartbeat shows them) */
   changed: () => void;
@@ -97,7 +101,9 @@ export class Slots {
 
   /** This worker runs this attempt of the job now. */
   runs(job: Job): boolean {
-    for (const a of this.#attempts.values()) if (a.job.id === job.id && a.job.claim === job.claim) return true;
+    for (const a of this.#attempts.values()) {
+      if (a.job.id === job.id && a.job.claim === job.claim) return true;
+    }
     return false;
   }
 
@@ -135,11 +141,9 @@ export class Slots {
 
   /**
    * Claims a job for every free slot, in one record, and launches what it got. Called from a
-   * slot's turn (`fromSlot`), it hands its write to the store in the same turn as the finish
-   * before it, and tells the worker when it leaves the slots idle; the loop's own claims do not
-   * (a wake-up then would skip the loop's next sleep, every time).
+   * slot's turn, it hands its write to the store in the same turn as the finish before it.
    */
-  async claim(fromSlot = false): Promise<number> {
+  async claim(): Promise<number> {
     const { store, clock, config } = this.#deps;
     if (this.#stopping || this.#free.length === 0 || clock.monotonic() < this.#pausedUntil) return 0;
     const slots = this.#free.splice(0);
@@ -150,7 +154,9 @@ export class Slots {
       try {
         const prepared = slots.map((slot) => this.#deps.pool.prepare(slot));
         // a live runner gives its ticket at once: no await, so the claim joins this turn's commit
-        tickets = prepared.some((t) => t instanceof Promise) ? await Promise.all(prepared) : prepared as SlotTicket[];
+        tickets = prepared.some((t) => t instanceof Promise)
+          ? await Promise.all(prepared)
+          : prepared as SlotTicket[];
       } catch (e) {
         this.#ownFailure(`could not prepare a slot (${(e as Error).message.split("\n")[0]})`);
         return 0;
@@ -163,8 +169,8 @@ export class Slots {
           out: [t.output.slice(t.output.lastIndexOf("/") + 1), t.start],
         })),
         leaseSeconds: config().lease_timeout,
+        stopsAfter: this.#deps.startSeq,
         ...(this.#deps.queues ? { queues: this.#deps.queues } : {}),
-        ...(this.#deps.stopAfter !== undefined ? { stopAfter: this.#deps.stopAfter } : {}),
       }, () => !this.#stopping);
       for (const [i, job] of claimed.entries()) {
         this.#launch(tickets[i], job);
@@ -174,7 +180,7 @@ export class Slots {
     } finally {
       this.#free.push(...slots.slice(launched));
       this.#claims--;
-      if (fromSlot && this.idle) this.#deps.idle();
+      if (this.idle) this.#deps.idle();
     }
   }
 
@@ -247,7 +253,7 @@ export class Slots {
       })
     );
     this.#release(a);
-    if (!this.#stopping) this.claim(true).catch((e) => this.#deps.failed(e));
+    if (!this.#stopping) this.claim().catch((e) => this.#deps.failed(e));
     const after = await recorded;
     if (!after) {
       say(`finished ${a.job.id}, but it had been taken back: the result was not recorded`);
@@ -283,7 +289,9 @@ export function outcomeOf(ended: Ended, why: Attempt["why"]): Outcome {
   if (ended.kind === "not_started") return { kind: "spawn_failed", message: ended.reason };
   if (why?.kind === "timeout") return { kind: "timeout", after: why.after };
   if (why?.kind === "kill") return { kind: "killed", signal: "SIGTERM" };
-  if (why?.kind === "interrupt") return { kind: "killed", signal: why.signal };
+  // the worker's second interrupt kills without a grace period: SIGKILL ends the job, whichever
+  // signal the worker got
+  if (why?.kind === "interrupt") return { kind: "killed", signal: "SIGKILL" };
   if (ended.kind === "signaled") return { kind: "exited", code: ended.code };
   return { kind: "lost" };
 }
@@ -295,7 +303,9 @@ export function describeEnd(job: Job, now: Date): string {
     case "completed":
       return `completed ${job.id}`;
     case "failed": {
-      const wait = job.run_at === null ? 0 : Math.max(0, Math.round((Date.parse(job.run_at) - now.getTime()) / 1000));
+      const wait = job.run_at === null
+        ? 0
+        : Math.max(0, Math.round((Date.parse(job.run_at) - now.getTime()) / 1000));
       return `failed ${job.id} (${job.last_error}); retry ${job.attempts} of ${total - 1} in ${wait}s`;
     }
     case "dead":

@@ -8,9 +8,8 @@
  * for every free slot. `run()` loops it, sleeping until the store changes (store/changes.ts), a
  * retry falls due, a schedule's next tick comes, a signal, or the poll interval, whichever comes
  * first. A slot whose job ended claims its next one itself, in the same commit as that job's
- * finish, without waiting for the loop; while every slot is busy, the
- * store's changes (most of them this worker's own) wake the loop at most every BUSY_GAP_MS, for
- * a stop or kill request.
+ * finish, without waiting for the loop; while every slot is busy, the store's changes (most of
+ * them this worker's own) wake the loop at most every BUSY_GAP_MS, for a stop or kill request.
  *
  * Stop: a first `stop()` ends claiming and lets running jobs finish; a second kills them. A
  * worker whose home was removed or replaced stops too, and never creates a home.
@@ -24,7 +23,7 @@ import { HomeChanges } from "../store/changes.ts";
 import type { Store } from "../store/mod.ts";
 import type { HomePaths } from "../store/paths.ts";
 import { Heartbeat } from "./heartbeat.ts";
-import { slotsProblem, descriptorLimit } from "./limits.ts";
+import { descriptorLimit, slotsProblem } from "./limits.ts";
 import { livenessDeps, type WorkerProcess } from "./liveness.ts";
 import { RunnerPool } from "./pool.ts";
 import { processStartTime } from "./proc.ts";
@@ -82,6 +81,8 @@ export class Worker {
   #lastRenew = -Infinity;
   #lastBusyWake = -Infinity;
   #wake = new AbortController();
+  /** a pass of the loop is under way: it looks at the slots itself when it ends */
+  #inPass = false;
 
   constructor(deps: WorkerDeps, options: WorkerOptions, config: Config) {
     this.#deps = deps;
@@ -101,7 +102,9 @@ export class Worker {
     if (!this.#stopping) {
       this.#stopping = true;
       this.#slots?.stop();
-      this.#say(`stopping (${reason}): no new claims; waiting for ${this.#slots?.jobs.length ?? 0} running job(s)`);
+      this.#say(
+        `stopping (${reason}): no new claims; waiting for ${this.#slots?.jobs.length ?? 0} running job(s)`,
+      );
       this.#heartbeat?.changed();
     } else if (!this.#killing) {
       this.#killing = true;
@@ -147,11 +150,14 @@ export class Worker {
       config: () => this.#config,
       workerId: this.id,
       process: this.#process,
+      startSeq: this.#startSeq,
       ...(this.#options.queues ? { queues: this.#options.queues } : {}),
-      stopAfter: this.#startSeq,
       say: (m) => this.#say(m),
       changed: () => this.#heartbeat?.changed(),
-      idle: () => this.wake(),
+      // a pass's own claim that got nothing must not wake the loop: it would never sleep again
+      idle: () => {
+        if (!this.#inPass) this.wake();
+      },
       failed: (e) => {
         this.#failure = e;
         this.wake();
@@ -231,6 +237,7 @@ export class Worker {
             this.#failure = null;
             throw e;
           }
+          this.#inPass = true;
           await this.runOnce();
         } catch (e) {
           if (e instanceof CorruptionError) {
@@ -242,6 +249,9 @@ export class Worker {
             this.#say(`error: ${(e as Error).message}; trying again in ${this.#config.poll_interval}s`);
             await this.#deps.clock.sleep(this.#config.poll_interval * 1000);
           }
+        } finally {
+          // from here on a slot that falls idle wakes the sleep below (or finds it woken)
+          this.#inPass = false;
         }
         if (slots.idle) {
           if (this.#stopping) break;
@@ -288,7 +298,9 @@ export class Worker {
     if (!this.#stopping && (await store.stopSeq()) > this.#startSeq) this.stop("worker stop was requested");
     await this.#rescuer!.pass();
     // intervals are paced by the monotonic clock: a wall clock stepped back must not stall them
-    if (slots.jobs.length > 0 && clock.monotonic() - this.#lastRenew >= (this.#config.lease_timeout * 1000) / 3) {
+    if (
+      slots.jobs.length > 0 && clock.monotonic() - this.#lastRenew >= (this.#config.lease_timeout * 1000) / 3
+    ) {
       this.#lastRenew = clock.monotonic();
       await store.renew(this.id, this.#config.lease_timeout, slots.holds());
     }

@@ -11,7 +11,6 @@ import {
   configure,
   dirOfHome,
   exists,
-  readLines,
   snapshotFiles,
   spawnCli,
   stopBackground,
@@ -155,6 +154,28 @@ Deno.test("logs --follow streams a running job's output and returns once it comp
     }
   }));
 
+Deno.test("logs --follow of a job no worker runs says it waits for one, follows it once one does, and exits 1 when it ends dead", () =>
+  withHome(async (home) => {
+    const procs: Background[] = [];
+    try {
+      await cliOk(home, ["enqueue", "--id", "doomed", "--max-retries", "0", "echo bye; exit 3"]);
+      const follow = spawnCli(home, ["logs", "doomed", "--follow"]);
+      procs.push(follow);
+      await untilOutput(follow, /job doomed is pending: waiting for a worker/);
+      await cliOk(home, ["worker", "start", "--drain"]);
+      assert.equal(await follow.exited(), 1, follow.output());
+      assert.match(follow.output(), /=== attempt 1 of 1 · .* ===\nbye\n=== exit code 3 · [\d.]+s ===\n/);
+      assert.equal((await cliJson(home, ["show", "doomed"])).state, "dead");
+      // a dead job's --follow returns at once with everything, and exit 1
+      const again = await cli(home, ["logs", "doomed", "-f"]);
+      assert.equal(again.code, 1);
+      assert.equal(again.stdout, await cliOk(home, ["logs", "doomed"]));
+      assert.equal(again.stderr, "", "not an error: the job's end");
+    } finally {
+      for (const p of procs) await stopBackground(p);
+    }
+  }));
+
 Deno.test("dlq list, dlq retry <id>, dlq retry --all and dlq delete manage dead jobs", () =>
   withHome(async (home) => {
     await populate(home);
@@ -167,7 +188,7 @@ Deno.test("dlq list, dlq retry <id>, dlq retry --all and dlq delete manage dead 
     const back = await cliJson(home, ["show", "bad-1"]);
     assert.equal(back.state, "pending");
     assert.equal(back.attempts, 0, "attempts reset to 0");
-    assert.ok(Date.parse(back.run_at) <= Date.now());
+    assert.equal(back.run_at, null, "due as soon as possible");
     assert.deepEqual((await cliJson(home, ["dlq", "list"])).map((j: any) => j.id), ["bad-2"]);
 
     // the retried job runs again (and fails again, into the DLQ)
@@ -206,16 +227,22 @@ Deno.test("dlq list, dlq retry <id>, dlq retry --all and dlq delete manage dead 
     assert.equal((await cli(home, ["show", "bad-1"])).code, 1);
   }));
 
-Deno.test("delete removes a job that is not processing, with its output", () =>
+Deno.test("delete removes a job that is not processing, and its pre-0.2 log file; the slot's output file, shared, stays", () =>
   withHome(async (home) => {
     await populate(home);
-    assert.ok(readLines(`${home}/logs/ok-1.log`).length > 0);
+    const slotFile = `${home}/logs/${(await cliJson(home, ["show", "ok-1"])).runs[0].out[0]}`;
+    assert.match(await cliOk(home, ["logs", "ok-1"]), /one/);
+    // a job enqueued before 0.2 kept its output in logs/<id>.log
+    Deno.writeTextFileSync(`${home}/logs/later.log`, "output of an older version\n");
+    assert.match(await cliOk(home, ["logs", "later"]), /output of an older version/);
     const r = await cli(home, ["delete", "ok-1", "later"]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /2 job/);
     assert.equal((await cli(home, ["show", "ok-1"])).code, 1);
     assert.equal((await cli(home, ["logs", "ok-1"])).code, 1);
-    assert.equal(readLines(`${home}/logs/ok-1.log`).length, 0, "its output file is gone");
+    assert.equal(exists(`${home}/logs/later.log`), false, "its own output file is gone");
+    assert.ok(exists(slotFile), "the slot's output file stays: other jobs' output is in it");
+    assert.match(await cliOk(home, ["logs", "ok-2"]), /two/);
     assert.deepEqual((await cliJson(home, ["list"])).map((j: any) => j.id), ["bad-1", "ok-2", "bad-2"]);
     assert.deepEqual(await cliJson(home, ["delete", "bad-1"]), ["bad-1"]);
     // the id is free again

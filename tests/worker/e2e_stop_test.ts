@@ -192,6 +192,12 @@ Deno.test("worker list and status --json show running workers with id, pid, slot
       const worker = spawnCli(home, ["worker", "start", "--count", "2"]);
       workers.push(worker);
       await waitFor(() => exists(`${dir}/started`), "the job to start");
+      // the heartbeat file names a worker's jobs soon after they change (heartbeat.ts: within
+      // 200 ms, spaced so that a busy worker does not rewrite it for every job)
+      await waitFor(
+        async () => (await cliJson(home, ["worker", "list"]))[0]?.jobs.length > 0,
+        "the worker's heartbeat to name its job",
+      );
 
       const list = await cliJson(home, ["worker", "list"]);
       assert.equal(list.length, 1);

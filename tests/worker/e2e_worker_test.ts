@@ -205,7 +205,7 @@ Deno.test("a timeout kills the job's whole process tree and records 'timed out a
         pids.push(pid);
         await waitFor(() => !processAlive(pid), `grandchild ${pid} of job ${id} to be gone`, 10_000);
       }
-      assert.match(await cliOk(home, ["logs", "tree"]), /timeout/);
+      assert.match(await cliOk(home, ["logs", "tree"]), /\n=== timed out after 1s · [\d.]+s ===\n$/);
     } finally {
       for (const pid of pids) if (processAlive(pid)) Deno.kill(pid, "SIGKILL");
     }

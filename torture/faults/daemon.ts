@@ -1,12 +1,13 @@
 /**
  * Fault: a job that starts a background process (a "daemon") and exits at once.
  *
- * Documented behaviour (docs/reliability.md): the job completes as soon as its shell exits; a
- * child it left behind is not hunted down and keeps running, as after `sh -c` anywhere else; it
- * holds only the job's log file (the wrapper's pipes are not passed to the command), so the
- * worker does not wait for it and `worker start --drain` exits. A job that is killed (timeout,
- * second interrupt) takes its whole process group with it, daemons in the group included; only a
- * child that left the group (`setsid`) survives that.
+ * Documented behaviour (docs/reliability.md, src/worker/runner.sh): the job completes as soon as
+ * its shell exits, and the worker does not wait for a child it left behind (that child holds
+ * only the slot's output file), so `worker start --drain` exits. Where jobs run in cgroups (v2,
+ * writable), a job is everything it started: what is left of it is killed when it ends, in its
+ * session or out of it (`setsid`). Without cgroups a child of a job that exited 0 is not hunted
+ * down and keeps running, as after `sh -c` anywhere else. A job that is killed (timeout, second
+ * interrupt) takes its whole session with it, daemons in the session included.
  */
 import { cliJson, cliOk, processAlive, spawnCli, stopBackground } from "../../testkit/mod.ts";
 import {
@@ -50,6 +51,7 @@ export async function daemonJob(options: FaultOptions): Promise<FaultReport> {
       options.progress("daemon: jobs that leave a background process");
       const started = performance.now();
       const worker = spawnCli(home, ["worker", "start", "--drain", "--count", "3"]);
+      let inCgroups = false;
       try {
         const drained = await waitOr(
           f,
@@ -61,13 +63,13 @@ export async function daemonJob(options: FaultOptions): Promise<FaultReport> {
         const seconds = (performance.now() - started) / 1000;
         f.figure("worker --drain exit time with live daemons (s)", seconds.toFixed(1));
         if (drained) f.expect((await worker.exited()) === 0, `the worker exited ${await worker.exited()}`);
-        f.expect(
-          seconds < DAEMON_SECONDS / 2,
-          `the worker waited ${seconds.toFixed(0)} s: it waited for a daemon`,
-        );
+        // that it did not wait for a daemon is shown below, without a clock: the daemons it left
+        // (which run DAEMON_SECONDS) are still alive after it exited
       } finally {
         await stopBackground(worker);
+        inCgroups = /started with .*, jobs in cgroups under /.test(worker.output());
       }
+      f.figure("jobs ran in cgroups", inCgroups ? "yes" : "no");
       const jobs = await cliJson<Array<{ id: string; state: string; last_error: string | null }>>(home, [
         "list",
       ]);
@@ -81,13 +83,24 @@ export async function daemonJob(options: FaultOptions): Promise<FaultReport> {
         state("timed-out")?.state === "dead" && state("timed-out")?.last_error === "timed out after 1s",
         `timed-out ended ${JSON.stringify(state("timed-out"))}`,
       );
-      // documented: a daemon of a job that exited by itself survives it, in or out of its group
       const alive = (marker: string) => processesNaming(marker).length > 0;
-      f.expect(
-        alive(inGroup),
-        "the subshell's daemon was killed although its job exited normally (undocumented)",
-      );
-      f.expect(alive(ownSession), "the setsid daemon was killed (undocumented)");
+      if (inCgroups) {
+        // runner.sh: in a cgroup, a job is everything it started, killed when the job ends,
+        // whether it left its session (setsid) or not
+        await waitOr(
+          f,
+          () => !alive(inGroup) && !alive(ownSession),
+          "the daemons of completed jobs to be killed with their cgroup",
+          10_000,
+        );
+      } else {
+        // without a cgroup, a daemon of a job that exited by itself survives it, in or out of its group
+        f.expect(
+          alive(inGroup),
+          "the subshell's daemon was killed although its job exited normally (undocumented)",
+        );
+        f.expect(alive(ownSession), "the setsid daemon was killed (undocumented)");
+      }
       f.figure("daemons alive after their job completed", [inGroup, ownSession].filter(alive).length);
       await waitOr(
         f,

@@ -1,13 +1,14 @@
 /**
  * Fault: a job writes a huge output (1 GiB in the torture run, 64 MiB in `deno task test`).
  *
- * The job's output goes straight to its log file through one descriptor (execute.ts), so the
- * worker never holds it: its peak RSS must stay flat (under RSS_LIMIT_MB). `show` prints only
- * the record's tail (≤ 1 KiB) and stays fast; `logs` streams the file in 64 KiB reads, so its
- * RSS stays flat too, and it prints every byte. `logs --json` puts the whole output in one JSON
+ * The job's output goes straight to its slot's output file through one descriptor (runner.sh),
+ * so the worker never holds it: its peak RSS must stay flat (under RSS_LIMIT_MB). `show` prints
+ * only the record's tail (≤ 1 KiB) and stays fast; `logs` streams the attempt's range of that
+ * file in 64 KiB reads (output/job_log.ts), so its RSS stays flat too, and it prints every byte. `logs --json` puts the whole output in one JSON
  * string: above its documented cap it refuses with one `error:` line instead of running out of
  * memory.
  */
+import { attemptHeader, closingLine } from "../../src/output/job_log.ts";
 import { cli, cliOk, type CliOptions, DENO, MAIN, spawnCli, stopBackground } from "../../testkit/mod.ts";
 import {
   checkConsistent,
@@ -61,7 +62,11 @@ async function streamLogs(home: string, id: string, options: CliOptions = {}) {
   const counted = (async () => {
     for await (const chunk of child.stdout) {
       bytes += chunk.length;
-      tail = chunk.slice(-200);
+      // the last 200 bytes, whichever chunks they came in
+      const both = new Uint8Array(tail.length + chunk.length);
+      both.set(tail);
+      both.set(chunk, tail.length);
+      tail = both.slice(-200);
     }
   })();
   const stderr = new Response(child.stderr).text();
@@ -106,15 +111,22 @@ export async function hugeOutput(options: FaultOptions): Promise<FaultReport> {
       workerPeak < RSS_LIMIT_MB,
       `the worker's peak RSS was ${workerPeak.toFixed(1)} MB (limit ${RSS_LIMIT_MB})`,
     );
-    const logSize = Deno.statSync(`${home}/logs/${id}.log`).size;
-    f.expect(logSize > size, `the log holds ${logSize} bytes, less than the ${size} written`);
-
     const t0 = performance.now();
     const shown = await cli(home, ["show", id, "--json"]);
     const showSeconds = (performance.now() - t0) / 1000;
     f.figure("show --json time (s)", showSeconds.toFixed(2));
+    // the log: the attempt's header, its range of the slot's output file, its closing line
+    let logSize = -1;
     if (f.expect(shown.code === 0, `show failed (${describe(shown)})`)) {
       const job = JSON.parse(shown.stdout);
+      const run = job.runs?.[0];
+      const written = run?.out ? run.out[2] - run.out[1] : 0;
+      f.expect(
+        written > size,
+        `the attempt's output range holds ${written} bytes, less than the ${size} written`,
+      );
+      const framing = `${attemptHeader(run, job.max_retries + 1)}\n${closingLine(run)}\n`;
+      logSize = written + new TextEncoder().encode(framing).length;
       f.expect(job.state === "completed", `the job ended ${job.state}: ${job.last_error}`);
       f.expect(
         typeof job.output_tail === "string" && job.output_tail.length <= 1024 &&

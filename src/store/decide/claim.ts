@@ -30,10 +30,12 @@ export interface ClaimRequest {
   /** claim only from these queues (default: every queue) */
   queues?: readonly string[];
   /**
-   * the head when the worker started: it claims nothing once a stop request (`worker stop`) came
-   * after it, even a claim its slot makes before its loop has seen the request
+   * Claim nothing once a stop request (`worker stop`) was recorded after this seq. A worker
+   * gives the head it started at: a stop that lands while its slots are busy then stops the
+   * claim a slot makes as its job ends, in the same transaction, whether or not the worker has
+   * read the request yet.
    */
-  stopAfter?: number;
+  stopsAfter?: number;
 }
 
 /** How many more jobs of `queue` may start now (Infinity without a limit; 0 when paused). */
@@ -78,7 +80,7 @@ function keyOf(p: Pick): { priority: number; seq: number } {
 }
 
 export function decideClaim(state: QueueState, req: ClaimRequest, now: Date): Decision<Job[]> {
-  if (req.stopAfter !== undefined && state.stopSeq > req.stopAfter) return { records: [], result: [] };
+  if (req.stopsAfter !== undefined && state.stopSeq > req.stopsAfter) return { records: [], result: [] };
   const nowIso = now.toISOString();
   const nowMs = now.getTime();
   const index = state.runnable;
