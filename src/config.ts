@@ -16,6 +16,8 @@ export interface Config {
   job_timeout: number;
   lease_timeout: number;
   poll_interval: number;
+  retention_completed: number;
+  retention_dead: number;
 }
 
 export type ConfigKey = keyof Config;
@@ -29,6 +31,8 @@ interface KeySpec {
   exclusive: boolean;
   max: number;
   doc: string;
+  /** a number of seconds that `config set` also takes as a duration (30s, 12h, 7d) */
+  duration?: boolean;
 }
 
 export const CONFIG_KEYS: readonly KeySpec[] = [
@@ -86,6 +90,28 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     max: 3600,
     doc: "seconds between an idle worker's checks when no file-system event arrives",
   },
+  {
+    key: "retention_completed",
+    default: 0,
+    integer: false,
+    min: 0,
+    exclusive: false,
+    max: 3_153_600_000,
+    doc:
+      "compaction prunes completed jobs that finished longer ago than this, in seconds or a duration such as 30d (0 = keep them)",
+    duration: true,
+  },
+  {
+    key: "retention_dead",
+    default: 0,
+    integer: false,
+    min: 0,
+    exclusive: false,
+    max: 3_153_600_000,
+    doc:
+      "compaction prunes dead jobs that died longer ago than this, in seconds or a duration such as 90d (0 = keep them)",
+    duration: true,
+  },
 ];
 
 export const DEFAULT_CONFIG: Config = Object.fromEntries(
@@ -132,7 +158,18 @@ export function valueProblem(key: ConfigKey, value: unknown): string | null {
 /** Parses a value typed on the command line for `key`. */
 export function parseConfigValue(key: ConfigKey, raw: string): number {
   const trimmed = raw.trim();
-  const value = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(trimmed) ? Number(trimmed) : NaN;
+  let value = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(trimmed) ? Number(trimmed) : NaN;
+  const unit = /^(\d+(?:\.\d+)?)(s|m|h|d)$/.exec(trimmed);
+  if (Number.isNaN(value) && unit && specOf(key).duration) {
+    value = Number(unit[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[unit[2] as "s" | "m" | "h" | "d"];
+  }
+  if (Number.isNaN(value) && specOf(key).duration) {
+    throw new UsageError(
+      `Cannot set ${
+        displayKey(key)
+      } to "${raw}": it must be a number of seconds or a duration such as 12h or 30d`,
+    );
+  }
   const problem = Number.isNaN(value) ? "it must be a number" : valueProblem(key, value);
   if (problem) {
     throw new UsageError(
@@ -176,6 +213,18 @@ export function parseConfigText(text: string, file: string): Config {
     );
   }
   return validateConfig(raw, file);
+}
+
+/** The config of `file`, read now (defaults when it does not exist). Throws UsageError when invalid. */
+export function loadConfigSync(file: string): Config {
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(file);
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return { ...DEFAULT_CONFIG };
+    throw e;
+  }
+  return parseConfigText(text, file);
 }
 
 export function loadConfig(file: string): Promise<Config> {

@@ -29,7 +29,7 @@ Deno.test("configKey() accepts kebab, snake and camel spellings of a key", () =>
 Deno.test("configKey() refuses an unknown key, naming it and listing the known ones", () => {
   refuses(
     () => configKey("retries"),
-    /^Unknown config key "retries": expected one of max-retries, backoff-base, backoff-max, job-timeout, lease-timeout, poll-interval$/,
+    /^Unknown config key "retries": expected one of max-retries, backoff-base, backoff-max, job-timeout, lease-timeout, poll-interval, retention-completed, retention-dead$/,
   );
   refuses(() => configKey(""), /^Unknown config key "":/);
   refuses(() => configKey("max retries"), /^Unknown config key "max retries":/);
@@ -43,7 +43,25 @@ Deno.test("DEFAULT_CONFIG holds every key's default", () => {
     job_timeout: 0,
     lease_timeout: 30,
     poll_interval: 1,
+    retention_completed: 0,
+    retention_dead: 0,
   });
+});
+
+Deno.test("parseConfigValue() takes a duration or seconds for the retention keys, and only for them", () => {
+  assert.strictEqual(parseConfigValue("retention_completed", "7d"), 604_800);
+  assert.strictEqual(parseConfigValue("retention_completed", "12h"), 43_200);
+  assert.strictEqual(parseConfigValue("retention_dead", "90"), 90);
+  assert.strictEqual(parseConfigValue("retention_dead", "0"), 0);
+  refuses(
+    () => parseConfigValue("retention_dead", "soon"),
+    /^Cannot set retention-dead to "soon": it must be a number of seconds or a duration such as 12h or 30d$/,
+  );
+  refuses(() => parseConfigValue("retention_completed", "-1d"), /retention-completed/);
+  refuses(
+    () => parseConfigValue("job_timeout", "5s"),
+    /^Cannot set job-timeout to "5s": it must be a number$/,
+  );
 });
 
 Deno.test("parseConfigValue() reads valid numbers", () => {

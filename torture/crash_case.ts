@@ -10,7 +10,7 @@ import type { Template } from "./crash_shapes.ts";
 import { cliJson, runCli } from "./lib/cli.ts";
 import { copyTree, makeScratch, removeScratch } from "./lib/home.ts";
 
-export const OPS = ["enqueue", "compact", "worker"] as const;
+export const OPS = ["enqueue", "compact", "worker", "retain"] as const;
 export type Op = typeof OPS[number];
 
 export interface CaseResult {
@@ -24,8 +24,22 @@ const AFTER_ID = "crash-after";
 
 function opArgs(op: Op): string[] {
   if (op === "enqueue") return ["enqueue", JSON.stringify({ id: NEW_ID, command: "true" })];
-  if (op === "compact") return ["compact"];
+  // "retain": a compaction with retention set, which prunes every finished job first
+  if (op === "compact" || op === "retain") return ["compact"];
   return ["worker", "start", "--drain", "--count", "1"];
+}
+
+/** The home's config.jsonc with the retention keys set (or not): retention prunes everything finished. */
+function setRetention(home: string, on: boolean): void {
+  const path = `${home}/config.jsonc`;
+  let config: Record<string, unknown> = {};
+  try {
+    config = JSON.parse(Deno.readTextFileSync(path));
+  } catch { /* none yet */ }
+  delete config.retention_completed;
+  delete config.retention_dead;
+  if (on) Object.assign(config, { retention_completed: 0.001, retention_dead: 0.001 });
+  Deno.writeTextFileSync(path, JSON.stringify(config, null, 2) + "\n", { mode: 0o600 });
 }
 
 export type Listed = Array<{ id: string; state: string }>;
@@ -39,7 +53,10 @@ export async function runCase(t: Template, point: string, op: Op): Promise<CaseR
     copyTree(t.scratch.home, s.home);
     // every write compacts when the log holds more than the live jobs: compaction points are met
     const env = { ...t.env, QUEUECTL_CRASH_AT: point, QUEUECTL_COMPACT_AFTER_BYTES: "1" };
+    if (op === "retain") setRetention(s.home, true);
     const crashed = await runCli(s.home, opArgs(op), { env });
+    // what follows (checks, recovery) runs without retention: the jobs left must stay as they are
+    if (op === "retain") setRetention(s.home, false);
     // the checks run with the shape's seams too: what they write is written as in that shape
     const seams = { env: t.env };
     const reached = crashed.signal === "SIGKILL";
@@ -100,8 +117,15 @@ export function compareAfterCrash(
   const states = new Map(after.map((j) => [j.id, j.state]));
   if (states.size !== after.length) fail("a job is listed twice after the crash");
   let claimed = 0;
+  // retention prunes every finished job in one transaction (the shapes are small): all or none
+  const finished = [...before].filter(([, state]) => state === "completed" || state === "dead");
+  const pruned = op === "retain" && finished.length > 0 && !states.has(finished[0][0]);
+  if (pruned && finished.some(([id]) => states.has(id))) {
+    fail("retention pruned only some of the finished jobs");
+  }
   for (const [id, state] of before) {
     const now = states.get(id);
+    if (now === undefined && pruned && (state === "completed" || state === "dead")) continue;
     if (now === undefined) fail(`job ${id} (${state}) is missing after the crash`);
     else if (now !== state) {
       if (op === "worker" && state === "pending" && now === "processing") claimed++;

@@ -27,15 +27,17 @@ function cases(quick: boolean): Case[] {
     );
   }
   // few shapes, so that few are built; archive files are written only when completed jobs are
-  // compacted, which the tombstones shape holds, and pending files only in the pending shape
-  return CRASH_POINTS.map((point, i) => ({
+  // compacted, which the tombstones shape holds, and pending files only in the pending shape;
+  // retention's points (pruned, outputs-removed) need finished jobs and their workers' output files
+  const retention = (point: string) => point === "pruned" || point === "outputs-removed";
+  return CRASH_POINTS.map((point, i): Case => ({
     point,
     shape: point.startsWith("pending-")
       ? "pending"
-      : point.startsWith("archive-") || i % 2 === 1
+      : point.startsWith("archive-") || retention(point) || i % 2 === 1
       ? "tombstones"
       : "live",
-    op: point.startsWith("append-") ? OPS[i % 2 === 0 ? 0 : 2] : "compact",
+    op: retention(point) ? "retain" : point.startsWith("append-") ? OPS[i % 2 === 0 ? 0 : 2] : "compact",
   }));
 }
 

@@ -10,11 +10,13 @@ import { faultsStep } from "./faults.ts";
 import { hostileStep } from "./hostile.ts";
 import { killStep } from "./kill.ts";
 import { liveRepairStep } from "./live_repair.ts";
+import { ticksStep } from "./ticks.ts";
 
 export const STEPS: ReadonlyArray<{ name: string; run: Step }> = [
   { name: "kill", run: killStep },
   { name: "crash", run: crashStep },
   { name: "exactly", run: exactlyStep },
+  { name: "ticks", run: ticksStep },
   { name: "corrupt", run: corruptStep },
   { name: "repair", run: liveRepairStep },
   { name: "hostile", run: hostileStep },

@@ -22,6 +22,8 @@ const ROUTES: Record<string, () => Promise<Route>> = {
   dlq: async () => (await import("./manage.ts")).dlqRoutes,
   delete: async () => (await import("./manage.ts")).deleteCommand,
   config: async () => (await import("./config_cmd.ts")).configRoutes,
+  schedule: async () => (await import("./schedule_cmd.ts")).scheduleRoutes,
+  prune: async () => (await import("./prune_cmd.ts")).pruneCommand,
   compact: async () => (await import("./manage.ts")).compactCommand,
   doctor: async () => (await import("./manage.ts")).doctorRoute,
   dashboard: async () => (await import("./dashboard_cmd.ts")).dashboardCommand,

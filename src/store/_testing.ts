@@ -240,6 +240,14 @@ export function archive(state: QueueState, ids: string[]): void {
     jobs: (order = "asc") => order === "asc" ? visible() : visible().reverse(),
     idsWithPrefix: (prefix, limit) =>
       visible().map((j) => j.id).filter((id) => id.startsWith(prefix)).sort().slice(0, limit),
+    // the stand-in has no segments (state.archive stays empty): nothing asks these of it
+    scan: () => {
+      throw new Error("the stand-in archive has no segments");
+    },
+    hiddenIn: () => [],
+    learnFacts: () => {
+      throw new Error("the stand-in archive has no segments");
+    },
   };
 }
 

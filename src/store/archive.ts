@@ -39,6 +39,48 @@ export interface Segment {
   max_seq: number;
   min_id: string;
   max_id: string;
+  /**
+   * What prune needs to know of the segment without reading it (since 0.2; a segment written before
+   * is read once to learn it, see `learnFacts`). Over all its jobs, hidden copies included.
+   */
+  facts?: SegmentFacts;
+}
+
+/** Facts of a segment's jobs (all of them, hidden copies included). */
+export interface SegmentFacts {
+  /** the oldest and newest `finished_at` (null: no job has one) */
+  min_finished: string | null;
+  max_finished: string | null;
+  /** jobs per queue */
+  queues: Record<string, number>;
+  /** attempts (runs) per output file under logs/ */
+  outs: Record<string, number>;
+  /** jobs without runs, from before 0.2: each may have a logs/<id>.log */
+  legacy: number;
+}
+
+/** When a finished job finished, for retention (`updated_at` for the rare one without `finished_at`). */
+export function finishedAt(job: Pick<Job, "finished_at" | "updated_at">): string {
+  return job.finished_at ?? job.updated_at;
+}
+
+/** Adds `job` to `facts` (or takes it away, `sign` -1). */
+export function addFacts(facts: SegmentFacts, job: Job, sign = 1): void {
+  const at = finishedAt(job);
+  if (sign > 0) {
+    if (facts.min_finished === null || at < facts.min_finished) facts.min_finished = at;
+    if (facts.max_finished === null || at > facts.max_finished) facts.max_finished = at;
+  }
+  const queue = job.queue ?? "default";
+  facts.queues[queue] = (facts.queues[queue] ?? 0) + sign;
+  for (const run of job.runs ?? []) {
+    if (run.out) facts.outs[run.out[0]] = (facts.outs[run.out[0]] ?? 0) + sign;
+  }
+  if (!job.runs) facts.legacy += sign;
+}
+
+export function emptyFacts(): SegmentFacts {
+  return { min_finished: null, max_finished: null, queues: {}, outs: {}, legacy: 0 };
 }
 
 export type Tombstones = Map<string, number>;
@@ -72,10 +114,12 @@ export interface ArchivedLine {
   id: string;
   seq: number;
   line: Uint8Array;
+  /** the job itself, for the segment's facts */
+  job: Job;
 }
 
 export function lineOf(job: Job): ArchivedLine {
-  return { id: job.id, seq: job.seq, line: encodeLine(job) };
+  return { id: job.id, seq: job.seq, line: encodeLine(job), job };
 }
 
 /** Writes segment `n` durably: the jobs file first, then its index. `lines` must hold distinct ids. */
@@ -87,7 +131,11 @@ export function writeSegment(
 ): Segment {
   const ordered = [...lines].sort((a, b) => a.seq - b.seq);
   let size = 0;
-  for (const l of ordered) size += l.line.length;
+  const facts = emptyFacts();
+  for (const l of ordered) {
+    size += l.line.length;
+    addFacts(facts, l.job);
+  }
   const data = new Uint8Array(size);
   const entries: Array<[string, number, number]> = [];
   let off = 0;
@@ -110,6 +158,7 @@ export function writeSegment(
     max_seq: ordered.length ? ordered[ordered.length - 1].seq : 0,
     min_id: entries.length ? entries[0][0] : "",
     max_id: entries.length ? entries[entries.length - 1][0] : "",
+    facts,
   };
 }
 
@@ -508,10 +557,28 @@ export class ArchiveReader {
     const lines: ArchivedLine[] = [];
     for (const seg of inputs) {
       for (const { job, line } of this.scan(seg)) {
-        if (!hidden(tombstones, job.id, seg.n)) lines.push({ id: job.id, seq: job.seq, line });
+        if (!hidden(tombstones, job.id, seg.n)) lines.push({ id: job.id, seq: job.seq, line, job });
       }
     }
     return writeSegment(this.#paths, n, lines, step);
+  }
+
+  /** The facts of a segment written before segments kept them: one read of the whole segment. */
+  learnFacts(seg: Segment): SegmentFacts {
+    const facts = emptyFacts();
+    for (const { job } of this.scan(seg)) addFacts(facts, job);
+    return facts;
+  }
+
+  /** The copies in `seg` that tombstones hide (deleted or pruned one by one): a lookup per tombstone. */
+  hiddenCopies(seg: Segment, tombstones: Tombstones): Job[] {
+    const out: Job[] = [];
+    for (const [id, t] of tombstones) {
+      if (t < seg.n || !mayHold(seg, id)) continue;
+      const at = this.#find(seg, id);
+      if (at) out.push(this.#job(seg, at.offset, at.length, id));
+    }
+    return out;
   }
 }
 

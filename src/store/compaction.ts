@@ -10,7 +10,7 @@ import { writePendingSegment } from "./pending.ts";
 import { planPendingWork } from "./pending_plan.ts";
 import { type HomePaths, scanGenerations } from "./paths.ts";
 import { encodeSnapshot } from "./snapshot.ts";
-import type { QueueState } from "./state.ts";
+import { QueueState } from "./state.ts";
 
 /** The crash seam: `point` is reached (and `before` runs first if the process is to die there). */
 export type Crash = (point: string, before?: () => void) => void;
@@ -59,6 +59,9 @@ export function writeSnapshot(
   pendingMin = PENDING_MIN,
 ): number {
   const step = (name: string) => crash(name);
+  // kept since 0.2: a state loaded from an older snapshot counts them once, and learns its segments' facts
+  if (state.outputs === null) state.outputs = countOutputs(state);
+  state.archive = state.archive.map((seg) => seg.facts ? seg : { ...seg, facts: archive.learnFacts(seg) });
   const done = [...state.jobs.values()].filter((j) => j.state === "completed");
   if (done.length > 0) {
     const seg = writeSegment(paths, state.nextSegment, done.map(lineOf), step);
@@ -94,6 +97,16 @@ export function writeSnapshot(
     (s) => crash(s === "dir-synced" ? s : `snapshot-${s}`),
   );
   return bytes.length;
+}
+
+/** The attempts per output file of every job of the state: live, in pending segments, archived. */
+export function countOutputs(state: QueueState): Map<string, number> {
+  const counting = new QueueState();
+  const add = (job: Job) => counting.countRuns(job, 1);
+  for (const job of state.jobs.values()) add(job);
+  for (const job of state.pending.jobs("asc")) add(job);
+  if (state.archived > 0 && state.archiveView) { for (const job of state.archiveView.jobs("asc")) add(job); }
+  return counting.outputs!;
 }
 
 /**

@@ -20,6 +20,7 @@ import {
   type TickResult,
 } from "./decide/schedule.ts";
 import { type CompactionResult, FileLog, type LogOptions } from "./log.ts";
+import { decidePrune, type PruneRequest, type PruneResult } from "./decide/prune.ts";
 import type { Counts, JobSpec, ListQuery, QueueInfo, Store } from "./mod.ts";
 import { homePaths } from "./paths.ts";
 import type { QueueSettings, Schedule } from "./records.ts";
@@ -186,8 +187,8 @@ export class FileStore implements Store {
     return this.log.write((s) => decideScheduleRemove(s, name));
   }
 
-  pauseSchedule(name: string, paused: boolean): Promise<Schedule> {
-    return this.log.write((s) => decideSchedulePause(s, name, paused));
+  pauseSchedule(name: string, paused: boolean, skipThrough: string | null = null): Promise<Schedule> {
+    return this.log.write((s) => decideSchedulePause(s, name, paused, skipThrough));
   }
 
   tick(name: string, tick: string, maxRetries: number): Promise<TickResult> {
@@ -208,6 +209,13 @@ export class FileStore implements Store {
 
   compact(): Promise<CompactionResult> {
     return this.log.compact();
+  }
+
+  async prune(request: PruneRequest): Promise<PruneResult> {
+    const result = await this.log.write((s) => decidePrune(s, request));
+    this.log.removeJobLogs(result.legacy);
+    await this.log.removeUnusedOutputs();
+    return result;
   }
 
   close(): void {

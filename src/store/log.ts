@@ -9,6 +9,9 @@
  *                    counters, queues, schedules, every job not yet archived, the archive
  *                    segments in use (snapshot.ts)
  *   archive-N.jobs   completed jobs moved out of the live state, with archive-N.index (archive.ts)
+ *   logs/*.out       jobs' output, one file per worker slot; the state counts the attempts of
+ *                    existing jobs in each, and a file none points into goes once its worker can
+ *                    no longer write to it (outputs.ts: at compaction, and after a prune)
  *   store.lock       flock target: exclusive for writers, shared for readers (lock.ts)
  *
  * WRITE (under the exclusive lock; txn.ts queues them)
@@ -41,6 +44,9 @@
  *   4. create the empty wal-(G+1), fsync the directory
  *   5. remove wal-G, snapshot-G and every archive file the new snapshot does not name, fsync
  *      the directory
+ *   Before step 1, when retention is configured, one batch of old finished jobs leaves in a
+ *   `prune` record (decide/prune.ts), synced; dropping an archive segment is the new snapshot
+ *   not naming it, and step 5 removes its files. After step 5, unused output files go.
  *   (compaction.ts does steps 2, 3 and 5.) A process that reads the seal reloads from snapshot
  *   G+1 (small: live jobs only). A writer that finds a seal without its snapshot (the compactor
  *   crashed between 1 and 3) completes steps 2-5 itself from its own state; the segment numbers
@@ -59,13 +65,17 @@
  *   at that point: sealed, archive-jobs-written, archive-jobs-synced, archive-jobs-renamed,
  *   archive-jobs-dir-synced, the same four for archive-index-, snapshot-written,
  *   snapshot-synced, snapshot-renamed, dir-synced, wal-created, old-removed, append-half (half
- *   a record written), append-written (before fdatasync). Unset, it does nothing.
+ *   a record written), append-written (before fdatasync), pruned (retention's record synced,
+ *   before the seal), outputs-removed (the first unused output file removed). Unset, it does
+ *   nothing.
  */
 import { type Clock, systemClock } from "../clock.ts";
 import { CorruptionError, OperationError } from "../errors.ts";
 import { ensureDir, exists } from "../durable.ts";
 import { ArchiveReader } from "./archive.ts";
 import { type CompactionResult, PENDING_MIN, removeStale, writeSnapshot } from "./compaction.ts";
+import { decidePrune } from "./decide/prune.ts";
+import { removeUnusedOutputs } from "./outputs.ts";
 import { PendingReader } from "./pending.ts";
 import { HELD_LOCK, type LogLock, StoreLock } from "./lock.ts";
 import { type HomePaths, scanGenerations } from "./paths.ts";
@@ -94,6 +104,8 @@ export const CRASH_POINTS = [
   "dir-synced",
   "wal-created",
   "old-removed",
+  "pruned",
+  "outputs-removed",
 ] as const;
 
 /** A worker's records are synced at most this long after they were written (see DURABILITY). */
@@ -119,6 +131,18 @@ export interface LogOptions {
   pendingMin?: number;
   /** the caller holds the store's exclusive lock for this log's whole life (`doctor --repair`) */
   lockHeld?: boolean;
+  /**
+   * retention, read at each compaction: finished jobs older than this many seconds leave first (0:
+   * kept; config retention-completed and retention-dead)
+   */
+  retention?: () => Retention | null;
+  /** whether worker `id` may still write to its output files (its lock is held); default: every one may */
+  liveWorker?: (id: string) => boolean;
+}
+
+export interface Retention {
+  completed: number;
+  dead: number;
 }
 
 type Decided = { ok: true; decision: Decision<unknown> } | { ok: false; error: unknown };
@@ -131,6 +155,8 @@ export class FileLog {
   readonly #warn: (message: string) => void;
   readonly #createHome: boolean;
   readonly #pendingMin: number;
+  readonly #retention: () => Retention | null;
+  readonly #liveWorker: (id: string) => boolean;
   readonly #lock: LogLock;
   readonly #txn: TxnQueue;
   readonly #archive: ArchiveReader;
@@ -151,6 +177,8 @@ export class FileLog {
     this.#warn = options.onWarning ?? (() => {});
     this.#createHome = options.createHome ?? true;
     this.#pendingMin = options.pendingMin ?? PENDING_MIN;
+    this.#retention = options.retention ?? (() => null);
+    this.#liveWorker = options.liveWorker ?? (() => true);
     this.#lock = options.lockHeld ? HELD_LOCK : new StoreLock(paths.lock, this.#warn);
     this.#txn = new TxnQueue((batch) => this.#flush(batch));
     this.#archive = new ArchiveReader(paths);
@@ -200,6 +228,71 @@ export class FileLog {
         this.#lock.release();
       }
     });
+  }
+
+  /**
+   * Removes the output files under logs/ that no attempt of an existing job points into and no
+   * live worker may still write to (outputs.ts); returns their names. Compaction does it too.
+   */
+  removeUnusedOutputs(): Promise<string[]> {
+    return this.#txn.serial(async () => {
+      if (this.#pristine()) return [];
+      await this.#lock.acquire(true);
+      try {
+        this.#catchUp(true);
+        return this.#sweepOutputs();
+      } finally {
+        this.#lock.release();
+      }
+    });
+  }
+
+  #sweepOutputs(): string[] {
+    const used = this.#state!.outputs;
+    // unknown until a compaction counts them (a home from before they were kept): remove nothing
+    if (!used) return [];
+    return removeUnusedOutputs(this.paths, used, this.#liveWorker, () => this.#crash("outputs-removed"));
+  }
+
+  /** Removes logs/<id>.log of removed jobs from before 0.2 (their output was a file per job). */
+  removeJobLogs(ids: readonly string[]): void {
+    for (const id of ids) {
+      try {
+        Deno.removeSync(this.paths.jobLog(id));
+      } catch { /* it captured nothing */ }
+    }
+  }
+
+  /**
+   * Retention before a compaction: one batch of the finished jobs older than the configured ages
+   * leaves (decide/prune.ts), in a record of its own, synced before the seal.
+   */
+  #retain(): void {
+    let r: Retention | null = null;
+    try {
+      r = this.#retention();
+    } catch (e) {
+      this.#warn(`Retention skipped: ${(e as Error).message}`);
+    }
+    if (!r || (r.completed <= 0 && r.dead <= 0)) return;
+    const now = this.#clock.now();
+    const ago = (seconds: number) =>
+      seconds > 0 ? new Date(now.getTime() - seconds * 1000).toISOString() : null;
+    const state = this.#state!;
+    const { records, result } = decidePrune(state, {
+      completedBefore: ago(r.completed),
+      deadBefore: ago(r.dead),
+    });
+    if (records.length === 0) return;
+    const batch: LogRecord[] = [];
+    for (const body of records) {
+      const rec = { seq: state.seq + 1, at: now.toISOString(), ...body } as LogRecord;
+      this.#applyLive(rec);
+      batch.push(rec);
+    }
+    this.#wal.append(batch, true);
+    this.#crash("pruned");
+    this.removeJobLogs(result.legacy);
   }
 
   /** Syncs what this process wrote and has not synced yet (a worker's records), then lets go. */
@@ -430,6 +523,11 @@ export class FileLog {
         order === "desc"
           ? reader.jobsDesc(state.archive, state.tombstones, past)
           : reader.jobs(state.archive, state.tombstones, past),
+      scan: function* (seg) {
+        for (const { job } of reader.scan(seg)) yield job;
+      },
+      hiddenIn: (seg) => reader.hiddenCopies(seg, state.tombstones),
+      learnFacts: (seg) => reader.learnFacts(seg),
     };
   }
 
@@ -508,6 +606,7 @@ export class FileLog {
   }
 
   #compact(): CompactionResult {
+    this.#retain();
     const state = this.#state!;
     const folded = this.#wal.offset;
     const next = this.#wal.gen + 1;
@@ -523,6 +622,7 @@ export class FileLog {
     const bytes = this.#writeSnapshot(next);
     this.#enterGeneration(next);
     this.#completeCompaction();
+    this.#sweepOutputs();
     return {
       generation: next,
       jobs: state.jobs.size,

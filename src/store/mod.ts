@@ -18,6 +18,7 @@ import type { ClaimRequest } from "./decide/claim.ts";
 import type { EnqueueDefaults, EnqueueResult } from "./decide/enqueue.ts";
 import type { FinishRequest } from "./decide/finish.ts";
 import type { TickResult } from "./decide/schedule.ts";
+import type { PruneRequest, PruneResult } from "./decide/prune.ts";
 import type { QueueSettings, Schedule } from "./records.ts";
 import type { Counts } from "./state.ts";
 
@@ -28,6 +29,8 @@ export type {
   EnqueueDefaults,
   EnqueueResult,
   FinishRequest,
+  PruneRequest,
+  PruneResult,
   QueueSettings,
   Schedule,
   TickResult,
@@ -119,7 +122,11 @@ export interface Store {
   schedules(): Promise<Schedule[]>;
   addSchedule(schedule: Schedule): Promise<Schedule>;
   removeSchedule(name: string): Promise<Schedule>;
-  pauseSchedule(name: string, paused: boolean): Promise<Schedule>;
+  /**
+   * Pauses or resumes a schedule; a resume with `skipThrough` (an ISO tick) counts the ticks up to
+   * it as done, so the ones missed while paused do not run.
+   */
+  pauseSchedule(name: string, paused: boolean, skipThrough?: string | null): Promise<Schedule>;
   /** Schedule `name` fires for `tick`: enqueues its job once, whoever calls (a worker). */
   tick(name: string, tick: string, maxRetries: number): Promise<TickResult>;
 
@@ -130,5 +137,11 @@ export interface Store {
   /** Sequence number of the last committed record: it moves with every change. */
   head(): Promise<number>;
   compact(): Promise<CompactionResult>;
+  /**
+   * Retention: removes one batch of the completed and dead jobs that finished before the cutoffs,
+   * with their output once no other job needs it; `more` says when another call is needed.
+   * Durable when it resolves.
+   */
+  prune(request: PruneRequest): Promise<PruneResult>;
   close(): void;
 }

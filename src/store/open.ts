@@ -1,10 +1,15 @@
 /**
  * The one way to open a home's store: the CLI, the worker and the dashboard all come here, so
- * the test seams (QUEUECTL_CRASH_AT, QUEUECTL_COMPACT_AFTER_BYTES, QUEUECTL_PENDING_MIN) and
- * warnings are wired once.
+ * the test seams (QUEUECTL_CRASH_AT, QUEUECTL_COMPACT_AFTER_BYTES, QUEUECTL_PENDING_MIN),
+ * warnings, retention (config retention-completed and retention-dead, read at each compaction)
+ * and whose output files a worker may still write to are wired once.
  */
 import type { Clock } from "../clock.ts";
+import { loadConfigSync } from "../config.ts";
+import { exists } from "../durable.ts";
+import { lockState } from "../worker/registry.ts";
 import { FileStore } from "./file_store.ts";
+import { homePaths } from "./paths.ts";
 
 export interface OpenOptions {
   clock: Clock;
@@ -17,6 +22,7 @@ export interface OpenOptions {
 }
 
 export function openStore(home: string, options: OpenOptions): FileStore {
+  const paths = homePaths(home);
   const compact = Number(options.env("QUEUECTL_COMPACT_AFTER_BYTES") ?? "");
   const pendingMin = Number(options.env("QUEUECTL_PENDING_MIN") ?? "");
   return new FileStore(home, {
@@ -26,5 +32,15 @@ export function openStore(home: string, options: OpenOptions): FileStore {
     pendingMin: pendingMin > 0 ? pendingMin : undefined,
     onWarning: options.warn,
     createHome: options.createHome ?? true,
+    retention: () => {
+      const config = loadConfigSync(paths.config);
+      return { completed: config.retention_completed, dead: config.retention_dead };
+    },
+    // held: alive. A lock file gone while its heartbeat file stays: someone removed it under a
+    // live worker (it makes it anew); a worker that exits removes both
+    liveWorker: (id) => {
+      const lock = lockState(paths, id);
+      return lock === "held" || (lock === "missing" && exists(paths.workerInfo(id)));
+    },
   });
 }

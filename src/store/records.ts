@@ -5,6 +5,7 @@
  * Fields marked "since 0.2" are absent from logs written before; the reducer reads both.
  */
 import type { Job, NewJob } from "../job.ts";
+import type { SegmentFacts } from "./archive.ts";
 
 /** Where a job stood in a pending segment's claim order: segment number, list, position. */
 export type SegRef = [seg: number, list: number, pos: number];
@@ -30,8 +31,11 @@ export interface Schedule {
   /** IANA time zone the cron expression is read in */
   tz: string;
   paused: boolean;
-  /** the job each tick enqueues (its id is NAME@tick) */
-  job: Omit<NewJob, "id" | "seq" | "run_at">;
+  /**
+   * the job each tick enqueues (its id is NAME@tick); without `max_retries`, the ticking worker's
+   * config max-retries applies
+   */
+  job: Omit<NewJob, "id" | "seq" | "run_at" | "max_retries"> & { max_retries?: number };
   created_at: string;
   /** the latest tick that enqueued (or found) its job; ticks up to it are done */
   last_tick: string | null;
@@ -104,6 +108,24 @@ export type RecordBody =
     archived_queues?: Record<string, number>;
     load?: Loaded;
     bury?: Array<[id: string, error: string]>;
+    /** attempts leaving each output file with the `archived` jobs (since 0.2; live jobs' runs are in the state) */
+    outs?: Record<string, number>;
+  }
+  /**
+   * Retention (decide/prune.ts): finished jobs that finished before a cutoff leave. `ids` are live
+   * completed or dead jobs; `archived` archived jobs, tombstoned one by one; `segments` archive
+   * segments dropped whole (every job in them is older than the cutoff). `archived_queues` counts
+   * the visible archived jobs leaving per queue (tombstoned and dropped), `outs` their attempts per
+   * output file; `facts` are facts of segments written before segments kept them, learned now.
+   */
+  | {
+    type: "prune";
+    ids: string[];
+    archived?: string[];
+    segments?: number[];
+    archived_queues?: Record<string, number>;
+    outs?: Record<string, number>;
+    facts?: Array<[n: number, facts: SegmentFacts]>;
   }
   /** waiting jobs sent to the DLQ without running: cancelled, or a dependency failed */
   | { type: "bury"; jobs: Array<[id: string, error: string]>; load?: Loaded }
@@ -129,6 +151,7 @@ export const RECORD_TYPES: ReadonlySet<string> = new Set([
   "unclaim",
   "retry",
   "delete",
+  "prune",
   "bury",
   "kill",
   "queue",

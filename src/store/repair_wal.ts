@@ -45,6 +45,7 @@ export function idsOf(rec: LogRecord): string[] {
     case "retry":
       return rec.ids;
     case "delete":
+    case "prune":
       return [...rec.ids, ...(rec.archived ?? [])];
     case "renew":
       return rec.ids ?? [];

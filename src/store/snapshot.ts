@@ -4,9 +4,10 @@
  *   line 1      header  {"format":"queuectl-snapshot","version":3,"gen":2,"seq":…,"next_order":…,
  *                        "stop_seq":…,"jobs":N,"counts":{…},"archived":A,"next_segment":S,
  *                        "archive":[{"n":…,"jobs":…,"bytes":…,"index_bytes":…,"min_seq":…,
- *                        "max_seq":…,"min_id":…,"max_id":…}],"tombstones":[[id,n]],
+ *                        "max_seq":…,"min_id":…,"max_id":…,"facts":{…}}],"tombstones":[[id,n]],
  *                        "by_queue":{queue:{…counts}},"queues":[[name,{concurrency,paused}]],
  *                        "schedules":[…],"pending":{"segments":[…],"consumption":[[n,[…]]]},
+ *                        "outputs":[[file,attempts]],
  *                        "ids":[…],"lengths":[…],"body_crc":…}
  *   lines 2..   one live job per line (not archived, not in a pending segment), in enqueue order
  *   last line   trailer {"end":true,"jobs":N}
@@ -59,6 +60,7 @@ export function encodeSnapshot(state: QueueState, gen: number): Uint8Array {
     queues: [...state.queues],
     schedules: [...state.schedules.values()],
     pending: state.pending.toJSON(),
+    outputs: state.outputs ? [...state.outputs] : null,
     ids: jobs.map((j) => j.id),
     lengths: lines.map((l) => l.length),
     body_crc: crc32(body),
@@ -317,6 +319,8 @@ function finishV2(state: QueueState, header: Record<string, unknown>, fail: Fail
     state.pending.segments.push(seg);
     state.pending.consumption.set(seg.n, consumption.get(seg.n)!);
   }
+  // attempts per output file, kept since 0.2 (absent: unknown, counted again by the next compaction)
+  state.outputs = Array.isArray(header.outputs) ? new Map(header.outputs as Array<[string, number]>) : null;
   state.archived = header.archived as number;
   state.nextSegment = header.next_segment as number;
   state.archive = header.archive as Segment[];

@@ -16,7 +16,7 @@ import {
   transition,
   upgradeJob,
 } from "../job.ts";
-import type { Segment, Tombstones } from "./archive.ts";
+import type { Segment, SegmentFacts, Tombstones } from "./archive.ts";
 import { JobMap } from "./lazy_jobs.ts";
 import type { LogRecord, QueueSettings, Schedule } from "./records.ts";
 import { PendingSet } from "./pending_set.ts";
@@ -37,6 +37,12 @@ export interface ArchiveView {
   jobs(order?: "asc" | "desc", past?: number): Iterable<Job>;
   /** archived ids starting with `prefix`, sorted, at most `limit` */
   idsWithPrefix(prefix: string, limit: number): string[];
+  /** every job line of one segment, hidden copies included, in seq order (prune) */
+  scan(seg: Segment): Iterable<Job>;
+  /** the copies in `seg` that tombstones hide */
+  hiddenIn(seg: Segment): Job[];
+  /** the facts of a segment written before segments kept them (one read of it) */
+  learnFacts(seg: Segment): SegmentFacts;
 }
 
 export const NO_LIMIT: QueueSettings = { concurrency: 0, paused: false };
@@ -73,6 +79,25 @@ export class QueueState {
   archiveView: ArchiveView | null = null;
   /** plain pending jobs that compaction moved out of `jobs` into pending segments (counted in `counts`) */
   readonly pending = new PendingSet();
+  /**
+   * Output files under logs/ → the attempts of existing jobs (live, waiting in pending segments or
+   * archived) whose output is in them: a file no attempt points into can go (compaction). Null
+   * when unknown (a snapshot from before it was kept): compaction counts it again.
+   */
+  outputs: Map<string, number> | null = new Map();
+
+  /** Adds (`sign` 1) or takes away (-1) the attempts of `job` from `outputs`. */
+  countRuns(job: Job, sign: number): void {
+    if (!this.outputs || !job.runs) return;
+    for (const run of job.runs) if (run.out) this.countOutput(run.out[0], sign);
+  }
+
+  countOutput(file: string, n: number): void {
+    if (!this.outputs) return;
+    const left = (this.outputs.get(file) ?? 0) + n;
+    if (left > 0) this.outputs.set(file, left);
+    else this.outputs.delete(file);
+  }
 
   /** ids of pending and failed jobs (parses every live job once) */
   get waiting(): Set<string> {
@@ -216,6 +241,11 @@ export class QueueState {
   put(job: Job): void {
     const old = this.jobs.get(job.id);
     if (old) this.#untrack(old);
+    // a claim adds an attempt (and may drop the oldest kept), an unclaim takes one away
+    if (old?.runs !== job.runs) {
+      if (old) this.countRuns(old, -1);
+      this.countRuns(job, 1);
+    }
     this.jobs.set(job.id, job);
     this.counts[job.state]++;
     this.#queueCounts(job.queue)[job.state]++;
@@ -237,6 +267,7 @@ export class QueueState {
     const old = this.jobs.get(id);
     if (!old) return;
     this.#untrack(old);
+    this.countRuns(old, -1);
     if (old.after && this.#dependents) {
       for (const dep of old.after) this.#dependents.get(dep)?.delete(id);
     }
@@ -380,6 +411,26 @@ export function apply(state: QueueState, rec: LogRecord): void {
       bury(rec.bury);
       removed = rec.ids;
       break;
+    case "prune": {
+      for (const id of rec.ids) {
+        const state_ = current(id).state;
+        if (state_ !== "completed" && state_ !== "dead") {
+          throw new ApplyError(`record prune names ${state_} job "${id}"`);
+        }
+      }
+      const known = new Set(state.archive.map((seg) => seg.n));
+      for (const n of [...(rec.segments ?? []), ...(rec.facts ?? []).map(([n]) => n)]) {
+        if (!known.has(n)) {
+          throw new ApplyError(`record prune names archive segment ${n}, which is not in use`);
+        }
+      }
+      const leaving = Object.values(rec.archived_queues ?? {}).reduce((a, b) => a + b, 0);
+      if (leaving > state.archived || (rec.archived?.length ?? 0) > leaving) {
+        throw new ApplyError(`record prune takes ${leaving} archived jobs of ${state.archived}`);
+      }
+      removed = rec.ids;
+      break;
+    }
     case "bury":
       bury(rec.jobs);
       break;
@@ -429,7 +480,24 @@ export function apply(state: QueueState, rec: LogRecord): void {
         const c = state.byQueue.get(queue);
         if (c) c.completed -= n;
       }
+      for (const [file, n] of Object.entries(rec.outs ?? {})) state.countOutput(file, -n);
       break;
+    case "prune": {
+      const facts = new Map(rec.facts ?? []);
+      const dropped = new Set(rec.segments ?? []);
+      state.archive = state.archive.filter((seg) => !dropped.has(seg.n)).map((seg) =>
+        facts.has(seg.n) ? { ...seg, facts: facts.get(seg.n)! } : seg
+      );
+      for (const id of rec.archived ?? []) state.tombstones.set(id, state.nextSegment - 1);
+      for (const [queue, n] of Object.entries(rec.archived_queues ?? {})) {
+        state.archived -= n;
+        state.counts.completed -= n;
+        const c = state.byQueue.get(queue);
+        if (c) c.completed -= n;
+      }
+      for (const [file, n] of Object.entries(rec.outs ?? {})) state.countOutput(file, -n);
+      break;
+    }
     case "queue": {
       const was = state.settings(rec.name);
       state.queues.set(rec.name, {

@@ -1,15 +1,15 @@
 /**
  * A worker process: its slots (slots.ts), each running one job at a time in a runner of its own
- * (pool.ts), the rescuer of other workers' lost jobs (rescuer.ts), its heartbeat (heartbeat.ts),
- * and the loop that ties them together.
+ * (pool.ts), the rescuer of other workers' lost jobs (rescuer.ts), the scheduler that fires cron
+ * schedules (scheduler.ts), its heartbeat (heartbeat.ts), and the loop that ties them together.
  *
  * `runOnce()` is one pass: config reload (if the file changed), stop check, home check, rescue,
- * lease renewal, kill requests, heartbeat, and a claim for every free slot. `run()` loops it,
- * sleeping until the store changes (store/changes.ts), a retry falls due, a signal, or the poll
- * interval, whichever comes first. A slot whose job ended claims its next one itself, in the
- * same commit as that job's finish, without waiting for the loop; while every slot is busy, the
- * store's changes (most of them this worker's own) wake the loop at most every BUSY_GAP_MS, for
- * a stop or kill request.
+ * lease renewal, kill requests, heartbeat, the ticks of cron schedules (scheduler.ts), and a claim
+ * for every free slot. `run()` loops it, sleeping until the store changes (store/changes.ts), a
+ * retry falls due, a schedule's next tick comes, a signal, or the poll interval, whichever comes
+ * first. A slot whose job ended claims its next one itself, in the same commit as that job's
+ * finish, without waiting for the loop; while every slot is busy, the store's changes (most of
+ * them this worker's own) wake the loop at most every BUSY_GAP_MS, for a stop or kill request.
  *
  * Stop: a first `stop()` ends claiming and lets running jobs finish; a second kills them. A
  * worker whose home was removed or replaced stops too, and never creates a home.
@@ -29,6 +29,7 @@ import { RunnerPool } from "./pool.ts";
 import { processStartTime } from "./proc.ts";
 import { pruneDeadWorkers, WorkerRegistration } from "./registry.ts";
 import { Rescuer } from "./rescuer.ts";
+import { Scheduler } from "./scheduler.ts";
 import { Slots } from "./slots.ts";
 import { removeCgroups } from "./cgroup.ts";
 
@@ -68,6 +69,7 @@ export class Worker {
   #pool: RunnerPool | null = null;
   #slots: Slots | null = null;
   #rescuer: Rescuer | null = null;
+  #scheduler: Scheduler | null = null;
   #changes: HomeChanges | null = null;
   #process: WorkerProcess = [Deno.pid, null];
   #home: { dev: number; ino: number | null } | null = null;
@@ -173,6 +175,12 @@ export class Worker {
       runs: (job) => this.#slots!.runs(job),
       say: (m) => this.#say(m),
     });
+    this.#scheduler = new Scheduler({
+      store,
+      clock,
+      maxRetries: () => this.#config.max_retries,
+      say: (m) => this.#say(m),
+    });
     this.#heartbeat = new Heartbeat(this.#registration, clock, () => this.#info(), (m) => this.#say(m));
     this.#heartbeat.beat();
     const cgroups = this.#pool.cgroups;
@@ -275,6 +283,7 @@ export class Worker {
 
   /** The store changed: with a slot free there may be a job to claim; with none, a stop or kill request. */
   #storeChanged(): void {
+    this.#scheduler?.changed();
     if (!this.#slots?.full) return this.wake();
     const now = this.#deps.clock.monotonic();
     if (now - this.#lastBusyWake >= BUSY_GAP_MS) {
@@ -300,6 +309,8 @@ export class Worker {
     }
     if (slots.jobs.length > 0) slots.killRequested(await store.killRequests(this.id));
     this.#heartbeat!.tick();
+    // a tick's job is claimed in this same pass when a slot is free
+    if (!this.#stopping) await this.#scheduler!.pass();
     return await slots.claim();
   }
 
@@ -333,6 +344,7 @@ export class Worker {
     if ((this.#slots?.jobs.length ?? 0) > 0) ms = Math.min(ms, (this.#config.lease_timeout * 1000) / 3, 5000);
     const due = await this.#deps.store.nextDue();
     if (due) ms = Math.min(ms, Date.parse(due) - this.#deps.clock.now().getTime());
+    if (this.#scheduler) ms = Math.min(ms, this.#scheduler.wakeIn());
     return Math.max(0, ms);
   }
 

@@ -313,6 +313,8 @@ Deno.test("config list, get and set accept both spellings, keep comments, and va
       job_timeout: 0,
       lease_timeout: 30,
       poll_interval: 1,
+      retention_completed: 0,
+      retention_dead: 0,
     });
     const text = await cliOk(home, ["config", "list"]);
     for (
@@ -323,6 +325,8 @@ Deno.test("config list, get and set accept both spellings, keep comments, and va
         "job-timeout",
         "lease-timeout",
         "poll-interval",
+        "retention-completed",
+        "retention-dead",
       ]
     ) {
       assert.match(text, new RegExp(key));
@@ -362,6 +366,8 @@ Deno.test("config list, get and set accept both spellings, keep comments, and va
       job_timeout: 0,
       lease_timeout: 12,
       poll_interval: 1,
+      retention_completed: 0,
+      retention_dead: 0,
     });
     assert.equal((file.match(/max.retries/g) ?? []).length, 1, "the key is edited in place, not doubled");
     // the new default applies to the next enqueue

@@ -620,6 +620,79 @@ export function storeConformance(name: string, makeStore: (clock: Clock) => Stor
     assert.equal(free.job.id, "f");
   });
 
+  // ---- retention
+
+  /** Runs `id` (enqueued in `queue`) to `outcome` at the clock's time: completed on 0, dead otherwise. */
+  async function finished(store: Store, id: string, outcome: Outcome, queue = "default"): Promise<void> {
+    await enqueue(store, [spec(id, { max_retries: 0, queue })]);
+    const [job] = await claim(store, "w1", 1);
+    assert.equal(job.id, id);
+    await end(store, "w1", job, outcome);
+  }
+
+  test("prune removes the completed and dead jobs that finished before their cutoffs, and nothing else", async ({ store, clock }) => {
+    await finished(store, "c-old", ok, "q1");
+    await finished(store, "d-old", exit(1));
+    clock.advance(3600 * S);
+    await finished(store, "c-new", ok, "q1");
+    await finished(store, "d-new", exit(2), "q1");
+    await enqueue(store, [spec("waiting", { after: ["c-old"] }), spec("later", { run_at: at(99_999 * S) })]);
+    const [busy] = await claim(store, "w2", 1);
+    assert.equal(busy.id, "waiting", "its dependency completed");
+    const cutoff = at(1800 * S);
+    const r = await store.prune({ completedBefore: cutoff, deadBefore: cutoff });
+    // how archived jobs go (segments dropped whole) is the store's own business
+    assert.deepEqual([r.completed, r.dead, r.more], [1, 1, false]);
+    assert.equal(await store.get("c-old"), undefined);
+    assert.equal(await store.get("d-old"), undefined);
+    assert.deepEqual(ids(await store.list()), ["c-new", "d-new", "waiting", "later"]);
+    assert.deepEqual(await store.counts(), { ...zero, completed: 1, dead: 1, processing: 1, pending: 1 });
+    const queues = Object.fromEntries((await store.queues()).map((q) => [q.name, q.counts]));
+    assert.deepEqual(queues.q1, { ...zero, completed: 1, dead: 1 });
+    assert.deepEqual(queues.default, { ...zero, processing: 1, pending: 1 });
+    // the rest: a cutoff for one state only touches that state
+    const dead = await store.prune({ completedBefore: null, deadBefore: at(7200 * S) });
+    assert.deepEqual([dead.completed, dead.dead], [0, 1]);
+    assert.ok(await store.get("c-new"));
+    assert.deepEqual(await store.counts(), { ...zero, completed: 1, processing: 1, pending: 1 });
+    // a job whose dependency was pruned still ends normally
+    assert.ok(await end(store, "w2", busy, ok));
+    const none = await store.prune({ completedBefore: at(0), deadBefore: at(0) });
+    assert.deepEqual([none.completed, none.dead, none.more], [0, 0, false], "nothing finished before T0");
+  });
+
+  test("prune works in batches: `more` until every old job is gone, counts exact after each", async ({ store, clock }) => {
+    for (let i = 0; i < 3; i++) await finished(store, `c${i}`, ok);
+    // dead jobs are never archived: removed by id, at most `limit` per batch
+    for (let i = 0; i < 7; i++) await finished(store, `d${i}`, exit(1));
+    clock.advance(60 * S);
+    const before = clock.now().toISOString();
+    let batches = 0;
+    let removed = 0;
+    for (;;) {
+      const r = await store.prune({ completedBefore: before, deadBefore: before, limit: 4 });
+      batches++;
+      removed += r.completed + r.dead;
+      const c = await store.counts();
+      assert.equal(c.completed + c.dead, 10 - removed, `after batch ${batches}`);
+      if (!r.more) break;
+      assert.ok(batches < 10, "it ends");
+    }
+    assert.equal(removed, 10);
+    assert.ok(batches >= 2, `${batches} batch(es) of at most 4 jobs by id`);
+    assert.deepEqual(await store.counts(), zero);
+    assert.deepEqual(await store.list(), []);
+  });
+
+  test("a pruned job's id can be enqueued again", async ({ store, clock }) => {
+    await finished(store, "again", ok);
+    clock.advance(10 * S);
+    await store.prune({ completedBefore: clock.now().toISOString(), deadBefore: null });
+    const [job] = await enqueue(store, [spec("again")]);
+    assert.equal(job.state, "pending");
+    assert.deepEqual(ids(await store.list()), ["again"]);
+  });
+
   // ---- schedules
 
   test("schedules are added, listed, paused and removed; a name is taken once", async ({ store }) => {
@@ -663,5 +736,30 @@ export function storeConformance(name: string, makeStore: (clock: Clock) => Stor
     await store.pauseSchedule("hourly", true);
     assert.equal((await store.tick("hourly", at(7200 * S), 3)).job, null, "a paused schedule does not fire");
     assert.deepEqual(ids(await store.list()), ["hourly@2030-01-01T01:00Z"]);
+  });
+
+  test("a resume given the latest missed tick counts the ticks missed while paused as done", async ({ store }) => {
+    await store.addSchedule({
+      name: "hourly",
+      cron: "@hourly",
+      tz: "UTC",
+      paused: true,
+      job: { command: "report", priority: 0, timeout: null, cwd: null },
+      created_at: at(0),
+      last_tick: null,
+    });
+    const resumed = await store.pauseSchedule("hourly", false, at(3 * 3600 * S));
+    assert.equal(resumed.paused, false);
+    assert.equal(resumed.last_tick, at(3 * 3600 * S));
+    assert.equal(
+      (await store.tick("hourly", at(3 * 3600 * S), 3)).job,
+      null,
+      "the skipped tick does not run",
+    );
+    const next = await store.tick("hourly", at(4 * 3600 * S), 3);
+    assert.equal(next.job?.id, "hourly@2030-01-01T04:00Z");
+    assert.equal(next.job?.max_retries, 3, "a schedule without max_retries takes the ticker's default");
+    // resuming a schedule that is not paused changes nothing, skip or not
+    assert.equal((await store.pauseSchedule("hourly", false, at(9 * 3600 * S))).last_tick, at(4 * 3600 * S));
   });
 }

@@ -82,6 +82,8 @@ export function decideDelete(
 ): Decision<Job[]> {
   const archived: string[] = [];
   const archivedQueues: Record<string, number> = {};
+  /** attempts leaving each output file with the archived jobs (the state counts the live ones') */
+  const outs: Record<string, number> = {};
   const load: Loaded = [];
   const targets = unique(ids).map((id) => {
     let job = state.jobs.get(id);
@@ -97,6 +99,7 @@ export function decideDelete(
       if (job) {
         archived.push(id);
         archivedQueues[job.queue] = (archivedQueues[job.queue] ?? 0) + 1;
+        for (const run of job.runs ?? []) if (run.out) outs[run.out[0]] = (outs[run.out[0]] ?? 0) + 1;
       }
     }
     if (!job) throw new JobNotFoundError("delete", id);
@@ -122,6 +125,7 @@ export function decideDelete(
       type: "delete",
       ids: live,
       ...(archived.length ? { archived, archived_queues: archivedQueues } : {}),
+      ...(Object.keys(outs).length ? { outs } : {}),
       ...(load.length ? { load } : {}),
       ...(bury.length ? { bury } : {}),
     }],

@@ -236,9 +236,13 @@ Deno.test("decideDelete() of archived jobs tombstones them and takes them off th
     ids: [],
     archived: ["a", "b"],
     archived_queues: { q: 1, default: 1 },
+    // the attempts leaving each output file with them: the state cannot read the archive
+    outs: { "w1-0.out": 1, "w1-1.out": 1 },
   }]);
   assert.deepStrictEqual(ids(d.result), ["a", "b"]);
+  assert.deepStrictEqual([...s.outputs!], [["w1-0.out", 1], ["w1-1.out", 1], ["w1-2.out", 1]]);
   commit(s, d);
+  assert.deepStrictEqual([...s.outputs!], [["w1-2.out", 1]], "only c's attempt is left");
   assert.deepStrictEqual([s.archived, s.counts.completed], [1, 1]);
   assert.deepStrictEqual(s.queueCounts("q"), { ...zeroCounts(), completed: 1 });
   assert.deepStrictEqual(s.queueCounts("default"), zeroCounts());

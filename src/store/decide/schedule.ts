@@ -5,6 +5,7 @@
  * enqueues exactly once. Pure; when a tick is due is computed by the caller (cron.ts).
  */
 import { OperationError } from "../../errors.ts";
+import { idProblem } from "../../ids.ts";
 import type { Job, NewJob } from "../../job.ts";
 import { newJob } from "../../job.ts";
 import type { Decision } from "../log.ts";
@@ -23,6 +24,21 @@ export function tickJobId(name: string, tick: string): string {
   return `${name}@${tick.slice(0, 16)}Z`;
 }
 
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/**
+ * Why `name` cannot name a schedule, or null. A name becomes the start of its ticks' job ids
+ * (`NAME@2026-12-06T03:00Z`), so it keeps to the ids' safe alphabet, without the `@` that ends it.
+ */
+export function scheduleNameProblem(name: string): string | null {
+  if (!NAME.test(name) || name.includes("..")) {
+    return "use 1 to 64 letters, digits and . _ - (starting with a letter or digit, no '..')";
+  }
+  // every name the pattern takes makes a valid job id; say so where it is relied upon
+  const id = tickJobId(name, "2026-12-06T03:00:00.000Z");
+  return idProblem(id) === null ? null : `its tick ids ("${id}") would not be valid job ids`;
+}
+
 export function decideScheduleAdd(state: QueueState, schedule: Schedule): Decision<Schedule> {
   if (state.schedules.has(schedule.name)) {
     throw new OperationError(
@@ -38,11 +54,24 @@ export function decideScheduleRemove(state: QueueState, name: string): Decision<
   return { records: [{ type: "schedule", name, schedule: null }], result: schedule };
 }
 
-export function decideSchedulePause(state: QueueState, name: string, paused: boolean): Decision<Schedule> {
+/**
+ * Pauses or resumes schedule `name`. A resume given `skipThrough` (the latest of its times at or
+ * before now, computed by the caller) marks the ticks missed while it was paused as done: a paused
+ * schedule skips its ticks, it does not save them up.
+ */
+export function decideSchedulePause(
+  state: QueueState,
+  name: string,
+  paused: boolean,
+  skipThrough: string | null = null,
+): Decision<Schedule> {
   const schedule = state.schedules.get(name);
   if (!schedule) throw new ScheduleNotFoundError(paused ? "pause" : "resume", name);
   if (schedule.paused === paused) return { records: [], result: schedule };
   const next = { ...schedule, paused };
+  if (!paused && skipThrough !== null && (schedule.last_tick === null || schedule.last_tick < skipThrough)) {
+    next.last_tick = skipThrough;
+  }
   return { records: [{ type: "schedule", name, schedule: next }], result: next };
 }
 
