@@ -23,6 +23,8 @@ export interface Sizes {
   compactRuns: number;
   /** runs of `status` and of a worker whose peak RSS is read */
   memoryRuns: number;
+  /** enqueues whose change event the dashboard's event stream is timed for */
+  dashboardRuns: number;
 }
 
 export const FULL: Sizes = {
@@ -43,6 +45,7 @@ export const FULL: Sizes = {
   recoveryRuns: 5,
   compactRuns: 3,
   memoryRuns: 3,
+  dashboardRuns: 20,
 };
 
 /** Under a minute on a 2-core machine: smaller histories and drains, fewer runs. */
@@ -64,6 +67,7 @@ export const QUICK: Sizes = {
   recoveryRuns: 3,
   compactRuns: 1,
   memoryRuns: 1,
+  dashboardRuns: 10,
 };
 
 export const STEPS = [
@@ -77,6 +81,7 @@ export const STEPS = [
   "drain",
   "sleep",
   "idle",
+  "dashboard",
 ] as const;
 export type Step = typeof STEPS[number];
 

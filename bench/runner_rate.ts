@@ -13,9 +13,6 @@
  *   deno run --allow-all bench/runner_rate.ts [JOBS=2000] [SLOTS=2] [ROUNDS=3]
  */
 import { homePaths } from "../src/store/paths.ts";
-import { newJob } from "../src/job.ts";
-import { spawnAttempt, Wrapper } from "../src/worker/execute.ts";
-import { findSetsid } from "../src/worker/proc.ts";
 import { RunnerPool } from "../src/worker/pool.ts";
 import { Runner } from "../src/worker/runner.ts";
 import { paired } from "./paired.ts";
@@ -105,38 +102,6 @@ try {
   } finally {
     await runner.close();
   }
-  const at = new Date().toISOString();
-  const job = newJob({
-    id: "long",
-    command,
-    max_retries: 0,
-    priority: 0,
-    run_at: at,
-    timeout: null,
-    cwd: null,
-    seq: 1,
-  }, at);
-  const setsid = findSetsid();
-  const seconds = await timed(async () => {
-    const attempt = await spawnAttempt(job, {
-      logPath: `${home}/long.log`,
-      wrapper: () => new Wrapper(setsid),
-      umask: "",
-      timeout: 0,
-      attempt: 1,
-      worker: "w-bench",
-      now: () => new Date(),
-    });
-    if ("error" in attempt) throw new Error(attempt.error);
-    await attempt.go();
-    const { outcome } = await attempt.done;
-    if (outcome.kind !== "exited" || outcome.code !== 0) {
-      throw new Error(`old path ended ${JSON.stringify(outcome)}`);
-    }
-  });
-  console.log(
-    `long command (${command.length} bytes of 1-character lines): previous wrapper ${seconds.toFixed(3)} s`,
-  );
 } finally {
   Deno.removeSync(home, { recursive: true });
 }

@@ -5,6 +5,7 @@
 import type { Bench } from "./context.ts";
 import { batchEnqueue } from "./figures/batch.ts";
 import { compaction } from "./figures/compaction.ts";
+import { dashboardEvents } from "./figures/dashboard.ts";
 import { drainSleep, drainTrue } from "./figures/drain.ts";
 import { historyEnqueue } from "./figures/history.ts";
 import { idleWorker } from "./figures/idle.ts";
@@ -28,6 +29,7 @@ export const ORDER: Step[] = [
   "recovery",
   "compaction",
   "memory",
+  "dashboard",
 ];
 
 /** The steps on the largest history, in the order they may change it (recovery leaves it unusable). */
@@ -91,6 +93,7 @@ export async function runSteps(bench: Bench, options: Options, failed: Step[]): 
   }
   if (want("sleep")) await run("sleep", async () => [await drainSleep(bench)]);
   if (want("idle")) await run("idle", () => idleWorker(bench));
+  if (want("dashboard")) await run("dashboard", () => dashboardEvents(bench));
   return out;
 }
 

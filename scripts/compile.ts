@@ -3,6 +3,10 @@
  * CLI needs (read/write its home and job output, run `sh`, read the environment and its user id). `deno compile`
  * downloads a `denort` runtime for the target; where that download cannot be reached, this says
  * so in one line and exits 1 instead of pretending.
+ *
+ * Nothing needs `--include`: the dashboard's page files (`src/dashboard/page/`) are imported as text
+ * by `src/dashboard/static.ts`, so they are in main.ts's module graph and embedded with it
+ * (`src/dashboard/static_test.ts` checks the graph holds every file the server serves).
  */
 const root = new URL("..", import.meta.url).pathname;
 const args = [

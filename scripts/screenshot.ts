@@ -67,12 +67,15 @@ export async function fillHome(home: string): Promise<Background> {
   return worker;
 }
 
-/** Photographs the dashboard of `url` at a laptop's width into `path`; returns the PNG's size. */
+/**
+ * Photographs the dashboard at `url` (the one it printed, which logs the browser in) at a laptop's
+ * width into `path`; returns the PNG's size.
+ */
 export async function photograph(url: string, path: string): Promise<number> {
   const browser = await launchChromium();
   try {
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 }, colorScheme: "light" });
-    await page.goto(`${url}/`);
+    await page.goto(url);
     await untilPage(
       page,
       `document.getElementById("count-completed").textContent === "7" &&
@@ -97,7 +100,7 @@ export async function screenshot(path: string): Promise<number> {
   try {
     worker = await fillHome(home);
     dashboard = await startDashboard(home);
-    return await photograph(dashboard.url, path);
+    return await photograph(dashboard.login, path);
   } finally {
     await dashboard?.stop();
     if (worker) await stopBackground(worker, 3_000);

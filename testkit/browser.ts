@@ -19,29 +19,49 @@ export async function launchChromium(path = CHROMIUM): Promise<Browser> {
 }
 
 export interface Dashboard {
-  /** the base URL it printed, e.g. http://127.0.0.1:40123 (no trailing slash) */
+  /** the base URL it printed, e.g. http://127.0.0.1:40123 (no trailing slash, no token) */
   url: string;
+  /** the URL it printed: with ?token=… unless started with --no-token; opening it logs in */
+  login: string;
+  /** its token (generated unless one is given); null with --no-token */
+  token: string | null;
+  port: number;
   bg: Background;
   stop(): Promise<void>;
 }
 
-/** Starts `queuectl dashboard --port 0` on loopback for `home` and waits for the URL it prints. */
-export async function startDashboard(home: string, options: { token?: string } = {}): Promise<Dashboard> {
-  const args = ["dashboard", "--host", "127.0.0.1", "--port", "0"];
-  if (options.token !== undefined) args.push("--token", options.token);
-  const bg = spawnCli(home, args, { env: { QUEUECTL_DASHBOARD_TOKEN: "" } });
+/**
+ * Starts `queuectl dashboard --port 0` on loopback for `home` and waits for the URL it prints.
+ * `token`: a string is given through $QUEUECTL_DASHBOARD_TOKEN, null starts it with --no-token,
+ * and without one it makes its own (the default).
+ */
+export async function startDashboard(
+  home: string,
+  options: { token?: string | null; args?: string[] } = {},
+): Promise<Dashboard> {
+  const args = ["dashboard", "--host", "127.0.0.1", "--port", "0", ...(options.args ?? [])];
+  if (options.token === null) args.push("--no-token");
+  const bg = spawnCli(home, args, { env: { QUEUECTL_DASHBOARD_TOKEN: options.token ?? "" } });
   const exited = bg.exited().then((code) => {
     throw new Error(`queuectl dashboard exited ${code} before serving:\n${bg.output()}`);
   });
+  const printed = /^dashboard: (http:\/\/127\.0\.0\.1:(\d+))\/(\?token=(\S+))?$/m;
   try {
-    await Promise.race([untilOutput(bg, /http:\/\/127\.0\.0\.1:\d+/, 60_000), exited]);
+    await Promise.race([untilOutput(bg, printed, 60_000), exited]);
   } catch (e) {
     await stopBackground(bg);
     throw e;
   }
   exited.catch(() => {}); // it ends when stopped; nobody waits for this any more
-  const url = /http:\/\/127\.0\.0\.1:\d+/.exec(bg.output())![0];
-  return { url, bg, stop: async () => void await stopBackground(bg) };
+  const [login, url, port, , token] = printed.exec(bg.output())!;
+  return {
+    url,
+    login: login.slice("dashboard: ".length),
+    token: token === undefined ? null : decodeURIComponent(token),
+    port: Number(port),
+    bg,
+    stop: async () => void await stopBackground(bg),
+  };
 }
 
 export interface PageWatch {

@@ -8,10 +8,13 @@ interface DashboardFlags extends HomeFlags {
   host?: string;
   port?: string;
   token?: string;
+  "token-file"?: string;
+  "no-token"?: boolean;
   json?: boolean;
 }
 
 export const DEFAULT_PORT = 7700;
+export const TOKEN_ENV = "QUEUECTL_DASHBOARD_TOKEN";
 
 /** The URL a browser opens: IPv6 hosts in brackets, and the token when there is one. */
 export function dashboardUrl(host: string, port: number, token: string | null): string {
@@ -19,20 +22,87 @@ export function dashboardUrl(host: string, port: number, token: string | null): 
   return `http://${h}:${port}/${token ? `?token=${encodeURIComponent(token)}` : ""}`;
 }
 
+/** Where the token came from, for the warnings and the errors. */
+type TokenSource = "--token" | "--token-file" | "env" | "generated" | "none";
+
+/**
+ * The token this dashboard requires, checked: `--no-token`, `--token` or `--token-file` (one of
+ * them at most), else $QUEUECTL_DASHBOARD_TOKEN, else a new random one. Throws UsageError (exit 2)
+ * before anything is served.
+ */
+async function chooseToken(
+  ctx: AppContext,
+  flags: DashboardFlags,
+  host: string,
+): Promise<{ token: string | null; source: TokenSource }> {
+  const { checkToken, generateToken, tokenInFile } = await import("../dashboard/token.ts");
+  const { isLoopback } = await import("../dashboard/auth.ts");
+  const given = (["--token", "--token-file", "--no-token"] as const).filter((f) =>
+    f === "--token"
+      ? flags.token !== undefined
+      : f === "--token-file"
+      ? flags["token-file"] !== undefined
+      : flags["no-token"] === true
+  );
+  if (given.length > 1) {
+    throw new UsageError(`Invalid ${given[1]}: give only one of --token, --token-file and --no-token`);
+  }
+  if (flags["no-token"]) {
+    if (!isLoopback(host)) {
+      throw new UsageError(
+        `Refusing to serve on ${host} without a token: --no-token is for loopback addresses only`,
+      );
+    }
+    return { token: null, source: "none" };
+  }
+  if (flags.token !== undefined) return { token: checkToken("--token", flags.token), source: "--token" };
+  const file = flags["token-file"];
+  if (file !== undefined) {
+    if (file === "") throw new UsageError("Invalid --token-file: it must not be empty");
+    let text: string;
+    try {
+      text = await Deno.readTextFile(file);
+    } catch (e) {
+      throw new UsageError(
+        `Invalid --token-file ${file}: it cannot be read (${(e as Error).message.split(":")[0]})`,
+      );
+    }
+    return { token: checkToken(`--token-file ${file}`, tokenInFile(text)), source: "--token-file" };
+  }
+  const env = ctx.env(TOKEN_ENV);
+  if (env !== undefined && env !== "") return { token: checkToken(`$${TOKEN_ENV}`, env), source: "env" };
+  return { token: generateToken(), source: "generated" };
+}
+
+/** Mode bits of `path` that let users other than its owner read it, or 0 (or when unknown). */
+function readableByOthers(path: string): number {
+  try {
+    return (Deno.statSync(path).mode ?? 0) & 0o044;
+  } catch {
+    return 0;
+  }
+}
+
 async function dashboard(this: AppContext, flags: DashboardFlags): Promise<void> {
   const host = flags.host ?? "127.0.0.1";
   if (host.trim() === "") throw new UsageError("Invalid --host: it must not be empty");
   const port = flags.port === undefined ? DEFAULT_PORT : parseCount("port", flags.port, 0, 65535);
-  if (flags.token === "") throw new UsageError("Invalid --token: it must not be empty");
-  const token = flags.token ?? (this.env("QUEUECTL_DASHBOARD_TOKEN") || null);
-  // the module is loaded only after the refusals above, so a refused start loads nothing more
-  const { isLoopback } = await import("../dashboard/auth.ts");
-  if (token === null && !isLoopback(host)) {
-    throw new UsageError(
-      `Refusing to serve on ${host} without a token: pass --token or set QUEUECTL_DASHBOARD_TOKEN`,
-    );
-  }
+  // the dashboard's modules are loaded only once the flags are known good: a refused start loads nothing more
+  const { token, source } = await chooseToken(this, flags, host);
   const home = resolveHome(this, flags);
+  const warn = (m: string) => this.process.stderr.write(`warning: ${printable(m)}\n`);
+  if (source === "--token") {
+    warn(`--token can be read by every local user (ps shows it): prefer $${TOKEN_ENV} or --token-file`);
+  }
+  if (source === "--token-file") {
+    const mode = readableByOthers(flags["token-file"]!);
+    if (mode !== 0) {
+      warn(`--token-file ${flags["token-file"]} can be read by other users: chmod 600 it`);
+    }
+  }
+  if (source === "none") {
+    warn("--no-token: any local user can use this dashboard, and enqueue commands your workers run as you");
+  }
   const { serveDashboard } = await import("../dashboard/serve.ts");
   const stop = new AbortController();
   const signals: Deno.Signal[] = ["SIGINT", "SIGTERM"];
@@ -46,8 +116,9 @@ async function dashboard(this: AppContext, flags: DashboardFlags): Promise<void>
       token,
       cwd: this.cwd,
       clock: this.clock,
+      env: this.env,
       signal: stop.signal,
-      onWarning: (m) => this.process.stderr.write(`warning: ${printable(m)}\n`),
+      onWarning: warn,
       onListen: (addr) => {
         const url = dashboardUrl(host, addr.port, token);
         this.process.stdout.write(
@@ -67,9 +138,19 @@ export const dashboardCommand = command({
   func: dashboard,
   parameters: {
     flags: {
-      host: opt("Address to listen on (default 127.0.0.1; anything but loopback needs a token)", "addr"),
+      host: opt("Address to listen on (default 127.0.0.1)", "addr"),
       port: opt(`Port to listen on (default ${DEFAULT_PORT}; 0 picks a free one)`, "n"),
-      token: opt("Require this token (default: $QUEUECTL_DASHBOARD_TOKEN; none on loopback)", "token"),
+      token: opt(
+        `Require this token (16+ characters; other users can see it in ps: prefer $${TOKEN_ENV} or --token-file)`,
+        "token",
+      ),
+      "token-file": opt("Require the token this file holds (one line; keep the file chmod 600)", "path"),
+      "no-token": {
+        kind: "boolean",
+        brief: "Require no token: any local user may use the dashboard (loopback addresses only)",
+        optional: true,
+        withNegated: false,
+      },
       json: {
         kind: "boolean",
         brief: 'Print {"url","host","port"} as one JSON line once listening',
@@ -82,14 +163,16 @@ export const dashboardCommand = command({
   docs: {
     brief: "Serve a live web dashboard, a JSON API and Prometheus /metrics",
     fullDescription: [
-      "Serves until interrupted (Ctrl-C or SIGTERM), and prints the URL to open. With a token,",
-      "every request needs it (the printed URL carries it once; the page then keeps a cookie).",
-      "Any number of dashboards and workers may share one home.",
+      "Serves until interrupted (Ctrl-C or SIGTERM), and prints the URL to open. Every request",
+      "needs a token: the one given with --token-file, $QUEUECTL_DASHBOARD_TOKEN or --token, else",
+      "a random one made at start. The printed URL carries it once; the page then keeps a cookie.",
+      "--no-token serves loopback without one, to every local user. Any number of dashboards and",
+      "workers may share one home.",
       "",
       "Examples:",
       "  queuectl dashboard",
-      "  queuectl dashboard --port 8080",
-      "  QUEUECTL_DASHBOARD_TOKEN=s3cret queuectl dashboard --host 0.0.0.0",
+      "  queuectl dashboard --port 8080 --token-file ~/.config/queuectl/token",
+      "  QUEUECTL_DASHBOARD_TOKEN=$(cat ~/.queuectl-token) queuectl dashboard --host 0.0.0.0",
     ].join("\n"),
   },
 });

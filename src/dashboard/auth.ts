@@ -1,8 +1,12 @@
 /**
  * The security model, in one place:
- * - With a token, every request but `/login` carries it: `Authorization: Bearer T`, or the cookie
- *   `queuectl_token` that `/login` (or `?token=T` on a GET) sets. Tokens are compared in constant
- *   time (both sides hashed, then every byte compared).
+ * - A dashboard has a token unless started with --no-token (loopback only): the one given, or one
+ *   generated at start (token.ts). Every request but `/login` carries it: `Authorization: Bearer T`,
+ *   or the cookie `queuectl_token_<port>` that `/login` (or `?token=T` on a GET) sets; the port in
+ *   its name keeps two dashboards on one host from overwriting each other's. Tokens are compared
+ *   in constant time (both sides hashed, then every byte compared).
+ * - A wrong token counts against the client's address (limiter.ts): too many, and it is refused
+ *   for a while (429).
  * - Without a token the dashboard serves loopback only, and answers only requests whose Host is a
  *   loopback name, so a page of another site cannot reach it by DNS rebinding.
  * - Mutations are POST/DELETE only, and must come from the page itself: a browser request (one
@@ -10,8 +14,16 @@
  *   (a script, curl) must carry `Authorization: Bearer`, which no cross-site form can send and no
  *   cross-site fetch can send without a CORS preflight, which this server never grants.
  * - Every response carries a strict Content-Security-Policy and nosniff; nothing is cached.
+ * - The server (connections.ts) bounds connections: how many, and how long a request may take to
+ *   arrive.
  */
-export const COOKIE = "queuectl_token";
+import LOGIN_HTML from "./page/login.html" with { type: "text" };
+
+/** The token cookie's name for the dashboard a request is addressed to: one per port. */
+export function cookieName(url: URL): string {
+  const port = url.port || (url.protocol === "https:" ? "443" : "80");
+  return `queuectl_token_${port}`;
+}
 
 export const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
   "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
@@ -57,10 +69,10 @@ export function bearerToken(req: Request): string | null {
   return m ? m[1].trim() : null;
 }
 
-export function cookieToken(req: Request): string | null {
+export function cookieToken(req: Request, name: string): string | null {
   for (const part of (req.headers.get("cookie") ?? "").split(";")) {
     const eq = part.indexOf("=");
-    if (eq < 0 || part.slice(0, eq).trim() !== COOKIE) continue;
+    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
     try {
       return decodeURIComponent(part.slice(eq + 1).trim());
     } catch {
@@ -70,13 +82,33 @@ export function cookieToken(req: Request): string | null {
   return null;
 }
 
-export function tokenCookie(token: string): string {
-  return `${COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
+export function tokenCookie(name: string, token: string): string {
+  return `${name}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
 }
 
-/** Does the request carry the token, in the header or the cookie? */
-export async function authorized(req: Request, token: string): Promise<boolean> {
-  return await tokenMatches(bearerToken(req), token) || await tokenMatches(cookieToken(req), token);
+/** A Set-Cookie that makes the browser forget the cookie `name` (a wrong one, sent again and again). */
+export function clearedCookie(name: string): string {
+  return `${name}=; Max-Age=0; HttpOnly; SameSite=Strict; Path=/`;
+}
+
+/** The credentials a request presents, unchecked. */
+export interface Presented {
+  bearer: string | null;
+  cookie: string | null;
+}
+
+export function presented(req: Request, cookie: string): Presented {
+  return { bearer: bearerToken(req), cookie: cookieToken(req, cookie) };
+}
+
+/**
+ * What the presented credentials say: "none" when there are none, "right" when one of them is the
+ * token, else "wrong" (a failed login).
+ */
+export async function verdict(given: Presented, token: string): Promise<"none" | "right" | "wrong"> {
+  if (given.bearer === null && given.cookie === null) return "none";
+  const right = await tokenMatches(given.bearer, token) || await tokenMatches(given.cookie, token);
+  return right ? "right" : "wrong";
 }
 
 /** 127.0.0.0/8, ::1 and localhost: the names that never leave this machine. */
@@ -115,27 +147,15 @@ export function crossSiteProblem(req: Request, origin: string): string | null {
     : "Refusing a change without an Origin header: send it from the page, or with an Authorization: Bearer header";
 }
 
-/** The login form: plain HTML, no script or style (the CSP allows neither inline). */
-export function loginPage(problem: string | null, status = 200): Response {
+/** The login form (page/login.html), with the reason for a refusal when there is one. */
+export function loginPage(
+  problem: string | null,
+  status = 200,
+  headers: Record<string, string> = {},
+): Response {
   const note = problem ? `<p role="alert">${escapeHtml(problem)}</p>` : "";
-  const body = `<!doctype html>
-<html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="color-scheme" content="light dark"><title>queuectl dashboard: log in</title></head>
-<body>
-<main>
-<h1>queuectl dashboard</h1>
-${note}<form method="post" action="/login">
-<label for="token">Access token</label>
-<input id="token" name="token" type="password" autocomplete="current-password" required autofocus>
-<button type="submit">Log in</button>
-</form>
-<p>The token is the one given to <code>queuectl dashboard --token</code> or <code>$QUEUECTL_DASHBOARD_TOKEN</code>.</p>
-</main>
-</body>
-</html>
-`;
-  return new Response(body, { status, headers: { "content-type": "text/html; charset=utf-8" } });
+  const body = LOGIN_HTML.replace("<!--problem-->", note);
+  return new Response(body, { status, headers: { "content-type": "text/html; charset=utf-8", ...headers } });
 }
 
 export function escapeHtml(text: string): string {

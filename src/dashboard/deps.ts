@@ -4,6 +4,7 @@ import type { Store } from "../store/mod.ts";
 import type { HomePaths } from "../store/paths.ts";
 import type { WorkerInfo } from "../worker/registry.ts";
 import type { ChangeFeed } from "./events.ts";
+import type { LoginLimiter } from "./limiter.ts";
 import type { Assets } from "./static.ts";
 
 export interface DashboardDeps {
@@ -11,7 +12,7 @@ export interface DashboardDeps {
   store: Store;
   paths: HomePaths;
   now: () => Date;
-  /** null: no token needed (loopback only) */
+  /** null: no token needed (--no-token, loopback only) */
   token: string | null;
   /** the directory jobs enqueued through the API run in (the dashboard's own) */
   cwd: string;
@@ -19,8 +20,10 @@ export interface DashboardDeps {
   /** live workers, as `status --json` lists them */
   workers: () => WorkerInfo[];
   config: () => Promise<Config>;
-  /** the page's files (default: assets/mod.ts) */
+  /** the page's files (default: static.ts ASSETS) */
   assets?: Assets;
+  /** counts failed logins per address (default: a LoginLimiter on `now`) */
+  limiter?: LoginLimiter;
   /** aborted when the server shuts down: ends the event streams, which never end by themselves */
   shutdown?: AbortSignal;
 }

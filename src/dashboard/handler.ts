@@ -1,28 +1,45 @@
 /**
- * The dashboard as one function `(Request) => Promise<Response>`, tested without a port.
- * Order of checks for every request: Host (DNS rebinding, when no token), token (except /login),
- * route and method, same-origin for mutations, body size; then the endpoint. Every error is a
- * JSON `{"error"}` (or the login page, for pages), and every response gets the security headers.
+ * The dashboard as one function `(Request, Client) => Promise<Response>`, tested without a port.
+ * Order of checks for every request: Host (DNS rebinding, when no token), token (except /login;
+ * an address refused for its failed logins gets 429 for any token it sends), route and method,
+ * same-origin for mutations, body size; then the endpoint. Every error is a JSON `{"error"}` (or
+ * the login page, for pages), and every response gets the security headers.
  */
 import * as api from "./api.ts";
 import {
-  authorized,
+  clearedCookie,
+  cookieName,
   crossSiteProblem,
   isLoopback,
   loginPage,
+  presented,
   tokenCookie,
   tokenMatches,
+  verdict,
   withSecurityHeaders,
 } from "./auth.ts";
 import type { DashboardDeps } from "./deps.ts";
 import { eventStream } from "./events.ts";
+import { LoginLimiter } from "./limiter.ts";
 import { errorResponse, HttpError, redirect } from "./respond.ts";
 import { asset, page } from "./static.ts";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
+const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
+
+function tooMany(client: Client, waitMs: number): string {
+  return `Too many failed logins from ${client.address}: try again in ${seconds(waitMs)} s`;
+}
+
+/** Who sent a request, as the server saw the connection. */
+export interface Client {
+  /** the peer's IP address */
+  address: string;
+}
+
 type Params = string[];
-type Endpoint = (req: Request, url: URL, params: Params) => Promise<Response> | Response;
+type Endpoint = (req: Request, url: URL, params: Params, client: Client) => Promise<Response> | Response;
 interface Route {
   pattern: RegExp;
   methods: Record<string, Endpoint>;
@@ -63,8 +80,11 @@ function segment(raw: string): string {
   }
 }
 
-export function createHandler(deps: DashboardDeps): (req: Request) => Promise<Response> {
+export function createHandler(
+  deps: DashboardDeps,
+): (req: Request, client?: Client) => Promise<Response> {
   const caches = api.newCaches();
+  const limiter = deps.limiter ?? new LoginLimiter(() => deps.now().getTime());
   const ID = "([^/]+)";
   const routes: Route[] = [
     { pattern: /^\/$/, page: true, methods: { GET: () => page(deps.assets) } },
@@ -80,7 +100,7 @@ export function createHandler(deps: DashboardDeps): (req: Request) => Promise<Re
       page: true,
       methods: {
         GET: () => deps.token === null ? redirect("/") : loginPage(null),
-        POST: (req) => login(req),
+        POST: (req, url, _p, client) => login(req, url, client),
       },
     },
     { pattern: /^\/metrics$/, methods: { GET: () => api.metrics(deps, caches) } },
@@ -122,16 +142,57 @@ export function createHandler(deps: DashboardDeps): (req: Request) => Promise<Re
     { pattern: /^\/api\/workers\/stop$/, methods: { POST: () => api.stopWorkers(deps) } },
   ];
 
-  async function login(req: Request): Promise<Response> {
+  async function login(req: Request, url: URL, client: Client): Promise<Response> {
     if (deps.token === null) return redirect("/");
     const form = new URLSearchParams(await readBody(req));
+    const wait = limiter.refusedFor(client.address);
+    if (wait > 0) return loginPage(tooMany(client, wait), 429, { "retry-after": String(seconds(wait)) });
     if (!await tokenMatches(form.get("token"), deps.token)) {
+      limiter.failed(client.address);
       return loginPage("That token is not the right one.", 401);
     }
-    return redirect("/", { "set-cookie": tokenCookie(deps.token) });
+    return redirect("/", { "set-cookie": tokenCookie(cookieName(url), deps.token) });
   }
 
-  async function route(req: Request): Promise<Response> {
+  /**
+   * Null when the request may go on to its route; else the answer: a login redirect, a 401 or a
+   * 429. The token is checked only after the address's refusal, so a refused guess learns nothing.
+   */
+  async function gate(req: Request, url: URL, route: Route, client: Client): Promise<Response | null> {
+    const token = deps.token;
+    if (token === null || route.open) return null;
+    const cookie = cookieName(url);
+    const given = presented(req, cookie);
+    const inQuery = req.method === "GET" || req.method === "HEAD" ? url.searchParams.get("token") : null;
+    const wait = limiter.refusedFor(client.address);
+    if (wait > 0 && (inQuery !== null || given.bearer !== null || given.cookie !== null)) {
+      const retry = { "retry-after": String(seconds(wait)) };
+      if (route.page && req.method === "GET") return loginPage(tooMany(client, wait), 429, retry);
+      throw new HttpError(429, tooMany(client, wait), retry);
+    }
+    if (inQuery !== null) {
+      if (await tokenMatches(inQuery, token)) {
+        url.searchParams.delete("token");
+        return redirect(url.pathname + url.search, { "set-cookie": tokenCookie(cookie, token) });
+      }
+      limiter.failed(client.address);
+    }
+    const said = await verdict(given, token);
+    if (said === "right") return null;
+    if (said === "wrong") limiter.failed(client.address);
+    // a wrong cookie (say, of an earlier run of this dashboard) is forgotten, not sent again
+    const forget: Record<string, string> = given.cookie !== null
+      ? { "set-cookie": clearedCookie(cookie) }
+      : {};
+    if (route.page && req.method === "GET") return redirect("/login", forget);
+    throw new HttpError(
+      401,
+      "Authentication required: send the token in an Authorization: Bearer header, or log in at /login",
+      { "www-authenticate": 'Bearer realm="queuectl"', ...forget },
+    );
+  }
+
+  async function route(req: Request, client: Client): Promise<Response> {
     const url = new URL(req.url);
     if (deps.token === null && !isLoopback(url.hostname)) {
       throw new HttpError(
@@ -144,23 +205,8 @@ export function createHandler(deps: DashboardDeps): (req: Request) => Promise<Re
     const found = routes.map((r) => ({ r, m: r.pattern.exec(url.pathname) })).find(({ m }) => m !== null);
     if (!found) throw new HttpError(404, `No such page or endpoint: ${url.pathname.slice(0, 100)}`);
     const { r, m } = found;
-    if (deps.token !== null && !r.open) {
-      const given = url.searchParams.get("token");
-      if (req.method === "GET" && given !== null && await tokenMatches(given, deps.token)) {
-        url.searchParams.delete("token");
-        return redirect(url.pathname + url.search, { "set-cookie": tokenCookie(deps.token) });
-      }
-      if (!await authorized(req, deps.token)) {
-        if (r.page && req.method === "GET") return redirect("/login");
-        throw new HttpError(
-          401,
-          "Authentication required: send the token in an Authorization: Bearer header, or log in at /login",
-          {
-            "www-authenticate": 'Bearer realm="queuectl"',
-          },
-        );
-      }
-    }
+    const refused = await gate(req, url, r, client);
+    if (refused !== null) return refused;
     // HEAD is GET without the body
     const method = req.method === "HEAD" && Object.hasOwn(r.methods, "GET") ? "GET" : req.method;
     const endpoint = Object.hasOwn(r.methods, method) ? r.methods[method] : undefined;
@@ -174,13 +220,13 @@ export function createHandler(deps: DashboardDeps): (req: Request) => Promise<Re
       const problem = crossSiteProblem(req, url.origin);
       if (problem) throw new HttpError(403, problem);
     }
-    return await endpoint(req, url, m!.slice(1).map(segment));
+    return await endpoint(req, url, m!.slice(1).map(segment), client);
   }
 
-  return async (req: Request): Promise<Response> => {
+  return async (req: Request, client: Client = { address: "unknown" }): Promise<Response> => {
     let res: Response;
     try {
-      res = await route(req);
+      res = await route(req, client);
     } catch (e) {
       res = errorResponse(e);
     }

@@ -1,7 +1,8 @@
 /** The security model through the handler: token, login, same-origin checks, headers, traversal, body size. */
 import assert from "node:assert/strict";
-import { CSP, isLoopback, tokenMatches } from "./auth.ts";
+import { cookieName, CSP, isLoopback, loginPage, tokenMatches } from "./auth.ts";
 import { MAX_BODY_BYTES } from "./handler.ts";
+import { MAX_FAILURES } from "./limiter.ts";
 import { body, ORIGIN, withHarness } from "./test_harness.ts";
 
 const TOKEN = "s3cret-token";
@@ -14,7 +15,7 @@ Deno.test("with a token, the API answers 401 without it, and accepts it as a Bea
     assert.match((await body(none)).error, /^Authentication required/);
     const wrong: Array<Record<string, string>> = [
       { authorization: "Bearer wrong" },
-      { cookie: "queuectl_token=wrong" },
+      { cookie: "queuectl_token_7700=wrong" },
       { authorization: "Basic " + btoa("x:" + TOKEN) },
     ];
     for (const headers of wrong) {
@@ -24,7 +25,9 @@ Deno.test("with a token, the API answers 401 without it, and accepts it as a Bea
     assert.equal((await h.fetch("/api/events")).status, 401);
     const header = await h.fetch("/api/status", { headers: { authorization: `Bearer ${TOKEN}` } });
     assert.equal(header.status, 200);
-    const cookie = await h.fetch("/api/status", { headers: { cookie: `other=1; queuectl_token=${TOKEN}` } });
+    const cookie = await h.fetch("/api/status", {
+      headers: { cookie: `other=1; queuectl_token_7700=${TOKEN}` },
+    });
     assert.equal(cookie.status, 200);
     await cookie.body?.cancel();
     await header.body?.cancel();
@@ -56,8 +59,11 @@ Deno.test("with a token, pages redirect to /login, which logs in with a form and
     const ok = await post(TOKEN);
     assert.equal(ok.status, 303);
     assert.equal(ok.headers.get("location"), "/");
-    assert.equal(ok.headers.get("set-cookie"), `queuectl_token=${TOKEN}; HttpOnly; SameSite=Strict; Path=/`);
-    const page = await h.fetch("/", { headers: { cookie: `queuectl_token=${TOKEN}` } });
+    assert.equal(
+      ok.headers.get("set-cookie"),
+      `queuectl_token_7700=${TOKEN}; HttpOnly; SameSite=Strict; Path=/`,
+    );
+    const page = await h.fetch("/", { headers: { cookie: `queuectl_token_7700=${TOKEN}` } });
     assert.equal(page.status, 200);
     assert.equal(await page.text(), "<!doctype html><title>page</title>");
   }, { token: TOKEN });
@@ -70,7 +76,7 @@ Deno.test("?token=T on a GET sets the cookie and redirects to the same URL witho
     assert.equal(res.headers.get("location"), "/jobs/a1?x=1&y=2");
     assert.match(
       res.headers.get("set-cookie")!,
-      /^queuectl_token=s3cret-token; HttpOnly; SameSite=Strict; Path=\/$/,
+      /^queuectl_token_7700=s3cret-token; HttpOnly; SameSite=Strict; Path=\/$/,
     );
     const root = await h.fetch(`/?token=${TOKEN}`);
     assert.equal(root.headers.get("location"), "/");
@@ -155,7 +161,7 @@ Deno.test("with a token, a script's mutation needs the right Bearer token; the c
       body: job,
     });
     assert.equal(wrong.status, 401);
-    const cookie = { cookie: `queuectl_token=${TOKEN}` };
+    const cookie = { cookie: `queuectl_token_7700=${TOKEN}` };
     const crossSite = await h.fetch("/api/jobs", {
       method: "POST",
       headers: { ...cookie, origin: "http://evil.example" },
@@ -261,4 +267,95 @@ Deno.test("tokenMatches compares whole tokens; isLoopback knows 127.0.0.0/8, ::1
   for (const host of ["0.0.0.0", "::", "192.168.1.2", "127.0.0.256", "localhost.evil.com", "128.0.0.1", ""]) {
     assert.ok(!isLoopback(host), host);
   }
+});
+
+Deno.test("ten wrong tokens from one address and any token it sends gets 429 until the window ends; others are unaffected", async () => {
+  await withHarness(async (h) => {
+    const from = (address: string, path: string, init: RequestInit = {}) =>
+      h.handle(new Request(ORIGIN + path, init), { address });
+    const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+    for (let i = 0; i < MAX_FAILURES; i++) {
+      const kinds: RequestInit[] = [bearer("wrong"), { headers: { cookie: "queuectl_token_7700=wrong" } }];
+      const res = i === 3
+        ? await from("10.0.0.9", "/?token=wrong")
+        : await from("10.0.0.9", "/api/status", kinds[i % 2]);
+      assert.ok(res.status === 401 || res.status === 303, `failure ${i + 1}: ${res.status}`);
+      await res.body?.cancel();
+    }
+    const refused = await from("10.0.0.9", "/api/status", bearer(TOKEN));
+    assert.equal(refused.status, 429, "even the right token: a refused guess tells nothing");
+    assert.equal(refused.headers.get("retry-after"), "60");
+    assert.deepEqual(await body(refused), {
+      error: "Too many failed logins from 10.0.0.9: try again in 60 s",
+    });
+    assert.equal(refused.headers.get("content-security-policy"), CSP);
+    const form = await from("10.0.0.9", "/login", {
+      method: "POST",
+      headers: { origin: ORIGIN, "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ token: TOKEN }).toString(),
+    });
+    assert.equal(form.status, 429);
+    assert.match(
+      await form.text(),
+      /role="alert">Too many failed logins from 10\.0\.0\.9: try again in 60 s</,
+    );
+    const page = await from("10.0.0.9", `/?token=${TOKEN}`);
+    assert.equal(page.status, 429);
+    assert.match(page.headers.get("content-type")!, /^text\/html/);
+    await page.body?.cancel();
+    // no token at all: the usual answers, nothing to refuse
+    const none = await from("10.0.0.9", "/api/status");
+    assert.equal(none.status, 401);
+    await none.body?.cancel();
+    const other = await from("10.0.0.10", "/api/status", bearer(TOKEN));
+    assert.equal(other.status, 200, "another address");
+    await other.body?.cancel();
+    h.clock.now = new Date(h.clock.now.getTime() + 60_000);
+    const later = await from("10.0.0.9", "/api/status", bearer(TOKEN));
+    assert.equal(later.status, 200, "the window is over");
+    await later.body?.cancel();
+  }, { token: TOKEN });
+});
+
+Deno.test("the cookie is named after the dashboard's port: another port's cookie is not this one's, and a wrong one is cleared", async () => {
+  await withHarness(async (h) => {
+    const other = "http://127.0.0.1:7701";
+    const login = await h.handle(new Request(`${other}/?token=${TOKEN}`));
+    assert.equal(login.status, 303);
+    assert.equal(
+      login.headers.get("set-cookie"),
+      `queuectl_token_7701=${TOKEN}; HttpOnly; SameSite=Strict; Path=/`,
+    );
+    const withOther = await h.fetch("/api/status", { headers: { cookie: `queuectl_token_7701=${TOKEN}` } });
+    assert.equal(withOther.status, 401, "7701's cookie does not open 7700");
+    assert.equal(withOther.headers.get("set-cookie"), null, "and is left alone");
+    await withOther.body?.cancel();
+    const both = await h.fetch("/api/status", {
+      headers: { cookie: `queuectl_token_7701=other-dashboards-token; queuectl_token_7700=${TOKEN}` },
+    });
+    assert.equal(both.status, 200, "each dashboard reads its own");
+    await both.body?.cancel();
+    const stale = await h.fetch("/", { headers: { cookie: "queuectl_token_7700=of-an-earlier-run" } });
+    assert.equal(stale.status, 303);
+    assert.equal(stale.headers.get("location"), "/login");
+    assert.equal(
+      stale.headers.get("set-cookie"),
+      "queuectl_token_7700=; Max-Age=0; HttpOnly; SameSite=Strict; Path=/",
+    );
+    const api = await h.fetch("/api/status", {
+      headers: { cookie: "queuectl_token_7700=of-an-earlier-run" },
+    });
+    assert.equal(api.status, 401);
+    assert.match(api.headers.get("set-cookie")!, /^queuectl_token_7700=; Max-Age=0;/);
+    await api.body?.cancel();
+    assert.equal(cookieName(new URL("https://dash.example/")), "queuectl_token_443");
+    assert.equal(cookieName(new URL("http://[::1]:8080/x")), "queuectl_token_8080");
+  }, { token: TOKEN });
+});
+
+Deno.test("the login page is plain HTML: no script, no style, and the refusal's text is escaped", async () => {
+  const page = await loginPage('<img src=x onerror="alert(1)">', 401).text();
+  assert.doesNotMatch(page, /<script|<style|\sstyle=|\son[a-z]+=\s*"/i);
+  assert.match(page, /<p role="alert">&#60;img src=x onerror=&#34;alert\(1\)&#34;&#62;<\/p>/);
+  assert.match(page, /<form method="post" action="\/login">/);
 });

@@ -1,11 +1,16 @@
-/** Binds the dashboard's handler to a port: the only part of the dashboard that listens. */
+/**
+ * Binds the dashboard's handler to a port: the only part of the dashboard that listens. The
+ * connections are served by connections.ts (bounded in number and in how long a request may take
+ * to arrive), not Deno.serve, which bounds neither.
+ */
 import { loadConfig } from "../config.ts";
 import { OperationError } from "../errors.ts";
-import { FileStore } from "../store/file_store.ts";
+import { openStore } from "../store/open.ts";
 import type { Clock } from "../clock.ts";
 import { homePaths } from "../store/paths.ts";
 import { listWorkers } from "../worker/registry.ts";
-import { StoreChanges } from "./events.ts";
+import { DEFAULT_LIMITS, type Limits, serveConnections } from "./connections.ts";
+import { HomeChanges } from "../store/changes.ts";
 import { createHandler } from "./handler.ts";
 
 export interface ServeOptions {
@@ -21,13 +26,22 @@ export interface ServeOptions {
   /** aborted to stop serving */
   signal: AbortSignal;
   onWarning?: (message: string) => void;
+  /** the environment (the store's test seams); default none */
+  env?: (name: string) => string | undefined;
+  /** how many connections, and how long a request may take to arrive (default DEFAULT_LIMITS) */
+  limits?: Partial<Limits>;
 }
 
 /** Serves until `signal` aborts; throws OperationError when the address cannot be bound. */
 export async function serveDashboard(opts: ServeOptions): Promise<void> {
   const paths = homePaths(opts.home);
-  const store = new FileStore(opts.home, { clock: opts.clock, onWarning: opts.onWarning });
-  const changes = new StoreChanges({ head: () => store.head(), dir: opts.home });
+  // one more client of the store, like the CLI (its enqueue may create the home, as the CLI's does)
+  const store = openStore(opts.home, {
+    clock: opts.clock,
+    env: opts.env ?? (() => undefined),
+    warn: opts.onWarning ?? (() => {}),
+  });
+  const changes = new HomeChanges({ head: () => store.head(), dir: opts.home, clock: opts.clock });
   const shutdown = new AbortController();
   const handler = createHandler({
     store,
@@ -40,16 +54,9 @@ export async function serveDashboard(opts: ServeOptions): Promise<void> {
     config: () => loadConfig(paths.config),
     shutdown: shutdown.signal,
   });
-  let server: Deno.HttpServer<Deno.NetAddr>;
+  let listener: Deno.TcpListener;
   try {
-    server = Deno.serve({
-      hostname: opts.host,
-      port: opts.port,
-      signal: opts.signal,
-      onListen: (addr) => opts.onListen({ host: addr.hostname, port: addr.port }),
-      onError: (e) =>
-        new Response(JSON.stringify({ error: `Internal error: ${(e as Error)?.message}` }), { status: 500 }),
-    }, handler);
+    listener = Deno.listen({ hostname: opts.host, port: opts.port });
   } catch (e) {
     store.close();
     if (e instanceof Deno.errors.AddrInUse) {
@@ -68,14 +75,26 @@ export async function serveDashboard(opts: ServeOptions): Promise<void> {
     throw e;
   }
   // open event streams never end by themselves: end them, so the server can finish
-  opts.signal.addEventListener("abort", () => {
+  const stop = () => {
     shutdown.abort();
     changes.close();
-  }, { once: true });
+  };
+  opts.signal.addEventListener("abort", stop, { once: true });
   try {
-    await server.finished;
+    opts.onListen({ host: listener.addr.hostname, port: listener.addr.port });
+    await serveConnections({
+      listener,
+      handler,
+      limits: { ...DEFAULT_LIMITS, ...opts.limits },
+      signal: opts.signal,
+      onAcceptError: (e, cap) =>
+        opts.onWarning?.(
+          `Cannot accept a connection: ${e.message}; closing the oldest unfinished one, and serving at most ${cap} at once`,
+        ),
+    });
   } finally {
-    changes.close();
+    opts.signal.removeEventListener("abort", stop);
+    stop();
     store.close();
   }
 }

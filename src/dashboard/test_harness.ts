@@ -10,7 +10,7 @@ import type { Store } from "../store/mod.ts";
 import { type HomePaths, homePaths } from "../store/paths.ts";
 import type { WorkerInfo } from "../worker/registry.ts";
 import type { ChangeFeed } from "./events.ts";
-import { createHandler } from "./handler.ts";
+import { type Client, createHandler } from "./handler.ts";
 
 export const ORIGIN = "http://127.0.0.1:7700";
 export const BACKOFF = { backoff_base: 2, backoff_max: 60 };
@@ -39,7 +39,7 @@ export interface Harness {
   clock: { now: Date };
   workers: WorkerInfo[];
   feed: ManualFeed;
-  handle(req: Request): Promise<Response>;
+  handle(req: Request, client?: Client): Promise<Response>;
   /** GET (or `init`) of a path on the dashboard's origin */
   fetch(path: string, init?: RequestInit): Promise<Response>;
   /** a same-origin change, as the page sends it */

@@ -16,7 +16,7 @@
  */
 import { ensureDir, exists, FILE_MODE } from "../durable.ts";
 import type { HomePaths } from "../store/paths.ts";
-import { findSetsid } from "./execute.ts";
+import { findSetsid } from "./proc.ts";
 import { listWorkers, type WorkerEntry } from "./registry.ts";
 
 /** The environment variable that tells a detached worker the log to rename (see above). */

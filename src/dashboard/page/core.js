@@ -1,16 +1,19 @@
 /**
- * `/assets/core.js`: the page's pure helpers (formatting, log splitting, chart geometry, request
- * building). No DOM and no fetch, and no imports, so `core_test.ts` imports this very text in Deno.
- * Plain browser JS in a string (no build step); no backticks or `${` inside, so the TS template
- * literal stays verbatim.
+ * The page's pure helpers (formatting, chart geometry, request building): no DOM and no fetch, so
+ * `src/dashboard/page_core_test.ts` imports this very file in Deno. Served as `/assets/core.js`;
+ * the job log's format is `/assets/joblog.js` (src/joblog.js).
  */
-export const CORE_JS = String.raw`// queuectl dashboard: pure helpers (no DOM, no network)
 export const STATES = ["pending", "processing", "completed", "failed", "dead"];
 
 /** Fields of a job that hold an ISO time. */
 export const TIME_FIELDS = ["run_at", "created_at", "updated_at", "lease_until", "started_at", "finished_at"];
 
-/** "3 s ago", "in 2 min", "never" for null. */
+/**
+ * "3 s ago", "in 2 min", "never" for null.
+ * @param {string | null | undefined} iso
+ * @param {number} now milliseconds since the epoch
+ * @returns {string}
+ */
 export function ago(iso, now) {
   if (iso === null || iso === undefined) return "never";
   const t = Date.parse(iso);
@@ -25,7 +28,11 @@ export function ago(iso, now) {
   return diff < 0 ? "in " + text : text + " ago";
 }
 
-/** A duration in seconds as text: "120 ms", "1.50 s", "2 min 3 s"; "-" for null. */
+/**
+ * A duration in seconds as text: "120 ms", "1.50 s", "2 min 3 s"; "-" for null.
+ * @param {number | null | undefined} x
+ * @returns {string}
+ */
 export function seconds(x) {
   if (x === null || x === undefined || Number.isNaN(x)) return "-";
   if (x < 1) return Math.round(x * 1000) + " ms";
@@ -37,7 +44,11 @@ export function seconds(x) {
   return m % 60 ? Math.floor(m / 60) + " h " + (m % 60) + " min" : m / 60 + " h";
 }
 
-/** A bucket bound for an axis label: "100ms", "2.5s", "15m", "1h". */
+/**
+ * A bucket bound for an axis label: "100ms", "2.5s", "15m", "1h".
+ * @param {number} x
+ * @returns {string}
+ */
 export function shortSeconds(x) {
   if (x < 1) return Math.round(x * 1000) + "ms";
   if (x < 60) return x + "s";
@@ -45,62 +56,31 @@ export function shortSeconds(x) {
   return Math.round((x / 3600) * 10) / 10 + "h";
 }
 
-/** 1234567 -> "1,234,567" without depending on the browser's locale. */
+/**
+ * 1234567 -> "1,234,567" without depending on the browser's locale.
+ * @param {number} n
+ * @returns {string}
+ */
 export function count(n) {
   return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 }
 
-/** A size in bytes as text: "512 bytes", "64 KiB", "1.5 MiB". */
+/**
+ * A size in bytes as text: "512 bytes", "64 KiB", "1.5 MiB".
+ * @param {number} n
+ * @returns {string}
+ */
 export function bytes(n) {
   if (n < 1024) return n + " bytes";
   if (n < 1024 * 1024) return Math.round(n / 1024) + " KiB";
   return Math.round((n / (1024 * 1024)) * 10) / 10 + " MiB";
 }
 
-const HEADER = /^=== attempt (\d+) of (\d+) · (.+?) · worker (\S+) ===$/;
-const FOOTER = /^=== (.+) ===$/;
-
 /**
- * Splits a job's log (every attempt after a header line "=== attempt N of M · time · worker id ===",
- * closed by a line like "=== exit code 3 · 0.02s ===") into one section per attempt. When the log
- * is a tail (truncated), text before the first header is a section of its own, marked partial.
- * A closing line counts only as the last line of a section: a job may print "=== x ===" itself.
+ * The smallest of 1, 2, 5, 10, 20, 50, ... that is at least n (an axis top).
+ * @param {number} n
+ * @returns {number}
  */
-export function splitAttempts(output, truncated) {
-  const lines = String(output || "").split("\n");
-  if (lines[lines.length - 1] === "") lines.pop();
-  const sections = [];
-  let current = null;
-  for (const line of lines) {
-    const h = HEADER.exec(line);
-    if (h) {
-      current = { attempt: Number(h[1]), of: Number(h[2]), at: h[3], worker: h[4], lines: [], end: null, partial: false };
-      sections.push(current);
-      continue;
-    }
-    if (current === null) {
-      current = { attempt: null, of: null, at: null, worker: null, lines: [], end: null, partial: Boolean(truncated) };
-      sections.push(current);
-    }
-    current.lines.push(line);
-  }
-  return sections.map((s) => {
-    const last = s.lines[s.lines.length - 1];
-    const f = last === undefined ? null : FOOTER.exec(last);
-    const body = f ? s.lines.slice(0, -1) : s.lines;
-    return {
-      attempt: s.attempt,
-      of: s.of,
-      at: s.at,
-      worker: s.worker,
-      partial: s.partial,
-      end: f ? f[1] : null,
-      output: body.length ? body.join("\n") + "\n" : "",
-    };
-  });
-}
-
-/** The smallest of 1, 2, 5, 10, 20, 50, ... that is at least n (an axis top). */
 export function niceCeil(n) {
   if (!(n > 1)) return 1;
   let p = 1;
@@ -110,11 +90,18 @@ export function niceCeil(n) {
   }
 }
 
-const r2 = (x) => Math.round(x * 100) / 100;
+const r2 = (/** @type {number} */ x) => Math.round(x * 100) / 100;
+
+/** @typedef {{ t: string, completed: number, failed: number }} Minute one minute of /api/throughput */
+/** @typedef {{ x: number, y: number, w: number, h: number }} Box */
+/** @typedef {Box & { kind: "completed" | "failed", minute: Minute }} Bar */
 
 /**
  * Stacked bars (completed below, failed above) for the per-minute throughput, inside box
  * {x, y, w, h} of an SVG viewBox. Returns the axis top and one rect per non-zero value.
+ * @param {Minute[]} minutes
+ * @param {Box} box
+ * @returns {{ top: number, bars: Bar[] }}
  */
 export function throughputBars(minutes, box) {
   let max = 0;
@@ -122,28 +109,35 @@ export function throughputBars(minutes, box) {
   const top = niceCeil(max);
   const step = box.w / Math.max(1, minutes.length);
   const width = r2(Math.max(1, step - 1));
+  /** @type {Bar[]} */
   const bars = [];
   minutes.forEach((m, i) => {
     const x = r2(box.x + i * step);
     const hc = (m.completed / top) * box.h;
     const hf = (m.failed / top) * box.h;
     const base = box.y + box.h;
-    if (m.completed > 0) bars.push({ kind: "completed", x, y: r2(base - hc), w: width, h: r2(hc), minute: m });
+    if (m.completed > 0) {
+      bars.push({ kind: "completed", x, y: r2(base - hc), w: width, h: r2(hc), minute: m });
+    }
     if (m.failed > 0) bars.push({ kind: "failed", x, y: r2(base - hc - hf), w: width, h: r2(hf), minute: m });
   });
   return { top, bars };
 }
 
-/** Cumulative Prometheus-style buckets [{le, count}] as one bar per bucket: [{label, count}]. */
+/**
+ * Cumulative Prometheus-style buckets [{le, count}] as one bar per bucket: [{label, count}].
+ * @param {{ le: number | "+Inf", count: number }[] | undefined} buckets
+ * @returns {{ label: string, count: number }[]}
+ */
 export function histogram(buckets) {
   const out = [];
   let prevCount = 0;
-  let prevLe = null;
+  let prevLe = 0;
   for (const b of buckets || []) {
     const label = b.le === "+Inf" ? "> " + shortSeconds(prevLe) : "≤ " + shortSeconds(b.le);
     out.push({ label, count: Math.max(0, b.count - prevCount) });
     prevCount = b.count;
-    prevLe = b.le;
+    if (b.le !== "+Inf") prevLe = b.le;
   }
   return out;
 }
@@ -152,8 +146,11 @@ export function histogram(buckets) {
  * The JSON body of POST /api/jobs from the enqueue form's strings. Empty fields are left out (the
  * server applies its defaults); numbers are sent as numbers, anything else as typed, so that the
  * server's validation sentence names the field and the bad value.
+ * @param {Record<string, string | undefined>} fields
+ * @returns {Record<string, string | number>}
  */
 export function jobBody(fields) {
+  /** @type {Record<string, string | number>} */
   const body = { command: fields.command === undefined ? "" : fields.command };
   const id = (fields.id || "").trim();
   if (id !== "") body.id = id;
@@ -166,7 +163,13 @@ export function jobBody(fields) {
   return body;
 }
 
-/** The query string of GET /api/jobs for the table's filters and one page's cursor. */
+/**
+ * The query string of GET /api/jobs for the table's filters and one page's cursor.
+ * @param {{ state: string, q: string, order: string }} filters
+ * @param {string | null} cursor
+ * @param {number} limit
+ * @returns {string}
+ */
 export function jobsQuery(filters, cursor, limit) {
   const p = new URLSearchParams();
   if (filters.state) p.set("state", filters.state);
@@ -177,11 +180,19 @@ export function jobsQuery(filters, cursor, limit) {
   return p.toString();
 }
 
-/** The page path of a job, and back. */
+/**
+ * The page path of a job, and back.
+ * @param {string} id
+ * @returns {string}
+ */
 export function jobPath(id) {
   return "/jobs/" + encodeURIComponent(id);
 }
 
+/**
+ * @param {string} pathname
+ * @returns {string | null}
+ */
 export function idFromPath(pathname) {
   const m = /^\/jobs\/([^/]+)\/?$/.exec(pathname);
   if (!m) return null;
@@ -192,12 +203,17 @@ export function idFromPath(pathname) {
   }
 }
 
-/** How the job page shows one field's value. */
+/**
+ * How the job page shows one field's value.
+ * @param {string} key
+ * @param {unknown} value
+ * @param {number} now
+ * @returns {string}
+ */
 export function fieldText(key, value, now) {
   if (value === null || value === undefined) return "-";
-  if (TIME_FIELDS.includes(key)) return value + " (" + ago(value, now) + ")";
+  if (TIME_FIELDS.includes(key)) return value + " (" + ago(String(value), now) + ")";
   if (key === "timeout") return value + " s";
   if (Array.isArray(value) || typeof value === "object") return JSON.stringify(value);
   return String(value);
 }
-`;

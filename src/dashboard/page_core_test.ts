@@ -1,10 +1,6 @@
+/** The page's pure helpers, tested on the very file the browser gets (page/core.js). */
 import assert from "node:assert/strict";
-import { CORE_JS } from "./core_js.ts";
-
-// the very text the browser gets, imported as a module
-const core = await import(
-  `data:text/javascript;base64,${btoa(String.fromCharCode(...new TextEncoder().encode(CORE_JS)))}`
-);
+import * as core from "./page/core.js";
 
 const NOW = Date.parse("2026-11-23T12:00:00.000Z");
 
@@ -40,36 +36,6 @@ Deno.test("bytes() says a size in bytes, KiB or MiB", () => {
 Deno.test("count() groups thousands", () => {
   assert.equal(core.count(1234567), "1,234,567");
   assert.equal(core.count(12), "12");
-});
-
-Deno.test("splitAttempts() gives one section per attempt with its closing line apart", () => {
-  const log =
-    "=== attempt 1 of 2 · 2026-11-23T16:08:31.279Z · worker w-1 ===\nhi\n=== exit code 3 · 0.02s ===\n" +
-    "=== attempt 2 of 2 · 2026-11-23T16:08:32.306Z · worker w-2 ===\n=== not the end ===\nstill running\n";
-  const s = core.splitAttempts(log, false);
-  assert.equal(s.length, 2);
-  assert.deepEqual(s[0], {
-    attempt: 1,
-    of: 2,
-    at: "2026-11-23T16:08:31.279Z",
-    worker: "w-1",
-    partial: false,
-    end: "exit code 3 · 0.02s",
-    output: "hi\n",
-  });
-  // a running attempt: a "=== x ===" line the job printed is output, not the end
-  assert.equal(s[1].end, null);
-  assert.equal(s[1].output, "=== not the end ===\nstill running\n");
-});
-
-Deno.test("splitAttempts() keeps the text before the first header of a tail as a partial section", () => {
-  const s = core.splitAttempts("rt of a line\n=== timeout · 1.00s ===\n", true);
-  assert.equal(s.length, 1);
-  assert.equal(s[0].partial, true);
-  assert.equal(s[0].attempt, null);
-  assert.equal(s[0].output, "rt of a line\n");
-  assert.equal(s[0].end, "timeout · 1.00s");
-  assert.deepEqual(core.splitAttempts("", false), []);
 });
 
 Deno.test("niceCeil() rounds an axis top up to 1, 2 or 5 times a power of ten", () => {
