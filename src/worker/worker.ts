@@ -23,7 +23,7 @@ import { HomeChanges } from "../store/changes.ts";
 import type { Store } from "../store/mod.ts";
 import type { HomePaths } from "../store/paths.ts";
 import { Heartbeat } from "./heartbeat.ts";
-import { slotsProblem, descriptorLimit } from "./limits.ts";
+import { descriptorLimit, slotsProblem } from "./limits.ts";
 import { livenessDeps, type WorkerProcess } from "./liveness.ts";
 import { RunnerPool } from "./pool.ts";
 import { processStartTime } from "./proc.ts";
@@ -79,6 +79,8 @@ export class Worker {
   #lastRenew = -Infinity;
   #lastBusyWake = -Infinity;
   #wake = new AbortController();
+  /** a pass of the loop is under way: it looks at the slots itself when it ends */
+  #inPass = false;
 
   constructor(deps: WorkerDeps, options: WorkerOptions, config: Config) {
     this.#deps = deps;
@@ -98,7 +100,9 @@ export class Worker {
     if (!this.#stopping) {
       this.#stopping = true;
       this.#slots?.stop();
-      this.#say(`stopping (${reason}): no new claims; waiting for ${this.#slots?.jobs.length ?? 0} running job(s)`);
+      this.#say(
+        `stopping (${reason}): no new claims; waiting for ${this.#slots?.jobs.length ?? 0} running job(s)`,
+      );
       this.#heartbeat?.changed();
     } else if (!this.#killing) {
       this.#killing = true;
@@ -147,7 +151,10 @@ export class Worker {
       ...(this.#options.queues ? { queues: this.#options.queues } : {}),
       say: (m) => this.#say(m),
       changed: () => this.#heartbeat?.changed(),
-      idle: () => this.wake(),
+      // a pass's own claim that got nothing must not wake the loop: it would never sleep again
+      idle: () => {
+        if (!this.#inPass) this.wake();
+      },
       failed: (e) => {
         this.#failure = e;
         this.wake();
@@ -221,6 +228,7 @@ export class Worker {
             this.#failure = null;
             throw e;
           }
+          this.#inPass = true;
           await this.runOnce();
         } catch (e) {
           if (e instanceof CorruptionError) {
@@ -232,6 +240,9 @@ export class Worker {
             this.#say(`error: ${(e as Error).message}; trying again in ${this.#config.poll_interval}s`);
             await this.#deps.clock.sleep(this.#config.poll_interval * 1000);
           }
+        } finally {
+          // from here on a slot that falls idle wakes the sleep below (or finds it woken)
+          this.#inPass = false;
         }
         if (slots.idle) {
           if (this.#stopping) break;
@@ -277,7 +288,9 @@ export class Worker {
     if (!this.#stopping && (await store.stopSeq()) > this.#startSeq) this.stop("worker stop was requested");
     await this.#rescuer!.pass();
     // intervals are paced by the monotonic clock: a wall clock stepped back must not stall them
-    if (slots.jobs.length > 0 && clock.monotonic() - this.#lastRenew >= (this.#config.lease_timeout * 1000) / 3) {
+    if (
+      slots.jobs.length > 0 && clock.monotonic() - this.#lastRenew >= (this.#config.lease_timeout * 1000) / 3
+    ) {
       this.#lastRenew = clock.monotonic();
       await store.renew(this.id, this.#config.lease_timeout, slots.holds());
     }

@@ -3,14 +3,15 @@
  * assertions.
  */
 import assert from "node:assert/strict";
-import { inProcessWorker } from "../../testkit/worker_harness.ts";
+import { inProcessWorker, wrapStore } from "../../testkit/worker_harness.ts";
 import { DEFAULT_CONFIG } from "../config.ts";
 import { FileStore } from "../store/file_store.ts";
 import { homePaths } from "../store/paths.ts";
-import { systemClock } from "../clock.ts";
+import { type Clock, systemClock } from "../clock.ts";
+import type { ClaimRequest } from "../store/mod.ts";
 import { livenessDeps } from "./liveness.ts";
 import { Rescuer } from "./rescuer.ts";
-import { waitFor, withHome } from "../../testkit/mod.ts";
+import { ManualClock, waitFor, withHome } from "../../testkit/mod.ts";
 
 Deno.test("a long job keeps being renewed, and is never taken back, while the worker's other slot keeps claiming short jobs", () =>
   withHome(async (home) => {
@@ -92,5 +93,46 @@ Deno.test("a `worker stop` that lands while every slot is busy stops the claim a
       await running;
       store.close();
       other.close();
+    }
+  }));
+
+Deno.test("an idle worker with nothing to claim goes to sleep after its pass, and a stop then ends it", () =>
+  withHome(async (home) => {
+    Deno.mkdirSync(home, { recursive: true });
+    const inner = new FileStore(home);
+    // a clock that never moves: the worker sleeps until it is woken
+    const manual = new ManualClock();
+    let sleeps = 0;
+    const clock: Clock = {
+      now: () => manual.now(),
+      monotonic: () => manual.monotonic(),
+      sleep: (ms, signal) => {
+        sleeps++;
+        return manual.sleep(ms, signal);
+      },
+    };
+    let claims = 0;
+    // a worker whose loop wakes itself never yields to timers or signals: end it from here
+    const store = wrapStore(inner, {
+      claim: (request: ClaimRequest, proceed?: () => boolean) => {
+        if (++claims > 100) {
+          worker.stop("spinning");
+          worker.stop("spinning");
+        }
+        return inner.claim(request, proceed);
+      },
+    });
+    const worker = inProcessWorker({ home, store, clock, config: { poll_interval: 60 } });
+    await worker.start();
+    const running = worker.run();
+    try {
+      await waitFor(() => sleeps > 0 || claims > 100, "the worker to sleep");
+      // a pass, perhaps one more when the change feed first reports the head, then asleep
+      assert.ok(claims <= 2, `${claims} claims before it slept`);
+      assert.ok(sleeps > 0, "it sleeps");
+    } finally {
+      worker.stop("test");
+      await running;
+      inner.close();
     }
   }));
