@@ -50,7 +50,7 @@ async function kill(this: AppContext, flags: JsonFlags, ...ids: string[]): Promi
         if (job) final.set(id, job);
         if (!job) out(`${id} was deleted`);
         else if (job.state === "dead") out(`killed ${id}: it is ${ending(job)}, in the DLQ`);
-        else if (job.state === "completed") out(`${id} completed before the kill reached it`);
+        else if (job.state === "completed") out(`${id} completed (exit code 0) before the kill ended it`);
         else out(`${id} is ${job.state}: its worker gave it back before the kill reached it`);
         return true;
       }
