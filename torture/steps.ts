@@ -9,11 +9,13 @@ import { exactlyStep } from "./exactly_once.ts";
 import { faultsStep } from "./faults.ts";
 import { hostileStep } from "./hostile.ts";
 import { killStep } from "./kill.ts";
+import { queueLimitsStep } from "./queue_limits.ts";
 
 export const STEPS: ReadonlyArray<{ name: string; run: Step }> = [
   { name: "kill", run: killStep },
   { name: "crash", run: crashStep },
   { name: "exactly", run: exactlyStep },
+  { name: "queues", run: queueLimitsStep },
   { name: "corrupt", run: corruptStep },
   { name: "hostile", run: hostileStep },
   { name: "faults", run: faultsStep },

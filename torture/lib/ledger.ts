@@ -6,7 +6,8 @@
  *   E <id> <token> <worker> <ns> <code>   that run ends with exit code <code>
  *
  * <token> is the job shell's pid ($$), which is also its process group (a group kill ends the
- * run); <worker> is its parent's pid ($PPID), the `worker start` process that launched it, as it
+ * run), or for a job built with `attemptToken` the attempt number the worker gave the run
+ * ($QUEUECTL_JOB_ATTEMPT: the run's entry in the job's `runs`); <worker> is its parent's pid ($PPID), the `worker start` process that launched it, as it
  * was when the shell started; <ns> is `date +%s%N` (or 0). Each line is one `echo >>` (O_APPEND, far
  * below PIPE_BUF), so lines never interleave and the file's order is the order of the events.
  */
@@ -19,6 +20,8 @@ export interface JobBehaviour {
   exit: 0 | 1;
   /** write <ns> as 0 instead of running date(1) twice (a run then costs no extra process) */
   noClock?: boolean;
+  /** <token> is the run's attempt number ($QUEUECTL_JOB_ATTEMPT) instead of the shell's pid */
+  attemptToken?: boolean;
 }
 
 const SAFE_ID = /^[A-Za-z0-9._-]+$/;
@@ -30,7 +33,8 @@ export function jobCommand(ledger: string, id: string, behaviour: JobBehaviour):
     throw new Error(`Cannot build a ledger command for "${ledger}": the path needs quoting`);
   }
   const clock = behaviour.noClock ? "0" : "$(date +%s%N)";
-  const line = (mark: string) => `echo "${mark} ${id} $$ $PPID ${clock}`;
+  const token = behaviour.attemptToken ? "$QUEUECTL_JOB_ATTEMPT" : "$$";
+  const line = (mark: string) => `echo "${mark} ${id} ${token} $PPID ${clock}`;
   return [
     `${line("S")}" >> ${ledger}`,
     ...(behaviour.sleep > 0 ? [`sleep ${behaviour.sleep}`] : []),
