@@ -69,7 +69,10 @@ export function decideEnqueue(
       if (!found) {
         throw new UsageError(`Cannot enqueue job "${id}": its dependency "${dep}" does not exist`);
       }
-      if (found.state === "dead") doomed.push([id, `dependency "${dep}" is dead`]);
+      // the first dead dependency names why; a job is buried once (a second bury of it is refused)
+      if (found.state === "dead" && doomed.at(-1)?.[0] !== id) {
+        doomed.push([id, `dependency "${dep}" is dead`]);
+      }
       if (!state.jobs.has(dep) && !load.some(([, j]) => j.id === dep)) {
         const waiting = state.pending.lookup(dep);
         if (waiting) load.push([waiting.ref, waiting.job]);
