@@ -5,6 +5,7 @@
 import type { Step } from "./step.ts";
 import { corruptStep } from "./corrupt.ts";
 import { crashStep } from "./crash_points.ts";
+import { dependenciesStep } from "./dependencies.ts";
 import { exactlyStep } from "./exactly_once.ts";
 import { faultsStep } from "./faults.ts";
 import { hostileStep } from "./hostile.ts";
@@ -16,6 +17,7 @@ export const STEPS: ReadonlyArray<{ name: string; run: Step }> = [
   { name: "crash", run: crashStep },
   { name: "exactly", run: exactlyStep },
   { name: "queues", run: queueLimitsStep },
+  { name: "deps", run: dependenciesStep },
   { name: "corrupt", run: corruptStep },
   { name: "hostile", run: hostileStep },
   { name: "faults", run: faultsStep },
