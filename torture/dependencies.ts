@@ -31,8 +31,9 @@ export const dependenciesStep: Step = async (options): Promise<StepResult> => {
   const t0 = performance.now();
   const total = options.quick ? 120 : 600;
   const floor = {
-    kills: options.quick ? 3 : 15,
-    edges: options.quick ? 40 : 300,
+    kills: options.quick ? 4 : 20,
+    cut: options.quick ? 1 : 5,
+    edges: options.quick ? 80 : 400,
     cascaded: options.quick ? 1 : 10,
   };
   const r = rng(deriveSeed(options.seed, 0, 0xde95));

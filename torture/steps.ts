@@ -11,6 +11,7 @@ import { faultsStep } from "./faults.ts";
 import { hostileStep } from "./hostile.ts";
 import { killStep } from "./kill.ts";
 import { queueLimitsStep } from "./queue_limits.ts";
+import { uniqueKeysStep } from "./unique_keys.ts";
 
 export const STEPS: ReadonlyArray<{ name: string; run: Step }> = [
   { name: "kill", run: killStep },
@@ -18,6 +19,7 @@ export const STEPS: ReadonlyArray<{ name: string; run: Step }> = [
   { name: "exactly", run: exactlyStep },
   { name: "queues", run: queueLimitsStep },
   { name: "deps", run: dependenciesStep },
+  { name: "unique", run: uniqueKeysStep },
   { name: "corrupt", run: corruptStep },
   { name: "hostile", run: hostileStep },
   { name: "faults", run: faultsStep },
