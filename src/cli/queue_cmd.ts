@@ -92,9 +92,7 @@ function pause(this: AppContext, flags: JsonFlags, name: string): Promise<void> 
     flags,
     name,
     { paused: true },
-    (s) =>
-      `paused: its pending jobs are not claimed until \`queuectl queue resume ${name}\`; ` +
-      `running jobs finish (${describe(s)})`,
+    (s) => `${describe(s)}: no job of it starts until \`queuectl queue resume ${name}\`; running ones finish`,
   );
 }
 

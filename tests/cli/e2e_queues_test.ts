@@ -83,7 +83,10 @@ Deno.test("queue set, pause and resume change a queue's settings; queue list sho
       "queue uploads: no concurrency limit, running\n",
     );
     // a setting alone makes a queue
-    await cliOk(home, ["queue", "pause", "empty"]);
+    assert.equal(
+      await cliOk(home, ["queue", "pause", "empty"]),
+      "queue empty: no concurrency limit, paused: no job of it starts until `queuectl queue resume empty`; running ones finish\n",
+    );
     assert.deepEqual((await cliJson(home, ["queue", "list"])).map((q: { name: string }) => q.name), [
       "default",
       "empty",
