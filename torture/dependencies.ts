@@ -1,11 +1,12 @@
 /**
  * Step "deps": no job runs before its dependencies completed, and none at all when one of them
  * ended dead, with kill -9 of workers. A random DAG of jobs (each depends on up to three of the
- * fifteen before it; about one in twelve fails for good) is enqueued in batches while 3 workers
- * of 3 slots run them and a killer SIGKILLs a worker every second or so. From the ledger (lines
- * are appended in the order they happen) every run of a job must start after the last end of
- * each dependency, and the final states must be what the DAG implies: dead for a failing job and
- * everything downstream of it (naming a dependency), completed for the rest.
+ * fifteen before it, seldom on one bound to end dead; about one in twenty fails for good) is
+ * enqueued in batches while 3 workers of 3 slots run them and a killer SIGKILLs a worker every
+ * 0.4 to 1 s. From the ledger (lines are appended in the order they happen) every run of a job
+ * must start after the last end of each dependency, and the final states must be what the DAG
+ * implies: dead for a failing job and everything downstream of it (naming a dependency),
+ * completed for the rest.
  */
 import { cliJson, runCli } from "./lib/cli.ts";
 import { Crew } from "./lib/crew.ts";
@@ -33,7 +34,7 @@ export const dependenciesStep: Step = async (options): Promise<StepResult> => {
   const floor = {
     kills: options.quick ? 4 : 20,
     cut: options.quick ? 1 : 5,
-    edges: options.quick ? 80 : 400,
+    edges: options.quick ? 60 : 300,
     cascaded: options.quick ? 1 : 10,
   };
   const r = rng(deriveSeed(options.seed, 0, 0xde95));
@@ -43,11 +44,20 @@ export const dependenciesStep: Step = async (options): Promise<StepResult> => {
   try {
     writeConfig(s, CONFIG);
     const plan: Planned[] = [];
+    /** the jobs that will end dead: a failing one and everything downstream of it */
+    const dead = new Set<string>();
     for (let i = 0; i < total; i++) {
       const window = plan.slice(Math.max(0, i - WINDOW)).map((p) => p.id);
       const after = new Set<string>();
-      for (let k = r.int(0, 3); k > 0 && window.length > 0; k--) after.add(r.pick(window));
-      plan.push({ id: `j${i}`, after: [...after], doomed: i > 0 && r.chance(1 / 12) });
+      for (let k = r.int(0, 3); k > 0 && window.length > 0; k--) {
+        // a dead job is picked one time in five: enough for cascades, few enough to leave most jobs running
+        const dep = r.pick(window);
+        if (!dead.has(dep) || r.chance(0.2)) after.add(dep);
+      }
+      // one job in twenty fails for good (and the twentieth from the end, so that every run has a cascade)
+      const doomed = i === total - 20 || (i > 0 && r.chance(1 / 20));
+      plan.push({ id: `j${i}`, after: [...after], doomed });
+      if (doomed || [...after].some((d) => dead.has(d))) dead.add(`j${i}`);
     }
     options.progress(`deps: ${total} jobs, ${WORKERS} workers × ${SLOTS} slots, kill -9`);
     crew.start(WORKERS);

@@ -4,6 +4,8 @@
  * stop gracefully and a draining worker finishes what is left. Every process is tracked by
  * lib/cli.ts, so an interrupted run still ends them.
  */
+import { homePaths } from "../../src/store/paths.ts";
+import { listWorkers } from "../../src/worker/registry.ts";
 import { killGroup, waitFor } from "../../testkit/mod.ts";
 import { type Proc, spawnCli, within } from "./cli.ts";
 import { processesNaming } from "./procs.ts";
@@ -37,13 +39,22 @@ export class Crew {
     );
   }
 
-  /** SIGKILLs a random worker every `gapMs` (a range) until `stop()`, starting a replacement each time. */
+  /**
+   * SIGKILLs a worker every `gapMs` (a range) until `stop()`, starting a replacement each time:
+   * one that runs jobs (its heartbeat says so) when there is one, so that kills cut runs short.
+   */
   async killer(r: Rng, gapMs: [number, number]): Promise<void> {
     this.#killing = true;
     while (this.#killing) {
       await sleep(r.int(...gapMs));
       if (!this.#killing || this.#workers.size === 0) continue;
-      const victim = r.pick([...this.#workers]);
+      const busy = new Set(
+        listWorkers(homePaths(this.home)).filter((w) => w.jobs.length > 0).map((w) => w.pid),
+      );
+      const workers = [...this.#workers];
+      const victim = r.pick(
+        workers.some((w) => busy.has(w.pid)) ? workers.filter((w) => busy.has(w.pid)) : workers,
+      );
       this.#workers.delete(victim);
       victim.kill("SIGKILL");
       await victim.exited;
