@@ -220,7 +220,13 @@ export type JobEvent =
   }
   | { type: "started"; worker: string; attempt: number; pid: number; pid_start: number | null }
   | { type: "renew"; lease_until: string }
-  | ({ type: "finish"; worker: string | null; claim: number | null; tail: string | null; out_end: number | null } & Settled)
+  | ({
+    type: "finish";
+    worker: string | null;
+    claim: number | null;
+    tail: string | null;
+    out_end: number | null;
+  } & Settled)
   | { type: "unclaim"; claim: number }
   | { type: "kill"; claim: number; reason: string }
   | { type: "bury"; error: string }

@@ -233,7 +233,9 @@ Deno.test("validateJob() throws nothing but UsageError for arbitrary values, and
       }
       if (spec.priority !== undefined) assert.ok(Number.isInteger(spec.priority));
       if (spec.timeout !== undefined) assert.ok(spec.timeout! > 0);
-      if (spec.run_at !== undefined && spec.run_at !== null) assert.strictEqual(new Date(spec.run_at).toISOString(), spec.run_at);
+      if (spec.run_at !== undefined && spec.run_at !== null) {
+        assert.strictEqual(new Date(spec.run_at).toISOString(), spec.run_at);
+      }
     }),
     { numRuns: 500 },
   );

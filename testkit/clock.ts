@@ -3,7 +3,6 @@ import type { Clock } from "../src/clock.ts";
 
 export const T0 = Date.parse("2030-01-01T00:00:00.000Z");
 
-
 export class ManualClock implements Clock {
   current: number;
   #elapsed = 0;

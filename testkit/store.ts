@@ -7,7 +7,11 @@ export const TEST_BACKOFF: BackoffConfig = { backoff_base: 2, backoff_max: 100 }
 
 /** Claims up to `slots` jobs for `worker` (slots without a session or output file). */
 export function claimFor(store: Store, worker: string, slots: number, leaseSeconds = 60): Promise<Job[]> {
-  return store.claim({ worker, slots: Array.from({ length: slots }, () => ({ sid: null, out: null })), leaseSeconds });
+  return store.claim({
+    worker,
+    slots: Array.from({ length: slots }, () => ({ sid: null, out: null })),
+    leaseSeconds,
+  });
 }
 
 /** Ends the attempt `job` holds (as claimed) with `outcome`; `worker` null takes it back as a rescuer would. */

@@ -128,7 +128,9 @@ Deno.test("GET /api/jobs/:id answers the job, 404 for an unknown id, 400 for an 
 
 Deno.test("GET /api/jobs/:id/logs answers the tail of the output, read from the end, and whether it runs", async () => {
   await withHarness(async (h) => {
-    await h.store.enqueue([{ id: "loud", command: "yes" }, { id: "quiet", command: "true" }], { max_retries: 3 });
+    await h.store.enqueue([{ id: "loud", command: "yes" }, { id: "quiet", command: "true" }], {
+      max_retries: 3,
+    });
     await claimFor(h.store, "w1", 1, 600);
     Deno.mkdirSync(h.paths.logsDir, { recursive: true });
     const head = "=== attempt 1 of 4 · 2026-03-01T12:00:30.000Z · worker w1 ===\n";
@@ -251,7 +253,9 @@ Deno.test("a job whose command is markup comes back JSON-escaped: no markup in t
 
 Deno.test("POST /api/jobs/:id/retry moves a dead job back to pending; 409 when not dead, 404 when unknown", async () => {
   await withHarness(async (h) => {
-    await h.store.enqueue([{ id: "d", command: "false", max_retries: 0 }, { id: "p", command: "true" }], { max_retries: 3 });
+    await h.store.enqueue([{ id: "d", command: "false", max_retries: 0 }, { id: "p", command: "true" }], {
+      max_retries: 3,
+    });
     await runJobs(h, ["d"], 1);
     assert.equal((await h.store.get("d"))!.state, "dead");
     const res = await h.send("POST", "/api/jobs/d/retry");
@@ -272,7 +276,9 @@ Deno.test("POST /api/jobs/:id/retry moves a dead job back to pending; 409 when n
 
 Deno.test("POST /api/dlq/retry retries every dead job", async () => {
   await withHarness(async (h) => {
-    await h.store.enqueue(["d1", "d2", "ok"].map((id) => ({ id, command: "x", max_retries: 0 })), { max_retries: 3 });
+    await h.store.enqueue(["d1", "d2", "ok"].map((id) => ({ id, command: "x", max_retries: 0 })), {
+      max_retries: 3,
+    });
     await runJobs(h, ["d1", "d2"], 1);
     const res = await h.send("POST", "/api/dlq/retry");
     assert.equal(res.status, 200);
@@ -284,7 +290,9 @@ Deno.test("POST /api/dlq/retry retries every dead job", async () => {
 
 Deno.test("DELETE /api/jobs/:id deletes the job and its output; 409 while processing, 404 when unknown", async () => {
   await withHarness(async (h) => {
-    await h.store.enqueue([{ id: "run", command: "sleep 9" }, { id: "gone", command: "true" }], { max_retries: 3 });
+    await h.store.enqueue([{ id: "run", command: "sleep 9" }, { id: "gone", command: "true" }], {
+      max_retries: 3,
+    });
     await claimFor(h.store, "w1", 1, 600);
     Deno.mkdirSync(h.paths.logsDir, { recursive: true });
     Deno.writeTextFileSync(h.paths.jobLog("gone"), "output\n");
@@ -319,7 +327,9 @@ Deno.test("POST /api/workers/stop asks running workers to stop, and writes nothi
 
 Deno.test("GET /api/throughput counts jobs completed and failed per minute over the hour, and their durations", async () => {
   await withHarness(async (h) => {
-    await h.store.enqueue(["a", "b", "c"].map((id) => ({ id, command: "x", max_retries: 0 })), { max_retries: 3 });
+    await h.store.enqueue(["a", "b", "c"].map((id) => ({ id, command: "x", max_retries: 0 })), {
+      max_retries: 3,
+    });
     await runJobs(h, ["a", "b"], 0, 2); // finish at 12:00:32
     h.clock.now = new Date("2026-03-01T12:05:10.000Z");
     await runJobs(h, ["c"], 1, 4); // dead at 12:05:14

@@ -90,7 +90,9 @@ Deno.test("HomeChanges tells every subscriber of a write by another process's st
       await waitFor(() => a.at(-1) === 1 && b.at(-1) === 1, "the change", 30_000, 10);
       const before = a.length;
       const t1 = Date.now();
-      for (let i = 0; i < 40; i++) await theirs.enqueue([{ id: `burst-${i}`, command: "true" }], { max_retries: 3 });
+      for (let i = 0; i < 40; i++) {
+        await theirs.enqueue([{ id: `burst-${i}`, command: "true" }], { max_retries: 3 });
+      }
       await waitFor(() => a.at(-1) === 41, "the end of the burst", 30_000, 10);
       const seconds = (Date.now() - t1) / 1000;
       assert.ok(

@@ -34,10 +34,14 @@ const id = (i: number) => `job-${String(i).padStart(5, "0")}`;
 
 Deno.test(`paging ${N} jobs oldest first with the cursor sees each once, in order, and jobs enqueued meanwhile at the end`, async () => {
   await withHarness(async (h) => {
-    await h.store.enqueue(Array.from({ length: N }, (_, i) => ({ id: id(i), command: `echo ${i}` })), { max_retries: 3 });
+    await h.store.enqueue(Array.from({ length: N }, (_, i) => ({ id: id(i), command: `echo ${i}` })), {
+      max_retries: 3,
+    });
     let extra = 0;
     const seen = await walk(h, "limit=97", async (n) => {
-      if (n % 5 === 0) await h.store.enqueue([{ id: `late-${extra++}`, command: "true" }], { max_retries: 3 });
+      if (n % 5 === 0) {
+        await h.store.enqueue([{ id: `late-${extra++}`, command: "true" }], { max_retries: 3 });
+      }
     });
     const want = [
       ...Array.from({ length: N }, (_, i) => id(i)),
@@ -50,7 +54,9 @@ Deno.test(`paging ${N} jobs oldest first with the cursor sees each once, in orde
 
 Deno.test(`paging ${N} jobs newest first is stable while jobs are enqueued: the new ones are before page one`, async () => {
   await withHarness(async (h) => {
-    await h.store.enqueue(Array.from({ length: N }, (_, i) => ({ id: id(i), command: `echo ${i}` })), { max_retries: 3 });
+    await h.store.enqueue(Array.from({ length: N }, (_, i) => ({ id: id(i), command: `echo ${i}` })), {
+      max_retries: 3,
+    });
     const first = await page(h, "order=desc&limit=500");
     assert.equal(first.total, N);
     assert.equal(first.jobs[0].id, id(N - 1));

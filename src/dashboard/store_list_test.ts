@@ -54,7 +54,9 @@ function mixedHome(
         await complete(store, ids);
         done.push(...ids);
         const later = Array.from({ length: 3 }, (_, i) => `p-${b}-${i}`);
-        await store.enqueue(later.map((id) => ({ id, command: `sleep ${b}`, run_at: FUTURE })), { max_retries: 3 });
+        await store.enqueue(later.map((id) => ({ id, command: `sleep ${b}`, run_at: FUTURE })), {
+          max_retries: 3,
+        });
         live.push(...later);
       }
       await store.compact();

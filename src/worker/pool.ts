@@ -141,7 +141,9 @@ export class RunnerPool {
    */
   run(ticket: SlotTicket, job: Omit<JobSpec, "output">): SlotJob {
     const i = this.#index(ticket.slot);
-    if (this.#taken[i]) throw new Error(`Cannot run job ${job.id} in slot ${ticket.slot}: it is running a job`);
+    if (this.#taken[i]) {
+      throw new Error(`Cannot run job ${job.id} in slot ${ticket.slot}: it is running a job`);
+    }
     const runner = this.#runners[i];
     if (!runner?.alive || runner.pid !== ticket.runner.sessionId) {
       const end = sizeOrZero(ticket.output);

@@ -16,7 +16,7 @@ import type { Config } from "../config.ts";
 import type { Job } from "../job.ts";
 import type { Store } from "../store/mod.ts";
 import type { HomePaths } from "../store/paths.ts";
-import { type LivenessDeps, verdict, type Verdict } from "./liveness.ts";
+import { type LivenessDeps, type Verdict, verdict } from "./liveness.ts";
 import { readTail, sizeOf } from "./output.ts";
 import { workerInfo } from "./registry.ts";
 import { killSession } from "./session.ts";
@@ -64,7 +64,9 @@ export class Rescuer {
       // our own job that we no longer run (its result could not be recorded) is taken back like any
       let v: Verdict = "dead";
       if (worker !== this.#deps.self) {
-        if (!verdicts.has(worker)) verdicts.set(worker, verdict(this.#deps.liveness, worker, job.worker_proc ?? null));
+        if (!verdicts.has(worker)) {
+          verdicts.set(worker, verdict(this.#deps.liveness, worker, job.worker_proc ?? null));
+        }
         v = await verdicts.get(worker)!;
       }
       if (v === "alive") continue;
@@ -120,7 +122,9 @@ export class Rescuer {
       ...(end !== undefined ? { out_end: end } : {}),
       config: this.#deps.config(),
     });
-    if (after) say(`took back ${job.id} from lost worker ${job.worker}: ${after.state} (${after.last_error})`);
+    if (after) {
+      say(`took back ${job.id} from lost worker ${job.worker}: ${after.state} (${after.last_error})`);
+    }
     return after !== null;
   }
 
@@ -135,7 +139,9 @@ export class Rescuer {
       const busy = await removeCgroups(dir);
       if (busy) this.#deps.say(`could not remove the cgroups of lost worker ${worker}: ${busy}`);
     } catch (e) {
-      this.#deps.say(`could not kill what lost worker ${worker} left in its cgroups: ${(e as Error).message}`);
+      this.#deps.say(
+        `could not kill what lost worker ${worker} left in its cgroups: ${(e as Error).message}`,
+      );
     }
   }
 }

@@ -248,9 +248,7 @@ export class Runner {
         case "exit":
           this.#finish(
             job,
-            job.nostart !== null
-              ? { kind: "not_started", ...job.nostart }
-              : endedFromStatus(message.status),
+            job.nostart !== null ? { kind: "not_started", ...job.nostart } : endedFromStatus(message.status),
           );
           break;
       }

@@ -95,7 +95,9 @@ export class Slots {
 
   /** This worker runs this attempt of the job now. */
   runs(job: Job): boolean {
-    for (const a of this.#attempts.values()) if (a.job.id === job.id && a.job.claim === job.claim) return true;
+    for (const a of this.#attempts.values()) {
+      if (a.job.id === job.id && a.job.claim === job.claim) return true;
+    }
     return false;
   }
 
@@ -146,7 +148,9 @@ export class Slots {
       try {
         const prepared = slots.map((slot) => this.#deps.pool.prepare(slot));
         // a live runner gives its ticket at once: no await, so the claim joins this turn's commit
-        tickets = prepared.some((t) => t instanceof Promise) ? await Promise.all(prepared) : prepared as SlotTicket[];
+        tickets = prepared.some((t) => t instanceof Promise)
+          ? await Promise.all(prepared)
+          : prepared as SlotTicket[];
       } catch (e) {
         this.#ownFailure(`could not prepare a slot (${(e as Error).message.split("\n")[0]})`);
         return 0;
@@ -290,7 +294,9 @@ export function describeEnd(job: Job, now: Date): string {
     case "completed":
       return `completed ${job.id}`;
     case "failed": {
-      const wait = job.run_at === null ? 0 : Math.max(0, Math.round((Date.parse(job.run_at) - now.getTime()) / 1000));
+      const wait = job.run_at === null
+        ? 0
+        : Math.max(0, Math.round((Date.parse(job.run_at) - now.getTime()) / 1000));
       return `failed ${job.id} (${job.last_error}); retry ${job.attempts} of ${total - 1} in ${wait}s`;
     }
     case "dead":
