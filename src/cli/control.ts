@@ -44,7 +44,9 @@ async function kill(this: AppContext, flags: JsonFlags, ...ids: string[]): Promi
     const final = new Map(asked.map((j) => [j.id, j]));
     const liveness = livenessDeps(session.paths);
     const noted = new Set<string>();
-    const out = (line: string) => flags.json || this.process.stdout.write(line + "\n");
+    const out = (line: string) => {
+      if (!flags.json) this.process.stdout.write(line + "\n");
+    };
     await untilSettled(this, session, asked.map((j) => j.id), async (id, job) => {
       if (!job || job.state !== "processing" || job.claim !== claims.get(id)) {
         if (job) final.set(id, job);
@@ -110,7 +112,9 @@ async function wait(this: AppContext, flags: WaitFlags, ...ids: string[]): Promi
     }
     const outcome = await waitForJobs(this, session, unique, {
       ...(timeout !== undefined ? { timeoutMs: timeout * 1000 } : {}),
-      onEnd: (job) => flags.json || this.process.stdout.write(`${job.id} ${ending(job)}\n`),
+      onEnd: (job) => {
+        if (!flags.json) this.process.stdout.write(`${job.id} ${ending(job)}\n`);
+      },
     });
     if (flags.json) {
       const jobs = [...outcome.ended.values(), ...outcome.waiting];

@@ -53,18 +53,18 @@ async function list(this: AppContext, flags: JsonFlags): Promise<void> {
   ));
 }
 
-/** Applies `change` to queue `name` and says what the queue's settings are now. */
+/** Applies `wanted` to queue `name` and says what the queue's settings are now. */
 async function change(
   ctx: AppContext,
   flags: JsonFlags,
   name: string,
-  change: Partial<QueueSettings>,
+  wanted: Partial<QueueSettings>,
   what: (s: QueueSettings) => string,
 ): Promise<void> {
   parseQueueName("queue name", name);
   const session = openSession(ctx, flags);
   try {
-    const settings = await session.store.setQueue(name, change);
+    const settings = await session.store.setQueue(name, wanted);
     ctx.process.stdout.write(flags.json ? json({ name, ...settings }) : `queue ${name}: ${what(settings)}\n`);
   } finally {
     session.store.close();

@@ -27,7 +27,14 @@ Deno.test("enqueue refuses a bad --queue, --after, --unique, --env or --cwd: exi
       c(["enqueue", "--queue", "q".repeat(65), "true"], /--queue/),
       c(["enqueue", "--after", "a/b", "true"], /--after "a\/b": it is not a job id/),
       c(["enqueue", "--after", "", "true"], /--after "": it is not a job id: it is empty/),
-      c(["enqueue", "--after", "nope", "true"], /dependency "nope" does not exist/),
+      c(
+        ["enqueue", "--after", "nope", "true"],
+        /^error: Cannot enqueue the job: its dependency "nope" does not exist$/,
+      ),
+      c(
+        ["enqueue", "--id", "named", "--after", "nope", "true"],
+        /^error: Cannot enqueue job "named": its dependency "nope"/,
+      ),
       c(["enqueue", "--after", "p1", "--after", "nope", "true"], /dependency "nope" does not exist/),
       c(["enqueue", "--id", "self", "--after", "self", "true"], /"self": it cannot depend on itself/),
       c(["enqueue", "--unique", "", "true"], /--unique "": it must not be empty/),

@@ -67,7 +67,9 @@ export function decideEnqueue(
       if (seen.has(dep)) continue;
       const found = state.find(dep);
       if (!found) {
-        throw new UsageError(`Cannot enqueue job "${id}": its dependency "${dep}" does not exist`);
+        // a generated id means nothing to the user yet: name the job only when they named it
+        const job = spec.id === undefined ? "the job" : `job "${id}"`;
+        throw new UsageError(`Cannot enqueue ${job}: its dependency "${dep}" does not exist`);
       }
       // the first dead dependency names why; a job is buried once (a second bury of it is refused)
       if (found.state === "dead" && doomed.at(-1)?.[0] !== id) {
