@@ -72,7 +72,7 @@ export async function runSteps(bench: Bench, options: Options, failed: Step[]): 
       if (want("history")) {
         await run("history", async () => {
           const r = await historyEnqueue(bench, history);
-          r.note = `history written by bench/populate.ts in ${history.seconds.toFixed(1)} s`;
+          r.note = `history written by bench/populate.ts in ${history.seconds.toFixed(1)} s; ${r.note}`;
           return [r];
         });
       }

@@ -87,7 +87,7 @@ export interface Job {
   output_tail: string | null;
   /** Why a kill of the running attempt was asked for; it then ends dead, without a retry. */
   kill?: string;
-  /** The newest attempts (at most RUNS_KEPT). */
+  /** The newest attempts: at most RUNS_KEPT finished ones, and the one running (an unclaim gives it back). */
   runs?: Run[];
   /** Sequence number of the record that enqueued the job: the tie-breaker "enqueue order". */
   seq: number;
@@ -258,7 +258,8 @@ export function transition(job: Job, event: JobEvent, at: string): Job {
         pid_start: event.pid_start,
         started_at: at,
         finished_at: null,
-        runs: [...(job.runs ?? []), run].slice(-RUNS_KEPT),
+        // trimmed when the attempt ends, so that an unclaim gives back every run the job had
+        runs: [...(job.runs ?? []), run],
       };
       if (event.by) claimed.worker_proc = event.by;
       else delete claimed.worker_proc;
@@ -303,7 +304,7 @@ export function transition(job: Job, event: JobEvent, at: string): Job {
         finished_at: at,
         output_tail: event.tail ?? job.output_tail,
       };
-      if (runs) next.runs = runs;
+      if (runs) next.runs = runs.slice(-RUNS_KEPT);
       delete next.kill;
       delete next.worker_proc;
       return next;

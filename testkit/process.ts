@@ -17,3 +17,19 @@ export function killGroup(pid: number): void {
     Deno.kill(-pid, "SIGKILL");
   } catch { /* already gone */ }
 }
+
+/**
+ * Pids blocked waiting for a lock on the file `path`: the "->" entries of /proc/locks for its
+ * inode (flock and POSIX locks alike). Linux.
+ */
+export function lockWaiters(path: string): number[] {
+  const ino = Deno.statSync(path).ino;
+  const pids: number[] = [];
+  for (const line of Deno.readTextFileSync("/proc/locks").split("\n")) {
+    // "31: -> FLOCK  ADVISORY  READ 2711 fe:00:2146697 0 EOF"
+    const f = line.trim().split(/\s+/);
+    if (f[1] !== "->" || f.length < 7) continue;
+    if (Number(f[6].split(":").pop()) === ino) pids.push(Number(f[5]));
+  }
+  return pids;
+}

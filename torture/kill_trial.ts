@@ -5,7 +5,7 @@
  * (lib/invariants.ts) against the store, the ledger and `doctor`.
  */
 import { killGroup, waitFor } from "../testkit/mod.ts";
-import { cliJson, type Proc, spawnCli, within } from "./lib/cli.ts";
+import { cliJson, type Proc, spawnCli, spawnWorker, within } from "./lib/cli.ts";
 import {
   compactionLeftovers,
   makeScratch,
@@ -14,6 +14,7 @@ import {
   type Scratch,
   writeConfig,
 } from "./lib/home.ts";
+import { belowFloors } from "./lib/floors.ts";
 import { checkTrial, type Expectation, type FinalJob } from "./lib/invariants.ts";
 import { jobCommand, parseLedger, runsOf } from "./lib/ledger.ts";
 import { deriveSeed, type Rng, rng } from "./lib/prng.ts";
@@ -32,7 +33,18 @@ export interface TrialOutcome {
   unackedPresent: number;
   runs: number;
   rerunsAfterWorkerKill: number;
+  /** the chaos phase ran past its planned length to reach the floor of kills */
+  chaosExtended: boolean;
 }
+
+/**
+ * The least a trial must do (lib/floors.ts): kills of any kind, and job runs in the ledger (the 8
+ * jobs enqueued before the workers start must each run at least once). The chaos phase goes on past
+ * its planned length (at most EXTRA_CHAOS_MS) until the kills reach their floor, so only a trial
+ * that could not kill (nothing to kill, a killer that failed) falls below it.
+ */
+export const TRIAL_FLOORS = { kills: 2, "job runs (ledger)": 8 } as const;
+const EXTRA_CHAOS_MS = 30_000;
 
 /** Config of every trial: a short lease and near-immediate retries, so the drain is quick. */
 const CONFIG = { lease_timeout: 2, backoff_base: 1, backoff_max: 0.05, poll_interval: 0.2 };
@@ -61,7 +73,7 @@ class Trial {
   }
 
   startWorker(slots: number): void {
-    const proc = spawnCli(this.s.home, ["worker", "start", "--count", String(slots)], { env: this.env });
+    const proc = spawnWorker(this.s.home, ["--count", String(slots)], { env: this.env });
     this.workers.set(proc.pid, { proc, slots });
     this.everyWorker.add(proc.pid);
   }
@@ -211,7 +223,7 @@ class Trial {
   }
 
   async drainAndCheck(): Promise<{ runs: number; reruns: number; unackedPresent: number }> {
-    const drain = spawnCli(this.s.home, ["worker", "start", "--drain", "--count", "4"], { env: this.env });
+    const drain = spawnWorker(this.s.home, ["--drain", "--count", "4"], { env: this.env });
     this.everyWorker.add(drain.pid);
     const drained = await within(drain, 120_000, `trial ${this.index}: the drain`);
     if (drained.code !== 0) {
@@ -265,10 +277,19 @@ export async function runTrial(seed: number, index: number, quick: boolean): Pro
     );
     const killer = t.killer(rng(deriveSeed(seed, index, 1)));
     await sleep(plan.chaosMs);
+    const kills = () => t.kills.worker + t.kills.enqueue + t.kills.job;
+    const chaosExtended = kills() < TRIAL_FLOORS.kills;
+    await waitFor(() => kills() >= TRIAL_FLOORS.kills, "the floor of kills", EXTRA_CHAOS_MS, 20).catch(
+      () => {},
+    );
     t.over = true;
     await Promise.all([...loops, killer]);
     await t.stopWorkers();
     const checked = await t.drainAndCheck();
+    t.violations.push(...belowFloors([
+      { label: "kills", value: kills() },
+      { label: "job runs (ledger)", value: checked.runs },
+    ], TRIAL_FLOORS));
     return {
       plan,
       violations: t.violations.map((v) => `seed ${seed} trial ${index}: ${v}`),
@@ -280,6 +301,7 @@ export async function runTrial(seed: number, index: number, quick: boolean): Pro
       unackedPresent: checked.unackedPresent,
       runs: checked.runs,
       rerunsAfterWorkerKill: checked.reruns,
+      chaosExtended,
     };
   } finally {
     t.over = true; // loops still running after a failure stop at their next turn

@@ -134,7 +134,8 @@ Deno.test({
   name:
     "connections that send nothing or half a head are closed with a 408 after the head deadline; a real request is answered meanwhile",
   fn: () =>
-    withServer({ headMs: 300 }, async (p) => {
+    // the deadline is generous: on a loaded machine the real request itself may take a while to arrive
+    withServer({ headMs: 5000 }, async (p) => {
       const idle = await Promise.all(Array.from({ length: 30 }, () => connect(p.port)));
       const half = await Promise.all(Array.from({ length: 30 }, () => connect(p.port)));
       for (const c of half) await c.write(enc.encode("GET / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: "));
@@ -145,7 +146,7 @@ Deno.test({
       for (const c of [...idle, ...half]) {
         const text = await untilClosed(c);
         assert.match(text, /^HTTP\/1\.1 408 Request Timeout\r\n/);
-        assert.match(text, /\{"error":"Request head not received within 0\.3 s"\}\n$/);
+        assert.match(text, /\{"error":"Request head not received within 5 s"\}\n$/);
       }
       assert.deepEqual(p.clients.map((c) => c.address), ["127.0.0.1"], "the handler saw only the real one");
     }),
@@ -194,7 +195,8 @@ Deno.test({
   ...OPTS,
   name: "a response streams past every deadline, and its handler learns when the client has gone",
   fn: () =>
-    withServer({ headMs: 200, bodyMs: 200 }, async (p) => {
+    // deadlines a loaded machine's real request still meets; the idle connection waits them out
+    withServer({ headMs: 2000, bodyMs: 2000 }, async (p) => {
       const stream = await connect(p.port);
       await stream.write(get("/stream"));
       const head = await readUntil(stream, (t) => t.endsWith("open\n"));
@@ -223,7 +225,7 @@ Deno.test({
   ...OPTS,
   name: "a body arrives in pieces within its deadline, with 100 Continue when asked; one that stalls is cut",
   fn: () =>
-    withServer({ bodyMs: 300 }, async (p) => {
+    withServer({ bodyMs: 3000 }, async (p) => {
       const c = await connect(p.port);
       await c.write(
         enc.encode(

@@ -159,7 +159,7 @@ export class FileStore implements Store {
   }
 
   retryDead(ids: string[] | "all"): Promise<Job[]> {
-    return this.log.write((s) => decideRetry(s, ids));
+    return this.log.write((s, now) => decideRetry(s, ids, now));
   }
 
   delete(ids: string[], states: readonly JobState[] = DELETABLE): Promise<Job[]> {

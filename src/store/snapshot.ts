@@ -1,21 +1,26 @@
 /**
  * Snapshot files: the state as of the end of one generation, as sealed lines (codec.ts).
  *
- *   line 1      header  {"format":"queuectl-snapshot","version":2,"gen":2,"seq":…,"next_order":…,
+ *   line 1      header  {"format":"queuectl-snapshot","version":3,"gen":2,"seq":…,"next_order":…,
  *                        "stop_seq":…,"jobs":N,"counts":{…},"archived":A,"next_segment":S,
  *                        "archive":[{"n":…,"jobs":…,"bytes":…,"index_bytes":…,"min_seq":…,
  *                        "max_seq":…,"min_id":…,"max_id":…}],"tombstones":[[id,n]],
+ *                        "by_queue":{queue:{…counts}},"queues":[[name,{concurrency,paused}]],
+ *                        "schedules":[…],"pending":{"segments":[…],"consumption":[[n,[…]]]},
  *                        "ids":[…],"lengths":[…],"body_crc":…}
- *   lines 2..   one live job per line (not archived), in enqueue order
+ *   lines 2..   one live job per line (not archived, not in a pending segment), in enqueue order
  *   last line   trailer {"end":true,"jobs":N}
  *
- * `counts` covers every job, archived ones included, so `status` needs nothing else. `ids` and
- * `lengths` (bytes, newline included) name the job lines in order, so a reader opens the store by
- * reading the header alone and reads (and checks, and parses) a job's line only when the job is
- * first used (lazy_jobs.ts): a `status` next to 10,000 live jobs reads one line, not 4 MB. A
- * writer reads the whole file at open and checks `body_crc`, the CRC-32 of all job lines
- * together, so nothing new is ever built on a damaged snapshot. Version 1 (no archive, no directory) is read
- * and parsed whole.
+ * `counts` (and `by_queue`) cover every job, archived ones and those waiting in pending segments
+ * included, so `status` needs nothing else. `ids` and `lengths` (bytes, newline included) name the
+ * job lines in order, so a reader opens the store by reading the header alone and reads (and
+ * checks, and parses) a job's line only when the job is first used (lazy_jobs.ts). A writer reads
+ * the whole file at open and checks `body_crc`, the CRC-32 of all job lines together, so nothing
+ * new is ever built on a damaged snapshot.
+ *
+ * Older versions are read too: 2 (no queues, schedules or pending segments: every job in the
+ * default queue), 2 without its directory (written by 0c93482 to fd53212: read whole), and 1 (no
+ * archive, no directory: read and parsed whole). tests/fixtures/homes/ holds a home of each.
  *
  * Written under a temp name, fsynced, renamed, directory fsynced (log.ts, compaction).
  */
@@ -113,7 +118,7 @@ export function readSnapshot(path: string, verifyAll = true): QueueState {
   checkTrailer(decode(lines.length - 1), lines.length - 2, header, lines.length, fail);
   const jobCount = lines.length - 2;
   const state = baseState(header);
-  if (header.version === 1) {
+  if (header.version === 1 || flat(header)) {
     for (let i = 1; i <= jobCount; i++) {
       const job = decode(i) as unknown as Job;
       if (typeof job.id !== "string" || state.jobs.has(job.id)) {
@@ -121,9 +126,18 @@ export function readSnapshot(path: string, verifyAll = true): QueueState {
       }
       state.put(upgradeJob(job));
     }
-    return state;
+    // a version 2 file without its directory: its counts and archive are in its header
+    return header.version === 1 ? state : finishV2(state, header, fail);
   }
   return fail(1, "the header has no directory of its job lines");
+}
+
+/**
+ * A version 2 snapshot written before its header had a directory of its job lines (queuectl from
+ * 0c93482 to fd53212): read whole, like version 1, with the counts and archive of its header.
+ */
+function flat(header: Record<string, unknown>): boolean {
+  return header.version === 2 && header.ids === undefined && header.lengths === undefined;
 }
 
 /**
@@ -137,7 +151,7 @@ function verifiedV2(bytes: Uint8Array, fail: Fail): QueueState | null {
   const head = decodeLine(bytes, 0, headEnd);
   if (!head.ok) fail(1, head.why);
   const header = checkHeader((head as { value: Record<string, unknown> }).value, fail);
-  if (header.version === 1) return null;
+  if (header.version === 1 || flat(header)) return null;
   const { raw, end } = directory(header, headEnd + 1, fail);
   if (end > bytes.length || crc32(bytes, headEnd + 1, end) !== header.body_crc) {
     // name the damaged line: the first whose own checksum fails
@@ -192,7 +206,7 @@ function readLazily(path: string, fail: Fail): QueueState | null {
     const head = decodeLine(headLine, 0, headLine.length);
     if (!head.ok) fail(1, head.why);
     const header = checkHeader((head as { value: Record<string, unknown> }).value, fail);
-    if (header.version === 1) return null;
+    if (header.version === 1 || flat(header)) return null;
     const { raw, end: at } = directory(header, headLine.length + 1, fail);
     const jobCount = raw.size;
     const tail = readRange(file, at, size - at);
@@ -250,7 +264,7 @@ function checkHeader(header: Record<string, unknown>, fail: Fail): Record<string
     fail(1, `unknown snapshot format ${JSON.stringify(header.format)} v${header.version}`);
   }
   if (
-    header.version !== 1 &&
+    header.version !== 1 && !flat(header) &&
     (!Array.isArray(header.ids) || !Array.isArray(header.lengths) ||
       header.ids.length !== header.jobs || header.lengths.length !== header.jobs)
   ) {

@@ -165,8 +165,16 @@ Deno.test("a job running longer than lease-timeout keeps its lease: a second wor
       started.push(first, second);
       await waitFor(() => readLines(pids).length === 1, "the job to start");
       const job = await cliJson(home, ["show", "long"]);
-      // let the first lease and another whole lease period pass while both workers look on
-      await waitFor(() => Date.now() > Date.parse(job.lease_until) + 2500, "two lease periods to pass");
+      // the lease is renewed until it reaches two whole periods (2 s each) past the first one: by then
+      // the first lease has run out and another period has passed while both workers looked on
+      await waitFor(
+        async () =>
+          Date.parse((await cliJson(home, ["show", "long"])).lease_until) >=
+            Date.parse(job.lease_until) + 4000,
+        "the lease to be renewed past two more periods",
+        30_000,
+        200,
+      );
       const still = await cliJson(home, ["show", "long"]);
       assert.equal(still.state, "processing");
       assert.equal(still.worker, job.worker);

@@ -7,9 +7,14 @@
 import assert from "node:assert/strict";
 import { readOnlyHome } from "../../torture/faults/readonly_home.ts";
 import { missingHome } from "../../torture/faults/missing_home.ts";
+import { methodsOf } from "../../torture/faults/common.ts";
 
-Deno.test("a read-only home: reads answer as before, writes fail with one error line, nothing changes", async () => {
+Deno.test("a read-only home: reads answer as before, writes fail with one error line, nothing changes", async (t) => {
   const report = await readOnlyHome({ quick: true, progress: () => {} });
+  // the result names how the home was made read-only (a bind mount, chmod, or Deno's permissions)
+  const methods = methodsOf(report);
+  for (const method of methods) await t.step(method, () => {});
+  assert.equal(methods.length, 1, `the scenario says which method ran: ${methods.join("; ")}`);
   assert.deepEqual(report.violations, []);
 });
 

@@ -10,7 +10,7 @@ import { encodeLine } from "../../src/store/codec.ts";
 import { FileStore } from "../../src/store/file_store.ts";
 import type { LogOptions } from "../../src/store/log.ts";
 import type { Counts } from "../../src/store/mod.ts";
-import { DENO, ROOT, snapshotFiles, withHome } from "../../testkit/mod.ts";
+import { DENO, lockWaiters, ROOT, snapshotFiles, waitFor, withHome } from "../../testkit/mod.ts";
 import { claimFor, jobsOf } from "../../testkit/store.ts";
 
 const CHILD = `${ROOT}/tests/fixtures/crash_child.ts`;
@@ -748,12 +748,13 @@ Deno.test("readers and writers wait for a process holding the exclusive lock, th
       s.close();
     }
     const child = new Deno.Command(DENO, {
-      args: ["run", "-A", CHILD, "hold-lock", home, "1000"],
+      args: ["run", "-A", CHILD, "hold-lock", home],
       cwd: ROOT,
-      stdin: "null",
+      stdin: "piped",
       stdout: "piped",
       stderr: "piped",
     }).spawn();
+    const holder = child.stdin.getWriter();
     let stdout = "";
     let locked!: () => void;
     const lockedSignal = new Promise<void>((r) => locked = r);
@@ -775,19 +776,25 @@ Deno.test("readers and writers wait for a process holding the exclusive lock, th
     const reader = new FileStore(home);
     const writer = new FileStore(home);
     try {
-      const t0 = performance.now();
-      const read = reader.get("from-holder").then((job) => ({ job, ms: performance.now() - t0 }));
-      const write = writer.enqueue([spec("during")], { max_retries: 3 }).then((results) => ({
-        jobs: jobsOf(results),
-        ms: performance.now() - t0,
-      }));
-      const r = await read;
-      const w = await write;
-      assert.ok(r.ms >= 600, `the reader waited for the lock (${r.ms.toFixed(0)} ms)`);
-      assert.ok(w.ms >= 600, `the writer waited for the lock (${w.ms.toFixed(0)} ms)`);
-      assert.equal(r.job?.id, "from-holder", "the reader sees the record committed under the lock");
-      assert.equal(w.jobs[0].id, "during");
+      let settled = "";
+      const read = reader.get("from-holder").finally(() => settled ||= "the reader");
+      const write = writer.enqueue([spec("during")], { max_retries: 3 }).then(jobsOf).finally(() =>
+        settled ||= "the writer"
+      );
+      // both block on store.lock, in this process, while the holder has it
+      await waitFor(
+        () =>
+          lockWaiters(`${home}/store.lock`).filter((pid) => pid === Deno.pid).length === 2 || settled !== "",
+        "the reader and the writer to wait for the lock",
+      );
+      assert.equal(settled, "", `${settled} went ahead while another process held the lock`);
+      await holder.write(new TextEncoder().encode("release\n"));
+      const job = await read;
+      const jobs = await write;
+      assert.equal(job?.id, "from-holder", "the reader sees the record committed under the lock");
+      assert.equal(jobs[0].id, "during");
     } finally {
+      await holder.close().catch(() => {});
       reader.close();
       writer.close();
     }

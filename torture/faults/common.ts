@@ -31,6 +31,11 @@ export interface FaultReport {
   violations: string[];
 }
 
+/** The figures of `report` that say how a fault was made ("disk full: method: tmpfs"). */
+export function methodsOf(report: FaultReport): string[] {
+  return report.figures.filter((f) => /: method\b/.test(f.label)).map((f) => `${f.label}: ${f.value}`);
+}
+
 /** Collects figures and broken expectations of one scenario. */
 export class Findings {
   readonly figures: Figure[] = [];
@@ -75,8 +80,12 @@ async function run(cmd: string, args: string[]): Promise<{ ok: boolean; text: st
 
 let mountAllowed: boolean | null = null;
 
-/** Whether this process may mount a tmpfs (root with CAP_SYS_ADMIN); probed once. */
+/**
+ * Whether this process may mount a tmpfs (root with CAP_SYS_ADMIN); probed once. TORTURE_NO_MOUNT=1
+ * answers no without probing, to run the fallbacks (and see what they cannot do) where mounting works.
+ */
 export async function canMount(): Promise<boolean> {
+  if (Deno.env.get("TORTURE_NO_MOUNT") === "1") return false;
   if (mountAllowed !== null) return mountAllowed;
   const probe = Deno.makeTempDirSync({ prefix: "qctl-fault-probe-" });
   try {
@@ -283,16 +292,5 @@ export async function waitOr(
     const more = context();
     f.expect(false, `${(e as Error).message}${more ? `\n--- context:\n${more.slice(-1500)}` : ""}`);
     return false;
-  }
-}
-
-/** True when `bg` exits within `ms` (it is left running otherwise). */
-export async function exitedWithin(bg: Background, ms: number): Promise<boolean> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<boolean>((r) => timer = setTimeout(() => r(false), ms));
-  try {
-    return await Promise.race([bg.exited().then(() => true), late]);
-  } finally {
-    clearTimeout(timer);
   }
 }

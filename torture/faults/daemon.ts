@@ -61,10 +61,8 @@ export async function daemonJob(options: FaultOptions): Promise<FaultReport> {
         const seconds = (performance.now() - started) / 1000;
         f.figure("worker --drain exit time with live daemons (s)", seconds.toFixed(1));
         if (drained) f.expect((await worker.exited()) === 0, `the worker exited ${await worker.exited()}`);
-        f.expect(
-          seconds < DAEMON_SECONDS / 2,
-          `the worker waited ${seconds.toFixed(0)} s: it waited for a daemon`,
-        );
+        // that it did not wait for a daemon is shown below, without a clock: the daemons it left
+        // (which run DAEMON_SECONDS) are still alive after it exited
       } finally {
         await stopBackground(worker);
       }

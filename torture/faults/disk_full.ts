@@ -41,9 +41,42 @@ import {
 const FS_BYTES = 2 * 1024 * 1024;
 const HEADROOM = 24 * 1024;
 const FULL = /No space left on device|File too large/;
-const SPIN_WINDOW_MS = 3000;
-/** with poll-interval 0.5: a retry per pass plus the finish's own retries, with slack */
-const MAX_ERROR_LINES = 20;
+/**
+ * The worker's retries, each with the pause it announces: of its loop ("<time> <worker> error: <why>;
+ * trying again in <s>s") and of recording a result ("... could not record a result (<why>);
+ * retrying in <s>s").
+ */
+const RETRIES = {
+  loop: /^(\S+) w-\S+ error: .*; trying again in ([\d.]+)s$/,
+  record: /^(\S+) w-\S+ could not record a result \(.*\); retrying in ([\d.]+)s$/,
+};
+/** loop retries the worker phase waits for */
+const RETRIES_SEEN = 4;
+
+/**
+ * The worker must not spin on a full disk: each retry comes at least (about) the pause it announced
+ * after the one before of its kind, on the worker's own clock (its lines' timestamps), so a slow
+ * machine can only make the gaps longer. Returns the number of gaps checked.
+ */
+function checkPacing(f: Findings, output: string, phase: string): number {
+  let checked = 0;
+  let least = Infinity;
+  for (const [kind, re] of Object.entries(RETRIES)) {
+    const seen = output.split("\n").map((l) => re.exec(l)).filter((m) => m !== null && FULL.test(m[0]));
+    for (let i = 1; i < seen.length; i++) {
+      const gap = Date.parse(seen[i]![1]) - Date.parse(seen[i - 1]![1]);
+      const said = Number(seen[i - 1]![2]) * 1000;
+      least = Math.min(least, gap);
+      checked++;
+      f.expect(
+        gap >= said * 0.9,
+        `${phase}: the worker retried (${kind}) ${gap} ms after announcing ${said} ms: it spins`,
+      );
+    }
+  }
+  f.figure(`${phase}: retry gaps checked, least (ms)`, checked > 0 ? `${checked}, ${least}` : "0");
+  return checked;
+}
 
 /** How the disk is made full: a tmpfs filled by a filler file, or a per-process file-size limit. */
 interface Disk {
@@ -154,13 +187,15 @@ async function cliPhase(
     );
     const failed: Array<[string, CliResult]> = [
       ["enqueue --file", await disk.run(["enqueue", "--file", batch])],
-      ["compact", await disk.run(["compact"])],
     ];
-    if (disk.method === "tmpfs") {
-      // the config file is new and small: it fails only when the disk is really full
-      fillFile(`${dir}/fs/filler`);
-      failed.push(["config set", await disk.run(["config", "set", "max-retries", "4"])]);
-    }
+    // a snapshot and the config file are new files, smaller than the log: under ulimit -f (a
+    // limit per file) they fail only with a limit of 0 blocks, which fails their first byte
+    const newFiles = (args: string[]) =>
+      disk.method === "tmpfs" ? disk.run(args) : cliFileLimit(home, args, 0);
+    failed.push(["compact", await newFiles(["compact"])]);
+    // the config file is small: on the tmpfs it fails only when the disk is really full
+    if (disk.method === "tmpfs") fillFile(`${dir}/fs/filler`);
+    failed.push(["config set", await newFiles(["config", "set", "max-retries", "4"])]);
     for (const [what, res] of failed) {
       refusedTotal++;
       f.expect(
@@ -213,7 +248,8 @@ function fillingJob(fs: string, marker: string): string {
     `echo after the disk filled; true`;
 }
 
-async function workerPhase(f: Findings, dir: string, home: string, acked: Set<string>): Promise<void> {
+async function workerPhase(f: Findings, dir: string, home: string, acked: Set<string>): Promise<number> {
+  let paced = 0;
   const fs = `${dir}/fs`;
   await configure(home, { "lease-timeout": 2, "backoff-base": 1, "poll-interval": 0.5 });
   await cliOk(home, ["enqueue", "--id", "filler-job", "--priority", "10", fillingJob(fs, `${fs}/marker`)]);
@@ -226,19 +262,16 @@ async function workerPhase(f: Findings, dir: string, home: string, acked: Set<st
     // the job's output and its finish meet the full disk (a small record may still fit in the
     // log's last page: then the finish is recorded, else the worker retries and gives it up)
     await waitOr(f, () => FULL.test(out()), "the worker to meet the full disk", 60_000, out);
-    const errors = () => out().split("\n").filter((l) => FULL.test(l)).length;
-    const before = errors();
-    // a measurement window, not a wait: how often the worker retries while the disk stays full
-    await new Promise((r) => setTimeout(r, SPIN_WINDOW_MS));
-    const during = errors() - before;
-    f.figure(
-      "worker error lines per second while the disk was full",
-      (during * 1000 / SPIN_WINDOW_MS).toFixed(1),
+    // it must not spin (checkPacing): wait for a few retries of its loop, unless the finish fit
+    const loops = () => out().split("\n").filter((l) => RETRIES.loop.test(l) && FULL.test(l)).length;
+    await waitOr(
+      f,
+      async () => loops() >= RETRIES_SEEN || (await state()) === "completed",
+      `the worker to retry ${RETRIES_SEEN} times on the full disk (or the finish to fit in the log's last page)`,
+      60_000,
+      out,
     );
-    f.expect(
-      during <= MAX_ERROR_LINES,
-      `the worker printed ${during} errors in ${SPIN_WINDOW_MS} ms: it spins on the full disk`,
-    );
+    paced += checkPacing(f, out(), "worker phase");
     Deno.removeSync(`${fs}/jobfiller`);
     // its lease expires, the worker takes it back ("worker lost") and runs it again; every other
     // job (claimed while the disk was full, or after) completes too
@@ -271,6 +304,7 @@ async function workerPhase(f: Findings, dir: string, home: string, acked: Set<st
     );
   }
   await checkConsistent(f, home, acked, "after the worker phase");
+  return paced;
 }
 
 /** Pids whose parent is `pid` (Linux /proc). */
@@ -292,7 +326,8 @@ function childrenOf(pid: number): number[] {
  * is lifted (`prlimit`) and the job must be taken back ("worker lost") and completed by a second
  * attempt.
  */
-async function givenUpPhase(f: Findings, dir: string): Promise<void> {
+async function givenUpPhase(f: Findings, dir: string): Promise<number> {
+  let paced = 0;
   const home = `${dir}/limited/home`;
   await configure(home, { "lease-timeout": 2, "backoff-base": 1, "poll-interval": 0.5 });
   await cliOk(home, ["enqueue", "--id", "tail-job", "yes 0123456789abcde | head -c 1048576; true"]);
@@ -311,7 +346,9 @@ async function givenUpPhase(f: Findings, dir: string): Promise<void> {
       /could not record a result \(.*File too large/.test(out()),
       "the worker did not retry the record",
     );
-    if (!gaveUp) return;
+    // the record's retries before the give-up are paced (checkPacing)
+    paced = checkPacing(f, out(), "given-up finish");
+    if (!gaveUp) return paced;
     // "space is freed" for the worker and the spare job shells it started ahead (they inherit
     // the limit, as they would not inherit a full disk)
     for (const pid of [worker.pid, ...childrenOf(worker.pid)]) {
@@ -341,6 +378,7 @@ async function givenUpPhase(f: Findings, dir: string): Promise<void> {
     f.expect(code === 0, `the worker under ulimit exited ${code}: ${out().slice(-800)}`);
   }
   await checkConsistent(f, home, ["tail-job"], "after the given-up finish");
+  return paced;
 }
 
 export async function diskFull(options: FaultOptions): Promise<FaultReport> {
@@ -349,7 +387,8 @@ export async function diskFull(options: FaultOptions): Promise<FaultReport> {
     const useMount = await canMount();
     const home = useMount ? `${dir}/fs/home` : `${dir}/home`;
     const disk = await makeDisk(dir, home, useMount);
-    f.figure("method", disk.method);
+    let paced = 0;
+    f.figure("CLI phase: method", disk.method);
     options.progress(`disk full: ${disk.method}, ${options.quick ? 1 : 3} round(s)`);
     // a few jobs before the disk fills
     const acked = new Set<string>();
@@ -361,12 +400,23 @@ export async function diskFull(options: FaultOptions): Promise<FaultReport> {
     if (disk.method === "tmpfs") {
       await resizeTmpfs(`${dir}/fs`, 8 * FS_BYTES); // room for the worker's logs, before the job fills it
       options.progress("disk full: a worker whose job fills the disk");
-      await workerPhase(f, dir, home, acked);
+      f.figure("worker phase: method", "tmpfs filled by the job");
+      paced += await workerPhase(f, dir, home, acked);
     } else {
-      f.figure("worker phase on a full tmpfs", "not run (needs mount rights)");
+      // a job cannot fill a disk under ulimit -f (the limit is per file): this phase has no
+      // fallback, and a run that skipped it must not pass for one that checked it
+      f.figure("worker phase: method", "none (mounting a tmpfs is not allowed here)");
+      f.expect(
+        false,
+        "the worker phase (a job fills the disk) needs a tmpfs, and mounting one is not allowed here",
+      );
     }
     options.progress("disk full: a worker whose finish cannot be recorded (ulimit -f)");
-    await givenUpPhase(f, dir);
+    f.figure("given-up finish: method", "ulimit -f, lifted by prlimit");
+    paced += await givenUpPhase(f, dir);
+    // the worker phase may see no retries (its finish may fit in the log's last page); the given-up
+    // finish always retries its record: a run that checked no pacing at all checked nothing
+    f.expect(paced >= 2, `the spin check saw ${paced} retry gap(s) in all: it checked nothing`);
   });
   return f.report();
 }

@@ -7,11 +7,10 @@
  * second, that they wait; once it is released they proceed and exit 0. Held shared (as a reader
  * holds it): readers go ahead, writers wait. The store is consistent afterwards.
  */
-import { cli, cliOk, DENO, processAlive, spawnCli, stopBackground } from "../../testkit/mod.ts";
+import { cli, cliOk, DENO, lockWaiters, processAlive, spawnCli, stopBackground } from "../../testkit/mod.ts";
 import {
   checkConsistent,
   describe,
-  exitedWithin,
   type FaultOptions,
   type FaultReport,
   Findings,
@@ -19,8 +18,6 @@ import {
   withTempDir,
 } from "./common.ts";
 
-/** How long a blocked command must still be waiting after it said so (it did not give up). */
-const BLOCKED_MS = 1000;
 const WAITING = /waiting for the lock/i;
 
 interface Stranger {
@@ -75,10 +72,17 @@ async function blockedThenProceeds(
       );
       f.expect(said(), `${label}: ${name} waits silently (no "waiting for the lock" line)`);
     }
-    await exitedWithin(started[0][1], BLOCKED_MS);
+    // and each is blocked in the kernel waiting for store.lock (not given up, not gone ahead)
+    const lock = `${home}/store.lock`;
     for (const [name, bg] of started) {
+      await waitOr(
+        f,
+        () => lockWaiters(lock).includes(bg.pid) || !processAlive(bg.pid),
+        `${label}: ${name} to wait for the lock`,
+        30_000,
+      );
       f.expect(
-        processAlive(bg.pid),
+        lockWaiters(lock).includes(bg.pid),
         `${label}: ${name} did not wait for the lock: ${bg.output().slice(0, 300)}`,
       );
     }

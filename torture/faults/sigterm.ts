@@ -20,7 +20,6 @@ import {
 import {
   checkConsistent,
   describe,
-  exitedWithin,
   type FaultOptions,
   type FaultReport,
   Findings,
@@ -85,11 +84,9 @@ async function onStop(f: Findings, home: string, marker: string): Promise<void> 
     const stop = await cli(home, ["worker", "stop"]);
     f.expect(stop.code === 0, `worker stop failed (${describe(stop)})`);
     await untilOutput(worker, /stopping \(worker stop was requested\)/);
-    // graceful: the job is let finish, so the worker is still there a moment later
-    f.expect(
-      !(await exitedWithin(worker, 1500)),
-      "the worker exited on `worker stop` while its job was still running",
-    );
+    // graceful: the job is let finish, so the worker is still there (and the job's end below,
+    // "killed ... when the worker was interrupted", shows it was there for the second interrupt)
+    f.expect(processAlive(worker.pid), "the worker exited on `worker stop` while its job was still running");
     const before = performance.now();
     worker.signal("SIGTERM"); // the second interrupt
     const exited = await waitOr(

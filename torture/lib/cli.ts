@@ -4,6 +4,7 @@
  * (a hung process must fail the step, not stall the run).
  */
 import { CLI_PERMS, DENO, MAIN } from "../../testkit/mod.ts";
+import { WORKER_ENV } from "./ledger.ts";
 
 export interface Exit {
   code: number;
@@ -32,8 +33,12 @@ export interface SpawnOptions {
 
 /** Starts `queuectl <args>` against `home`. */
 export function spawnCli(home: string, args: string[], options: SpawnOptions = {}): Proc {
-  const child = new Deno.Command(DENO, {
-    args: ["run", ...CLI_PERMS, MAIN, ...args],
+  return spawn(DENO, ["run", ...CLI_PERMS, MAIN, ...args], home, options);
+}
+
+function spawn(command: string, args: string[], home: string, options: SpawnOptions): Proc {
+  const child = new Deno.Command(command, {
+    args,
     env: { QUEUECTL_HOME: home, NO_COLOR: "1", ...options.env },
     stdin: options.stdin === undefined ? "null" : "piped",
     stdout: "piped",
@@ -66,6 +71,31 @@ export function spawnCli(home: string, args: string[], options: SpawnOptions = {
   };
   live.add(proc);
   return proc;
+}
+
+/**
+ * Starts `queuectl worker start <args>` whose environment holds its own pid in
+ * $TORTURE_WORKER_PID (a shell exports `$$` and execs the CLI, which keeps that pid), so every
+ * ledger line of its jobs names it (lib/ledger.ts). The returned pid is the worker's.
+ */
+export function spawnWorker(home: string, args: string[], options: SpawnOptions = {}): Proc {
+  return spawn(
+    "/bin/sh",
+    [
+      "-c",
+      `${WORKER_ENV}=$$; export ${WORKER_ENV}; exec "$@"`,
+      "sh",
+      DENO,
+      "run",
+      ...CLI_PERMS,
+      MAIN,
+      "worker",
+      "start",
+      ...args,
+    ],
+    home,
+    options,
+  );
 }
 
 /** Waits at most `ms` for `proc`; kills it (SIGKILL) and throws when it takes longer. */

@@ -7,7 +7,7 @@
 import { homePaths } from "../../src/store/paths.ts";
 import { listWorkers } from "../../src/worker/registry.ts";
 import { killGroup, waitFor } from "../../testkit/mod.ts";
-import { type Proc, spawnCli, within } from "./cli.ts";
+import { type Proc, spawnWorker, within } from "./cli.ts";
 import { processesNaming } from "./procs.ts";
 import type { Rng } from "./prng.ts";
 
@@ -22,7 +22,7 @@ export class Crew {
 
   start(count: number): void {
     for (let i = 0; i < count; i++) {
-      this.#workers.add(spawnCli(this.home, ["worker", "start", "--count", String(this.slots)]));
+      this.#workers.add(spawnWorker(this.home, ["--count", String(this.slots)]));
     }
   }
 
@@ -89,7 +89,7 @@ export class Crew {
   /** Runs `worker start --drain` to finish what the killed workers left (their jobs are taken back). */
   async drain(): Promise<void> {
     const drained = await within(
-      spawnCli(this.home, ["worker", "start", "--drain", "--count", String(this.slots)]),
+      spawnWorker(this.home, ["--drain", "--count", String(this.slots)]),
       300_000,
       "the drain",
     );

@@ -28,7 +28,7 @@ export interface TrialFacts {
   events: LedgerEvent[];
   /** ledger lines that did not parse */
   badLines: number[];
-  /** pids of every `worker start` process of the trial */
+  /** pids of every `worker start` process of the trial (each run's ledger lines name one) */
   workers: Set<number>;
   /** pids of the workers the harness killed with SIGKILL */
   killedWorkers: Set<number>;
@@ -63,8 +63,9 @@ export function checkTrial(f: TrialFacts): TrialCheck {
 
   const { runs, orphanEnds } = runsOf(f.events);
   for (const line of orphanEnds) violations.push(`ledger line ${line} ends a run that never started`);
-  // a run is excused from ending (or from being repeated) when the harness killed it or its worker
-  const workerKilled = (r: Run) => f.killedWorkers.has(r.worker) || !f.workers.has(r.worker);
+  // a run is excused from ending (or from being repeated) when the harness killed it or its worker;
+  // a run must name a worker of the trial: one that does not is never taken for a killed one
+  const workerKilled = (r: Run) => f.killedWorkers.has(r.worker);
   const excused = (r: Run) => workerKilled(r) || f.killedJobs.has(r.token);
   let total = 0;
   let reruns = 0;
@@ -85,6 +86,11 @@ export function checkTrial(f: TrialFacts): TrialCheck {
       );
     }
     for (const a of list) {
+      if (!f.workers.has(a.worker)) {
+        violations.push(
+          `job ${id}: the run by pid ${a.token} (ledger line ${a.start}) names worker pid ${a.worker}, which is no worker of the trial`,
+        );
+      }
       if (a.end === null) {
         if (!excused(a)) {
           violations.push(

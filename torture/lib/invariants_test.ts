@@ -90,6 +90,27 @@ Deno.test("checkTrial() finds a run taken over while its live worker held it", (
   assert.match(v, /ran again \(ledger line 2\).*was not killed/);
 });
 
+Deno.test("checkTrial() never takes a run naming an unknown worker for one whose worker was killed", () => {
+  // worker 999 is no worker of the trial: its unended run and the rerun after it are not excused
+  const r = checkTrial(facts([["a", ok, "completed", 2]], [
+    "S a 1 999 1",
+    "S a 2 100 2",
+    "E a 2 100 3 0",
+  ]));
+  const v = r.violations.join("\n");
+  assert.match(v, /the run by pid 1 \(ledger line 1\) names worker pid 999, which is no worker of the trial/);
+  assert.match(v, /stopped without its end line, and neither it nor its worker was killed/);
+  assert.match(v, /ran again \(ledger line 2\) after a run by pid 1 under worker pid 999/);
+  assert.equal(r.rerunsAfterWorkerKill, 0);
+});
+
+Deno.test("checkTrial() finds a run that names no worker at all (worker 0: the variable did not reach the job)", () => {
+  const v = checkTrial(facts([["a", ok, "completed", 1]], ["S a 1 0 1", "E a 1 0 2 0"])).violations;
+  assert.deepEqual(v, [
+    "job a: the run by pid 1 (ledger line 1) names worker pid 0, which is no worker of the trial",
+  ]);
+});
+
 Deno.test("checkTrial() accepts a run whose process group the harness killed", () => {
   const v = checkTrial(facts([["a", ok, "completed", 2]], [
     "S a 77 100 1",

@@ -7,10 +7,16 @@
  *
  * <token> is the job shell's pid ($$), which is also its process group (a group kill ends the
  * run), or for a job built with `attemptToken` the attempt number the worker gave the run
- * ($QUEUECTL_JOB_ATTEMPT: the run's entry in the job's `runs`); <worker> is its parent's pid ($PPID), the `worker start` process that launched it, as it
- * was when the shell started; <ns> is `date +%s%N` (or 0). Each line is one `echo >>` (O_APPEND, far
- * below PIPE_BUF), so lines never interleave and the file's order is the order of the events.
+ * ($QUEUECTL_JOB_ATTEMPT: the run's entry in the job's `runs`); <worker> is the pid of the
+ * `worker start` process that ran it, as the harness told that worker in $TORTURE_WORKER_PID
+ * (lib/cli.ts spawnWorker), which its jobs inherit: explicit, so it does not depend on how many
+ * processes stand between a worker and its jobs; 0 when unset (a run by a worker the harness did
+ * not start that way, which the checks report). <ns> is `date +%s%N` (or 0). Each line is one `echo >>` (O_APPEND, far below PIPE_BUF), so lines never
+ * interleave and the file's order is the order of the events.
  */
+
+/** The variable a torture worker's jobs find their worker's pid in. */
+export const WORKER_ENV = "TORTURE_WORKER_PID";
 
 /** What one job does when it runs. */
 export interface JobBehaviour {
@@ -34,7 +40,7 @@ export function jobCommand(ledger: string, id: string, behaviour: JobBehaviour):
   }
   const clock = behaviour.noClock ? "0" : "$(date +%s%N)";
   const token = behaviour.attemptToken ? "$QUEUECTL_JOB_ATTEMPT" : "$$";
-  const line = (mark: string) => `echo "${mark} ${id} ${token} $PPID ${clock}`;
+  const line = (mark: string) => `echo "${mark} ${id} ${token} \${${WORKER_ENV}:-0} ${clock}`;
   return [
     `${line("S")}" >> ${ledger}`,
     ...(behaviour.sleep > 0 ? [`sleep ${behaviour.sleep}`] : []),

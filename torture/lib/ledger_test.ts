@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { jobCommand, parseLedger, runsOf } from "./ledger.ts";
+import { runCli, spawnWorker, within } from "./cli.ts";
+import { jobCommand, parseLedger, runsOf, WORKER_ENV } from "./ledger.ts";
 
 Deno.test("jobCommand() writes a start and an end line through a real shell", async () => {
   const dir = Deno.makeTempDirSync({ prefix: "torture-ledger-" });
@@ -7,13 +8,45 @@ Deno.test("jobCommand() writes a start and an end line through a real shell", as
     const ledger = `${dir}/ledger`;
     const out = await new Deno.Command("/bin/sh", {
       args: ["-c", jobCommand(ledger, "j-1", { sleep: 0, exit: 1 })],
+      env: { [WORKER_ENV]: "4242" },
     }).output();
     assert.equal(out.code, 1);
     const { events, bad } = parseLedger(Deno.readTextFileSync(ledger));
     assert.deepEqual(bad, []);
     assert.deepEqual(events.map((e) => [e.kind, e.id, e.code]), [["start", "j-1", null], ["end", "j-1", 1]]);
     assert.equal(events[0].token, events[1].token);
-    assert.equal(events[0].worker, Deno.pid);
+    assert.deepEqual(events.map((e) => e.worker), [4242, 4242], "the worker its environment names");
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("jobCommand() run outside a torture worker names worker 0, and spawnWorker() gives its jobs its own pid", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "torture-ledger-" });
+  try {
+    const ledger = `${dir}/ledger`;
+    const out = await new Deno.Command("/bin/sh", {
+      args: ["-c", jobCommand(ledger, "j-3", { sleep: 0, exit: 0 })],
+      clearEnv: true,
+      env: { PATH: Deno.env.get("PATH") ?? "/usr/bin:/bin" },
+    }).output();
+    assert.equal(out.code, 0);
+    assert.deepEqual(parseLedger(Deno.readTextFileSync(ledger)).events.map((e) => e.worker), [0, 0]);
+    // a real worker: its jobs' lines name the pid the harness knows it by, whatever runs in between
+    const home = `${dir}/home`;
+    const id = "j-4";
+    const enqueue = await runCli(home, [
+      "enqueue",
+      "--id",
+      id,
+      jobCommand(ledger, id, { sleep: 0, exit: 0 }),
+    ]);
+    assert.equal(enqueue.code, 0, enqueue.stderr);
+    const worker = spawnWorker(home, ["--drain"]);
+    const exit = await within(worker, 60_000, "the draining worker");
+    assert.equal(exit.code, 0, exit.stderr);
+    const runs = parseLedger(Deno.readTextFileSync(ledger)).events.filter((e) => e.id === id);
+    assert.deepEqual(runs.map((e) => [e.kind, e.worker]), [["start", worker.pid], ["end", worker.pid]]);
   } finally {
     Deno.removeSync(dir, { recursive: true });
   }

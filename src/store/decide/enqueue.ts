@@ -41,8 +41,9 @@ export function decideEnqueue(
   const seen = new Set<string>();
   /** unique key → the job of this batch holding it */
   const keys = new Map<string, Job>();
-  /** dependencies that are dead already: the new job goes to the DLQ at once */
+  /** jobs with a dependency that is dead already, or doomed in this batch: they go to the DLQ at once */
   const doomed: Array<[string, string]> = [];
+  const doomedIds = new Set<string>();
   for (const spec of specs) {
     if (spec.unique !== undefined) {
       const holder = keys.get(spec.unique) ?? live(state, state.uniques.get(spec.unique));
@@ -62,23 +63,29 @@ export function decideEnqueue(
     }
     if (state.jobs.has(id)) throw new DuplicateJobError(id);
     if (seen.has(id)) throw new DuplicateJobError(id, "the id appears twice in this batch");
+    let dead: string | undefined;
     for (const dep of spec.after ?? []) {
       if (dep === id) throw new UsageError(`Cannot enqueue job "${id}": it cannot depend on itself`);
-      if (seen.has(dep)) continue;
+      if (seen.has(dep)) {
+        if (doomedIds.has(dep)) dead ??= dep;
+        continue;
+      }
       const found = state.find(dep);
       if (!found) {
         // a generated id means nothing to the user yet: name the job only when they named it
         const job = spec.id === undefined ? "the job" : `job "${id}"`;
         throw new UsageError(`Cannot enqueue ${job}: its dependency "${dep}" does not exist`);
       }
-      // the first dead dependency names why; a job is buried once (a second bury of it is refused)
-      if (found.state === "dead" && doomed.at(-1)?.[0] !== id) {
-        doomed.push([id, `dependency "${dep}" is dead`]);
-      }
+      if (found.state === "dead") dead ??= dep;
       if (!state.jobs.has(dep) && !load.some(([, j]) => j.id === dep)) {
         const waiting = state.pending.lookup(dep);
         if (waiting) load.push([waiting.ref, waiting.job]);
       }
+    }
+    // buried once, naming the first dead dependency: a bury record may name a job only once
+    if (dead !== undefined) {
+      doomed.push([id, `dependency "${dead}" is dead`]);
+      doomedIds.add(id);
     }
     seen.add(id);
     const job: NewJob = {
@@ -98,7 +105,8 @@ export function decideEnqueue(
     if (spec.unique !== undefined) job.unique = spec.unique;
     fields.push(job);
     const made = newJob(job, at);
-    if (spec.unique !== undefined) keys.set(spec.unique, made);
+    // a job dead on arrival holds no key: a later job of the batch may
+    if (spec.unique !== undefined && dead === undefined) keys.set(spec.unique, made);
     results.push({ job: made, existing: false });
   }
   // the record holds only what was given: half the bytes to write, checksum and replay
@@ -106,15 +114,6 @@ export function decideEnqueue(
     ? [{ type: "enqueue", jobs: fields, ...(load.length ? { load } : {}) }]
     : [];
   if (doomed.length > 0) {
-    // jobs of this batch that depend on a doomed one go with it; they are not in `state` yet
-    const ids = new Set(doomed.map(([id]) => id));
-    for (const f of fields) {
-      if (!ids.has(f.id) && f.after?.some((d) => ids.has(d))) {
-        const dep = f.after.find((d) => ids.has(d))!;
-        doomed.push([f.id, `dependency "${dep}" is dead`]);
-        ids.add(f.id);
-      }
-    }
     records.push({ type: "bury", jobs: doomed });
     for (const r of results) {
       const why = doomed.find(([id]) => id === r.job.id);

@@ -75,10 +75,17 @@ export function decideUnclaim(
 ): Decision<Job | null> {
   const job = held(state, id, claim, worker);
   if (!job) return { records: [], result: null };
-  return {
-    records: [{ type: "unclaim", id, claim }],
-    result: transition(job, { type: "unclaim", claim }, now.toISOString()),
-  };
+  const at = now.toISOString();
+  const back = transition(job, { type: "unclaim", claim }, at);
+  // a kill was asked for: the job goes to the DLQ with its reason rather than run again later
+  if (job.kill !== undefined) {
+    const bury: Array<[string, string]> = [[id, job.kill], ...cascade(state, [[id, "is dead"]])];
+    return {
+      records: [{ type: "unclaim", id, claim }, { type: "bury", jobs: bury }],
+      result: transition(back, { type: "bury", error: job.kill }, at),
+    };
+  }
+  return { records: [{ type: "unclaim", id, claim }], result: back };
 }
 
 /** Extends the leases of the attempts `worker` still holds among `holds` ([id, claim] pairs). */

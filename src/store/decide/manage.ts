@@ -19,8 +19,11 @@ function need(state: QueueState, action: string, id: string): Job {
   return job;
 }
 
-/** `dlq retry`: dead jobs back to pending with their attempts reset; dependencies checked again. */
-export function decideRetry(state: QueueState, ids: readonly string[] | "all"): Decision<Job[]> {
+/**
+ * `dlq retry`: dead jobs back to pending with their attempts reset (returned as they become);
+ * dependencies checked again, and a unique key must not be held by another live job.
+ */
+export function decideRetry(state: QueueState, ids: readonly string[] | "all", now: Date): Decision<Job[]> {
   const targets = ids === "all"
     ? [...state.jobs.values()].filter((j) => j.state === "dead")
     : unique(ids).map((id) => {
@@ -46,8 +49,30 @@ export function decideRetry(state: QueueState, ids: readonly string[] | "all"): 
       }
     }
   }
+  // one live job per unique key: the key's holder (state.uniques) is then always the live one
+  const keys = new Map<string, string>();
+  for (const job of targets) {
+    if (job.unique === undefined) continue;
+    const holder = state.uniques.get(job.unique);
+    if (holder !== undefined && holder !== job.id) {
+      throw new JobStateError(
+        `Cannot retry job "${job.id}": its unique key "${job.unique}" is held by live job "${holder}"`,
+      );
+    }
+    const other = keys.get(job.unique);
+    if (other !== undefined) {
+      throw new JobStateError(
+        `Cannot retry job "${job.id}": its unique key "${job.unique}" is also held by job "${other}", retried with it`,
+      );
+    }
+    keys.set(job.unique, job.id);
+  }
   if (targets.length === 0) return { records: [], result: [] };
-  return { records: [{ type: "retry", ids: targets.map((j) => j.id) }], result: targets };
+  const at = now.toISOString();
+  return {
+    records: [{ type: "retry", ids: targets.map((j) => j.id) }],
+    result: targets.map((j) => transition(j, { type: "retry" }, at)),
+  };
 }
 
 export function decideDelete(
@@ -87,7 +112,11 @@ export function decideDelete(
   if (targets.length === 0) return { records: [], result: [] };
   const live = targets.filter((j) => !archived.includes(j.id)).map((j) => j.id);
   const deleting = new Set(targets.map((j) => j.id));
-  const bury = cascade(state, live.map((id) => [id, "was deleted"])).filter(([id]) => !deleting.has(id));
+  // a completed job's dependents may run (its deletion changes nothing for them, as its archiving does not)
+  const unfinished = targets.filter((j) => !archived.includes(j.id) && j.state !== "completed");
+  const bury = cascade(state, unfinished.map((j) => [j.id, "was deleted"])).filter(([id]) =>
+    !deleting.has(id)
+  );
   return {
     records: [{
       type: "delete",

@@ -47,7 +47,10 @@ export function decideSchedulePause(state: QueueState, name: string, paused: boo
 }
 
 export interface TickResult {
-  /** the job this tick enqueued, or null when another worker got there first */
+  /**
+   * the job this tick enqueued, or null when another worker got there first or a live job holds
+   * the unique key of the schedule's job
+   */
   job: Job | null;
 }
 
@@ -68,7 +71,11 @@ export function decideTick(
     return { records: [], result: { job: null } };
   }
   const id = tickJobId(name, tick);
-  if (state.find(id)) return { records: [{ type: "tick", name, tick }], result: { job: null } };
+  // as an enqueue: a live job holding the job's unique key absorbs the tick
+  const key = schedule.job.unique;
+  if (state.find(id) || (key !== undefined && state.uniques.has(key))) {
+    return { records: [{ type: "tick", name, tick }], result: { job: null } };
+  }
   const fields: NewJob = {
     ...schedule.job,
     id,
