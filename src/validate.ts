@@ -4,16 +4,22 @@
  */
 import { UsageError } from "./errors.ts";
 import { idProblem } from "./ids.ts";
+import { printable } from "./printable.ts";
 import type { JobSpec } from "./store/mod.ts";
 
 const FIELDS = [
   "id",
   "command",
   "argv",
+  "queue",
   "max_retries",
   "priority",
   "run_at",
   "timeout",
+  "after",
+  "unique",
+  "env",
+  "cwd",
 ] as const;
 const MAX_RETRIES = 1000;
 const MAX_PRIORITY = 1_000_000_000;
@@ -136,7 +142,129 @@ export function validateJob(value: unknown, where = "the job"): JobSpec {
   if (obj.timeout !== undefined && obj.timeout !== null) {
     spec.timeout = checkTimeout(obj.timeout, fail);
   }
+  if (obj.queue !== undefined) spec.queue = checkQueue(obj.queue, fail);
+  if (obj.after !== undefined) spec.after = checkAfter(obj.after, fail);
+  if (obj.unique !== undefined) spec.unique = checkUnique(obj.unique, fail);
+  if (obj.env !== undefined) {
+    spec.env = checkEnv(obj.env, fail);
+    const argv = spec.argv
+      ? spec.argv.reduce((n, a) => n + utf8Bytes(a) + 1, 0)
+      : utf8Bytes(spec.command) + 1;
+    const env = Object.entries(spec.env).reduce((n, [k, v]) => n + utf8Bytes(k) + utf8Bytes(v) + 2, 0);
+    if (argv + env > MAX_ARGV_BYTES) {
+      fail(
+        `"env" and the command are ${
+          argv + env
+        } bytes of UTF-8 together, more than the ${MAX_ARGV_BYTES} bytes queuectl allows for what one program is given`,
+      );
+    }
+  }
+  if (obj.cwd !== undefined && obj.cwd !== null) spec.cwd = checkCwd(obj.cwd, fail);
   return spec;
+}
+
+/** What a queue name may be: it shows in tables, URLs and metric labels as it is. */
+const QUEUE_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+/** Why `name` cannot name a queue, or null when it can. */
+export function queueNameProblem(name: string): string | null {
+  return QUEUE_NAME.test(name)
+    ? null
+    : "use 1 to 64 lowercase letters, digits, _ and - (starting with a letter or digit)";
+}
+
+/** A queue name from a flag or an argument (`what`: "--queue", "queue name"); UsageError if invalid. */
+export function parseQueueName(what: string, name: string): string {
+  const problem = queueNameProblem(name);
+  if (problem) throw new UsageError(`Invalid ${what} ${JSON.stringify(name.slice(0, 80))}: ${problem}`);
+  return name;
+}
+
+function checkQueue(value: unknown, fail: (m: string) => never): string {
+  if (typeof value !== "string") return fail(`"queue" must be a string, got ${describe(value)}`);
+  const problem = queueNameProblem(value);
+  return problem ? fail(`"queue" ${describe(value)} is not a queue name: ${problem}`) : value;
+}
+
+/** The most dependencies one job may name. */
+const MAX_AFTER = 1000;
+
+function checkAfter(value: unknown, fail: (m: string) => never): string[] {
+  if (!Array.isArray(value)) return fail(`"after" must be an array of job ids, got ${describe(value)}`);
+  if (value.length > MAX_AFTER) return fail(`"after" names ${value.length} jobs (at most ${MAX_AFTER})`);
+  for (let i = 0; i < value.length; i++) checkDependency(value[i], fail, `"after[${i}]"`);
+  return [...value] as string[];
+}
+
+/** One dependency's id; `subject` names it in the message (`"after[2]"`, or `it` for a flag). */
+function checkDependency(id: unknown, fail: (m: string) => never, subject: string): string {
+  if (typeof id !== "string") return fail(`${subject} must be a job id, got ${describe(id)}`);
+  const problem = idProblem(id);
+  return problem ? fail(`${subject} is not a job id: ${problem}`) : id;
+}
+
+/** The longest unique key, in characters. */
+export const MAX_UNIQUE = 256;
+
+function checkUnique(value: unknown, fail: (m: string) => never, subject = `"unique"`): string {
+  if (typeof value !== "string") return fail(`${subject} must be a string, got ${describe(value)}`);
+  if (value.length === 0) return fail(`${subject} must not be empty`);
+  if (value.length > MAX_UNIQUE) {
+    return fail(`${subject} is ${value.length} characters long (at most ${MAX_UNIQUE})`);
+  }
+  if (printable(value) !== value) return fail(`${subject} must not hold control characters`);
+  return value;
+}
+
+/** A name the shell (and so every job) can see as an environment variable. */
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function checkEnv(value: unknown, fail: (m: string) => never): Record<string, string> {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    return fail(`"env" must be an object of names and string values, got ${describe(value)}`);
+  }
+  const env: Record<string, string> = {};
+  for (const [name, v] of Object.entries(value as Record<string, unknown>)) {
+    if (typeof v !== "string") return fail(`"env.${name.slice(0, 60)}" must be a string, got ${describe(v)}`);
+    env[name] = checkEnvEntry(name, v, fail, `"env" name ${describe(name)}`, `"env.${name.slice(0, 60)}"`);
+  }
+  return env;
+}
+
+/** One environment variable; `subjects` name the name and the value in messages. */
+function checkEnvEntry(
+  name: string,
+  value: string,
+  fail: (m: string) => never,
+  nameSubject: string,
+  valueSubject: string,
+): string {
+  if (!ENV_NAME.test(name)) {
+    return fail(
+      `${nameSubject} is not an environment variable name: use letters, digits and _, not starting with a digit`,
+    );
+  }
+  if (value.includes("\0")) return fail(`${valueSubject} must not contain a NUL byte`);
+  const bytes = utf8Bytes(name) + 1 + utf8Bytes(value);
+  if (bytes >= MAX_ARG_BYTES) {
+    return fail(
+      `${valueSubject} makes an entry NAME=value of ${bytes} bytes of UTF-8, but Linux passes at most ${
+        MAX_ARG_BYTES - 1
+      } bytes as one environment entry (MAX_ARG_STRLEN), so the job could never run`,
+    );
+  }
+  return value;
+}
+
+/** Linux's PATH_MAX: a longer directory cannot be entered in one go. */
+const MAX_PATH = 4095;
+
+function checkCwd(value: unknown, fail: (m: string) => never, subject = `"cwd"`): string {
+  if (typeof value !== "string") return fail(`${subject} must be a directory path, got ${describe(value)}`);
+  if (value === "") return fail(`${subject} must not be empty`);
+  if (value.includes("\0")) return fail(`${subject} must not contain a NUL byte`);
+  if (utf8Bytes(value) > MAX_PATH) return fail(`${subject} is longer than ${MAX_PATH} bytes (PATH_MAX)`);
+  return value;
 }
 
 function checkCommand(value: unknown, fail: (m: string) => never): string {
@@ -305,3 +433,47 @@ export function parseInteger(
 }
 
 export const LIMITS = { MAX_RETRIES, MAX_PRIORITY, MAX_TIMEOUT };
+
+/** The job-shaping flags of `enqueue`, as given on the command line. */
+export interface ShapeFlags {
+  queue?: string;
+  after?: readonly string[];
+  unique?: string;
+  env?: readonly string[];
+  cwd?: string;
+}
+
+/**
+ * The fields the job-shaping flags give (queue, after, unique, env, cwd), each refused with a
+ * message naming its flag. `cwd` is returned as given; the caller makes it absolute.
+ */
+export function parseShapeFlags(flags: ShapeFlags): Partial<JobSpec> {
+  const out: Partial<JobSpec> = {};
+  const flagFail = (flag: string, value: string) => (m: string): never => {
+    throw new UsageError(`Invalid ${flag} ${JSON.stringify(value.slice(0, 80))}: ${m}`);
+  };
+  if (flags.queue !== undefined) out.queue = parseQueueName("--queue", flags.queue);
+  if (flags.after !== undefined && flags.after.length > 0) {
+    if (flags.after.length > MAX_AFTER) {
+      throw new UsageError(`Invalid --after: ${flags.after.length} jobs named (at most ${MAX_AFTER})`);
+    }
+    out.after = flags.after.map((id) => checkDependency(id, flagFail("--after", id), "it"));
+  }
+  if (flags.unique !== undefined) {
+    out.unique = checkUnique(flags.unique, flagFail("--unique", flags.unique), "it");
+  }
+  if (flags.env !== undefined && flags.env.length > 0) {
+    const env: Record<string, string> = {};
+    for (const entry of flags.env) {
+      const fail = flagFail("--env", entry);
+      const eq = entry.indexOf("=");
+      if (eq < 0) fail("expected NAME=value");
+      const name = entry.slice(0, eq);
+      if (Object.hasOwn(env, name)) fail(`${name} is given twice`);
+      env[name] = checkEnvEntry(name, entry.slice(eq + 1), fail, `the name ${JSON.stringify(name)}`, "it");
+    }
+    out.env = env;
+  }
+  if (flags.cwd !== undefined) out.cwd = checkCwd(flags.cwd, flagFail("--cwd", flags.cwd), "it");
+  return out;
+}

@@ -11,3 +11,4 @@ export * from "./process.ts";
 export * from "./wait.ts";
 export * from "./clock.ts";
 export * from "./store.ts";
+export * from "./refused.ts";

@@ -1,6 +1,10 @@
-/** `queuectl enqueue`: one job from JSON, a command string or flags; many from JSON lines. */
+/**
+ * `queuectl enqueue`: one job from JSON, a command string or flags; many from JSON lines. With
+ * --wait it then waits for the jobs it enqueued (job_wait.ts).
+ */
 import { UsageError } from "../errors.ts";
-import type { JobSpec } from "../store/mod.ts";
+import type { EnqueueResult, JobSpec } from "../store/mod.ts";
+import { printable } from "../printable.ts";
 import {
   LIMITS,
   looksLikeJson,
@@ -8,10 +12,12 @@ import {
   parseDuration,
   parseInteger,
   parseJobJson,
+  parseShapeFlags,
   parseTime,
   validateJob,
 } from "../validate.ts";
 import { type AppContext, command, homeFlag, jsonFlag, openSession, sessionConfig } from "./context.ts";
+import { absolutePath, failedJobText, waitForJobs } from "./job_wait.ts";
 import { json } from "./render.ts";
 import { decodeInput } from "./utf8.ts";
 
@@ -25,6 +31,12 @@ interface EnqueueFlags {
   timeout?: string;
   file?: string;
   argv?: boolean;
+  queue?: string;
+  after?: string[];
+  unique?: string;
+  env?: string[];
+  cwd?: string;
+  wait?: boolean;
   json?: boolean;
   home?: string;
 }
@@ -80,7 +92,7 @@ function flagFields(flags: EnqueueFlags, now: Date): Partial<JobSpec> {
     }
     out.timeout = t;
   }
-  return out;
+  return { ...out, ...parseShapeFlags(flags) };
 }
 
 function merge(
@@ -160,8 +172,9 @@ async function enqueue(
       if (line === "") continue;
       const where = `line ${i + 1} of ${flags.file === "-" ? "stdin" : flags.file}`;
       const spec = parseJobJson(line, where);
-      // flags act as defaults for the lines that leave a field out
-      specs.push({ ...fields, ...spec } as JobSpec);
+      // flags act as defaults for the lines that leave a field out (checked again together)
+      const { command, ...rest } = { ...fields, ...spec };
+      specs.push(validateJob({ ...rest, ...(rest.argv ? {} : { command }) }, where));
     }
     if (specs.length === 0) {
       throw new UsageError(
@@ -187,15 +200,43 @@ async function enqueue(
     }
     specs = [validateJob({ ...fields, command })];
   }
-  for (const spec of specs) spec.cwd = this.cwd;
+  // a job runs where it was enqueued from, unless it names a directory (relative: to here)
+  for (const spec of specs) spec.cwd = absolutePath(this.cwd, spec.cwd ?? ".");
   const session = openSession(this, flags);
   const config = await sessionConfig(session);
-  const results = await session.store.enqueue(specs, { max_retries: config.max_retries });
-  const jobs = results.map((r) => r.job);
-  session.store.close();
-  if (flags.json) {
-    this.process.stdout.write(json(flags.file !== undefined ? jobs : jobs[0]));
-  } else this.process.stdout.write(jobs.map((j) => j.id).join("\n") + "\n");
+  let results: EnqueueResult[];
+  try {
+    results = await session.store.enqueue(specs, { max_retries: config.max_retries });
+  } catch (e) {
+    session.store.close();
+    throw e;
+  }
+  for (const r of results) if (r.existing) this.process.stderr.write(absorbedNote(r));
+  let jobs = results.map((r) => r.job);
+  // the ids at once, even with --wait: a script can read them while the jobs run
+  if (!flags.json) this.process.stdout.write(jobs.map((j) => j.id).join("\n") + "\n");
+  try {
+    if (flags.wait) {
+      const outcome = await waitForJobs(this, session, [...new Set(jobs.map((j) => j.id))]);
+      jobs = jobs.map((j) => outcome.ended.get(j.id) ?? j);
+      const failed = [...outcome.ended.values()].filter((j) => j.state !== "completed");
+      for (const job of failed) this.process.stderr.write(failedJobText(job));
+      for (const id of outcome.gone) {
+        this.process.stderr.write(`error: Job ${id} was deleted before it ended\n`);
+      }
+      if (outcome.gone.length > 0 || failed.length > 0) this.exitCode = 1;
+    }
+  } finally {
+    session.store.close();
+  }
+  if (flags.json) this.process.stdout.write(json(flags.file !== undefined ? jobs : jobs[0]));
+}
+
+/** The note for an enqueue that a live job holding the same unique key absorbed. */
+function absorbedNote(r: EnqueueResult): string {
+  return `note: job ${r.job.id} (${r.job.state}) holds the unique key ${
+    JSON.stringify(printable(r.job.unique ?? ""))
+  }: nothing new was enqueued\n`;
 }
 
 export const enqueueCommand = command({
@@ -230,6 +271,34 @@ export const enqueueCommand = command({
         brief: "Run the arguments as a program and its arguments, without a shell",
         optional: true,
       },
+      queue: opt("The queue the job belongs to (default: default)", "name"),
+      after: {
+        kind: "parsed",
+        parse: String,
+        brief: "Run only once this job has completed (repeatable); if it ends dead, so does this one",
+        optional: true,
+        variadic: true,
+        placeholder: "id",
+      },
+      unique: opt(
+        "While a job with this key is pending, processing or failed, enqueue nothing and print its id",
+        "key",
+      ),
+      env: {
+        kind: "parsed",
+        parse: String,
+        brief: "Set this environment variable for the job (repeatable)",
+        optional: true,
+        variadic: true,
+        placeholder: "NAME=value",
+      },
+      cwd: opt("Run the job in this directory (default: the current one)", "dir"),
+      wait: {
+        kind: "boolean",
+        brief: "Wait until the job completed (exit 0) or is dead (exit 1, printing the end of its output)",
+        optional: true,
+        withNegated: false,
+      },
       ...jsonFlag,
       ...homeFlag,
     },
@@ -249,12 +318,19 @@ export const enqueueCommand = command({
     fullDescription: [
       "Adds one job and prints its id, or with --file many jobs in one transaction.",
       "",
-      "A job is a JSON object with command (or argv) and optional id, max_retries, priority,",
-      "run_at (ISO-8601) and timeout (seconds). Unknown fields are refused. An argument that is",
-      "not JSON is taken as the command. The job runs with `sh -c` in the current directory;",
+      "A job is a JSON object with command (or argv) and optional id, queue, max_retries, priority,",
+      "run_at (ISO-8601), timeout (seconds), after (ids), unique (a key), env (an object of names",
+      "and values) and cwd. Unknown fields are refused. An argument that is not JSON is taken as",
+      "the command. The job runs with `sh -c` in the current directory (or cwd, or --cwd);",
       'an argv job ({"argv":["prog","arg",...]} or --argv) runs the program with its arguments',
       "verbatim, without a shell. A command, like each argv element, can hold at most 131071 bytes",
       "of UTF-8 (Linux's limit on one argument of a program), an argv 1 MiB in all.",
+      "",
+      "A job with --after waits until each job it names has completed; when one ends dead, is",
+      "cancelled, killed or deleted, the job goes to the DLQ naming it. Ids enqueued earlier in",
+      "the same --file may be named. While a job with the same --unique key is pending,",
+      "processing or failed, an enqueue creates nothing: it prints that job's id (exit 0) and a",
+      "note on stderr. --wait then blocks until the jobs completed (exit 0) or ended dead (exit 1).",
       "",
       "Examples:",
       "  queuectl enqueue 'echo hello'",
@@ -262,6 +338,9 @@ export const enqueueCommand = command({
       "  queuectl enqueue -c 'backup.sh' --priority 10 --delay 5m --timeout 1h",
       "  queuectl enqueue --file jobs.jsonl",
       '  queuectl enqueue --argv -- convert "my photo.png" out.jpg',
+      "  queuectl enqueue --queue uploads --env BUCKET=photos 'upload.sh'",
+      "  queuectl enqueue --id deploy --after build --after test --wait './deploy.sh'",
+      "  queuectl enqueue --unique nightly-report 'make report'",
     ].join("\n"),
   },
 });

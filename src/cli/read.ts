@@ -1,11 +1,13 @@
 /** Read commands: status, list, show (`logs` is logs.ts). None of them writes to the store. */
 import { OperationError, UsageError } from "../errors.ts";
 import { idProblem } from "../ids.ts";
-import { JOB_STATES, type JobState } from "../job.ts";
+import { DEFAULT_QUEUE, JOB_STATES, type JobState } from "../job.ts";
+import type { QueueInfo } from "../store/mod.ts";
+import { zeroCounts } from "../store/state.ts";
 import { listWorkers, type WorkerInfo } from "../worker/registry.ts";
-import { parseCount } from "../validate.ts";
+import { parseCount, parseQueueName } from "../validate.ts";
 import { type AppContext, command, homeFlag, type HomeFlags, jsonFlag, openSession } from "./context.ts";
-import { describeJob, JOB_HEADER, jobRows, json, relative, table } from "./render.ts";
+import { type Dependency, describeJob, JOB_HEADER, jobRows, json, relative, table } from "./render.ts";
 
 interface ReadFlags extends HomeFlags {
   json?: boolean;
@@ -23,11 +25,12 @@ export function checkJobId(id: string): void {
 async function status(this: AppContext, flags: ReadFlags): Promise<void> {
   const session = openSession(this, flags);
   const counts = await session.store.counts();
+  const paused = (await session.store.queues()).filter((q) => q.paused);
   const workers = listWorkers(session.paths).filter((w) => w.alive).map((
     { alive: _, ...w },
   ) => w);
   if (flags.json) {
-    this.process.stdout.write(json({ counts, workers }));
+    this.process.stdout.write(json({ counts, workers, paused_queues: paused.map((q) => q.name) }));
     return;
   }
   const now = this.clock.now();
@@ -35,10 +38,17 @@ async function status(this: AppContext, flags: ReadFlags): Promise<void> {
     ["STATE", "JOBS"],
     JOB_STATES.map((s) => [s, String(counts[s])]),
   );
+  if (paused.length > 0) out += pausedText(paused);
   out += `\n${workers.length} worker(s) running`;
   out += workers.length ? ":\n" + workerTable(workers, now) : "\n";
   out += `home: ${session.home}\n`;
   this.process.stdout.write(out);
+}
+
+/** The lines that say which queues are paused, and how many of their jobs wait. */
+function pausedText(paused: QueueInfo[]): string {
+  const what = paused.map((q) => `${q.name} (${q.counts.pending + q.counts.failed} waiting)`).join(", ");
+  return `\npaused queue(s): ${what}; \`queuectl queue resume NAME\` starts them again\n`;
 }
 
 export function workerTable(
@@ -48,7 +58,7 @@ export function workerTable(
   return table(
     ["WORKER", "PID", "SLOTS", "STARTED", "HEARTBEAT", "JOBS IN HAND"],
     workers.map((w) => [
-      w.id + (w.stopping ? " (stopping)" : ""),
+      w.id + (w.queues ? ` [${w.queues.join(",")}]` : "") + (w.stopping ? " (stopping)" : ""),
       String(w.pid),
       String(w.slots),
       relative(w.started_at, now),
@@ -60,6 +70,7 @@ export function workerTable(
 
 interface ListFlags extends ReadFlags {
   state?: string;
+  queue?: string;
   limit?: string;
 }
 
@@ -75,11 +86,15 @@ export function parseState(text: string): JobState {
 async function list(this: AppContext, flags: ListFlags): Promise<void> {
   const state = flags.state === undefined ? undefined : parseState(flags.state);
   const limit = flags.limit === undefined ? DEFAULT_LIST_LIMIT : parseCount("limit", flags.limit, 0, 1e9);
+  const queue = flags.queue === undefined ? undefined : parseQueueName("--queue", flags.queue);
   const session = openSession(this, flags);
   // the store reads (archived) history only as far as the limit needs
-  const jobs = await session.store.list({ state, limit: limit === 0 ? undefined : limit });
+  const jobs = await session.store.list({ state, queue, limit: limit === 0 ? undefined : limit });
+  const queues = await session.store.queues();
   if (limit !== 0 && jobs.length === limit) {
-    const counts = await session.store.counts();
+    const counts = queue === undefined
+      ? await session.store.counts()
+      : queues.find((q) => q.name === queue)?.counts ?? zeroCounts();
     const total = state ? counts[state] : Object.values(counts).reduce((a, b) => a + b, 0);
     if (total > jobs.length) {
       this.process.stderr.write(
@@ -87,12 +102,22 @@ async function list(this: AppContext, flags: ListFlags): Promise<void> {
       );
     }
   }
-  if (flags.json) this.process.stdout.write(json(jobs));
-  else if (jobs.length === 0) {
-    this.process.stdout.write(`no ${state ?? ""}${state ? " " : ""}jobs\n`);
-  } else {this.process.stdout.write(
-      table(JOB_HEADER, jobRows(jobs, this.clock.now())),
-    );}
+  if (flags.json) return this.process.stdout.write(json(jobs));
+  const paused = queues.filter((q) => q.paused && (queue === undefined || q.name === queue));
+  if (jobs.length === 0) {
+    this.process.stdout.write(
+      `no ${state ?? ""}${state ? " " : ""}jobs${queue ? ` in queue ${queue}` : ""}\n`,
+    );
+  } else if (jobs.some((j) => j.queue !== DEFAULT_QUEUE) || paused.length > 0) {
+    // a QUEUE column once queues are in use; a paused queue says so beside its name
+    const names = new Set(paused.map((q) => q.name));
+    const rows = jobRows(jobs, this.clock.now()).map((row, i) => {
+      const q = jobs[i].queue;
+      return [...row.slice(0, 2), names.has(q) ? `${q} (paused)` : q, ...row.slice(2)];
+    });
+    this.process.stdout.write(table([...JOB_HEADER.slice(0, 2), "QUEUE", ...JOB_HEADER.slice(2)], rows));
+  } else this.process.stdout.write(table(JOB_HEADER, jobRows(jobs, this.clock.now())));
+  if (paused.length > 0) this.process.stdout.write(pausedText(paused).slice(1));
 }
 
 async function show(
@@ -104,7 +129,12 @@ async function show(
   const session = openSession(this, flags);
   const job = await session.store.get(id);
   if (!job) throw new OperationError(`Cannot show job "${id}": no such job`);
-  this.process.stdout.write(flags.json ? json(job) : describeJob(job));
+  if (flags.json) return this.process.stdout.write(json(job));
+  const deps: Dependency[] = [];
+  for (const dep of job.after ?? []) {
+    deps.push({ id: dep, state: (await session.store.get(dep))?.state ?? null });
+  }
+  this.process.stdout.write(describeJob(job, deps));
 }
 
 const idParam = {
@@ -132,6 +162,13 @@ export const listCommand = command({
         optional: true,
         placeholder: "state",
       },
+      queue: {
+        kind: "parsed",
+        parse: String,
+        brief: "Only jobs of this queue",
+        optional: true,
+        placeholder: "name",
+      },
       limit: {
         kind: "parsed",
         parse: String,
@@ -144,9 +181,9 @@ export const listCommand = command({
     },
   },
   docs: {
-    brief: "List jobs, optionally by state",
+    brief: "List jobs, optionally by state or queue",
     fullDescription:
-      "Examples:\n  queuectl list\n  queuectl list --state failed --limit 20\n  queuectl list --json",
+      "Once jobs of other queues than default exist, or a queue is paused, the table has a QUEUE column and says which queues are paused.\n\nExamples:\n  queuectl list\n  queuectl list --state failed --limit 20\n  queuectl list --queue uploads\n  queuectl list --json",
   },
 });
 

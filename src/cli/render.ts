@@ -51,10 +51,17 @@ export const JOB_HEADER = [
   "COMMAND",
 ];
 
-export function describeJob(job: Job): string {
+/** A dependency of a job as `show` lists it: its id and its state (null: no such job any more). */
+export interface Dependency {
+  id: string;
+  state: string | null;
+}
+
+export function describeJob(job: Job, deps: Dependency[] = []): string {
   const fields: Array<[string, unknown]> = [
     ["id", job.id],
-    ["state", job.state],
+    ["state", job.state + (job.kill !== undefined ? ` (kill requested: ${job.kill})` : "")],
+    ["queue", job.queue],
     ["command", job.argv ? `${job.command}  (argv: run without a shell)` : job.command],
     [
       "attempts",
@@ -64,6 +71,11 @@ export function describeJob(job: Job): string {
     ["run_at", job.run_at],
     ["timeout", job.timeout === null ? "home default" : `${job.timeout}s`],
     ["cwd", job.cwd ?? "-"],
+    ...(job.after
+      ? [["after", deps.map((d) => `${d.id} (${d.state ?? "deleted"})`).join(", ")] as [string, unknown]]
+      : []),
+    ...(job.unique !== undefined ? [["unique", job.unique] as [string, unknown]] : []),
+    ...Object.entries(job.env ?? {}).map(([k, v]): [string, unknown] => ["env", `${k}=${v}`]),
     ["created_at", job.created_at],
     ["updated_at", job.updated_at],
     ["started_at", job.started_at ?? "-"],

@@ -2,7 +2,7 @@
 import { OperationError, UsageError } from "../errors.ts";
 import { newId } from "../ids.ts";
 import { printable } from "../printable.ts";
-import { parseCount } from "../validate.ts";
+import { parseCount, parseQueueName } from "../validate.ts";
 import { DETACHED_LOG_ENV } from "../worker/detach.ts";
 import { type HangupAtStart, hangupAtStart } from "../worker/hangup.ts";
 import { isStoppedState, processState } from "../worker/proc_status.ts";
@@ -25,13 +25,21 @@ import { ensureDir } from "../durable.ts";
 
 interface StartFlags extends HomeFlags {
   count?: string;
+  queue?: string[];
   drain?: boolean;
   detach?: boolean;
   json?: boolean;
 }
 
+/** The queues `--queue` names (absent: every queue). */
+function queuesOf(flags: StartFlags): string[] | undefined {
+  if (flags.queue === undefined || flags.queue.length === 0) return undefined;
+  return [...new Set(flags.queue.map((name) => parseQueueName("--queue", name)))];
+}
+
 async function start(this: AppContext, flags: StartFlags): Promise<void> {
   const slots = flags.count === undefined ? 1 : parseCount("count", flags.count, 1, 1024);
+  const queues = queuesOf(flags);
   if (flags.detach && flags.drain) {
     throw new UsageError(
       "Cannot start a worker with --detach and --drain: a detached worker runs until `queuectl worker stop`",
@@ -42,7 +50,7 @@ async function start(this: AppContext, flags: StartFlags): Promise<void> {
       "Cannot start a worker with --json: only --detach prints a result (a worker in the foreground prints log lines)",
     );
   }
-  if (flags.detach) return await startDetached(this, flags, slots);
+  if (flags.detach) return await startDetached(this, flags, slots, queues);
   // first, before anything in this process listens for a signal: see hangup.ts
   const hangup = hangupAtStart();
   // set by --detach for this process only (detach.ts): its jobs must not inherit it
@@ -68,7 +76,12 @@ async function start(this: AppContext, flags: StartFlags): Promise<void> {
       log: (line) => out.write(line),
     },
     // QUEUECTL_NO_FS_EVENTS=1: poll only, as on a system without file-system notifications
-    { slots, drain: flags.drain ?? false, fsEvents: !this.env("QUEUECTL_NO_FS_EVENTS") },
+    {
+      slots,
+      drain: flags.drain ?? false,
+      fsEvents: !this.env("QUEUECTL_NO_FS_EVENTS"),
+      ...(queues ? { queues } : {}),
+    },
     config,
   );
   const say = (message: string) => out.write(`${this.clock.now().toISOString()} ${worker.id} ${message}`);
@@ -125,13 +138,26 @@ function nameLog(session: Session, startLog: string, id: string, say: (message: 
 }
 
 /** `worker start --detach`: see detach.ts. */
-async function startDetached(ctx: AppContext, flags: StartFlags, slots: number): Promise<void> {
+async function startDetached(
+  ctx: AppContext,
+  flags: StartFlags,
+  slots: number,
+  queues: string[] | undefined,
+): Promise<void> {
   const session = openSession(ctx, flags);
   session.store.close();
   await sessionConfig(session); // an invalid config.jsonc fails here, not in the background
   const { lastLines, selfCommand, spawnDetached, waitRegistered } = await import("../worker/detach.ts");
   const startLog = session.paths.workerStartLog(newId(ctx.clock.now().getTime()));
-  const argv = selfCommand(["worker", "start", "--home", session.home, "--count", String(slots)]);
+  const argv = selfCommand([
+    "worker",
+    "start",
+    "--home",
+    session.home,
+    "--count",
+    String(slots),
+    ...(queues ? ["--queue", queues.join(",")] : []),
+  ]);
   const detached = spawnDetached(session.paths, startLog, argv);
   const got = await waitRegistered(session.paths, detached);
   detached.unref();
@@ -276,6 +302,14 @@ export const workerRoutes = routes({
           optional: true,
           placeholder: "n",
         },
+        queue: {
+          kind: "parsed",
+          parse: String,
+          brief: "Claim only jobs of these queues (comma-separated or repeated; default: every queue)",
+          optional: true,
+          variadic: ",",
+          placeholder: "names",
+        },
         drain: {
           kind: "boolean",
           brief: "Exit once no job is runnable now or waiting for a retry",
@@ -312,6 +346,7 @@ export const workerRoutes = routes({
         "seconds.",
         "",
         "Examples:\n  queuectl worker start --count 4\n  queuectl worker start --drain\n  queuectl worker start --detach",
+        "  queuectl worker start --count 2 --queue uploads,emails",
       ].join("\n"),
     },
   }),

@@ -80,6 +80,10 @@ export class Worker {
   #failure: unknown = null;
   #lastRenew = -Infinity;
   #lastBusyWake = -Infinity;
+  /** a change came within the busy gap: a wake-up is due when the gap is over */
+  #busyWakePending = false;
+  /** aborted when `run()` ends: ends the timers it left */
+  readonly #ended = new AbortController();
   #wake = new AbortController();
   /** a pass of the loop is under way: it looks at the slots itself when it ends */
   #inPass = false;
@@ -270,6 +274,7 @@ export class Worker {
       }
     } finally {
       unsubscribe();
+      this.#ended.abort();
       this.#changes.close();
       await slots.settled();
       const busy = await this.#pool?.close();
@@ -289,7 +294,15 @@ export class Worker {
     if (now - this.#lastBusyWake >= BUSY_GAP_MS) {
       this.#lastBusyWake = now;
       this.wake();
+      return;
     }
+    // too soon after the last: the change (a kill request, say) wakes the loop once the gap is over
+    if (this.#busyWakePending) return;
+    this.#busyWakePending = true;
+    this.#deps.clock.sleep(this.#lastBusyWake + BUSY_GAP_MS - now, this.#ended.signal).then(() => {
+      this.#busyWakePending = false;
+      if (!this.#ended.signal.aborted) this.#storeChanged();
+    });
   }
 
   /** One pass. Returns the number of jobs claimed. */

@@ -40,16 +40,17 @@ function assertOperationalError(r: { code: number; stdout: string; stderr: strin
   assert.match(r.stderr, re);
 }
 
-Deno.test("status --json has exactly counts per state and workers", () =>
+Deno.test("status --json has exactly counts per state, workers and paused queues", () =>
   withHome(async (home) => {
     const empty = await cliJson(home, ["status"]);
     assert.deepEqual(empty, {
       counts: { pending: 0, processing: 0, completed: 0, failed: 0, dead: 0 },
       workers: [],
+      paused_queues: [],
     });
     await cliOk(home, ["enqueue", "--id", "x", "true"]);
     const one = await cliJson(home, ["status"]);
-    assert.deepEqual(Object.keys(one), ["counts", "workers"]);
+    assert.deepEqual(Object.keys(one), ["counts", "workers", "paused_queues"]);
     assert.deepEqual(Object.keys(one.counts), STATES);
     assert.equal(one.counts.pending, 1);
     const text = await cliOk(home, ["status"]);

@@ -597,6 +597,19 @@ export function storeConformance(name: string, makeStore: (clock: Clock) => Stor
     assert.deepEqual(ids(await claim(store, "w1", 5)), ["a"], "b waits for a again");
   });
 
+  test("a job enqueued after two dead dependencies goes to the DLQ once, naming the first dead one in its list; so does its dependent in the batch", async ({ store }) => {
+    await enqueue(store, [spec("a", { max_retries: 0 }), spec("b", { max_retries: 0 })]);
+    for (const job of await claim(store, "w1", 2)) await end(store, "w1", job, exit(1));
+    const jobs = await enqueue(store, [spec("c", { after: ["a", "b"] }), spec("d", { after: ["c", "a"] })]);
+    assert.deepEqual(jobs.map((j) => [j.id, j.state, j.last_error]), [
+      ["c", "dead", 'dependency "a" is dead'],
+      ["d", "dead", 'dependency "c" is dead'],
+    ]);
+    assert.equal((await store.get("c"))?.last_error, 'dependency "a" is dead');
+    assert.equal((await store.get("d"))?.state, "dead");
+    assert.deepEqual(await store.counts(), { ...zero, dead: 4 });
+  });
+
   // ---- unique keys
 
   test("a unique key absorbs enqueues while its job is live, and is free again once it ends", async ({ store }) => {

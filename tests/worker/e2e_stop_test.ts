@@ -211,7 +211,7 @@ Deno.test("worker list and status --json show running workers with id, pid, slot
       assert.match(worker.output(), new RegExp(`${w.id} started with 2 slot`));
 
       const status = await cliJson(home, ["status"]);
-      assert.deepEqual(Object.keys(status).sort(), ["counts", "workers"]);
+      assert.deepEqual(Object.keys(status).sort(), ["counts", "paused_queues", "workers"]);
       assert.equal(status.counts.processing, 1);
       assert.equal(status.workers.length, 1);
       assert.equal(status.workers[0].id, w.id);

@@ -6,11 +6,12 @@
  *   E <id> <token> <worker> <ns> <code>   that run ends with exit code <code>
  *
  * <token> is the job shell's pid ($$), which is also its process group (a group kill ends the
- * run); <worker> is the pid of the `worker start` process that ran it, as the harness told that
- * worker in $TORTURE_WORKER_PID (lib/cli.ts spawnWorker), which its jobs inherit: explicit, so it
- * does not depend on how many processes stand between a worker and its jobs; 0 when unset (a run
- * by a worker the harness did not start that way, which the checks report). <ns> is
- * `date +%s%N` (or 0). Each line is one `echo >>` (O_APPEND, far below PIPE_BUF), so lines never
+ * run), or for a job built with `attemptToken` the attempt number the worker gave the run
+ * ($QUEUECTL_JOB_ATTEMPT: the run's entry in the job's `runs`); <worker> is the pid of the
+ * `worker start` process that ran it, as the harness told that worker in $TORTURE_WORKER_PID
+ * (lib/cli.ts spawnWorker), which its jobs inherit: explicit, so it does not depend on how many
+ * processes stand between a worker and its jobs; 0 when unset (a run by a worker the harness did
+ * not start that way, which the checks report). <ns> is `date +%s%N` (or 0). Each line is one `echo >>` (O_APPEND, far below PIPE_BUF), so lines never
  * interleave and the file's order is the order of the events.
  */
 
@@ -25,6 +26,8 @@ export interface JobBehaviour {
   exit: 0 | 1;
   /** write <ns> as 0 instead of running date(1) twice (a run then costs no extra process) */
   noClock?: boolean;
+  /** <token> is the run's attempt number ($QUEUECTL_JOB_ATTEMPT) instead of the shell's pid */
+  attemptToken?: boolean;
 }
 
 const SAFE_ID = /^[A-Za-z0-9._-]+$/;
@@ -36,7 +39,8 @@ export function jobCommand(ledger: string, id: string, behaviour: JobBehaviour):
     throw new Error(`Cannot build a ledger command for "${ledger}": the path needs quoting`);
   }
   const clock = behaviour.noClock ? "0" : "$(date +%s%N)";
-  const line = (mark: string) => `echo "${mark} ${id} $$ \${${WORKER_ENV}:-0} ${clock}`;
+  const token = behaviour.attemptToken ? "$QUEUECTL_JOB_ATTEMPT" : "$$";
+  const line = (mark: string) => `echo "${mark} ${id} ${token} \${${WORKER_ENV}:-0} ${clock}`;
   return [
     `${line("S")}" >> ${ledger}`,
     ...(behaviour.sleep > 0 ? [`sleep ${behaviour.sleep}`] : []),

@@ -88,3 +88,22 @@ Deno.test("runsOf() pairs each end with the open run of the same job and token",
   assert.equal(a.length, 2);
   assert.deepEqual([a[0].end, a[1].end, a[1].code], [null, 3, 0]);
 });
+
+Deno.test("jobCommand() with attemptToken writes the attempt number the worker gave the run as its token", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "torture-ledger-" });
+  try {
+    const ledger = `${dir}/ledger`;
+    const command = jobCommand(ledger, "j-3", { sleep: 0, exit: 0, attemptToken: true });
+    const out = await new Deno.Command("/bin/sh", {
+      args: ["-c", command],
+      env: { QUEUECTL_JOB_ATTEMPT: "7" },
+    }).output();
+    assert.equal(out.code, 0);
+    const { events, bad } = parseLedger(Deno.readTextFileSync(ledger));
+    assert.deepEqual(bad, []);
+    assert.deepEqual(events.map((e) => [e.kind, e.token]), [["start", 7], ["end", 7]]);
+    assert.ok(events[0].ns > 0, "the time is written");
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});

@@ -72,7 +72,9 @@ export function decideEnqueue(
       }
       const found = state.find(dep);
       if (!found) {
-        throw new UsageError(`Cannot enqueue job "${id}": its dependency "${dep}" does not exist`);
+        // a generated id means nothing to the user yet: name the job only when they named it
+        const job = spec.id === undefined ? "the job" : `job "${id}"`;
+        throw new UsageError(`Cannot enqueue ${job}: its dependency "${dep}" does not exist`);
       }
       if (found.state === "dead") dead ??= dep;
       if (!state.jobs.has(dep) && !load.some(([, j]) => j.id === dep)) {

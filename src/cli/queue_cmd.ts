@@ -1,0 +1,153 @@
+/**
+ * `queuectl queue list | set | pause | resume`: the queues of a home, each with its concurrency
+ * limit (across every worker), whether it is paused, and its jobs per state. A queue exists once
+ * a job or a setting names it; its settings are user commands, durable when acknowledged.
+ */
+import { JOB_STATES } from "../job.ts";
+import type { QueueInfo, QueueSettings } from "../store/mod.ts";
+import { parseCount, parseQueueName } from "../validate.ts";
+import {
+  type AppContext,
+  command,
+  homeFlag,
+  type HomeFlags,
+  jsonFlag,
+  openSession,
+  routes,
+} from "./context.ts";
+import { json, table } from "./render.ts";
+
+interface JsonFlags extends HomeFlags {
+  json?: boolean;
+}
+
+/** The largest concurrency limit `queue set` takes. */
+const MAX_CONCURRENCY = 1_000_000;
+
+const nameParam = {
+  kind: "tuple",
+  parameters: [{ brief: "Queue name", parse: String, placeholder: "name" }],
+} as const;
+
+/** The concurrency limit as a table shows it. */
+function limitText(concurrency: number): string {
+  return concurrency === 0 ? "no limit" : String(concurrency);
+}
+
+async function list(this: AppContext, flags: JsonFlags): Promise<void> {
+  const session = openSession(this, flags);
+  const queues = await session.store.queues();
+  session.store.close();
+  if (flags.json) return this.process.stdout.write(json(queues));
+  if (queues.length === 0) {
+    return this.process.stdout.write("no queues yet: a queue exists once a job names it\n");
+  }
+  this.process.stdout.write(table(
+    ["QUEUE", "CONCURRENCY", "STATE", ...JOB_STATES.map((s) => s.toUpperCase())],
+    queues.map((q: QueueInfo) => [
+      q.name,
+      limitText(q.concurrency),
+      q.paused ? "paused" : "running",
+      ...JOB_STATES.map((s) => String(q.counts[s])),
+    ]),
+  ));
+}
+
+/** Applies `wanted` to queue `name` and says what the queue's settings are now. */
+async function change(
+  ctx: AppContext,
+  flags: JsonFlags,
+  name: string,
+  wanted: Partial<QueueSettings>,
+  what: (s: QueueSettings) => string,
+): Promise<void> {
+  parseQueueName("queue name", name);
+  const session = openSession(ctx, flags);
+  try {
+    const settings = await session.store.setQueue(name, wanted);
+    ctx.process.stdout.write(flags.json ? json({ name, ...settings }) : `queue ${name}: ${what(settings)}\n`);
+  } finally {
+    session.store.close();
+  }
+}
+
+/** The settings of a queue in words. */
+function describe(s: QueueSettings): string {
+  const limit = s.concurrency === 0 ? "no concurrency limit" : `at most ${s.concurrency} job(s) at once`;
+  return `${limit}, ${s.paused ? "paused" : "running"}`;
+}
+
+interface SetFlags extends JsonFlags {
+  concurrency: string;
+}
+
+function set(this: AppContext, flags: SetFlags, name: string): Promise<void> {
+  const concurrency = parseCount("concurrency", flags.concurrency, 0, MAX_CONCURRENCY);
+  return change(this, flags, name, { concurrency }, describe);
+}
+
+function pause(this: AppContext, flags: JsonFlags, name: string): Promise<void> {
+  return change(
+    this,
+    flags,
+    name,
+    { paused: true },
+    (s) => `${describe(s)}: no job of it starts until \`queuectl queue resume ${name}\`; running ones finish`,
+  );
+}
+
+function resume(this: AppContext, flags: JsonFlags, name: string): Promise<void> {
+  return change(this, flags, name, { paused: false }, describe);
+}
+
+export const queueRoutes = routes({
+  list: command({
+    func: list,
+    parameters: { flags: { ...jsonFlag, ...homeFlag } },
+    docs: {
+      brief: "List queues with their concurrency limit, paused or not, and jobs per state",
+      fullDescription: "A queue exists once a job or a setting names it.\n\nExample:\n  queuectl queue list",
+    },
+  }),
+  set: command({
+    func: set,
+    parameters: {
+      flags: {
+        concurrency: {
+          kind: "parsed",
+          parse: String,
+          brief: "At most this many jobs of the queue processing at once, across every worker (0: no limit)",
+          placeholder: "n",
+        },
+        ...jsonFlag,
+        ...homeFlag,
+      },
+      positional: nameParam,
+    },
+    docs: {
+      brief: "Set a queue's concurrency limit across every worker of the home",
+      fullDescription: [
+        "Jobs already running when the limit is lowered finish; no new one starts until the queue",
+        "is below its limit. Workers apply it at once.",
+        "",
+        "Examples:\n  queuectl queue set uploads --concurrency 2\n  queuectl queue set uploads --concurrency 0",
+      ].join("\n"),
+    },
+  }),
+  pause: command({
+    func: pause,
+    parameters: { flags: { ...jsonFlag, ...homeFlag }, positional: nameParam },
+    docs: {
+      brief: "Stop claiming a queue's jobs; running jobs finish",
+      fullDescription: "Example:\n  queuectl queue pause uploads",
+    },
+  }),
+  resume: command({
+    func: resume,
+    parameters: { flags: { ...jsonFlag, ...homeFlag }, positional: nameParam },
+    docs: {
+      brief: "Claim a paused queue's jobs again",
+      fullDescription: "Example:\n  queuectl queue resume uploads",
+    },
+  }),
+}, { brief: "Queues: concurrency limits, pause and resume" });
