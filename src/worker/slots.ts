@@ -95,7 +95,9 @@ export class Slots {
 
   /** This worker runs this attempt of the job now. */
   runs(job: Job): boolean {
-    for (const a of this.#attempts.values()) if (a.job.id === job.id && a.job.claim === job.claim) return true;
+    for (const a of this.#attempts.values()) {
+      if (a.job.id === job.id && a.job.claim === job.claim) return true;
+    }
     return false;
   }
 
@@ -133,9 +135,12 @@ export class Slots {
 
   /**
    * Claims a job for every free slot, in one record, and launches what it got. Called from a
-   * slot's turn, it hands its write to the store in the same turn as the finish before it.
+   * slot's turn, it hands its write to the store in the same turn as the finish before it, and
+   * tells the loop (`idle`) when it claimed nothing and nothing runs; the loop's own call
+   * (`fromLoop`) does not, since the loop looks for itself: told, it would pass again at once,
+   * claim nothing again, and spin.
    */
-  async claim(): Promise<number> {
+  async claim(fromLoop = false): Promise<number> {
     const { store, clock, config } = this.#deps;
     if (this.#stopping || this.#free.length === 0 || clock.monotonic() < this.#pausedUntil) return 0;
     const slots = this.#free.splice(0);
@@ -146,7 +151,9 @@ export class Slots {
       try {
         const prepared = slots.map((slot) => this.#deps.pool.prepare(slot));
         // a live runner gives its ticket at once: no await, so the claim joins this turn's commit
-        tickets = prepared.some((t) => t instanceof Promise) ? await Promise.all(prepared) : prepared as SlotTicket[];
+        tickets = prepared.some((t) => t instanceof Promise)
+          ? await Promise.all(prepared)
+          : prepared as SlotTicket[];
       } catch (e) {
         this.#ownFailure(`could not prepare a slot (${(e as Error).message.split("\n")[0]})`);
         return 0;
@@ -169,7 +176,7 @@ export class Slots {
     } finally {
       this.#free.push(...slots.slice(launched));
       this.#claims--;
-      if (this.idle) this.#deps.idle();
+      if (this.idle && !fromLoop) this.#deps.idle();
     }
   }
 
@@ -290,7 +297,9 @@ export function describeEnd(job: Job, now: Date): string {
     case "completed":
       return `completed ${job.id}`;
     case "failed": {
-      const wait = job.run_at === null ? 0 : Math.max(0, Math.round((Date.parse(job.run_at) - now.getTime()) / 1000));
+      const wait = job.run_at === null
+        ? 0
+        : Math.max(0, Math.round((Date.parse(job.run_at) - now.getTime()) / 1000));
       return `failed ${job.id} (${job.last_error}); retry ${job.attempts} of ${total - 1} in ${wait}s`;
     }
     case "dead":

@@ -23,7 +23,7 @@ import { HomeChanges } from "../store/changes.ts";
 import type { Store } from "../store/mod.ts";
 import type { HomePaths } from "../store/paths.ts";
 import { Heartbeat } from "./heartbeat.ts";
-import { slotsProblem, descriptorLimit } from "./limits.ts";
+import { descriptorLimit, slotsProblem } from "./limits.ts";
 import { livenessDeps, type WorkerProcess } from "./liveness.ts";
 import { RunnerPool } from "./pool.ts";
 import { processStartTime } from "./proc.ts";
@@ -98,7 +98,9 @@ export class Worker {
     if (!this.#stopping) {
       this.#stopping = true;
       this.#slots?.stop();
-      this.#say(`stopping (${reason}): no new claims; waiting for ${this.#slots?.jobs.length ?? 0} running job(s)`);
+      this.#say(
+        `stopping (${reason}): no new claims; waiting for ${this.#slots?.jobs.length ?? 0} running job(s)`,
+      );
       this.#heartbeat?.changed();
     } else if (!this.#killing) {
       this.#killing = true;
@@ -277,13 +279,15 @@ export class Worker {
     if (!this.#stopping && (await store.stopSeq()) > this.#startSeq) this.stop("worker stop was requested");
     await this.#rescuer!.pass();
     // intervals are paced by the monotonic clock: a wall clock stepped back must not stall them
-    if (slots.jobs.length > 0 && clock.monotonic() - this.#lastRenew >= (this.#config.lease_timeout * 1000) / 3) {
+    if (
+      slots.jobs.length > 0 && clock.monotonic() - this.#lastRenew >= (this.#config.lease_timeout * 1000) / 3
+    ) {
       this.#lastRenew = clock.monotonic();
       await store.renew(this.id, this.#config.lease_timeout, slots.holds());
     }
     if (slots.jobs.length > 0) slots.killRequested(await store.killRequests(this.id));
     this.#heartbeat!.tick();
-    return await slots.claim();
+    return await slots.claim(true);
   }
 
   /** Stops when the home was removed, or replaced by another directory. */
