@@ -27,7 +27,9 @@ export async function writeTail(home: string, report: (records: number) => void)
   for (let group = 0;; group++) {
     const ids = Array.from({ length: GROUP }, (_, i) => `tail-${group}-${i}`);
     // one record per call: what a busy queue writes (single enqueues, claims by a 4-slot worker, …)
-    await Promise.all(ids.map((id) => store.enqueue([{ id, command: `echo ${id}`, cwd: "/srv/app" }], { max_retries: 3 })));
+    await Promise.all(
+      ids.map((id) => store.enqueue([{ id, command: `echo ${id}`, cwd: "/srv/app" }], { max_retries: 3 })),
+    );
     records += GROUP;
     report(records);
     const claims = await Promise.all(
