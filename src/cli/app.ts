@@ -6,26 +6,39 @@
  */
 import { type Application, buildApplication, type Command, type RouteMap } from "@stricli/core";
 import { type AppContext, routes } from "./context.ts";
+import { VERSION } from "./global_args.ts";
 
-export const VERSION = "0.1.0";
+export { VERSION };
 
 type Route = Command<AppContext> | RouteMap<AppContext>;
 
 /** The top-level routes in the order help lists them, each with the import that builds it. */
+/**
+ * Imports a module of this folder by a computed name. Deno prepares (reads, hashes, compiles)
+ * every module a literal `import("./x.ts")` reaches when the program starts, whether the import
+ * ever runs or not: that was every command's code on every call. A computed name is prepared only
+ * when the import runs. (`deno compile` needs these modules named with --include:
+ * scripts/compile.ts.)
+ */
+function lazy<T>(name: string): Promise<T> {
+  return import(new URL(name, import.meta.url).href);
+}
+
 const ROUTES: Record<string, () => Promise<Route>> = {
-  enqueue: async () => (await import("./enqueue.ts")).enqueueCommand,
-  worker: async () => (await import("./worker_cmd.ts")).workerRoutes,
-  status: async () => (await import("./read.ts")).statusCommand,
-  list: async () => (await import("./read.ts")).listCommand,
-  show: async () => (await import("./read.ts")).showCommand,
-  logs: async () => (await import("./read.ts")).logsCommand,
-  dlq: async () => (await import("./manage.ts")).dlqRoutes,
-  delete: async () => (await import("./manage.ts")).deleteCommand,
-  config: async () => (await import("./config_cmd.ts")).configRoutes,
-  compact: async () => (await import("./manage.ts")).compactCommand,
-  doctor: async () => (await import("./manage.ts")).doctorRoute,
-  dashboard: async () => (await import("./dashboard_cmd.ts")).dashboardCommand,
-  completion: async () => (await import("./completion.ts")).completionCommand,
+  enqueue: async () => (await lazy<typeof import("./enqueue.ts")>("./enqueue.ts")).enqueueCommand,
+  worker: async () => (await lazy<typeof import("./worker_cmd.ts")>("./worker_cmd.ts")).workerRoutes,
+  status: async () => (await lazy<typeof import("./read.ts")>("./read.ts")).statusCommand,
+  list: async () => (await lazy<typeof import("./read.ts")>("./read.ts")).listCommand,
+  show: async () => (await lazy<typeof import("./read.ts")>("./read.ts")).showCommand,
+  logs: async () => (await lazy<typeof import("./read.ts")>("./read.ts")).logsCommand,
+  dlq: async () => (await lazy<typeof import("./manage.ts")>("./manage.ts")).dlqRoutes,
+  delete: async () => (await lazy<typeof import("./manage.ts")>("./manage.ts")).deleteCommand,
+  config: async () => (await lazy<typeof import("./config_cmd.ts")>("./config_cmd.ts")).configRoutes,
+  compact: async () => (await lazy<typeof import("./manage.ts")>("./manage.ts")).compactCommand,
+  doctor: async () => (await lazy<typeof import("./manage.ts")>("./manage.ts")).doctorRoute,
+  dashboard: async () =>
+    (await lazy<typeof import("./dashboard_cmd.ts")>("./dashboard_cmd.ts")).dashboardCommand,
+  completion: async () => (await lazy<typeof import("./completion.ts")>("./completion.ts")).completionCommand,
 };
 
 const DOCS = {
