@@ -32,6 +32,9 @@ import type { Ended } from "./spec.ts";
 /** Tries at recording an attempt's end (a full disk, say) before the job is left to a rescuer. */
 const FINISH_TRIES = 5;
 
+/** Why an attempt's timeout timer is cancelled. */
+const ENDED = "the attempt ended";
+
 export interface SlotsDeps {
   store: Store;
   pool: RunnerPool;
@@ -214,8 +217,8 @@ export class Slots {
   async #attempt(a: Attempt): Promise<void> {
     const { store, config, say } = this.#deps;
     const timeout = a.job.timeout ?? config().job_timeout;
-    const timer = new AbortController();
-    if (timeout > 0) {
+    const timer = timeout > 0 ? new AbortController() : null;
+    if (timer) {
       this.#deps.clock.sleep(timeout * 1000, timer.signal).then(() => {
         if (!timer.signal.aborted) this.#kill(a, { kind: "timeout", after: timeout });
       });
@@ -224,7 +227,8 @@ export class Slots {
     try {
       ended = await a.running.ended;
     } finally {
-      timer.abort();
+      // a reason of our own: without one, abort() builds a DOMException (and its stack) per job
+      timer?.abort(ENDED);
     }
     const range = await a.running.output;
     if (ended.kind === "not_started" && ended.fault === "worker") {
