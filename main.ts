@@ -1,11 +1,12 @@
 /**
  * queuectl: runs the command line (src/cli/run.ts) on this process's streams, environment and
  * stdin, and exits with its code (0 ok, 1 operational error, 2 invalid input or usage).
+ * `--version` is answered before anything else is loaded; every other command line loads the
+ * command tree, and that only the named command's modules (src/cli/app.ts).
  */
-import { runApp } from "./src/cli/run.ts";
-import { systemClock } from "./src/clock.ts";
+import { asksVersion, splitGlobalHome, VERSION } from "./src/cli/global_args.ts";
 
-export { splitGlobalHome } from "./src/cli/run.ts";
+export { splitGlobalHome };
 
 const encoder = new TextEncoder();
 function writer(file: { writeSync(p: Uint8Array): number }) {
@@ -18,7 +19,20 @@ function writer(file: { writeSync(p: Uint8Array): number }) {
   };
 }
 
-export function main(args: string[]): Promise<number> {
+/**
+ * Imports a module by a computed name: Deno prepares (reads, hashes, compiles) every module a
+ * literal import reaches, static or dynamic, when the program starts; a computed name only when
+ * the import runs (src/cli/app.ts says more).
+ */
+function lazy<T>(path: string): Promise<T> {
+  return import(new URL(path, import.meta.url).href);
+}
+
+export async function main(args: string[]): Promise<number> {
+  const [{ runApp }, { systemClock }] = await Promise.all([
+    lazy<typeof import("./src/cli/run.ts")>("./src/cli/run.ts"),
+    lazy<typeof import("./src/clock.ts")>("./src/clock.ts"),
+  ]);
   return runApp(args, {
     stdout: writer(Deno.stdout),
     stderr: writer(Deno.stderr),
@@ -29,4 +43,10 @@ export function main(args: string[]): Promise<number> {
   });
 }
 
-if (import.meta.main) Deno.exit(await main(Deno.args));
+if (import.meta.main) {
+  if (asksVersion(splitGlobalHome(Deno.args).rest)) {
+    writer(Deno.stdout).write(`${VERSION}\n`);
+    Deno.exit(0);
+  }
+  Deno.exit(await main(Deno.args));
+}

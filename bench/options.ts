@@ -2,13 +2,16 @@
 
 export interface Sizes {
   mode: "full" | "quick";
-  /** pairs of (enqueue on an empty home, empty `deno run`) */
+  /** pairs of (enqueue, empty `deno run`) and of (--version, empty `deno run`) */
   startupRuns: number;
-  /** jobs of history for the enqueue figure; the last one also serves every "at 1M" figure */
-  histories: number[];
-  historyRuns: number;
-  /** runs of status / list / show on the largest history, each paired with its baseline */
-  readRuns: number;
+  /** jobs of the backlog (all pending) and of the history (all finished but 1%) */
+  backlogJobs: number;
+  /** rounds of each command on the large homes, each paired with a small home */
+  backlogRuns: number;
+  /** rounds of the worker on the backlog (its first `drainJobs` jobs), each paired with a small home */
+  backlogDrainRuns: number;
+  /** the most one of those rounds may take */
+  backlogDrainSeconds: number;
   batchJobs: number;
   batchRuns: number;
   drainJobs: number;
@@ -17,7 +20,7 @@ export interface Sizes {
   sleepRuns: number;
   wakeups: number;
   idleSeconds: number;
-  /** records appended (and then cut by kill -9) on top of the largest history */
+  /** records appended (and then cut by kill -9) on top of the history */
   tailRecords: number;
   recoveryRuns: number;
   compactRuns: number;
@@ -30,15 +33,16 @@ export interface Sizes {
 export const FULL: Sizes = {
   mode: "full",
   startupRuns: 15,
-  histories: [100_000, 1_000_000],
-  historyRuns: 7,
-  readRuns: 7,
+  backlogJobs: 1_000_000,
+  backlogRuns: 7,
+  backlogDrainRuns: 3,
+  backlogDrainSeconds: 120,
   batchJobs: 100_000,
   batchRuns: 5,
   drainJobs: 2_000,
   drainRuns: 3,
   sleepJobs: 2_000,
-  sleepRuns: 2,
+  sleepRuns: 3,
   wakeups: 20,
   idleSeconds: 10,
   tailRecords: 100_000,
@@ -48,23 +52,24 @@ export const FULL: Sizes = {
   dashboardRuns: 20,
 };
 
-/** Under a minute on a 2-core machine: smaller histories and drains, fewer runs. */
+/** About a minute on a 2-core machine: smaller homes and drains, fewer runs. */
 export const QUICK: Sizes = {
   mode: "quick",
-  startupRuns: 7,
-  histories: [10_000, 100_000],
-  historyRuns: 3,
-  readRuns: 3,
+  startupRuns: 5,
+  backlogJobs: 20_000,
+  backlogRuns: 3,
+  backlogDrainRuns: 1,
+  backlogDrainSeconds: 30,
   batchJobs: 100_000,
-  batchRuns: 2,
+  batchRuns: 1,
   drainJobs: 300,
   drainRuns: 1,
-  sleepJobs: 240,
+  sleepJobs: 200,
   sleepRuns: 1,
-  wakeups: 10,
-  idleSeconds: 10,
+  wakeups: 5,
+  idleSeconds: 5,
   tailRecords: 10_000,
-  recoveryRuns: 3,
+  recoveryRuns: 1,
   compactRuns: 1,
   memoryRuns: 1,
   dashboardRuns: 10,
@@ -72,8 +77,8 @@ export const QUICK: Sizes = {
 
 export const STEPS = [
   "startup",
+  "pending",
   "history",
-  "reads",
   "memory",
   "compaction",
   "recovery",
@@ -94,7 +99,7 @@ export interface Options {
 
 export const USAGE = `usage: deno task bench [--quick] [--json] [--only STEP,...] [--help]
 
-  --quick   smaller sizes and fewer runs (under a minute; what CI runs)
+  --quick   smaller sizes and fewer runs (about a minute; what CI runs)
   --json    print the results as JSON on stdout (the table goes to stderr)
   --only    run only these steps: ${STEPS.join(", ")}`;
 

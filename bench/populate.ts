@@ -13,7 +13,11 @@
  * empty log, so every run of the bench starts from the same state. `--no-auto-compact` turns
  * the automatic compactions off (one compaction at the end: a single archive segment).
  *
- *   deno run --allow-all bench/populate.ts --home DIR --jobs N [--batch 10000] [--no-auto-compact]
+ * `--pending` writes a backlog instead: N jobs of `true`, due now, that all stay pending,
+ * enqueued in batches of 100,000 (`--batch`); the store's compactions move them into pending
+ * segments as it goes (plain pending jobs: no dependencies, no unique key).
+ *
+ *   deno run --allow-all bench/populate.ts --home DIR --jobs N [--batch 10000] [--no-auto-compact] [--pending]
  *
  * Progress goes to stderr; one JSON summary line (PopulateResult) to stdout.
  */
@@ -29,6 +33,8 @@ export interface PopulateOptions {
   /** let the store compact by itself while filling (default true) */
   autoCompact?: boolean;
   progress?: (line: string) => void;
+  /** a backlog: every job stays pending, due now (default false: a history) */
+  pending?: boolean;
 }
 
 export interface PopulateResult {
@@ -46,6 +52,7 @@ const FAR_FUTURE = "2099-01-01T00:00:00.000Z";
 const BACKOFF = { backoff_base: 2, backoff_max: 3600 };
 
 export async function populate(options: PopulateOptions): Promise<PopulateResult> {
+  if (options.pending) return await backlog(options);
   const batch = options.batch ?? 10_000;
   const say = options.progress ?? (() => {});
   const started = performance.now();
@@ -107,6 +114,44 @@ export async function populate(options: PopulateOptions): Promise<PopulateResult
   return result;
 }
 
+/** `--pending`: N runnable jobs of `true`, enqueued in big batches, all left pending. */
+async function backlog(options: PopulateOptions): Promise<PopulateResult> {
+  const batch = options.batch ?? 100_000;
+  const say = options.progress ?? (() => {});
+  const started = performance.now();
+  const auto = options.autoCompact ?? true;
+  const store = new FileStore(options.home, auto ? {} : { compactAfterBytes: Number.MAX_SAFE_INTEGER });
+  const result: PopulateResult = { jobs: 0, completed: 0, dead: 0, pending: 0, sample_id: "", seconds: 0 };
+  const middle = Math.floor(options.jobs / 2);
+  let lastSay = started;
+  try {
+    for (let done = 0; done < options.jobs; done += batch) {
+      const n = Math.min(batch, options.jobs - done);
+      const specs: JobSpec[] = Array.from({ length: n }, () => ({ command: "true" }));
+      const enqueued = await store.enqueue(specs, { max_retries: 3 });
+      if (!result.sample_id && done + n > middle) result.sample_id = enqueued[middle - done].job.id;
+      result.pending += n;
+      result.jobs += n;
+      const now = performance.now();
+      if (now - lastSay > 2000) {
+        lastSay = now;
+        say(
+          `populate: ${result.jobs} of ${options.jobs} pending jobs (${
+            ((now - started) / 1000).toFixed(1)
+          }s)`,
+        );
+      }
+    }
+    say(`populate: compacting ${result.jobs} pending jobs`);
+    await store.compact();
+  } finally {
+    store.close();
+  }
+  result.seconds = (performance.now() - started) / 1000;
+  say(`populate: ${result.jobs} pending jobs in ${result.seconds.toFixed(1)}s`);
+  return result;
+}
+
 if (import.meta.main) {
   const args = Deno.args;
   const flag = (name: string) => {
@@ -116,7 +161,7 @@ if (import.meta.main) {
   const home = flag("--home");
   const jobs = Number(flag("--jobs"));
   if (!home || !(jobs > 0)) {
-    console.error("usage: populate.ts --home DIR --jobs N [--batch N] [--no-auto-compact]");
+    console.error("usage: populate.ts --home DIR --jobs N [--batch N] [--no-auto-compact] [--pending]");
     Deno.exit(2);
   }
   const result = await populate({
@@ -124,6 +169,7 @@ if (import.meta.main) {
     jobs,
     batch: flag("--batch") ? Number(flag("--batch")) : undefined,
     autoCompact: !args.includes("--no-auto-compact"),
+    pending: args.includes("--pending"),
     progress: (line) => console.error(line),
   });
   console.log(JSON.stringify(result));

@@ -4,6 +4,7 @@
  */
 import type { Bench } from "./context.ts";
 import { peakRss } from "./rss.ts";
+import { childrenCpuMs } from "./rusage.ts";
 
 /** The CLI's own permissions (the `queuectl` task in deno.json); baselines use the same. */
 export const CLI_FLAGS = ["--allow-read", "--allow-write", "--allow-run", "--allow-env", "--allow-sys=uid"];
@@ -49,17 +50,21 @@ export interface Timed {
   stderr: string;
   /** peak resident memory in bytes, when asked for (`rss: true`) */
   rss: number | null;
+  /** CPU time (user + system) of the child and the descendants it waited for, in ms; null where unknown */
+  cpuMs: number | null;
 }
 
 /**
  * Runs `deno <args>` to its end and returns its wall time, from just before the spawn to the
- * moment its exit is seen (with `rss`, also its peak resident memory: rss.ts). Fails on an exit code outside `ok` (default: 0 only), showing stderr.
+ * moment its exit is seen, and its CPU time (rusage.ts; with `rss`, also its peak resident
+ * memory: rss.ts). Fails on an exit code outside `ok` (default: 0 only), showing stderr.
  */
 export async function timed(
   bench: Bench,
   args: string[],
   options: SpawnOptions & { ok?: number[]; rss?: boolean; timeoutMs?: number } = {},
 ): Promise<Timed> {
+  const cpu0 = childrenCpuMs();
   const t0 = performance.now();
   const child = spawnDeno(bench, args, options);
   const limit = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -77,7 +82,10 @@ export async function timed(
     options.rss ? peakRss(child) : null,
   ]);
   clearTimeout(timer);
-  const result = { ms: performance.now() - t0, code: status.code, stdout, stderr, rss };
+  const ms = performance.now() - t0;
+  const cpu1 = childrenCpuMs();
+  const cpuMs = cpu0 === null || cpu1 === null ? null : cpu1 - cpu0;
+  const result = { ms, code: status.code, stdout, stderr, rss, cpuMs };
   if (timedOut) {
     throw new Error(`Cannot measure \`deno ${shown(args)}\`: it ran longer than ${limit / 1000} s`);
   }

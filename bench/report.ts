@@ -1,4 +1,5 @@
 /** One result per figure, its goal, and the two ways to print them: one table, or JSON. */
+import type { Measured } from "./paired.ts";
 import type { Summary } from "./stats.ts";
 
 /** A goal on the ratio to the baseline, or on the value itself. */
@@ -28,20 +29,34 @@ export interface Result {
   baseline_min?: number;
   baseline_max?: number;
   baseline_runs?: number;
+  /** median CPU time (ms) of the figure's runs and of its baseline's, when both were known */
+  cpu_ms?: number;
+  baseline_cpu_ms?: number;
+  /** cpu_ms / baseline_cpu_ms: what the same work cost in CPU, less sensitive to the machine's load */
+  cpu_ratio?: number;
   note?: string;
 }
 
 export interface ResultInput {
   figure: string;
   unit: string;
-  value: Summary;
-  baseline?: Summary | number;
+  value: Summary | Measured;
+  baseline?: Summary | Measured | number;
   goal?: Goal;
   note?: string;
 }
 
+function isMeasured(x: Summary | Measured): x is Measured {
+  return "value" in x;
+}
+
 export function result(input: ResultInput): Result {
-  const { value, baseline, goal } = input;
+  const { goal } = input;
+  const value = isMeasured(input.value) ? input.value.value : input.value;
+  const baseline =
+    input.baseline === undefined || typeof input.baseline === "number" || !isMeasured(input.baseline)
+      ? input.baseline
+      : input.baseline.value;
   const base = baseline === undefined ? null : typeof baseline === "number" ? baseline : baseline.median;
   const ratio = base === null || base === 0 ? null : value.median / base;
   let met: boolean | null = null;
@@ -66,6 +81,16 @@ export function result(input: ResultInput): Result {
     out.baseline_min = baseline.min;
     out.baseline_max = baseline.max;
     out.baseline_runs = baseline.runs;
+  }
+  const cpu = isMeasured(input.value) ? input.value.cpu : null;
+  const baseCpu =
+    input.baseline !== undefined && typeof input.baseline !== "number" && isMeasured(input.baseline)
+      ? input.baseline.cpu
+      : null;
+  if (cpu && baseCpu && baseCpu.median > 0) {
+    out.cpu_ms = cpu.median;
+    out.baseline_cpu_ms = baseCpu.median;
+    out.cpu_ratio = cpu.median / baseCpu.median;
   }
   if (input.note) out.note = input.note;
   return out;
@@ -100,7 +125,11 @@ function goalText(goal: string | null, unit: string): string {
   return on === "ratio" ? `${sym} ${target}× baseline` : `${sym} ${formatValue(Number(target), unit)}`;
 }
 
-/** The one table: figure | value | baseline (same run) | ratio | goal | met?, then the notes. */
+/**
+ * The one table: figure | value | baseline (same run) | ratio | goal | met? | CPU ratio, then the
+ * notes. The CPU ratio is the figure's CPU time over its baseline's for the same work (lower is
+ * cheaper), whatever the unit of the figure.
+ */
 export function renderTable(results: Result[]): string {
   const rows = results.map((r) => [
     r.figure,
@@ -113,8 +142,17 @@ export function renderTable(results: Result[]): string {
     r.ratio === null ? "—" : `${r.ratio.toFixed(2)}×`,
     goalText(r.goal, r.unit),
     r.met === null ? "—" : r.met ? "yes" : "NO",
+    r.cpu_ratio === undefined ? "—" : `${r.cpu_ratio.toFixed(2)}×`,
   ]);
-  const header = ["figure", "value (median, min–max)", "baseline (same run)", "ratio", "goal", "met?"];
+  const header = [
+    "figure",
+    "value (median, min–max)",
+    "baseline (same run)",
+    "ratio",
+    "goal",
+    "met?",
+    "CPU ratio",
+  ];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(" | ")} |`;
   const out = [line(header), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.map(line)];

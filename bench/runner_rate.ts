@@ -67,12 +67,17 @@ try {
       cgroups,
     });
     try {
-      const pair = await paired(rounds, () => drain(pool), () => timed(() => spawnAll(jobs, slots, "true")));
+      const sample = async (run: () => Promise<number>) => ({ value: await run(), cpu: null });
+      const pair = await paired(
+        rounds,
+        () => sample(() => drain(pool)),
+        () => sample(() => timed(() => spawnAll(jobs, slots, "true"))),
+      );
       const cg = pool.cgroups.usable ? "in cgroups" : `without cgroups (${pool.cgroups.reason})`;
       console.log(
         `drain ${jobs} jobs, ${slots} slots, ${rounds} rounds: runner pool ${cg} ${
-          rate(pair.subject)
-        }; Deno spawner ${rate(pair.baseline)}`,
+          rate(pair.subject.value)
+        }; Deno spawner ${rate(pair.baseline.value)}`,
       );
     } finally {
       await pool.close();

@@ -1,39 +1,39 @@
 /**
- * The plan of a run: which steps run in which order, on which homes (the histories are written
- * once and shared by the steps that need them), and the table's order of the results.
+ * The plan of a run: which steps run in which order, on which homes (the backlog and the history
+ * are written once each and shared by the steps that need them), and the table's order of the
+ * results.
  */
 import type { Bench } from "./context.ts";
+import { backlogCommands, backlogDrain } from "./figures/backlog.ts";
 import { batchEnqueue } from "./figures/batch.ts";
 import { compaction } from "./figures/compaction.ts";
 import { dashboardEvents } from "./figures/dashboard.ts";
 import { drainSleep, drainTrue } from "./figures/drain.ts";
-import { historyEnqueue } from "./figures/history.ts";
 import { idleWorker } from "./figures/idle.ts";
 import { memory } from "./figures/memory.ts";
-import { reads } from "./figures/reads.ts";
 import { recovery } from "./figures/recovery.ts";
 import { startup } from "./figures/startup.ts";
 import type { Options, Step } from "./options.ts";
 import { populated, type PopulatedHome } from "./populated.ts";
 import type { Result } from "./report.ts";
 
-/** The table's order: the issue's. */
+/** The table's order: the issue's (drain, short jobs, backlog, start-up, what to keep). */
 export const ORDER: Step[] = [
-  "startup",
-  "history",
-  "reads",
-  "batch",
   "drain",
   "sleep",
+  "pending",
+  "history",
+  "startup",
+  "batch",
   "idle",
-  "recovery",
-  "compaction",
   "memory",
+  "compaction",
+  "recovery",
   "dashboard",
 ];
 
-/** The steps on the largest history, in the order they may change it (recovery leaves it unusable). */
-const ON_LARGEST: Step[] = ["reads", "memory", "compaction", "recovery"];
+/** The steps on the history, in the order they may change it (recovery leaves it unusable). */
+const ON_HISTORY: Step[] = ["history", "memory", "compaction", "recovery"];
 
 /**
  * Runs the selected steps. A step that fails (a CLI error, a time-out) is shown as a failed row
@@ -52,46 +52,41 @@ export async function runSteps(bench: Bench, options: Options, failed: Step[]): 
       out.set(step, [...(out.get(step) ?? []), failure(step, message)]);
     }
   };
-  if (want("startup")) await run("startup", () => startup(bench));
-
-  const sizes = bench.sizes.histories;
-  for (const [i, size] of sizes.entries()) {
-    const largest = i === sizes.length - 1;
-    const steps = largest ? ON_LARGEST.filter(want) : [];
-    if (!want("history") && steps.length === 0) continue;
-    let history: PopulatedHome;
+  /** Runs `steps` on a home populate.ts writes first (failing them all when it cannot). */
+  const onHome = async (
+    backlog: boolean,
+    steps: Step[],
+    fn: (step: Step, home: PopulatedHome) => Promise<Result[]>,
+  ) => {
+    if (steps.length === 0) return;
+    let home: PopulatedHome;
     try {
-      history = await populated(bench, size);
+      home = await populated(bench, bench.sizes.backlogJobs, backlog);
     } catch (e) {
-      for (const step of want("history") ? ["history" as const, ...steps] : steps) {
-        await run(step, () => Promise.reject(e));
-      }
-      continue;
+      for (const step of steps) await run(step, () => Promise.reject(e));
+      return;
     }
     try {
-      if (want("history")) {
-        await run("history", async () => {
-          const r = await historyEnqueue(bench, history);
-          r.note = `history written by bench/populate.ts in ${history.seconds.toFixed(1)} s; ${r.note}`;
-          return [r];
-        });
-      }
-      for (const step of steps) {
-        if (step === "reads") await run(step, () => reads(bench, history));
-        if (step === "memory") await run(step, () => memory(bench, history));
-        if (step === "compaction") await run(step, () => compaction(bench, history));
-        if (step === "recovery") await run(step, () => recovery(bench, history));
-      }
+      for (const step of steps) await run(step, () => fn(step, home));
     } finally {
-      history.remove();
+      home.remove();
     }
-  }
+  };
 
-  if (want("batch")) await run("batch", async () => [await batchEnqueue(bench)]);
-  if (want("drain")) {
-    for (const count of [2, 4]) await run("drain", async () => [await drainTrue(bench, count)]);
-  }
+  if (want("startup")) await run("startup", () => startup(bench));
+  if (want("drain")) await run("drain", () => drainTrue(bench));
   if (want("sleep")) await run("sleep", async () => [await drainSleep(bench)]);
+  await onHome(true, want("pending") ? ["pending"] : [], async (_, home) => [
+    ...await backlogCommands(bench, home),
+    ...await backlogDrain(bench, home),
+  ]);
+  await onHome(false, ON_HISTORY.filter(want), (step, home) => {
+    if (step === "history") return backlogCommands(bench, home);
+    if (step === "memory") return memory(bench, home);
+    if (step === "compaction") return compaction(bench, home);
+    return recovery(bench, home);
+  });
+  if (want("batch")) await run("batch", async () => [await batchEnqueue(bench)]);
   if (want("idle")) await run("idle", () => idleWorker(bench));
   if (want("dashboard")) await run("dashboard", () => dashboardEvents(bench));
   return out;

@@ -9,6 +9,21 @@
  * (`src/dashboard/static_test.ts` checks the graph holds every file the server serves).
  */
 const root = new URL("..", import.meta.url).pathname;
+
+/**
+ * Every module under src/ but tests: main.ts and src/cli/app.ts import commands by computed names
+ * (so that start-up prepares only the modules a call runs), which `deno compile` cannot see.
+ */
+function sourceModules(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of Deno.readDirSync(dir)) {
+    const path = `${dir}/${e.name}`;
+    if (e.isDirectory) out.push(...sourceModules(path));
+    else if (/\.ts$/.test(e.name) && !/_test\.ts$|^_testing\.ts$|^test_/.test(e.name)) out.push(path);
+  }
+  return out.sort();
+}
+
 const args = [
   "compile",
   "--allow-read",
@@ -21,6 +36,7 @@ const args = [
   `${root}deno.json`,
   "--output",
   `${root}dist/queuectl`,
+  ...sourceModules(`${root}src`).flatMap((path) => ["--include", path]),
   ...Deno.args,
   `${root}main.ts`,
 ];

@@ -6,32 +6,45 @@
  */
 import { type Application, buildApplication, type Command, type RouteMap } from "@stricli/core";
 import { type AppContext, routes } from "./context.ts";
+import { VERSION } from "./global_args.ts";
 
-export const VERSION = "0.1.0";
+export { VERSION };
 
 type Route = Command<AppContext> | RouteMap<AppContext>;
 
+/**
+ * Imports a module of this folder by a computed name. Deno prepares (reads, hashes, compiles)
+ * every module a literal `import("./x.ts")` reaches when the program starts, whether the import
+ * ever runs or not: that was every command's code on every call. A computed name is prepared only
+ * when the import runs. (`deno compile` needs these modules named with --include:
+ * scripts/compile.ts.)
+ */
+function lazy<T>(name: string): Promise<T> {
+  return import(new URL(name, import.meta.url).href);
+}
+
 /** The top-level routes in the order help lists them, each with the import that builds it. */
 const ROUTES: Record<string, () => Promise<Route>> = {
-  enqueue: async () => (await import("./enqueue.ts")).enqueueCommand,
-  worker: async () => (await import("./worker_cmd.ts")).workerRoutes,
-  status: async () => (await import("./read.ts")).statusCommand,
-  list: async () => (await import("./read.ts")).listCommand,
-  show: async () => (await import("./read.ts")).showCommand,
-  logs: async () => (await import("./logs.ts")).logsCommand,
-  dlq: async () => (await import("./manage.ts")).dlqRoutes,
-  delete: async () => (await import("./manage.ts")).deleteCommand,
-  queue: async () => (await import("./queue_cmd.ts")).queueRoutes,
-  kill: async () => (await import("./control.ts")).killCommand,
-  cancel: async () => (await import("./control.ts")).cancelCommand,
-  wait: async () => (await import("./control.ts")).waitCommand,
-  config: async () => (await import("./config_cmd.ts")).configRoutes,
-  schedule: async () => (await import("./schedule_cmd.ts")).scheduleRoutes,
-  prune: async () => (await import("./prune_cmd.ts")).pruneCommand,
-  compact: async () => (await import("./manage.ts")).compactCommand,
-  doctor: async () => (await import("./manage.ts")).doctorRoute,
-  dashboard: async () => (await import("./dashboard_cmd.ts")).dashboardCommand,
-  completion: async () => (await import("./completion.ts")).completionCommand,
+  enqueue: async () => (await lazy<typeof import("./enqueue.ts")>("./enqueue.ts")).enqueueCommand,
+  worker: async () => (await lazy<typeof import("./worker_cmd.ts")>("./worker_cmd.ts")).workerRoutes,
+  status: async () => (await lazy<typeof import("./read.ts")>("./read.ts")).statusCommand,
+  list: async () => (await lazy<typeof import("./read.ts")>("./read.ts")).listCommand,
+  show: async () => (await lazy<typeof import("./read.ts")>("./read.ts")).showCommand,
+  logs: async () => (await lazy<typeof import("./logs.ts")>("./logs.ts")).logsCommand,
+  dlq: async () => (await lazy<typeof import("./manage.ts")>("./manage.ts")).dlqRoutes,
+  delete: async () => (await lazy<typeof import("./manage.ts")>("./manage.ts")).deleteCommand,
+  queue: async () => (await lazy<typeof import("./queue_cmd.ts")>("./queue_cmd.ts")).queueRoutes,
+  kill: async () => (await lazy<typeof import("./control.ts")>("./control.ts")).killCommand,
+  cancel: async () => (await lazy<typeof import("./control.ts")>("./control.ts")).cancelCommand,
+  wait: async () => (await lazy<typeof import("./control.ts")>("./control.ts")).waitCommand,
+  config: async () => (await lazy<typeof import("./config_cmd.ts")>("./config_cmd.ts")).configRoutes,
+  schedule: async () => (await lazy<typeof import("./schedule_cmd.ts")>("./schedule_cmd.ts")).scheduleRoutes,
+  prune: async () => (await lazy<typeof import("./prune_cmd.ts")>("./prune_cmd.ts")).pruneCommand,
+  compact: async () => (await lazy<typeof import("./manage.ts")>("./manage.ts")).compactCommand,
+  doctor: async () => (await lazy<typeof import("./manage.ts")>("./manage.ts")).doctorRoute,
+  dashboard: async () =>
+    (await lazy<typeof import("./dashboard_cmd.ts")>("./dashboard_cmd.ts")).dashboardCommand,
+  completion: async () => (await lazy<typeof import("./completion.ts")>("./completion.ts")).completionCommand,
 };
 
 const DOCS = {

@@ -6,10 +6,13 @@
  */
 import { run } from "@stricli/core";
 import { type Clock, systemClock } from "../clock.ts";
-import { loadApp, VERSION } from "./app.ts";
+import { loadApp } from "./app.ts";
+import { asksVersion, splitGlobalHome, VERSION } from "./global_args.ts";
 import { printable } from "../printable.ts";
 import type { AppContext, Streams } from "./context.ts";
 import { decodeInput } from "./utf8.ts";
+
+export { splitGlobalHome };
 
 export interface CliIo {
   stdout: Streams;
@@ -19,26 +22,6 @@ export interface CliIo {
   clock: Clock;
   /** all of stdin, as bytes: decoded here, strictly (utf8.ts) */
   readStdin(): Promise<Uint8Array>;
-}
-
-/** Takes `--home DIR` / `--home=DIR` given before the command name. */
-export function splitGlobalHome(
-  args: string[],
-): { home: string | undefined; rest: string[] } {
-  const rest = [...args];
-  let home: string | undefined;
-  for (let i = 0; i < rest.length && rest[i].startsWith("-"); i++) {
-    if (rest[i] === "--home" && i + 1 < rest.length) {
-      home = rest[i + 1];
-      rest.splice(i, 2);
-      i--;
-    } else if (rest[i].startsWith("--home=")) {
-      home = rest[i].slice("--home=".length);
-      rest.splice(i, 1);
-      i--;
-    }
-  }
-  return { home, rest };
 }
 
 /** The command path named by `args` ("config set"), for a pointer to the right --help. */
@@ -90,7 +73,7 @@ export async function runApp(args: string[], io: CliIo): Promise<number> {
     },
   };
   // the version alone needs no command tree: answer it as stricli's --version/-v flag does
-  if (rest.length === 1 && (rest[0] === "--version" || rest[0] === "-v")) {
+  if (asksVersion(rest)) {
     stdout.write(`${VERSION}\n`);
     return 0;
   }

@@ -36,6 +36,9 @@ import type { Ended } from "./spec.ts";
 /** Tries at recording an attempt's end (a full disk, say) before the job is left to a rescuer. */
 const FINISH_TRIES = 5;
 
+/** Why an attempt's timeout timer is cancelled. */
+const ENDED = "the attempt ended";
+
 export interface SlotsDeps {
   store: Store;
   pool: RunnerPool;
@@ -141,7 +144,9 @@ export class Slots {
 
   /**
    * Claims a job for every free slot, in one record, and launches what it got. Called from a
-   * slot's turn, it hands its write to the store in the same turn as the finish before it.
+   * slot's turn, it hands its write to the store in the same turn as the finish before it, and
+   * tells the loop (`idle`) when it claimed nothing and nothing runs (the loop ignores what its own
+   * pass says: see worker.ts).
    */
   async claim(): Promise<number> {
     const { store, clock, config } = this.#deps;
@@ -218,8 +223,8 @@ export class Slots {
   async #attempt(a: Attempt): Promise<void> {
     const { store, config, say } = this.#deps;
     const timeout = a.job.timeout ?? config().job_timeout;
-    const timer = new AbortController();
-    if (timeout > 0) {
+    const timer = timeout > 0 ? new AbortController() : null;
+    if (timer) {
       this.#deps.clock.sleep(timeout * 1000, timer.signal).then(() => {
         if (!timer.signal.aborted) this.#kill(a, { kind: "timeout", after: timeout });
       });
@@ -228,7 +233,8 @@ export class Slots {
     try {
       ended = await a.running.ended;
     } finally {
-      timer.abort();
+      // a reason of our own: without one, abort() builds a DOMException (and its stack) per job
+      timer?.abort(ENDED);
     }
     const range = await a.running.output;
     if (ended.kind === "not_started" && ended.fault === "worker") {

@@ -58,6 +58,9 @@ export interface WorkerOptions {
 /** Least time between two passes woken by store changes while every slot is busy. */
 const BUSY_GAP_MS = 50;
 
+/** Why the loop's sleep is cut short. */
+const WOKEN = "woken";
+
 export class Worker {
   readonly id: string;
   readonly #deps: WorkerDeps;
@@ -119,7 +122,8 @@ export class Worker {
   }
 
   wake(): void {
-    this.#wake.abort();
+    // a reason of our own: without one, abort() builds a DOMException (and its stack) each time
+    this.#wake.abort(WOKEN);
   }
 
   /**
