@@ -69,4 +69,4 @@ Deno.test("a rescuer taking back a job of its own it no longer runs kills nothin
       await pool.close();
       store.close();
     }
-  }));
+  }, { create: true }));
