@@ -1,7 +1,8 @@
 /**
  * `queuectl schedule add|list|remove|pause|resume`: cron schedules, each enqueuing one job per
  * tick (fired by the workers' scheduler, src/worker/scheduler.ts). The only commands besides
- * `worker` that load the cron parser (src/cron.ts).
+ * `worker` and `dashboard` (which lists schedules with their next run) that load the cron parser
+ * (src/cron.ts).
  */
 import { checkCron, DEFAULT_TZ } from "../cron.ts";
 import { UsageError } from "../errors.ts";
