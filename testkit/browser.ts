@@ -3,8 +3,19 @@
  * the real `queuectl dashboard` on a temp home, and a watch on what the page reports (console
  * errors, CSP violations, uncaught exceptions, dialogs).
  */
-import { type Browser, chromium, type ConsoleMessage, type Page } from "playwright-core";
-import { type Background, exists, spawnCli, stopBackground, untilOutput, waitFor } from "./mod.ts";
+import assert from "node:assert/strict";
+import { type Browser, type BrowserContext, chromium, type ConsoleMessage, type Page } from "playwright-core";
+import {
+  type Background,
+  cliOk,
+  configure,
+  exists,
+  spawnCli,
+  stopBackground,
+  untilOutput,
+  waitFor,
+  withHome,
+} from "./mod.ts";
 
 export const CHROMIUM = "/usr/bin/chromium";
 
@@ -126,4 +137,87 @@ export async function untilPage(page: Page, expr: string, what: string, timeoutM
 /** The text of the element with this id. */
 export async function textOf(page: Page, id: string): Promise<string> {
   return (await page.locator(`#${id}`).textContent()) ?? "";
+}
+
+// ---- a page against a real dashboard, for the browser tests in tests/dashboard/
+
+/** What a test of the page gets from `withDashboard`. */
+export interface Env {
+  home: string;
+  dash: Dashboard;
+  browser: Browser;
+  context: BrowserContext;
+  page: Page;
+  watch: PageWatch;
+  /** processes the test started (workers): stopped after it */
+  background: Background[];
+}
+
+export interface Setup {
+  /** the dashboard's token (default: the one it makes); null: --no-token */
+  token?: string | null;
+  /** the browser starts without the token's cookie (default: it has it, as after opening the printed URL) */
+  loggedOut?: boolean;
+  viewport?: { width: number; height: number };
+  colorScheme?: "light" | "dark";
+  /** runs before the dashboard starts */
+  fill?: (home: string) => Promise<unknown>;
+}
+
+/**
+ * Runs `body` against a fresh home served by a real dashboard, in a fresh browser; asserts that the
+ * page logged no error and no CSP violation and opened no dialog but the confirmations it expects;
+ * stops and removes everything after.
+ */
+export function withDashboard(setup: Setup, body: (env: Env) => Promise<void>): Promise<void> {
+  return withHome(async (home) => {
+    const background: Background[] = [];
+    let dash: Dashboard | undefined;
+    let browser: Browser | undefined;
+    try {
+      await configure(home, { "backoff-base": 1 });
+      if (setup.fill) await setup.fill(home);
+      dash = await startDashboard(home, { token: setup.token });
+      browser = await launchChromium();
+      const context = await browser.newContext({
+        viewport: setup.viewport ?? { width: 1280, height: 900 },
+        colorScheme: setup.colorScheme ?? "light",
+      });
+      context.setDefaultTimeout(30_000);
+      if (dash.token !== null && !setup.loggedOut) {
+        const value = encodeURIComponent(dash.token);
+        await context.addCookies([{ name: `queuectl_token_${dash.port}`, value, url: dash.url }]);
+      }
+      const page = await context.newPage();
+      const watch = await watchPage(page);
+      await body({ home, dash, browser, context, page, watch, background });
+      assert.deepEqual(watch.problems, [], "the page logged errors or CSP violations");
+      assert.deepEqual(
+        watch.dialogs.filter((d) => !d.startsWith("confirm: ")),
+        [],
+        "a dialog other than confirm()",
+      );
+    } finally {
+      await browser?.close().catch(() => {});
+      for (const bg of background) await stopBackground(bg, 3_000);
+      await dash?.stop();
+    }
+  }, { prefix: "qctl-browser-" });
+}
+
+// browsers and servers hold sockets and pipes that Deno's sanitizers would count against a test
+export const OPTS = { sanitizeOps: false, sanitizeResources: false };
+
+/** Enqueues `jobs` (JSON objects) in one `enqueue --file -` call. */
+export const enqueueLines = (home: string, jobs: object[]) =>
+  cliOk(home, ["enqueue", "--file", "-"], { stdin: jobs.map((j) => JSON.stringify(j)).join("\n") + "\n" });
+
+/** Waits for the page to show its data and to be connected to the event stream. */
+export async function untilLoaded(page: Page): Promise<void> {
+  await untilPage(page, `document.getElementById("count-pending").textContent !== "-"`, "the counts");
+  await untilPage(
+    page,
+    `document.getElementById("live").getAttribute("data-mode") === "live"`,
+    "the event stream",
+  );
 }

@@ -7,6 +7,7 @@
 import { OperationError, UsageError } from "../errors.ts";
 import type { Job } from "../job.ts";
 import { printable } from "../printable.ts";
+import { cancelJobs, requestKill } from "../usecases/jobs.ts";
 import { parseDuration } from "../validate.ts";
 import { livenessDeps, verdict } from "../worker/liveness.ts";
 import { isStoppedState, processState } from "../worker/proc_status.ts";
@@ -39,7 +40,7 @@ async function kill(this: AppContext, flags: JsonFlags, ...ids: string[]): Promi
   needIds(ids, "kill", "processing jobs");
   const session = openSession(this, flags);
   try {
-    const asked = await session.store.kill(ids);
+    const asked = await requestKill(session.store, ids);
     const claims = new Map(asked.map((j) => [j.id, j.claim]));
     const final = new Map(asked.map((j) => [j.id, j]));
     const liveness = livenessDeps(session.paths);
@@ -85,7 +86,7 @@ async function cancel(this: AppContext, flags: JsonFlags, ...ids: string[]): Pro
   needIds(ids, "cancel", "pending or failed jobs");
   const session = openSession(this, flags);
   try {
-    const jobs = await session.store.cancel(ids);
+    const jobs = await cancelJobs(session.store, ids);
     if (flags.json) this.process.stdout.write(json(jobs));
     else {for (const job of jobs) {
         this.process.stdout.write(`cancelled ${job.id}: it is dead (cancelled), in the DLQ\n`);

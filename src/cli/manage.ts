@@ -12,7 +12,7 @@ import {
   openSession,
   routes,
 } from "./context.ts";
-import { removeJobLog } from "../output/job_log.ts";
+import { deleteJobs as deleteWithLogs, retryDead } from "../usecases/jobs.ts";
 import { checkJobId } from "./read.ts";
 import { JOB_HEADER, jobRows, json, table } from "./render.ts";
 
@@ -53,7 +53,7 @@ async function dlqRetry(
   }
   ids.forEach(checkJobId);
   const session = openSession(this, flags);
-  const jobs = await session.store.retryDead(flags.all ? "all" : ids);
+  const jobs = await retryDead(session.store, flags.all ? "all" : ids);
   if (flags.json) this.process.stdout.write(json(jobs.map((j) => j.id)));
   else {this.process.stdout.write(
       `moved ${jobs.length} job(s) from the DLQ back to pending${
@@ -62,10 +62,7 @@ async function dlqRetry(
     );}
 }
 
-/**
- * Deletes jobs (in `states`), one transaction for all ids, and the output files that were theirs
- * alone (job_log.ts `removeJobLog`): a slot's output file, shared by many jobs, stays.
- */
+/** Deletes jobs (in `states`), all or none, with their output (usecases/jobs.ts `deleteJobs`). */
 async function deleteWithOutput(
   ctx: AppContext,
   flags: JsonFlags,
@@ -76,8 +73,7 @@ async function deleteWithOutput(
   if (ids.length === 0) throw new UsageError(`Cannot delete: give the ids of ${what}`);
   ids.forEach(checkJobId);
   const session = openSession(ctx, flags);
-  const jobs = await session.store.delete(ids, states);
-  for (const job of jobs) await removeJobLog(session.paths, job.id);
+  const jobs = await deleteWithLogs(session, ids, states);
   ctx.process.stdout.write(flags.json ? json(jobs.map((j) => j.id)) : `deleted ${jobs.length} ${what}\n`);
 }
 

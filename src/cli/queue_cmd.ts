@@ -5,6 +5,7 @@
  */
 import { JOB_STATES } from "../job.ts";
 import type { QueueInfo, QueueSettings } from "../store/mod.ts";
+import { changeQueue, MAX_CONCURRENCY } from "../usecases/queues.ts";
 import { parseCount, parseQueueName } from "../validate.ts";
 import {
   type AppContext,
@@ -20,9 +21,6 @@ import { json, table } from "./render.ts";
 interface JsonFlags extends HomeFlags {
   json?: boolean;
 }
-
-/** The largest concurrency limit `queue set` takes. */
-const MAX_CONCURRENCY = 1_000_000;
 
 const nameParam = {
   kind: "tuple",
@@ -64,8 +62,8 @@ async function change(
   parseQueueName("queue name", name);
   const session = openSession(ctx, flags);
   try {
-    const settings = await session.store.setQueue(name, wanted);
-    ctx.process.stdout.write(flags.json ? json({ name, ...settings }) : `queue ${name}: ${what(settings)}\n`);
+    const settings = await changeQueue(session.store, name, wanted);
+    ctx.process.stdout.write(flags.json ? json(settings) : `queue ${name}: ${what(settings)}\n`);
   } finally {
     session.store.close();
   }

@@ -7,7 +7,8 @@ import { zeroCounts } from "../store/state.ts";
 import { listWorkers, type WorkerInfo } from "../worker/registry.ts";
 import { parseCount, parseQueueName } from "../validate.ts";
 import { type AppContext, command, homeFlag, type HomeFlags, jsonFlag, openSession } from "./context.ts";
-import { type Dependency, describeJob, JOB_HEADER, jobRows, json, relative, table } from "./render.ts";
+import { dependenciesOf } from "../usecases/jobs.ts";
+import { describeJob, JOB_HEADER, jobRows, json, relative, table } from "./render.ts";
 
 interface ReadFlags extends HomeFlags {
   json?: boolean;
@@ -130,11 +131,7 @@ async function show(
   const job = await session.store.get(id);
   if (!job) throw new OperationError(`Cannot show job "${id}": no such job`);
   if (flags.json) return this.process.stdout.write(json(job));
-  const deps: Dependency[] = [];
-  for (const dep of job.after ?? []) {
-    deps.push({ id: dep, state: (await session.store.get(dep))?.state ?? null });
-  }
-  this.process.stdout.write(describeJob(job, deps));
+  this.process.stdout.write(describeJob(job, await dependenciesOf(session.store, job)));
 }
 
 const idParam = {

@@ -1,13 +1,20 @@
 /**
  * `queuectl schedule add|list|remove|pause|resume`: cron schedules, each enqueuing one job per
  * tick (fired by the workers' scheduler, src/worker/scheduler.ts). The only commands besides
- * `worker` that load the cron parser (src/cron.ts).
+ * `worker` and `dashboard` (which lists schedules with their next run) that load the cron parser
+ * (src/cron.ts).
  */
-import { checkCron, DEFAULT_TZ, dueTick, nextRun } from "../cron.ts";
+import { checkCron, DEFAULT_TZ } from "../cron.ts";
 import { UsageError } from "../errors.ts";
 import { printable, shorten } from "../printable.ts";
-import { scheduleNameProblem } from "../store/decide/schedule.ts";
 import type { JobSpec, Schedule } from "../store/mod.ts";
+import {
+  checkScheduleName,
+  listSchedules,
+  pauseSchedule,
+  removeSchedule,
+  shownSchedule as shown,
+} from "../usecases/schedules.ts";
 import { looksLikeJson, validateJob } from "../validate.ts";
 import {
   type AppContext,
@@ -37,27 +44,11 @@ interface AddFlags extends JsonFlags, JobFlags {
   argv?: boolean;
 }
 
-/** A schedule as `list` and `add` show it: with its next run, computed in its zone. */
-type Shown = Schedule & { next_run: string | null };
-
-function shown(schedule: Schedule, now: Date): Shown {
-  const since = schedule.last_tick && Date.parse(schedule.last_tick) > now.getTime()
-    ? new Date(schedule.last_tick)
-    : now;
-  let next: Date | null = null;
-  try {
-    next = schedule.paused ? null : nextRun(schedule, since);
-  } catch { /* a zone this runtime no longer knows: no next run to show */ }
-  return { ...schedule, next_run: next ? next.toISOString() : null };
-}
-
 function checkName(name: string | undefined): string {
   if (name === undefined) {
     throw new UsageError("Cannot add a schedule: give its name, its cron expression and its job");
   }
-  const problem = scheduleNameProblem(name);
-  if (problem) throw new UsageError(`Invalid schedule name ${JSON.stringify(name.slice(0, 80))}: ${problem}`);
-  return name;
+  return checkScheduleName(name);
 }
 
 /** The job fields of a JSON template beyond those validateJob knows: queue, env, cwd. */
@@ -182,7 +173,7 @@ async function add(this: AppContext, flags: AddFlags, ...args: string[]): Promis
 async function list(this: AppContext, flags: JsonFlags): Promise<void> {
   const session = openSession(this, flags);
   const now = this.clock.now();
-  const schedules = (await session.store.schedules()).map((s) => shown(s, now));
+  const schedules = await listSchedules(session.store, now);
   session.store.close();
   if (flags.json) {
     this.process.stdout.write(json(schedules));
@@ -209,17 +200,13 @@ async function list(this: AppContext, flags: JsonFlags): Promise<void> {
 
 function oneName(args: string[], action: string): string {
   if (args.length !== 1) throw new UsageError(`Cannot ${action} a schedule: give exactly one schedule name`);
-  const problem = scheduleNameProblem(args[0]);
-  if (problem) {
-    throw new UsageError(`Invalid schedule name ${JSON.stringify(args[0].slice(0, 80))}: ${problem}`);
-  }
-  return args[0];
+  return checkScheduleName(args[0]);
 }
 
 async function remove(this: AppContext, flags: JsonFlags, ...args: string[]): Promise<void> {
   const name = oneName(args, "remove");
   const session = openSession(this, flags);
-  const schedule = await session.store.removeSchedule(name);
+  const schedule = await removeSchedule(session.store, name);
   session.store.close();
   this.process.stdout.write(
     flags.json ? json(schedule) : `removed schedule ${name}; the jobs it enqueued stay\n`,
@@ -229,16 +216,8 @@ async function remove(this: AppContext, flags: JsonFlags, ...args: string[]): Pr
 async function setPaused(ctx: AppContext, flags: JsonFlags, args: string[], paused: boolean): Promise<void> {
   const name = oneName(args, paused ? "pause" : "resume");
   const session = openSession(ctx, flags);
-  const now = ctx.clock.now();
-  let skip: string | null = null;
-  if (!paused) {
-    // the ticks missed while paused are skipped: the latest time at or before now counts as done
-    const current = (await session.store.schedules()).find((s) => s.name === name);
-    if (current?.paused) skip = dueTick(current, new Date(0), now)?.toISOString() ?? null;
-  }
-  const schedule = await session.store.pauseSchedule(name, paused, skip);
+  const s = await pauseSchedule(session.store, name, paused, ctx.clock.now());
   session.store.close();
-  const s = shown(schedule, now);
   ctx.process.stdout.write(
     flags.json
       ? json(s)

@@ -7,6 +7,7 @@ import { DETACHED_LOG_ENV } from "../worker/detach.ts";
 import { type HangupAtStart, hangupAtStart } from "../worker/hangup.ts";
 import { isStoppedState, processState } from "../worker/proc_status.ts";
 import { isWorkerAlive, listWorkers, type WorkerEntry, type WorkerInfo } from "../worker/registry.ts";
+import { stopWorkers } from "../usecases/workers.ts";
 import {
   type AppContext,
   command,
@@ -216,7 +217,7 @@ async function stop(this: AppContext, flags: StopFlags): Promise<void> {
     }
   };
   await tell(live.map((w) => w.id), true);
-  if (pid === undefined) await session.store.requestStop();
+  if (pid === undefined) await stopWorkers(session.store, live);
   else {
     // one worker: the signal a worker takes as a graceful stop, to that process only
     try {

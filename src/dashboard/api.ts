@@ -1,15 +1,27 @@
 /**
  * The JSON endpoints. Jobs are the store's objects as they are, the shape `queuectl show --json`
- * prints; input goes through the CLI's own validation, so errors carry the CLI's sentences.
+ * prints; input goes through the CLI's own validation, and every change through the use-case the
+ * CLI calls (src/usecases/), so errors carry the CLI's sentences.
  */
 import { checkJobId } from "../cli/read.ts";
+import { JobNotFoundError, UsageError } from "../errors.ts";
+import { cancelJobs, deleteJobs, dependenciesOf, requestKill, retryDead } from "../usecases/jobs.ts";
+import {
+  checkConcurrency,
+  MAX_CONCURRENCY,
+  pauseQueue,
+  resumeQueue,
+  setConcurrency,
+} from "../usecases/queues.ts";
+import { listSchedules, pauseSchedule, removeSchedule } from "../usecases/schedules.ts";
+import { stopWorkers as askWorkersToStop } from "../usecases/workers.ts";
 import { type Job, JOB_STATES, type JobState } from "../job.ts";
 import { parseJobJson } from "../validate.ts";
 import { decodeCursor, encodeCursor, type Order } from "./cursor.ts";
 import type { DashboardDeps } from "./deps.ts";
 import { breathe, earliestPendingRunAt, failedAttempts, pendingAge, recentlyFinished } from "./recent.ts";
 import { HttpError, json } from "./respond.ts";
-import { readJobLog, removeJobLog, tailOf } from "../output/job_log.ts";
+import { readJobLog, tailOf } from "../output/job_log.ts";
 import { aggregate, type Throughput, windowStart } from "./throughput.ts";
 import { METRICS_CONTENT_TYPE, renderMetrics } from "./metrics.ts";
 
@@ -112,13 +124,16 @@ async function settledWithin(p: Promise<unknown>, ms: number): Promise<void> {
 }
 
 export async function status(deps: DashboardDeps, caches: Caches): Promise<Response> {
-  const [counts, config, oldest] = await Promise.all([
+  const [counts, config, oldest, queues] = await Promise.all([
     deps.store.counts(),
     deps.config(),
     oldestPendingAge(deps, caches),
+    deps.store.queues(),
   ]);
   return json({
     counts,
+    // as `queuectl status --json` says them
+    paused_queues: queues.filter((q) => q.paused).map((q) => q.name),
     workers: deps.workers(),
     config,
     oldest_pending_age_seconds: oldest,
@@ -200,7 +215,7 @@ async function search(
 async function need(deps: DashboardDeps, id: string, verb: string) {
   checkJobId(id);
   const job = await deps.store.get(id);
-  if (!job) throw new HttpError(404, `Cannot ${verb} job "${id}": no such job`);
+  if (!job) throw new JobNotFoundError(verb, id);
   return job;
 }
 
@@ -213,7 +228,7 @@ export async function jobLogs(deps: DashboardDeps, id: string, url: URL): Promis
   const tailText = url.searchParams.get("tail");
   const max = tailText ? wholeNumber("tail", tailText, 0, MAX_TAIL) : DEFAULT_TAIL;
   const log = await readJobLog(deps.paths, () => deps.store.get(id));
-  if (!log) throw new HttpError(404, `Cannot show the output of job "${id}": no such job`);
+  if (!log) throw new JobNotFoundError("show the output of", id);
   const tail = await tailOf(log, max);
   return json({
     id,
@@ -232,30 +247,83 @@ export async function enqueue(deps: DashboardDeps, body: string): Promise<Respon
   return json(job, 201);
 }
 
+export async function getDependencies(deps: DashboardDeps, id: string): Promise<Response> {
+  const job = await need(deps, id, "show");
+  return json({ id, dependencies: await dependenciesOf(deps.store, job) });
+}
+
 export async function retry(deps: DashboardDeps, id: string): Promise<Response> {
   checkJobId(id);
-  await deps.store.retryDead([id]);
+  await retryDead(deps.store, [id]);
   return json(await need(deps, id, "retry"));
 }
 
 export async function retryAll(deps: DashboardDeps): Promise<Response> {
-  const jobs = await deps.store.retryDead("all");
+  const jobs = await retryDead(deps.store, "all");
   return json({ retried: jobs.map((j) => j.id) });
 }
 
 export async function deleteJob(deps: DashboardDeps, id: string): Promise<Response> {
   checkJobId(id);
-  const jobs = await deps.store.delete([id]);
-  // as `queuectl delete` does: the output files that were the job's alone go with it
-  for (const job of jobs) await removeJobLog(deps.paths, job.id);
+  const jobs = await deleteJobs(deps, [id]);
   return json({ deleted: jobs.map((j) => j.id) });
 }
 
+/** Asks the worker running a processing job to kill it; answers the job with the kill recorded. */
+export async function kill(deps: DashboardDeps, id: string): Promise<Response> {
+  checkJobId(id);
+  const [job] = await requestKill(deps.store, [id]);
+  return json(job);
+}
+
+/** Sends a pending or failed job to the DLQ ("cancelled"); answers it as it is now. */
+export async function cancel(deps: DashboardDeps, id: string): Promise<Response> {
+  checkJobId(id);
+  const [job] = await cancelJobs(deps.store, [id]);
+  return json(job);
+}
+
 export async function stopWorkers(deps: DashboardDeps): Promise<Response> {
-  const live = deps.workers();
-  // as `queuectl worker stop`: nothing is written when no worker runs
-  if (live.length > 0) await deps.store.requestStop();
-  return json({ stopping: live.length });
+  return json({ stopping: await askWorkersToStop(deps.store, deps.workers()) });
+}
+
+// ---- queues and schedules
+
+export async function queues(deps: DashboardDeps): Promise<Response> {
+  return json({ queues: await deps.store.queues() });
+}
+
+export async function queuePause(deps: DashboardDeps, name: string, paused: boolean): Promise<Response> {
+  return json(await (paused ? pauseQueue : resumeQueue)(deps.store, name));
+}
+
+/** `POST /api/queues/:name/concurrency` with `{"concurrency": N}`, as `queue set NAME --concurrency N`. */
+export async function queueConcurrency(deps: DashboardDeps, name: string, body: string): Promise<Response> {
+  const usage = `Cannot set the concurrency of queue "${name.slice(0, 64)}": send {"concurrency": N}, ` +
+    `a whole number from 0 to ${MAX_CONCURRENCY} (0: no limit)`;
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    throw new UsageError(usage);
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value) || !("concurrency" in value)) {
+    throw new UsageError(usage);
+  }
+  const concurrency = checkConcurrency((value as { concurrency: unknown }).concurrency);
+  return json(await setConcurrency(deps.store, name, concurrency));
+}
+
+export async function schedules(deps: DashboardDeps): Promise<Response> {
+  return json({ schedules: await listSchedules(deps.store, deps.now()) });
+}
+
+export async function schedulePause(deps: DashboardDeps, name: string, paused: boolean): Promise<Response> {
+  return json(await pauseSchedule(deps.store, name, paused, deps.now()));
+}
+
+export async function scheduleRemove(deps: DashboardDeps, name: string): Promise<Response> {
+  return json({ removed: (await removeSchedule(deps.store, name)).name });
 }
 
 /** How long a throughput answer is kept while the queue changes (it costs up to RECENT_BUDGET reads). */
@@ -296,6 +364,7 @@ export async function metrics(deps: DashboardDeps, caches: Caches): Promise<Resp
   if (caches.failedAttempts === undefined) caches.failedAttempts = await failedAttempts(deps.store);
   const text = renderMetrics({
     counts: await deps.store.counts(),
+    queues: await deps.store.queues(),
     failedAttempts: caches.failedAttempts,
     workers: deps.workers().length,
     oldestPendingAgeSeconds: oldest,

@@ -138,6 +138,44 @@ export function createHandler(
       pattern: new RegExp(`^/api/jobs/${ID}/retry$`),
       methods: { POST: (_r, _u, [id]) => api.retry(deps, id) },
     },
+    {
+      pattern: new RegExp(`^/api/jobs/${ID}/kill$`),
+      methods: { POST: (_r, _u, [id]) => api.kill(deps, id) },
+    },
+    {
+      pattern: new RegExp(`^/api/jobs/${ID}/cancel$`),
+      methods: { POST: (_r, _u, [id]) => api.cancel(deps, id) },
+    },
+    {
+      pattern: new RegExp(`^/api/jobs/${ID}/dependencies$`),
+      methods: { GET: (_r, _u, [id]) => api.getDependencies(deps, id) },
+    },
+    { pattern: /^\/api\/queues$/, methods: { GET: () => api.queues(deps) } },
+    {
+      pattern: new RegExp(`^/api/queues/${ID}/pause$`),
+      methods: { POST: (_r, _u, [name]) => api.queuePause(deps, name, true) },
+    },
+    {
+      pattern: new RegExp(`^/api/queues/${ID}/resume$`),
+      methods: { POST: (_r, _u, [name]) => api.queuePause(deps, name, false) },
+    },
+    {
+      pattern: new RegExp(`^/api/queues/${ID}/concurrency$`),
+      methods: { POST: async (req, _u, [name]) => api.queueConcurrency(deps, name, await readBody(req)) },
+    },
+    { pattern: /^\/api\/schedules$/, methods: { GET: () => api.schedules(deps) } },
+    {
+      pattern: new RegExp(`^/api/schedules/${ID}$`),
+      methods: { DELETE: (_r, _u, [name]) => api.scheduleRemove(deps, name) },
+    },
+    {
+      pattern: new RegExp(`^/api/schedules/${ID}/pause$`),
+      methods: { POST: (_r, _u, [name]) => api.schedulePause(deps, name, true) },
+    },
+    {
+      pattern: new RegExp(`^/api/schedules/${ID}/resume$`),
+      methods: { POST: (_r, _u, [name]) => api.schedulePause(deps, name, false) },
+    },
     { pattern: /^\/api\/dlq\/retry$/, methods: { POST: () => api.retryAll(deps) } },
     { pattern: /^\/api\/workers\/stop$/, methods: { POST: () => api.stopWorkers(deps) } },
   ];

@@ -9,14 +9,19 @@
  * - `queuectl_job_duration_seconds`: the latest attempt of every job finished in the last hour
  *   (see throughput.ts), so it describes the recent hour, not all time;
  * - `queuectl_workers`: live worker processes; `queuectl_oldest_pending_age_seconds`: how long
- *   the longest-waiting due pending job has waited (0 when none is waiting).
+ *   the longest-waiting due pending job has waited (0 when none is waiting);
+ * - per queue (a queue exists once a job or a setting names it): `queuectl_queue_jobs{queue,state}`
+ *   (its jobs in each state; summed over `queue` they are `queuectl_jobs{state}`, which keeps its
+ *   one label so existing queries and alerts go on working), `queuectl_queue_paused{queue}` (1 while
+ *   paused) and `queuectl_queue_concurrency_limit{queue}` (0: no limit).
  */
 import { JOB_STATES } from "../job.ts";
-import type { Counts } from "../store/mod.ts";
+import type { Counts, QueueInfo } from "../store/mod.ts";
 import type { Durations } from "./throughput.ts";
 
 export interface MetricsInput {
   counts: Counts;
+  queues: QueueInfo[];
   failedAttempts: number;
   workers: number;
   oldestPendingAgeSeconds: number | null;
@@ -26,7 +31,12 @@ export interface MetricsInput {
 export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
 function family(name: string, type: string, help: string, samples: string[]): string {
-  return `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${samples.join("\n")}\n`;
+  return `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${samples.map((line) => line + "\n").join("")}`;
+}
+
+/** A label value, escaped as the text format wants it (backslash, double quote, line feed). */
+export function labelValue(text: string): string {
+  return text.replace(/[\\"\n]/g, (c) => (c === "\n" ? "\\n" : `\\${c}`));
 }
 
 /** A sample value as Prometheus writes it. */
@@ -49,6 +59,28 @@ export function renderMetrics(m: MetricsInput): string {
       "gauge",
       "Jobs in each state.",
       JOB_STATES.map((s) => `queuectl_jobs{state="${s}"} ${m.counts[s]}`),
+    ),
+    family(
+      "queuectl_queue_jobs",
+      "gauge",
+      "Jobs of each queue in each state.",
+      m.queues.flatMap((q) =>
+        JOB_STATES.map((s) =>
+          `queuectl_queue_jobs{queue="${labelValue(q.name)}",state="${s}"} ${q.counts[s]}`
+        )
+      ),
+    ),
+    family(
+      "queuectl_queue_paused",
+      "gauge",
+      "1 while a queue is paused (its pending jobs are not claimed), else 0.",
+      m.queues.map((q) => `queuectl_queue_paused{queue="${labelValue(q.name)}"} ${q.paused ? 1 : 0}`),
+    ),
+    family(
+      "queuectl_queue_concurrency_limit",
+      "gauge",
+      "At most this many jobs of a queue processing at once across every worker (0: no limit).",
+      m.queues.map((q) => `queuectl_queue_concurrency_limit{queue="${labelValue(q.name)}"} ${q.concurrency}`),
     ),
     total(
       "queuectl_jobs_completed_total",

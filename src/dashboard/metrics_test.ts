@@ -1,7 +1,7 @@
 /** /metrics through the handler, read back with a small parser of the Prometheus text format 0.0.4. */
 import assert from "node:assert/strict";
 import { JOB_STATES } from "../job.ts";
-import { renderMetrics } from "./metrics.ts";
+import { labelValue, renderMetrics } from "./metrics.ts";
 import { runJobs, withHarness } from "./test_harness.ts";
 import { durationsOf } from "./throughput.ts";
 import { claimFor } from "../../testkit/store.ts";
@@ -133,6 +133,7 @@ Deno.test("/metrics is well-formed text 0.0.4 whose numbers match the store's co
 Deno.test("renderMetrics writes +Inf and fractional values as Prometheus reads them", () => {
   const p = parse(renderMetrics({
     counts: { pending: 0, processing: 0, completed: 0, failed: 0, dead: 0 },
+    queues: [],
     failedAttempts: 0,
     workers: 0,
     oldestPendingAgeSeconds: null,
@@ -142,4 +143,66 @@ Deno.test("renderMetrics writes +Inf and fractional values as Prometheus reads t
   assert.equal(one(p, "queuectl_job_duration_seconds_sum"), 1234.55);
   assert.equal(one(p, "queuectl_job_duration_seconds_bucket", { le: "0.1" }), 1);
   assert.equal(one(p, "queuectl_job_duration_seconds_bucket", { le: "+Inf" }), 2);
+});
+
+Deno.test("/metrics labels jobs by queue, says which queues are paused and their limits, and the sums agree", async () => {
+  await withHarness(async (h) => {
+    await h.store.enqueue([
+      { id: "u1", command: "true", queue: "uploads" },
+      { id: "u2", command: "true", queue: "uploads" },
+      { id: "d1", command: "true" },
+    ], { max_retries: 0 });
+    await claimFor(h.store, "w1", 1, 600); // u1
+    await h.store.setQueue("uploads", { concurrency: 1, paused: true });
+    await h.store.setQueue("reports", { paused: false, concurrency: 3 }); // a queue named by a setting only
+    const p = parse(await (await h.fetch("/metrics")).text());
+    assert.equal(p.type.get("queuectl_queue_jobs"), "gauge");
+    assert.equal(one(p, "queuectl_queue_jobs", { queue: "uploads", state: "processing" }), 1);
+    assert.equal(one(p, "queuectl_queue_jobs", { queue: "uploads", state: "pending" }), 1);
+    assert.equal(one(p, "queuectl_queue_jobs", { queue: "default", state: "pending" }), 1);
+    assert.equal(one(p, "queuectl_queue_jobs", { queue: "reports", state: "pending" }), 0);
+    for (const state of JOB_STATES) {
+      const sum = p.samples.filter((s) => s.name === "queuectl_queue_jobs" && s.labels.state === state)
+        .reduce((a, s) => a + s.value, 0);
+      assert.equal(sum, one(p, "queuectl_jobs", { state }), `queuectl_jobs{state="${state}"} is the sum`);
+    }
+    assert.equal(one(p, "queuectl_queue_paused", { queue: "uploads" }), 1);
+    assert.equal(one(p, "queuectl_queue_paused", { queue: "default" }), 0);
+    assert.equal(one(p, "queuectl_queue_paused", { queue: "reports" }), 0);
+    assert.equal(one(p, "queuectl_queue_concurrency_limit", { queue: "uploads" }), 1);
+    assert.equal(one(p, "queuectl_queue_concurrency_limit", { queue: "default" }), 0);
+    assert.equal(one(p, "queuectl_queue_concurrency_limit", { queue: "reports" }), 3);
+  });
+});
+
+Deno.test("promtool check metrics finds no problem in /metrics, with queues and without", async () => {
+  await withHarness(async (h) => {
+    const check = async (what: string) => {
+      const text = await (await h.fetch("/metrics")).text();
+      const child = new Deno.Command("promtool", {
+        args: ["check", "metrics"],
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+      }).spawn();
+      const writer = child.stdin.getWriter();
+      await writer.write(new TextEncoder().encode(text));
+      await writer.close();
+      const out = await child.output();
+      const said = new TextDecoder().decode(out.stdout) + new TextDecoder().decode(out.stderr);
+      assert.equal(out.code, 0, `promtool on ${what}: ${said}\n${text}`);
+      assert.equal(said.trim(), "", `promtool on ${what}`);
+    };
+    await check("an empty home");
+    await h.store.enqueue([{ id: "u1", command: "true", queue: "uploads" }, { id: "d1", command: "true" }], {
+      max_retries: 0,
+    });
+    await runJobs(h, ["u1"], 0);
+    await h.store.setQueue("uploads", { concurrency: 1, paused: true });
+    await check("a home with two queues, one paused");
+  });
+});
+
+Deno.test("a label value is escaped as the text format wants", () => {
+  assert.equal(labelValue('a\\b"c\nd'), 'a\\\\b\\"c\\nd');
 });

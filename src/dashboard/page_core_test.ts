@@ -113,3 +113,13 @@ Deno.test("fieldText() shows times with their distance, null as a dash", () => {
   assert.equal(core.fieldText("argv", ["a", "b c"], NOW), '["a","b c"]');
   assert.equal(core.fieldText("timeout", 5, NOW), "5 s");
 });
+
+Deno.test("limitText() says 0 as no limit; limitBody() sends a whole number as a number, anything else as typed", () => {
+  assert.equal(core.limitText(0), "no limit");
+  assert.equal(core.limitText(3), "3");
+  assert.deepEqual(core.limitBody(" 2 "), { concurrency: 2 });
+  assert.deepEqual(core.limitBody("0"), { concurrency: 0 });
+  assert.deepEqual(core.limitBody("-3"), { concurrency: "-3" });
+  assert.deepEqual(core.limitBody("two"), { concurrency: "two" });
+  assert.deepEqual(core.limitBody(""), { concurrency: "" });
+});

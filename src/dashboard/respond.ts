@@ -1,9 +1,19 @@
 /**
  * Responses and the errors that know their HTTP status. The API answers every failure with
- * `{"error": "<sentence>"}`, the same sentence the CLI prints after `error: `; the exit codes map
- * to statuses (2 → 400; 1 → 404 for "no such job", 409 for a conflict).
+ * `{"error": "<sentence>"}`, the same sentence the CLI prints after `error: `. An error's kind is
+ * its class, never its text: STATUSES maps each class to a status (bad input 400, not found 404,
+ * a state or id that refuses the change 409, a damaged store 500).
  */
-import { CorruptionError, OperationError, QueueError, UsageError } from "../errors.ts";
+import {
+  CorruptionError,
+  DuplicateJobError,
+  JobNotFoundError,
+  JobStateError,
+  OperationError,
+  QueueError,
+  UsageError,
+} from "../errors.ts";
+import { ScheduleNotFoundError } from "../store/decide/schedule.ts";
 
 export class HttpError extends Error {
   constructor(readonly status: number, message: string, readonly headers: Record<string, string> = {}) {
@@ -29,12 +39,25 @@ export function json(value: unknown, status = 200, headers: Record<string, strin
   });
 }
 
-/** The status an error is answered with: the CLI's exit code, translated. */
+type ErrorClass = abstract new (...args: any[]) => Error;
+
+/** Error classes and their statuses, the more specific first: the first that matches answers. */
+export const STATUSES: ReadonlyArray<readonly [ErrorClass, number]> = [
+  [UsageError, 400],
+  [JobNotFoundError, 404],
+  [ScheduleNotFoundError, 404],
+  [DuplicateJobError, 409],
+  [JobStateError, 409],
+  [CorruptionError, 500],
+  // any other operational refusal (a schedule name taken, say): the request conflicts with the state
+  [OperationError, 409],
+];
+
+/** The status an error is answered with. */
 export function statusOf(e: unknown): number {
   if (e instanceof HttpError) return e.status;
-  if (e instanceof UsageError) return 400;
-  if (e instanceof CorruptionError) return 500;
-  if (e instanceof OperationError) return /: no such job$/.test(e.message) ? 404 : 409;
+  const found = STATUSES.find(([kind]) => e instanceof kind);
+  if (found) return found[1];
   if (e instanceof QueueError) return e.exitCode === 2 ? 400 : 409;
   return 500;
 }

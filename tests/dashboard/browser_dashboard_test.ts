@@ -5,100 +5,31 @@
  * or CSP violation anywhere. Without Chromium these tests fail (CI installs it); they never skip.
  */
 import assert from "node:assert/strict";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import {
-  type Background,
   cli,
   cliJson,
   cliOk,
-  configure,
   dirOfHome,
   jobState,
   spawnCli,
-  stopBackground,
   untilState,
   waitFor,
   withHome,
 } from "../../testkit/mod.ts";
 import {
   type Dashboard,
+  enqueueLines,
   launchChromium,
-  type PageWatch,
+  OPTS,
   startDashboard,
   textOf,
+  untilLoaded,
   untilPage,
   watchPage,
+  withDashboard,
 } from "../../testkit/browser.ts";
 import { MAX_PNG_BYTES, screenshot } from "../../scripts/screenshot.ts";
-
-interface Env {
-  home: string;
-  dash: Dashboard;
-  browser: Browser;
-  context: BrowserContext;
-  page: Page;
-  watch: PageWatch;
-  /** processes the test started (workers): stopped after it */
-  background: Background[];
-}
-
-interface Setup {
-  /** the dashboard's token (default: the one it makes); null: --no-token */
-  token?: string | null;
-  /** the browser starts without the token's cookie (default: it has it, as after opening the printed URL) */
-  loggedOut?: boolean;
-  viewport?: { width: number; height: number };
-  colorScheme?: "light" | "dark";
-  /** runs before the dashboard starts */
-  fill?: (home: string) => Promise<unknown>;
-}
-
-/**
- * Runs `body` against a fresh home served by a real dashboard, in a fresh browser; asserts that the
- * page logged no error and no CSP violation and opened no dialog but the confirmations it expects;
- * stops and removes everything after.
- */
-function withDashboard(setup: Setup, body: (env: Env) => Promise<void>): Promise<void> {
-  return withHome(async (home) => {
-    const background: Background[] = [];
-    let dash: Dashboard | undefined;
-    let browser: Browser | undefined;
-    try {
-      await configure(home, { "backoff-base": 1 });
-      if (setup.fill) await setup.fill(home);
-      dash = await startDashboard(home, { token: setup.token });
-      browser = await launchChromium();
-      const context = await browser.newContext({
-        viewport: setup.viewport ?? { width: 1280, height: 900 },
-        colorScheme: setup.colorScheme ?? "light",
-      });
-      context.setDefaultTimeout(30_000);
-      if (dash.token !== null && !setup.loggedOut) {
-        const value = encodeURIComponent(dash.token);
-        await context.addCookies([{ name: `queuectl_token_${dash.port}`, value, url: dash.url }]);
-      }
-      const page = await context.newPage();
-      const watch = await watchPage(page);
-      await body({ home, dash, browser, context, page, watch, background });
-      assert.deepEqual(watch.problems, [], "the page logged errors or CSP violations");
-      assert.deepEqual(
-        watch.dialogs.filter((d) => !d.startsWith("confirm: ")),
-        [],
-        "a dialog other than confirm()",
-      );
-    } finally {
-      await browser?.close().catch(() => {});
-      for (const bg of background) await stopBackground(bg, 3_000);
-      await dash?.stop();
-    }
-  }, { prefix: "qctl-browser-" });
-}
-
-// browsers and servers hold sockets and pipes that Deno's sanitizers would count against a test
-const OPTS = { sanitizeOps: false, sanitizeResources: false };
-
-const enqueueLines = (home: string, jobs: object[]) =>
-  cliOk(home, ["enqueue", "--file", "-"], { stdin: jobs.map((j) => JSON.stringify(j)).join("\n") + "\n" });
 
 const count = (page: Page, state: string) => textOf(page, `count-${state}`);
 const row = (id: string) => `#jobs-body tr[data-id=${JSON.stringify(id)}]`;
@@ -109,16 +40,6 @@ async function markDocument(page: Page): Promise<void> {
 }
 async function assertSameDocument(page: Page): Promise<void> {
   assert.equal(await page.evaluate("window.__sameDocument === true"), true, "the page was reloaded");
-}
-
-/** Waits for the page to show its data and to be connected to the event stream. */
-async function untilLoaded(page: Page): Promise<void> {
-  await untilPage(page, `document.getElementById("count-pending").textContent !== "-"`, "the counts");
-  await untilPage(
-    page,
-    `document.getElementById("live").getAttribute("data-mode") === "live"`,
-    "the event stream",
-  );
 }
 
 Deno.test({
@@ -938,6 +859,8 @@ Deno.test({
       await page.keyboard.press("Enter");
       await untilPage(page, `location.pathname === "/jobs/k-dead"`, "the job page");
       await untilPage(page, `document.activeElement.id === "job-h"`, "focus on the job's heading");
+      // the buttons follow the job's state: wait for it before tabbing to one
+      await untilPage(page, `document.getElementById("job-state").textContent === "dead"`, "the job loaded");
       await tabTo("#job-retry");
       await page.keyboard.press("Enter");
       await untilPage(

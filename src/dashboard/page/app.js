@@ -15,6 +15,8 @@ import {
   jobBody,
   jobPath,
   jobsQuery,
+  limitBody,
+  limitText,
   seconds,
   STATES,
   throughputBars,
@@ -52,6 +54,18 @@ import { splitAttempts, succeeded } from "/assets/joblog.js";
 /** @typedef {{ minutes?: import("./core.js").Minute[], durations?: Durations }} Throughput `GET /api/throughput` */
 /** @typedef {{ jobs: Job[], next_cursor: string | null, total?: number | null }} JobsPage `GET /api/jobs` */
 /** @typedef {{ output: string, bytes: number, truncated: boolean, running: boolean }} Logs */
+/**
+ * `GET /api/queues`: one queue
+ * @typedef {{ name: string, concurrency: number, paused: boolean, counts: Record<string, number> }} Queue
+ */
+/**
+ * `GET /api/schedules`: one schedule
+ * @typedef {{
+ *   name: string, cron: string, tz: string, paused: boolean, next_run: string | null,
+ *   last_tick: string | null, job: { command: string, queue?: string }
+ * }} Schedule
+ */
+/** @typedef {{ id: string, state: string | null }} Dependency `GET /api/jobs/:id/dependencies` */
 
 const PAGE_SIZE = 25;
 const POLL_MS = 2000;
@@ -198,7 +212,7 @@ const enc = encodeURIComponent;
  *   cursors: (string | null)[], page: number, nextCursor: string | null, jobsRequest: number,
  *   status: Status | null, head: number | null, jobId: string | null,
  *   jobTimer: ReturnType<typeof setTimeout> | undefined, job: Job | null,
- *   jobSignature: string | null, deleting: string | null,
+ *   jobSignature: string | null, deleting: string | null, queues: Queue[],
  * }}
  */
 const ui = {
@@ -215,6 +229,8 @@ const ui = {
   jobSignature: null,
   /** the job being deleted from its page: not to be asked for again (it would be a 404) */
   deleting: null,
+  /** the queues as last shown */
+  queues: [],
 };
 
 /** @type {ReturnType<typeof setTimeout> | undefined} */
@@ -322,6 +338,113 @@ function jobLinks(ids) {
 
 async function loadStatus() {
   renderStatus(await api("GET", "/api/status"));
+}
+
+// ---- queues and schedules ----
+
+/** @param {Queue[]} queues */
+function renderQueues(queues) {
+  ui.queues = queues;
+  const rows = queues.map((q) =>
+    el(
+      "tr",
+      { "data-queue": q.name },
+      el("td", { class: "id" }, el("code", {}, q.name)),
+      el("td", {}, q.paused ? badge("paused") : badge("running")),
+      el("td", { class: "num limit" }, limitText(q.concurrency)),
+      ...STATES.map((s) => el("td", { class: "num", "data-state": s }, count(q.counts[s] || 0))),
+      el(
+        "td",
+        { class: "row-actions" },
+        el("button", {
+          type: "button",
+          class: "small",
+          "data-queue-pause": q.paused ? null : q.name,
+          "data-queue-resume": q.paused ? q.name : null,
+          "aria-label": (q.paused ? "Resume queue " : "Pause queue ") + q.name,
+        }, q.paused ? "Resume" : "Pause"),
+        " ",
+        el("button", {
+          type: "button",
+          class: "small",
+          "data-queue-limit": q.name,
+          "aria-label": "Set the concurrency limit of queue " + q.name,
+        }, "Limit…"),
+      ),
+    )
+  );
+  if (rows.length === 0) {
+    rows.push(
+      el(
+        "tr",
+        {},
+        el("td", { class: "empty", colspan: 9 }, "No queue yet: a queue exists once a job names it."),
+      ),
+    );
+  }
+  $("queues-body").replaceChildren(...rows);
+  $("queue-names").replaceChildren(...queues.map((q) => el("option", { value: q.name })));
+}
+
+async function loadQueues() {
+  /** @type {{ queues: Queue[] }} */
+  const data = await api("GET", "/api/queues");
+  renderQueues(data.queues);
+}
+
+/** @param {Schedule[]} schedules */
+function renderSchedules(schedules) {
+  const rows = schedules.map((s) =>
+    el(
+      "tr",
+      { "data-schedule": s.name },
+      el("td", { class: "id" }, el("code", {}, s.name)),
+      el("td", { class: "mono" }, s.cron, el("span", { class: "muted" }, " " + s.tz)),
+      el("td", {}, badge(s.paused ? "paused" : "active")),
+      el("td", { class: "when next-run" }, s.next_run ? when(s.next_run) : "-"),
+      el("td", { class: "when" }, s.last_tick ? when(s.last_tick) : "-"),
+      el("td", { class: "queue" }, s.job.queue ?? "default"),
+      el("td", { class: "cmd" }, s.job.command),
+      el(
+        "td",
+        { class: "row-actions" },
+        el("button", {
+          type: "button",
+          class: "small",
+          "data-schedule-pause": s.paused ? null : s.name,
+          "data-schedule-resume": s.paused ? s.name : null,
+          "aria-label": (s.paused ? "Resume schedule " : "Pause schedule ") + s.name,
+        }, s.paused ? "Resume" : "Pause"),
+        " ",
+        el("button", {
+          type: "button",
+          class: "small danger",
+          "data-schedule-remove": s.name,
+          "aria-label": "Remove schedule " + s.name,
+        }, "Remove"),
+      ),
+    )
+  );
+  if (rows.length === 0) {
+    rows.push(
+      el(
+        "tr",
+        {},
+        el(
+          "td",
+          { class: "empty", colspan: 8 },
+          "No schedule. Add one with: queuectl schedule add NAME 'CRON' -- COMMAND",
+        ),
+      ),
+    );
+  }
+  $("schedules-body").replaceChildren(...rows);
+}
+
+async function loadSchedules() {
+  /** @type {{ schedules: Schedule[] }} */
+  const data = await api("GET", "/api/schedules");
+  renderSchedules(data.schedules);
 }
 
 // ---- charts ----
@@ -538,6 +661,34 @@ function retryButton(id) {
   return b;
 }
 
+/**
+ * The action a job's row offers in its state: retry a dead job, kill a processing one (unless its
+ * kill is asked already), cancel one that waits.
+ * @param {Job} j
+ */
+function rowAction(j) {
+  if (j.state === "dead") return retryButton(j.id);
+  if (j.state === "processing") {
+    return el("button", {
+      type: "button",
+      class: "small danger",
+      "data-kill": j.id,
+      "aria-label": "Kill job " + j.id,
+      disabled: j.kill !== undefined,
+      title: j.kill !== undefined ? "Its kill is asked: its worker is ending it" : null,
+    }, "Kill");
+  }
+  if (j.state === "pending" || j.state === "failed") {
+    return el("button", {
+      type: "button",
+      class: "small danger",
+      "data-cancel": j.id,
+      "aria-label": "Cancel job " + j.id,
+    }, "Cancel");
+  }
+  return null;
+}
+
 /** @param {JobsPage} data */
 function renderJobs(data) {
   const rows = (data.jobs || []).map((j) =>
@@ -550,11 +701,12 @@ function renderJobs(data) {
         el("a", { href: jobPath(j.id), "data-route": true }, j.id),
       ),
       el("td", {}, badge(j.state)),
+      el("td", { class: "queue" }, String(j.queue ?? "default")),
       el("td", { class: "cmd" }, j.command),
       el("td", { class: "num" }, j.attempts + "/" + (j.max_retries + 1)),
       el("td", { class: "num" }, String(j.priority)),
       el("td", { class: "when" }, when(j.updated_at)),
-      el("td", {}, j.state === "dead" ? retryButton(j.id) : null),
+      el("td", {}, rowAction(j)),
     )
   );
   // a search that stopped short (see loadJobs) is not over: Next goes on with it
@@ -565,7 +717,7 @@ function renderJobs(data) {
       : ui.page > 0
       ? "No more jobs on this page."
       : "No job matches.";
-    rows.push(el("tr", {}, el("td", { class: "empty", colspan: 7 }, text)));
+    rows.push(el("tr", {}, el("td", { class: "empty", colspan: 8 }, text)));
   }
   $("jobs-body").replaceChildren(...rows);
   ui.nextCursor = data.next_cursor || null;
@@ -635,8 +787,9 @@ function setStateFilter(state) {
  * @param {Job} job
  * @param {Logs | null} logs null when they could not be read: `logsError` says why
  * @param {string | null} logsError
+ * @param {Dependency[]} deps the jobs it waits for, with their states
  */
-function renderJob(job, logs, logsError) {
+function renderJob(job, logs, logsError, deps) {
   // polled every second while it runs: leave the DOM (a selection, a scroll) alone if nothing changed
   const signature = JSON.stringify([
     job,
@@ -644,6 +797,7 @@ function renderJob(job, logs, logsError) {
     logs && logs.output.length,
     logs && logs.running,
     logsError,
+    deps,
   ]);
   if (signature === ui.jobSignature) return;
   ui.jobSignature = signature;
@@ -654,6 +808,12 @@ function renderJob(job, logs, logsError) {
   st.textContent = job.state;
   st.className = "badge badge-" + job.state;
   $("job-retry").hidden = job.state !== "dead";
+  const kill = $of("job-kill", HTMLButtonElement);
+  kill.hidden = job.state !== "processing";
+  kill.disabled = job.kill !== undefined;
+  kill.title = job.kill !== undefined ? "Its kill is asked: its worker is ending it" : "";
+  $("job-cancel").hidden = job.state !== "pending" && job.state !== "failed";
+  renderDependencies(deps);
   const del = $of("job-delete", HTMLButtonElement);
   del.disabled = job.state === "processing";
   del.title = job.state === "processing" ? "A running job cannot be deleted" : "";
@@ -725,6 +885,20 @@ function renderJob(job, logs, logsError) {
   if (after !== null && follow) after.scrollTop = after.scrollHeight;
 }
 
+/** @param {Dependency[]} deps */
+function renderDependencies(deps) {
+  $("job-deps-box").hidden = deps.length === 0;
+  $("job-deps").replaceChildren(...deps.map((d) =>
+    el(
+      "li",
+      { "data-dep": d.id },
+      el("a", { href: jobPath(d.id), "data-route": true, class: "mono" }, d.id),
+      " ",
+      d.state === null ? el("span", { class: "muted" }, "(deleted)") : badge(d.state),
+    )
+  ));
+}
+
 async function loadJob() {
   const id = ui.jobId;
   if (id === null || id === ui.deleting) return;
@@ -742,6 +916,9 @@ async function loadJob() {
     $("job-state").textContent = "";
     $("job-state").className = "badge";
     $("job-retry").hidden = true;
+    $("job-kill").hidden = true;
+    $("job-cancel").hidden = true;
+    $("job-deps-box").hidden = true;
     $of("job-delete", HTMLButtonElement).disabled = true;
     return;
   }
@@ -755,9 +932,16 @@ async function loadJob() {
   } catch (e) {
     logsError = errorText(e);
   }
+  /** @type {Dependency[]} */
+  let deps = [];
+  if (Array.isArray(job.after) && job.after.length > 0) {
+    /** @type {{ dependencies: Dependency[] }} */
+    const answer = await api("GET", path + "/dependencies");
+    deps = answer.dependencies;
+  }
   if (ui.jobId !== id) return;
   $("job-error").textContent = "";
-  renderJob(job, logs, logsError);
+  renderJob(job, logs, logsError, deps);
   // its output grows without a store change, so a running job is polled
   if (job.state === "processing" || (logs && logs.running)) scheduleJobPoll();
   else stopJobPoll();
@@ -787,6 +971,7 @@ function route() {
     $("job-state").textContent = "";
     $("job-error").textContent = "";
     $("job-fields").replaceChildren();
+    $("job-deps-box").hidden = true;
     $("attempts").replaceChildren(el("p", { class: "muted" }, "Loading…"));
     document.title = "Job " + id + " · queuectl";
   } else {
@@ -834,7 +1019,9 @@ function requestRefresh() {
   refreshing = (async () => {
     do {
       again = false;
-      const tasks = ui.jobId === null ? [loadStatus(), loadThroughput(), loadJobs()] : [loadJob()];
+      const tasks = ui.jobId === null
+        ? [loadStatus(), loadQueues(), loadSchedules(), loadThroughput(), loadJobs()]
+        : [loadJob()];
       await Promise.all(tasks.map((p) => p.catch(showError)));
     } while (again);
   })().finally(() => {
@@ -955,12 +1142,141 @@ async function retryJob(id) {
   notice("Job " + job.id + " is pending again.");
 }
 
+/**
+ * Kills a processing job, once confirmed: its worker ends it, and it goes to the DLQ.
+ * @param {HTMLButtonElement} button
+ * @param {string} id
+ */
+function killJob(button, id) {
+  if (
+    !confirm("Kill job " + id + "? Everything it started is stopped, and it goes to the DLQ without a retry.")
+  ) {
+    return;
+  }
+  act(button, async () => {
+    await api("POST", "/api/jobs/" + enc(id) + "/kill");
+    notice("Asked the worker running job " + id + " to kill it.");
+  });
+}
+
+/**
+ * Cancels a waiting job, once confirmed: it goes to the DLQ without running.
+ * @param {HTMLButtonElement} button
+ * @param {string} id
+ */
+function cancelJob(button, id) {
+  if (
+    !confirm("Cancel job " + id + "? It goes to the DLQ without running, with the jobs that wait for it.")
+  ) {
+    return;
+  }
+  act(button, async () => {
+    await api("POST", "/api/jobs/" + enc(id) + "/cancel");
+    notice("Cancelled job " + id + ": it is in the DLQ.");
+  });
+}
+
+/**
+ * The button of a click inside `root` that carries attribute `name`, or null.
+ * @param {Event} ev
+ * @param {string} name
+ */
+function buttonWith(ev, name) {
+  const b = ev.target instanceof Element ? ev.target.closest("button[" + name + "]") : null;
+  return b instanceof HTMLButtonElement ? b : null;
+}
+
+function wireQueuesAndSchedules() {
+  $("queues-body").addEventListener("click", (ev) => {
+    const pause = buttonWith(ev, "data-queue-pause");
+    const resume = buttonWith(ev, "data-queue-resume");
+    const limit = buttonWith(ev, "data-queue-limit");
+    if (pause) {
+      const name = pause.getAttribute("data-queue-pause") ?? "";
+      act(pause, async () => {
+        await api("POST", "/api/queues/" + enc(name) + "/pause");
+        notice(
+          "Paused queue " + name + ": none of its jobs starts until it is resumed; running ones finish.",
+        );
+      });
+    } else if (resume) {
+      const name = resume.getAttribute("data-queue-resume") ?? "";
+      act(resume, async () => {
+        await api("POST", "/api/queues/" + enc(name) + "/resume");
+        notice("Resumed queue " + name + ".");
+      });
+    } else if (limit) {
+      const name = limit.getAttribute("data-queue-limit") ?? "";
+      $of("limit-queue", HTMLInputElement).value = name;
+      const value = $of("limit-value", HTMLInputElement);
+      const row = ui.queues.find((q) => q.name === name);
+      value.value = row ? String(row.concurrency) : "";
+      value.focus();
+      value.select();
+    }
+  });
+
+  const form = $of("limit-form", HTMLFormElement);
+  form.addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const name = $of("limit-queue", HTMLInputElement).value.trim();
+    const value = $of("limit-value", HTMLInputElement).value;
+    $("limit-error").textContent = "";
+    const submit = $of("limit-set", HTMLButtonElement);
+    submit.disabled = true;
+    api("POST", "/api/queues/" + enc(name) + "/concurrency", limitBody(value))
+      .then((/** @type {Queue} */ q) => {
+        notice(
+          "Queue " + q.name + ": " + (q.concurrency === 0 ? "no concurrency limit" : "at most " +
+            q.concurrency + " job(s) at once") +
+            ".",
+        );
+        $of("limit-value", HTMLInputElement).value = "";
+      })
+      .catch((e) => {
+        $("limit-error").textContent = errorText(e);
+      })
+      .finally(() => {
+        submit.disabled = false;
+        requestRefresh();
+      });
+  });
+
+  $("schedules-body").addEventListener("click", (ev) => {
+    const pause = buttonWith(ev, "data-schedule-pause");
+    const resume = buttonWith(ev, "data-schedule-resume");
+    const remove = buttonWith(ev, "data-schedule-remove");
+    if (pause) {
+      const name = pause.getAttribute("data-schedule-pause") ?? "";
+      act(pause, async () => {
+        await api("POST", "/api/schedules/" + enc(name) + "/pause");
+        notice("Paused schedule " + name + ": its ticks are skipped until it is resumed.");
+      });
+    } else if (resume) {
+      const name = resume.getAttribute("data-schedule-resume") ?? "";
+      act(resume, async () => {
+        await api("POST", "/api/schedules/" + enc(name) + "/resume");
+        notice("Resumed schedule " + name + " from its next tick.");
+      });
+    } else if (remove) {
+      const name = remove.getAttribute("data-schedule-remove") ?? "";
+      if (!confirm("Remove schedule " + name + "? The jobs it enqueued stay.")) return;
+      act(remove, async () => {
+        await api("DELETE", "/api/schedules/" + enc(name));
+        notice("Removed schedule " + name + ".");
+      });
+    }
+  });
+}
+
 function wireActions() {
   $("jobs-body").addEventListener("click", (ev) => {
-    const b = ev.target instanceof Element ? ev.target.closest("button[data-retry]") : null;
-    if (b instanceof HTMLButtonElement) {
-      act(b, () => retryJob(b.getAttribute("data-retry") ?? ""));
-    }
+    const retry = buttonWith(ev, "data-retry");
+    const kill = buttonWith(ev, "data-kill");
+    const cancel = buttonWith(ev, "data-cancel");
+    if (retry) act(retry, () => retryJob(retry.getAttribute("data-retry") ?? ""));
+    else if (kill) killJob(kill, kill.getAttribute("data-kill") ?? "");
+    else if (cancel) cancelJob(cancel, cancel.getAttribute("data-cancel") ?? "");
   });
 
   const retryAll = $of("retry-all", HTMLButtonElement);
@@ -999,6 +1315,15 @@ function wireActions() {
   jobRetry.addEventListener("click", () => {
     const id = ui.jobId;
     if (id !== null) act(jobRetry, () => retryJob(id));
+  });
+
+  const jobKill = $of("job-kill", HTMLButtonElement);
+  jobKill.addEventListener("click", () => {
+    if (ui.jobId !== null) killJob(jobKill, ui.jobId);
+  });
+  const jobCancel = $of("job-cancel", HTMLButtonElement);
+  jobCancel.addEventListener("click", () => {
+    if (ui.jobId !== null) cancelJob(jobCancel, ui.jobId);
   });
 
   const jobDelete = $of("job-delete", HTMLButtonElement);
@@ -1117,6 +1442,7 @@ function tick() {
 function start() {
   wireFilters();
   wireActions();
+  wireQueuesAndSchedules();
   route();
   connect();
   setInterval(tick, 1000);

@@ -217,3 +217,23 @@ export function fieldText(key, value, now) {
   if (Array.isArray(value) || typeof value === "object") return JSON.stringify(value);
   return String(value);
 }
+
+/**
+ * A queue's concurrency limit as the page shows it.
+ * @param {number} concurrency
+ * @returns {string}
+ */
+export function limitText(concurrency) {
+  return concurrency === 0 ? "no limit" : String(concurrency);
+}
+
+/**
+ * The JSON body of POST /api/queues/:name/concurrency from the limit field: a whole number is sent
+ * as a number, anything else as typed, so the server's sentence names the bad value.
+ * @param {string} text
+ * @returns {{ concurrency: number | string }}
+ */
+export function limitBody(text) {
+  const v = text.trim();
+  return { concurrency: /^\d{1,15}$/.test(v) ? Number(v) : v };
+}
