@@ -12,7 +12,7 @@ import { livenessDeps, verdict } from "../worker/liveness.ts";
 import { isStoppedState, processState } from "../worker/proc_status.ts";
 import { type AppContext, command, homeFlag, type HomeFlags, jsonFlag, openSession } from "./context.ts";
 import { untilSettled, waitForJobs } from "./job_wait.ts";
-import { checkJobId } from "./read.ts";
+import { checkJobId } from "../ids.ts";
 import { json } from "./render.ts";
 
 interface JsonFlags extends HomeFlags {

@@ -23,7 +23,7 @@ import {
   openSession,
   type Session,
 } from "./context.ts";
-import { checkJobId } from "./read.ts";
+import { checkJobId } from "../ids.ts";
 import { json } from "./render.ts";
 
 /** the largest output `logs --json` prints (in one string); `logs` streams any size */

@@ -13,7 +13,7 @@ import {
   routes,
 } from "./context.ts";
 import { removeJobLog } from "../output/job_log.ts";
-import { checkJobId } from "./read.ts";
+import { checkJobId } from "../ids.ts";
 import { JOB_HEADER, jobRows, json, table } from "./render.ts";
 
 interface JsonFlags extends HomeFlags {

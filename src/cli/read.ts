@@ -1,6 +1,6 @@
 /** Read commands: status, list, show (`logs` is logs.ts). None of them writes to the store. */
 import { OperationError, UsageError } from "../errors.ts";
-import { idProblem } from "../ids.ts";
+import { checkJobId } from "../ids.ts";
 import { DEFAULT_QUEUE, JOB_STATES, type JobState } from "../job.ts";
 import type { QueueInfo } from "../store/mod.ts";
 import { zeroCounts } from "../store/state.ts";
@@ -14,13 +14,6 @@ interface ReadFlags extends HomeFlags {
 }
 
 export const DEFAULT_LIST_LIMIT = 1000;
-
-export function checkJobId(id: string): void {
-  const problem = idProblem(id);
-  if (problem) {
-    throw new UsageError(`Invalid job id "${id.slice(0, 80)}": ${problem}`);
-  }
-}
 
 async function status(this: AppContext, flags: ReadFlags): Promise<void> {
   const session = openSession(this, flags);

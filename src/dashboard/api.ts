@@ -2,7 +2,7 @@
  * The JSON endpoints. Jobs are the store's objects as they are, the shape `queuectl show --json`
  * prints; input goes through the CLI's own validation, so errors carry the CLI's sentences.
  */
-import { checkJobId } from "../cli/read.ts";
+import { checkJobId } from "../ids.ts";
 import { type Job, JOB_STATES, type JobState } from "../job.ts";
 import { parseJobJson } from "../validate.ts";
 import { decodeCursor, encodeCursor, type Order } from "./cursor.ts";
