@@ -23,7 +23,7 @@ import {
   openSession,
   type Session,
 } from "./context.ts";
-import { checkJobId } from "../ids.ts";
+import { checkJobRef, JOB_REF_BRIEF, resolveJobRef } from "../job_ref.ts";
 import { json } from "./render.ts";
 
 /** the largest output `logs --json` prints (in one string); `logs` streams any size */
@@ -41,12 +41,13 @@ async function writeOut(bytes: Uint8Array): Promise<void> {
   for (let done = 0; done < bytes.length;) done += await Deno.stdout.write(bytes.subarray(done));
 }
 
-async function logs(this: AppContext, flags: LogsFlags, id: string): Promise<void> {
-  checkJobId(id);
+async function logs(this: AppContext, flags: LogsFlags, ref: string): Promise<void> {
+  checkJobRef(ref);
   if (flags.json && flags.follow) {
     throw new UsageError("Cannot follow output as JSON: use --json or --follow");
   }
   const session = openSession(this, flags);
+  const id = await resolveJobRef(session.store, ref, "show the output of");
   const read = () => readJobLog(session.paths, () => session.store.get(id));
   const log = await read();
   if (!log) throw new OperationError(`Cannot show the output of job "${id}": no such job`);
@@ -135,7 +136,7 @@ async function follow(
 
 const idParam = {
   kind: "tuple",
-  parameters: [{ brief: "Job id", parse: String, placeholder: "id" }],
+  parameters: [{ brief: JOB_REF_BRIEF, parse: String, placeholder: "id" }],
 } as const;
 
 export const logsCommand = command({

@@ -1,6 +1,6 @@
 /** Read commands: status, list, show (`logs` is logs.ts). None of them writes to the store. */
 import { OperationError, UsageError } from "../errors.ts";
-import { checkJobId } from "../ids.ts";
+import { checkJobRef, JOB_REF_BRIEF, resolveJobRef } from "../job_ref.ts";
 import { DEFAULT_QUEUE, JOB_STATES, type JobState } from "../job.ts";
 import type { QueueInfo } from "../store/mod.ts";
 import { zeroCounts } from "../store/state.ts";
@@ -116,10 +116,11 @@ async function list(this: AppContext, flags: ListFlags): Promise<void> {
 async function show(
   this: AppContext,
   flags: ReadFlags,
-  id: string,
+  ref: string,
 ): Promise<void> {
-  checkJobId(id);
+  checkJobRef(ref);
   const session = openSession(this, flags);
+  const id = await resolveJobRef(session.store, ref, "show");
   const job = await session.store.get(id);
   if (!job) throw new OperationError(`Cannot show job "${id}": no such job`);
   if (flags.json) return this.process.stdout.write(json(job));
@@ -132,7 +133,7 @@ async function show(
 
 const idParam = {
   kind: "tuple",
-  parameters: [{ brief: "Job id", parse: String, placeholder: "id" }],
+  parameters: [{ brief: JOB_REF_BRIEF, parse: String, placeholder: "id" }],
 } as const;
 
 export const statusCommand = command({
@@ -185,6 +186,7 @@ export const showCommand = command({
   parameters: { flags: { ...jsonFlag, ...homeFlag }, positional: idParam },
   docs: {
     brief: "Show one job in full",
-    fullDescription: "Example:\n  queuectl show job-1\n  queuectl show job-1 --json",
+    fullDescription:
+      "The id may be given whole, by its start when only one job's id starts so, or as @last.\n\nExamples:\n  queuectl show job-1\n  queuectl show @last --json\n  queuectl show 01jq4",
   },
 });
