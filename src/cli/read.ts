@@ -65,6 +65,7 @@ interface ListFlags extends ReadFlags {
   state?: string;
   queue?: string;
   limit?: string;
+  "oldest-first"?: boolean;
 }
 
 export function parseState(text: string): JobState {
@@ -80,22 +81,13 @@ async function list(this: AppContext, flags: ListFlags): Promise<void> {
   const state = flags.state === undefined ? undefined : parseState(flags.state);
   const limit = flags.limit === undefined ? DEFAULT_LIST_LIMIT : parseCount("limit", flags.limit, 0, 1e9);
   const queue = flags.queue === undefined ? undefined : parseQueueName("--queue", flags.queue);
+  const order = flags["oldest-first"] ? "asc" : "desc";
   const session = openSession(this, flags);
-  // the store reads (archived) history only as far as the limit needs
-  const jobs = await session.store.list({ state, queue, limit: limit === 0 ? undefined : limit });
-  const queues = await session.store.queues();
-  if (limit !== 0 && jobs.length === limit) {
-    const counts = queue === undefined
-      ? await session.store.counts()
-      : queues.find((q) => q.name === queue)?.counts ?? zeroCounts();
-    const total = state ? counts[state] : Object.values(counts).reduce((a, b) => a + b, 0);
-    if (total > jobs.length) {
-      this.process.stderr.write(
-        `note: showing the first ${jobs.length} of ${total} jobs; use --limit 0 for all\n`,
-      );
-    }
-  }
+  // the store merges its sources (live, archived, pending segments) in this order, reading each
+  // only as far as the limit needs: the newest 20 of a million jobs read about 20
+  const jobs = await session.store.list({ state, queue, order, limit: limit === 0 ? undefined : limit });
   if (flags.json) return this.process.stdout.write(json(jobs));
+  const queues = await session.store.queues();
   const paused = queues.filter((q) => q.paused && (queue === undefined || q.name === queue));
   if (jobs.length === 0) {
     this.process.stdout.write(
@@ -111,6 +103,24 @@ async function list(this: AppContext, flags: ListFlags): Promise<void> {
     this.process.stdout.write(table([...JOB_HEADER.slice(0, 2), "QUEUE", ...JOB_HEADER.slice(2)], rows));
   } else this.process.stdout.write(table(JOB_HEADER, jobRows(jobs, this.clock.now())));
   if (paused.length > 0) this.process.stdout.write(pausedText(paused).slice(1));
+  if (limit !== 0 && jobs.length === limit) {
+    // a cut table says so under it (on stderr: the table stays a table for the pipe it goes to)
+    const counts = queue === undefined
+      ? await session.store.counts()
+      : queues.find((q) => q.name === queue)?.counts ?? zeroCounts();
+    const total = state ? counts[state] : Object.values(counts).reduce((a, b) => a + b, 0);
+    if (total > jobs.length) {
+      const what = `${state ? `${state} ` : ""}jobs${queue ? ` in queue ${queue}` : ""}`;
+      this.process.stderr.write(
+        `${count(jobs.length)} of ${count(total)} ${what}; --limit to see more (0 for all)\n`,
+      );
+    }
+  }
+}
+
+/** 1,005 */
+function count(n: number): string {
+  return n.toLocaleString("en-US");
 }
 
 async function show(
@@ -166,9 +176,15 @@ export const listCommand = command({
       limit: {
         kind: "parsed",
         parse: String,
-        brief: `Show at most this many jobs, in enqueue order (default ${DEFAULT_LIST_LIMIT}; 0 for all)`,
+        brief: `Show at most this many jobs, the newest (default ${DEFAULT_LIST_LIMIT}; 0 for all)`,
         optional: true,
         placeholder: "n",
+      },
+      "oldest-first": {
+        kind: "boolean",
+        brief: "Oldest first (enqueue order); with --limit, the oldest jobs",
+        optional: true,
+        withNegated: false,
       },
       ...jsonFlag,
       ...homeFlag,
@@ -176,8 +192,20 @@ export const listCommand = command({
   },
   docs: {
     brief: "List jobs, optionally by state or queue",
-    fullDescription:
-      "Once jobs of other queues than default exist, or a queue is paused, the table has a QUEUE column and says which queues are paused.\n\nExamples:\n  queuectl list\n  queuectl list --state failed --limit 20\n  queuectl list --queue uploads\n  queuectl list --json",
+    fullDescription: [
+      "Newest first, by enqueue order (--oldest-first reverses it), with --json too. --limit keeps",
+      "the newest jobs (the oldest with --oldest-first); when it cuts the list, a line on stderr says",
+      'so ("20 of 1,005 jobs; --limit to see more"), but not with --json. Once jobs of other queues',
+      "than default exist, or a queue is paused, the table has a QUEUE column and says which queues",
+      "are paused.",
+      "",
+      "Examples:",
+      "  queuectl list",
+      "  queuectl list --state failed --limit 20",
+      "  queuectl list --oldest-first --limit 5",
+      "  queuectl list --queue uploads",
+      "  queuectl list --json",
+    ].join("\n"),
   },
 });
 
