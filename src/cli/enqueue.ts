@@ -296,7 +296,7 @@ export const enqueueCommand = command({
         kind: "parsed",
         parse: String,
         brief:
-          "Run only once this job (an id, the start of one, or @last) has completed (repeatable); if it ends dead, so does this one",
+          "Run once this job (id, its start, @last) has completed (repeatable); if it ends dead, so does this one",
         optional: true,
         variadic: true,
         placeholder: "id",
