@@ -160,3 +160,26 @@ Deno.test("@last and starts of ids find jobs waiting in pending segments", () =>
     );
     assert.deepEqual(ids(await cliJson(home, ["cancel", "seg-4", "@last"], { env })), ["seg-4", "seg-5"]);
   }));
+
+Deno.test("enqueue --after: an id of a job of the same --file batch names that job; JSON and --after do not mix", () =>
+  withHome(async (home) => {
+    await cliOk(home, ["enqueue", "--id", "build-old", "--delay", "1h", "true"]);
+    const stdin = [
+      JSON.stringify({ id: "build", command: "true", after: [] }),
+      JSON.stringify({ id: "deploy", command: "true" }),
+      JSON.stringify({ id: "own", command: "true", after: ["build-old"] }),
+    ].join("\n");
+    await cliOk(home, ["enqueue", "--file", "-", "--after", "build"], { stdin });
+    assert.deepEqual((await cliJson(home, ["show", "deploy"])).after, ["build"], "the batch's build, whole");
+    assert.deepEqual((await cliJson(home, ["show", "own"])).after, ["build-old"], "a line's own after wins");
+    assert.equal((await cliJson(home, ["show", "build"])).after, undefined);
+    await cliOk(home, ["enqueue", "--id", "argv-dep", "--after", "@last", "--argv", "--", "echo", "x"]);
+    assert.deepEqual((await cliJson(home, ["show", "argv-dep"])).after, ["own"]);
+    await expectRefused(home, [
+      refused(
+        ["enqueue", "--after", "build", JSON.stringify({ command: "true", after: ["own"] })],
+        /"after" is given both in the JSON and as a flag/,
+      ),
+      refused(["enqueue", "--id", "self", "--after", "self", "true"], /depend on itself/),
+    ]);
+  }));
