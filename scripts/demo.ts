@@ -65,7 +65,7 @@ console.log(`
 Where to look next (this home is kept):
   export QUEUECTL_HOME=${home}
   deno task queuectl dashboard             the live web page; open the URL it prints
-  deno task queuectl list                  every job, in enqueue order
+  deno task queuectl list                  every job, newest first
   deno task queuectl show flaky            one job in full (--json for scripts)
   deno task queuectl dlq retry flaky       back to pending with attempts reset
   deno task queuectl worker start          run it again (Ctrl-C to stop)
