@@ -145,7 +145,7 @@ console.log(`
 Where to look next (this home is kept):
   export QUEUECTL_HOME=${home}
   deno task queuectl dashboard             the live web page; open the URL it prints
-  deno task queuectl list                  every job, in enqueue order
+  deno task queuectl list                  every job, newest first
   deno task queuectl show flaky            one job in full (--json for scripts)
   deno task queuectl show deploy           a job with the jobs it waited for
   deno task queuectl queue pause uploads   no job of that queue starts until it is resumed

@@ -3,6 +3,8 @@
  * bits, Crockford base32, lowercase). User ids are restricted to a safe alphabet so that an id
  * can name a file inside the home and never escape it.
  */
+import { UsageError } from "./errors.ts";
+
 const ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz";
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:@+-]{0,127}$/;
 
@@ -48,4 +50,12 @@ export function idProblem(id: string): string | null {
     return "use letters, digits and . _ : @ + - (not first, and no '..')";
   }
   return null;
+}
+
+/** Refuses an id that cannot name a job (exit 2), naming the id and why. */
+export function checkJobId(id: string): void {
+  const problem = idProblem(id);
+  if (problem) {
+    throw new UsageError(`Invalid job id "${id.slice(0, 80)}": ${problem}`);
+  }
 }

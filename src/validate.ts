@@ -4,6 +4,7 @@
  */
 import { UsageError } from "./errors.ts";
 import { idProblem } from "./ids.ts";
+import { LAST } from "./job_ref.ts";
 import { printable } from "./printable.ts";
 import type { JobSpec } from "./store/mod.ts";
 
@@ -457,7 +458,10 @@ export function parseShapeFlags(flags: ShapeFlags): Partial<JobSpec> {
     if (flags.after.length > MAX_AFTER) {
       throw new UsageError(`Invalid --after: ${flags.after.length} jobs named (at most ${MAX_AFTER})`);
     }
-    out.after = flags.after.map((id) => checkDependency(id, flagFail("--after", id), "it"));
+    // a flag's ids are references (job_ref.ts): `@last` too; enqueue resolves them
+    out.after = flags.after.map((id) =>
+      id === LAST ? id : checkDependency(id, flagFail("--after", id), "it")
+    );
   }
   if (flags.unique !== undefined) {
     out.unique = checkUnique(flags.unique, flagFail("--unique", flags.unique), "it");

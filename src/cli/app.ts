@@ -31,6 +31,7 @@ const ROUTES: Record<string, () => Promise<Route>> = {
   list: async () => (await lazy<typeof import("./read.ts")>("./read.ts")).listCommand,
   show: async () => (await lazy<typeof import("./read.ts")>("./read.ts")).showCommand,
   logs: async () => (await lazy<typeof import("./logs.ts")>("./logs.ts")).logsCommand,
+  rerun: async () => (await lazy<typeof import("./rerun.ts")>("./rerun.ts")).rerunCommand,
   dlq: async () => (await lazy<typeof import("./manage.ts")>("./manage.ts")).dlqRoutes,
   delete: async () => (await lazy<typeof import("./manage.ts")>("./manage.ts")).deleteCommand,
   queue: async () => (await lazy<typeof import("./queue_cmd.ts")>("./queue_cmd.ts")).queueRoutes,

@@ -13,7 +13,7 @@ import { livenessDeps, verdict } from "../worker/liveness.ts";
 import { isStoppedState, processState } from "../worker/proc_status.ts";
 import { type AppContext, command, homeFlag, type HomeFlags, jsonFlag, openSession } from "./context.ts";
 import { untilSettled, waitForJobs } from "./job_wait.ts";
-import { checkJobId } from "./read.ts";
+import { checkJobRef, JOB_REF_BRIEF, resolveJobRefs } from "../job_ref.ts";
 import { json } from "./render.ts";
 
 interface JsonFlags extends HomeFlags {
@@ -22,13 +22,13 @@ interface JsonFlags extends HomeFlags {
 
 const idsParam = {
   kind: "array",
-  parameter: { brief: "Job ids", parse: String, placeholder: "id" },
+  parameter: { brief: `${JOB_REF_BRIEF}; several may be given`, parse: String, placeholder: "id" },
 } as const;
 
 /** The ids of a command that needs at least one, each checked (exit 2 on a bad one). */
-function needIds(ids: string[], action: string, what: string): void {
-  if (ids.length === 0) throw new UsageError(`Cannot ${action}: give the ids of ${what}`);
-  ids.forEach(checkJobId);
+function needIds(refs: string[], action: string, what: string): void {
+  if (refs.length === 0) throw new UsageError(`Cannot ${action}: give the ids of ${what}`);
+  refs.forEach(checkJobRef);
 }
 
 /** How a job ended, in a few words: "completed", "dead (exit code 3)". */
@@ -36,10 +36,11 @@ function ending(job: Job): string {
   return job.state === "dead" ? `dead (${printable(job.last_error ?? "no error recorded")})` : job.state;
 }
 
-async function kill(this: AppContext, flags: JsonFlags, ...ids: string[]): Promise<void> {
-  needIds(ids, "kill", "processing jobs");
+async function kill(this: AppContext, flags: JsonFlags, ...refs: string[]): Promise<void> {
+  needIds(refs, "kill", "processing jobs");
   const session = openSession(this, flags);
   try {
+    const ids = await resolveJobRefs(session.store, refs, "kill");
     const asked = await requestKill(session.store, ids);
     const claims = new Map(asked.map((j) => [j.id, j.claim]));
     const final = new Map(asked.map((j) => [j.id, j]));
@@ -82,10 +83,11 @@ async function kill(this: AppContext, flags: JsonFlags, ...ids: string[]): Promi
   }
 }
 
-async function cancel(this: AppContext, flags: JsonFlags, ...ids: string[]): Promise<void> {
-  needIds(ids, "cancel", "pending or failed jobs");
+async function cancel(this: AppContext, flags: JsonFlags, ...refs: string[]): Promise<void> {
+  needIds(refs, "cancel", "pending or failed jobs");
   const session = openSession(this, flags);
   try {
+    const ids = await resolveJobRefs(session.store, refs, "cancel");
     const jobs = await cancelJobs(session.store, ids);
     if (flags.json) this.process.stdout.write(json(jobs));
     else {for (const job of jobs) {
@@ -100,12 +102,12 @@ interface WaitFlags extends JsonFlags {
   timeout?: string;
 }
 
-async function wait(this: AppContext, flags: WaitFlags, ...ids: string[]): Promise<void> {
-  needIds(ids, "wait", "the jobs to wait for");
+async function wait(this: AppContext, flags: WaitFlags, ...refs: string[]): Promise<void> {
+  needIds(refs, "wait", "the jobs to wait for");
   const timeout = flags.timeout === undefined ? undefined : parseDuration("timeout", flags.timeout);
   const session = openSession(this, flags);
   try {
-    const unique = [...new Set(ids)];
+    const unique = await resolveJobRefs(session.store, refs, "wait for");
     for (const id of unique) {
       if (!(await session.store.get(id))) {
         throw new OperationError(`Cannot wait for job "${id}": no such job`);

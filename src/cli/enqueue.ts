@@ -19,6 +19,7 @@ import {
 import { type AppContext, command, homeFlag, jsonFlag, openSession, sessionConfig } from "./context.ts";
 import { absolutePath, failedJobText, waitForJobs } from "./job_wait.ts";
 import { json } from "./render.ts";
+import { type JobLookup, resolveJobRef } from "../job_ref.ts";
 import { decodeInput } from "./utf8.ts";
 
 interface EnqueueFlags {
@@ -144,7 +145,8 @@ async function enqueue(
   ...args: string[]
 ): Promise<void> {
   const now = this.clock.now();
-  const fields = flagFields(flags, now);
+  // --after's references (job_ref.ts) are put in place once the store is open: resolveAfter
+  const { after: afterRefs, ...fields } = flagFields(flags, now);
   if (!flags.argv && args.length > 1) {
     throw new UsageError(
       `Cannot enqueue: unexpected argument ${
@@ -183,6 +185,9 @@ async function enqueue(
     }
   } else if (job !== undefined && looksLikeJson(job)) {
     const base = parseJobJson(job);
+    if (afterRefs && base.after !== undefined) {
+      throw new UsageError('Cannot enqueue the job: "after" is given both in the JSON and as a flag');
+    }
     specs = [
       merge(base as unknown as Record<string, unknown>, fields, "the job"),
     ];
@@ -206,6 +211,7 @@ async function enqueue(
   const config = await sessionConfig(session);
   let results: EnqueueResult[];
   try {
+    if (afterRefs) await resolveAfter(session.store, afterRefs, specs);
     results = await session.store.enqueue(specs, { max_retries: config.max_retries });
   } catch (e) {
     session.store.close();
@@ -230,6 +236,20 @@ async function enqueue(
     session.store.close();
   }
   if (flags.json) this.process.stdout.write(json(flags.file !== undefined ? jobs : jobs[0]));
+}
+
+/**
+ * Gives the jobs of `specs` that name no dependency of their own (a JSON line's "after" wins over
+ * the flag's) the ids --after's references name (job_ref.ts: a whole id, the start of one,
+ * @last). The id of a job of this batch names that job, as a whole id does.
+ */
+async function resolveAfter(store: JobLookup, refs: readonly string[], specs: JobSpec[]): Promise<void> {
+  const batch = new Set(specs.flatMap((s) => s.id === undefined ? [] : [s.id]));
+  const ids: string[] = [];
+  for (const ref of refs) {
+    ids.push(batch.has(ref) ? ref : await resolveJobRef(store, ref, "enqueue with --after"));
+  }
+  for (const spec of specs) spec.after ??= ids;
 }
 
 /** The note for an enqueue that a live job holding the same unique key absorbed. */
@@ -275,7 +295,8 @@ export const enqueueCommand = command({
       after: {
         kind: "parsed",
         parse: String,
-        brief: "Run only once this job has completed (repeatable); if it ends dead, so does this one",
+        brief:
+          "Run once this job (id, its start, @last) has completed (repeatable); if it ends dead, so does this one",
         optional: true,
         variadic: true,
         placeholder: "id",

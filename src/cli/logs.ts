@@ -1,7 +1,8 @@
 /**
  * `logs`: prints a job's log (src/output/job_log.ts: every attempt kept, framed), streamed from
- * the files; `--json` returns the same text in one JSON string; `--follow` prints a running
- * attempt's output as it grows, until the job has ended for good.
+ * the files; `--tail N` only its last N lines (framing lines included); `--json` returns the
+ * same text in one JSON string; `--follow` prints a running attempt's output as it grows, until
+ * the job has ended for good (after the tail, with `--tail`).
  *
  * FOLLOW: each round takes a view of the log and prints what it adds, then waits for the store
  * to change (a notification, or HomeChanges' poll) or FOLLOW_POLL_MS of the monotonic clock to
@@ -11,7 +12,8 @@
  */
 import { OperationError, UsageError } from "../errors.ts";
 import { isTerminal, isWaiting, type Job } from "../job.ts";
-import { type JobLog, JobLogPrinter, readJobLog } from "../output/job_log.ts";
+import { type JobLog, JobLogPrinter, printTail, readJobLog } from "../output/job_log.ts";
+import { parseCount } from "../validate.ts";
 import { HomeChanges } from "../store/changes.ts";
 import { listWorkers } from "../worker/registry.ts";
 import {
@@ -23,7 +25,7 @@ import {
   openSession,
   type Session,
 } from "./context.ts";
-import { checkJobId } from "./read.ts";
+import { checkJobRef, JOB_REF_BRIEF, resolveJobRef } from "../job_ref.ts";
 import { json } from "./render.ts";
 
 /** the largest output `logs --json` prints (in one string); `logs` streams any size */
@@ -33,6 +35,7 @@ export const FOLLOW_POLL_MS = 250;
 
 interface LogsFlags extends HomeFlags {
   follow?: boolean;
+  tail?: string;
   json?: boolean;
 }
 
@@ -41,39 +44,48 @@ async function writeOut(bytes: Uint8Array): Promise<void> {
   for (let done = 0; done < bytes.length;) done += await Deno.stdout.write(bytes.subarray(done));
 }
 
-async function logs(this: AppContext, flags: LogsFlags, id: string): Promise<void> {
-  checkJobId(id);
+async function logs(this: AppContext, flags: LogsFlags, ref: string): Promise<void> {
+  checkJobRef(ref);
   if (flags.json && flags.follow) {
     throw new UsageError("Cannot follow output as JSON: use --json or --follow");
   }
+  const lines = flags.tail === undefined ? undefined : parseCount("tail", flags.tail, 0, 1e9);
+  /** the log's view, whole or its last lines */
+  const emit = (printer: JobLogPrinter, log: JobLog, write: (bytes: Uint8Array) => Promise<void>) =>
+    lines === undefined ? printer.print(log, write) : printTail(printer, log, lines, write);
   const session = openSession(this, flags);
+  const id = await resolveJobRef(session.store, ref, "show the output of");
   const read = () => readJobLog(session.paths, () => session.store.get(id));
   const log = await read();
   if (!log) throw new OperationError(`Cannot show the output of job "${id}": no such job`);
   if (flags.json) {
-    if (log.bytes > JSON_OUTPUT_MAX) {
-      // one JSON string holds it all: a 1 GB log would exhaust memory (and V8's string limit)
-      const [mib, max] = [(log.bytes / 2 ** 20).toFixed(1), JSON_OUTPUT_MAX / 2 ** 20];
-      throw new OperationError(
-        `Cannot print the output of job "${id}" as JSON: it is ${mib} MiB, more than the ${max} MiB --json ` +
-          `allows; \`queuectl logs ${id}\` streams it`,
+    // one JSON string holds it all: a 1 GB log would exhaust memory (and V8's string limit)
+    const tooBig = (what: string) =>
+      new OperationError(
+        `Cannot print the output of job "${id}" as JSON: ${what} more than the ${
+          JSON_OUTPUT_MAX / 2 ** 20
+        } MiB --json allows; \`queuectl logs ${id}\` streams it`,
       );
+    if (lines === undefined && log.bytes > JSON_OUTPUT_MAX) {
+      throw tooBig(`it is ${(log.bytes / 2 ** 20).toFixed(1)} MiB,`);
     }
     const decoder = new TextDecoder();
     let output = "";
-    await new JobLogPrinter().print(
-      log,
-      (bytes) => Promise.resolve(void (output += decoder.decode(bytes, { stream: true }))),
-    );
+    let size = 0;
+    await emit(new JobLogPrinter(), log, (bytes) => {
+      size += bytes.length;
+      if (size > JSON_OUTPUT_MAX) throw tooBig(`its last ${lines} lines are`);
+      return Promise.resolve(void (output += decoder.decode(bytes, { stream: true })));
+    });
     output += decoder.decode();
     const { job } = log;
     this.process.stdout.write(json({ id, state: job.state, attempts: job.attempts, output }));
     return;
   }
   const printer = new JobLogPrinter();
-  await printer.print(log, writeOut);
+  await emit(printer, log, writeOut);
   if (!flags.follow) {
-    if (printer.bytes === 0) {
+    if (log.bytes === 0) {
       this.process.stderr.write(`job ${id} has no output yet (it is ${log.job.state})\n`);
     }
     return;
@@ -135,7 +147,7 @@ async function follow(
 
 const idParam = {
   kind: "tuple",
-  parameters: [{ brief: "Job id", parse: String, placeholder: "id" }],
+  parameters: [{ brief: JOB_REF_BRIEF, parse: String, placeholder: "id" }],
 } as const;
 
 export const logsCommand = command({
@@ -148,6 +160,13 @@ export const logsCommand = command({
         optional: true,
         withNegated: false,
       },
+      tail: {
+        kind: "parsed",
+        parse: String,
+        brief: "Print only the last n lines of the log (the === attempt lines count); with -f, then follow",
+        optional: true,
+        placeholder: "n",
+      },
       ...jsonFlag,
       ...homeFlag,
     },
@@ -156,6 +175,19 @@ export const logsCommand = command({
   },
   docs: {
     brief: "Print a job's captured stdout and stderr, every attempt",
-    fullDescription: "Example:\n  queuectl logs job-1\n  queuectl logs job-1 --follow",
+    fullDescription: [
+      "Each attempt is framed by a line that opens it (=== attempt N of M · start · worker ===)",
+      "and one that closes it (=== exit code 0 · 1.20s ===). --tail N prints the last N lines of",
+      "that log, across attempts, framing lines included; a last line still being written counts.",
+      "--follow prints the output as it grows until the job has completed (exit 0) or is dead",
+      "(exit 1); while the job waits and no worker of the home runs, it says so on stderr.",
+      "--json prints {id, state, attempts, output} (output: the log, or its tail), not with --follow.",
+      "",
+      "Examples:",
+      "  queuectl logs job-1",
+      "  queuectl logs @last --tail 20",
+      "  queuectl logs job-1 --tail 0 -f     # only what comes next",
+      "  queuectl logs job-1 --follow",
+    ].join("\n"),
   },
 });

@@ -13,7 +13,7 @@ import {
   routes,
 } from "./context.ts";
 import { deleteJobs as deleteWithLogs, retryDead } from "../usecases/jobs.ts";
-import { checkJobId } from "./read.ts";
+import { checkJobRef, JOB_REF_BRIEF, resolveJobRefs } from "../job_ref.ts";
 import { JOB_HEADER, jobRows, json, table } from "./render.ts";
 
 interface JsonFlags extends HomeFlags {
@@ -22,7 +22,7 @@ interface JsonFlags extends HomeFlags {
 
 const idsParam = {
   kind: "array",
-  parameter: { brief: "Job ids", parse: String, placeholder: "id" },
+  parameter: { brief: `${JOB_REF_BRIEF}; several may be given`, parse: String, placeholder: "id" },
 } as const;
 
 async function dlqList(this: AppContext, flags: JsonFlags): Promise<void> {
@@ -43,17 +43,18 @@ interface RetryFlags extends JsonFlags {
 async function dlqRetry(
   this: AppContext,
   flags: RetryFlags,
-  ...ids: string[]
+  ...refs: string[]
 ): Promise<void> {
-  if (flags.all && ids.length > 0) {
+  if (flags.all && refs.length > 0) {
     throw new UsageError("Cannot retry: give job ids or --all, not both");
   }
-  if (!flags.all && ids.length === 0) {
+  if (!flags.all && refs.length === 0) {
     throw new UsageError("Cannot retry: give the ids of dead jobs, or --all");
   }
-  ids.forEach(checkJobId);
+  refs.forEach(checkJobRef);
   const session = openSession(this, flags);
-  const jobs = await retryDead(session.store, flags.all ? "all" : ids);
+  const ids = flags.all ? "all" : await resolveJobRefs(session.store, refs, "retry");
+  const jobs = await retryDead(session.store, ids);
   if (flags.json) this.process.stdout.write(json(jobs.map((j) => j.id)));
   else {this.process.stdout.write(
       `moved ${jobs.length} job(s) from the DLQ back to pending${
@@ -66,13 +67,14 @@ async function dlqRetry(
 async function deleteWithOutput(
   ctx: AppContext,
   flags: JsonFlags,
-  ids: string[],
+  refs: string[],
   states: readonly JobState[] | undefined,
   what: string,
 ): Promise<void> {
-  if (ids.length === 0) throw new UsageError(`Cannot delete: give the ids of ${what}`);
-  ids.forEach(checkJobId);
+  if (refs.length === 0) throw new UsageError(`Cannot delete: give the ids of ${what}`);
+  refs.forEach(checkJobRef);
   const session = openSession(ctx, flags);
+  const ids = await resolveJobRefs(session.store, refs, "delete");
   const jobs = await deleteWithLogs(session, ids, states);
   ctx.process.stdout.write(flags.json ? json(jobs.map((j) => j.id)) : `deleted ${jobs.length} ${what}\n`);
 }

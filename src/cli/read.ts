@@ -1,6 +1,6 @@
 /** Read commands: status, list, show (`logs` is logs.ts). None of them writes to the store. */
 import { OperationError, UsageError } from "../errors.ts";
-import { idProblem } from "../ids.ts";
+import { checkJobRef, JOB_REF_BRIEF, resolveJobRef } from "../job_ref.ts";
 import { DEFAULT_QUEUE, JOB_STATES, type JobState } from "../job.ts";
 import type { QueueInfo } from "../store/mod.ts";
 import { zeroCounts } from "../store/state.ts";
@@ -15,13 +15,6 @@ interface ReadFlags extends HomeFlags {
 }
 
 export const DEFAULT_LIST_LIMIT = 1000;
-
-export function checkJobId(id: string): void {
-  const problem = idProblem(id);
-  if (problem) {
-    throw new UsageError(`Invalid job id "${id.slice(0, 80)}": ${problem}`);
-  }
-}
 
 async function status(this: AppContext, flags: ReadFlags): Promise<void> {
   const session = openSession(this, flags);
@@ -73,6 +66,7 @@ interface ListFlags extends ReadFlags {
   state?: string;
   queue?: string;
   limit?: string;
+  "oldest-first"?: boolean;
 }
 
 export function parseState(text: string): JobState {
@@ -88,22 +82,13 @@ async function list(this: AppContext, flags: ListFlags): Promise<void> {
   const state = flags.state === undefined ? undefined : parseState(flags.state);
   const limit = flags.limit === undefined ? DEFAULT_LIST_LIMIT : parseCount("limit", flags.limit, 0, 1e9);
   const queue = flags.queue === undefined ? undefined : parseQueueName("--queue", flags.queue);
+  const order = flags["oldest-first"] ? "asc" : "desc";
   const session = openSession(this, flags);
-  // the store reads (archived) history only as far as the limit needs
-  const jobs = await session.store.list({ state, queue, limit: limit === 0 ? undefined : limit });
-  const queues = await session.store.queues();
-  if (limit !== 0 && jobs.length === limit) {
-    const counts = queue === undefined
-      ? await session.store.counts()
-      : queues.find((q) => q.name === queue)?.counts ?? zeroCounts();
-    const total = state ? counts[state] : Object.values(counts).reduce((a, b) => a + b, 0);
-    if (total > jobs.length) {
-      this.process.stderr.write(
-        `note: showing the first ${jobs.length} of ${total} jobs; use --limit 0 for all\n`,
-      );
-    }
-  }
+  // the store merges its sources (live, archived, pending segments) in this order, reading each
+  // only as far as the limit needs: the newest 20 of a million jobs read about 20
+  const jobs = await session.store.list({ state, queue, order, limit: limit === 0 ? undefined : limit });
   if (flags.json) return this.process.stdout.write(json(jobs));
+  const queues = await session.store.queues();
   const paused = queues.filter((q) => q.paused && (queue === undefined || q.name === queue));
   if (jobs.length === 0) {
     this.process.stdout.write(
@@ -119,15 +104,34 @@ async function list(this: AppContext, flags: ListFlags): Promise<void> {
     this.process.stdout.write(table([...JOB_HEADER.slice(0, 2), "QUEUE", ...JOB_HEADER.slice(2)], rows));
   } else this.process.stdout.write(table(JOB_HEADER, jobRows(jobs, this.clock.now())));
   if (paused.length > 0) this.process.stdout.write(pausedText(paused).slice(1));
+  if (limit !== 0 && jobs.length === limit) {
+    // a cut table says so under it (on stderr: the table stays a table for the pipe it goes to)
+    const counts = queue === undefined
+      ? await session.store.counts()
+      : queues.find((q) => q.name === queue)?.counts ?? zeroCounts();
+    const total = state ? counts[state] : Object.values(counts).reduce((a, b) => a + b, 0);
+    if (total > jobs.length) {
+      const what = `${state ? `${state} ` : ""}jobs${queue ? ` in queue ${queue}` : ""}`;
+      this.process.stderr.write(
+        `${count(jobs.length)} of ${count(total)} ${what}; --limit to see more (0 for all)\n`,
+      );
+    }
+  }
+}
+
+/** 1,005 */
+function count(n: number): string {
+  return n.toLocaleString("en-US");
 }
 
 async function show(
   this: AppContext,
   flags: ReadFlags,
-  id: string,
+  ref: string,
 ): Promise<void> {
-  checkJobId(id);
+  checkJobRef(ref);
   const session = openSession(this, flags);
+  const id = await resolveJobRef(session.store, ref, "show");
   const job = await session.store.get(id);
   if (!job) throw new OperationError(`Cannot show job "${id}": no such job`);
   if (flags.json) return this.process.stdout.write(json(job));
@@ -136,7 +140,7 @@ async function show(
 
 const idParam = {
   kind: "tuple",
-  parameters: [{ brief: "Job id", parse: String, placeholder: "id" }],
+  parameters: [{ brief: JOB_REF_BRIEF, parse: String, placeholder: "id" }],
 } as const;
 
 export const statusCommand = command({
@@ -169,9 +173,15 @@ export const listCommand = command({
       limit: {
         kind: "parsed",
         parse: String,
-        brief: `Show at most this many jobs, in enqueue order (default ${DEFAULT_LIST_LIMIT}; 0 for all)`,
+        brief: `Show at most this many jobs, the newest (default ${DEFAULT_LIST_LIMIT}; 0 for all)`,
         optional: true,
         placeholder: "n",
+      },
+      "oldest-first": {
+        kind: "boolean",
+        brief: "Oldest first (enqueue order); with --limit, the oldest jobs",
+        optional: true,
+        withNegated: false,
       },
       ...jsonFlag,
       ...homeFlag,
@@ -179,8 +189,20 @@ export const listCommand = command({
   },
   docs: {
     brief: "List jobs, optionally by state or queue",
-    fullDescription:
-      "Once jobs of other queues than default exist, or a queue is paused, the table has a QUEUE column and says which queues are paused.\n\nExamples:\n  queuectl list\n  queuectl list --state failed --limit 20\n  queuectl list --queue uploads\n  queuectl list --json",
+    fullDescription: [
+      "Newest first, by enqueue order (--oldest-first reverses it), with --json too. --limit keeps",
+      "the newest jobs (the oldest with --oldest-first); when it cuts the list, a line on stderr says",
+      'so ("20 of 1,005 jobs; --limit to see more"), but not with --json. Once jobs of other queues',
+      "than default exist, or a queue is paused, the table has a QUEUE column and says which queues",
+      "are paused.",
+      "",
+      "Examples:",
+      "  queuectl list",
+      "  queuectl list --state failed --limit 20",
+      "  queuectl list --oldest-first --limit 5",
+      "  queuectl list --queue uploads",
+      "  queuectl list --json",
+    ].join("\n"),
   },
 });
 
@@ -189,6 +211,7 @@ export const showCommand = command({
   parameters: { flags: { ...jsonFlag, ...homeFlag }, positional: idParam },
   docs: {
     brief: "Show one job in full",
-    fullDescription: "Example:\n  queuectl show job-1\n  queuectl show job-1 --json",
+    fullDescription:
+      "The id may be given whole, by its start when only one job's id starts so, or as @last.\n\nExamples:\n  queuectl show job-1\n  queuectl show @last --json\n  queuectl show 01jq4",
   },
 });

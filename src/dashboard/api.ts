@@ -3,7 +3,7 @@
  * prints; input goes through the CLI's own validation, and every change through the use-case the
  * CLI calls (src/usecases/), so errors carry the CLI's sentences.
  */
-import { checkJobId } from "../cli/read.ts";
+import { checkJobId } from "../ids.ts";
 import { JobNotFoundError, UsageError } from "../errors.ts";
 import { cancelJobs, deleteJobs, dependenciesOf, requestKill, retryDead } from "../usecases/jobs.ts";
 import {

@@ -22,7 +22,8 @@
  *
  * `readJobLog` takes one consistent view of the log (its sections and their byte ranges);
  * `JobLogPrinter` writes a view, and on later views only what it has not written yet (`logs`,
- * `logs --follow`, `logs --json`); `tailOf` reads the last bytes of a view (the dashboard).
+ * `logs --follow`, `logs --json`); `printTail` writes the last lines of a view (`logs --tail`);
+ * `tailOf` reads the last bytes of a view (the dashboard).
  * Everything is read in chunks: a log of any size is streamed, never held.
  */
 import { readAt } from "../durable.ts";
@@ -217,6 +218,13 @@ export class JobLogPrinter {
     return this.#bytes;
   }
 
+  /** Counts everything in `log` as written, without writing it (`printTail` wrote its end). */
+  skip(log: JobLog): void {
+    for (const s of log.sections) {
+      this.#written.set(s.key, { at: s.range?.end ?? 0, closed: s.tail !== null });
+    }
+  }
+
   /** Writes what `log` adds to what was written; resolves once `write` took all of it. */
   async print(log: JobLog, write: (bytes: Uint8Array) => Promise<void>): Promise<void> {
     const out = async (bytes: Uint8Array) => {
@@ -243,6 +251,107 @@ export class JobLogPrinter {
         await out(encoder.encode(s.tail));
       }
     }
+  }
+}
+
+/**
+ * Writes the last `lines` lines of `log` (`logs --tail`): of the log as `print` writes it, so
+ * an attempt's framing lines count like any other line, and a last line without its newline
+ * (an attempt still writing it) counts as a line. Everything in the view then counts as written:
+ * given later views, `print` writes only what they add (`logs --tail N --follow`). Finding where
+ * the lines start reads the log backwards from its end, in chunks, a log of any size.
+ */
+export async function printTail(
+  printer: JobLogPrinter,
+  log: JobLog,
+  lines: number,
+  write: (bytes: Uint8Array) => Promise<void>,
+): Promise<void> {
+  const pieces = logPieces(log);
+  let skip = await tailStart(pieces, lines);
+  for (const piece of pieces) {
+    const size = pieceSize(piece);
+    if (skip >= size) {
+      skip -= size;
+      continue;
+    }
+    const part = cutPiece(piece, skip);
+    skip = 0;
+    if (part instanceof Uint8Array) await write(part);
+    else for await (const chunk of readRange(part)) await write(chunk);
+  }
+  printer.skip(log);
+}
+
+/** A stretch of a log: text of its own (a framing line) or a range of an output file. */
+type Piece = Uint8Array | ByteRange;
+
+/** The log's bytes in order, as pieces. */
+function logPieces(log: JobLog): Piece[] {
+  const out: Piece[] = [];
+  for (const s of log.sections) {
+    if (s.head) out.push(encoder.encode(s.head));
+    if (s.range) out.push(s.range);
+    if (s.tail) out.push(encoder.encode(s.tail));
+  }
+  return out;
+}
+
+function pieceSize(piece: Piece): number {
+  return piece instanceof Uint8Array ? piece.length : piece.end - piece.start;
+}
+
+/** `piece` from its byte `from` on. */
+function cutPiece(piece: Piece, from: number): Piece {
+  return piece instanceof Uint8Array ? piece.subarray(from) : { ...piece, start: piece.start + from };
+}
+
+/** The offset in the pieces at which their last `lines` lines start. */
+async function tailStart(pieces: Piece[], lines: number): Promise<number> {
+  let end = pieces.reduce((n, p) => n + pieceSize(p), 0);
+  if (lines <= 0) return end;
+  let seen = 0;
+  let first = true;
+  for (let i = pieces.length - 1; i >= 0; i--) {
+    const piece = pieces[i];
+    const size = pieceSize(piece);
+    end -= size;
+    for await (const [at, chunk] of backwards(piece)) {
+      for (let k = chunk.length - 1; k >= 0; k--) {
+        // the log's last newline ends its last line: it starts none
+        if (first) {
+          first = false;
+          if (chunk[k] === 0x0a) continue;
+        }
+        if (chunk[k] === 0x0a && ++seen === lines) return end + at + k + 1;
+      }
+    }
+  }
+  return 0;
+}
+
+/** The bytes of `piece` from its end backwards, in chunks, each with its offset in the piece. */
+async function* backwards(piece: Piece): AsyncGenerator<[number, Uint8Array]> {
+  if (piece instanceof Uint8Array) {
+    yield [0, piece];
+    return;
+  }
+  let file: Deno.FsFile;
+  try {
+    file = await Deno.open(piece.path, { read: true });
+  } catch {
+    return; // removed since it was measured: it reads as nothing
+  }
+  try {
+    const buf = new Uint8Array(Math.min(CHUNK, piece.end - piece.start));
+    for (let end = piece.end; end > piece.start;) {
+      const from = Math.max(piece.start, end - buf.length);
+      const got = readAt(file, from, buf.subarray(0, end - from));
+      yield [from - piece.start, buf.subarray(0, got)];
+      end = from;
+    }
+  } finally {
+    file.close();
   }
 }
 

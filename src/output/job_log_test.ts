@@ -1,7 +1,16 @@
 import assert from "node:assert/strict";
 import { type Job, newJob, type Run } from "../job.ts";
 import { homePaths } from "../store/paths.ts";
-import { type JobLog, JobLogPrinter, readJobLog, runClosing, runHeader, tailOf } from "./job_log.ts";
+import {
+  CHUNK,
+  type JobLog,
+  JobLogPrinter,
+  printTail,
+  readJobLog,
+  runClosing,
+  runHeader,
+  tailOf,
+} from "./job_log.ts";
 
 const T = "2026-03-01T12:00:00.000Z";
 
@@ -236,4 +245,76 @@ Deno.test("tailOf() reads the last bytes across attempts and drops a character c
       across.output,
       /^y*\n=== exit code 1 · 1\.50s ===\n=== attempt 2 of 3 .*\nlast: é\n=== exit/,
     );
+  }));
+
+/** What `printTail(n)` writes of `log`, and the printer it leaves. */
+async function tailText(log: JobLog, n: number, printer = new JobLogPrinter()): Promise<string> {
+  const decoder = new TextDecoder();
+  let out = "";
+  await printTail(printer, log, n, (b) => Promise.resolve(void (out += decoder.decode(b, { stream: true }))));
+  return out + decoder.decode();
+}
+
+/** The last `n` lines of `text`, as `tail -n` takes them: a final newline ends the last line. */
+function lastLines(text: string, n: number): string {
+  if (n === 0) return "";
+  const body = text.endsWith("\n") ? text.slice(0, -1) : text;
+  const lines = body.split("\n");
+  return lines.length <= n ? text : lines.slice(-n).join("\n") + (text.endsWith("\n") ? "\n" : "");
+}
+
+Deno.test("printTail() writes the last n lines of the log, framing lines included, across attempts and chunks", () =>
+  withLogs(async (home, write) => {
+    const paths = homePaths(home);
+    // attempt 1: lines long enough that the slot file is read in several chunks; attempt 2 ends
+    // without a newline (its closing line puts one first)
+    const long = Array.from({ length: 3000 }, (_, i) => `line ${i} ${"x".repeat(i % 90)}\n`).join("");
+    assert.ok(long.length > 2 * CHUNK);
+    const a = write("w-1-slot-1.out", long);
+    const b = write("w-1-slot-1.out", "é first\nsecond · last");
+    const j = job({
+      state: "dead",
+      attempts: 2,
+      runs: [
+        run(1, ["w-1-slot-1.out", 0, a], "exit code 1"),
+        run(2, ["w-1-slot-1.out", a, b], "exit code 1"),
+      ],
+    });
+    const log = (await readJobLog(paths, () => Promise.resolve(j)))!;
+    const whole = await text(log);
+    const count = whole.split("\n").length - 1;
+    for (const n of [0, 1, 2, 3, 4, 5, 6, 50, 2999, 3000, count - 1, count, count + 1, 1e9]) {
+      assert.equal(await tailText(log, n), lastLines(whole, n), `--tail ${n}`);
+    }
+    assert.equal(await tailText(log, 3), "é first\nsecond · last\n=== exit code 1 · 1.50s ===\n");
+  }));
+
+Deno.test("printTail() counts a last line still being written, and a printer then prints only what later views add", () =>
+  withLogs(async (home, write) => {
+    const paths = homePaths(home);
+    const get = (j: Job) => () => Promise.resolve(j);
+    write("w-1-slot-1.out", "one\ntwo\nthr");
+    const running = job({
+      state: "processing",
+      attempts: 1,
+      claim: 7,
+      runs: [run(1, ["w-1-slot-1.out", 0, null], null)],
+    });
+    const printer = new JobLogPrinter();
+    assert.equal(await tailText((await readJobLog(paths, get(running)))!, 2, printer), "two\nthr");
+    assert.equal(await text((await readJobLog(paths, get(running)))!, printer), "", "nothing new");
+    const end = write("w-1-slot-1.out", "ee\n");
+    assert.equal(await text((await readJobLog(paths, get(running)))!, printer), "ee\n");
+    const done = job({
+      state: "completed",
+      attempts: 1,
+      runs: [run(1, ["w-1-slot-1.out", 0, end], "exit code 0")],
+    });
+    assert.equal(await text((await readJobLog(paths, get(done)))!, printer), "=== exit code 0 · 1.50s ===\n");
+
+    const none = job({ state: "pending" });
+    assert.equal(await tailText((await readJobLog(paths, get(none)))!, 5), "", "no attempt: no lines");
+    const zero = new JobLogPrinter();
+    assert.equal(await tailText((await readJobLog(paths, get(running)))!, 0, zero), "");
+    assert.equal(await text((await readJobLog(paths, get(done)))!, zero), "=== exit code 0 · 1.50s ===\n");
   }));

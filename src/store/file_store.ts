@@ -21,6 +21,7 @@ import {
 } from "./decide/schedule.ts";
 import { type CompactionResult, FileLog, type LogOptions } from "./log.ts";
 import { decidePrune, type PruneRequest, type PruneResult } from "./decide/prune.ts";
+import { decideRerun } from "./decide/rerun.ts";
 import type { Counts, JobSpec, ListQuery, QueueInfo, Store } from "./mod.ts";
 import { homePaths } from "./paths.ts";
 import type { QueueSettings, Schedule } from "./records.ts";
@@ -169,6 +170,10 @@ export class FileStore implements Store {
 
   cancel(ids: string[]): Promise<Job[]> {
     return this.log.write((s, now) => decideCancel(s, ids, now));
+  }
+
+  rerun(id: string): Promise<Job> {
+    return this.log.write((s, now) => decideRerun(s, id, now));
   }
 
   kill(ids: string[], reason = "killed"): Promise<Job[]> {

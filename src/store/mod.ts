@@ -115,6 +115,13 @@ export interface Store {
   retryDead(ids: string[] | "all"): Promise<Job[]>;
   delete(ids: string[], states?: readonly JobState[]): Promise<Job[]>;
   cancel(ids: string[]): Promise<Job[]>;
+  /**
+   * Enqueues a copy of the finished (completed or dead) job `id` under a new id and returns it:
+   * same command or argv, queue, env, cwd, priority, max_retries, timeout and unique key; due at
+   * once, without dependencies. Refused when the job is not finished, or when its unique key is
+   * held by a live job.
+   */
+  rerun(id: string): Promise<Job>;
   /** Asks the workers running these jobs to kill them; they then end dead with `reason`. */
   kill(ids: string[], reason?: string): Promise<Job[]>;
 

@@ -27,10 +27,12 @@ Deno.test("show, logs, list, status, delete and enqueue --id answer for archived
     assert.equal(status.counts.completed, 30);
     assert.equal(status.counts.pending, 1);
 
-    const firstTwo = await cli(home, ["list", "--limit", "2", "--json"]);
-    assert.deepEqual(JSON.parse(firstTwo.stdout).map((j: { id: string }) => j.id), ["a0", "a1"]);
-    assert.match(firstTwo.stderr, /showing the first 2 of 31 jobs/);
-    const all = await cliJson(home, ["list", "--limit", "0"]);
+    const newest = await cliJson(home, ["list", "--limit", "2"]);
+    assert.deepEqual(newest.map((j: { id: string }) => j.id), ["waiting", "a29"]);
+    const oldest = await cli(home, ["list", "--limit", "2", "--oldest-first"]);
+    assert.match(oldest.stdout, /^ID .*\na0 .*\na1 .*\n$/);
+    assert.equal(oldest.stderr, "2 of 31 jobs; --limit to see more (0 for all)\n");
+    const all = await cliJson(home, ["list", "--limit", "0", "--oldest-first"]);
     assert.deepEqual(all.map((j: { id: string }) => j.id), [
       ...Array.from({ length: 30 }, (_, i) => `a${i}`),
       "waiting",

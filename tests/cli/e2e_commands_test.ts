@@ -58,23 +58,32 @@ Deno.test("status --json has exactly counts per state, workers and paused queues
     assert.match(text, /pending\s+1/);
   }));
 
-Deno.test("list filters by --state, cuts at --limit, and --json prints an array of jobs in enqueue order", () =>
+Deno.test("list shows the newest first, filters by --state, keeps the newest at --limit, and --json prints the same jobs", () =>
   withHome(async (home) => {
     await populate(home);
     const all = await cliJson(home, ["list"]);
-    assert.deepEqual(all.map((j: any) => j.id), ["ok-1", "bad-1", "ok-2", "bad-2", "later"]);
+    assert.deepEqual(all.map((j: any) => j.id), ["later", "bad-2", "ok-2", "bad-1", "ok-1"]);
     const ids = async (args: string[]) => (await cliJson(home, ["list", ...args])).map((j: any) => j.id);
-    assert.deepEqual(await ids(["--state", "completed"]), ["ok-1", "ok-2"]);
-    assert.deepEqual(await ids(["--state", "dead"]), ["bad-1", "bad-2"]);
+    assert.deepEqual(await ids(["--oldest-first"]), ["ok-1", "bad-1", "ok-2", "bad-2", "later"]);
+    assert.deepEqual(await ids(["--state", "completed"]), ["ok-2", "ok-1"]);
+    assert.deepEqual(await ids(["--state", "dead", "--oldest-first"]), ["bad-1", "bad-2"]);
     assert.deepEqual(await ids(["--state", "pending"]), ["later"]);
     assert.deepEqual(await ids(["--state", "failed"]), []);
-    assert.deepEqual(await ids(["--limit", "2"]), ["ok-1", "bad-1"]);
-    assert.deepEqual(await ids(["--limit", "0"]), ["ok-1", "bad-1", "ok-2", "bad-2", "later"], "0 means all");
-    assert.deepEqual(await ids(["--state", "dead", "--limit", "1"]), ["bad-1"]);
+    assert.deepEqual(await ids(["--limit", "2"]), ["later", "bad-2"], "the newest two");
+    assert.deepEqual(await ids(["--limit", "2", "--oldest-first"]), ["ok-1", "bad-1"], "the oldest two");
+    assert.deepEqual(await ids(["--limit", "0"]), ["later", "bad-2", "ok-2", "bad-1", "ok-1"], "0 means all");
+    assert.deepEqual(await ids(["--state", "dead", "--limit", "1"]), ["bad-2"]);
 
-    const cut = await cli(home, ["list", "--limit", "2", "--json"]);
+    const cutJson = await cli(home, ["list", "--limit", "2", "--json"]);
+    assert.equal(cutJson.code, 0);
+    assert.equal(cutJson.stderr, "", "no note with --json");
+    const cut = await cli(home, ["list", "--limit", "2"]);
     assert.equal(cut.code, 0);
-    assert.match(cut.stderr, /2 of 5/, "says the list was cut");
+    assert.match(cut.stdout, /^ID .*\nlater .*\nbad-2 .*\n$/);
+    assert.equal(cut.stderr, "2 of 5 jobs; --limit to see more (0 for all)\n", "says the list was cut");
+    const cutDead = await cli(home, ["list", "--state", "dead", "--limit", "1"]);
+    assert.equal(cutDead.stderr, "1 of 2 dead jobs; --limit to see more (0 for all)\n");
+    assert.equal((await cli(home, ["list", "--limit", "5"])).stderr, "", "nothing was cut");
 
     const text = await cliOk(home, ["list", "--state", "dead"]);
     assert.match(text, /bad-1/);
@@ -244,7 +253,11 @@ Deno.test("delete removes a job that is not processing, and its pre-0.2 log file
     assert.equal(exists(`${home}/logs/later.log`), false, "its own output file is gone");
     assert.ok(exists(slotFile), "the slot's output file stays: other jobs' output is in it");
     assert.match(await cliOk(home, ["logs", "ok-2"]), /two/);
-    assert.deepEqual((await cliJson(home, ["list"])).map((j: any) => j.id), ["bad-1", "ok-2", "bad-2"]);
+    assert.deepEqual((await cliJson(home, ["list", "--oldest-first"])).map((j: any) => j.id), [
+      "bad-1",
+      "ok-2",
+      "bad-2",
+    ]);
     assert.deepEqual(await cliJson(home, ["delete", "bad-1"]), ["bad-1"]);
     // the id is free again
     await cliOk(home, ["enqueue", "--id", "ok-1", "true"]);

@@ -159,7 +159,7 @@ Deno.test("enqueue --file PATH adds every JSON line in order, flags acting as de
     const r = await cli(home, ["enqueue", "--file", file, "--priority", "2"]);
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(r.stdout.trim().split("\n"), ["f1", "f2", "f3"]);
-    const jobs = await cliJson(home, ["list"]);
+    const jobs = await cliJson(home, ["list", "--oldest-first"]);
     assert.deepEqual(jobs.map((j: any) => [j.id, j.priority, j.state]), [
       ["f1", 2, "pending"],
       ["f2", 9, "pending"],
@@ -265,8 +265,8 @@ Deno.test("--home before the command and --home of the command both override QUE
 
         const ids = async (args: string[]) => (await cliJson(envHome, args)).map((j: any) => j.id);
         assert.deepEqual(await ids(["list"]), ["e1"]);
-        assert.deepEqual(await ids(["--home", globalHome, "list"]), ["g1", "g2"]);
-        assert.deepEqual(await ids(["list", "--home", globalHome]), ["g1", "g2"]);
+        assert.deepEqual(await ids(["--home", globalHome, "list"]), ["g2", "g1"]);
+        assert.deepEqual(await ids(["list", "--home", globalHome]), ["g2", "g1"]);
         assert.deepEqual(await ids(["list", "--home", commandHome]), ["c1"]);
         assert.deepEqual(await ids(["--home", commandHome, "list"]), ["c1"]);
 

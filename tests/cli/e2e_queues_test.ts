@@ -159,7 +159,9 @@ Deno.test("a paused queue's jobs wait while others run, status and list say it i
       assert.match(list, /^other\s+completed\s+default\s/m);
       assert.match(list, /^paused queue\(s\): deploys \(1 waiting\)/m);
       assert.deepEqual(
-        (await cliJson(home, ["list", "--queue", "deploys"])).map((j: { id: string }) => j.id),
+        (await cliJson(home, ["list", "--queue", "deploys", "--oldest-first"])).map((j: { id: string }) =>
+          j.id
+        ),
         [
           "running",
           "held",

@@ -170,7 +170,7 @@ Deno.test("job text cannot forge a record: one line per record, every job round-
     await cliOk(home, ["worker", "start", "--drain"]);
     const jobs = await cliJson<Array<{ id: string; command: string; state: string; output_tail: string }>>(
       home,
-      ["list"],
+      ["list", "--oldest-first"],
     );
     assert.deepEqual(jobs.map((j) => j.id), ["victim", ...HOSTILE.map((h) => h.id)]);
     for (const h of HOSTILE) assert.equal(jobs.find((j) => j.id === h.id)!.command, h.command);

@@ -32,7 +32,7 @@ async function writeHistory(home: string): Promise<void> {
   for (const id of ["b1", "b2", "b3"]) await cliOk(home, ["enqueue", "--id", id, "--delay", "1h", "true"]);
 }
 
-const jobs = async (home: string) => await cliJson<Job[]>(home, ["list", "--limit", "0"]);
+const jobs = async (home: string) => await cliJson<Job[]>(home, ["list", "--limit", "0", "--oldest-first"]);
 const file = (home: string, prefix: string) =>
   [...Deno.readDirSync(home)].find((e) => e.name.startsWith(prefix))!.name;
 const lineStarts = (

@@ -196,10 +196,22 @@ async function assertShows(home: string, jobs: Array<[string, Expected]>, gone: 
   const status = await cliJson(home, ["status"]);
   assert.deepEqual(status.counts, counts(jobs), `${when}: status --json counts`);
   assert.deepEqual(status.workers, [], `${when}: no worker runs`);
-  const listed = await cliJson<Array<Record<string, unknown>>>(home, ["list", "--limit", "0"]);
+  const listed = await cliJson<Array<Record<string, unknown>>>(home, [
+    "list",
+    "--limit",
+    "0",
+    "--oldest-first",
+  ]);
   assert.deepEqual(listed.map((j) => j.id), jobs.map(([id]) => id), `${when}: list --json, in enqueue order`);
   for (const state of ["pending", "processing", "completed", "failed", "dead"]) {
-    const some = await cliJson<Array<{ id: string }>>(home, ["list", "--state", state, "--limit", "0"]);
+    const some = await cliJson<Array<{ id: string }>>(home, [
+      "list",
+      "--state",
+      state,
+      "--limit",
+      "0",
+      "--oldest-first",
+    ]);
     assert.deepEqual(
       some.map((j) => j.id),
       jobs.filter(([, e]) => e.state === state).map(([id]) => id),

@@ -83,7 +83,7 @@ Deno.test("archive job lines out of seq order are refused by a reader, naming th
     );
     const fixed = await cli(home, ["doctor", "--repair"]);
     assert.equal(fixed.code, 0, fixed.stdout);
-    assert.deepEqual((await cliJson(home, ["list"])).map((j: { id: string }) => j.id), [
+    assert.deepEqual((await cliJson(home, ["list", "--oldest-first"])).map((j: { id: string }) => j.id), [
       "a1",
       "a2",
       "a3",

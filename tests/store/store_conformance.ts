@@ -432,6 +432,53 @@ export function storeConformance(name: string, makeStore: (clock: Clock) => Stor
     assert.deepEqual(await store.retryDead("all"), []);
   });
 
+  test("rerun enqueues a copy of a finished job under a new id, and refuses a job that is not finished", async ({ store, clock }) => {
+    const shape = {
+      argv: ["sh", "-c", "exit $CODE"],
+      queue: "q1",
+      env: { CODE: "0" },
+      cwd: "/tmp",
+      priority: 4,
+      max_retries: 0,
+      timeout: 9,
+      unique: "k",
+    };
+    await enqueue(store, [spec("c", shape), spec("d", { max_retries: 0 }), spec("p", { after: ["c"] })]);
+    const [c] = await claim(store, "w1", 1, { queues: ["q1"] });
+    await end(store, "w1", c, ok);
+    const [d] = await claim(store, "w1", 1, { queues: ["default"] });
+    await end(store, "w1", d, exit(1));
+    clock.advance(5 * S);
+    const head = await store.head();
+    const copy = await store.rerun("c");
+    assert.notEqual(copy.id, "c");
+    assert.equal(idProblem(copy.id), null);
+    const { argv, queue, env, cwd, priority, max_retries, timeout, unique, command } = copy;
+    assert.deepEqual(
+      { argv, queue, env, cwd, priority, max_retries, timeout, unique, command },
+      { ...shape, command: c.command },
+    );
+    assert.equal(copy.state, "pending");
+    assert.equal(copy.attempts, 0);
+    assert.equal(copy.run_at, null, "due at once");
+    assert.equal(copy.created_at, at(5 * S));
+    assert.deepEqual(await store.get(copy.id), copy);
+    assert.equal((await store.get("c"))?.state, "completed", "the original stays as it was");
+    assert.ok(copy.seq > (await store.get("p"))!.seq, "the copy is the newest job");
+    assert.ok((await store.head()) > head);
+    const dead = await store.rerun("d");
+    assert.equal(dead.state, "pending");
+    assert.equal(dead.max_retries, 0);
+    // the copy of c holds c's unique key now: another rerun of c would only be absorbed
+    await assert.rejects(
+      store.rerun("c"),
+      rejectsAs(JobStateError, /"c": its unique key "k" is held by live job/),
+    );
+    await assert.rejects(store.rerun("p"), rejectsAs(JobStateError, /"p": it is pending, not finished/));
+    await assert.rejects(store.rerun("nope"), rejectsAs(JobNotFoundError, /"nope": no such job/));
+    assert.deepEqual(await store.counts(), { ...zero, pending: 3, completed: 1, dead: 1 });
+  });
+
   test("delete removes waiting and finished jobs, refuses processing ones, all or nothing", async ({ store }) => {
     await enqueue(store, [spec("a"), spec("b"), spec("c")]);
     const [a] = await claim(store, "w1", 1);
