@@ -22,7 +22,7 @@ import { CorruptionError } from "../errors.ts";
 import type { Job } from "../job.ts";
 import { crc32, decodeLine, encodeLine, hex8, splitLines } from "./codec.ts";
 import { readAt, replaceFileDurably, type ReplaceStep } from "../durable.ts";
-import type { HomePaths } from "./paths.ts";
+import { fileName, type HomePaths } from "./paths.ts";
 
 export interface Segment {
   n: number;
@@ -186,10 +186,6 @@ export class ArchiveReader {
     this.#files.clear();
   }
 
-  #name(path: string): string {
-    return path.slice(path.lastIndexOf("/") + 1);
-  }
-
   /** Opens a segment file and checks it has the size the snapshot recorded. */
   #open(path: string, expected: number): Deno.FsFile {
     let file = this.#files.get(path);
@@ -198,7 +194,7 @@ export class ArchiveReader {
       file = Deno.openSync(path, { read: true });
     } catch (e) {
       if (e instanceof Deno.errors.NotFound) {
-        throw new CorruptionError(this.#name(path), 0, "the file is missing", "open");
+        throw new CorruptionError(fileName(path), 0, "the file is missing", "open");
       }
       throw e;
     }
@@ -206,7 +202,7 @@ export class ArchiveReader {
     if (size !== expected) {
       file.close();
       throw new CorruptionError(
-        this.#name(path),
+        fileName(path),
         0,
         `it has ${size} bytes where the snapshot recorded ${expected}`,
         "open",
@@ -339,7 +335,7 @@ export class ArchiveReader {
   }
 
   #corrupt(path: string, position: number, why: string): never {
-    throw new CorruptionError(this.#name(path), 0, why, `byte ${position}`);
+    throw new CorruptionError(fileName(path), 0, why, `byte ${position}`);
   }
 
   /** Bisects the segment's index for `id`. */

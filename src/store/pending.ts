@@ -55,7 +55,7 @@ import { CorruptionError } from "../errors.ts";
 import type { Job } from "../job.ts";
 import { checkLine } from "./codec.ts";
 import { readAt } from "../durable.ts";
-import type { HomePaths } from "./paths.ts";
+import { fileName, type HomePaths } from "./paths.ts";
 import {
   consumed,
   type Consumption,
@@ -198,12 +198,8 @@ export class PendingReader {
     this.#files.clear();
   }
 
-  #name(path: string): string {
-    return path.slice(path.lastIndexOf("/") + 1);
-  }
-
   corrupt(path: string, position: number, why: string): never {
-    throw new CorruptionError(this.#name(path), 0, why, `byte ${position}`);
+    throw new CorruptionError(fileName(path), 0, why, `byte ${position}`);
   }
 
   #corrupter(path: string): Corrupt {
@@ -218,7 +214,7 @@ export class PendingReader {
       file = Deno.openSync(path, { read: true });
     } catch (e) {
       if (e instanceof Deno.errors.NotFound) {
-        throw new CorruptionError(this.#name(path), 0, "the file is missing", "open");
+        throw new CorruptionError(fileName(path), 0, "the file is missing", "open");
       }
       throw e;
     }
@@ -226,7 +222,7 @@ export class PendingReader {
       const size = file.statSync().size;
       if (size !== expected) {
         throw new CorruptionError(
-          this.#name(path),
+          fileName(path),
           0,
           `it has ${size} bytes where the snapshot recorded ${expected}`,
           "open",

@@ -32,6 +32,7 @@ import { checkLine, crc32, decodeLine, encodeLine, splitLines } from "./codec.ts
 import { readAt } from "../durable.ts";
 import type { QueueSettings, Schedule } from "./records.ts";
 import type { PendingSegment } from "./pending.ts";
+import { fileName } from "./paths.ts";
 import { type Consumption, consumptionProblem } from "./pending_consumption.ts";
 import { type Counts, QueueState } from "./state.ts";
 
@@ -85,7 +86,7 @@ function concat(parts: Uint8Array[]): Uint8Array {
 type Fail = (line: number, why: string) => never;
 
 function failer(path: string): Fail {
-  const name = path.slice(path.lastIndexOf("/") + 1);
+  const name = fileName(path);
   return (line, why) => {
     throw new CorruptionError(name, line, why);
   };

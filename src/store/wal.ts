@@ -11,7 +11,7 @@
 import { CorruptionError } from "../errors.ts";
 import { exists, FILE_MODE, syncDir } from "../durable.ts";
 import { decodeLine, encodeLine, sealedEnd, splitLines } from "./codec.ts";
-import { type HomePaths, scanGenerations } from "./paths.ts";
+import { fileName, type HomePaths, scanGenerations } from "./paths.ts";
 import { type LogRecord, RECORD_TYPES } from "./records.ts";
 
 /** What a read of the log found: whole lines (byte ranges in `buf`) and an unterminated tail. */
@@ -42,8 +42,7 @@ export class WalFile {
   }
 
   get name(): string {
-    const path = this.#paths.wal(this.gen);
-    return path.slice(path.lastIndexOf("/") + 1);
+    return fileName(this.#paths.wal(this.gen));
   }
 
   /**
