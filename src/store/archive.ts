@@ -23,6 +23,7 @@ import type { Job } from "../job.ts";
 import { crc32, decodeLine, encodeLine, hex8, splitLines } from "./codec.ts";
 import { readAt, replaceFileDurably, type ReplaceStep } from "../durable.ts";
 import { fileName, type HomePaths } from "./paths.ts";
+import { firstLineWhere } from "./segment_lines.ts";
 
 export interface Segment {
   n: number;
@@ -304,23 +305,14 @@ export class ArchiveReader {
     return [...found].sort().slice(0, limit);
   }
 
-  /** The byte offset of an index line at or before the first whose id is >= `key` (a bisection). */
+  /** Where the first index line whose id is >= `key` starts (a bisection, segment_lines.ts). */
   #lowerBound(file: Deno.FsFile, path: string, size: number, key: string): number {
-    const win = new Uint8Array(WINDOW);
-    let lo = 0;
-    let hi = size;
-    while (hi - lo > SCAN_BYTES) {
-      const mid = lo + ((hi - lo) >> 1);
-      const got = readAt(file, mid, win);
-      const first = win.subarray(0, got).indexOf(NEWLINE);
-      const end = first < 0 ? -1 : win.subarray(0, got).indexOf(NEWLINE, first + 1);
-      if (end < 0) this.#corrupt(path, mid, "an index line is too long");
-      const entry = parseIndexLine(decoder.decode(win.subarray(first + 1, end)));
-      if (!entry) this.#corrupt(path, mid + first + 1, "an index entry fails its checksum");
-      if (entry!.id < key) lo = mid + end + 1;
-      else hi = mid + first + 1;
-    }
-    return lo;
+    const corrupt = (position: number, why: string) => this.#corrupt(path, position, why);
+    return firstLineWhere(file, size, (line) => {
+      const entry = parseIndexLine(decoder.decode(line.buf.subarray(line.start, line.end)));
+      if (!entry) corrupt(line.at, "an index entry fails its checksum");
+      return entry!.id >= key;
+    }, corrupt);
   }
 
   /** Every entry of a segment's index, in id order (doctor). */

@@ -165,3 +165,17 @@ Deno.test("a damaged archive fails the lookup naming the file: flipped byte, wro
     );
   });
 });
+
+Deno.test("idsWithPrefix() finds, through a large index, exactly the ids that start with a prefix, sorted and limited", () => {
+  withArchive((home, reader) => {
+    const jobs = Array.from({ length: 3000 }, (_, i) => completed(`job-${(i * 7919) % 3000}-x`, i + 1));
+    const seg = writeSegment(homePaths(home), 1, jobs.map(lineOf));
+    assert.ok(seg.index_bytes > 16 * 4096);
+    const ids = jobs.map((j) => j.id);
+    for (const prefix of ["job-12", "job-2999", "job-0-", "job-", "a", "zzz", "job-1000-x", "job-3000"]) {
+      const want = ids.filter((id) => id.startsWith(prefix)).sort();
+      assert.deepEqual(reader.idsWithPrefix([seg], new Map(), prefix, 5000), want, prefix);
+      assert.deepEqual(reader.idsWithPrefix([seg], new Map(), prefix, 3), want.slice(0, 3), prefix);
+    }
+  });
+});
