@@ -179,3 +179,36 @@ Deno.test("idsWithPrefix() finds, through a large index, exactly the ids that st
     }
   });
 });
+
+Deno.test("pages of a segment, either way from any seq, are the jobs on that side of it, in order, whatever the lines' lengths", () => {
+  withArchive((home, reader) => {
+    // lines of very different lengths, some longer than the first chunk a reader takes
+    const jobs = Array.from({ length: 400 }, (_, i) => {
+      const job = completed(`j${i}`, 10 + 2 * i);
+      return i % 97 === 5 ? { ...job, command: "x".repeat(100_000) } : job;
+    });
+    const seg = writeSegment(homePaths(home), 1, jobs.map(lineOf));
+    const seqs = jobs.map((j) => j.seq);
+    for (const past of [0, 9, 10, 11, 12, 401, 808, 809, 5000]) {
+      assert.deepEqual(
+        [...reader.jobs([seg], new Map(), past)].map((j) => j.seq),
+        seqs.filter((s) => s > past),
+      );
+      assert.deepEqual(
+        [...reader.jobsDesc([seg], new Map(), past)].map((j) => j.seq),
+        seqs.filter((s) => s < past).reverse(),
+      );
+    }
+  });
+});
+
+Deno.test("a segment whose whole lines were swapped is reported corrupt, forwards and backwards", () => {
+  withArchive((home, reader) => {
+    const paths = homePaths(home);
+    const seg = writeSegment(paths, 1, [1, 2, 3].map((i) => lineOf(completed(`j${i}`, i))));
+    const lines = Deno.readTextFileSync(paths.archiveJobs(1)).split("\n");
+    Deno.writeTextFileSync(paths.archiveJobs(1), [lines[1], lines[0], lines[2], ""].join("\n"));
+    assert.throws(() => [...reader.jobs([seg], new Map())], CorruptionError);
+    assert.throws(() => [...reader.jobsDesc([seg], new Map())], CorruptionError);
+  });
+});
