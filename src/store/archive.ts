@@ -18,11 +18,10 @@
  * again, completed and archived) is not. Merging segments drops hidden copies and gives the
  * result a new, higher number, so what is visible never changes.
  */
-import { CorruptionError } from "../errors.ts";
 import type { Job } from "../job.ts";
 import { crc32, decodeLine, encodeLine, hex8, splitLines } from "./codec.ts";
 import { readAt, replaceFileDurably, type ReplaceStep } from "../durable.ts";
-import { fileName, type HomePaths } from "./paths.ts";
+import type { HomePaths } from "./paths.ts";
 import {
   type Corrupt,
   firstLineAbove,
@@ -30,6 +29,11 @@ import {
   type LineAt,
   linesBackward,
   linesForward,
+  narrowIndex,
+  SCAN_BYTES,
+  segmentCorrupt,
+  SegmentFiles,
+  WINDOW,
 } from "./segment_lines.ts";
 
 export interface Segment {
@@ -94,11 +98,6 @@ export function emptyFacts(): SegmentFacts {
 export type Tombstones = Map<string, number>;
 
 const SPACE = 0x20;
-const NEWLINE = 0x0a;
-/** bisect until this many bytes are left, then scan them */
-const SCAN_BYTES = 4096;
-/** ids are at most 128 characters: an index line is under 200 bytes, so this holds a whole one */
-const WINDOW = 1024;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -183,41 +182,18 @@ export function hidden(tombstones: Tombstones, id: string, n: number): boolean {
 /** Reads segments on demand; keeps their files open for the life of one loaded state. */
 export class ArchiveReader {
   readonly #paths: HomePaths;
-  readonly #files = new Map<string, Deno.FsFile>();
+  readonly #files = new SegmentFiles();
 
   constructor(paths: HomePaths) {
     this.#paths = paths;
   }
 
   close(): void {
-    for (const f of this.#files.values()) f.close();
-    this.#files.clear();
+    this.#files.close();
   }
 
-  /** Opens a segment file and checks it has the size the snapshot recorded. */
   #open(path: string, expected: number): Deno.FsFile {
-    let file = this.#files.get(path);
-    if (file) return file;
-    try {
-      file = Deno.openSync(path, { read: true });
-    } catch (e) {
-      if (e instanceof Deno.errors.NotFound) {
-        throw new CorruptionError(fileName(path), 0, "the file is missing", "open");
-      }
-      throw e;
-    }
-    const size = file.statSync().size;
-    if (size !== expected) {
-      file.close();
-      throw new CorruptionError(
-        fileName(path),
-        0,
-        `it has ${size} bytes where the snapshot recorded ${expected}`,
-        "open",
-      );
-    }
-    this.#files.set(path, file);
-    return file;
+    return this.#files.open(path, expected);
   }
 
   /** The visible archived job `id`, if any. */
@@ -334,28 +310,16 @@ export class ArchiveReader {
   }
 
   #corrupt(path: string, position: number, why: string): never {
-    throw new CorruptionError(fileName(path), 0, why, `byte ${position}`);
+    segmentCorrupt(path, position, why);
   }
 
   /** Bisects the segment's index for `id`. */
   #find(seg: Segment, id: string): { offset: number; length: number } | null {
     const path = this.#paths.archiveIndex(seg.n);
     const file = this.#open(path, seg.index_bytes);
-    const win = new Uint8Array(WINDOW);
-    let lo = 0;
-    let hi = seg.index_bytes;
-    while (hi - lo > SCAN_BYTES) {
-      const mid = lo + ((hi - lo) >> 1);
-      const got = readAt(file, mid, win);
-      const first = win.subarray(0, got).indexOf(NEWLINE);
-      const end = first < 0 ? -1 : win.subarray(0, got).indexOf(NEWLINE, first + 1);
-      if (end < 0) this.#corrupt(path, mid, "an index line is too long");
-      const entry = parseIndexLine(decoder.decode(win.subarray(first + 1, end)));
-      if (!entry) this.#corrupt(path, mid + first + 1, "an index entry fails its checksum");
-      if (entry!.id === id) return entry;
-      if (entry!.id < id) lo = mid + end + 1;
-      else hi = mid + first + 1;
-    }
+    const narrowed = narrowIndex(file, seg.index_bytes, id, parseIndexLine, this.#corrupter(path));
+    if ("entry" in narrowed) return narrowed.entry;
+    const { lo, hi } = narrowed;
     if (hi <= lo) return null;
     const buf = new Uint8Array(hi - lo);
     const got = readAt(file, lo, buf);
