@@ -28,7 +28,7 @@
 import { CorruptionError } from "../errors.ts";
 import { DEFAULT_QUEUE, type Job, upgradeJob } from "../job.ts";
 import type { Segment } from "./archive.ts";
-import { checkLine, crc32, decodeLine, encodeLine, splitLines } from "./codec.ts";
+import { checkLine, concat, crc32, decodeLine, encodeLine, splitLines } from "./codec.ts";
 import { readAt } from "../durable.ts";
 import type { QueueSettings, Schedule } from "./records.ts";
 import type { PendingSegment } from "./pending.ts";
@@ -69,18 +69,6 @@ export function encodeSnapshot(state: QueueState, gen: number): Uint8Array {
   parts.push(body);
   parts.push(encodeLine({ end: true, jobs: jobs.length }));
   return concat(parts);
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let size = 0;
-  for (const p of parts) size += p.length;
-  const out = new Uint8Array(size);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
 }
 
 type Fail = (line: number, why: string) => never;
