@@ -23,7 +23,7 @@ function codeFiles(): string[] {
   return out.sort();
 }
 
-/** A file's lines split into comment text and code text (`//`, `/* … *​/`, and `#` in shell). */
+/** A file's lines split into comment text and code text (line and block comments; `#` in shell). */
 function split(path: string, text: string): { comments: Array<[number, string]>; code: string[] } {
   const comments: Array<[number, string]> = [];
   const code: string[] = [];
