@@ -15,7 +15,7 @@ import {
 import { loadConfig } from "../config.ts";
 import { OperationError, QueueError } from "../errors.ts";
 import { checkHomeTrusted, processUid } from "../home_trust.ts";
-import type { FileStore } from "../store/file_store.ts";
+import type { Store } from "../store/mod.ts";
 import { openStore } from "../store/open.ts";
 import type { Clock } from "../clock.ts";
 import { type HomePaths, homePaths } from "../store/paths.ts";
@@ -96,7 +96,7 @@ function checkHomePath(home: string): void {
 export interface Session {
   home: string;
   paths: HomePaths;
-  store: FileStore;
+  store: Store;
 }
 
 /** Opens the store of the home the flags name (a worker's may not create it: `createHome` false). */
