@@ -6,9 +6,9 @@
  *   next job as soon as its last one ended, against `spawner.ts` (Deno spawning `sh -c true`
  *   per job, SLOTS at a time, no queue), in alternation (A B B A ...), ROUNDS rounds each;
  * - long command: one job whose command is 65,535 one-character lines (128 KiB less 2 bytes,
- *   the most exec(2) takes in one argument) through a runner, and through the previous
- *   execution path (execute.ts: a wrapper shell that reads a value line by line, appending
- *   each to what it read so far).
+ *   the most exec(2) takes in one argument) through a runner. (The execution path before the
+ *   runners, a wrapper shell that read such a value line by line, is gone, and so is its half
+ *   of this comparison.)
  *
  *   deno run --allow-all bench/runner_rate.ts [JOBS=2000] [SLOTS=2] [ROUNDS=3]
  */

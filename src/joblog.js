@@ -72,7 +72,7 @@ export function succeeded(end) {
 
 /** `attemptHeader`'s line */
 const HEADER = /^=== attempt (\d+) of (\d+) · (.+?) · worker (\S+) ===$/;
-/** `closingLine`'s or `notStartedLine`'s, when it is the last line of an attempt */
+/** `closingLine`'s (of a run that ended, or that never started), when it is the last line of an attempt */
 const FOOTER = /^=== (.+) ===$/;
 
 /**

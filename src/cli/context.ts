@@ -15,7 +15,7 @@ import {
 import { loadConfig } from "../config.ts";
 import { OperationError, QueueError } from "../errors.ts";
 import { checkHomeTrusted, processUid } from "../home_trust.ts";
-import type { FileStore } from "../store/file_store.ts";
+import type { Store } from "../store/mod.ts";
 import { openStore } from "../store/open.ts";
 import type { Clock } from "../clock.ts";
 import { type HomePaths, homePaths } from "../store/paths.ts";
@@ -96,7 +96,7 @@ function checkHomePath(home: string): void {
 export interface Session {
   home: string;
   paths: HomePaths;
-  store: FileStore;
+  store: Store;
 }
 
 /** Opens the store of the home the flags name (a worker's may not create it: `createHome` false). */
@@ -138,14 +138,9 @@ function report(ctx: AppContext, e: unknown): number {
     ctx.process.stderr.write(`error: ${printable(e.message)}\n`);
     return e.exitCode;
   }
-  if (
-    e instanceof Deno.errors.PermissionDenied ||
-    e instanceof Deno.errors.NotFound ||
-    e instanceof Deno.errors.NotADirectory ||
-    (e instanceof Error && /os error/.test(e.message))
-  ) {
+  if (isOsError(e)) {
     // the OS's words quote paths, which may hold any byte but NUL: one line, escaped
-    ctx.process.stderr.write(`error: ${printable((e as Error).message)}\n`);
+    ctx.process.stderr.write(`error: ${printable(e.message)}\n`);
     return 1;
   }
   const err = e as Error;
@@ -154,6 +149,18 @@ function report(ctx: AppContext, e: unknown): number {
   );
   if (ctx.env("QUEUECTL_DEBUG")) ctx.process.stderr.write(`${err?.stack}\n`);
   return 1;
+}
+
+/**
+ * An error the operating system reported (a file or process call failed: ENOSPC, ELOOP, EACCES…),
+ * told by its kind: Deno's classes for the errno values it maps, and an errno `code` on the rest
+ * (ENOSPC, EROFS, EXDEV… come as plain Errors carrying it); never by the message's words.
+ */
+export function isOsError(e: unknown): e is Error {
+  if (e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.NotFound) return true;
+  if (e instanceof Deno.errors.NotADirectory) return true;
+  const code = e instanceof Error ? (e as { code?: unknown }).code : undefined;
+  return typeof code === "string" && /^E[A-Z0-9]+$/.test(code);
 }
 
 /** What stricli accepts as a flags type: an interface too (it has no index signature). */

@@ -4,7 +4,7 @@
  * type checker accepts it (an unused directive is an error).
  */
 import assert from "node:assert/strict";
-import { type AppContext, command, homeFlag, type HomeFlags } from "./context.ts";
+import { type AppContext, command, homeFlag, type HomeFlags, isOsError } from "./context.ts";
 
 interface CountFlags extends HomeFlags {
   count?: string;
@@ -66,4 +66,23 @@ Deno.test("command() rejects positional specs that do not match the arguments", 
     parameters: { flags: { ...homeFlag } },
     docs,
   }));
+});
+
+Deno.test("isOsError() tells an operating-system error by its kind or errno code, not by its words", () => {
+  const full = (() => {
+    try {
+      Deno.writeFileSync("/dev/full", new Uint8Array(1));
+    } catch (e) {
+      return e;
+    }
+  })();
+  assert.ok(isOsError(full), `ENOSPC from /dev/full: ${full}`);
+  assert.ok(isOsError(new Deno.errors.NotFound("gone")));
+  assert.ok(isOsError(Object.assign(new Error("Read-only file system"), { code: "EROFS" })));
+  assert.ok(
+    !isOsError(new Error("No space left on device (os error 28)")),
+    "the words alone are no OS error",
+  );
+  assert.ok(!isOsError(Object.assign(new Error("bad"), { code: "ERR_INVALID_ARG_TYPE" })));
+  assert.ok(!isOsError("ENOSPC"));
 });

@@ -6,17 +6,15 @@ import { UsageError } from "../errors.ts";
 import type { EnqueueResult, JobSpec } from "../store/mod.ts";
 import { printable } from "../printable.ts";
 import {
-  LIMITS,
   looksLikeJson,
-  parseCount,
   parseDuration,
-  parseInteger,
   parseJobJson,
   parseShapeFlags,
   parseTime,
   validateJob,
 } from "../validate.ts";
 import { type AppContext, command, homeFlag, jsonFlag, openSession, sessionConfig } from "./context.ts";
+import { attemptFlagFields } from "./job_flags.ts";
 import { absolutePath, failedJobText, waitForJobs } from "./job_wait.ts";
 import { json } from "./render.ts";
 import { type JobLookup, resolveJobRef } from "../job_ref.ts";
@@ -56,22 +54,7 @@ function flagFields(flags: EnqueueFlags, now: Date): Partial<JobSpec> {
   const out: Partial<JobSpec> = {};
   if (flags.command !== undefined) out.command = flags.command;
   if (flags.id !== undefined) out.id = flags.id;
-  if (flags["max-retries"] !== undefined) {
-    out.max_retries = parseCount(
-      "max-retries",
-      flags["max-retries"],
-      0,
-      LIMITS.MAX_RETRIES,
-    );
-  }
-  if (flags.priority !== undefined) {
-    out.priority = parseInteger(
-      "priority",
-      flags.priority,
-      -LIMITS.MAX_PRIORITY,
-      LIMITS.MAX_PRIORITY,
-    );
-  }
+  Object.assign(out, attemptFlagFields(flags));
   if (flags["run-at"] !== undefined && flags.delay !== undefined) {
     throw new UsageError("Cannot enqueue: give --run-at or --delay, not both");
   }
@@ -83,15 +66,6 @@ function flagFields(flags: EnqueueFlags, now: Date): Partial<JobSpec> {
       throw new UsageError(`Invalid --delay "${flags.delay.slice(0, 40)}": it ends after the year 9999`);
     }
     out.run_at = at.toISOString();
-  }
-  if (flags.timeout !== undefined) {
-    const t = parseDuration("timeout", flags.timeout);
-    if (t <= 0 || t > LIMITS.MAX_TIMEOUT) {
-      throw new UsageError(
-        `Invalid --timeout "${flags.timeout}": it must be greater than 0 and at most ${LIMITS.MAX_TIMEOUT}s`,
-      );
-    }
-    out.timeout = t;
   }
   return { ...out, ...parseShapeFlags(flags) };
 }

@@ -89,8 +89,10 @@ export function parseCwd(text: string, base: string): string {
   return abs.length > 1 ? abs.replace(/\/+$/, "") : abs;
 }
 
-/** The job fields the flags give, validated (`cwd` resolved against `base`). */
-export function jobFlagFields(flags: JobFlags, base: string): Partial<JobSpec> {
+/** The fields of --max-retries, --priority and --timeout, validated (enqueue, schedule add). */
+export function attemptFlagFields(
+  flags: Pick<JobFlags, "max-retries" | "priority" | "timeout">,
+): Partial<JobSpec> {
   const out: Partial<JobSpec> = {};
   if (flags["max-retries"] !== undefined) {
     out.max_retries = parseCount("max-retries", flags["max-retries"], 0, LIMITS.MAX_RETRIES);
@@ -107,6 +109,12 @@ export function jobFlagFields(flags: JobFlags, base: string): Partial<JobSpec> {
     }
     out.timeout = t;
   }
+  return out;
+}
+
+/** The job fields the flags give, validated (`cwd` resolved against `base`). */
+export function jobFlagFields(flags: JobFlags, base: string): Partial<JobSpec> {
+  const out = attemptFlagFields(flags);
   if (flags.queue !== undefined) {
     const problem = queueNameProblem(flags.queue);
     if (problem) {

@@ -18,11 +18,23 @@
  * again, completed and archived) is not. Merging segments drops hidden copies and gives the
  * result a new, higher number, so what is visible never changes.
  */
-import { CorruptionError } from "../errors.ts";
 import type { Job } from "../job.ts";
 import { crc32, decodeLine, encodeLine, hex8, splitLines } from "./codec.ts";
 import { readAt, replaceFileDurably, type ReplaceStep } from "../durable.ts";
 import type { HomePaths } from "./paths.ts";
+import {
+  type Corrupt,
+  firstLineAbove,
+  firstLineWhere,
+  type LineAt,
+  linesBackward,
+  linesForward,
+  narrowIndex,
+  SCAN_BYTES,
+  segmentCorrupt,
+  SegmentFiles,
+  WINDOW,
+} from "./segment_lines.ts";
 
 export interface Segment {
   n: number;
@@ -86,11 +98,6 @@ export function emptyFacts(): SegmentFacts {
 export type Tombstones = Map<string, number>;
 
 const SPACE = 0x20;
-const NEWLINE = 0x0a;
-/** bisect until this many bytes are left, then scan them */
-const SCAN_BYTES = 4096;
-/** ids are at most 128 characters: an index line is under 200 bytes, so this holds a whole one */
-const WINDOW = 1024;
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -175,45 +182,18 @@ export function hidden(tombstones: Tombstones, id: string, n: number): boolean {
 /** Reads segments on demand; keeps their files open for the life of one loaded state. */
 export class ArchiveReader {
   readonly #paths: HomePaths;
-  readonly #files = new Map<string, Deno.FsFile>();
+  readonly #files = new SegmentFiles();
 
   constructor(paths: HomePaths) {
     this.#paths = paths;
   }
 
   close(): void {
-    for (const f of this.#files.values()) f.close();
-    this.#files.clear();
+    this.#files.close();
   }
 
-  #name(path: string): string {
-    return path.slice(path.lastIndexOf("/") + 1);
-  }
-
-  /** Opens a segment file and checks it has the size the snapshot recorded. */
   #open(path: string, expected: number): Deno.FsFile {
-    let file = this.#files.get(path);
-    if (file) return file;
-    try {
-      file = Deno.openSync(path, { read: true });
-    } catch (e) {
-      if (e instanceof Deno.errors.NotFound) {
-        throw new CorruptionError(this.#name(path), 0, "the file is missing", "open");
-      }
-      throw e;
-    }
-    const size = file.statSync().size;
-    if (size !== expected) {
-      file.close();
-      throw new CorruptionError(
-        this.#name(path),
-        0,
-        `it has ${size} bytes where the snapshot recorded ${expected}`,
-        "open",
-      );
-    }
-    this.#files.set(path, file);
-    return file;
+    return this.#files.open(path, expected);
   }
 
   /** The visible archived job `id`, if any. */
@@ -308,23 +288,14 @@ export class ArchiveReader {
     return [...found].sort().slice(0, limit);
   }
 
-  /** The byte offset of an index line at or before the first whose id is >= `key` (a bisection). */
+  /** Where the first index line whose id is >= `key` starts (a bisection, segment_lines.ts). */
   #lowerBound(file: Deno.FsFile, path: string, size: number, key: string): number {
-    const win = new Uint8Array(WINDOW);
-    let lo = 0;
-    let hi = size;
-    while (hi - lo > SCAN_BYTES) {
-      const mid = lo + ((hi - lo) >> 1);
-      const got = readAt(file, mid, win);
-      const first = win.subarray(0, got).indexOf(NEWLINE);
-      const end = first < 0 ? -1 : win.subarray(0, got).indexOf(NEWLINE, first + 1);
-      if (end < 0) this.#corrupt(path, mid, "an index line is too long");
-      const entry = parseIndexLine(decoder.decode(win.subarray(first + 1, end)));
-      if (!entry) this.#corrupt(path, mid + first + 1, "an index entry fails its checksum");
-      if (entry!.id < key) lo = mid + end + 1;
-      else hi = mid + first + 1;
-    }
-    return lo;
+    const corrupt = (position: number, why: string) => this.#corrupt(path, position, why);
+    return firstLineWhere(file, size, (line) => {
+      const entry = parseIndexLine(decoder.decode(line.buf.subarray(line.start, line.end)));
+      if (!entry) corrupt(line.at, "an index entry fails its checksum");
+      return entry!.id >= key;
+    }, corrupt);
   }
 
   /** Every entry of a segment's index, in id order (doctor). */
@@ -339,28 +310,16 @@ export class ArchiveReader {
   }
 
   #corrupt(path: string, position: number, why: string): never {
-    throw new CorruptionError(this.#name(path), 0, why, `byte ${position}`);
+    segmentCorrupt(path, position, why);
   }
 
   /** Bisects the segment's index for `id`. */
   #find(seg: Segment, id: string): { offset: number; length: number } | null {
     const path = this.#paths.archiveIndex(seg.n);
     const file = this.#open(path, seg.index_bytes);
-    const win = new Uint8Array(WINDOW);
-    let lo = 0;
-    let hi = seg.index_bytes;
-    while (hi - lo > SCAN_BYTES) {
-      const mid = lo + ((hi - lo) >> 1);
-      const got = readAt(file, mid, win);
-      const first = win.subarray(0, got).indexOf(NEWLINE);
-      const end = first < 0 ? -1 : win.subarray(0, got).indexOf(NEWLINE, first + 1);
-      if (end < 0) this.#corrupt(path, mid, "an index line is too long");
-      const entry = parseIndexLine(decoder.decode(win.subarray(first + 1, end)));
-      if (!entry) this.#corrupt(path, mid + first + 1, "an index entry fails its checksum");
-      if (entry!.id === id) return entry;
-      if (entry!.id < id) lo = mid + end + 1;
-      else hi = mid + first + 1;
-    }
+    const narrowed = narrowIndex(file, seg.index_bytes, id, parseIndexLine, this.#corrupter(path));
+    if ("entry" in narrowed) return narrowed.entry;
+    const { lo, hi } = narrowed;
     if (hi <= lo) return null;
     const buf = new Uint8Array(hi - lo);
     const got = readAt(file, lo, buf);
@@ -392,29 +351,24 @@ export class ArchiveReader {
   *scan(seg: Segment, from = 0): Generator<{ job: Job; line: Uint8Array; offset: number }> {
     const path = this.#paths.archiveJobs(seg.n);
     const file = this.#open(path, seg.bytes);
-    let chunk = 64 * 1024;
-    let pos = from;
     let lastSeq = -Infinity;
-    while (pos < seg.bytes) {
-      const buf = new Uint8Array(Math.min(chunk, seg.bytes - pos));
-      const got = readAt(file, pos, buf);
-      const { lines, complete } = splitLines(buf.subarray(0, got));
-      if (lines.length === 0) {
-        if (buf.length === seg.bytes - pos) this.#corrupt(path, pos, "the last line is unterminated");
-        chunk *= 4; // a line longer than the chunk: read more at once
-        continue;
-      }
-      for (const [s, e] of lines) {
-        const r = decodeLine(buf, s, e);
-        if (!r.ok) this.#corrupt(path, pos + s, r.why);
-        const job = (r as { value: unknown }).value as Job;
-        // a segment is written in seq order: lines out of order were moved (whole lines pass their checksum)
-        if (!(job.seq > lastSeq)) this.#corrupt(path, pos + s, "a job line is out of seq order");
-        lastSeq = job.seq;
-        yield { job, line: buf.slice(s, e + 1), offset: pos + s };
-      }
-      pos += complete;
+    for (const line of linesForward(file, seg.bytes, from, this.#corrupter(path))) {
+      const job = this.#decode(path, line);
+      // a segment is written in seq order: lines out of order were moved (whole lines pass their checksum)
+      if (!(job.seq > lastSeq)) this.#corrupt(path, line.at, "a job line is out of seq order");
+      lastSeq = job.seq;
+      yield { job, line: line.buf.slice(line.start, line.end + 1), offset: line.at };
     }
+  }
+
+  #decode(path: string, line: LineAt): Job {
+    const r = decodeLine(line.buf, line.start, line.end);
+    if (!r.ok) this.#corrupt(path, line.at, r.why);
+    return (r as { value: unknown }).value as Job;
+  }
+
+  #corrupter(path: string): Corrupt {
+    return (position, why) => this.#corrupt(path, position, why);
   }
 
   /**
@@ -462,82 +416,25 @@ export class ArchiveReader {
     if (seq >= seg.max_seq) return seg.bytes;
     const path = this.#paths.archiveJobs(seg.n);
     const file = this.#open(path, seg.bytes);
-    // every line before `lo` has a seq at or below `seq`; every line from `hi` on, above it
-    let lo = 0;
-    let hi = seg.bytes;
-    while (lo < hi) {
-      const mid = lo + ((hi - lo) >> 1);
-      // the first line starting in [mid, hi); if none does, the first line of the range
-      const start = this.#nextLineStart(file, mid, hi) ?? lo;
-      const { end, job } = this.#lineAt(file, path, start, seg.bytes);
-      if (job.seq > seq) hi = start;
-      else lo = end + 1;
-    }
-    return lo;
-  }
-
-  /** The first line start in [pos, limit), or null: the byte after the first newline at or after pos - 1. */
-  #nextLineStart(file: Deno.FsFile, pos: number, limit: number): number | null {
-    if (pos === 0) return 0;
-    const buf = new Uint8Array(4096);
-    for (let at = pos - 1; at < limit - 1;) {
-      const got = readAt(file, at, buf.subarray(0, Math.min(buf.length, limit - at)));
-      const nl = buf.subarray(0, got).indexOf(NEWLINE);
-      if (nl >= 0) return at + nl + 1 < limit ? at + nl + 1 : null;
-      if (got === 0) return null;
-      at += got;
-    }
-    return null;
-  }
-
-  /** The job of the line starting at `start`, and where its newline is. */
-  #lineAt(file: Deno.FsFile, path: string, start: number, size: number): { end: number; job: Job } {
-    let len = 4096;
-    for (;;) {
-      const buf = new Uint8Array(Math.min(len, size - start));
-      const got = readAt(file, start, buf);
-      const nl = buf.subarray(0, got).indexOf(NEWLINE);
-      if (nl >= 0) {
-        const r = decodeLine(buf, 0, nl);
-        if (!r.ok) this.#corrupt(path, start, r.why);
-        return { end: start + nl, job: (r as { value: unknown }).value as Job };
-      }
-      if (start + got >= size) this.#corrupt(path, start, "the last line is unterminated");
-      len *= 4;
-    }
+    return firstLineAbove(
+      file,
+      seg.bytes,
+      seq,
+      (line) => this.#decode(path, line).seq,
+      this.#corrupter(path),
+    );
   }
 
   /** The jobs of one segment before byte `until` (a line start), last line first, read backwards in chunks. */
   *scanBackward(seg: Segment, until = seg.bytes): Generator<Job> {
     const path = this.#paths.archiveJobs(seg.n);
     const file = this.#open(path, seg.bytes);
-    let chunk = 64 * 1024;
-    let end = until;
     let nextSeq = Infinity;
-    while (end > 0) {
-      const start = Math.max(0, end - chunk);
-      const buf = new Uint8Array(end - start);
-      const got = readAt(file, start, buf);
-      if (got !== buf.length || buf[got - 1] !== NEWLINE) {
-        this.#corrupt(path, end, "the last line is unterminated");
-      }
-      // before the first newline may be the tail of a line that starts earlier: read it next time
-      const first = start === 0 ? 0 : buf.indexOf(NEWLINE) + 1;
-      if (first >= buf.length) {
-        chunk *= 4; // a line longer than the chunk: read more at once
-        continue;
-      }
-      const { lines } = splitLines(buf, first);
-      for (let i = lines.length - 1; i >= 0; i--) {
-        const [s, e] = lines[i];
-        const r = decodeLine(buf, s, e);
-        if (!r.ok) this.#corrupt(path, start + s, r.why);
-        const job = (r as { value: unknown }).value as Job;
-        if (!(job.seq < nextSeq)) this.#corrupt(path, start + s, "a job line is out of seq order");
-        nextSeq = job.seq;
-        yield job;
-      }
-      end = start + first;
+    for (const line of linesBackward(file, until, this.#corrupter(path))) {
+      const job = this.#decode(path, line);
+      if (!(job.seq < nextSeq)) this.#corrupt(path, line.at, "a job line is out of seq order");
+      nextSeq = job.seq;
+      yield job;
     }
   }
 

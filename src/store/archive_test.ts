@@ -165,3 +165,50 @@ Deno.test("a damaged archive fails the lookup naming the file: flipped byte, wro
     );
   });
 });
+
+Deno.test("idsWithPrefix() finds, through a large index, exactly the ids that start with a prefix, sorted and limited", () => {
+  withArchive((home, reader) => {
+    const jobs = Array.from({ length: 3000 }, (_, i) => completed(`job-${(i * 7919) % 3000}-x`, i + 1));
+    const seg = writeSegment(homePaths(home), 1, jobs.map(lineOf));
+    assert.ok(seg.index_bytes > 16 * 4096);
+    const ids = jobs.map((j) => j.id);
+    for (const prefix of ["job-12", "job-2999", "job-0-", "job-", "a", "zzz", "job-1000-x", "job-3000"]) {
+      const want = ids.filter((id) => id.startsWith(prefix)).sort();
+      assert.deepEqual(reader.idsWithPrefix([seg], new Map(), prefix, 5000), want, prefix);
+      assert.deepEqual(reader.idsWithPrefix([seg], new Map(), prefix, 3), want.slice(0, 3), prefix);
+    }
+  });
+});
+
+Deno.test("pages of a segment, either way from any seq, are the jobs on that side of it, in order, whatever the lines' lengths", () => {
+  withArchive((home, reader) => {
+    // lines of very different lengths, some longer than the first chunk a reader takes
+    const jobs = Array.from({ length: 400 }, (_, i) => {
+      const job = completed(`j${i}`, 10 + 2 * i);
+      return i % 97 === 5 ? { ...job, command: "x".repeat(100_000) } : job;
+    });
+    const seg = writeSegment(homePaths(home), 1, jobs.map(lineOf));
+    const seqs = jobs.map((j) => j.seq);
+    for (const past of [0, 9, 10, 11, 12, 401, 808, 809, 5000]) {
+      assert.deepEqual(
+        [...reader.jobs([seg], new Map(), past)].map((j) => j.seq),
+        seqs.filter((s) => s > past),
+      );
+      assert.deepEqual(
+        [...reader.jobsDesc([seg], new Map(), past)].map((j) => j.seq),
+        seqs.filter((s) => s < past).reverse(),
+      );
+    }
+  });
+});
+
+Deno.test("a segment whose whole lines were swapped is reported corrupt, forwards and backwards", () => {
+  withArchive((home, reader) => {
+    const paths = homePaths(home);
+    const seg = writeSegment(paths, 1, [1, 2, 3].map((i) => lineOf(completed(`j${i}`, i))));
+    const lines = Deno.readTextFileSync(paths.archiveJobs(1)).split("\n");
+    Deno.writeTextFileSync(paths.archiveJobs(1), [lines[1], lines[0], lines[2], ""].join("\n"));
+    assert.throws(() => [...reader.jobs([seg], new Map())], CorruptionError);
+    assert.throws(() => [...reader.jobsDesc([seg], new Map())], CorruptionError);
+  });
+});

@@ -168,6 +168,19 @@ export function sealedEnd(bytes: Uint8Array): number {
   return -1;
 }
 
+/** The lines `parts` (or any byte strings) one after another, in one buffer. */
+export function concat(parts: readonly Uint8Array[]): Uint8Array {
+  let size = 0;
+  for (const p of parts) size += p.length;
+  const out = new Uint8Array(size);
+  let off = 0;
+  for (const p of parts) {
+    out.set(p, off);
+    off += p.length;
+  }
+  return out;
+}
+
 export interface SplitLines {
   /** [start, end) of each complete line, newline excluded */
   lines: Array<[number, number]>;

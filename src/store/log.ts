@@ -6,9 +6,11 @@
  *                    CRC-32), seq contiguous across generations, each line one whole transaction
  *                    (wal.ts: one segment, its torn-tail rule)
  *   snapshot-G.snap  the live state at the start of generation G (absent for generation 1):
- *                    counters, queues, schedules, every job not yet archived, the archive
- *                    segments in use (snapshot.ts)
+ *                    counters, queues, schedules, every job neither archived nor in a
+ *                    pending segment, the archive and pending segments in use (snapshot.ts)
  *   archive-N.jobs   completed jobs moved out of the live state, with archive-N.index (archive.ts)
+ *   pending-N.jobs   plain pending jobs moved out of the live state, with pending-N.index and
+ *                    pending-N.order, their claim order (pending.ts, its protocol at its top)
  *   logs/*.out       jobs' output, one file per worker slot; the state counts the attempts of
  *                    existing jobs in each, and a file none points into goes once its worker can
  *                    no longer write to it (outputs.ts: at compaction, and after a prune)
@@ -38,12 +40,14 @@
  *      From here on nobody appends to wal-G.
  *   2. archive: write the completed jobs of the state as a new segment (jobs file, then index;
  *      each a temp name, fsync, rename, directory fsync), numbered from the state's
- *      `next_segment`; then merge the newest segments while archive.ts plans a merge
+ *      `next_segment`; then merge the newest segments while archive.ts plans a merge. Then the
+ *      plain pending jobs into a new pending segment (at least PENDING_MIN of them), and drop,
+ *      rewrite or merge pending segments as pending_plan.ts plans (compaction.ts)
  *   3. write snapshot-(G+1), naming the segments in use, to a temp name, fsync, rename, fsync
  *      the directory
  *   4. create the empty wal-(G+1), fsync the directory
- *   5. remove wal-G, snapshot-G and every archive file the new snapshot does not name, fsync
- *      the directory
+ *   5. remove wal-G, snapshot-G and every archive or pending file the new snapshot does not
+ *      name, fsync the directory
  *   Before step 1, when retention is configured, one batch of old finished jobs leaves in a
  *   `prune` record (decide/prune.ts), synced; dropping an archive segment is the new snapshot
  *   not naming it, and step 5 removes its files. After step 5, unused output files go.
@@ -63,7 +67,8 @@
  *
  * CRASH SEAM (tests only): QUEUECTL_CRASH_AT=<point> makes this module SIGKILL its own process
  *   at that point: sealed, archive-jobs-written, archive-jobs-synced, archive-jobs-renamed,
- *   archive-jobs-dir-synced, the same four for archive-index-, snapshot-written,
+ *   archive-jobs-dir-synced, the same four for archive-index-, pending-jobs-, pending-index- and
+ *   pending-order-, snapshot-written,
  *   snapshot-synced, snapshot-renamed, dir-synced, wal-created, old-removed, append-half (half
  *   a record written), append-written (before fdatasync), pruned (retention's record synced,
  *   before the seal), outputs-removed (the first unused output file removed). Unset, it does

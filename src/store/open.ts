@@ -9,6 +9,7 @@ import { loadConfigSync } from "../config.ts";
 import { exists } from "../durable.ts";
 import { lockState } from "../worker/registry.ts";
 import { FileStore } from "./file_store.ts";
+import type { Store } from "./mod.ts";
 import { homePaths } from "./paths.ts";
 
 export interface OpenOptions {
@@ -21,7 +22,7 @@ export interface OpenOptions {
   createHome?: boolean;
 }
 
-export function openStore(home: string, options: OpenOptions): FileStore {
+export function openStore(home: string, options: OpenOptions): Store {
   const paths = homePaths(home);
   const compact = Number(options.env("QUEUECTL_COMPACT_AFTER_BYTES") ?? "");
   const pendingMin = Number(options.env("QUEUECTL_PENDING_MIN") ?? "");

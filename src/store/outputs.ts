@@ -6,9 +6,7 @@
  * slot appends to next; a claim names it only after it exists). Called under the store's
  * exclusive lock with a caught-up state, so no claim can name a file meanwhile.
  */
-import type { HomePaths } from "./paths.ts";
-
-const SLOT_FILE = /^(.+)-slot-(\d+)(?:-(\d+))?\.out$/;
+import { type HomePaths, parseSlotOutput } from "./paths.ts";
 
 /**
  * Removes the unused output files of `logs/`; returns their names. `used` is the state's count
@@ -30,9 +28,9 @@ export function removeUnusedOutputs(
   const files: Array<{ name: string; worker: string; slot: string; part: number }> = [];
   const newest = new Map<string, number>();
   for (const e of entries) {
-    const m = e.isFile ? SLOT_FILE.exec(e.name) : null;
-    if (!m) continue;
-    const file = { name: e.name, worker: m[1], slot: m[2], part: Number(m[3] ?? 1) };
+    const slot = e.isFile ? parseSlotOutput(e.name) : null;
+    if (!slot) continue;
+    const file = { name: e.name, ...slot };
     files.push(file);
     const key = `${file.worker} ${file.slot}`;
     newest.set(key, Math.max(newest.get(key) ?? 0, file.part));
@@ -44,7 +42,7 @@ export function removeUnusedOutputs(
     if (!alive.has(f.worker)) alive.set(f.worker, liveWorker(f.worker));
     if (alive.get(f.worker) && newest.get(`${f.worker} ${f.slot}`) === f.part) continue;
     try {
-      Deno.removeSync(`${paths.logsDir}/${f.name}`);
+      Deno.removeSync(paths.runOutput(f.name));
       gone.push(f.name);
       removed();
     } catch (e) {

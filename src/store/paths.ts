@@ -16,8 +16,13 @@
  *   logs/<worker-id>-slot-<n>-<k>.out  another (each attempt records its byte range); part
  *                                      k >= 2 follows once part k - 1 passed its size limit
  *   workers/<id>.json|.lock  a running worker's heartbeat file, and the lock it holds for life
+ *   workers/<id>.json.tmp    the heartbeat file being replaced (renamed over it)
  *   workers/<id>.log         output of a worker started with --detach (kept after it exits)
  *   workers/starting-<n>.log that output until the worker knows its id and renames it
+ *   <file>.quarantined-<time>[-<k>]  damaged bytes a repair kept (quarantine.ts); no store module
+ *                                    reads them
+ *
+ * Temp files of durable replacements (`<file>.<pid>.tmp`) are named by durable.ts, for any file.
  */
 export interface HomePaths {
   home: string;
@@ -38,11 +43,15 @@ export interface HomePaths {
   /** the output file an attempt names (its `out[0]`, a slot file's name); throws for a name that is not one */
   runOutput(name: string): string;
   workerInfo(id: string): string;
+  /** the heartbeat file's replacement, written then renamed over `workerInfo(id)` */
+  workerInfoTemp(id: string): string;
   workerLock(id: string): string;
   /** output of a detached worker */
   workerLog(id: string): string;
   /** output of a detached worker that has not named itself yet; `token` is unique per start */
   workerStartLog(token: string): string;
+  /** a side file keeping a damaged file's bytes (`name` is the file's name in the home); `k` > 1 when `stamp` is taken */
+  quarantined(name: string, stamp: string, k: number): string;
 }
 
 const WAL = /^wal-(\d{8})\.jsonl$/;
@@ -50,9 +59,32 @@ const SNAPSHOT = /^snapshot-(\d{8})\.snap$/;
 const ARCHIVE = /^archive-(\d{8})\.(jobs|index)$/;
 const PENDING = /^pending-(\d{8})\.(jobs|index|order)$/;
 const OUTPUT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*\.out$/;
+const SLOT_OUTPUT = /^(.+)-slot-(\d+)(?:-(\d+))?\.out$/;
+const WORKER_INFO = /^(.+)\.json$/;
 
 function pad(gen: number): string {
   return String(gen).padStart(8, "0");
+}
+
+/** A file's name within its folder (what reports and attempts' `out` name it by). */
+export function fileName(path: string): string {
+  return path.slice(path.lastIndexOf("/") + 1);
+}
+
+/** How reports name pending segment `n` as a whole (its three files share this stem). */
+export function pendingSegmentName(n: number): string {
+  return `pending-${pad(n)}`;
+}
+
+/** What a slot output file's name (in logs/) says, or null for a name that is not one. */
+export function parseSlotOutput(name: string): { worker: string; slot: string; part: number } | null {
+  const m = OUTPUT_NAME.test(name) ? SLOT_OUTPUT.exec(name) : null;
+  return m ? { worker: m[1], slot: m[2], part: Number(m[3] ?? 1) } : null;
+}
+
+/** The worker id a heartbeat file's name (in workers/) says, or null for another file. */
+export function parseWorkerInfo(name: string): string | null {
+  return WORKER_INFO.exec(name)?.[1] ?? null;
 }
 
 export function homePaths(home: string): HomePaths {
@@ -84,9 +116,11 @@ export function homePaths(home: string): HomePaths {
       return at(`logs/${name}`);
     },
     workerInfo: (id) => at(`workers/${id}.json`),
+    workerInfoTemp: (id) => at(`workers/${id}.json.tmp`),
     workerLock: (id) => at(`workers/${id}.lock`),
     workerLog: (id) => at(`workers/${id}.log`),
     workerStartLog: (token) => at(`workers/starting-${token}.log`),
+    quarantined: (name, stamp, k) => at(`${name}.quarantined-${stamp}${k > 1 ? `-${k}` : ""}`),
   };
 }
 

@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { homePaths, scanGenerations } from "./paths.ts";
+import {
+  fileName,
+  homePaths,
+  parseSlotOutput,
+  parseWorkerInfo,
+  pendingSegmentName,
+  scanGenerations,
+} from "./paths.ts";
 
 Deno.test("scanGenerations() lists pending segments once each, whichever of their files remain, and their temp files", () => {
   const home = Deno.makeTempDirSync({ prefix: "qpaths-" });
@@ -23,4 +30,32 @@ Deno.test("scanGenerations() lists pending segments once each, whichever of thei
   } finally {
     Deno.removeSync(home, { recursive: true });
   }
+});
+
+Deno.test("the names paths.ts builds are the ones it parses back, and a foreign name parses to null", () => {
+  const paths = homePaths("/h");
+  assert.deepEqual(parseSlotOutput(fileName(paths.slotOutput("w1", 2, 1))), {
+    worker: "w1",
+    slot: "2",
+    part: 1,
+  });
+  assert.deepEqual(parseSlotOutput(fileName(paths.slotOutput("w1", 2, 3))), {
+    worker: "w1",
+    slot: "2",
+    part: 3,
+  });
+  assert.equal(parseSlotOutput("a1.log"), null);
+  assert.equal(parseSlotOutput(".x-slot-1.out"), null);
+  assert.equal(parseWorkerInfo(fileName(paths.workerInfo("w7"))), "w7");
+  assert.equal(parseWorkerInfo(fileName(paths.workerInfoTemp("w7"))), null);
+  assert.equal(parseWorkerInfo(fileName(paths.workerLock("w7"))), null);
+  assert.equal(
+    paths.quarantined("wal-00000001.jsonl", "20261206T0700Z", 1),
+    "/h/wal-00000001.jsonl.quarantined-20261206T0700Z",
+  );
+  assert.equal(
+    paths.quarantined("wal-00000001.jsonl", "20261206T0700Z", 2),
+    "/h/wal-00000001.jsonl.quarantined-20261206T0700Z-2",
+  );
+  assert.equal(pendingSegmentName(4), fileName(paths.pendingJobs(4)).replace(/\.jobs$/, ""));
 });

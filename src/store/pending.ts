@@ -51,7 +51,6 @@
  * lookup, one entry for a list's head, chunks for a walk or a scan. Damage is a CorruptionError
  * naming the file and byte. .index and .order are derived: both follow from .jobs and the lists.
  */
-import { CorruptionError } from "../errors.ts";
 import type { Job } from "../job.ts";
 import { checkLine } from "./codec.ts";
 import { readAt } from "../durable.ts";
@@ -83,6 +82,11 @@ import {
   type LineAt,
   linesBackward,
   linesForward,
+  narrowIndex,
+  SCAN_BYTES,
+  segmentCorrupt,
+  SegmentFiles,
+  WINDOW,
 } from "./segment_lines.ts";
 
 export { ENTRY_WIDTH, type IndexEntry } from "./pending_format.ts";
@@ -159,10 +163,6 @@ export interface Placed {
 
 const NEWLINE = 0x0a;
 const SPACE = 0x20;
-/** bisect until this many bytes are left, then scan them */
-const SCAN_BYTES = 4096;
-/** ids are at most 128 characters: an index line is under 250 bytes, so this holds a whole one */
-const WINDOW = 1024;
 /** a walk reads this many entries first, then twice as many each time, up to MAX_WALK_CHUNK */
 const FIRST_WALK_CHUNK = 32;
 const MAX_WALK_CHUNK = 4096;
@@ -183,7 +183,7 @@ function mayHold(seg: PendingSegment, id: string): boolean {
 /** Reads pending segments on demand; keeps their files open for the life of one loaded state. */
 export class PendingReader {
   readonly #paths: HomePaths;
-  readonly #files = new Map<string, Deno.FsFile>();
+  readonly #files = new SegmentFiles();
 
   constructor(paths: HomePaths) {
     this.#paths = paths;
@@ -194,16 +194,11 @@ export class PendingReader {
   }
 
   close(): void {
-    for (const f of this.#files.values()) f.close();
-    this.#files.clear();
-  }
-
-  #name(path: string): string {
-    return path.slice(path.lastIndexOf("/") + 1);
+    this.#files.close();
   }
 
   corrupt(path: string, position: number, why: string): never {
-    throw new CorruptionError(this.#name(path), 0, why, `byte ${position}`);
+    segmentCorrupt(path, position, why);
   }
 
   #corrupter(path: string): Corrupt {
@@ -212,33 +207,7 @@ export class PendingReader {
 
   /** Opens a segment file and checks it has the size the snapshot recorded. */
   #open(path: string, expected: number, check?: (file: Deno.FsFile) => void): Deno.FsFile {
-    let file = this.#files.get(path);
-    if (file) return file;
-    try {
-      file = Deno.openSync(path, { read: true });
-    } catch (e) {
-      if (e instanceof Deno.errors.NotFound) {
-        throw new CorruptionError(this.#name(path), 0, "the file is missing", "open");
-      }
-      throw e;
-    }
-    try {
-      const size = file.statSync().size;
-      if (size !== expected) {
-        throw new CorruptionError(
-          this.#name(path),
-          0,
-          `it has ${size} bytes where the snapshot recorded ${expected}`,
-          "open",
-        );
-      }
-      check?.(file);
-    } catch (e) {
-      file.close();
-      throw e;
-    }
-    this.#files.set(path, file);
-    return file;
+    return this.#files.open(path, expected, check);
   }
 
   /**
@@ -599,21 +568,9 @@ export class PendingReader {
   #find(seg: PendingSegment, id: string): IndexEntry | null {
     const path = this.#paths.pendingIndex(seg.n);
     const file = this.#open(path, seg.index_bytes);
-    const win = new Uint8Array(WINDOW);
-    let lo = 0;
-    let hi = seg.index_bytes;
-    while (hi - lo > SCAN_BYTES) {
-      const mid = lo + Math.floor((hi - lo) / 2);
-      const got = readAt(file, mid, win);
-      const first = win.subarray(0, got).indexOf(NEWLINE);
-      const end = first < 0 ? -1 : win.subarray(0, got).indexOf(NEWLINE, first + 1);
-      if (end < 0) this.corrupt(path, mid, "an index line is too long");
-      const entry = parseIndexLine(decoder.decode(win.subarray(first + 1, end)));
-      if (!entry) this.corrupt(path, mid + first + 1, "an index entry fails its checksum");
-      if (entry.id === id) return entry;
-      if (entry.id < id) lo = mid + end + 1;
-      else hi = mid + first + 1;
-    }
+    const narrowed = narrowIndex(file, seg.index_bytes, id, parseIndexLine, this.#corrupter(path));
+    if ("entry" in narrowed) return narrowed.entry;
+    const { lo, hi } = narrowed;
     if (hi <= lo) return null;
     const buf = new Uint8Array(hi - lo);
     const got = readAt(file, lo, buf);

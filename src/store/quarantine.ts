@@ -4,7 +4,7 @@
  * so a repair deletes nothing a person might still want.
  */
 import { FILE_MODE, syncDir } from "../durable.ts";
-import type { HomePaths } from "./paths.ts";
+import { fileName, type HomePaths } from "./paths.ts";
 
 /** Runs `fn` holding the store's exclusive lock, as every writer does. */
 export async function underLock<T>(paths: HomePaths, fn: () => T | Promise<T>): Promise<T> {
@@ -21,10 +21,10 @@ export async function underLock<T>(paths: HomePaths, fn: () => T | Promise<T>): 
 export function writeSideFile(paths: HomePaths, name: string, bytes: Uint8Array, now: Date): string {
   const stamp = now.toISOString().replace(/[-:.]/g, "");
   for (let k = 1;; k++) {
-    const side = `${name}.quarantined-${stamp}${k > 1 ? `-${k}` : ""}`;
+    const side = paths.quarantined(name, stamp, k);
     let file: Deno.FsFile;
     try {
-      file = Deno.openSync(`${paths.home}/${side}`, { write: true, createNew: true, mode: FILE_MODE });
+      file = Deno.openSync(side, { write: true, createNew: true, mode: FILE_MODE });
     } catch (e) {
       if (e instanceof Deno.errors.AlreadyExists) continue;
       throw e;
@@ -37,7 +37,7 @@ export function writeSideFile(paths: HomePaths, name: string, bytes: Uint8Array,
       file.close();
     }
     syncDir(paths.home);
-    return side;
+    return fileName(side);
   }
 }
 

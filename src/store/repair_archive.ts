@@ -13,21 +13,17 @@ import { CorruptionError } from "../errors.ts";
 import type { Job } from "../job.ts";
 import { ArchiveReader, hidden, lineOf, type Segment, writeSegment } from "./archive.ts";
 import { decodeLine, splitLines } from "./codec.ts";
-import type { HomePaths } from "./paths.ts";
+import { fileName, type HomePaths } from "./paths.ts";
 import { idsIn, writeSideFile } from "./quarantine.ts";
 import type { RepairOutcome } from "./repair_wal.ts";
 import type { QueueState } from "./state.ts";
-
-export function pad(n: number): string {
-  return String(n).padStart(8, "0");
-}
 
 /** The first damage found in the archive segments `segments`, or null. */
 export function checkSegments(paths: HomePaths, segments: readonly Segment[]): CorruptionError | null {
   const reader = new ArchiveReader(paths);
   try {
     for (const seg of segments) {
-      const problem = checkSegment(reader, seg);
+      const problem = checkSegment(paths, reader, seg);
       if (problem) return problem;
     }
     return null;
@@ -39,8 +35,8 @@ export function checkSegments(paths: HomePaths, segments: readonly Segment[]): C
   }
 }
 
-function checkSegment(reader: ArchiveReader, seg: Segment): CorruptionError | null {
-  const jobsFile = `archive-${pad(seg.n)}.jobs`;
+function checkSegment(paths: HomePaths, reader: ArchiveReader, seg: Segment): CorruptionError | null {
+  const jobsFile = fileName(paths.archiveJobs(seg.n));
   const ids = new Map<number, string>();
   // scan checks each line's checksum and the seq order
   for (const { job, offset } of reader.scan(seg)) ids.set(offset, job.id);
@@ -53,7 +49,7 @@ function checkSegment(reader: ArchiveReader, seg: Segment): CorruptionError | nu
   const unsorted = entries.findIndex((e, i) => i > 0 && !(entries[i - 1].id < e.id));
   if (entries.length !== seg.jobs || wrong || unsorted > 0) {
     return new CorruptionError(
-      `archive-${pad(seg.n)}.index`,
+      fileName(paths.archiveIndex(seg.n)),
       0,
       wrong
         ? `it places job "${wrong.id}" where the jobs file has another`
@@ -94,7 +90,7 @@ function rebuildIndex(paths: HomePaths, seg: Segment, now: Date, done: string[])
   } finally {
     reader.close();
   }
-  const name = `archive-${pad(seg.n)}.index`;
+  const name = fileName(paths.archiveIndex(seg.n));
   let side = "";
   try {
     side = ` (the damaged one kept as ${
@@ -108,7 +104,7 @@ function rebuildIndex(paths: HomePaths, seg: Segment, now: Date, done: string[])
   if (rebuilt.bytes !== seg.bytes || rebuilt.index_bytes !== seg.index_bytes) {
     throw new Error(`the rebuilt archive segment ${seg.n} differs in size from the snapshot's record`);
   }
-  done.push(`rebuilt ${name} from archive-${pad(seg.n)}.jobs${side}`);
+  done.push(`rebuilt ${name} from ${fileName(paths.archiveJobs(seg.n))}${side}`);
   return true;
 }
 
@@ -121,7 +117,7 @@ function rebuildJobs(
   lost: Set<string>,
 ): void {
   const n = seg.n;
-  const file = `archive-${pad(n)}.jobs`;
+  const file = fileName(paths.archiveJobs(n));
   let bytes = new Uint8Array();
   try {
     bytes = Deno.readFileSync(paths.archiveJobs(n));

@@ -18,7 +18,7 @@ import { splitLines } from "./codec.ts";
 import { type PendingJob, PendingReader, type PendingSegment, writePendingSegment } from "./pending.ts";
 import { consumed, listConsumption, remaining } from "./pending_consumption.ts";
 import { decodeJobLine, parseIndexLine } from "./pending_format.ts";
-import type { HomePaths } from "./paths.ts";
+import { type HomePaths, pendingSegmentName } from "./paths.ts";
 import { idsIn, writeSideFile } from "./quarantine.ts";
 import type { RepairOutcome } from "./repair_wal.ts";
 import type { QueueState } from "./state.ts";
@@ -159,14 +159,14 @@ function salvage(
   const named = [...fromIndex].slice(0, Math.max(0, gone));
   named.forEach((id) => lost.add(id));
   const jobs = [...kept.values()].sort((a, b) => a.seq - b.seq);
-  const name = `pending-${String(seg.n).padStart(8, "0")}`;
+  const name = pendingSegmentName(seg.n);
   if (jobs.length > 0) {
     const rewritten = writePendingSegment(paths, state.nextSegment, jobs, now);
     state.nextSegment++;
     state.pending.replace([seg], rewritten);
     done.push(
-      `rewrote the ${jobs.length} waiting job(s) of ${name} whose lines are intact as pending-${
-        String(rewritten.n).padStart(8, "0")
+      `rewrote the ${jobs.length} waiting job(s) of ${name} whose lines are intact as ${
+        pendingSegmentName(rewritten.n)
       }${read.unreadable ? ` (unreadable line(s) in ${name}.jobs: ${read.unreadable})` : ""}`,
     );
   } else {

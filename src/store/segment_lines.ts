@@ -1,17 +1,75 @@
 /**
- * Reading a segment file of newline-terminated lines without holding it: in chunks forwards or
- * backwards, one line at a byte position, and a bisection over byte positions for a file whose
- * lines are sorted by a key. Damage is reported through `corrupt`, which names the file and throws.
+ * Reading a segment file of newline-terminated lines without holding it (archive and pending
+ * segments alike): the files held open and checked against the sizes the snapshot recorded, in
+ * chunks forwards or backwards, one line at a byte position, a bisection over byte positions for
+ * a file whose lines are sorted by a key, and the windowed bisection of an id index. Damage is
+ * reported through `corrupt`, which names the file and throws.
  */
+import { CorruptionError } from "../errors.ts";
 import { splitLines } from "./codec.ts";
 import { readAt } from "../durable.ts";
+import { fileName } from "./paths.ts";
 
 const NEWLINE = 0x0a;
+/** an id index bisects until this many bytes are left, then scans them */
+export const SCAN_BYTES = 4096;
+/** ids are at most 128 characters: an index line is under 250 bytes, so this holds a whole one */
+export const WINDOW = 1024;
+const decoder = new TextDecoder();
 /** the first chunk read; a line longer than a chunk makes the next one four times larger */
 const CHUNK = 64 * 1024;
 
 /** Reports damage at a byte position of the file being read; never returns. */
 export type Corrupt = (position: number, why: string) => never;
+
+/** The CorruptionError of damage at byte `position` of the segment file `path`. */
+export function segmentCorrupt(path: string, position: number, why: string): never {
+  throw new CorruptionError(fileName(path), 0, why, `byte ${position}`);
+}
+
+/** Segment files held open for reading (for the life of one loaded state), each checked once. */
+export class SegmentFiles {
+  readonly #files = new Map<string, Deno.FsFile>();
+
+  /**
+   * `path`, open, after checking it has the size the snapshot recorded (and passes `check`, run
+   * once, when it is first opened).
+   */
+  open(path: string, expected: number, check?: (file: Deno.FsFile) => void): Deno.FsFile {
+    let file = this.#files.get(path);
+    if (file) return file;
+    try {
+      file = Deno.openSync(path, { read: true });
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) {
+        throw new CorruptionError(fileName(path), 0, "the file is missing", "open");
+      }
+      throw e;
+    }
+    try {
+      const size = file.statSync().size;
+      if (size !== expected) {
+        throw new CorruptionError(
+          fileName(path),
+          0,
+          `it has ${size} bytes where the snapshot recorded ${expected}`,
+          "open",
+        );
+      }
+      check?.(file);
+    } catch (e) {
+      file.close();
+      throw e;
+    }
+    this.#files.set(path, file);
+    return file;
+  }
+
+  close(): void {
+    for (const f of this.#files.values()) f.close();
+    this.#files.clear();
+  }
+}
 
 /** One line: `buf[start, end)`, newline excluded, which begins at byte `at` of the file. */
 export interface LineAt {
@@ -129,4 +187,35 @@ export function firstLineWhere(
     else lo = start + line.end + 1;
   }
   return lo;
+}
+
+/**
+ * Bisects an id index (`size` bytes; lines sorted by the id before their first space, each
+ * shorter than WINDOW) for `id`, reading one window per probe: the entry when a probe lands on
+ * its line, else the byte range [lo, hi) of at most SCAN_BYTES, at line starts, that holds the
+ * line if the index has one (the caller scans it).
+ */
+export function narrowIndex<E extends { id: string }>(
+  file: Deno.FsFile,
+  size: number,
+  id: string,
+  parse: (line: string) => E | null,
+  corrupt: Corrupt,
+): { entry: E } | { lo: number; hi: number } {
+  const win = new Uint8Array(WINDOW);
+  let lo = 0;
+  let hi = size;
+  while (hi - lo > SCAN_BYTES) {
+    const mid = lo + Math.floor((hi - lo) / 2);
+    const got = readAt(file, mid, win);
+    const first = win.subarray(0, got).indexOf(NEWLINE);
+    const end = first < 0 ? -1 : win.subarray(0, got).indexOf(NEWLINE, first + 1);
+    if (end < 0) corrupt(mid, "an index line is too long");
+    const entry = parse(decoder.decode(win.subarray(first + 1, end)));
+    if (!entry) corrupt(mid + first + 1, "an index entry fails its checksum");
+    if (entry.id === id) return { entry };
+    if (entry.id < id) lo = mid + end + 1;
+    else hi = mid + first + 1;
+  }
+  return { lo, hi };
 }

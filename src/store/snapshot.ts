@@ -28,10 +28,11 @@
 import { CorruptionError } from "../errors.ts";
 import { DEFAULT_QUEUE, type Job, upgradeJob } from "../job.ts";
 import type { Segment } from "./archive.ts";
-import { checkLine, crc32, decodeLine, encodeLine, splitLines } from "./codec.ts";
+import { checkLine, concat, crc32, decodeLine, encodeLine, splitLines } from "./codec.ts";
 import { readAt } from "../durable.ts";
 import type { QueueSettings, Schedule } from "./records.ts";
 import type { PendingSegment } from "./pending.ts";
+import { fileName } from "./paths.ts";
 import { type Consumption, consumptionProblem } from "./pending_consumption.ts";
 import { type Counts, QueueState } from "./state.ts";
 
@@ -70,22 +71,10 @@ export function encodeSnapshot(state: QueueState, gen: number): Uint8Array {
   return concat(parts);
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  let size = 0;
-  for (const p of parts) size += p.length;
-  const out = new Uint8Array(size);
-  let off = 0;
-  for (const p of parts) {
-    out.set(p, off);
-    off += p.length;
-  }
-  return out;
-}
-
 type Fail = (line: number, why: string) => never;
 
 function failer(path: string): Fail {
-  const name = path.slice(path.lastIndexOf("/") + 1);
+  const name = fileName(path);
   return (line, why) => {
     throw new CorruptionError(name, line, why);
   };

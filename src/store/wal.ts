@@ -10,8 +10,8 @@
  */
 import { CorruptionError } from "../errors.ts";
 import { exists, FILE_MODE, syncDir } from "../durable.ts";
-import { decodeLine, encodeLine, sealedEnd, splitLines } from "./codec.ts";
-import { type HomePaths, scanGenerations } from "./paths.ts";
+import { concat, decodeLine, encodeLine, sealedEnd, splitLines } from "./codec.ts";
+import { fileName, type HomePaths, scanGenerations } from "./paths.ts";
 import { type LogRecord, RECORD_TYPES } from "./records.ts";
 
 /** What a read of the log found: whole lines (byte ranges in `buf`) and an unterminated tail. */
@@ -42,8 +42,7 @@ export class WalFile {
   }
 
   get name(): string {
-    const path = this.#paths.wal(this.gen);
-    return path.slice(path.lastIndexOf("/") + 1);
+    return fileName(this.#paths.wal(this.gen));
   }
 
   /**
@@ -167,15 +166,7 @@ export class WalFile {
    */
   append(records: readonly LogRecord[], durable: boolean): void {
     const wal = this.open(true) as Deno.FsFile;
-    const parts = records.map((r) => encodeLine(r));
-    let size = 0;
-    for (const p of parts) size += p.length;
-    const bytes = new Uint8Array(size);
-    let off = 0;
-    for (const p of parts) {
-      bytes.set(p, off);
-      off += p.length;
-    }
+    const bytes = concat(records.map((r) => encodeLine(r)));
     wal.seekSync(this.offset, Deno.SeekMode.Start);
     try {
       let done = 0;

@@ -29,36 +29,49 @@ export function parseProcessInfo(afterName: string): ProcessInfo | null {
   return { state: fields[0], start: parseStartTime(afterName) };
 }
 
-/** The state and start time of `pid`, or null when there is no such process (or no /proc). */
-export async function processInfo(pid: number): Promise<ProcessInfo | null> {
+function procReader(script: string, pid: number): Deno.Command {
+  return new Deno.Command("/bin/sh", {
+    args: ["-c", script, "queuectl", String(pid)],
+    stdin: "null",
+    stdout: "piped",
+    stderr: "null",
+  });
+}
+
+/**
+ * What the sh `script` prints about `pid` (its `$1`), or null when it fails (no such process) or
+ * there is no /proc: the one way src/ reads /proc.
+ */
+export async function readProc(script: string, pid: number): Promise<string | null> {
   if (Deno.build.os !== "linux") return null;
   try {
-    const out = await new Deno.Command("/bin/sh", {
-      args: ["-c", READ_STAT, "queuectl", String(pid)],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    return out.success ? parseProcessInfo(new TextDecoder().decode(out.stdout)) : null;
+    const out = await procReader(script, pid).output();
+    return out.success ? new TextDecoder().decode(out.stdout) : null;
   } catch {
     return null;
   }
 }
 
-/** Start time of `pid`, or null when it is gone or the platform has no /proc. */
-export async function processStartTime(pid: number): Promise<number | null> {
+/** `readProc`, synchronously: nothing else runs in this process meanwhile. */
+export function readProcSync(script: string, pid: number): string | null {
   if (Deno.build.os !== "linux") return null;
   try {
-    const out = await new Deno.Command("/bin/sh", {
-      args: ["-c", READ_STAT, "queuectl", String(pid)],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    return out.success ? parseStartTime(new TextDecoder().decode(out.stdout)) : null;
+    const out = procReader(script, pid).outputSync();
+    return out.success ? new TextDecoder().decode(out.stdout) : null;
   } catch {
     return null;
   }
+}
+
+/** The state and start time of `pid`, or null when there is no such process (or no /proc). */
+export async function processInfo(pid: number): Promise<ProcessInfo | null> {
+  const text = await readProc(READ_STAT, pid);
+  return text === null ? null : parseProcessInfo(text);
+}
+
+/** Start time of `pid`, or null when it is gone or the platform has no /proc. */
+export async function processStartTime(pid: number): Promise<number | null> {
+  return (await processInfo(pid))?.start ?? null;
 }
 
 /** Signals the whole process group led by `pid`; false when no such group is left. */

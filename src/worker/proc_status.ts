@@ -4,7 +4,7 @@
  * with --allow-all, which the CLI does not have, so /bin/sh reads it (the CLI may run programs).
  * The parsers are pure; `readSignalMasks` and `processState` are the I/O.
  */
-import { READ_STAT } from "./proc.ts";
+import { READ_STAT, readProc, readProcSync } from "./proc.ts";
 
 /** The signal masks of a process, as bit sets (bit n-1 stands for signal n). */
 export interface SignalMasks {
@@ -37,18 +37,8 @@ export function hasSignal(mask: bigint, signal: number): boolean {
  * meanwhile), or null where there is no /proc.
  */
 export function readSignalMasks(pid: number): SignalMasks | null {
-  if (Deno.build.os !== "linux") return null;
-  try {
-    const out = new Deno.Command("/bin/sh", {
-      args: ["-c", READ_MASKS, "queuectl", String(pid)],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "null",
-    }).outputSync();
-    return out.success ? parseSignalMasks(new TextDecoder().decode(out.stdout)) : null;
-  } catch {
-    return null;
-  }
+  const text = readProcSync(READ_MASKS, pid);
+  return text === null ? null : parseSignalMasks(text);
 }
 
 /**
@@ -62,18 +52,8 @@ export function parseState(afterName: string): string | null {
 
 /** The state letter of `pid` (see `parseState`), or null when it is gone or there is no /proc. */
 export async function processState(pid: number): Promise<string | null> {
-  if (Deno.build.os !== "linux") return null;
-  try {
-    const out = await new Deno.Command("/bin/sh", {
-      args: ["-c", READ_STAT, "queuectl", String(pid)],
-      stdin: "null",
-      stdout: "piped",
-      stderr: "null",
-    }).output();
-    return out.success ? parseState(new TextDecoder().decode(out.stdout)) : null;
-  } catch {
-    return null;
-  }
+  const text = await readProc(READ_STAT, pid);
+  return text === null ? null : parseState(text);
 }
 
 /** True for the states of a process that the kernel holds stopped (SIGSTOP, SIGTSTP, a tracer). */

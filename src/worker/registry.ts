@@ -5,7 +5,7 @@
  * heartbeat.
  */
 import { ensureSubdir, FILE_MODE } from "../durable.ts";
-import type { HomePaths } from "../store/paths.ts";
+import { type HomePaths, parseWorkerInfo } from "../store/paths.ts";
 
 export interface WorkerInfo {
   id: string;
@@ -68,7 +68,7 @@ export class WorkerRegistration {
   update(info: WorkerInfo): void {
     ensureSubdir(this.paths.workersDir);
     const path = this.paths.workerInfo(this.id);
-    const tmp = `${path}.tmp`;
+    const tmp = this.paths.workerInfoTemp(this.id);
     Deno.writeTextFileSync(tmp, JSON.stringify(info) + "\n", { mode: FILE_MODE });
     Deno.renameSync(tmp, path);
   }
@@ -128,8 +128,8 @@ export function listWorkers(paths: HomePaths): WorkerEntry[] {
     return out;
   }
   for (const e of entries) {
-    if (!e.isFile || !e.name.endsWith(".json")) continue;
-    const id = e.name.slice(0, -".json".length);
+    const id = e.isFile ? parseWorkerInfo(e.name) : null;
+    if (id === null) continue;
     try {
       const info = JSON.parse(
         Deno.readTextFileSync(paths.workerInfo(id)),

@@ -28,6 +28,7 @@ import { CorruptionError } from "../errors.ts";
 import type { Job, Outcome } from "../job.ts";
 import { shorten } from "../printable.ts";
 import type { Store } from "../store/mod.ts";
+import { fileName } from "../store/paths.ts";
 import type { WorkerProcess } from "./liveness.ts";
 import { readTail } from "./output.ts";
 import type { RunnerPool, SlotJob, SlotTicket } from "./pool.ts";
@@ -171,7 +172,7 @@ export class Slots {
         process: this.#deps.process,
         slots: tickets.map((t) => ({
           sid: [t.runner.sessionId, t.runner.startTime],
-          out: [t.output.slice(t.output.lastIndexOf("/") + 1), t.start],
+          out: [fileName(t.output), t.start],
         })),
         leaseSeconds: config().lease_timeout,
         stopsAfter: this.#deps.startSeq,

@@ -18,6 +18,7 @@ import { Rescuer } from "../../src/worker/rescuer.ts";
 import { withHome } from "../../testkit/mod.ts";
 
 Deno.test("a rescuer taking back a job of its own it no longer runs kills nothing: its slot's runner runs the next job", () =>
+  // the home exists: a worker's pool never creates it (a worker started in a home that is gone stops)
   withHome(async (home) => {
     const paths = homePaths(home);
     const store = new FileStore(home);

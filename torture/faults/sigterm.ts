@@ -2,7 +2,7 @@
  * Fault: a job that ignores SIGTERM (`trap "" TERM`, inherited by its `sleep`).
  *
  * With a timeout: the worker sends SIGTERM to the job's process group, then SIGKILL 2 s later
- * (execute.ts KILL_GRACE_SECONDS); the attempt is recorded "timed out after Ns" and nothing of
+ * (runner.ts KILL_GRACE_MS); the attempt is recorded "timed out after Ns" and nothing of
  * the group is left. Without one, a graceful stop (`worker stop`) waits for it, as documented;
  * the second interrupt SIGKILLs the group at once and records "killed by SIGKILL when the worker
  * was interrupted".
