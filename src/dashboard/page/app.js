@@ -24,7 +24,7 @@ import {
 // the server serves src/joblog.js there (browser.jsonc maps it for the type checker)
 import { splitAttempts, succeeded } from "/assets/joblog.js";
 
-// What the API answers, as far as the page reads it (src/dashboard/API.md has the whole of it).
+// What the API answers, as far as the page reads it (docs/dashboard.md has the whole of it).
 
 /**
  * A job as `GET /api/jobs/:id` answers it (every field is shown on its page).
