@@ -17,6 +17,7 @@ import {
   validateJob,
 } from "../validate.ts";
 import { type AppContext, command, homeFlag, jsonFlag, openSession, sessionConfig } from "./context.ts";
+import { printIdleHint } from "./hints.ts";
 import { absolutePath, failedJobText, waitForJobs } from "./job_wait.ts";
 import { json } from "./render.ts";
 import { decodeInput } from "./utf8.ts";
@@ -225,6 +226,7 @@ async function enqueue(
   // the ids at once, even with --wait: a script can read them while the jobs run
   if (!flags.json) this.process.stdout.write(jobs.map((j) => j.id).join("\n") + "\n");
   try {
+    if (!flags.json) await printIdleHint(this, session);
     if (flags.wait) {
       const outcome = await waitForJobs(this, session, [...new Set(jobs.map((j) => j.id))]);
       jobs = jobs.map((j) => outcome.ended.get(j.id) ?? j);

@@ -7,6 +7,7 @@ import { zeroCounts } from "../store/state.ts";
 import { listWorkers, type WorkerInfo } from "../worker/registry.ts";
 import { parseCount, parseQueueName } from "../validate.ts";
 import { type AppContext, command, homeFlag, type HomeFlags, jsonFlag, openSession } from "./context.ts";
+import { printIdleHint } from "./hints.ts";
 import { type Dependency, describeJob, JOB_HEADER, jobRows, json, relative, table } from "./render.ts";
 
 interface ReadFlags extends HomeFlags {
@@ -43,6 +44,7 @@ async function status(this: AppContext, flags: ReadFlags): Promise<void> {
   out += workers.length ? ":\n" + workerTable(workers, now) : "\n";
   out += `home: ${session.home}\n`;
   this.process.stdout.write(out);
+  await printIdleHint(this, session);
 }
 
 /** The lines that say which queues are paused, and how many of their jobs wait. */
