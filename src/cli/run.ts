@@ -160,12 +160,15 @@ export async function runApp(args: string[], io: CliIo): Promise<number> {
     stdout.write(`${VERSION}\n`);
     return 0;
   }
-  const app = await loadApp(rest);
   if (rest[0] === "__complete") {
-    const { printCompletions } = await import("./completion.ts");
-    await printCompletions(app, rest.slice(1), context);
+    // by a computed name, so that no other command prepares the completion code at start-up
+    const { printCompletions } = await import(
+      new URL("./completion.ts", import.meta.url).href
+    ) as typeof import("./completion.ts");
+    await printCompletions(rest.slice(1), context);
     return 0;
   }
+  const app = await loadApp(rest);
   const argvProblem = argvWithoutSeparator(app.root, rest);
   if (argvProblem !== null) {
     direct.write(`error: ${printable(argvProblem)}\n`);
