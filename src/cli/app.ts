@@ -59,7 +59,7 @@ const DOCS = {
     "  queuectl worker start --count 2 --drain",
     "  queuectl status",
     "",
-    "`queuectl help COMMAND` (or `queuectl COMMAND --help`) shows the help of a command.",
+    "Help on a command: `queuectl help worker start`, the same as `queuectl worker start --help`.",
   ].join("\n"),
 };
 

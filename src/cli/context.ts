@@ -168,7 +168,7 @@ export interface CommandSpec<F extends FlagsOf<F>, A extends BaseArgs> {
   parameters: TypedCommandParameters<F, A, AppContext>;
   /**
    * `usage`: the usage lines (after the command's name) when the generated one would say less
-   * than what the command accepts; the first also stands for the command in its group's help
+   * than what the command accepts; they also stand for the command in its group's help
    */
   docs: { brief: string; fullDescription?: string; usage?: readonly string[] };
 }
@@ -184,8 +184,12 @@ export function command<F extends FlagsOf<F>, A extends BaseArgs>(
     docs: usage ? { ...docs, customUsage: usage } : docs,
   });
   if (!usage) return built;
-  // stricli's list of a group's commands ignores customUsage: give it the first line too
-  return { ...built, formatUsageLine: (args) => [...args.prefix, usage[0]].join(" ") };
+  // stricli's list of a group's commands ignores customUsage: give it the lines too (each line
+  // after the first indented as stricli indents the first)
+  return {
+    ...built,
+    formatUsageLine: (args) => usage.map((u) => [...args.prefix, u].join(" ")).join("\n  "),
+  };
 }
 
 export function routes(

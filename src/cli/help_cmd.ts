@@ -89,7 +89,7 @@ export const helpCommand = command({
     },
   },
   docs: {
-    brief: "Show the help of a command (the same as `queuectl COMMAND --help`)",
+    brief: "Show the help of a command, as its --help flag does",
     usage: ["[<command>...]"],
     fullDescription: "Examples:\n  queuectl help\n  queuectl help enqueue\n  queuectl help worker start",
   },
