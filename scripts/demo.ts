@@ -10,6 +10,9 @@ const base = ["run", ...perms, `${root}main.ts`];
 const env = { QUEUECTL_HOME: home };
 const bold = (s: string) => Deno.stdout.isTerminal() ? `\x1b[1m${s}\x1b[0m` : s;
 
+/** Whether the hint "jobs are waiting and no worker is running" was shown: the tour shows it once. */
+let hinted = false;
+
 async function q(args: string[], show = true): Promise<string> {
   if (show) {
     console.log(bold(`$ queuectl ${args.map((a) => (/[\s'"{}$&;|]/.test(a) ? `'${a}'` : a)).join(" ")}`));
@@ -17,7 +20,11 @@ async function q(args: string[], show = true): Promise<string> {
   const out = await new Deno.Command(Deno.execPath(), { args: [...base, ...args], env }).output();
   const text = new TextDecoder().decode(out.stdout);
   if (show) Deno.stdout.writeSync(out.stdout);
-  Deno.stderr.writeSync(out.stderr);
+  const errors = new TextDecoder().decode(out.stderr).split("\n").filter((line) => {
+    if (!line.startsWith("hint: ")) return true;
+    return hinted ? false : (hinted = true);
+  });
+  Deno.stderr.writeSync(new TextEncoder().encode(errors.join("\n")));
   if (!out.success) throw new Error(`queuectl ${args.join(" ")} failed`);
   return text;
 }
