@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { JOB_STATES } from "../../src/job.ts";
-import { cli, cliOk, dirOfHome, expectRefused, refused, withHome } from "../../testkit/mod.ts";
+import { cli, cliOk, dirOfHome, expectRefused, refused, snapshotFiles, withHome } from "../../testkit/mod.ts";
 import { findShell, mayLack, queuectlBin, type Shell, shellCandidates } from "../../testkit/shells.ts";
 
 interface Case {
@@ -86,8 +86,10 @@ Deno.test("__complete reads a home without changing it, and creates none", () =>
     assert.deepEqual([missing.code, missing.stdout, missing.stderr], [0, "", ""]);
     assert.throws(() => Deno.statSync(home), Deno.errors.NotFound);
     await cliOk(home, ["enqueue", "--id", "only", "true"]);
+    const before = snapshotFiles(home);
     const r = await cli(home, ["__complete", "--describe", "show", ""]);
     assert.equal(r.stdout, "only\n");
+    assert.deepEqual(snapshotFiles(home), before, "completing changed the home's files");
     // --home in the words, before or after the command, is the home read
     const elsewhere = await cli(`${home}-none`, ["__complete", "--home", home, "show", "o"]);
     assert.equal(elsewhere.stdout, "only\n");
