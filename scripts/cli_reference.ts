@@ -200,7 +200,8 @@ export async function cliReferenceSource(): Promise<string> {
       ansiColor: false,
     });
     lines.push(`## \`queuectl ${path}\``, "", `${cell(need(command.brief, `\`queuectl ${path}\``))}.`, "");
-    lines.push("```", usage, "```", "");
+    // a command with several usage lines gives them indented as in a group's help
+    lines.push("```", ...usage.split("\n").map((line) => line.trim()), "```", "");
     const full = command.fullDescription?.trim();
     if (full) lines.push("```text", full, "```", "");
     lines.push(...flagTable(path, params), ...argumentTable(path, params));

@@ -24,11 +24,18 @@ async function run(args: string[]): Promise<Call> {
   return { args, out };
 }
 
+/** Whether the hint "jobs are waiting and no worker is running" was shown: the tour shows it once. */
+let hinted = false;
+
 /** Prints a call as a terminal would have shown it; a failed call ends the tour. */
 function show({ args, out }: Call): void {
   console.log(bold(`$ queuectl ${args.map((a) => (/[\s'"{}$&;|]/.test(a) ? `'${a}'` : a)).join(" ")}`));
   Deno.stdout.writeSync(out.stdout);
-  Deno.stderr.writeSync(out.stderr);
+  const errors = new TextDecoder().decode(out.stderr).split("\n").filter((line) => {
+    if (!line.startsWith("hint: ")) return true;
+    return hinted ? false : (hinted = true);
+  });
+  Deno.stderr.writeSync(new TextEncoder().encode(errors.join("\n")));
   if (!out.success) throw new Error(`queuectl ${args.join(" ")} failed`);
 }
 

@@ -1,8 +1,8 @@
 /**
  * The command tree. A top-level command's module is imported only when the command line names
  * that command, so `queuectl enqueue` does not load, compile or run the code of `worker`, `dlq`,
- * `config` and the rest; help, completion and anything that is not a command name get the whole
- * tree.
+ * `config` and the rest (`help worker` loads `help` and then `worker`); `--help`, completion and
+ * anything that is not a command name get the whole tree.
  */
 import { type Application, buildApplication, type Command, type RouteMap } from "@stricli/core";
 import { type AppContext, routes } from "./context.ts";
@@ -46,6 +46,7 @@ const ROUTES: Record<string, () => Promise<Route>> = {
   dashboard: async () =>
     (await lazy<typeof import("./dashboard_cmd.ts")>("./dashboard_cmd.ts")).dashboardCommand,
   completion: async () => (await lazy<typeof import("./completion.ts")>("./completion.ts")).completionCommand,
+  help: async () => (await lazy<typeof import("./help_cmd.ts")>("./help_cmd.ts")).helpCommand,
 };
 
 const DOCS = {
@@ -58,13 +59,15 @@ const DOCS = {
     "  queuectl enqueue 'echo hello'",
     "  queuectl worker start --count 2 --drain",
     "  queuectl status",
+    "",
+    "Help on a command: `queuectl help worker start`, the same as `queuectl worker start --help`.",
   ].join("\n"),
 };
 
 /**
  * The application that runs `args` (the command line after the global --home). When the first
  * word names a top-level command, stricli routes into that command and never consults the
- * others, so the tree holds just that one; otherwise (help, a misspelt command that needs
+ * others, so the tree holds just that one; otherwise (`--help`, a misspelt command that needs
  * suggestions, completion) it holds them all.
  */
 export async function loadApp(args: readonly string[] = []): Promise<Application<AppContext>> {

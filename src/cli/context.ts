@@ -173,18 +173,30 @@ export interface CommandSpec<F extends FlagsOf<F>, A extends BaseArgs> {
    * from F, of another type, or optional where F's field is required fails the type check
    */
   parameters: TypedCommandParameters<F, A, AppContext>;
-  docs: { brief: string; fullDescription?: string };
+  /**
+   * `usage`: the usage lines (after the command's name) when the generated one would say less
+   * than what the command accepts; they also stand for the command in its group's help
+   */
+  docs: { brief: string; fullDescription?: string; usage?: readonly string[] };
 }
 
 /** A stricli command whose body runs under `action` (one error line, exit code). */
 export function command<F extends FlagsOf<F>, A extends BaseArgs>(
   spec: CommandSpec<F, A>,
 ): Command<AppContext> {
-  return buildCommand<F, A, AppContext>({
+  const { usage, ...docs } = spec.docs;
+  const built = buildCommand<F, A, AppContext>({
     func: action<F, A>(spec.func),
     parameters: spec.parameters,
-    docs: spec.docs,
+    docs: usage ? { ...docs, customUsage: usage } : docs,
   });
+  if (!usage) return built;
+  // stricli's list of a group's commands ignores customUsage: give it the lines too (each line
+  // after the first indented as stricli indents the first)
+  return {
+    ...built,
+    formatUsageLine: (args) => usage.map((u) => [...args.prefix, u].join(" ")).join("\n  "),
+  };
 }
 
 export function routes(

@@ -15,6 +15,7 @@ import {
 } from "../validate.ts";
 import { type AppContext, command, homeFlag, jsonFlag, openSession, sessionConfig } from "./context.ts";
 import { attemptFlagFields } from "./job_flags.ts";
+import { printIdleHint } from "./hints.ts";
 import { absolutePath, failedJobText, waitForJobs } from "./job_wait.ts";
 import { json } from "./render.ts";
 import { type JobLookup, resolveJobRef } from "../job_ref.ts";
@@ -98,6 +99,14 @@ async function readLines(ctx: AppContext, file: string): Promise<string> {
   return decodeInput(bytes, `--file ${file}`);
 }
 
+/** How --file reads its lines (the help says it; the loop in enqueue() does it). */
+const FILE_LINES = [
+  "With --file, each line is a job: a line starting with { is a job as JSON, any other a shell",
+  "command (as if given as the argument); blank lines and lines starting with # are skipped.",
+  "Leading and trailing blanks are ignored. The flags apply to every line that leaves the field",
+  "out. Nothing is enqueued unless every line is valid; an error names its line.",
+];
+
 /** With --argv the arguments are the program and its arguments, verbatim. */
 function argvJob(flags: EnqueueFlags, args: string[], fields: Partial<JobSpec>): JobSpec {
   if (flags.file !== undefined || flags.command !== undefined) {
@@ -144,10 +153,11 @@ async function enqueue(
     specs = [];
     const lines = text.split("\n");
     for (let i = 0; i < lines.length; i++) {
+      // a JSON job, a shell command, or nothing (blank, or a # comment): FILE_LINES
       const line = lines[i].trim();
-      if (line === "") continue;
+      if (line === "" || line.startsWith("#")) continue;
       const where = `line ${i + 1} of ${flags.file === "-" ? "stdin" : flags.file}`;
-      const spec = parseJobJson(line, where);
+      const spec = line.startsWith("{") ? parseJobJson(line, where) : { command: line };
       // flags act as defaults for the lines that leave a field out (checked again together)
       const { command, ...rest } = { ...fields, ...spec };
       specs.push(validateJob({ ...rest, ...(rest.argv ? {} : { command }) }, where));
@@ -196,6 +206,7 @@ async function enqueue(
   // the ids at once, even with --wait: a script can read them while the jobs run
   if (!flags.json) this.process.stdout.write(jobs.map((j) => j.id).join("\n") + "\n");
   try {
+    if (!flags.json) await printIdleHint(this, session);
     if (flags.wait) {
       const outcome = await waitForJobs(this, session, [...new Set(jobs.map((j) => j.id))]);
       jobs = jobs.map((j) => outcome.ended.get(j.id) ?? j);
@@ -257,7 +268,7 @@ export const enqueueCommand = command({
         "duration",
       ),
       file: opt(
-        "Enqueue every JSON line of this file (- for stdin), all or nothing",
+        "Enqueue every line of this file (- for stdin), a JSON job or a shell command, all or nothing",
         "path",
       ),
       argv: {
@@ -310,8 +321,15 @@ export const enqueueCommand = command({
   },
   docs: {
     brief: "Add a job to the queue",
+    usage: [
+      "[flags] <command | json>",
+      "[flags] --file <path | ->",
+      "[flags] --argv -- <program> [<arg>...]",
+    ],
     fullDescription: [
       "Adds one job and prints its id, or with --file many jobs in one transaction.",
+      "",
+      ...FILE_LINES,
       "",
       "A job is a JSON object with command (or argv) and optional id, queue, max_retries, priority,",
       "run_at (ISO-8601), timeout (seconds), after (ids), unique (a key), env (an object of names",
@@ -331,7 +349,8 @@ export const enqueueCommand = command({
       "  queuectl enqueue 'echo hello'",
       '  queuectl enqueue \'{"id":"report","command":"make report","max_retries":5}\'',
       "  queuectl enqueue -c 'backup.sh' --priority 10 --delay 5m --timeout 1h",
-      "  queuectl enqueue --file jobs.jsonl",
+      "  queuectl enqueue --file jobs.txt",
+      "  printf '%s\\n' 'make a' 'make b' | queuectl enqueue --file - --queue builds",
       '  queuectl enqueue --argv -- convert "my photo.png" out.jpg',
       "  queuectl enqueue --queue uploads --env BUCKET=photos 'upload.sh'",
       "  queuectl enqueue --id deploy --after build --after test --wait './deploy.sh'",

@@ -8,6 +8,7 @@ import { listWorkers, type WorkerInfo } from "../worker/registry.ts";
 import { parseCount, parseQueueName } from "../validate.ts";
 import { type AppContext, command, homeFlag, type HomeFlags, jsonFlag, openSession } from "./context.ts";
 import { dependenciesOf } from "../usecases/jobs.ts";
+import { printIdleHint } from "./hints.ts";
 import { describeJob, JOB_HEADER, jobRows, json, relative, table } from "./render.ts";
 
 interface ReadFlags extends HomeFlags {
@@ -37,6 +38,7 @@ async function status(this: AppContext, flags: ReadFlags): Promise<void> {
   out += workers.length ? ":\n" + workerTable(workers, now) : "\n";
   out += `home: ${session.home}\n`;
   this.process.stdout.write(out);
+  await printIdleHint(this, session);
 }
 
 /** The lines that say which queues are paused, and how many of their jobs wait. */

@@ -38,6 +38,89 @@ function routeOf(root: unknown, args: string[]): string {
   return path.join(" ");
 }
 
+interface ParameterSpecs {
+  flags?: Record<string, { kind: string }>;
+  aliases?: Record<string, string>;
+}
+
+/**
+ * The commands that take --argv: what "Cannot ..." says for them, and how many positional
+ * arguments come before the program.
+ */
+const ARGV_COMMANDS: Record<string, { action: string; before: number }> = {
+  enqueue: { action: "enqueue", before: 0 },
+  "schedule add": { action: "add the schedule", before: 2 },
+};
+
+/**
+ * With --argv the arguments are a program and its arguments, but stricli reads a flag anywhere
+ * on the line as one of ours: `enqueue --argv ls -la` would fail on "-l" (no such flag), and
+ * `--argv grep -c x` would take -c for --command. A word after the program that starts with "-"
+ * and is not one of the command's long flags is refused, with the line that works (`--` before
+ * the program). Returns that sentence, or null.
+ */
+export function argvWithoutSeparator(root: unknown, args: string[]): string | null {
+  const path: string[] = [];
+  let target = root as { getRoutingTargetForInput?: (w: string) => unknown; parameters?: ParameterSpecs };
+  while (path.length < args.length && target.getRoutingTargetForInput) {
+    const next = target.getRoutingTargetForInput(args[path.length]);
+    if (!next) return null;
+    path.push(args[path.length]);
+    target = next as typeof target;
+  }
+  const spec = ARGV_COMMANDS[path.join(" ")];
+  const flags = target.parameters?.flags;
+  if (!spec || !flags?.argv) return null;
+  const aliases = target.parameters?.aliases ?? {};
+  const end = args.indexOf("--", path.length);
+  const words = args.slice(path.length, end < 0 ? args.length : end);
+  const flagOf = (word: string): string | undefined => {
+    if (!word.startsWith("--")) return word.length === 2 ? aliases[word[1]] : undefined;
+    const name = word.slice(2).split("=")[0];
+    if (flags[name]) return name;
+    const negated = name.startsWith("no-")
+      ? name.slice(3)
+      : name.startsWith("no")
+      ? name.slice(2, 3).toLowerCase() + name.slice(3)
+      : "";
+    return flags[negated]?.kind === "boolean" ? negated : undefined;
+  };
+  const takesValue = (word: string) => flags[flagOf(word)!]?.kind !== "boolean" && !word.includes("=");
+  if (!words.some((w) => flagOf(w) === "argv")) return null;
+  // the line split in three: up to the program, our flags after it, the program and its words
+  const head: string[] = [];
+  const ours: string[] = [];
+  const program: string[] = [];
+  let positionals = 0;
+  let offending: string | undefined;
+  for (let i = 0; i < words.length; i++) {
+    const word = words[i];
+    const isFlag = word.startsWith("-") && word !== "-";
+    const value = isFlag && flagOf(word) && takesValue(word) && i + 1 < words.length ? [words[++i]] : [];
+    if (program.length === 0) {
+      if (isFlag || positionals++ < spec.before) head.push(word, ...value);
+      else program.push(word);
+    } else if (isFlag && word.startsWith("--") && flagOf(word)) ours.push(word, ...value);
+    else {
+      if (isFlag) offending ??= word;
+      program.push(word, ...value);
+    }
+  }
+  if (offending === undefined) return null;
+  const fixed = [...path, ...head, ...ours, "--", ...program, ...(end < 0 ? [] : args.slice(end + 1))];
+  const line = `queuectl ${fixed.map(shellWord).join(" ")}`;
+  return `Cannot ${spec.action}: ${JSON.stringify(offending.slice(0, 40))} after the program ${
+    JSON.stringify(program[0].slice(0, 40))
+  } would be read as a flag of queuectl; with --argv, put -- before the program: ${
+    line.length > 200 ? line.slice(0, 197) + "..." : line
+  }`;
+}
+
+/** `word` as a shell would need it typed. */
+function shellWord(word: string): string {
+  return /^[\w.,:\/=@%+-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+}
+
 /** Runs `args` (the command line after the program name); returns the exit code. */
 export async function runApp(args: string[], io: CliIo): Promise<number> {
   const { home, rest } = splitGlobalHome(args);
@@ -77,11 +160,19 @@ export async function runApp(args: string[], io: CliIo): Promise<number> {
     stdout.write(`${VERSION}\n`);
     return 0;
   }
-  const app = await loadApp(rest);
   if (rest[0] === "__complete") {
-    const { printCompletions } = await import("./completion.ts");
-    await printCompletions(app, rest.slice(1), context);
+    // by a computed name, so that no other command prepares the completion code at start-up
+    const { printCompletions } = await import(
+      new URL("./completion.ts", import.meta.url).href
+    ) as typeof import("./completion.ts");
+    await printCompletions(rest.slice(1), context);
     return 0;
+  }
+  const app = await loadApp(rest);
+  const argvProblem = argvWithoutSeparator(app.root, rest);
+  if (argvProblem !== null) {
+    direct.write(`error: ${printable(argvProblem)}\n`);
+    return 2;
   }
   await run(app, rest, context as AppContext & { process: typeof proc });
   const first = early.join("").split("\n").find((line) => line.trim() !== "");

@@ -105,6 +105,23 @@ export function isWorkerAlive(paths: HomePaths, id: string): boolean {
   return lockState(paths, id) === "held";
 }
 
+/**
+ * True when some worker of the home is alive (holds its lock): what `status` counts, without
+ * reading the heartbeat files. Cheap enough for every enqueue: one directory read and one
+ * lock try per worker file.
+ */
+export function anyWorkerAlive(paths: HomePaths): boolean {
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [...Deno.readDirSync(paths.workersDir)];
+  } catch {
+    return false;
+  }
+  return entries.some((e) =>
+    e.name.endsWith(".lock") && isWorkerAlive(paths, e.name.slice(0, -".lock".length))
+  );
+}
+
 /** The heartbeat file of worker `id`, if there is one to read. */
 export function workerInfo(paths: HomePaths, id: string): WorkerInfo | null {
   try {

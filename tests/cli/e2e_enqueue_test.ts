@@ -198,7 +198,8 @@ Deno.test("enqueue --file with one bad line enqueues nothing, exits 2 and leaves
     assert.deepEqual(snapshotFiles(home), before);
 
     const viaStdin = await cli(home, ["enqueue", "--file", "-"], {
-      stdin: '{"id":"ok3","command":"echo 3"}\nnot json\n',
+      // a line that starts with "{" is JSON (any other is a shell command)
+      stdin: '{"id":"ok3","command":"echo 3"}\n{not json\n',
     });
     assert.equal(viaStdin.code, 2);
     assert.match(viaStdin.stderr, /line 2/);

@@ -233,7 +233,11 @@ function deliver(
   kind: string,
   rest: Omit<FuzzCase, "kind" | "args">,
 ) {
-  const via = enc.encode(text).length > opts.maxArgBytes
+  // a line of --file that does not start with "{" is a shell command, not JSON: such text is
+  // JSON (and refused as such) only as the argument
+  const via = !text.trimStart().startsWith("{")
+    ? "arg"
+    : enc.encode(text).length > opts.maxArgBytes
     ? r.pick(["file", "stdin"])
     : r.pick(["arg", "file", "stdin"]);
   if (via === "arg") return { ...rest, kind: `${kind} via arg`, args: ["enqueue", text] };
