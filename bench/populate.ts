@@ -51,9 +51,35 @@ const WORKER = "w-bench-populate";
 const FAR_FUTURE = "2099-01-01T00:00:00.000Z";
 const BACKOFF = { backoff_base: 2, backoff_max: 3600 };
 
-export async function populate(options: PopulateOptions): Promise<PopulateResult> {
-  if (options.pending) return await backlog(options);
-  const batch = options.batch ?? 10_000;
+export function populate(options: PopulateOptions): Promise<PopulateResult> {
+  if (options.pending) return fill(options, 100_000, "pending jobs", backlogRound);
+  return fill(options, 10_000, "jobs", historyRound);
+}
+
+/**
+ * One round of `fill`: adds `n` jobs (numbered from `done`) to `store`, and counts them in `result`
+ * (`jobs`, and how each ended; `sample_id` once the round passes `middle`).
+ */
+type Round = (
+  store: FileStore,
+  done: number,
+  n: number,
+  middle: number,
+  result: PopulateResult,
+) => Promise<void>;
+
+/**
+ * Fills the home in rounds of `batch` jobs (default `defaultBatch`), saying how far it got every
+ * two seconds, then compacts: the part the history and the backlog share. `what` names the jobs
+ * in the progress lines.
+ */
+async function fill(
+  options: PopulateOptions,
+  defaultBatch: number,
+  what: string,
+  round: Round,
+): Promise<PopulateResult> {
+  const batch = options.batch ?? defaultBatch;
   const say = options.progress ?? (() => {});
   const started = performance.now();
   const auto = options.autoCompact ?? true;
@@ -63,94 +89,69 @@ export async function populate(options: PopulateOptions): Promise<PopulateResult
   let lastSay = started;
   try {
     for (let done = 0; done < options.jobs; done += batch) {
-      const n = Math.min(batch, options.jobs - done);
-      const specs: JobSpec[] = [];
-      for (let i = 0; i < n; i++) {
-        const k = done + i;
-        const spec: JobSpec = { command: `echo job ${k}; sleep 0`, cwd: "/srv/app" };
-        if (k % 200 === 37) spec.run_at = FAR_FUTURE; // stays pending
-        if (k % 200 === 137) spec.max_retries = 0; // fails once, goes dead
-        specs.push(spec);
-      }
-      await store.enqueue(specs, { max_retries: 3 });
-      const claimed = await claimFor(store, WORKER, n, 3600);
-      // all finishes at once: the store's group commit writes them in one append
-      const finished = await Promise.all(claimed.map((job) => {
-        const fail = job.max_retries === 0;
-        return store.finish({
-          worker: WORKER,
-          id: job.id,
-          claim: job.claim,
-          outcome: { kind: "exited", code: fail ? 1 : 0 },
-          tail: fail ? `job failed: ${job.id}\n` : `job ${job.id} done\n`,
-          config: BACKOFF,
-        });
-      }));
-      for (const job of finished) {
-        if (job?.state === "completed") result.completed++;
-        else if (job?.state === "dead") result.dead++;
-        else {throw new Error(
-            `Cannot populate: a finish left job ${job?.id ?? "?"} ${job?.state ?? "unrecorded"}`,
-          );}
-      }
-      result.pending += n - claimed.length;
-      result.jobs += n;
-      if (!result.sample_id && done + n > middle) {
-        result.sample_id = finished.find((j) => j?.state === "completed")?.id ?? "";
-      }
+      await round(store, done, Math.min(batch, options.jobs - done), middle, result);
       const now = performance.now();
       if (now - lastSay > 2000) {
         lastSay = now;
-        say(`populate: ${result.jobs} of ${options.jobs} jobs (${((now - started) / 1000).toFixed(1)}s)`);
+        say(`populate: ${result.jobs} of ${options.jobs} ${what} (${((now - started) / 1000).toFixed(1)}s)`);
       }
     }
-    say(`populate: compacting ${result.jobs} jobs`);
+    say(`populate: compacting ${result.jobs} ${what}`);
     await store.compact();
   } finally {
     store.close();
   }
   result.seconds = (performance.now() - started) / 1000;
-  say(`populate: ${result.jobs} jobs in ${result.seconds.toFixed(1)}s`);
+  say(`populate: ${result.jobs} ${what} in ${result.seconds.toFixed(1)}s`);
   return result;
 }
 
-/** `--pending`: N runnable jobs of `true`, enqueued in big batches, all left pending. */
-async function backlog(options: PopulateOptions): Promise<PopulateResult> {
-  const batch = options.batch ?? 100_000;
-  const say = options.progress ?? (() => {});
-  const started = performance.now();
-  const auto = options.autoCompact ?? true;
-  const store = new FileStore(options.home, auto ? {} : { compactAfterBytes: Number.MAX_SAFE_INTEGER });
-  const result: PopulateResult = { jobs: 0, completed: 0, dead: 0, pending: 0, sample_id: "", seconds: 0 };
-  const middle = Math.floor(options.jobs / 2);
-  let lastSay = started;
-  try {
-    for (let done = 0; done < options.jobs; done += batch) {
-      const n = Math.min(batch, options.jobs - done);
-      const specs: JobSpec[] = Array.from({ length: n }, () => ({ command: "true" }));
-      const enqueued = await store.enqueue(specs, { max_retries: 3 });
-      if (!result.sample_id && done + n > middle) result.sample_id = enqueued[middle - done].job.id;
-      result.pending += n;
-      result.jobs += n;
-      const now = performance.now();
-      if (now - lastSay > 2000) {
-        lastSay = now;
-        say(
-          `populate: ${result.jobs} of ${options.jobs} pending jobs (${
-            ((now - started) / 1000).toFixed(1)
-          }s)`,
-        );
-      }
-    }
-    say(`populate: compacting ${result.jobs} pending jobs`);
-    await store.compact();
-  } finally {
-    store.close();
+/** A round of the history: enqueue, claim and finish (1% dead, 1% left pending far in the future). */
+const historyRound: Round = async (store, done, n, middle, result) => {
+  const specs: JobSpec[] = [];
+  for (let i = 0; i < n; i++) {
+    const k = done + i;
+    const spec: JobSpec = { command: `echo job ${k}; sleep 0`, cwd: "/srv/app" };
+    if (k % 200 === 37) spec.run_at = FAR_FUTURE; // stays pending
+    if (k % 200 === 137) spec.max_retries = 0; // fails once, goes dead
+    specs.push(spec);
   }
-  result.seconds = (performance.now() - started) / 1000;
-  say(`populate: ${result.jobs} pending jobs in ${result.seconds.toFixed(1)}s`);
-  return result;
-}
+  await store.enqueue(specs, { max_retries: 3 });
+  const claimed = await claimFor(store, WORKER, n, 3600);
+  // all finishes at once: the store's group commit writes them in one append
+  const finished = await Promise.all(claimed.map((job) => {
+    const fail = job.max_retries === 0;
+    return store.finish({
+      worker: WORKER,
+      id: job.id,
+      claim: job.claim,
+      outcome: { kind: "exited", code: fail ? 1 : 0 },
+      tail: fail ? `job failed: ${job.id}\n` : `job ${job.id} done\n`,
+      config: BACKOFF,
+    });
+  }));
+  for (const job of finished) {
+    if (job?.state === "completed") result.completed++;
+    else if (job?.state === "dead") result.dead++;
+    else {throw new Error(
+        `Cannot populate: a finish left job ${job?.id ?? "?"} ${job?.state ?? "unrecorded"}`,
+      );}
+  }
+  result.pending += n - claimed.length;
+  result.jobs += n;
+  if (!result.sample_id && done + n > middle) {
+    result.sample_id = finished.find((j) => j?.state === "completed")?.id ?? "";
+  }
+};
+
+/** A round of `--pending`: N runnable jobs of `true`, enqueued in one batch, all left pending. */
+const backlogRound: Round = async (store, done, n, middle, result) => {
+  const specs: JobSpec[] = Array.from({ length: n }, () => ({ command: "true" }));
+  const enqueued = await store.enqueue(specs, { max_retries: 3 });
+  if (!result.sample_id && done + n > middle) result.sample_id = enqueued[middle - done].job.id;
+  result.pending += n;
+  result.jobs += n;
+};
 
 if (import.meta.main) {
   const args = Deno.args;

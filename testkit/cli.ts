@@ -166,6 +166,29 @@ export async function stopBackground(bg: Background, graceMs = 10_000): Promise<
   return await bg.exited();
 }
 
+/**
+ * Starts `n` workers of `slots` slots each on `home` (`worker start --count SLOTS ...extra`) and
+ * waits until each has said it started. Stop them with `stopAll` in a `finally`.
+ */
+export async function startWorkers(
+  home: string,
+  n: number,
+  slots: number,
+  extra: string[] = [],
+): Promise<Background[]> {
+  const workers: Background[] = [];
+  for (let i = 0; i < n; i++) {
+    workers.push(spawnCli(home, ["worker", "start", "--count", String(slots), ...extra]));
+  }
+  for (const w of workers) await untilOutput(w, /started with/, 60_000);
+  return workers;
+}
+
+/** Stops every one of `workers` for good (`stopBackground`), all at once. */
+export async function stopAll(workers: Background[]): Promise<void> {
+  await Promise.all(workers.map((w) => stopBackground(w)));
+}
+
 /** Id of the worker a `worker start` process announced ("<time> <id> started with ..."). */
 export function workerIdOf(bg: Background): string | undefined {
   return /^\S+ (w-\S+) started with/m.exec(bg.output())?.[1];

@@ -5,6 +5,8 @@ export const T0 = Date.parse("2030-01-01T00:00:00.000Z");
 
 export class ManualClock implements Clock {
   current: number;
+  /** how many times `sleep` was called: a test waits for a loop to go idle with it */
+  sleeps = 0;
   #elapsed = 0;
   #sleepers: Array<{ until: number; wake: () => void }> = [];
   constructor(start = T0) {
@@ -17,6 +19,7 @@ export class ManualClock implements Clock {
     return this.#elapsed;
   }
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
+    this.sleeps++;
     return new Promise((resolve) => {
       if (ms <= 0 || signal?.aborted) return resolve();
       const sleeper = { until: this.#elapsed + ms, wake: resolve };

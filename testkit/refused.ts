@@ -1,6 +1,6 @@
 /**
  * Bad-input assertions for end-to-end tests: each case must exit 2 with nothing on stdout, one
- * line on stderr naming the problem, and the home's files byte-identical.
+ * line on stderr (`error: ` and a sentence naming the problem), and the home's files byte-identical.
  */
 import assert from "node:assert/strict";
 import { cli } from "./cli.ts";
@@ -34,6 +34,8 @@ export async function expectRefused(home: string, cases: RefusedCase[]): Promise
     if (r.stdout !== "") issues.push(`printed ${JSON.stringify(r.stdout.slice(0, 120))} on stdout`);
     if (lines.length !== 1) {
       issues.push(`${lines.length} lines on stderr, not one: ${JSON.stringify(r.stderr)}`);
+    } else if (!/^error: [^\n]+\n$/.test(r.stderr)) {
+      issues.push(`the line is not "error: <sentence>" and a newline: ${JSON.stringify(r.stderr)}`);
     } else if (lines[0].length <= 10 || !names.test(lines[0])) {
       issues.push(`the message does not name the problem (${names}): ${JSON.stringify(lines[0])}`);
     }

@@ -14,15 +14,12 @@ import {
   homeFlag,
   type HomeFlags,
   jsonFlag,
+  type JsonFlags,
   resolveHome,
   routes,
 } from "./context.ts";
 import { json, table } from "./render.ts";
 import { homePaths } from "../store/paths.ts";
-
-interface JsonFlags extends HomeFlags {
-  json?: boolean;
-}
 
 async function list(this: AppContext, flags: JsonFlags): Promise<void> {
   const config = await loadConfig(homePaths(resolveHome(this, flags)).config);

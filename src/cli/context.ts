@@ -52,6 +52,11 @@ export const homeFlag = {
   },
 } as const;
 
+/** The flags of a command that takes `--json` (jsonFlag) and `--home` (homeFlag). */
+export interface JsonFlags extends HomeFlags {
+  json?: boolean;
+}
+
 export const jsonFlag = {
   json: {
     kind: "boolean",

@@ -11,19 +11,11 @@ import { cancelJobs, requestKill } from "../usecases/jobs.ts";
 import { parseDuration } from "../validate.ts";
 import { livenessDeps, verdict } from "../worker/liveness.ts";
 import { isStoppedState, processState } from "../worker/proc_status.ts";
-import { type AppContext, command, homeFlag, type HomeFlags, jsonFlag, openSession } from "./context.ts";
+import { type AppContext, command, homeFlag, jsonFlag, type JsonFlags, openSession } from "./context.ts";
 import { untilSettled, waitForJobs } from "./job_wait.ts";
-import { checkJobRef, JOB_REF_BRIEF, resolveJobRefs } from "../job_ref.ts";
+import { checkJobRef, resolveJobRefs } from "../job_ref.ts";
+import { jobRefsParam } from "./job_ref_params.ts";
 import { json } from "./render.ts";
-
-interface JsonFlags extends HomeFlags {
-  json?: boolean;
-}
-
-const idsParam = {
-  kind: "array",
-  parameter: { brief: `${JOB_REF_BRIEF}; several may be given`, parse: String, placeholder: "id" },
-} as const;
 
 /** The ids of a command that needs at least one, each checked (exit 2 on a bad one). */
 function needIds(refs: string[], action: string, what: string): void {
@@ -146,7 +138,7 @@ async function wait(this: AppContext, flags: WaitFlags, ...refs: string[]): Prom
 
 export const killCommand = command({
   func: kill,
-  parameters: { flags: { ...jsonFlag, ...homeFlag }, positional: idsParam },
+  parameters: { flags: { ...jsonFlag, ...homeFlag }, positional: jobRefsParam },
   docs: {
     brief: "Kill processing jobs (their whole process tree); they go to the DLQ",
     fullDescription: [
@@ -163,7 +155,7 @@ export const killCommand = command({
 
 export const cancelCommand = command({
   func: cancel,
-  parameters: { flags: { ...jsonFlag, ...homeFlag }, positional: idsParam },
+  parameters: { flags: { ...jsonFlag, ...homeFlag }, positional: jobRefsParam },
   docs: {
     brief: "Send pending or failed jobs to the DLQ without running them",
     fullDescription: [
@@ -189,7 +181,7 @@ export const waitCommand = command({
       ...jsonFlag,
       ...homeFlag,
     },
-    positional: idsParam,
+    positional: jobRefsParam,
   },
   docs: {
     brief: "Block until jobs have completed or are dead",

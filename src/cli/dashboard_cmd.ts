@@ -2,15 +2,14 @@
 import { printable } from "../printable.ts";
 import { UsageError } from "../errors.ts";
 import { parseCount } from "../validate.ts";
-import { type AppContext, command, homeFlag, type HomeFlags, resolveHome } from "./context.ts";
+import { type AppContext, command, homeFlag, type JsonFlags, resolveHome } from "./context.ts";
 
-interface DashboardFlags extends HomeFlags {
+interface DashboardFlags extends JsonFlags {
   host?: string;
   port?: string;
   token?: string;
   "token-file"?: string;
   "no-token"?: boolean;
-  json?: boolean;
 }
 
 export const DEFAULT_PORT = 7700;

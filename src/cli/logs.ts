@@ -20,12 +20,13 @@ import {
   type AppContext,
   command,
   homeFlag,
-  type HomeFlags,
   jsonFlag,
+  type JsonFlags,
   openSession,
   type Session,
 } from "./context.ts";
-import { checkJobRef, JOB_REF_BRIEF, resolveJobRef } from "../job_ref.ts";
+import { checkJobRef, resolveJobRef } from "../job_ref.ts";
+import { jobRefParam } from "./job_ref_params.ts";
 import { json } from "./render.ts";
 
 /** the largest output `logs --json` prints (in one string); `logs` streams any size */
@@ -33,10 +34,9 @@ export const JSON_OUTPUT_MAX = 16 * 2 ** 20;
 /** How often `--follow` looks at a running attempt's output between two store changes. */
 export const FOLLOW_POLL_MS = 250;
 
-interface LogsFlags extends HomeFlags {
+interface LogsFlags extends JsonFlags {
   follow?: boolean;
   tail?: string;
-  json?: boolean;
 }
 
 /** Writes all of `bytes` to stdout (a pipe may take fewer than offered). */
@@ -145,11 +145,6 @@ async function follow(
   }
 }
 
-const idParam = {
-  kind: "tuple",
-  parameters: [{ brief: JOB_REF_BRIEF, parse: String, placeholder: "id" }],
-} as const;
-
 export const logsCommand = command({
   func: logs,
   parameters: {
@@ -171,7 +166,7 @@ export const logsCommand = command({
       ...homeFlag,
     },
     aliases: { f: "follow" },
-    positional: idParam,
+    positional: jobRefParam,
   },
   docs: {
     brief: "Print a job's captured stdout and stderr, every attempt",

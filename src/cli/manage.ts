@@ -7,23 +7,15 @@ import {
   type AppContext,
   command,
   homeFlag,
-  type HomeFlags,
   jsonFlag,
+  type JsonFlags,
   openSession,
   routes,
 } from "./context.ts";
 import { deleteJobs as deleteWithLogs, retryDead } from "../usecases/jobs.ts";
-import { checkJobRef, JOB_REF_BRIEF, resolveJobRefs } from "../job_ref.ts";
+import { checkJobRef, resolveJobRefs } from "../job_ref.ts";
+import { jobRefsParam } from "./job_ref_params.ts";
 import { JOB_HEADER, jobRows, json, table } from "./render.ts";
-
-interface JsonFlags extends HomeFlags {
-  json?: boolean;
-}
-
-const idsParam = {
-  kind: "array",
-  parameter: { brief: `${JOB_REF_BRIEF}; several may be given`, parse: String, placeholder: "id" },
-} as const;
 
 async function dlqList(this: AppContext, flags: JsonFlags): Promise<void> {
   const session = openSession(this, flags);
@@ -119,7 +111,7 @@ export const dlqRoutes = routes({
         ...jsonFlag,
         ...homeFlag,
       },
-      positional: idsParam,
+      positional: jobRefsParam,
     },
     docs: {
       brief: "Move dead jobs back to pending with attempts reset to 0",
@@ -128,7 +120,7 @@ export const dlqRoutes = routes({
   }),
   delete: command({
     func: dlqDelete,
-    parameters: { flags: { ...jsonFlag, ...homeFlag }, positional: idsParam },
+    parameters: { flags: { ...jsonFlag, ...homeFlag }, positional: jobRefsParam },
     docs: {
       brief: "Delete dead jobs for good",
       fullDescription: "Example:\n  queuectl dlq delete job-1",
@@ -138,7 +130,7 @@ export const dlqRoutes = routes({
 
 export const deleteCommand = command({
   func: deleteJobs,
-  parameters: { flags: { ...jsonFlag, ...homeFlag }, positional: idsParam },
+  parameters: { flags: { ...jsonFlag, ...homeFlag }, positional: jobRefsParam },
   docs: {
     brief: "Delete jobs that are not processing, with their output",
     fullDescription: "Example:\n  queuectl delete job-1",

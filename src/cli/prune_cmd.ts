@@ -6,13 +6,12 @@
  */
 import { UsageError } from "../errors.ts";
 import { parseDuration } from "../validate.ts";
-import { type AppContext, command, homeFlag, type HomeFlags, jsonFlag, openSession } from "./context.ts";
+import { type AppContext, command, homeFlag, jsonFlag, type JsonFlags, openSession } from "./context.ts";
 import { json } from "./render.ts";
 
-interface PruneFlags extends HomeFlags {
+interface PruneFlags extends JsonFlags {
   "completed-before"?: string;
   "dead-before"?: string;
-  json?: boolean;
 }
 
 /** The latest finish time that is `text` (a duration) or longer ago, as an ISO cutoff. */

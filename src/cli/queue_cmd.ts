@@ -11,16 +11,12 @@ import {
   type AppContext,
   command,
   homeFlag,
-  type HomeFlags,
   jsonFlag,
+  type JsonFlags,
   openSession,
   routes,
 } from "./context.ts";
 import { json, table } from "./render.ts";
-
-interface JsonFlags extends HomeFlags {
-  json?: boolean;
-}
 
 const nameParam = {
   kind: "tuple",

@@ -3,15 +3,12 @@
  * prints that id (`--json`: the new job). What the copy keeps is decided by the store
  * (store/decide/rerun.ts); `dlq retry` is the other way back, moving a dead job itself to pending.
  */
-import { checkJobRef, JOB_REF_BRIEF, resolveJobRef } from "../job_ref.ts";
-import { type AppContext, command, homeFlag, type HomeFlags, jsonFlag, openSession } from "./context.ts";
+import { checkJobRef, resolveJobRef } from "../job_ref.ts";
+import { jobRefParam } from "./job_ref_params.ts";
+import { type AppContext, command, homeFlag, jsonFlag, type JsonFlags, openSession } from "./context.ts";
 import { json } from "./render.ts";
 
-interface RerunFlags extends HomeFlags {
-  json?: boolean;
-}
-
-async function rerun(this: AppContext, flags: RerunFlags, ref: string): Promise<void> {
+async function rerun(this: AppContext, flags: JsonFlags, ref: string): Promise<void> {
   checkJobRef(ref);
   const session = openSession(this, flags);
   try {
@@ -27,10 +24,7 @@ export const rerunCommand = command({
   func: rerun,
   parameters: {
     flags: { ...jsonFlag, ...homeFlag },
-    positional: {
-      kind: "tuple",
-      parameters: [{ brief: JOB_REF_BRIEF, parse: String, placeholder: "id" }],
-    },
+    positional: jobRefParam,
   },
   docs: {
     brief: "Enqueue a copy of a completed or dead job under a new id",

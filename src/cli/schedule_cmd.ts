@@ -20,8 +20,8 @@ import {
   type AppContext,
   command,
   homeFlag,
-  type HomeFlags,
   jsonFlag,
+  type JsonFlags,
   openSession,
   routes,
 } from "./context.ts";
@@ -34,10 +34,6 @@ import {
   queueNameProblem,
 } from "./job_flags.ts";
 import { json, relative, table } from "./render.ts";
-
-interface JsonFlags extends HomeFlags {
-  json?: boolean;
-}
 
 interface AddFlags extends JsonFlags, JobFlags {
   tz?: string;

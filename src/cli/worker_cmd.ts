@@ -14,6 +14,7 @@ import {
   homeFlag,
   type HomeFlags,
   jsonFlag,
+  type JsonFlags,
   openSession,
   routes,
   type Session,
@@ -24,12 +25,11 @@ import { workerTable } from "./read.ts";
 import { json } from "./render.ts";
 import { ensureDir } from "../durable.ts";
 
-interface StartFlags extends HomeFlags {
+interface StartFlags extends JsonFlags {
   count?: string;
   queue?: string[];
   drain?: boolean;
   detach?: boolean;
-  json?: boolean;
 }
 
 /** The queues `--queue` names (absent: every queue). */
@@ -277,7 +277,7 @@ function listed(session: Session, { alive: _, ...w }: WorkerEntry) {
 
 function list(
   this: AppContext,
-  flags: HomeFlags & { json?: boolean },
+  flags: JsonFlags,
 ): void {
   const session = openSession(this, flags);
   const workers = listWorkers(session.paths).filter((w) => w.alive).map((w) => listed(session, w));

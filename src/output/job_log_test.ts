@@ -57,6 +57,26 @@ async function withLogs(
   }
 }
 
+/** The log of a job dead after two attempts whose outputs are `first` then `second`, in one slot file. */
+async function deadAfterTwo(
+  home: string,
+  write: (name: string, text: string) => number,
+  first: string,
+  second: string,
+): Promise<JobLog> {
+  const a = write("w-1-slot-1.out", first);
+  const b = write("w-1-slot-1.out", second);
+  const j = job({
+    state: "dead",
+    attempts: 2,
+    runs: [
+      run(1, ["w-1-slot-1.out", 0, a], "exit code 1"),
+      run(2, ["w-1-slot-1.out", a, b], "exit code 1"),
+    ],
+  });
+  return (await readJobLog(homePaths(home), () => Promise.resolve(j)))!;
+}
+
 async function text(log: JobLog, printer = new JobLogPrinter()): Promise<string> {
   const decoder = new TextDecoder();
   let out = "";
@@ -220,18 +240,7 @@ Deno.test("a record naming a file outside logs/ reads as no output", () =>
 
 Deno.test("tailOf() reads the last bytes across attempts and drops a character cut by the window", () =>
   withLogs(async (home, write) => {
-    const paths = homePaths(home);
-    const a = write("w-1-slot-1.out", "y".repeat(100_000) + "\n");
-    const b = write("w-1-slot-1.out", "last: é\n");
-    const j = job({
-      state: "dead",
-      attempts: 2,
-      runs: [
-        run(1, ["w-1-slot-1.out", 0, a], "exit code 1"),
-        run(2, ["w-1-slot-1.out", a, b], "exit code 1"),
-      ],
-    });
-    const log = (await readJobLog(paths, () => Promise.resolve(j)))!;
+    const log = await deadAfterTwo(home, write, "y".repeat(100_000) + "\n", "last: é\n");
     const whole = await text(log);
     const all = await tailOf(log, 1_000_000);
     assert.deepEqual(all, { output: whole, bytes: log.bytes, truncated: false });
@@ -265,22 +274,11 @@ function lastLines(text: string, n: number): string {
 
 Deno.test("printTail() writes the last n lines of the log, framing lines included, across attempts and chunks", () =>
   withLogs(async (home, write) => {
-    const paths = homePaths(home);
     // attempt 1: lines long enough that the slot file is read in several chunks; attempt 2 ends
     // without a newline (its closing line puts one first)
     const long = Array.from({ length: 3000 }, (_, i) => `line ${i} ${"x".repeat(i % 90)}\n`).join("");
     assert.ok(long.length > 2 * CHUNK);
-    const a = write("w-1-slot-1.out", long);
-    const b = write("w-1-slot-1.out", "é first\nsecond · last");
-    const j = job({
-      state: "dead",
-      attempts: 2,
-      runs: [
-        run(1, ["w-1-slot-1.out", 0, a], "exit code 1"),
-        run(2, ["w-1-slot-1.out", a, b], "exit code 1"),
-      ],
-    });
-    const log = (await readJobLog(paths, () => Promise.resolve(j)))!;
+    const log = await deadAfterTwo(home, write, long, "é first\nsecond · last");
     const whole = await text(log);
     const count = whole.split("\n").length - 1;
     for (const n of [0, 1, 2, 3, 4, 5, 6, 50, 2999, 3000, count - 1, count, count + 1, 1e9]) {

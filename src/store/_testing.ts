@@ -5,7 +5,16 @@
  */
 import assert from "node:assert/strict";
 import type { BackoffConfig } from "../backoff.ts";
-import { claimsBefore, isDue, isLive, isWaiting, type Job, type JobState, type Outcome } from "../job.ts";
+import {
+  claimsBefore,
+  isDue,
+  isLive,
+  isWaiting,
+  type Job,
+  type JobState,
+  newJob,
+  type Outcome,
+} from "../job.ts";
 import { type ClaimRequest, decideClaim } from "./decide/claim.ts";
 import { decideEnqueue } from "./decide/enqueue.ts";
 import { decideFinish } from "./decide/finish.ts";
@@ -25,6 +34,28 @@ export function at(seconds: number): Date {
 
 export function iso(seconds: number): string {
   return at(seconds).toISOString();
+}
+
+/**
+ * A whole job as an enqueue record of a version before queues and claim tokens carried it: no
+ * `queue`, no `claim`. Job "old" (command "x", 3 retries, due at iso(0)), number `seq`, created at
+ * `created`, with `fields` over it.
+ */
+export function olderJob(seq: number, created: string, fields: Partial<Job>): Job {
+  const { queue: _q, claim: _c, ...old } = {
+    ...newJob({
+      id: "old",
+      command: "x",
+      max_retries: 3,
+      priority: 0,
+      run_at: iso(0),
+      timeout: null,
+      cwd: null,
+      seq,
+    }, created),
+    ...fields,
+  };
+  return old as Job;
 }
 
 /** `body` as the next record of `state`, written at `when`. */

@@ -319,11 +319,8 @@ export class ArchiveReader {
     const file = this.#open(path, seg.index_bytes);
     const narrowed = narrowIndex(file, seg.index_bytes, id, parseIndexLine, this.#corrupter(path));
     if ("entry" in narrowed) return narrowed.entry;
-    const { lo, hi } = narrowed;
-    if (hi <= lo) return null;
-    const buf = new Uint8Array(hi - lo);
-    const got = readAt(file, lo, buf);
-    const { lines } = splitLines(buf.subarray(0, got));
+    const { lo, window: buf } = narrowed;
+    const { lines } = splitLines(buf);
     for (const [s, e] of lines) {
       // compare the id before paying for the checksum
       const space = buf.subarray(s, e).indexOf(SPACE);

@@ -570,14 +570,11 @@ export class PendingReader {
     const file = this.#open(path, seg.index_bytes);
     const narrowed = narrowIndex(file, seg.index_bytes, id, parseIndexLine, this.#corrupter(path));
     if ("entry" in narrowed) return narrowed.entry;
-    const { lo, hi } = narrowed;
-    if (hi <= lo) return null;
-    const buf = new Uint8Array(hi - lo);
-    const got = readAt(file, lo, buf);
+    const { lo, window: buf } = narrowed;
     // the whole window is read anyway: its order is checked too, so lines moved inside it are found
     let previous = "";
     let found: IndexEntry | null = null;
-    for (let s = 0; s < got;) {
+    for (let s = 0; s < buf.length;) {
       const e = buf.indexOf(NEWLINE, s);
       if (e < 0) this.corrupt(path, lo + s, "an index line is unterminated");
       // compare the id before paying for the checksum

@@ -35,8 +35,8 @@ export function freshConsumption(seg: PendingSegment): Consumption[] {
   return seg.lists.map(() => ({ prefix: 0, exceptions: [] }));
 }
 
-/** The first index of `sorted` holding a value at or above `x`. */
-function lowerBound(sorted: readonly number[], x: number): number {
+/** The first index of `sorted` holding a value at or above `x` (`sorted.length` when none does). */
+export function lowerBound(sorted: ArrayLike<number>, x: number): number {
   let lo = 0;
   let hi = sorted.length;
   while (lo < hi) {

@@ -5,6 +5,7 @@
  */
 import { crc32 } from "./codec.ts";
 import type { PendingReader, PendingSegment } from "./pending.ts";
+import { lowerBound } from "./pending_consumption.ts";
 import { canonicalRunAt, ENTRY_WIDTH } from "./pending_format.ts";
 
 const encoder = new TextEncoder();
@@ -165,12 +166,6 @@ function entryAt(seg: PendingSegment, k: number): number {
 
 /** The job whose line starts at `offset` (offsets ascend), or -1. */
 function ordinalAt(offsets: Float64Array, offset: number): number {
-  let lo = 0;
-  let hi = offsets.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (offsets[mid] < offset) lo = mid + 1;
-    else hi = mid;
-  }
+  const lo = lowerBound(offsets, offset);
   return lo < offsets.length && offsets[lo] === offset ? lo : -1;
 }

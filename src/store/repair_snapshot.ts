@@ -11,12 +11,10 @@
 import { type Job, upgradeJob } from "../job.ts";
 import { lineOf, type Segment, writeSegment } from "./archive.ts";
 import { decodeLine, splitLines } from "./codec.ts";
-import type { PendingSegment } from "./pending.ts";
-import { type Consumption, consumptionProblem } from "./pending_consumption.ts";
 import { type HomePaths, scanGenerations } from "./paths.ts";
 import { idsIn, writeSideFile } from "./quarantine.ts";
-import type { QueueSettings, Schedule } from "./records.ts";
 import { adoptPendingFromDisk } from "./repair_pending.ts";
+import { headerSettings } from "./snapshot.ts";
 import type { RepairOutcome } from "./repair_wal.ts";
 import { QueueState } from "./state.ts";
 
@@ -65,27 +63,10 @@ export function salvageSnapshot(paths: HomePaths, gen: number, now: Date): Snaps
     state.tombstones = new Map(header.tombstones as Array<[string, number]>);
     state.nextSegment = header.next_segment as number;
     state.archived = header.archived as number;
-    for (const [name, settings] of (header.queues ?? []) as Array<[string, QueueSettings]>) {
-      state.queues.set(name, settings);
-    }
-    for (const schedule of (header.schedules ?? []) as Schedule[]) {
-      state.schedules.set(schedule.name, schedule);
-    }
-    const pending = (header.pending ?? { segments: [], consumption: [] }) as {
-      segments: PendingSegment[];
-      consumption: Array<[number, Consumption[]]>;
-    };
-    const consumption = new Map(pending.consumption);
-    for (const seg of pending.segments) {
-      // the header's checksum holds, so this holds too; checked as a load checks it
-      const problem = consumptionProblem(seg, consumption.get(seg.n));
-      if (problem !== null) {
-        done.push(`left out pending segment ${seg.n}: ${problem}; its waiting jobs cannot be told`);
-        continue;
-      }
-      state.pending.segments.push(seg);
-      state.pending.consumption.set(seg.n, consumption.get(seg.n)!);
-    }
+    // the header's checksum holds, so its pending segments make sense too; checked as a load checks them
+    headerSettings(state, header, (seg, problem) => {
+      done.push(`left out pending segment ${seg.n}: ${problem}; its waiting jobs cannot be told`);
+    });
     for (const id of header.ids as string[]) if (!jobs.has(id)) lost.add(id);
   } else {
     derive(paths, gen, state, done, now, lost);

@@ -192,8 +192,8 @@ export function firstLineWhere(
 /**
  * Bisects an id index (`size` bytes; lines sorted by the id before their first space, each
  * shorter than WINDOW) for `id`, reading one window per probe: the entry when a probe lands on
- * its line, else the byte range [lo, hi) of at most SCAN_BYTES, at line starts, that holds the
- * line if the index has one (the caller scans it).
+ * its line, else the bytes of the range [lo, hi) of at most SCAN_BYTES, at line starts, that holds
+ * the line if the index has one, read (`window`, empty when the range is; the caller scans it).
  */
 export function narrowIndex<E extends { id: string }>(
   file: Deno.FsFile,
@@ -201,7 +201,7 @@ export function narrowIndex<E extends { id: string }>(
   id: string,
   parse: (line: string) => E | null,
   corrupt: Corrupt,
-): { entry: E } | { lo: number; hi: number } {
+): { entry: E } | { lo: number; window: Uint8Array } {
   const win = new Uint8Array(WINDOW);
   let lo = 0;
   let hi = size;
@@ -217,5 +217,7 @@ export function narrowIndex<E extends { id: string }>(
     if (entry.id < id) lo = mid + end + 1;
     else hi = mid + first + 1;
   }
-  return { lo, hi };
+  if (hi <= lo) return { lo, window: new Uint8Array(0) };
+  const buf = new Uint8Array(hi - lo);
+  return { lo, window: buf.subarray(0, readAt(file, lo, buf)) };
 }

@@ -276,6 +276,36 @@ function checkTrailer(
   }
 }
 
+/**
+ * Puts the header's queue settings, schedules and pending segments (each absent before its version)
+ * into `state`. A pending segment whose consumption makes no sense goes to `refuse` instead: a load
+ * fails there, a repair leaves the segment out and says so.
+ */
+export function headerSettings(
+  state: QueueState,
+  header: Record<string, unknown>,
+  refuse: (seg: PendingSegment, problem: string) => void,
+): void {
+  for (const [name, settings] of (header.queues ?? []) as Array<[string, QueueSettings]>) {
+    state.queues.set(name, settings);
+  }
+  for (const schedule of (header.schedules ?? []) as Schedule[]) state.schedules.set(schedule.name, schedule);
+  const pending = (header.pending ?? { segments: [], consumption: [] }) as {
+    segments: PendingSegment[];
+    consumption: Array<[number, Consumption[]]>;
+  };
+  const consumption = new Map(pending.consumption);
+  for (const seg of pending.segments) {
+    const problem = consumptionProblem(seg, consumption.get(seg.n));
+    if (problem !== null) {
+      refuse(seg, problem);
+      continue;
+    }
+    state.pending.segments.push(seg);
+    state.pending.consumption.set(seg.n, consumption.get(seg.n)!);
+  }
+}
+
 function baseState(header: Record<string, unknown>): QueueState {
   const state = new QueueState();
   state.seq = header.seq as number;
@@ -293,21 +323,7 @@ function finishV2(state: QueueState, header: Record<string, unknown>, fail: Fail
   Object.assign(state.counts, header.counts as Record<string, number>);
   const byQueue = (header.by_queue ?? { [DEFAULT_QUEUE]: header.counts }) as Record<string, Counts>;
   for (const [queue, counts] of Object.entries(byQueue)) state.byQueue.set(queue, { ...counts });
-  for (const [name, settings] of (header.queues ?? []) as Array<[string, QueueSettings]>) {
-    state.queues.set(name, settings);
-  }
-  for (const schedule of (header.schedules ?? []) as Schedule[]) state.schedules.set(schedule.name, schedule);
-  const pending = (header.pending ?? { segments: [], consumption: [] }) as {
-    segments: PendingSegment[];
-    consumption: Array<[number, Consumption[]]>;
-  };
-  const consumption = new Map(pending.consumption);
-  for (const seg of pending.segments) {
-    const problem = consumptionProblem(seg, consumption.get(seg.n));
-    if (problem !== null) fail(1, problem);
-    state.pending.segments.push(seg);
-    state.pending.consumption.set(seg.n, consumption.get(seg.n)!);
-  }
+  headerSettings(state, header, (_seg, problem) => fail(1, problem));
   // attempts per output file, kept since 0.2 (absent: unknown, counted again by the next compaction)
   state.outputs = Array.isArray(header.outputs) ? new Map(header.outputs as Array<[string, number]>) : null;
   state.archived = header.archived as number;

@@ -17,6 +17,7 @@ import {
   enqueue,
   finish,
   iso,
+  olderJob,
   slotsOf,
   snapshot,
   stamp,
@@ -144,21 +145,8 @@ Deno.test("apply() enqueue makes pending jobs from the fields given, created at 
 
 Deno.test("apply() enqueue of whole jobs (older logs) upgrades them: the default queue, no claim", () => {
   const s = new QueueState();
-  const { queue: _q, claim: _c, ...old } = {
-    ...newJob({
-      id: "old",
-      command: "x",
-      max_retries: 3,
-      priority: 0,
-      run_at: iso(0),
-      timeout: null,
-      cwd: null,
-      seq: 5,
-    }, iso(-9)),
-    state: "failed" as const,
-    attempts: 1,
-  };
-  applyAll(s, [{ type: "enqueue", jobs: [old as Job] }]);
+  const old = olderJob(5, iso(-9), { state: "failed", attempts: 1 });
+  applyAll(s, [{ type: "enqueue", jobs: [old] }]);
   assert.deepStrictEqual(s.jobs.get("old"), { ...old, queue: "default", claim: null });
   assert.strictEqual(s.nextOrder, 6, "the enqueue order continues past the job's");
   assert.deepStrictEqual(s.counts, { ...zeroCounts(), failed: 1 });

@@ -6,7 +6,6 @@ import assert from "node:assert/strict";
 import { inProcessWorker, wrapStore } from "../../testkit/worker_harness.ts";
 import { DEFAULT_CONFIG } from "../config.ts";
 import { FileStore } from "../store/file_store.ts";
-import type { Clock } from "../clock.ts";
 import type { ClaimRequest } from "../store/mod.ts";
 import { ManualClock, waitFor, withHome } from "../../testkit/mod.ts";
 
@@ -110,16 +109,7 @@ Deno.test("an idle worker with nothing to claim goes to sleep after its pass, an
     Deno.mkdirSync(home, { recursive: true });
     const inner = new FileStore(home);
     // a clock that never moves: the worker sleeps until it is woken
-    const manual = new ManualClock();
-    let sleeps = 0;
-    const clock: Clock = {
-      now: () => manual.now(),
-      monotonic: () => manual.monotonic(),
-      sleep: (ms, signal) => {
-        sleeps++;
-        return manual.sleep(ms, signal);
-      },
-    };
+    const clock = new ManualClock();
     let claims = 0;
     // a worker whose loop wakes itself never yields to timers or signals: end it from here
     const store = wrapStore(inner, {
@@ -135,10 +125,10 @@ Deno.test("an idle worker with nothing to claim goes to sleep after its pass, an
     await worker.start();
     const running = worker.run();
     try {
-      await waitFor(() => sleeps > 0 || claims > 100, "the worker to sleep");
+      await waitFor(() => clock.sleeps > 0 || claims > 100, "the worker to sleep");
       // a pass, perhaps one more when the change feed first reports the head, then asleep
       assert.ok(claims <= 2, `${claims} claims before it slept`);
-      assert.ok(sleeps > 0, "it sleeps");
+      assert.ok(clock.sleeps > 0, "it sleeps");
     } finally {
       worker.stop("test");
       await running;

@@ -3,16 +3,7 @@
  * line on stderr naming the problem, nothing on stdout, and the home's files byte-identical.
  */
 import assert from "node:assert/strict";
-import { cli, cliOk, dirOfHome, snapshotFiles, withHome } from "../../testkit/mod.ts";
-
-interface Case {
-  args: string[];
-  /** what the one stderr line must name */
-  names: RegExp;
-  stdin?: string;
-}
-
-const c = (args: string[], names: RegExp, stdin?: string): Case => ({ args, names, stdin });
+import { cli, cliOk, dirOfHome, expectRefused, refused as c, withHome } from "../../testkit/mod.ts";
 
 /** Fills `home` with config, jobs in several states, captured output: something to leave untouched. */
 async function populate(home: string): Promise<void> {
@@ -21,34 +12,6 @@ async function populate(home: string): Promise<void> {
   await cliOk(home, ["enqueue", "--id", "d1", "--max-retries", "0", "echo oops; exit 1"]);
   await cliOk(home, ["worker", "start", "--drain"]);
   await cliOk(home, ["enqueue", "--id", "later", "--delay", "1h", "true"]);
-}
-
-/** Runs every case and fails with the list of all cases that were not refused properly. */
-async function expectRefused(home: string, cases: Case[]): Promise<void> {
-  const problems: string[] = [];
-  for (const { args, names, stdin } of cases) {
-    const what = `queuectl ${args.map((a) => (/^[\w.:/=-]+$/.test(a) ? a : `'${a}'`)).join(" ")}`;
-    const before = snapshotFiles(home);
-    const r = await cli(home, args, { stdin });
-    const lines = r.stderr.trimEnd().split("\n");
-    const issues: string[] = [];
-    if (r.code !== 2) issues.push(`exit code ${r.code}, not 2`);
-    if (r.stdout !== "") issues.push(`printed ${JSON.stringify(r.stdout.slice(0, 120))} on stdout`);
-    if (lines.length !== 1) {
-      issues.push(`${lines.length} lines on stderr, not one: ${JSON.stringify(r.stderr)}`);
-    } else if (lines[0].length <= 10 || !names.test(lines[0])) {
-      issues.push(`the message does not name the problem (${names}): ${JSON.stringify(lines[0])}`);
-    }
-    try {
-      assert.deepEqual(snapshotFiles(home), before);
-    } catch {
-      issues.push("the home's files changed");
-    }
-    if (issues.length > 0) problems.push(`${what}: ${issues.join("; ")}`);
-  }
-  if (problems.length > 0) {
-    assert.fail(`${problems.length} case(s) not refused properly:\n${problems.join("\n")}`);
-  }
 }
 
 Deno.test("unknown commands and subcommands are usage errors (exit 2)", () =>

@@ -11,8 +11,9 @@ import {
   cliJson,
   cliOk,
   dirOfHome,
+  expectRefused,
   readLines,
-  snapshotFiles,
+  refused,
   spawnCli,
   stopBackground,
   untilOutput,
@@ -243,24 +244,7 @@ Deno.test("bad schedule input is refused with exit 2, one line naming the proble
       [["schedule", "resume"], /give exactly one schedule name/],
       [["schedule", "remove", "a", "b"], /give exactly one schedule name/],
     ];
-    const problems: string[] = [];
-    for (const [args, names] of cases) {
-      const before = snapshotFiles(home);
-      const r = await cli(home, args);
-      const issues: string[] = [];
-      if (r.code !== 2) issues.push(`exit ${r.code}`);
-      if (r.stdout !== "") issues.push(`stdout ${JSON.stringify(r.stdout)}`);
-      if (!/^error: [^\n]+\n$/.test(r.stderr) || !names.test(r.stderr)) {
-        issues.push(`stderr ${JSON.stringify(r.stderr)}`);
-      }
-      try {
-        assert.deepEqual(snapshotFiles(home), before);
-      } catch {
-        issues.push("the home changed");
-      }
-      if (issues.length) problems.push(`${args.join(" ")}: ${issues.join("; ")}`);
-    }
-    assert.deepEqual(problems, []);
+    await expectRefused(home, cases.map(([args, names]) => refused(args, names)));
     assert.deepEqual(
       (await cliJson<Array<{ name: string }>>(home, ["schedule", "list"])).map((s) => s.name),
       ["keep"],

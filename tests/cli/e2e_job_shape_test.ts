@@ -6,31 +6,15 @@
  */
 import assert from "node:assert/strict";
 import {
-  type Background,
   cli,
   cliJson,
   cliOk,
   dirOfHome,
   readLines,
-  spawnCli,
-  stopBackground,
-  untilOutput,
+  startWorkers,
+  stopAll,
   withHome,
 } from "../../testkit/mod.ts";
-
-/** Starts `n` workers of `slots` slots on `home` and waits until each has registered. */
-async function startWorkers(home: string, n: number, slots = 2, extra: string[] = []): Promise<Background[]> {
-  const workers: Background[] = [];
-  for (let i = 0; i < n; i++) {
-    workers.push(spawnCli(home, ["worker", "start", "--count", String(slots), ...extra]));
-  }
-  for (const w of workers) await untilOutput(w, /started with/, 60_000);
-  return workers;
-}
-
-async function stopAll(workers: Background[]): Promise<void> {
-  await Promise.all(workers.map((w) => stopBackground(w)));
-}
 
 /** A job command that appends "S <id>" when it starts and "E <id>" when it ends to `ledger`. */
 function ledgerJob(ledger: string, id: string, sleep = 0.2): string {
@@ -107,7 +91,7 @@ Deno.test("no job runs before its dependencies completed, with several workers r
     };
     // the queue is paused while they are enqueued, so every worker races for them at once when it
     // resumes, and dependents have the higher priority: claim order alone would run them first
-    const workers = await startWorkers(home, 3);
+    const workers = await startWorkers(home, 3, 2);
     try {
       await cliOk(home, ["queue", "pause", "default"]);
       for (const id of ["a", "x", "y", "b", "c", "join", "last"]) {

@@ -16,24 +16,13 @@ import {
   exists,
   processAlive,
   snapshotFiles,
-  spawnCli,
+  startWorkers,
+  stopAll,
   stopBackground,
-  untilOutput,
   untilState,
   waitFor,
   withHome,
 } from "../../testkit/mod.ts";
-
-async function startWorkers(home: string, n: number, slots: number): Promise<Background[]> {
-  const workers: Background[] = [];
-  for (let i = 0; i < n; i++) workers.push(spawnCli(home, ["worker", "start", "--count", String(slots)]));
-  for (const w of workers) await untilOutput(w, /started with/, 60_000);
-  return workers;
-}
-
-async function stopAll(workers: Background[]): Promise<void> {
-  await Promise.all(workers.map((w) => stopBackground(w)));
-}
 
 /** A log file's lines as `snapshotFiles` holds them (bytes joined by commas), but its renew records. */
 function withoutRenewals(bytes: string | undefined): string[] {

@@ -5,7 +5,7 @@
  * and bad input refused with exit 2 and the home unchanged.
  */
 import assert from "node:assert/strict";
-import { cli, cliJson, cliOk, snapshotFiles, withHome } from "../../testkit/mod.ts";
+import { cli, cliJson, cliOk, expectRefused, refused, withHome } from "../../testkit/mod.ts";
 import { scanGenerations } from "../../src/store/paths.ts";
 
 const ENV = { QUEUECTL_COMPACT_AFTER_BYTES: "4096" };
@@ -127,23 +127,6 @@ Deno.test("bad prune input is refused with exit 2, one line naming the problem, 
       ],
       [["config", "set", "retention-completed", "-5"], /retention-completed/],
     ];
-    const problems: string[] = [];
-    for (const [args, names] of cases) {
-      const before = snapshotFiles(home);
-      const r = await cli(home, args);
-      const issues: string[] = [];
-      if (r.code !== 2) issues.push(`exit ${r.code}`);
-      if (r.stdout !== "") issues.push(`stdout ${JSON.stringify(r.stdout)}`);
-      if (r.stderr.trimEnd().split("\n").length !== 1 || !names.test(r.stderr)) {
-        issues.push(`stderr ${JSON.stringify(r.stderr)}`);
-      }
-      try {
-        assert.deepEqual(snapshotFiles(home), before);
-      } catch {
-        issues.push("the home changed");
-      }
-      if (issues.length) problems.push(`${args.join(" ")}: ${issues.join("; ")}`);
-    }
-    assert.deepEqual(problems, []);
+    await expectRefused(home, cases.map(([args, names]) => refused(args, names)));
     assert.equal((await cliJson(home, ["status"])).counts.completed, 2);
   }));

@@ -6,38 +6,18 @@
  */
 import assert from "node:assert/strict";
 import {
-  type Background,
   cli,
   cliJson,
   cliOk,
   dirOfHome,
   exists,
   readLines,
-  spawnCli,
-  stopBackground,
-  untilOutput,
+  startWorkers,
+  stopAll,
   untilState,
   waitFor,
   withHome,
 } from "../../testkit/mod.ts";
-
-async function startWorkers(
-  home: string,
-  n: number,
-  slots: number,
-  extra: string[] = [],
-): Promise<Background[]> {
-  const workers: Background[] = [];
-  for (let i = 0; i < n; i++) {
-    workers.push(spawnCli(home, ["worker", "start", "--count", String(slots), ...extra]));
-  }
-  for (const w of workers) await untilOutput(w, /started with/, 60_000);
-  return workers;
-}
-
-async function stopAll(workers: Background[]): Promise<void> {
-  await Promise.all(workers.map((w) => stopBackground(w)));
-}
 
 /** The most lines "S" without their "E" at any point of a ledger of `S <id>` / `E <id>` lines. */
 function maxOverlap(lines: string[]): number {

@@ -152,6 +152,31 @@ function badge(state) {
   return el("span", { class: "badge badge-" + state }, state);
 }
 
+/**
+ * The one row a table shows when it has none: `text` across its `colspan` columns.
+ * @param {number} colspan
+ * @param {string} text
+ */
+function emptyRow(colspan, text) {
+  return el("tr", {}, el("td", { class: "empty", colspan }, text));
+}
+
+/**
+ * A queue's or a schedule's Pause button, or its Resume button while it is paused.
+ * @param {"queue" | "schedule"} kind
+ * @param {string} name
+ * @param {boolean} paused
+ */
+function pauseButton(kind, name, paused) {
+  return el("button", {
+    type: "button",
+    class: "small",
+    ["data-" + kind + "-pause"]: paused ? null : name,
+    ["data-" + kind + "-resume"]: paused ? name : null,
+    "aria-label": (paused ? "Resume " : "Pause ") + kind + " " + name,
+  }, paused ? "Resume" : "Pause");
+}
+
 // ---- the API ----
 
 class ApiError extends Error {
@@ -294,17 +319,7 @@ function renderStatus(s) {
     )
   );
   if (rows.length === 0) {
-    rows.push(
-      el(
-        "tr",
-        {},
-        el(
-          "td",
-          { class: "empty", colspan: 5 },
-          "No worker is running. Start one with: queuectl worker start",
-        ),
-      ),
-    );
+    rows.push(emptyRow(5, "No worker is running. Start one with: queuectl worker start"));
   }
   $("workers-body").replaceChildren(...rows);
 
@@ -356,13 +371,7 @@ function renderQueues(queues) {
       el(
         "td",
         { class: "row-actions" },
-        el("button", {
-          type: "button",
-          class: "small",
-          "data-queue-pause": q.paused ? null : q.name,
-          "data-queue-resume": q.paused ? q.name : null,
-          "aria-label": (q.paused ? "Resume queue " : "Pause queue ") + q.name,
-        }, q.paused ? "Resume" : "Pause"),
+        pauseButton("queue", q.name, q.paused),
         " ",
         el("button", {
           type: "button",
@@ -373,15 +382,7 @@ function renderQueues(queues) {
       ),
     )
   );
-  if (rows.length === 0) {
-    rows.push(
-      el(
-        "tr",
-        {},
-        el("td", { class: "empty", colspan: 9 }, "No queue yet: a queue exists once a job names it."),
-      ),
-    );
-  }
+  if (rows.length === 0) rows.push(emptyRow(9, "No queue yet: a queue exists once a job names it."));
   $("queues-body").replaceChildren(...rows);
   $("queue-names").replaceChildren(...queues.map((q) => el("option", { value: q.name })));
 }
@@ -408,13 +409,7 @@ function renderSchedules(schedules) {
       el(
         "td",
         { class: "row-actions" },
-        el("button", {
-          type: "button",
-          class: "small",
-          "data-schedule-pause": s.paused ? null : s.name,
-          "data-schedule-resume": s.paused ? s.name : null,
-          "aria-label": (s.paused ? "Resume schedule " : "Pause schedule ") + s.name,
-        }, s.paused ? "Resume" : "Pause"),
+        pauseButton("schedule", s.name, s.paused),
         " ",
         el("button", {
           type: "button",
@@ -426,17 +421,7 @@ function renderSchedules(schedules) {
     )
   );
   if (rows.length === 0) {
-    rows.push(
-      el(
-        "tr",
-        {},
-        el(
-          "td",
-          { class: "empty", colspan: 8 },
-          "No schedule. Add one with: queuectl schedule add NAME 'CRON' -- COMMAND",
-        ),
-      ),
-    );
+    rows.push(emptyRow(8, "No schedule. Add one with: queuectl schedule add NAME 'CRON' -- COMMAND"));
   }
   $("schedules-body").replaceChildren(...rows);
 }
@@ -717,7 +702,7 @@ function renderJobs(data) {
       : ui.page > 0
       ? "No more jobs on this page."
       : "No job matches.";
-    rows.push(el("tr", {}, el("td", { class: "empty", colspan: 8 }, text)));
+    rows.push(emptyRow(8, text));
   }
   $("jobs-body").replaceChildren(...rows);
   ui.nextCursor = data.next_cursor || null;

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { type Job, newJob, type Outcome } from "../../job.ts";
+import type { Job, Outcome } from "../../job.ts";
 import {
   applyAll,
   assertConsistent,
@@ -11,6 +11,7 @@ import {
   enqueue,
   finish,
   iso,
+  olderJob,
   states,
   T0,
 } from "../_testing.ts";
@@ -168,25 +169,13 @@ Deno.test("decideFinish() from another worker, under a stale token, or for a job
 
 Deno.test("decideFinish() of an attempt claimed before tokens names it by its attempt number", () => {
   const s = new QueueState();
-  const old: Job = {
-    ...newJob({
-      id: "old",
-      command: "x",
-      max_retries: 3,
-      priority: 0,
-      run_at: iso(0),
-      timeout: null,
-      cwd: null,
-      seq: 1,
-    }, iso(0)),
+  const old = olderJob(1, iso(0), {
     state: "processing",
     attempts: 1,
     worker: "w1",
     lease_until: iso(30),
     started_at: iso(0),
-  };
-  delete (old as Partial<Job>).claim;
-  delete (old as Partial<Job>).queue;
+  });
   applyAll(s, [{ type: "enqueue", jobs: [old] }]);
   const job = s.jobs.get("old")!;
   assert.deepStrictEqual([job.claim, job.queue], [null, "default"], "upgraded as read");
