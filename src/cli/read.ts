@@ -1,19 +1,18 @@
 /** Read commands: status, list, show (`logs` is logs.ts). None of them writes to the store. */
 import { OperationError, UsageError } from "../errors.ts";
-import { checkJobRef, JOB_REF_BRIEF, resolveJobRef } from "../job_ref.ts";
+import { checkJobRef, resolveJobRef } from "../job_ref.ts";
 import { DEFAULT_QUEUE, JOB_STATES, type JobState } from "../job.ts";
 import type { QueueInfo } from "../store/mod.ts";
 import { zeroCounts } from "../store/state.ts";
 import { listWorkers, type WorkerInfo } from "../worker/registry.ts";
 import { parseCount, parseQueueName } from "../validate.ts";
-import { type AppContext, command, homeFlag, type HomeFlags, jsonFlag, openSession } from "./context.ts";
+import { type AppContext, command, homeFlag, jsonFlag, type JsonFlags, openSession } from "./context.ts";
+import { jobRefParam } from "./job_ref_params.ts";
 import { dependenciesOf } from "../usecases/jobs.ts";
 import { printIdleHint } from "./hints.ts";
 import { describeJob, JOB_HEADER, jobRows, json, relative, table } from "./render.ts";
 
-interface ReadFlags extends HomeFlags {
-  json?: boolean;
-}
+type ReadFlags = JsonFlags;
 
 export const DEFAULT_LIST_LIMIT = 1000;
 
@@ -140,11 +139,6 @@ async function show(
   this.process.stdout.write(describeJob(job, await dependenciesOf(session.store, job)));
 }
 
-const idParam = {
-  kind: "tuple",
-  parameters: [{ brief: JOB_REF_BRIEF, parse: String, placeholder: "id" }],
-} as const;
-
 export const statusCommand = command({
   func: status,
   parameters: { flags: { ...jsonFlag, ...homeFlag } },
@@ -210,7 +204,7 @@ export const listCommand = command({
 
 export const showCommand = command({
   func: show,
-  parameters: { flags: { ...jsonFlag, ...homeFlag }, positional: idParam },
+  parameters: { flags: { ...jsonFlag, ...homeFlag }, positional: jobRefParam },
   docs: {
     brief: "Show one job in full",
     fullDescription:
