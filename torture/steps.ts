@@ -6,6 +6,7 @@ import type { Step } from "./step.ts";
 import { corruptStep } from "./corrupt.ts";
 import { crashStep } from "./crash_points.ts";
 import { dependenciesStep } from "./dependencies.ts";
+import { escapeStep } from "./escape.ts";
 import { exactlyStep } from "./exactly_once.ts";
 import { faultsStep } from "./faults.ts";
 import { hostileStep } from "./hostile.ts";
@@ -25,6 +26,7 @@ export const STEPS: ReadonlyArray<{ name: string; run: Step }> = [
   { name: "unique", run: uniqueKeysStep },
   { name: "corrupt", run: corruptStep },
   { name: "repair", run: liveRepairStep },
+  { name: "escape", run: escapeStep },
   { name: "hostile", run: hostileStep },
   { name: "faults", run: faultsStep },
 ];
