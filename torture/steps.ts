@@ -3,6 +3,7 @@
  * through the interface of step.ts.
  */
 import type { Step } from "./step.ts";
+import { clockStep } from "./clock_steps.ts";
 import { corruptStep } from "./corrupt.ts";
 import { crashStep } from "./crash_points.ts";
 import { dependenciesStep } from "./dependencies.ts";
@@ -21,6 +22,7 @@ export const STEPS: ReadonlyArray<{ name: string; run: Step }> = [
   { name: "crash", run: crashStep },
   { name: "exactly", run: exactlyStep },
   { name: "ticks", run: ticksStep },
+  { name: "clock", run: clockStep },
   { name: "queues", run: queueLimitsStep },
   { name: "deps", run: dependenciesStep },
   { name: "unique", run: uniqueKeysStep },
