@@ -15,6 +15,7 @@ import { killStep } from "./kill.ts";
 import { liveRepairStep } from "./live_repair.ts";
 import { ticksStep } from "./ticks.ts";
 import { queueLimitsStep } from "./queue_limits.ts";
+import { stalledLockStep } from "./stalled_lock.ts";
 import { uniqueKeysStep } from "./unique_keys.ts";
 
 export const STEPS: ReadonlyArray<{ name: string; run: Step }> = [
@@ -23,6 +24,7 @@ export const STEPS: ReadonlyArray<{ name: string; run: Step }> = [
   { name: "exactly", run: exactlyStep },
   { name: "ticks", run: ticksStep },
   { name: "clock", run: clockStep },
+  { name: "stall", run: stalledLockStep },
   { name: "queues", run: queueLimitsStep },
   { name: "deps", run: dependenciesStep },
   { name: "unique", run: uniqueKeysStep },
