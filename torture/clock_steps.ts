@@ -231,8 +231,8 @@ export const clockStep: Step = async (options): Promise<StepResult> => {
         "probes enqueued just before a backward step": 4,
       }
       : {
-        "steps forward (+1 h)": 20,
-        "steps back (−1 h)": 20,
+        "steps forward (+1 h)": 10,
+        "steps back (−1 h)": 10,
         "runs in flight across a step": 100,
         "probes enqueued just before a backward step": 20,
       };

@@ -32,7 +32,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export const stalledLockStep: Step = async (options): Promise<StepResult> => {
   const t0 = performance.now();
   const rounds = options.quick ? 2 : 10;
-  const total = options.quick ? 60 : 240;
+  const total = options.quick ? 60 : 400;
   const r = rng(deriveSeed(options.seed, 0, 0x57a1));
   const s = makeScratch("torture-stall-");
   const violations: string[] = [];
