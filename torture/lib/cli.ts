@@ -29,6 +29,8 @@ const live = new Set<Proc>();
 export interface SpawnOptions {
   env?: Record<string, string>;
   stdin?: string;
+  /** shell words run before the worker is exec'd, in its process (spawnWorker only) */
+  shellPrefix?: string;
 }
 
 /** Starts `queuectl <args>` against `home`. */
@@ -83,7 +85,7 @@ export function spawnWorker(home: string, args: string[], options: SpawnOptions 
     "/bin/sh",
     [
       "-c",
-      `${WORKER_ENV}=$$; export ${WORKER_ENV}; exec "$@"`,
+      `${WORKER_ENV}=$$; export ${WORKER_ENV}; ${options.shellPrefix ?? ""} exec "$@"`,
       "sh",
       DENO,
       "run",
