@@ -35,7 +35,9 @@ export function jobRows(jobs: Job[], now: Date): string[][] {
     j.state,
     `${j.attempts}/${j.max_retries + 1}`,
     String(j.priority),
-    j.state === "pending" || j.state === "failed" ? relative(j.run_at, now) : relative(j.updated_at, now),
+    j.state === "pending" || j.state === "failed"
+      ? (j.run_at === null ? "asap" : relative(j.run_at, now))
+      : relative(j.updated_at, now),
     printable(j.last_error ?? ""),
     shorten(j.command),
   ]);
@@ -68,7 +70,7 @@ export function describeJob(job: Job, deps: Dependency[] = []): string {
       `${job.attempts} of ${job.max_retries + 1} (max_retries ${job.max_retries})`,
     ],
     ["priority", job.priority],
-    ["run_at", job.run_at],
+    ["run_at", job.run_at ?? "as soon as possible"],
     ["timeout", job.timeout === null ? "home default" : `${job.timeout}s`],
     ["cwd", job.cwd ?? "-"],
     ...(job.after
