@@ -17,6 +17,7 @@
 import { cliJson, type Proc, runCli, spawnWorker, within } from "./lib/cli.ts";
 import { belowFloors } from "./lib/floors.ts";
 import { type HealthyJob, healthyJobCommand, judgeHealthy } from "./lib/healthy.ts";
+import { stopHealthyWorkers, untilAllEnded } from "./lib/healthy_run.ts";
 import { makeScratch, readText, removeScratch, writeConfig } from "./lib/home.ts";
 import { deriveSeed, rng } from "./lib/prng.ts";
 import { processesNaming } from "./lib/procs.ts";
@@ -169,20 +170,9 @@ export const clockStep: Step = async (options): Promise<StepResult> => {
     }
     Deno.writeTextFileSync(clockFile, "+0\n");
     // healthy jobs of a second or so: what is not done in a few minutes is held (judged below)
-    for (const deadline = Date.now() + (options.quick ? 120_000 : 300_000);;) {
-      const jobs = await cliJson<HealthyJob[]>(s.home, ["list", "--limit", "0"], { env });
-      const open = jobs.filter((j) => j.state !== "completed" && j.state !== "dead");
-      if (open.length === 0) break;
-      if (Date.now() > deadline) {
-        violations.push(
-          `${open.length} job(s) not ended when the step gave up: ${
-            open.slice(0, 5).map((j) => `${j.id} ${j.state}`).join(", ")
-          }`,
-        );
-        break;
-      }
-      await watch(500);
-    }
+    violations.push(
+      ...await untilAllEnded(s.home, [], { env }, options.quick ? 120_000 : 300_000, watch),
+    );
     // a probe's end was seen at most 100 ms late; a delayed probe waits an hour
     let slowest = 0;
     for (const p of probes) {
@@ -196,15 +186,8 @@ export const clockStep: Step = async (options): Promise<StepResult> => {
         );
       }
     }
-    const outputs: string[] = [];
-    for (const w of workers) w.kill("SIGTERM");
-    for (const w of workers.splice(0)) {
-      const exit = await within(w, 60_000, "a stopping worker");
-      outputs.push(exit.stdout + exit.stderr);
-      if (exit.code !== 0) violations.push(`a worker exited ${exit.code}: ${exit.stderr.trim().slice(-300)}`);
-    }
-    const tookBack = outputs.join("").match(/took back \S+/g) ?? [];
-    for (const t of tookBack) violations.push(`a worker ${t} from a live worker`);
+    const stopped = await stopHealthyWorkers(workers);
+    violations.push(...stopped.violations);
     const jobs = await cliJson<HealthyJob[]>(s.home, ["list", "--limit", "0"], { env });
     const verdict = judgeHealthy(ids, jobs, readText(s.ledger), events);
     violations.push(...verdict.violations);
@@ -221,7 +204,7 @@ export const clockStep: Step = async (options): Promise<StepResult> => {
         label: "slowest probe (s, its worker started to its end line)",
         value: Number((slowest / 1000).toFixed(1)),
       },
-      { label: "take-backs", value: tookBack.length },
+      { label: "take-backs", value: stopped.tookBack },
     ];
     const floors = options.quick
       ? {

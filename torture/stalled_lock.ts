@@ -15,6 +15,7 @@
 import { cliJson, type Proc, runCli, spawnCli, spawnWorker, within } from "./lib/cli.ts";
 import { belowFloors } from "./lib/floors.ts";
 import { type HealthyJob, healthyJobCommand, judgeHealthy } from "./lib/healthy.ts";
+import { stopHealthyWorkers, untilAllEnded } from "./lib/healthy_run.ts";
 import { makeScratch, readText, removeScratch, writeConfig } from "./lib/home.ts";
 import { deriveSeed, rng } from "./lib/prng.ts";
 import { exclusiveHolders, processesNaming } from "./lib/procs.ts";
@@ -111,29 +112,11 @@ export const stalledLockStep: Step = async (options): Promise<StepResult> => {
         if (caught) break;
       }
     }
-    for (const deadline = Date.now() + (options.quick ? 180_000 : 600_000);;) {
-      const jobs = await cliJson<HealthyJob[]>(s.home, ["list", "--queue", "default", "--limit", "0"]);
-      const open = jobs.filter((j) => j.state !== "completed" && j.state !== "dead");
-      if (open.length === 0) break;
-      if (Date.now() > deadline) {
-        violations.push(
-          `${open.length} job(s) not ended when the step gave up: ${
-            open.slice(0, 5).map((j) => `${j.id} ${j.state}`).join(", ")
-          }`,
-        );
-        break;
-      }
-      await sleep(500);
-    }
-    const outputs: string[] = [];
-    for (const w of workers) w.kill("SIGTERM");
-    for (const w of workers.splice(0)) {
-      const exit = await within(w, 60_000, "a stopping worker");
-      outputs.push(exit.stdout + exit.stderr);
-      if (exit.code !== 0) violations.push(`a worker exited ${exit.code}: ${exit.stderr.trim().slice(-300)}`);
-    }
-    const tookBack = outputs.join("").match(/took back \S+/g) ?? [];
-    for (const t of tookBack) violations.push(`a worker ${t} from a live worker`);
+    violations.push(
+      ...await untilAllEnded(s.home, ["--queue", "default"], {}, options.quick ? 180_000 : 600_000, sleep),
+    );
+    const ended = await stopHealthyWorkers(workers);
+    violations.push(...ended.violations);
     const jobs = await cliJson<HealthyJob[]>(s.home, ["list", "--queue", "default", "--limit", "0"]);
     const verdict = judgeHealthy(ids, jobs, readText(s.ledger), events);
     violations.push(...verdict.violations);
@@ -149,7 +132,7 @@ export const stalledLockStep: Step = async (options): Promise<StepResult> => {
       { label: "runs", value: verdict.runs },
       { label: "runs in flight across a stall", value: verdict.spanning },
       { label: "jobs enqueued by the stopped CLIs", value: counts.pending ?? 0 },
-      { label: "take-backs", value: tookBack.length },
+      { label: "take-backs", value: ended.tookBack },
     ];
     violations.push(...belowFloors(figures, {
       "stalls by flock": rounds,
