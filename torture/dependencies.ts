@@ -8,7 +8,7 @@
  * implies: dead for a failing job and everything downstream of it (naming a dependency),
  * completed for the rest.
  */
-import { cliJson, runCli } from "./lib/cli.ts";
+import { cliJson, runCli, untilNoLiveJob } from "./lib/cli.ts";
 import { Crew } from "./lib/crew.ts";
 import { makeScratch, readText, removeScratch, writeConfig } from "./lib/home.ts";
 import { jobCommand, parseLedger } from "./lib/ledger.ts";
@@ -54,7 +54,9 @@ export const dependenciesStep: Step = async (options): Promise<StepResult> => {
         const dep = r.pick(window);
         if (!dead.has(dep) || r.chance(0.2)) after.add(dep);
       }
-      // one job in twenty fails for good (and the twentieth from the end, so that every run has a cascade)
+      // the job after the twentieth from the end waits for it: every run has a cascade (the floor)
+      if (i === total - 19) after.add(`j${total - 20}`);
+      // one job in twenty fails for good (and the twentieth from the end, which the next one waits for)
       const doomed = i === total - 20 || (i > 0 && r.chance(1 / 20));
       plan.push({ id: `j${i}`, after: [...after], doomed });
       if (doomed || [...after].some((d) => dead.has(d))) dead.add(`j${i}`);
@@ -81,15 +83,7 @@ export const dependenciesStep: Step = async (options): Promise<StepResult> => {
       const e = await runCli(s.home, ["enqueue", "--file", file]);
       if (e.code !== 0) throw new Error(`enqueue --file ${file} exited ${e.code}: ${e.stderr.trim()}`);
     }
-    const deadline = Date.now() + (options.quick ? 300_000 : 1_800_000);
-    for (;;) {
-      const { counts } = await cliJson<{ counts: Record<string, number> }>(s.home, ["status"]);
-      if (counts.completed + counts.dead >= total) break;
-      if (Date.now() > deadline) {
-        throw new Error(`only ${counts.completed + counts.dead} of ${total} jobs ended in time`);
-      }
-      await new Promise((res) => setTimeout(res, 500));
-    }
+    await untilNoLiveJob(s.home, options.quick ? 300_000 : 1_800_000);
     crew.stopKilling();
     await killer;
     await crew.stop();

@@ -7,7 +7,7 @@
  * until then (lib/shaping.ts). From the ledger, the most runs of each queue at once must stay
  * within its limit; every job must complete.
  */
-import { cliJson, runCli } from "./lib/cli.ts";
+import { cliJson, runCli, untilNoLiveJob } from "./lib/cli.ts";
 import { Crew } from "./lib/crew.ts";
 import { makeScratch, readText, removeScratch, writeConfig } from "./lib/home.ts";
 import { jobCommand, parseLedger } from "./lib/ledger.ts";
@@ -57,15 +57,7 @@ export const queueLimitsStep: Step = async (options): Promise<StepResult> => {
     await crew.started();
     for (const queue of queues) await ok(runCli(s.home, ["queue", "resume", queue]));
     const killer = crew.killer(r, [600, 1400]);
-    const deadline = Date.now() + (options.quick ? 300_000 : 1_800_000);
-    for (;;) {
-      const { counts } = await cliJson<{ counts: Record<string, number> }>(s.home, ["status"]);
-      if (counts.completed + counts.dead >= total) break;
-      if (Date.now() > deadline) {
-        throw new Error(`only ${counts.completed} of ${total} jobs completed in time`);
-      }
-      await new Promise((res) => setTimeout(res, 500));
-    }
+    await untilNoLiveJob(s.home, options.quick ? 300_000 : 1_800_000);
     crew.stopKilling();
     await killer;
     await crew.stop();

@@ -7,7 +7,7 @@
  * their runs never overlap (ledger); each enqueue that was not absorbed made exactly one job, and
  * each absorbed one printed a job holding its key, with a note on stderr.
  */
-import { cliJson, runCli } from "./lib/cli.ts";
+import { cliJson, runCli, untilNoLiveJob } from "./lib/cli.ts";
 import { Crew } from "./lib/crew.ts";
 import { makeScratch, readText, removeScratch, writeConfig } from "./lib/home.ts";
 import { jobCommand, parseLedger } from "./lib/ledger.ts";
@@ -75,15 +75,7 @@ export const uniqueKeysStep: Step = async (options): Promise<StepResult> => {
     await Promise.all(
       Array.from({ length: enqueuers }, (_, k) => loop(k, rng(deriveSeed(options.seed, k, 0x0417)))),
     );
-    const deadline = Date.now() + 300_000;
-    for (;;) {
-      const { counts } = await cliJson<{ counts: Record<string, number> }>(s.home, ["status"]);
-      if (counts.pending + counts.processing + counts.failed === 0) break;
-      if (Date.now() > deadline) {
-        throw new Error(`jobs still live after the enqueuers stopped: ${JSON.stringify(counts)}`);
-      }
-      await new Promise((res) => setTimeout(res, 300));
-    }
+    await untilNoLiveJob(s.home, 300_000, 300);
     await crew.stop();
     crew.leftovers(s.dir);
 

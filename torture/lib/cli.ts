@@ -133,3 +133,22 @@ export async function cliJson<T>(home: string, args: string[], options: SpawnOpt
 export function killAll(): void {
   for (const proc of live) proc.kill("SIGKILL");
 }
+
+/**
+ * Polls `status` every `everyMs` until no job of `home` is pending, processing or failed; throws
+ * naming the counts after `ms`. Returns the last counts.
+ */
+export async function untilNoLiveJob(
+  home: string,
+  ms: number,
+  everyMs = 500,
+): Promise<Record<string, number>> {
+  for (const deadline = Date.now() + ms;;) {
+    const { counts } = await cliJson<{ counts: Record<string, number> }>(home, ["status"]);
+    if (counts.pending + counts.processing + counts.failed === 0) return counts;
+    if (Date.now() > deadline) {
+      throw new Error(`jobs still live after ${ms / 1000} s: ${JSON.stringify(counts)}`);
+    }
+    await new Promise((res) => setTimeout(res, everyMs));
+  }
+}
