@@ -89,8 +89,15 @@ export const crashStep: Step = async (options): Promise<StepResult> => {
       { label: "cases that crashed at their point", value: reached },
       { label: "points reached", value: `${CRASH_POINTS.length - never.length}/${CRASH_POINTS.length}` },
     ];
-    // floor: every case crashed at its point (quick: one case per point, 17 of 17 in its runs)
-    violations.push(...belowFloors(figures, { "cases that crashed at their point": todo.length }));
+    // floor: in the quick run (one case per point, chosen to reach it) every case crashed at its point;
+    // the full run crosses every point with every shape and operation, and many of those pairs never
+    // pass the point (a compaction point in an enqueue, an archive point in a store with no archive):
+    // there the floor is one crash per point (the run of 2026-11-23 crashed 111 of its 204 cases)
+    violations.push(
+      ...belowFloors(figures, {
+        "cases that crashed at their point": options.quick ? todo.length : CRASH_POINTS.length,
+      }),
+    );
     figures.push({ label: "violations", value: violations.length });
     return { name: "crash", figures, violations, seconds: (performance.now() - t0) / 1000 };
   } finally {

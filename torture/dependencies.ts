@@ -54,9 +54,10 @@ export const dependenciesStep: Step = async (options): Promise<StepResult> => {
         const dep = r.pick(window);
         if (!dead.has(dep) || r.chance(0.2)) after.add(dep);
       }
-      // the job after the twentieth from the end waits for it: every run has a cascade (the floor)
-      if (i === total - 19) after.add(`j${total - 20}`);
-      // one job in twenty fails for good (and the twentieth from the end, which the next one waits for)
+      // the job after a doomed one waits for it: every doomed job but the last has a dependent, so every
+      // run has cascades (the floor: 1 quick, 10 long, from about 6 and 30 doomed jobs)
+      if (i > 0 && plan[i - 1].doomed) after.add(plan[i - 1].id);
+      // one job in twenty fails for good (and the twentieth from the end)
       const doomed = i === total - 20 || (i > 0 && r.chance(1 / 20));
       plan.push({ id: `j${i}`, after: [...after], doomed });
       if (doomed || [...after].some((d) => dead.has(d))) dead.add(`j${i}`);
