@@ -17,15 +17,17 @@ import { checkJobRef, resolveJobRefs } from "../job_ref.ts";
 import { jobRefsParam } from "./job_ref_params.ts";
 import { JOB_HEADER, jobRows, json, table } from "./render.ts";
 
-async function dlqList(this: AppContext, flags: JsonFlags): Promise<void> {
+interface DlqListFlags extends JsonFlags {
+  "oldest-first"?: boolean;
+}
+
+async function dlqList(this: AppContext, flags: DlqListFlags): Promise<void> {
   const session = openSession(this, flags);
-  const jobs = await session.store.list({ state: "dead" });
+  // newest first, as `list` shows jobs
+  const jobs = await session.store.list({ state: "dead", order: flags["oldest-first"] ? "asc" : "desc" });
   if (flags.json) this.process.stdout.write(json(jobs));
-  else if (jobs.length === 0) {
-    this.process.stdout.write("the dead letter queue is empty\n");
-  } else {this.process.stdout.write(
-      table(JOB_HEADER, jobRows(jobs, this.clock.now())),
-    );}
+  else if (jobs.length === 0) this.process.stdout.write("the dead letter queue is empty\n");
+  else this.process.stdout.write(table(JOB_HEADER, jobRows(jobs, this.clock.now())));
 }
 
 interface RetryFlags extends JsonFlags {
@@ -92,10 +94,22 @@ async function compact(this: AppContext, flags: JsonFlags): Promise<void> {
 export const dlqRoutes = routes({
   list: command({
     func: dlqList,
-    parameters: { flags: { ...jsonFlag, ...homeFlag } },
+    parameters: {
+      flags: {
+        ...jsonFlag,
+        ...homeFlag,
+        "oldest-first": {
+          kind: "boolean",
+          brief: "Oldest first (enqueue order)",
+          optional: true,
+          withNegated: false,
+        },
+      },
+    },
     docs: {
-      brief: "List dead jobs (failed on every attempt)",
-      fullDescription: "Example:\n  queuectl dlq list",
+      brief: "List dead jobs (failed on every attempt), newest first",
+      fullDescription: "Newest first, by enqueue order, with --json too (--oldest-first reverses it).\n\n" +
+        "Example:\n  queuectl dlq list",
     },
   }),
   retry: command({

@@ -190,8 +190,10 @@ Deno.test("dlq list, dlq retry <id>, dlq retry --all and dlq delete manage dead 
   withHome(async (home) => {
     await populate(home);
     const dead = await cliJson(home, ["dlq", "list"]);
-    assert.deepEqual(dead.map((j: any) => j.id), ["bad-1", "bad-2"]);
-    assert.match(await cliOk(home, ["dlq", "list"]), /bad-2/);
+    assert.deepEqual(dead.map((j: any) => j.id), ["bad-2", "bad-1"], "newest first");
+    const oldest = await cliJson(home, ["dlq", "list", "--oldest-first"]);
+    assert.deepEqual(oldest.map((j: any) => j.id), ["bad-1", "bad-2"]);
+    assert.match(await cliOk(home, ["dlq", "list"]), /bad-2[^]*bad-1/);
 
     const retried = await cliJson(home, ["dlq", "retry", "bad-1"]);
     assert.deepEqual(retried, ["bad-1"]);
