@@ -244,13 +244,18 @@ async function values(
         const live = await store.list({ order: "desc", limit: MAX_IDS * 4 });
         return idsOf(live.filter((j) => !isTerminal(j.state)), prefix);
       }
-      default:
+      default: {
+        // `@last` (the newest job) once the word starts with @: ids never do
+        if (prefix.startsWith("@")) return "@last".startsWith(prefix) ? [LAST] : [];
         return (await store.idsWithPrefix(prefix, MAX_IDS)).map((value) => ({ value, brief: "" }));
+      }
     }
   } finally {
     store.close();
   }
 }
+
+const LAST: Candidate = { value: "@last", brief: "the newest job" };
 
 function idsOf(jobs: { id: string; state: string }[], prefix: string): Candidate[] {
   return jobs.filter((j) => j.id.startsWith(prefix)).slice(0, MAX_IDS).map((j) => ({

@@ -95,6 +95,9 @@ Deno.test("__complete reads a home without changing it, and creates none", () =>
     assert.equal(elsewhere.stdout, "only\n");
     const after = await cli(`${home}-none`, ["__complete", "show", "--home", home, ""]);
     assert.equal(after.stdout, "only\n");
+    // @last, offered once the word starts with @ (no id starts so)
+    assert.equal((await cli(home, ["__complete", "show", "@"])).stdout, "@last\n");
+    assert.equal((await cli(home, ["__complete", "logs", "@x"])).stdout, "");
     // a path: the shell completes it (":files")
     assert.equal((await cli(home, ["__complete", "enqueue", "--file", "x"])).stdout, ":files\n");
     await expectRefused(home, [
