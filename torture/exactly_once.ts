@@ -2,8 +2,8 @@
  * Step "exactly": exactly-once accounting without crashes. 8 enqueuer loops (batches through
  * --file) and 4 `worker start --count 2` processes share one home; once every job is completed
  * the workers stop, and every job must have run exactly once (ledger), `status` must add up,
- * and no claim may starve: the figures give the wait from a job becoming runnable (`run_at`)
- * to its start (`started_at`), and the throughput.
+ * and no claim may starve: the figures give the wait from a job becoming runnable (`run_at`, or
+ * its creation when it is due at once) to its start (`started_at`), and the throughput.
  */
 import { cliJson, type Proc, runCli, spawnWorker, within } from "./lib/cli.ts";
 import { makeScratch, readText, removeScratch, writeConfig } from "./lib/home.ts";
@@ -24,7 +24,8 @@ interface Listed {
   id: string;
   state: string;
   attempts: number;
-  run_at: string;
+  /** null: due as soon as possible, from its creation */
+  run_at: string | null;
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
@@ -100,7 +101,7 @@ export const exactlyStep: Step = async (options): Promise<StepResult> => {
       if (j.state !== "completed" || j.attempts !== 1) {
         violations.push(`job ${j.id} is ${j.state} after ${j.attempts} attempt(s)`);
       }
-      if (j.started_at) waits.push(Date.parse(j.started_at) - Date.parse(j.run_at));
+      if (j.started_at) waits.push(Date.parse(j.started_at) - Date.parse(j.run_at ?? j.created_at));
     }
     const first = Math.min(...jobs.map((j) => Date.parse(j.created_at)));
     const last = Math.max(...jobs.map((j) => Date.parse(j.finished_at ?? j.created_at)));
