@@ -85,11 +85,7 @@ export const dependenciesStep: Step = async (options): Promise<StepResult> => {
       if (e.code !== 0) throw new Error(`enqueue --file ${file} exited ${e.code}: ${e.stderr.trim()}`);
     }
     await untilNoLiveJob(s.home, options.quick ? 300_000 : 1_800_000);
-    crew.stopKilling();
-    await killer;
-    await crew.stop();
-    await crew.drain();
-    crew.leftovers(s.dir);
+    await crew.windDown(killer, s.dir);
 
     const jobs = await cliJson<ShapedJob[]>(s.home, ["list", "--limit", "0"]);
     const { events, bad } = parseLedger(readText(s.ledger));

@@ -58,11 +58,7 @@ export const queueLimitsStep: Step = async (options): Promise<StepResult> => {
     for (const queue of queues) await ok(runCli(s.home, ["queue", "resume", queue]));
     const killer = crew.killer(r, [600, 1400]);
     await untilNoLiveJob(s.home, options.quick ? 300_000 : 1_800_000);
-    crew.stopKilling();
-    await killer;
-    await crew.stop();
-    await crew.drain();
-    crew.leftovers(s.dir);
+    await crew.windDown(killer, s.dir);
 
     const jobs = await cliJson<ShapedJob[]>(s.home, ["list", "--limit", "0"]);
     const byId = new Map(jobs.map((j) => [j.id, j]));

@@ -98,6 +98,18 @@ export class Crew {
     }
   }
 
+  /**
+   * Ends a run under a killer: stops it and waits for its last kill, stops the workers, drains what
+   * the killed ones left, and looks for job processes of `marker` still running.
+   */
+  async windDown(killer: Promise<void>, marker: string): Promise<void> {
+    this.stopKilling();
+    await killer;
+    await this.stop();
+    await this.drain();
+    this.leftovers(marker);
+  }
+
   /** Job processes of `marker` (the step's directory) still running: a violation, and killed. */
   leftovers(marker: string): void {
     const orphans = processesNaming(marker);
