@@ -14,6 +14,7 @@
  * starts processes stops them in its own `finally`, so they are gone before the home is.
  * `tempHome` and `removeHome` are the two halves, for a home that outlives one body.
  */
+import { removeWorkerCgroups } from "./cgroups.ts";
 
 /** Options of `withHome`. */
 export interface HomeOptions {
@@ -48,8 +49,9 @@ export function dirOfHome(home: string): string {
   return home.replace(/\/home$/, "");
 }
 
-/** Removes the temp directory made by `tempHome`. */
+/** Removes the temp directory made by `tempHome`, and the cgroups its killed workers left. */
 export function removeHome(home: string): void {
+  removeWorkerCgroups(home);
   try {
     Deno.removeSync(dirOfHome(home), { recursive: true });
   } catch { /* already gone */ }
