@@ -8,7 +8,7 @@
  */
 import body from "./cgroup.sh" with { type: "text" };
 import { PROC } from "./session.ts";
-import { runHelper, withProcs } from "./shell.ts";
+import { runHelper, runHelperSync, withProcs } from "./shell.ts";
 
 const SCRIPT = withProcs(body);
 
@@ -57,6 +57,13 @@ export async function setupCgroups(workerId: string, slots: number, proc = PROC)
  */
 export async function removeCgroups(dir: string, proc = PROC): Promise<string | null> {
   const { out } = await runHelper(SCRIPT, "queuectl-cgroup", ["remove", proc, dir]);
+  const line = answer(out, `remove the cgroup ${dir}`);
+  return line === "removed" ? null : line.slice("busy ".length);
+}
+
+/** `removeCgroups`, blocking: for a test home's removal, which cannot wait. */
+export function removeCgroupsSync(dir: string, proc = PROC): string | null {
+  const { out } = runHelperSync(SCRIPT, "queuectl-cgroup", ["remove", proc, dir]);
   const line = answer(out, `remove the cgroup ${dir}`);
   return line === "removed" ? null : line.slice("busy ".length);
 }

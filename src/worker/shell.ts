@@ -18,11 +18,27 @@ export async function runHelper(
   name: string,
   args: readonly string[],
 ): Promise<{ code: number; out: string }> {
-  const result = await new Deno.Command("/bin/sh", {
+  return answered(await helperCommand(script, name, args).output());
+}
+
+/** `runHelper`, blocking (for clean-up that cannot wait, such as a test home's removal). */
+export function runHelperSync(
+  script: string,
+  name: string,
+  args: readonly string[],
+): { code: number; out: string } {
+  return answered(helperCommand(script, name, args).outputSync());
+}
+
+function helperCommand(script: string, name: string, args: readonly string[]): Deno.Command {
+  return new Deno.Command("/bin/sh", {
     args: ["-c", script, name, ...args],
     stdin: "null",
     stdout: "piped",
     stderr: "null",
-  }).output();
+  });
+}
+
+function answered(result: Deno.CommandOutput): { code: number; out: string } {
   return { code: result.code, out: new TextDecoder().decode(result.stdout) };
 }
