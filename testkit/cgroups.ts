@@ -8,7 +8,7 @@
 import { removeCgroupsSync } from "../src/worker/cgroup.ts";
 
 /** Removes the cgroup directories named by the worker files of `home`; never throws. */
-export function removeWorkerCgroups(home: string): void {
+export function removeLeftCgroups(home: string): void {
   let entries: Deno.DirEntry[];
   try {
     entries = [...Deno.readDirSync(`${home}/workers`)];

@@ -14,7 +14,7 @@
  * starts processes stops them in its own `finally`, so they are gone before the home is.
  * `tempHome` and `removeHome` are the two halves, for a home that outlives one body.
  */
-import { removeWorkerCgroups } from "./cgroups.ts";
+import { removeLeftCgroups } from "./cgroups.ts";
 
 /** Options of `withHome`. */
 export interface HomeOptions {
@@ -51,7 +51,7 @@ export function dirOfHome(home: string): string {
 
 /** Removes the temp directory made by `tempHome`, and the cgroups its killed workers left. */
 export function removeHome(home: string): void {
-  removeWorkerCgroups(home);
+  removeLeftCgroups(home);
   try {
     Deno.removeSync(dirOfHome(home), { recursive: true });
   } catch { /* already gone */ }

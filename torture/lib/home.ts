@@ -1,5 +1,5 @@
 /** A scratch directory per trial or case: the home, the ledger, batch files; removed at the end. */
-import { removeWorkerCgroups } from "../../testkit/cgroups.ts";
+import { removeLeftCgroups } from "../../testkit/cgroups.ts";
 import { DIR_MODE, FILE_MODE } from "../../src/durable.ts";
 import { type HomePaths, homePaths, scanGenerations } from "../../src/store/paths.ts";
 
@@ -17,7 +17,7 @@ export function makeScratch(prefix: string): Scratch {
 }
 
 export function removeScratch(s: Scratch): void {
-  removeWorkerCgroups(s.home);
+  removeLeftCgroups(s.home);
   try {
     Deno.removeSync(s.dir, { recursive: true });
   } catch { /* already gone */ }
