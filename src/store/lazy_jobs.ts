@@ -1,16 +1,24 @@
 /**
  * The live jobs of a state, parsed on demand. A snapshot of 10,000 live jobs takes tens of
  * milliseconds to parse, which a `status` or `show` does not need: opening keeps each job's
- * sealed line unparsed (only its id is read, from the line's fixed start `{"id":"…"`), and a job is
- * parsed, its checksum checked, the first time anything asks for it. Iterating parses them all.
+ * sealed line unparsed (its id and, from snapshot version 4, its state come from the snapshot's
+ * header), and a job is parsed, its checksum checked, the first time anything asks for it.
+ * Iterating parses them all; `unended()` parses only the jobs whose state says they may still run,
+ * so a history of dead jobs costs a claim nothing.
  */
-import type { Job } from "../job.ts";
+import { isLive, type Job, type JobState } from "../job.ts";
 
-/** Parses (and checks) the line of job `id`; throws CorruptionError if it is damaged. */
-export type ParseJob = (id: string, start: number, end: number, line: number) => Job;
+/**
+ * Parses (and checks) the line of job `id`; throws CorruptionError if it is damaged, or if the
+ * job's state is not `state` (the header's word for it; null where the header has none).
+ */
+export type ParseJob = (id: string, start: number, end: number, line: number, state: JobState | null) => Job;
+
+/** Where a job's unparsed line is, and the state its snapshot's header gives it (null: not given). */
+export type RawLine = [start: number, end: number, line: number, state: JobState | null];
 
 export class JobMap extends Map<string, Job> {
-  #raw: Map<string, [start: number, end: number, line: number]> | null = null;
+  #raw: Map<string, RawLine> | null = null;
   #parse: ParseJob | null = null;
 
   #snapshotIds: string[] = [];
@@ -21,7 +29,7 @@ export class JobMap extends Map<string, Job> {
    * seq below `nextOrder`, and every job enqueued later one at or above it.
    */
   setUnparsed(
-    raw: Map<string, [number, number, number]>,
+    raw: Map<string, RawLine>,
     parse: ParseJob,
     nextOrder: number,
     release: () => void = () => {},
@@ -144,6 +152,24 @@ export class JobMap extends Map<string, Job> {
     const raw = this.#raw?.delete(id) ?? false;
     if (this.#raw?.size === 0) this.#drained();
     return super.delete(id) || raw;
+  }
+
+  /**
+   * The jobs that have not ended (pending, processing, failed), in no particular order. Parses
+   * only the unparsed lines whose header state is one of those (every one where the header gives
+   * none); ended jobs stay unparsed until something asks for them.
+   */
+  *unended(): Generator<Job> {
+    // copies: the caller may change the map between two jobs
+    const parsed = [...Map.prototype.values.call(this) as MapIterator<Job>];
+    const raw = this.#raw ? [...this.#raw] : [];
+    for (const job of parsed) if (isLive(job.state)) yield job;
+    for (const [id, [, , , state]] of raw) {
+      if (state !== null && !isLive(state)) continue;
+      // unparsed at the copy, so not among `parsed`; changed or gone since: read as it is now
+      const job = this.get(id);
+      if (job && isLive(job.state)) yield job;
+    }
   }
 
   /** Parses every job not parsed yet. */

@@ -1,32 +1,36 @@
 /**
  * Snapshot files: the state as of the end of one generation, as sealed lines (codec.ts).
  *
- *   line 1      header  {"format":"queuectl-snapshot","version":3,"gen":2,"seq":…,"next_order":…,
+ *   line 1      header  {"format":"queuectl-snapshot","version":4,"gen":2,"seq":…,"next_order":…,
  *                        "stop_seq":…,"jobs":N,"counts":{…},"archived":A,"next_segment":S,
  *                        "archive":[{"n":…,"jobs":…,"bytes":…,"index_bytes":…,"min_seq":…,
  *                        "max_seq":…,"min_id":…,"max_id":…,"facts":{…}}],"tombstones":[[id,n]],
  *                        "by_queue":{queue:{…counts}},"queues":[[name,{concurrency,paused}]],
  *                        "schedules":[…],"pending":{"segments":[…],"consumption":[[n,[…]]]},
  *                        "outputs":[[file,attempts]],
- *                        "ids":[…],"lengths":[…],"body_crc":…}
+ *                        "ids":[…],"lengths":[…],"states":[…],"body_crc":…}
  *   lines 2..   one live job per line (not archived, not in a pending segment), in enqueue order
  *   last line   trailer {"end":true,"jobs":N}
  *
  * `counts` (and `by_queue`) cover every job, archived ones and those waiting in pending segments
- * included, so `status` needs nothing else. `ids` and `lengths` (bytes, newline included) name the
- * job lines in order, so a reader opens the store by reading the header alone and reads (and
- * checks, and parses) a job's line only when the job is first used (lazy_jobs.ts). A writer reads
- * the whole file at open and checks `body_crc`, the CRC-32 of all job lines together, so nothing
- * new is ever built on a damaged snapshot.
+ * included, so `status` needs nothing else. `ids`, `lengths` (bytes, newline included) and `states`
+ * name the job lines in order, so a reader opens the store by reading the header alone and reads
+ * (and checks, and parses) a job's line only when the job is first used (lazy_jobs.ts); `states`
+ * lets a claim leave the lines of ended jobs (dead ones kept in the DLQ) unparsed, and a parsed
+ * line whose job is not in its header's state is corruption. A writer reads the whole file at open
+ * and checks `body_crc`, the CRC-32 of all job lines together, so nothing new is ever built on a
+ * damaged snapshot.
  *
- * Older versions are read too: 2 (no queues, schedules or pending segments: every job in the
- * default queue), 2 without its directory (written by 0c93482 to fd53212: read whole), and 1 (no
- * archive, no directory: read and parsed whole). tests/fixtures/homes/ holds a home of each.
+ * Older versions are read too: 3 (no `states`: every job line is parsed to find the jobs that may
+ * still run), 2 (no queues, schedules or pending segments: every job in the default queue), 2
+ * without its directory (written by 0c93482 to fd53212: read whole), and 1 (no archive, no
+ * directory: read and parsed whole). tests/fixtures/homes/ holds a home of each but version 3
+ * (src/store/snapshot_test.ts reads one).
  *
  * Written under a temp name, fsynced, renamed, directory fsynced (log.ts, compaction).
  */
 import { CorruptionError } from "../errors.ts";
-import { DEFAULT_QUEUE, type Job, upgradeJob } from "../job.ts";
+import { DEFAULT_QUEUE, type Job, JOB_STATES, type JobState, upgradeJob } from "../job.ts";
 import type { Segment } from "./archive.ts";
 import { checkLine, concat, crc32, decodeLine, encodeLine, splitLines } from "./codec.ts";
 import { readAt } from "../durable.ts";
@@ -34,10 +38,11 @@ import type { QueueSettings, Schedule } from "./records.ts";
 import type { PendingSegment } from "./pending.ts";
 import { fileName } from "./paths.ts";
 import { type Consumption, consumptionProblem } from "./pending_consumption.ts";
+import type { RawLine } from "./lazy_jobs.ts";
 import { type Counts, QueueState } from "./state.ts";
 
 const FORMAT = "queuectl-snapshot";
-const VERSION = 3;
+const VERSION = 4;
 
 export function encodeSnapshot(state: QueueState, gen: number): Uint8Array {
   const jobs = [...state.jobs.values()].sort((a, b) => a.seq - b.seq);
@@ -64,6 +69,7 @@ export function encodeSnapshot(state: QueueState, gen: number): Uint8Array {
     outputs: state.outputs ? [...state.outputs] : null,
     ids: jobs.map((j) => j.id),
     lengths: lines.map((l) => l.length),
+    states: jobs.map((j) => j.state),
     body_crc: crc32(body),
   }));
   parts.push(body);
@@ -144,6 +150,7 @@ function verifiedV2(bytes: Uint8Array, fail: Fail): QueueState | null {
   const header = checkHeader((head as { value: Record<string, unknown> }).value, fail);
   if (header.version === 1 || flat(header)) return null;
   const { raw, end } = directory(header, headEnd + 1, fail);
+  checkStates(header, raw, fail);
   if (end > bytes.length || crc32(bytes, headEnd + 1, end) !== header.body_crc) {
     // name the damaged line: the first whose own checksum fails
     for (const [s, e, line] of raw.values()) {
@@ -163,25 +170,29 @@ function verifiedV2(bytes: Uint8Array, fail: Fail): QueueState | null {
   const state = baseState(header);
   state.jobs.setUnparsed(
     raw,
-    (id, s, e, line) => parseJob(bytes.subarray(s, e), id, line, fail),
+    (id, s, e, line, jobState) => parseJob(bytes.subarray(s, e), id, jobState, line, fail),
     state.nextOrder,
   );
   return finishV2(state, header, fail);
 }
 
-/** Where each job line is, from the header's ids and lengths; `end` is where the trailer starts. */
+/**
+ * Where each job line is, from the header's ids and lengths, with the state its `states` gives it
+ * (from version 4); `end` is where the trailer starts.
+ */
 function directory(
   header: Record<string, unknown>,
   start: number,
   fail: Fail,
-): { raw: Map<string, [number, number, number]>; end: number } {
+): { raw: Map<string, RawLine>; end: number } {
   const ids = header.ids as string[];
   const lengths = header.lengths as number[];
-  const raw = new Map<string, [number, number, number]>();
+  const states = (header.states ?? null) as JobState[] | null;
+  const raw = new Map<string, RawLine>();
   let at = start;
   for (let i = 0; i < ids.length; i++) {
     if (raw.has(ids[i]) || !(lengths[i] > 0)) fail(i + 2, "a job line is invalid or repeated");
-    raw.set(ids[i], [at, at + lengths[i] - 1, i + 2]);
+    raw.set(ids[i], [at, at + lengths[i] - 1, i + 2, states ? states[i] : null]);
     at += lengths[i];
   }
   return { raw, end: at };
@@ -199,6 +210,7 @@ function readLazily(path: string, fail: Fail): QueueState | null {
     const header = checkHeader((head as { value: Record<string, unknown> }).value, fail);
     if (header.version === 1 || flat(header)) return null;
     const { raw, end: at } = directory(header, headLine.length + 1, fail);
+    checkStates(header, raw, fail);
     const jobCount = raw.size;
     const tail = readRange(file, at, size - at);
     if (tail.length < 2 || tail[tail.length - 1] !== 0x0a) {
@@ -211,11 +223,11 @@ function readLazily(path: string, fail: Fail): QueueState | null {
     keep = raw.size > 0;
     state.jobs.setUnparsed(
       raw,
-      (id, s, e, line) => {
+      (id, s, e, line, jobState) => {
         // with its newline: a damaged one would otherwise pass unseen here (the writer's check sees it)
         const bytes = readRange(file, s, e - s + 1);
         if (bytes[e - s] !== 0x0a) fail(line, "the line does not end where the header says");
-        return parseJob(bytes.subarray(0, e - s), id, line, fail);
+        return parseJob(bytes.subarray(0, e - s), id, jobState, line, fail);
       },
       state.nextOrder,
       keep ? () => file.close() : undefined,
@@ -242,16 +254,35 @@ function readRange(file: Deno.FsFile, position: number, length: number): Uint8Ar
   return buf.subarray(0, readAt(file, position, buf));
 }
 
-function parseJob(line: Uint8Array, id: string, lineNo: number, fail: Fail): Job {
+function parseJob(line: Uint8Array, id: string, state: JobState | null, lineNo: number, fail: Fail): Job {
   const r = decodeLine(line, 0, line.length);
   if (!r.ok) fail(lineNo, r.why);
   const job = (r as { value: unknown }).value as Job;
-  if (job.id !== id) fail(lineNo, "the line does not match the header");
+  if (job.id !== id || (state !== null && job.state !== state)) {
+    fail(lineNo, "the line does not match the header");
+  }
   return upgradeJob(job);
 }
 
+/**
+ * Version 4: the header's `states` name a known state for every job line (a line whose job is in
+ * another state fails when it is parsed: parseJob).
+ */
+function checkStates(header: Record<string, unknown>, raw: Map<string, RawLine>, fail: Fail): void {
+  if ((header.version as number) < 4) return;
+  const states = header.states;
+  if (!Array.isArray(states) || states.length !== raw.size) {
+    fail(1, "the header's states of job lines are incomplete");
+  }
+  for (const [, , line, state] of raw.values()) {
+    if (!(JOB_STATES as readonly unknown[]).includes(state)) {
+      fail(1, `the header gives job line ${line} an unknown state ${JSON.stringify(state)}`);
+    }
+  }
+}
+
 function checkHeader(header: Record<string, unknown>, fail: Fail): Record<string, unknown> {
-  if (header.format !== FORMAT || ![1, 2, VERSION].includes(header.version as number)) {
+  if (header.format !== FORMAT || ![1, 2, 3, VERSION].includes(header.version as number)) {
     fail(1, `unknown snapshot format ${JSON.stringify(header.format)} v${header.version}`);
   }
   if (

@@ -99,13 +99,13 @@ export class QueueState {
     else this.outputs.delete(file);
   }
 
-  /** ids of pending and failed jobs (parses every live job once) */
+  /** ids of pending and failed jobs (parses every job that has not ended, once) */
   get waiting(): Set<string> {
     if (!this.#waiting) this.#track();
     return this.#waiting!;
   }
 
-  /** ids of processing jobs: the only ones lease checks look at (parses every live job once) */
+  /** ids of processing jobs: the only ones lease checks look at (parsed as `waiting`) */
   get processing(): Set<string> {
     if (!this.#processing) this.#track();
     return this.#processing!;
@@ -123,7 +123,7 @@ export class QueueState {
   #track(): void {
     const waiting = new Set<string>();
     const processing = new Set<string>();
-    for (const job of this.jobs.values()) {
+    for (const job of this.jobs.unended()) {
       if (isWaiting(job.state)) waiting.add(job.id);
       else if (job.state === "processing") processing.add(job.id);
     }
@@ -145,19 +145,19 @@ export class QueueState {
   get uniques(): Map<string, string> {
     if (!this.#uniques) {
       const map = new Map<string, string>();
-      for (const job of this.jobs.values()) {
-        if (job.unique !== undefined && isLive(job.state)) map.set(job.unique, job.id);
+      for (const job of this.jobs.unended()) {
+        if (job.unique !== undefined) map.set(job.unique, job.id);
       }
       this.#uniques = map;
     }
     return this.#uniques;
   }
 
-  /** The claim index over the live jobs (runnable.ts), built when first asked for. */
+  /** The claim index over the waiting jobs (runnable.ts), built when first asked for. */
   get runnable(): RunnableIndex {
     if (!this.#index) {
       const source = { job: (id: string) => this.jobs.get(id), blocked: (job: Job) => this.blocked(job) };
-      this.#index = new RunnableIndex(source, this.jobs.values());
+      this.#index = new RunnableIndex(source, this.jobs.unended());
     }
     return this.#index;
   }

@@ -1,0 +1,83 @@
+import assert from "node:assert/strict";
+import { type Job, type JobState, newJob } from "../job.ts";
+import { JobMap, type RawLine } from "./lazy_jobs.ts";
+
+function job(id: string, seq: number, state: JobState): Job {
+  const fields = {
+    id,
+    command: "x",
+    max_retries: 0,
+    priority: 0,
+    run_at: null,
+    timeout: null,
+    cwd: null,
+    seq,
+  };
+  return { ...newJob(fields, "2026-03-01T12:00:00.000Z"), state };
+}
+
+/**
+ * A map holding `lines` unparsed as a snapshot's lines would be (states given by the header when
+ * `withStates`), and the ids its parser was asked for, in order.
+ */
+function unparsed(lines: Job[], withStates = true): { map: JobMap; parsed: string[] } {
+  const parsed: string[] = [];
+  const byId = new Map(lines.map((j) => [j.id, j]));
+  const raw = new Map<string, RawLine>(
+    lines.map((j, i) => [j.id, [0, 0, i + 2, withStates ? j.state : null]]),
+  );
+  const map = new JobMap();
+  map.setUnparsed(raw, (id) => {
+    parsed.push(id);
+    return byId.get(id)!;
+  }, lines.length + 1);
+  return { map, parsed };
+}
+
+const LINES = [
+  job("d1", 1, "dead"),
+  job("p1", 2, "pending"),
+  job("c1", 3, "completed"),
+  job("r1", 4, "processing"),
+  job("d2", 5, "dead"),
+  job("f1", 6, "failed"),
+];
+
+Deno.test("unended() yields the pending, processing and failed jobs, parsing none of the ended ones", () => {
+  const { map, parsed } = unparsed(LINES);
+  assert.deepStrictEqual([...map.unended()].map((j) => j.id).sort(), ["f1", "p1", "r1"]);
+  assert.deepStrictEqual(parsed.sort(), ["f1", "p1", "r1"]);
+  assert.deepStrictEqual(map.unparsedIds(), ["d1", "c1", "d2"]);
+  // an ended job is still there, parsed when asked for
+  assert.strictEqual(map.get("d2")?.state, "dead");
+  assert.deepStrictEqual(parsed.slice(3), ["d2"]);
+  assert.strictEqual(map.size, LINES.length);
+});
+
+Deno.test("unended() parses every line whose state its header did not give (a version 3 snapshot)", () => {
+  const { map, parsed } = unparsed(LINES, false);
+  assert.deepStrictEqual([...map.unended()].map((j) => j.id).sort(), ["f1", "p1", "r1"]);
+  assert.deepStrictEqual(parsed.sort(), LINES.map((j) => j.id).sort());
+  assert.strictEqual(map.lazy, false);
+});
+
+Deno.test("unended() reads a job as it is now: changed since the snapshot, added after it, or gone", () => {
+  const { map } = unparsed(LINES);
+  map.set("d1", job("d1", 1, "pending")); // a dead job retried
+  map.set("p1", job("p1", 2, "dead")); // a pending job buried
+  map.delete("f1");
+  map.set("n1", job("n1", 7, "pending"));
+  assert.deepStrictEqual([...map.unended()].map((j) => j.id).sort(), ["d1", "n1", "r1"]);
+});
+
+Deno.test("unended() yields each job once when the caller parses others between two of them", () => {
+  const { map } = unparsed(LINES);
+  const seen: string[] = [];
+  for (const j of map.unended()) {
+    seen.push(j.id);
+    // a caller looking at other jobs (a dependency, say) parses them
+    map.get("f1");
+    map.get("d1");
+  }
+  assert.deepStrictEqual(seen.sort(), ["f1", "p1", "r1"]);
+});

@@ -1,0 +1,201 @@
+import assert from "node:assert/strict";
+import { CorruptionError } from "../errors.ts";
+import { type Job, type JobState, newJob } from "../job.ts";
+import { concat, decodeLine, encodeLine } from "./codec.ts";
+import { encodeSnapshot, readSnapshot } from "./snapshot.ts";
+import { QueueState } from "./state.ts";
+
+const AT = "2026-03-01T12:00:00.000Z";
+
+function job(id: string, seq: number, state: JobState, extra: Partial<Job> = {}): Job {
+  const fields = {
+    id,
+    command: "x",
+    max_retries: 0,
+    priority: 0,
+    run_at: null,
+    timeout: null,
+    cwd: null,
+    seq,
+  };
+  return { ...newJob(fields, AT), state, ...extra };
+}
+
+/** A history: dead and completed jobs, and among them the few that may still run. */
+const JOBS = [
+  job("d1", 1, "dead", { attempts: 1, last_error: "exit 4" }),
+  job("p1", 2, "pending", { unique: "k1" }),
+  job("c1", 3, "completed", { attempts: 1 }),
+  job("r1", 4, "processing", { attempts: 1, worker: "w1", claim: 9 }),
+  job("d2", 5, "dead", { unique: "k2", attempts: 1 }),
+  job("f1", 6, "failed", { attempts: 1, run_at: "2026-03-01T13:00:00.000Z" }),
+];
+const ENDED = ["d1", "c1", "d2"];
+
+function stateOf(jobs: Job[]): QueueState {
+  const state = new QueueState();
+  for (const j of jobs) state.put(j);
+  state.seq = 20;
+  state.nextOrder = jobs.length + 1;
+  return state;
+}
+
+/** Runs `fn` with a temp directory, removed afterwards; `written(bytes)` writes a snapshot file there. */
+function inTemp(fn: (written: (bytes: Uint8Array) => string) => void): () => void {
+  return () => {
+    const dir = Deno.makeTempDirSync({ prefix: "qctl-snapshot-test-" });
+    let n = 0;
+    try {
+      fn((bytes) => {
+        const path = `${dir}/snapshot-${String(++n).padStart(8, "0")}.snap`;
+        Deno.writeFileSync(path, bytes);
+        return path;
+      });
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
+  };
+}
+
+function headerOf(bytes: Uint8Array): Record<string, unknown> {
+  const r = decodeLine(bytes, 0, bytes.indexOf(0x0a));
+  assert.ok(r.ok);
+  return r.value;
+}
+
+/** The snapshot with its header changed by `change`, sealed again (as a writer of that header would). */
+function withHeader(bytes: Uint8Array, change: (header: Record<string, unknown>) => void): Uint8Array {
+  const header = headerOf(bytes);
+  change(header);
+  return concat([encodeLine(header), bytes.subarray(bytes.indexOf(0x0a) + 1)]);
+}
+
+/** As queuectl before version 4 wrote it: no `states` in the header. */
+function version3(bytes: Uint8Array): Uint8Array {
+  return withHeader(bytes, (h) => {
+    h.version = 3;
+    delete h.states;
+  });
+}
+
+function readBoth(path: string, check: (state: QueueState, writer: boolean) => void): void {
+  for (const writer of [true, false]) {
+    const state = readSnapshot(path, writer);
+    try {
+      check(state, writer);
+    } finally {
+      state.jobs.release();
+    }
+  }
+}
+
+function throwsCorruption(fn: () => unknown, line: number, pattern: RegExp): void {
+  assert.throws(fn, (e: unknown) => {
+    assert.ok(e instanceof CorruptionError, `expected a CorruptionError, got ${e}`);
+    assert.match(e.message, new RegExp(`line ${line}\\b`));
+    assert.match(e.message, pattern);
+    return true;
+  });
+}
+
+Deno.test("a snapshot is written as version 4, its header giving each job line's state", () => {
+  const header = headerOf(encodeSnapshot(stateOf(JOBS), 2));
+  assert.strictEqual(header.version, 4);
+  assert.deepStrictEqual(header.ids, JOBS.map((j) => j.id));
+  assert.deepStrictEqual(header.states, JOBS.map((j) => j.state));
+});
+
+Deno.test(
+  "a claim's view of a version 4 snapshot parses only the jobs that may still run",
+  inTemp((written) => {
+    readBoth(written(encodeSnapshot(stateOf(JOBS), 2)), (state) => {
+      assert.deepStrictEqual([...state.waiting].sort(), ["f1", "p1"]);
+      assert.deepStrictEqual([...state.processing], ["r1"]);
+      assert.deepStrictEqual([...state.uniques], [["k1", "p1"]]);
+      assert.strictEqual(state.runnable.next("default", new Set(), [])?.id, "p1");
+      assert.deepStrictEqual(state.jobs.unparsedIds(), ENDED);
+      // ended jobs are still read when asked for, whole
+      assert.deepStrictEqual(state.jobs.get("d2"), JOBS[4]);
+      assert.deepStrictEqual([...state.inOrder("dead")].map((j) => j.id), ["d1", "d2"]);
+    });
+  }),
+);
+
+Deno.test(
+  "a version 3 snapshot (no states in its header) is still read, and compacts into a version 4 one",
+  inTemp((written) => {
+    const path = written(version3(encodeSnapshot(stateOf(JOBS), 2)));
+    readBoth(path, (state) => {
+      assert.deepStrictEqual([...state.waiting].sort(), ["f1", "p1"]);
+      assert.deepStrictEqual([...state.uniques], [["k1", "p1"]]);
+      assert.deepStrictEqual([...state.jobs.values()], JOBS);
+    });
+    const again = readSnapshot(path);
+    const header = headerOf(encodeSnapshot(again, 3));
+    assert.strictEqual(header.version, 4);
+    assert.deepStrictEqual(header.states, JOBS.map((j) => j.state));
+  }),
+);
+
+Deno.test(
+  "a damaged byte in the header's states fails the header's checksum",
+  inTemp((written) => {
+    const bytes = encodeSnapshot(stateOf(JOBS), 2);
+    const at = new TextDecoder().decode(bytes).indexOf(`"states":["dead"`) + `"states":["`.length;
+    const damaged = bytes.slice();
+    damaged[at] = "x".charCodeAt(0); // "dead" becomes "xead"
+    const path = written(damaged);
+    for (const writer of [true, false]) throwsCorruption(() => readSnapshot(path, writer), 1, /checksum/);
+  }),
+);
+
+Deno.test(
+  "a header whose states do not match its job lines is refused",
+  inTemp((written) => {
+    const bytes = encodeSnapshot(stateOf(JOBS), 2);
+    const short = written(withHeader(bytes, (h) => (h.states as string[]).pop()));
+    const unknown = written(withHeader(bytes, (h) => (h.states as string[])[0] = "lost"));
+    for (const writer of [true, false]) {
+      throwsCorruption(() => readSnapshot(short, writer), 1, /states of job lines are incomplete/);
+      throwsCorruption(() => readSnapshot(unknown, writer), 1, /unknown state "lost"/);
+    }
+  }),
+);
+
+Deno.test(
+  "a job line whose job is not in the state its header gives fails when it is parsed",
+  inTemp((written) => {
+    const bytes = encodeSnapshot(stateOf(JOBS), 2);
+    // the header calls pending p1 dead (and dead d1 pending)
+    const path = written(withHeader(bytes, (h) => {
+      (h.states as string[])[0] = "pending";
+      (h.states as string[])[1] = "dead";
+    }));
+    readBoth(path, (state) => {
+      throwsCorruption(() => state.waiting, 2, /does not match the header/);
+    });
+    readBoth(path, (state) => {
+      throwsCorruption(() => state.jobs.get("p1"), 3, /does not match the header/);
+    });
+  }),
+);
+
+Deno.test(
+  "a damaged byte in an ended job's line is found before that job is used",
+  inTemp((written) => {
+    const bytes = encodeSnapshot(stateOf(JOBS), 2);
+    const at = new TextDecoder().decode(bytes).indexOf(`"exit 4"`) + 1;
+    const damaged = bytes.slice();
+    damaged[at] = "E".charCodeAt(0);
+    const path = written(damaged);
+    // a writer checks every line at open; a reader when it parses the job
+    throwsCorruption(() => readSnapshot(path, true), 2, /checksum/);
+    const state = readSnapshot(path, false);
+    try {
+      assert.deepStrictEqual([...state.waiting].sort(), ["f1", "p1"]);
+      throwsCorruption(() => state.jobs.get("d1"), 2, /checksum/);
+    } finally {
+      state.jobs.release();
+    }
+  }),
+);
