@@ -498,7 +498,8 @@ export class FileLog {
     const gen = Math.max(1, ...found.wals, ...found.snapshots);
     let state = new QueueState();
     if (found.snapshots.includes(gen)) {
-      state = readSnapshot(this.paths.snapshot(gen), exclusive);
+      // writers too read only the header and trailer: each job line is checked when it is parsed
+      state = readSnapshot(this.paths.snapshot(gen), false);
       this.#learnJobSize(Deno.statSync(this.paths.snapshot(gen)).size, state.jobs.size);
     } else if (gen > 1) {
       throw new CorruptionError(
@@ -612,6 +613,9 @@ export class FileLog {
   }
 
   #compact(): CompactionResult {
+    // the snapshot's job lines are checked as they are parsed: all of them before anything is
+    // written (a prune, the seal), so a damaged one fails the compaction with the store unchanged
+    this.#state!.jobs.parseAll();
     this.#retain();
     const state = this.#state!;
     const folded = this.#wal.offset;

@@ -70,7 +70,7 @@ interface Opened {
   pending: PendingSegment[];
 }
 
-/** The snapshot read whole, as a writer reads it (a reader reads only the lines it uses). */
+/** The snapshot read whole (the store's readers and writers read only the lines they use). */
 function checkSnapshot(paths: HomePaths): CorruptionError | null {
   const found = scanGenerations(paths.home);
   const gen = Math.max(0, ...found.snapshots, ...found.wals);

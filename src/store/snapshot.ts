@@ -17,9 +17,11 @@
  * name the job lines in order, so a reader opens the store by reading the header alone and reads
  * (and checks, and parses) a job's line only when the job is first used (lazy_jobs.ts); `states`
  * lets a claim leave the lines of ended jobs (dead ones kept in the DLQ) unparsed, and a parsed
- * line whose job is not in its header's state is corruption. A writer reads the whole file at open
- * and checks `body_crc`, the CRC-32 of all job lines together, so nothing new is ever built on a
- * damaged snapshot.
+ * line whose job is not in its header's state is corruption. Readers and writers alike read a line
+ * (and check its checksum) only when they first use its job, so a damaged byte is found before it
+ * is used: nothing is decided from a job that was not checked, and a compaction parses every job
+ * it writes again. `doctor` reads the whole file and checks `body_crc`, the CRC-32 of all job
+ * lines together (and then every line's own).
  *
  * Older versions are read too: 3 (no `states`: every job line is parsed to find the jobs that may
  * still run), 2 (no queues, schedules or pending segments: every job in the default queue), 2
@@ -87,9 +89,9 @@ function failer(path: string): Fail {
 }
 
 /**
- * Loads a snapshot. With `verifyAll` (writers), reads and checks the whole file; without it
- * (readers), reads the header and trailer only, keeping the file open until `state.jobs` has
- * parsed every job or is released.
+ * Loads a snapshot. With `verifyAll` (`doctor`), reads and checks the whole file; without it (the
+ * store's readers and writers), reads the header and trailer only, keeping the file open until
+ * `state.jobs` has parsed every job or is released.
  */
 export function readSnapshot(path: string, verifyAll = true): QueueState {
   const fail = failer(path);
@@ -138,7 +140,7 @@ function flat(header: Record<string, unknown>): boolean {
 }
 
 /**
- * The writer's path for version 2: the whole file, checked by the header's directory and one
+ * The whole-file path for versions 2 to 4 (`doctor`): the whole file, checked by the header's directory and one
  * checksum over all job lines (each line's own checksum is checked again when it is parsed).
  * Null for a version 1 file.
  */
@@ -198,7 +200,7 @@ function directory(
   return { raw, end: at };
 }
 
-/** The reader's path: header and trailer only. Null for a version 1 file (read whole instead). */
+/** The store's path: header and trailer only. Null for a version 1 file (read whole instead). */
 function readLazily(path: string, fail: Fail): QueueState | null {
   const file = Deno.openSync(path, { read: true });
   let keep = false;
@@ -224,7 +226,7 @@ function readLazily(path: string, fail: Fail): QueueState | null {
     state.jobs.setUnparsed(
       raw,
       (id, s, e, line, jobState) => {
-        // with its newline: a damaged one would otherwise pass unseen here (the writer's check sees it)
+        // with its newline: a damaged one would otherwise pass unseen here (doctor's check sees it)
         const bytes = readRange(file, s, e - s + 1);
         if (bytes[e - s] !== 0x0a) fail(line, "the line does not end where the header says");
         return parseJob(bytes.subarray(0, e - s), id, jobState, line, fail);

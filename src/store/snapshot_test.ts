@@ -78,11 +78,11 @@ function version3(bytes: Uint8Array): Uint8Array {
   });
 }
 
-function readBoth(path: string, check: (state: QueueState, writer: boolean) => void): void {
-  for (const writer of [true, false]) {
-    const state = readSnapshot(path, writer);
+function readBoth(path: string, check: (state: QueueState, whole: boolean) => void): void {
+  for (const whole of [true, false]) {
+    const state = readSnapshot(path, whole);
     try {
-      check(state, writer);
+      check(state, whole);
     } finally {
       state.jobs.release();
     }
@@ -145,7 +145,7 @@ Deno.test(
     const damaged = bytes.slice();
     damaged[at] = "x".charCodeAt(0); // "dead" becomes "xead"
     const path = written(damaged);
-    for (const writer of [true, false]) throwsCorruption(() => readSnapshot(path, writer), 1, /checksum/);
+    for (const whole of [true, false]) throwsCorruption(() => readSnapshot(path, whole), 1, /checksum/);
   }),
 );
 
@@ -155,9 +155,9 @@ Deno.test(
     const bytes = encodeSnapshot(stateOf(JOBS), 2);
     const short = written(withHeader(bytes, (h) => (h.states as string[]).pop()));
     const unknown = written(withHeader(bytes, (h) => (h.states as string[])[0] = "lost"));
-    for (const writer of [true, false]) {
-      throwsCorruption(() => readSnapshot(short, writer), 1, /states of job lines are incomplete/);
-      throwsCorruption(() => readSnapshot(unknown, writer), 1, /unknown state "lost"/);
+    for (const whole of [true, false]) {
+      throwsCorruption(() => readSnapshot(short, whole), 1, /states of job lines are incomplete/);
+      throwsCorruption(() => readSnapshot(unknown, whole), 1, /unknown state "lost"/);
     }
   }),
 );
@@ -188,7 +188,7 @@ Deno.test(
     const damaged = bytes.slice();
     damaged[at] = "E".charCodeAt(0);
     const path = written(damaged);
-    // a writer checks every line at open; a reader when it parses the job
+    // doctor's whole read checks every line at once; the store's read when it parses the job
     throwsCorruption(() => readSnapshot(path, true), 2, /checksum/);
     const state = readSnapshot(path, false);
     try {

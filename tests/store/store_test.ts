@@ -171,6 +171,8 @@ async function assertCorrupt(
   file: string,
   line: number,
   detail?: RegExp,
+  /** what the writer's enqueue asks for (a snapshot's job line is checked when a decision uses its job) */
+  enqueued = spec("after-corruption"),
 ): Promise<void> {
   const before = snapshotFiles(home);
   const check = (e: unknown) => {
@@ -191,7 +193,7 @@ async function assertCorrupt(
   }
   const writer = new FileStore(home);
   try {
-    await assert.rejects(writer.enqueue([spec("after-corruption")], { max_retries: 3 }), check);
+    await assert.rejects(writer.enqueue([enqueued], { max_retries: 3 }), check);
     await assert.rejects(writer.compact(), check);
   } finally {
     writer.close();
@@ -514,7 +516,49 @@ Deno.test("a flipped byte in a snapshot fails the open naming the snapshot file 
       s.close();
     }
     flipByteInLine(`${home}/snapshot-00000002.snap`, 3); // header, a, b: job "b"
-    await assertCorrupt(home, "snapshot-00000002.snap", 3, /checksum/);
+    // an enqueue that depends on "b" uses it (one that does not may go on: "b" is checked when used)
+    await assertCorrupt(
+      home,
+      "snapshot-00000002.snap",
+      3,
+      /checksum/,
+      spec("after-corruption", { after: ["b"] }),
+    );
+  }, HOME);
+});
+
+Deno.test("a writer checks a snapshot's job line when a decision uses its job: an enqueue naming none goes on, a claim and a compaction refuse (before any seal)", async () => {
+  await withHome(async (home) => {
+    const s = new FileStore(home);
+    try {
+      await s.enqueue([spec("a"), spec("b"), spec("c")], { max_retries: 3 });
+      await s.compact();
+    } finally {
+      s.close();
+    }
+    flipByteInLine(`${home}/snapshot-00000002.snap`, 3); // header, a, b: job "b"
+    const before = snapshotFiles(home);
+    const writer = new FileStore(home);
+    try {
+      // an enqueue that names no damaged job is decided on checked lines only
+      await writer.enqueue([spec("e")], { max_retries: 3 });
+      await assert.rejects(
+        writer.get("b"),
+        /snapshot-00000002\.snap is corrupt at line 3: checksum mismatch/,
+      );
+      // a claim reads every waiting job (b among them)
+      await assert.rejects(
+        writer.claim({ worker: "w1", slots: [{ sid: null, out: null }], leaseSeconds: 30 }),
+        /snapshot-00000002\.snap is corrupt at line 3/,
+      );
+      await assert.rejects(writer.compact(), /snapshot-00000002\.snap is corrupt at line 3/);
+    } finally {
+      writer.close();
+    }
+    const after = snapshotFiles(home);
+    assert.deepEqual(after.get("snapshot-00000002.snap"), before.get("snapshot-00000002.snap"));
+    const records = walRecords(home);
+    assert.deepEqual(records.map((r) => r.type), ["enqueue"], "the enqueue alone: no claim, no seal");
   }, HOME);
 });
 
