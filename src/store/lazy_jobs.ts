@@ -4,18 +4,48 @@
  * sealed line unparsed (its id and, from snapshot version 4, its state come from the snapshot's
  * header), and a job is parsed, its checksum checked, the first time anything asks for it.
  * Iterating parses them all; `unended()` parses only the jobs whose state says they may still run,
- * so a history of dead jobs costs a claim nothing.
+ * so a history of dead jobs costs a claim nothing; `unendedStates()` and `waitingKeys()` (from
+ * version 5, whose header gives each waiting job's claim key) parse none, so a claim parses only
+ * the jobs it inspects.
  */
-import { isLive, type Job, type JobState } from "../job.ts";
+import { isLive, isWaiting, type Job, type JobState } from "../job.ts";
+
+/** What orders and gates a waiting job's claim (runnable.ts), as a snapshot's header gives it. */
+export interface WaitKey {
+  queue: string;
+  priority: number;
+  seq: number;
+  run_at: string | null;
+}
 
 /**
- * Parses (and checks) the line of job `id`; throws CorruptionError if it is damaged, or if the
- * job's state is not `state` (the header's word for it; null where the header has none).
+ * Parses (and checks) the line of job `id`; throws CorruptionError if it is damaged, if the
+ * job's state is not `state` (the header's word for it; null where the header has none), or if
+ * its claim key is not `key` (given for a waiting job from version 5).
  */
-export type ParseJob = (id: string, start: number, end: number, line: number, state: JobState | null) => Job;
+export type ParseJob = (
+  id: string,
+  start: number,
+  end: number,
+  line: number,
+  state: JobState | null,
+  key?: WaitKey | null,
+) => Job;
 
-/** Where a job's unparsed line is, and the state its snapshot's header gives it (null: not given). */
-export type RawLine = [start: number, end: number, line: number, state: JobState | null];
+/**
+ * Where a job's unparsed line is, the state its snapshot's header gives it (null: not given) and,
+ * for a waiting job from version 5, its claim key (null or absent: not given).
+ */
+export type RawLine = [
+  start: number,
+  end: number,
+  line: number,
+  state: JobState | null,
+  key?: WaitKey | null,
+];
+
+/** A waiting job's claim key, read from a snapshot's header instead of its unparsed line. */
+export type KeyedLine = WaitKey & { id: string };
 
 export class JobMap extends Map<string, Job> {
   #raw: Map<string, RawLine> | null = null;
@@ -169,6 +199,44 @@ export class JobMap extends Map<string, Job> {
       // unparsed at the copy, so not among `parsed`; changed or gone since: read as it is now
       const job = this.get(id);
       if (job && isLive(job.state)) yield job;
+    }
+  }
+
+  /**
+   * The ids and states of the jobs that have not ended, in no particular order, parsing only the
+   * unparsed lines whose header gives no state (a version 3 snapshot).
+   */
+  *unendedStates(): Generator<[string, JobState]> {
+    const parsed = [...Map.prototype.values.call(this) as MapIterator<Job>];
+    const raw = this.#raw ? [...this.#raw] : [];
+    for (const job of parsed) if (isLive(job.state)) yield [job.id, job.state];
+    for (const [id, [, , , state]] of raw) {
+      if (state !== null) {
+        if (isLive(state)) yield [id, state];
+        continue;
+      }
+      const job = this.get(id);
+      if (job && isLive(job.state)) yield [id, job.state];
+    }
+  }
+
+  /**
+   * The waiting (pending, failed) jobs, in no particular order: parsed ones as jobs, unparsed ones
+   * as the claim key their header gives (version 5), without parsing them. An unparsed line
+   * without a key whose state may be waiting (versions 3 and 4) is parsed.
+   */
+  *waitingKeys(): Generator<Job | KeyedLine> {
+    const parsed = [...Map.prototype.values.call(this) as MapIterator<Job>];
+    const raw = this.#raw ? [...this.#raw] : [];
+    for (const job of parsed) if (isWaiting(job.state)) yield job;
+    for (const [id, [, , , state, key]] of raw) {
+      if (key) {
+        yield { id, ...key };
+        continue;
+      }
+      if (state !== null && !isWaiting(state)) continue;
+      const job = this.get(id);
+      if (job && isWaiting(job.state)) yield job;
     }
   }
 

@@ -81,3 +81,28 @@ Deno.test("unended() yields each job once when the caller parses others between 
   }
   assert.deepStrictEqual(seen.sort(), ["f1", "p1", "r1"]);
 });
+
+Deno.test("unendedStates() names the jobs that may still run from their header states, parsing none", () => {
+  const { map, parsed } = unparsed(LINES);
+  assert.deepStrictEqual(
+    [...map.unendedStates()].sort(),
+    [["f1", "failed"], ["p1", "pending"], ["r1", "processing"]],
+  );
+  assert.deepStrictEqual(parsed, []);
+});
+
+Deno.test("waitingKeys() gives the keys of unparsed waiting lines, and parses those without one", () => {
+  // as a version 5 header gives them: p1's key; none for f1 (so it is parsed), none for the rest
+  const raw: RawLine = [0, 0, 3, "pending", { queue: "default", priority: 0, seq: 2, run_at: null }];
+  const lines = new Map(LINES.map((j, i) => [j.id, [0, 0, i + 2, j.state] as RawLine]));
+  lines.set("p1", raw);
+  const m = new JobMap();
+  const asked: string[] = [];
+  m.setUnparsed(lines, (id) => {
+    asked.push(id);
+    return LINES.find((j) => j.id === id)!;
+  }, LINES.length + 1);
+  const got = [...m.waitingKeys()].map((k) => "state" in k ? `job ${k.id}` : `key ${k.id} ${k.seq}`);
+  assert.deepStrictEqual(got.sort(), ["job f1", "key p1 2"]);
+  assert.deepStrictEqual(asked, ["f1"]);
+});

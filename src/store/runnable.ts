@@ -7,15 +7,21 @@
  * - `later`: one heap, by start time, of waiting jobs that have one; a claim moves those whose
  *   time has come into `due`.
  *
- * Built when something first asks (a claim, `hasWork`), from every live job, then kept current
+ * Built when something first asks (a claim, `hasWork`), from every waiting job, then kept current
  * by the reducer: every job it puts is `note`d. Entries are never removed in place: an entry
  * whose job no longer matches it (claimed, changed, deleted, blocked) is dropped when it reaches
  * the head ("lazy deletion"), so a note costs one push and a claim pops what it skips.
  * Jobs waiting for a dependency are not indexed until the reducer notes them again (it does when
  * the dependency completes).
+ *
+ * A snapshot's waiting jobs that are not parsed yet are indexed from the claim key its header
+ * gives them (version 5: lazy_jobs.ts `waitingKeys()`), so building the index parses no job: a job
+ * is parsed when its entry reaches a head, and if a dependency blocks it then, its entry is dropped
+ * as any other that no longer matches (the reducer notes it again when the dependency completes).
  */
 import { claimsBefore, isWaiting, type Job } from "../job.ts";
 import { Heap } from "./heap.ts";
+import type { KeyedLine } from "./lazy_jobs.ts";
 
 interface Entry {
   id: string;
@@ -32,7 +38,7 @@ export interface IndexSource {
   blocked(job: Job): boolean;
 }
 
-function atOf(job: Job): number {
+function atOf(job: Pick<Job, "run_at">): number {
   return job.run_at === null ? -Infinity : Date.parse(job.run_at);
 }
 
@@ -41,22 +47,30 @@ export class RunnableIndex {
   readonly #due = new Map<string, Heap<Entry>>();
   readonly #later = new Heap<Entry>((a, b) => a.at < b.at || (a.at === b.at && a.seq < b.seq));
 
-  constructor(source: IndexSource, jobs: Iterable<Job>) {
+  /** `jobs`: the waiting jobs, parsed or as the keys of unparsed snapshot lines (`waitingKeys()`). */
+  constructor(source: IndexSource, jobs: Iterable<Job | KeyedLine>) {
     this.#source = source;
-    for (const job of jobs) this.note(job);
+    for (const job of jobs) {
+      if ("state" in job) this.note(job);
+      else this.#push(job);
+    }
   }
 
   /** A job was put into the state: index it if it may be claimed some day. */
   note(job: Job): void {
     if (!isWaiting(job.state) || this.#source.blocked(job)) return;
+    this.#push(job);
+  }
+
+  #push(key: KeyedLine): void {
     const entry: Entry = {
-      id: job.id,
-      queue: job.queue,
-      priority: job.priority,
-      seq: job.seq,
-      at: atOf(job),
+      id: key.id,
+      queue: key.queue,
+      priority: key.priority,
+      seq: key.seq,
+      at: atOf(key),
     };
-    if (entry.at === -Infinity) this.#heap(job.queue).push(entry);
+    if (entry.at === -Infinity) this.#heap(key.queue).push(entry);
     else this.#later.push(entry);
   }
 

@@ -1,14 +1,15 @@
 /**
  * Snapshot files: the state as of the end of one generation, as sealed lines (codec.ts).
  *
- *   line 1      header  {"format":"queuectl-snapshot","version":4,"gen":2,"seq":…,"next_order":…,
+ *   line 1      header  {"format":"queuectl-snapshot","version":5,"gen":2,"seq":…,"next_order":…,
  *                        "stop_seq":…,"jobs":N,"counts":{…},"archived":A,"next_segment":S,
  *                        "archive":[{"n":…,"jobs":…,"bytes":…,"index_bytes":…,"min_seq":…,
  *                        "max_seq":…,"min_id":…,"max_id":…,"facts":{…}}],"tombstones":[[id,n]],
  *                        "by_queue":{queue:{…counts}},"queues":[[name,{concurrency,paused}]],
  *                        "schedules":[…],"pending":{"segments":[…],"consumption":[[n,[…]]]},
  *                        "outputs":[[file,attempts]],
- *                        "ids":[…],"lengths":[…],"states":[…],"body_crc":…}
+ *                        "ids":[…],"lengths":[…],"states":[…],
+ *                        "keys":[[i,queue,priority,seq,run_at]],"body_crc":…}
  *   lines 2..   one live job per line (not archived, not in a pending segment), in enqueue order
  *   last line   trailer {"end":true,"jobs":N}
  *
@@ -17,22 +18,26 @@
  * name the job lines in order, so a reader opens the store by reading the header alone and reads
  * (and checks, and parses) a job's line only when the job is first used (lazy_jobs.ts); `states`
  * lets a claim leave the lines of ended jobs (dead ones kept in the DLQ) unparsed, and a parsed
- * line whose job is not in its header's state is corruption. Readers and writers alike read a line
- * (and check its checksum) only when they first use its job, so a damaged byte is found before it
- * is used: nothing is decided from a job that was not checked, and a compaction parses every job
+ * line whose job is not in its header's state is corruption. `keys` give each waiting (pending or
+ * failed) job line, by its index `i` among the job lines, what the claim index orders and gates it
+ * by (runnable.ts), so building that index parses no job line: a claim parses only the jobs it
+ * inspects (the heads of the index, their dependencies); every waiting line has a key, no other
+ * line has one, and a parsed line whose job has another key is corruption. Readers and writers
+ * alike read a line (and check its checksum) only when they first use its job, so a damaged byte
+ * is found before it is used: nothing is decided from a job that was not checked, and a compaction parses every job
  * it writes again. `doctor` reads the whole file and checks `body_crc`, the CRC-32 of all job
  * lines together (and then every line's own).
  *
- * Older versions are read too: 3 (no `states`: every job line is parsed to find the jobs that may
- * still run), 2 (no queues, schedules or pending segments: every job in the default queue), 2
- * without its directory (written by 0c93482 to fd53212: read whole), and 1 (no archive, no
- * directory: read and parsed whole). tests/fixtures/homes/ holds a home of each but version 3
- * (src/store/snapshot_test.ts reads one).
+ * Older versions are read too: 4 (no `keys`: the waiting jobs are parsed to build the claim index),
+ * 3 (no `states`: every job line is parsed to find the jobs that may still run), 2 (no queues,
+ * schedules or pending segments: every job in the default queue), 2 without its directory (written by 0c93482 to fd53212: read whole), and 1 (no archive, no
+ * directory: read and parsed whole). tests/fixtures/homes/ holds a home of each but versions 3 and
+ * 4 (src/store/snapshot_test.ts writes them and reads them).
  *
  * Written under a temp name, fsynced, renamed, directory fsynced (log.ts, compaction).
  */
 import { CorruptionError } from "../errors.ts";
-import { DEFAULT_QUEUE, type Job, JOB_STATES, type JobState, upgradeJob } from "../job.ts";
+import { DEFAULT_QUEUE, isWaiting, type Job, JOB_STATES, type JobState, upgradeJob } from "../job.ts";
 import type { Segment } from "./archive.ts";
 import { checkLine, concat, crc32, decodeLine, encodeLine, splitLines } from "./codec.ts";
 import { readAt } from "../durable.ts";
@@ -40,11 +45,11 @@ import type { QueueSettings, Schedule } from "./records.ts";
 import type { PendingSegment } from "./pending.ts";
 import { fileName } from "./paths.ts";
 import { type Consumption, consumptionProblem } from "./pending_consumption.ts";
-import type { RawLine } from "./lazy_jobs.ts";
+import type { RawLine, WaitKey } from "./lazy_jobs.ts";
 import { type Counts, QueueState } from "./state.ts";
 
 const FORMAT = "queuectl-snapshot";
-const VERSION = 4;
+const VERSION = 5;
 
 export function encodeSnapshot(state: QueueState, gen: number): Uint8Array {
   const jobs = [...state.jobs.values()].sort((a, b) => a.seq - b.seq);
@@ -72,11 +77,23 @@ export function encodeSnapshot(state: QueueState, gen: number): Uint8Array {
     ids: jobs.map((j) => j.id),
     lengths: lines.map((l) => l.length),
     states: jobs.map((j) => j.state),
+    keys: waitKeys(jobs),
     body_crc: crc32(body),
   }));
   parts.push(body);
   parts.push(encodeLine({ end: true, jobs: jobs.length }));
   return concat(parts);
+}
+
+/** Version 5: `[line index, queue, priority, seq, run_at]` of each waiting job line, in line order. */
+type KeyRow = [number, string, number, number, string | null];
+
+function waitKeys(jobs: Job[]): KeyRow[] {
+  const rows: KeyRow[] = [];
+  jobs.forEach((j, i) => {
+    if (isWaiting(j.state)) rows.push([i, j.queue, j.priority, j.seq, j.run_at]);
+  });
+  return rows;
 }
 
 type Fail = (line: number, why: string) => never;
@@ -140,7 +157,7 @@ function flat(header: Record<string, unknown>): boolean {
 }
 
 /**
- * The whole-file path for versions 2 to 4 (`doctor`): the whole file, checked by the header's directory and one
+ * The whole-file path for versions 2 to 5 (`doctor`): the whole file, checked by the header's directory and one
  * checksum over all job lines (each line's own checksum is checked again when it is parsed).
  * Null for a version 1 file.
  */
@@ -172,7 +189,7 @@ function verifiedV2(bytes: Uint8Array, fail: Fail): QueueState | null {
   const state = baseState(header);
   state.jobs.setUnparsed(
     raw,
-    (id, s, e, line, jobState) => parseJob(bytes.subarray(s, e), id, jobState, line, fail),
+    (id, s, e, line, jobState, key) => parseJob(bytes.subarray(s, e), id, jobState, key ?? null, line, fail),
     state.nextOrder,
   );
   return finishV2(state, header, fail);
@@ -180,7 +197,8 @@ function verifiedV2(bytes: Uint8Array, fail: Fail): QueueState | null {
 
 /**
  * Where each job line is, from the header's ids and lengths, with the state its `states` gives it
- * (from version 4); `end` is where the trailer starts.
+ * (from version 4) and a waiting job's claim key its `keys` give it (from version 5); `end` is
+ * where the trailer starts.
  */
 function directory(
   header: Record<string, unknown>,
@@ -197,7 +215,46 @@ function directory(
     raw.set(ids[i], [at, at + lengths[i] - 1, i + 2, states ? states[i] : null]);
     at += lengths[i];
   }
+  if ((header.version as number) >= 5) addKeys(header, ids, raw, fail);
   return { raw, end: at };
+}
+
+/**
+ * Version 5: the header's `keys` give every waiting job line (by its `states`) a claim key, and no
+ * other line one; each is well formed (a line whose job has another key fails when it is parsed).
+ */
+function addKeys(
+  header: Record<string, unknown>,
+  ids: string[],
+  raw: Map<string, RawLine>,
+  fail: Fail,
+): void {
+  const keys = header.keys;
+  if (!Array.isArray(keys)) fail(1, "the header's keys of waiting jobs are missing");
+  const states = header.states as unknown[];
+  let last = -1;
+  for (const row of keys as unknown[]) {
+    const [i, queue, priority, seq, runAt] = (Array.isArray(row) ? row : []) as unknown[];
+    if (
+      !Array.isArray(row) || row.length !== 5 || !Number.isSafeInteger(i) || (i as number) <= last ||
+      (i as number) >= ids.length || !isWaiting(states?.[i as number] as JobState) ||
+      typeof queue !== "string" || typeof priority !== "number" || !Number.isFinite(priority) ||
+      !Number.isSafeInteger(seq) ||
+      !(runAt === null || (typeof runAt === "string" && Number.isFinite(Date.parse(runAt))))
+    ) {
+      fail(1, `the header's key of a waiting job is invalid: ${JSON.stringify(row)}`);
+    }
+    last = i as number;
+    const key: WaitKey = {
+      queue: queue as string,
+      priority: priority as number,
+      seq: seq as number,
+      run_at: runAt as string | null,
+    };
+    raw.get(ids[last])![4] = key;
+  }
+  const waiting = (states ?? []).filter((state) => isWaiting(state as JobState)).length;
+  if (waiting !== keys.length) fail(1, "the header's keys of waiting jobs are incomplete");
 }
 
 /** The store's path: header and trailer only. Null for a version 1 file (read whole instead). */
@@ -225,11 +282,11 @@ function readLazily(path: string, fail: Fail): QueueState | null {
     keep = raw.size > 0;
     state.jobs.setUnparsed(
       raw,
-      (id, s, e, line, jobState) => {
+      (id, s, e, line, jobState, key) => {
         // with its newline: a damaged one would otherwise pass unseen here (doctor's check sees it)
         const bytes = readRange(file, s, e - s + 1);
         if (bytes[e - s] !== 0x0a) fail(line, "the line does not end where the header says");
-        return parseJob(bytes.subarray(0, e - s), id, jobState, line, fail);
+        return parseJob(bytes.subarray(0, e - s), id, jobState, key ?? null, line, fail);
       },
       state.nextOrder,
       keep ? () => file.close() : undefined,
@@ -256,14 +313,29 @@ function readRange(file: Deno.FsFile, position: number, length: number): Uint8Ar
   return buf.subarray(0, readAt(file, position, buf));
 }
 
-function parseJob(line: Uint8Array, id: string, state: JobState | null, lineNo: number, fail: Fail): Job {
+function parseJob(
+  line: Uint8Array,
+  id: string,
+  state: JobState | null,
+  key: WaitKey | null,
+  lineNo: number,
+  fail: Fail,
+): Job {
   const r = decodeLine(line, 0, line.length);
   if (!r.ok) fail(lineNo, r.why);
-  const job = (r as { value: unknown }).value as Job;
-  if (job.id !== id || (state !== null && job.state !== state)) {
+  const read = (r as { value: unknown }).value as Job;
+  if (read.id !== id || (state !== null && read.state !== state)) {
     fail(lineNo, "the line does not match the header");
   }
-  return upgradeJob(job);
+  const job = upgradeJob(read);
+  if (
+    key !== null &&
+    (job.queue !== key.queue || job.priority !== key.priority || job.seq !== key.seq ||
+      job.run_at !== key.run_at)
+  ) {
+    fail(lineNo, "the job's claim key does not match the header's");
+  }
+  return job;
 }
 
 /**
@@ -284,7 +356,7 @@ function checkStates(header: Record<string, unknown>, raw: Map<string, RawLine>,
 }
 
 function checkHeader(header: Record<string, unknown>, fail: Fail): Record<string, unknown> {
-  if (header.format !== FORMAT || ![1, 2, 3, VERSION].includes(header.version as number)) {
+  if (header.format !== FORMAT || ![1, 2, 3, 4, VERSION].includes(header.version as number)) {
     fail(1, `unknown snapshot format ${JSON.stringify(header.format)} v${header.version}`);
   }
   if (

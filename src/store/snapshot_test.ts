@@ -70,13 +70,25 @@ function withHeader(bytes: Uint8Array, change: (header: Record<string, unknown>)
   return concat([encodeLine(header), bytes.subarray(bytes.indexOf(0x0a) + 1)]);
 }
 
-/** As queuectl before version 4 wrote it: no `states` in the header. */
+/** As queuectl before version 5 wrote it: no `keys` in the header. */
+function version4(bytes: Uint8Array): Uint8Array {
+  return withHeader(bytes, (h) => {
+    h.version = 4;
+    delete h.keys;
+  });
+}
+
+/** As queuectl before version 4 wrote it: no `states` (nor `keys`) in the header. */
 function version3(bytes: Uint8Array): Uint8Array {
   return withHeader(bytes, (h) => {
     h.version = 3;
     delete h.states;
+    delete h.keys;
   });
 }
+
+/** The keys of JOBS as version 5 writes them: the waiting jobs p1 and f1. */
+const KEYS = [[1, "default", 0, 2, null], [5, "default", 0, 6, "2026-03-01T13:00:00.000Z"]];
 
 function readBoth(path: string, check: (state: QueueState, whole: boolean) => void): void {
   for (const whole of [true, false]) {
@@ -98,17 +110,41 @@ function throwsCorruption(fn: () => unknown, line: number, pattern: RegExp): voi
   });
 }
 
-Deno.test("a snapshot is written as version 4, its header giving each job line's state", () => {
-  const header = headerOf(encodeSnapshot(stateOf(JOBS), 2));
-  assert.strictEqual(header.version, 4);
-  assert.deepStrictEqual(header.ids, JOBS.map((j) => j.id));
-  assert.deepStrictEqual(header.states, JOBS.map((j) => j.state));
-});
+Deno.test(
+  "a snapshot is written as version 5, its header giving each job line's state and each waiting one's claim key",
+  () => {
+    const header = headerOf(encodeSnapshot(stateOf(JOBS), 2));
+    assert.strictEqual(header.version, 5);
+    assert.deepStrictEqual(header.ids, JOBS.map((j) => j.id));
+    assert.deepStrictEqual(header.states, JOBS.map((j) => j.state));
+    assert.deepStrictEqual(header.keys, KEYS);
+  },
+);
 
 Deno.test(
-  "a claim's view of a version 4 snapshot parses only the jobs that may still run",
+  "a claim's view of a version 5 snapshot parses only the job it inspects",
   inTemp((written) => {
-    readBoth(written(encodeSnapshot(stateOf(JOBS), 2)), (state) => {
+    const moreJobs = [...JOBS, job("p2", 7, "pending", { priority: 3, queue: "q2" })];
+    readBoth(written(encodeSnapshot(stateOf(moreJobs), 2)), (state) => {
+      assert.deepStrictEqual([...state.waiting].sort(), ["f1", "p1", "p2"]);
+      assert.deepStrictEqual([...state.processing], ["r1"]);
+      const index = state.runnable;
+      assert.deepStrictEqual(state.jobs.unparsedIds(), moreJobs.map((j) => j.id));
+      // the heads: p2 heads q2; p1 heads the default queue while f1 waits for its time
+      assert.strictEqual(index.next("q2", new Set(), [])?.id, "p2");
+      assert.strictEqual(index.next("default", new Set(), [])?.id, "p1");
+      assert.deepStrictEqual(state.jobs.unparsedIds(), ["d1", "c1", "r1", "d2", "f1"]);
+      assert.strictEqual(index.nextDue(Date.parse(AT)), Date.parse("2026-03-01T13:00:00.000Z"));
+      assert.deepStrictEqual(state.jobs.unparsedIds(), ["d1", "c1", "r1", "d2"]);
+      assert.deepStrictEqual(state.jobs.get("f1"), JOBS[5]);
+    });
+  }),
+);
+
+Deno.test(
+  "a claim's view of a version 4 snapshot (no keys in its header) parses only the jobs that may still run",
+  inTemp((written) => {
+    readBoth(written(version4(encodeSnapshot(stateOf(JOBS), 2))), (state) => {
       assert.deepStrictEqual([...state.waiting].sort(), ["f1", "p1"]);
       assert.deepStrictEqual([...state.processing], ["r1"]);
       assert.deepStrictEqual([...state.uniques], [["k1", "p1"]]);
@@ -122,7 +158,7 @@ Deno.test(
 );
 
 Deno.test(
-  "a version 3 snapshot (no states in its header) is still read, and compacts into a version 4 one",
+  "a version 3 snapshot (no states in its header) is still read, and compacts into a version 5 one",
   inTemp((written) => {
     const path = written(version3(encodeSnapshot(stateOf(JOBS), 2)));
     readBoth(path, (state) => {
@@ -132,8 +168,9 @@ Deno.test(
     });
     const again = readSnapshot(path);
     const header = headerOf(encodeSnapshot(again, 3));
-    assert.strictEqual(header.version, 4);
+    assert.strictEqual(header.version, 5);
     assert.deepStrictEqual(header.states, JOBS.map((j) => j.state));
+    assert.deepStrictEqual(header.keys, KEYS);
   }),
 );
 
@@ -152,7 +189,7 @@ Deno.test(
 Deno.test(
   "a header whose states do not match its job lines is refused",
   inTemp((written) => {
-    const bytes = encodeSnapshot(stateOf(JOBS), 2);
+    const bytes = version4(encodeSnapshot(stateOf(JOBS), 2));
     const short = written(withHeader(bytes, (h) => (h.states as string[]).pop()));
     const unknown = written(withHeader(bytes, (h) => (h.states as string[])[0] = "lost"));
     for (const whole of [true, false]) {
@@ -166,13 +203,23 @@ Deno.test(
   "a job line whose job is not in the state its header gives fails when it is parsed",
   inTemp((written) => {
     const bytes = encodeSnapshot(stateOf(JOBS), 2);
-    // the header calls pending p1 dead (and dead d1 pending)
+    // the header calls pending p1 dead (and dead d1 pending, with p1's key)
     const path = written(withHeader(bytes, (h) => {
       (h.states as string[])[0] = "pending";
       (h.states as string[])[1] = "dead";
+      (h.keys as unknown[][])[0][0] = 0;
     }));
     readBoth(path, (state) => {
-      throwsCorruption(() => state.waiting, 2, /does not match the header/);
+      throwsCorruption(() => state.runnable.next("default", new Set(), []), 2, /does not match the header/);
+    });
+    readBoth(written(version4(bytes)), (state) => {
+      // without keys the waiting jobs are parsed to build the index
+      const v4 = written(withHeader(version4(bytes), (h) => {
+        (h.states as string[])[0] = "pending";
+        (h.states as string[])[1] = "dead";
+      }));
+      state.jobs.release();
+      readBoth(v4, (s) => throwsCorruption(() => s.runnable, 2, /does not match the header/));
     });
     readBoth(path, (state) => {
       throwsCorruption(() => state.jobs.get("p1"), 3, /does not match the header/);
@@ -196,6 +243,59 @@ Deno.test(
       throwsCorruption(() => state.jobs.get("d1"), 2, /checksum/);
     } finally {
       state.jobs.release();
+    }
+  }),
+);
+
+Deno.test(
+  "a damaged byte in the header's keys fails the header's checksum",
+  inTemp((written) => {
+    const bytes = encodeSnapshot(stateOf(JOBS), 2);
+    const at = new TextDecoder().decode(bytes).indexOf(`"keys":[[1,"default",0,2,`) +
+      `"keys":[[1,"default",0,`.length;
+    const damaged = bytes.slice();
+    damaged[at] = "3".charCodeAt(0); // p1's seq 2 becomes 3
+    const path = written(damaged);
+    for (const whole of [true, false]) throwsCorruption(() => readSnapshot(path, whole), 1, /checksum/);
+  }),
+);
+
+Deno.test(
+  "a header whose keys do not match its waiting job lines is refused",
+  inTemp((written) => {
+    const bytes = encodeSnapshot(stateOf(JOBS), 2);
+    const refused: Array<[(h: Record<string, unknown>) => void, RegExp]> = [
+      [(h) => delete h.keys, /keys of waiting jobs are missing/],
+      [(h) => (h.keys as unknown[]).pop(), /keys of waiting jobs are incomplete/],
+      [(h) => (h.keys as unknown[][])[0][0] = 2, /key of a waiting job is invalid/], // c1 is completed
+      [(h) => (h.keys as unknown[]).reverse(), /key of a waiting job is invalid/], // out of line order
+      [(h) => (h.keys as unknown[][])[1][4] = "soon", /key of a waiting job is invalid/],
+      [(h) => (h.keys as unknown[][])[1].pop(), /key of a waiting job is invalid/],
+    ];
+    for (const [change, pattern] of refused) {
+      const path = written(withHeader(bytes, change));
+      for (const whole of [true, false]) throwsCorruption(() => readSnapshot(path, whole), 1, pattern);
+    }
+  }),
+);
+
+Deno.test(
+  "a waiting job line whose job does not have its header's claim key fails when it is parsed",
+  inTemp((written) => {
+    const bytes = encodeSnapshot(stateOf(JOBS), 2);
+    const changes: Array<(key: unknown[]) => void> = [
+      (key) => key[1] = "other",
+      (key) => key[2] = 5,
+      (key) => key[3] = 7,
+      (key) => key[4] = "2026-03-01T12:30:00.000Z",
+    ];
+    for (const change of changes) {
+      // f1 (line 7), scheduled: its key says what the index orders it by
+      const path = written(withHeader(bytes, (h) => change((h.keys as unknown[][])[1])));
+      readBoth(path, (state) => {
+        assert.strictEqual(state.runnable.next("default", new Set(), [])?.id, "p1");
+        throwsCorruption(() => state.jobs.get("f1"), 7, /claim key does not match the header's/);
+      });
     }
   }),
 );

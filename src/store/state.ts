@@ -99,7 +99,7 @@ export class QueueState {
     else this.outputs.delete(file);
   }
 
-  /** ids of pending and failed jobs (parses every job that has not ended, once) */
+  /** ids of pending and failed jobs (from the snapshot header's states: parses none but a version 3's) */
   get waiting(): Set<string> {
     if (!this.#waiting) this.#track();
     return this.#waiting!;
@@ -123,9 +123,9 @@ export class QueueState {
   #track(): void {
     const waiting = new Set<string>();
     const processing = new Set<string>();
-    for (const job of this.jobs.unended()) {
-      if (isWaiting(job.state)) waiting.add(job.id);
-      else if (job.state === "processing") processing.add(job.id);
+    for (const [id, state] of this.jobs.unendedStates()) {
+      if (isWaiting(state)) waiting.add(id);
+      else if (state === "processing") processing.add(id);
     }
     this.#waiting = waiting;
     this.#processing = processing;
@@ -157,7 +157,7 @@ export class QueueState {
   get runnable(): RunnableIndex {
     if (!this.#index) {
       const source = { job: (id: string) => this.jobs.get(id), blocked: (job: Job) => this.blocked(job) };
-      this.#index = new RunnableIndex(source, this.jobs.unended());
+      this.#index = new RunnableIndex(source, this.jobs.waitingKeys());
     }
     return this.#index;
   }

@@ -527,7 +527,7 @@ Deno.test("a flipped byte in a snapshot fails the open naming the snapshot file 
   }, HOME);
 });
 
-Deno.test("a writer checks a snapshot's job line when a decision uses its job: an enqueue naming none goes on, a claim and a compaction refuse (before any seal)", async () => {
+Deno.test("a writer checks a snapshot's job line when a decision uses its job: an enqueue naming none goes on, a claim reaching it and a compaction refuse (before any seal)", async () => {
   await withHome(async (home) => {
     const s = new FileStore(home);
     try {
@@ -546,7 +546,13 @@ Deno.test("a writer checks a snapshot's job line when a decision uses its job: a
         writer.get("b"),
         /snapshot-00000002\.snap is corrupt at line 3: checksum mismatch/,
       );
-      // a claim reads every waiting job (b among them)
+      // a claim parses only the jobs it inspects: the first takes "a", the next finds "b" at the head
+      const [first] = await writer.claim({
+        worker: "w1",
+        slots: [{ sid: null, out: null }],
+        leaseSeconds: 30,
+      });
+      assert.equal(first?.id, "a");
       await assert.rejects(
         writer.claim({ worker: "w1", slots: [{ sid: null, out: null }], leaseSeconds: 30 }),
         /snapshot-00000002\.snap is corrupt at line 3/,
@@ -558,7 +564,11 @@ Deno.test("a writer checks a snapshot's job line when a decision uses its job: a
     const after = snapshotFiles(home);
     assert.deepEqual(after.get("snapshot-00000002.snap"), before.get("snapshot-00000002.snap"));
     const records = walRecords(home);
-    assert.deepEqual(records.map((r) => r.type), ["enqueue"], "the enqueue alone: no claim, no seal");
+    assert.deepEqual(
+      records.map((r) => r.type),
+      ["enqueue", "claim"],
+      "the enqueue and the first claim: no seal",
+    );
   }, HOME);
 });
 
