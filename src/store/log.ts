@@ -229,9 +229,13 @@ export class FileLog {
     return this.#wal.gen;
   }
 
-  /** Answers `fn` on a state caught up with every record committed so far. */
-  read<T>(fn: (state: QueueState) => T): Promise<T> {
+  /**
+   * Answers `fn` on a state caught up with every record committed so far (in its turn, once
+   * `ready`, the code `fn` calls, has loaded).
+   */
+  read<T>(fn: (state: QueueState) => T, ready?: Promise<unknown>): Promise<T> {
     return this.#txn.serial(async () => {
+      if (ready) await ready;
       if (this.#pristine()) return fn(new QueueState());
       await this.#preload();
       await this.#lock.acquire(false);
@@ -247,10 +251,11 @@ export class FileLog {
   /**
    * Decides on the caught-up state and commits the decision's records before resolving: synced
    * when `durable` (a user's command), written otherwise (a worker's record; see DURABILITY).
-   * `decide` must not mutate the state; it throws to refuse (nothing is written then).
+   * `decide` must not mutate the state; it throws to refuse (nothing is written then). With
+   * `ready`, the decision waits for it (the code `decide` calls), in its turn (txn.ts).
    */
-  write<T>(decide: Decide<T>, durable = true): Promise<T> {
-    return this.#txn.submit(decide, durable);
+  write<T>(decide: Decide<T>, durable = true, ready?: Promise<unknown>): Promise<T> {
+    return this.#txn.submit(decide, durable, ready);
   }
 
   compact(): Promise<CompactionResult> {
