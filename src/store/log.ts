@@ -84,6 +84,7 @@ import type { PendingReader } from "./pending.ts";
 import { HELD_LOCK, type LogLock, StoreLock } from "./lock.ts";
 import { type HomePaths, scanGenerations } from "./paths.ts";
 import type { LogRecord } from "./records.ts";
+import { readSnapshot } from "./snapshot.ts";
 import { removeStale } from "./stale.ts";
 import { apply, ApplyError, QueueState } from "./state.ts";
 import { type Decide, type Decision, type Pending, TxnQueue } from "./txn.ts";
@@ -167,9 +168,8 @@ interface CompactionCode {
 /**
  * The segment files' code and compaction's are most of the store's, and most calls use neither (a
  * home none of whose snapshots names a segment, a write that compacts nothing): they are imported
- * when first needed (lazy.ts), as is snapshot.ts (a home that never compacted has no snapshot). A
- * state that names segments is never used before its readers are there (#open awaits them; #wire
- * refuses a state without them).
+ * when first needed (lazy.ts). A state that names segments is never used before its readers are
+ * there (#open awaits them; #wire refuses a state without them).
  */
 async function loadReaders(paths: HomePaths): Promise<Readers> {
   const { ArchiveReader } = await lazy<typeof import("./archive.ts")>(import.meta.url, "./archive.ts");
@@ -201,7 +201,6 @@ export class FileLog {
   readonly #lock: LogLock;
   readonly #txn: TxnQueue;
   #readers: Readers | null = null;
-  #readSnapshot: typeof import("./snapshot.ts").readSnapshot | null = null;
   #compaction: CompactionCode | null = null;
   #state: QueueState | null = null;
   #wal: WalFile;
@@ -541,8 +540,6 @@ export class FileLog {
     const gen = Math.max(1, ...found.wals, ...found.snapshots);
     let state = new QueueState();
     if (found.snapshots.includes(gen)) {
-      // the first snapshot since #preload looked: its reader is loaded under the lock
-      const readSnapshot = this.#readSnapshot ?? await this.#loadSnapshotReader();
       state = readSnapshot(this.paths.snapshot(gen), exclusive);
       this.#learnJobSize(Deno.statSync(this.paths.snapshot(gen)).size, state.jobs.size);
     } else if (gen > 1) {
@@ -566,26 +563,18 @@ export class FileLog {
   }
 
   /**
-   * Before the lock, for a process that holds no state yet: when the home has a snapshot, or
-   * segment files, loads their readers now, rather than in #open under the lock.
+   * Before the lock, for a process that holds no state yet: when the home has segment files, loads
+   * their readers now, rather than in #open under the lock.
    */
   async #preload(): Promise<void> {
-    if (this.#state) return;
+    if (this.#state || this.#readers) return;
     let found;
     try {
       found = scanGenerations(this.paths.home);
     } catch {
       return; // no home (yet): #open says what is wrong, under the lock
     }
-    if (!this.#readSnapshot && found.snapshots.length > 0) await this.#loadSnapshotReader();
-    if (!this.#readers && (found.archives.length > 0 || found.pendings.length > 0)) {
-      this.#readers = await loadReaders(this.paths);
-    }
-  }
-
-  async #loadSnapshotReader(): Promise<typeof import("./snapshot.ts").readSnapshot> {
-    const { readSnapshot } = await lazy<typeof import("./snapshot.ts")>(import.meta.url, "./snapshot.ts");
-    return this.#readSnapshot = readSnapshot;
+    if (found.archives.length > 0 || found.pendings.length > 0) this.#readers = await loadReaders(this.paths);
   }
 
   /** Compaction's code, and the segment readers it uses (the current state wired to them). */
