@@ -22,7 +22,8 @@ function writer(file: { writeSync(p: Uint8Array): number }) {
 /**
  * Imports a module by a computed name: Deno prepares (reads, hashes, compiles) every module a
  * literal import reaches, static or dynamic, when the program starts; a computed name only when
- * the import runs (src/cli/app.ts says more).
+ * the import runs (src/lazy.ts says more; not imported from there, so that `--version` loads one
+ * module less).
  */
 function lazy<T>(path: string): Promise<T> {
   return import(new URL(path, import.meta.url).href);

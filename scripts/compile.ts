@@ -11,8 +11,9 @@
 const root = new URL("..", import.meta.url).pathname;
 
 /**
- * Every module under src/ but tests: main.ts and src/cli/app.ts import commands by computed names
- * (so that start-up prepares only the modules a call runs), which `deno compile` cannot see.
+ * Every module under src/ but tests: main.ts, src/cli/app.ts and the store import modules by
+ * computed names (src/lazy.ts: so that start-up prepares only the modules a call runs), which
+ * `deno compile` cannot see.
  */
 function sourceModules(dir: string): string[] {
   const out: string[] = [];

@@ -7,20 +7,18 @@
 import { type Application, buildApplication, type Command, type RouteMap } from "@stricli/core";
 import { type AppContext, routes } from "./context.ts";
 import { VERSION } from "./global_args.ts";
+import { lazy as lazyFrom } from "../lazy.ts";
 
 export { VERSION };
 
 type Route = Command<AppContext> | RouteMap<AppContext>;
 
 /**
- * Imports a module of this folder by a computed name. Deno prepares (reads, hashes, compiles)
- * every module a literal `import("./x.ts")` reaches when the program starts, whether the import
- * ever runs or not: that was every command's code on every call. A computed name is prepared only
- * when the import runs. (`deno compile` needs these modules named with --include:
- * scripts/compile.ts.)
+ * Imports a module of this folder by a computed name (lazy.ts): a literal `import("./x.ts")` was
+ * every command's code prepared on every call.
  */
 function lazy<T>(name: string): Promise<T> {
-  return import(new URL(name, import.meta.url).href);
+  return lazyFrom<T>(import.meta.url, name);
 }
 
 /** The top-level routes in the order help lists them, each with the import that builds it. */

@@ -16,9 +16,8 @@ import {
 import { type AppContext, command, homeFlag, jsonFlag, openSession, sessionConfig } from "./context.ts";
 import { attemptFlagFields } from "./job_flags.ts";
 import { printIdleHint } from "./hints.ts";
-import { absolutePath, failedJobText, waitForJobs } from "./job_wait.ts";
-import { json } from "./render.ts";
 import { type JobLookup, resolveJobRef } from "../job_ref.ts";
+import { lazy } from "../lazy.ts";
 import { decodeInput } from "./utf8.ts";
 
 interface EnqueueFlags {
@@ -208,6 +207,11 @@ async function enqueue(
   try {
     if (!flags.json) await printIdleHint(this, session);
     if (flags.wait) {
+      // only --wait needs the waiting code (and the store's change feed): lazy.ts
+      const { failedJobText, waitForJobs } = await lazy<typeof import("./job_wait.ts")>(
+        import.meta.url,
+        "./job_wait.ts",
+      );
       const outcome = await waitForJobs(this, session, [...new Set(jobs.map((j) => j.id))]);
       jobs = jobs.map((j) => outcome.ended.get(j.id) ?? j);
       const failed = [...outcome.ended.values()].filter((j) => j.state !== "completed");
@@ -220,7 +224,10 @@ async function enqueue(
   } finally {
     session.store.close();
   }
-  if (flags.json) this.process.stdout.write(json(flags.file !== undefined ? jobs : jobs[0]));
+  if (flags.json) {
+    const { json } = await lazy<typeof import("./render.ts")>(import.meta.url, "./render.ts");
+    this.process.stdout.write(json(flags.file !== undefined ? jobs : jobs[0]));
+  }
 }
 
 /**
@@ -235,6 +242,17 @@ async function resolveAfter(store: JobLookup, refs: readonly string[], specs: Jo
     ids.push(batch.has(ref) ? ref : await resolveJobRef(store, ref, "enqueue with --after"));
   }
   for (const spec of specs) spec.after ??= ids;
+}
+
+/** `path` made absolute against `base` (itself absolute), with `.` and `..` resolved. */
+function absolutePath(base: string, path: string): string {
+  const parts: string[] = [];
+  for (const part of (path.startsWith("/") ? path : `${base}/${path}`).split("/")) {
+    if (part === "" || part === ".") continue;
+    if (part === "..") parts.pop();
+    else parts.push(part);
+  }
+  return "/" + parts.join("/");
 }
 
 /** The note for an enqueue that a live job holding the same unique key absorbed. */

@@ -129,14 +129,3 @@ export function failedJobText(job: Job): string {
   } else out += "\n";
   return out;
 }
-
-/** `path` made absolute against `base` (itself absolute), with `.` and `..` resolved. */
-export function absolutePath(base: string, path: string): string {
-  const parts: string[] = [];
-  for (const part of (path.startsWith("/") ? path : `${base}/${path}`).split("/")) {
-    if (part === "" || part === ".") continue;
-    if (part === "..") parts.pop();
-    else parts.push(part);
-  }
-  return "/" + parts.join("/");
-}

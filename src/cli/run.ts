@@ -11,6 +11,7 @@ import { asksVersion, splitGlobalHome, VERSION } from "./global_args.ts";
 import { printable } from "../printable.ts";
 import type { AppContext, Streams } from "./context.ts";
 import { decodeInput } from "./utf8.ts";
+import { lazy } from "../lazy.ts";
 
 export { splitGlobalHome };
 
@@ -162,9 +163,10 @@ export async function runApp(args: string[], io: CliIo): Promise<number> {
   }
   if (rest[0] === "__complete") {
     // by a computed name, so that no other command prepares the completion code at start-up
-    const { printCompletions } = await import(
-      new URL("./completion.ts", import.meta.url).href
-    ) as typeof import("./completion.ts");
+    const { printCompletions } = await lazy<typeof import("./completion.ts")>(
+      import.meta.url,
+      "./completion.ts",
+    );
     await printCompletions(rest.slice(1), context);
     return 0;
   }

@@ -1,14 +1,15 @@
 /**
  * Compaction's file work (the protocol is at the top of log.ts): archiving the completed jobs,
- * merging archive segments, writing the snapshot of a generation, and removing what the newest
- * snapshot no longer names. log.ts decides when, seals, and moves between generations.
+ * merging archive segments, writing the snapshot of a generation (removing what the newest
+ * snapshot no longer names is stale.ts's). log.ts decides when, seals, and moves between
+ * generations.
  */
-import { replaceFileDurably, syncDir } from "../durable.ts";
+import { replaceFileDurably } from "../durable.ts";
 import { type ArchiveReader, lineOf, liveTombstones, planMerge, writeSegment } from "./archive.ts";
 import type { Job } from "../job.ts";
 import { writePendingSegment } from "./pending.ts";
 import { planPendingWork } from "./pending_plan.ts";
-import { type HomePaths, scanGenerations } from "./paths.ts";
+import type { HomePaths } from "./paths.ts";
 import { encodeSnapshot } from "./snapshot.ts";
 import { QueueState } from "./state.ts";
 
@@ -107,37 +108,4 @@ export function countOutputs(state: QueueState): Map<string, number> {
   for (const job of state.pending.jobs("asc")) add(job);
   if (state.archived > 0 && state.archiveView) { for (const job of state.archiveView.jobs("asc")) add(job); }
   return counting.outputs!;
-}
-
-/**
- * Step 5 (and a writer's clean-up at open): deletes temp files, every generation older than `gen`,
- * and every archive segment the state (loaded from or written as the newest snapshot) does not
- * name: all left by a crash or a merge. Temp files are only written under the exclusive lock,
- * which the caller holds: any found is a crash's.
- */
-export function removeStale(paths: HomePaths, state: QueueState, gen: number): void {
-  const found = scanGenerations(paths.home);
-  const named = new Set(state.archive.map((seg) => seg.n));
-  const pending = new Set(state.pending.segments.map((seg) => seg.n));
-  const doomed = [
-    ...found.temps,
-    ...found.wals.filter((g) => g < gen).map((g) => paths.wal(g)),
-    ...found.snapshots.filter((g) => g < gen).map((g) => paths.snapshot(g)),
-    ...found.archives.filter((n) => !named.has(n)).flatMap((
-      n,
-    ) => [paths.archiveJobs(n), paths.archiveIndex(n)]),
-    ...found.pendings.filter((n) => !pending.has(n)).flatMap((n) => [
-      paths.pendingJobs(n),
-      paths.pendingIndex(n),
-      paths.pendingOrder(n),
-    ]),
-  ];
-  for (const path of doomed) {
-    try {
-      Deno.removeSync(path);
-    } catch (e) {
-      if (!(e instanceof Deno.errors.NotFound)) throw e;
-    }
-  }
-  if (doomed.length > 0) syncDir(paths.home);
 }

@@ -1,27 +1,13 @@
 /** The embedded Store: queue operations as decisions (decide/) over the log engine (log.ts). */
 import { type Clock, systemClock } from "../clock.ts";
 import type { Job, JobState } from "../job.ts";
-import { type ClaimRequest, decideClaim, room } from "./decide/claim.ts";
+import { lazy } from "../lazy.ts";
+import type { ClaimRequest } from "./decide/claim.ts";
 import { decideEnqueue, type EnqueueDefaults, type EnqueueResult } from "./decide/enqueue.ts";
-import { decideFinish, decideRenew, decideUnclaim, type FinishRequest } from "./decide/finish.ts";
-import {
-  decideCancel,
-  decideDelete,
-  decideKill,
-  decideQueue,
-  decideRetry,
-  decideStop,
-} from "./decide/manage.ts";
-import {
-  decideScheduleAdd,
-  decideSchedulePause,
-  decideScheduleRemove,
-  decideTick,
-  type TickResult,
-} from "./decide/schedule.ts";
-import { type CompactionResult, FileLog, type LogOptions } from "./log.ts";
-import { decidePrune, type PruneRequest, type PruneResult } from "./decide/prune.ts";
-import { decideRerun } from "./decide/rerun.ts";
+import type { FinishRequest } from "./decide/finish.ts";
+import type { TickResult } from "./decide/schedule.ts";
+import { type CompactionResult, type Decide, FileLog, type LogOptions } from "./log.ts";
+import type { PruneRequest, PruneResult } from "./decide/prune.ts";
 import type { Counts, JobSpec, ListQuery, QueueInfo, Store } from "./mod.ts";
 import { homePaths } from "./paths.ts";
 import type { QueueSettings, Schedule } from "./records.ts";
@@ -32,13 +18,44 @@ const DELETABLE: readonly JobState[] = ["pending", "failed", "completed", "dead"
 /** A worker's record: written at once, synced within SYNC_AFTER_MS (log.ts, DURABILITY). */
 const WORKER = false;
 
+/**
+ * A decide module, imported on first use (lazy.ts): a call loads the decisions it makes, and an
+ * enqueue, the commonest, none but its own. `value` is there once `load()` has settled; log.ts
+ * waits for that, in the call's turn, before it decides.
+ */
+class Code<M> {
+  value: M | undefined;
+  #loading: Promise<M> | undefined;
+  readonly #path: string;
+
+  constructor(path: string) {
+    this.#path = path;
+  }
+
+  load(): Promise<M> {
+    return this.#loading ??= lazy<M>(import.meta.url, this.#path).then((m) => this.value = m);
+  }
+}
+
 export class FileStore implements Store {
   readonly log: FileLog;
   readonly #clock: Clock;
+  readonly #claimCode = new Code<typeof import("./decide/claim.ts")>("./decide/claim.ts");
+  readonly #finishCode = new Code<typeof import("./decide/finish.ts")>("./decide/finish.ts");
+  readonly #manageCode = new Code<typeof import("./decide/manage.ts")>("./decide/manage.ts");
+  readonly #scheduleCode = new Code<typeof import("./decide/schedule.ts")>("./decide/schedule.ts");
+  readonly #pruneCode = new Code<typeof import("./decide/prune.ts")>("./decide/prune.ts");
+  readonly #rerunCode = new Code<typeof import("./decide/rerun.ts")>("./decide/rerun.ts");
 
   constructor(home: string, options: LogOptions = {}) {
     this.log = new FileLog(homePaths(home), options);
     this.#clock = options.clock ?? systemClock;
+  }
+
+  /** Writes what `decide` decides with the module of `code` (loaded first, in the write's turn). */
+  #write<M, T>(code: Code<M>, decide: (module: M) => Decide<T>, durable = true): Promise<T> {
+    if (code.value) return this.log.write(decide(code.value), durable);
+    return this.log.write((s, now) => decide(code.value!)(s, now), durable, code.load());
   }
 
   enqueue(specs: JobSpec[], defaults: EnqueueDefaults): Promise<EnqueueResult[]> {
@@ -79,22 +96,27 @@ export class FileStore implements Store {
   }
 
   setQueue(name: string, change: Partial<QueueSettings>): Promise<QueueSettings> {
-    return this.log.write((s) => decideQueue(s, name, change));
+    return this.#write(this.#manageCode, (d) => (s) => d.decideQueue(s, name, change));
   }
 
   claim(request: ClaimRequest, proceed: () => boolean = () => true): Promise<Job[]> {
-    return this.log.write(
-      (s, now) => proceed() ? decideClaim(s, request, now) : { records: [], result: [] },
+    return this.#write(
+      this.#claimCode,
+      (d) => (s, now) => proceed() ? d.decideClaim(s, request, now) : { records: [], result: [] },
       WORKER,
     );
   }
 
   finish(request: FinishRequest): Promise<Job | null> {
-    return this.log.write((s, now) => decideFinish(s, request, now), WORKER);
+    return this.#write(this.#finishCode, (d) => (s, now) => d.decideFinish(s, request, now), WORKER);
   }
 
   unclaim(worker: string, id: string, claim: number): Promise<Job | null> {
-    return this.log.write((s, now) => decideUnclaim(s, worker, id, claim, now), WORKER);
+    return this.#write(
+      this.#finishCode,
+      (d) => (s, now) => d.decideUnclaim(s, worker, id, claim, now),
+      WORKER,
+    );
   }
 
   renew(
@@ -102,7 +124,11 @@ export class FileStore implements Store {
     leaseSeconds: number,
     holds: ReadonlyArray<readonly [string, number]>,
   ): Promise<void> {
-    return this.log.write((s, now) => decideRenew(s, worker, holds, leaseSeconds, now), WORKER);
+    return this.#write(
+      this.#finishCode,
+      (d) => (s, now) => d.decideRenew(s, worker, holds, leaseSeconds, now),
+      WORKER,
+    );
   }
 
   processing(): Promise<Job[]> {
@@ -119,7 +145,9 @@ export class FileStore implements Store {
 
   hasWork(queues?: readonly string[]): Promise<boolean> {
     const now = this.#clock.now();
+    const claim = this.#claimCode;
     return this.log.read((s) => {
+      const room = claim.value!.room;
       const serves = (queue: string) => (!queues || queues.includes(queue)) && room(s, queue) > 0;
       const index = s.runnable;
       index.promote(now.getTime());
@@ -143,7 +171,7 @@ export class FileStore implements Store {
         }
       }
       return false;
-    });
+    }, claim.value ? undefined : claim.load());
   }
 
   nextDue(): Promise<string | null> {
@@ -161,23 +189,23 @@ export class FileStore implements Store {
   }
 
   retryDead(ids: string[] | "all"): Promise<Job[]> {
-    return this.log.write((s, now) => decideRetry(s, ids, now));
+    return this.#write(this.#manageCode, (d) => (s, now) => d.decideRetry(s, ids, now));
   }
 
   delete(ids: string[], states: readonly JobState[] = DELETABLE): Promise<Job[]> {
-    return this.log.write((s) => decideDelete(s, ids, states));
+    return this.#write(this.#manageCode, (d) => (s) => d.decideDelete(s, ids, states));
   }
 
   cancel(ids: string[]): Promise<Job[]> {
-    return this.log.write((s, now) => decideCancel(s, ids, now));
+    return this.#write(this.#manageCode, (d) => (s, now) => d.decideCancel(s, ids, now));
   }
 
   rerun(id: string): Promise<Job> {
-    return this.log.write((s, now) => decideRerun(s, id, now));
+    return this.#write(this.#rerunCode, (d) => (s, now) => d.decideRerun(s, id, now));
   }
 
   kill(ids: string[], reason = "killed"): Promise<Job[]> {
-    return this.log.write((s, now) => decideKill(s, ids, reason, now));
+    return this.#write(this.#manageCode, (d) => (s, now) => d.decideKill(s, ids, reason, now));
   }
 
   schedules(): Promise<Schedule[]> {
@@ -185,23 +213,27 @@ export class FileStore implements Store {
   }
 
   addSchedule(schedule: Schedule): Promise<Schedule> {
-    return this.log.write((s) => decideScheduleAdd(s, schedule));
+    return this.#write(this.#scheduleCode, (d) => (s) => d.decideScheduleAdd(s, schedule));
   }
 
   removeSchedule(name: string): Promise<Schedule> {
-    return this.log.write((s) => decideScheduleRemove(s, name));
+    return this.#write(this.#scheduleCode, (d) => (s) => d.decideScheduleRemove(s, name));
   }
 
   pauseSchedule(name: string, paused: boolean, skipThrough: string | null = null): Promise<Schedule> {
-    return this.log.write((s) => decideSchedulePause(s, name, paused, skipThrough));
+    return this.#write(this.#scheduleCode, (d) => (s) => d.decideSchedulePause(s, name, paused, skipThrough));
   }
 
   tick(name: string, tick: string, maxRetries: number): Promise<TickResult> {
-    return this.log.write((s, now) => decideTick(s, name, tick, maxRetries, now), WORKER);
+    return this.#write(
+      this.#scheduleCode,
+      (d) => (s, now) => d.decideTick(s, name, tick, maxRetries, now),
+      WORKER,
+    );
   }
 
   requestStop(): Promise<number> {
-    return this.log.write((s) => decideStop(s));
+    return this.#write(this.#manageCode, (d) => (s) => d.decideStop(s));
   }
 
   stopSeq(): Promise<number> {
@@ -217,7 +249,7 @@ export class FileStore implements Store {
   }
 
   async prune(request: PruneRequest): Promise<PruneResult> {
-    const result = await this.log.write((s) => decidePrune(s, request));
+    const result = await this.#write(this.#pruneCode, (d) => (s) => d.decidePrune(s, request));
     this.log.removeJobLogs(result.legacy);
     await this.log.removeUnusedOutputs();
     return result;

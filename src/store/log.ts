@@ -51,8 +51,8 @@
  *   Before step 1, when retention is configured, one batch of old finished jobs leaves in a
  *   `prune` record (decide/prune.ts), synced; dropping an archive segment is the new snapshot
  *   not naming it, and step 5 removes its files. After step 5, unused output files go.
- *   (compaction.ts does steps 2, 3 and 5.) A process that reads the seal reloads from snapshot
- *   G+1 (small: live jobs only). A writer that finds a seal without its snapshot (the compactor
+ *   (compaction.ts does steps 2 and 3, stale.ts step 5.) A process that reads the seal reloads
+ *   from snapshot G+1 (small: live jobs only). A writer that finds a seal without its snapshot (the compactor
  *   crashed between 1 and 3) completes steps 2-5 itself from its own state; the segment numbers
  *   it writes are the ones the crashed compactor used, so it replaces their unnamed files. A
  *   crash before 1 leaves the old generation as it was; a crash during 2 or 3 also leaves temp
@@ -77,15 +77,15 @@
 import { type Clock, systemClock } from "../clock.ts";
 import { CorruptionError, OperationError } from "../errors.ts";
 import { ensureDir, exists } from "../durable.ts";
-import { ArchiveReader } from "./archive.ts";
-import { type CompactionResult, PENDING_MIN, removeStale, writeSnapshot } from "./compaction.ts";
-import { decidePrune } from "./decide/prune.ts";
-import { removeUnusedOutputs } from "./outputs.ts";
-import { PendingReader } from "./pending.ts";
+import { lazy } from "../lazy.ts";
+import type { ArchiveReader } from "./archive.ts";
+import type { CompactionResult } from "./compaction.ts";
+import type { PendingReader } from "./pending.ts";
 import { HELD_LOCK, type LogLock, StoreLock } from "./lock.ts";
 import { type HomePaths, scanGenerations } from "./paths.ts";
 import type { LogRecord } from "./records.ts";
 import { readSnapshot } from "./snapshot.ts";
+import { removeStale } from "./stale.ts";
 import { apply, ApplyError, QueueState } from "./state.ts";
 import { type Decide, type Decision, type Pending, TxnQueue } from "./txn.ts";
 import { WalFile } from "./wal.ts";
@@ -152,6 +152,42 @@ export interface Retention {
 
 type Decided = { ok: true; decision: Decision<unknown> } | { ok: false; error: unknown };
 
+/** The readers of segment files: loaded once a state names segments, or a compaction runs. */
+interface Readers {
+  archive: ArchiveReader;
+  pending: PendingReader;
+}
+
+/** Compaction's code (compaction.ts, retention's decision, the output sweep). */
+interface CompactionCode {
+  writeSnapshot: typeof import("./compaction.ts").writeSnapshot;
+  decidePrune: typeof import("./decide/prune.ts").decidePrune;
+  removeUnusedOutputs: typeof import("./outputs.ts").removeUnusedOutputs;
+}
+
+/**
+ * The segment files' code and compaction's are most of the store's, and most calls use neither (a
+ * home none of whose snapshots names a segment, a write that compacts nothing): they are imported
+ * when first needed (lazy.ts). A state that names segments is never used before its readers are
+ * there (#open awaits them; #wire refuses a state without them).
+ */
+async function loadReaders(paths: HomePaths): Promise<Readers> {
+  const { ArchiveReader } = await lazy<typeof import("./archive.ts")>(import.meta.url, "./archive.ts");
+  const { PendingReader } = await lazy<typeof import("./pending.ts")>(import.meta.url, "./pending.ts");
+  return { archive: new ArchiveReader(paths), pending: new PendingReader(paths) };
+}
+
+async function loadCompaction(): Promise<CompactionCode> {
+  // one at a time: they share modules, which parallel imports prepare twice (src/cli/app.ts)
+  const { writeSnapshot } = await lazy<typeof import("./compaction.ts")>(import.meta.url, "./compaction.ts");
+  const { decidePrune } = await lazy<typeof import("./decide/prune.ts")>(
+    import.meta.url,
+    "./decide/prune.ts",
+  );
+  const { removeUnusedOutputs } = await lazy<typeof import("./outputs.ts")>(import.meta.url, "./outputs.ts");
+  return { writeSnapshot, decidePrune, removeUnusedOutputs };
+}
+
 export class FileLog {
   readonly paths: HomePaths;
   readonly #clock: Clock;
@@ -159,13 +195,13 @@ export class FileLog {
   readonly #crashAt: string | undefined;
   readonly #warn: (message: string) => void;
   readonly #createHome: boolean;
-  readonly #pendingMin: number;
+  readonly #pendingMin: number | undefined;
   readonly #retention: () => Retention | null;
   readonly #liveWorker: (id: string) => boolean;
   readonly #lock: LogLock;
   readonly #txn: TxnQueue;
-  readonly #archive: ArchiveReader;
-  readonly #pending: PendingReader;
+  #readers: Readers | null = null;
+  #compaction: CompactionCode | null = null;
   #state: QueueState | null = null;
   #wal: WalFile;
   /** the current generation was entered through a seal whose snapshot did not exist yet */
@@ -181,13 +217,11 @@ export class FileLog {
     this.#crashAt = options.crashAt;
     this.#warn = options.onWarning ?? (() => {});
     this.#createHome = options.createHome ?? true;
-    this.#pendingMin = options.pendingMin ?? PENDING_MIN;
+    this.#pendingMin = options.pendingMin;
     this.#retention = options.retention ?? (() => null);
     this.#liveWorker = options.liveWorker ?? (() => true);
     this.#lock = options.lockHeld ? HELD_LOCK : new StoreLock(paths.lock, this.#warn);
     this.#txn = new TxnQueue((batch) => this.#flush(batch));
-    this.#archive = new ArchiveReader(paths);
-    this.#pending = new PendingReader(paths);
     this.#wal = new WalFile(paths, 1, (p, before) => this.#crash(p, before));
   }
 
@@ -195,13 +229,18 @@ export class FileLog {
     return this.#wal.gen;
   }
 
-  /** Answers `fn` on a state caught up with every record committed so far. */
-  read<T>(fn: (state: QueueState) => T): Promise<T> {
+  /**
+   * Answers `fn` on a state caught up with every record committed so far (in its turn, once
+   * `ready`, the code `fn` calls, has loaded).
+   */
+  read<T>(fn: (state: QueueState) => T, ready?: Promise<unknown>): Promise<T> {
     return this.#txn.serial(async () => {
+      if (ready) await ready;
       if (this.#pristine()) return fn(new QueueState());
+      await this.#preload();
       await this.#lock.acquire(false);
       try {
-        this.#catchUp(false);
+        await this.#catchUp(false);
         return fn(this.#state!);
       } finally {
         this.#lock.release();
@@ -212,19 +251,21 @@ export class FileLog {
   /**
    * Decides on the caught-up state and commits the decision's records before resolving: synced
    * when `durable` (a user's command), written otherwise (a worker's record; see DURABILITY).
-   * `decide` must not mutate the state; it throws to refuse (nothing is written then).
+   * `decide` must not mutate the state; it throws to refuse (nothing is written then). With
+   * `ready`, the decision waits for it (the code `decide` calls), in its turn (txn.ts).
    */
-  write<T>(decide: Decide<T>, durable = true): Promise<T> {
-    return this.#txn.submit(decide, durable);
+  write<T>(decide: Decide<T>, durable = true, ready?: Promise<unknown>): Promise<T> {
+    return this.#txn.submit(decide, durable, ready);
   }
 
   compact(): Promise<CompactionResult> {
     return this.#txn.serial(async () => {
       this.#homeForWriting();
+      const code = await this.#compactionCode();
       await this.#lock.acquire(true);
       try {
-        this.#catchUp(true);
-        return this.#compact();
+        await this.#catchUp(true);
+        return this.#compact(code);
       } catch (e) {
         // the seal may be durable while the snapshot is not: reload, and the next writer completes it
         this.#forget();
@@ -242,21 +283,22 @@ export class FileLog {
   removeUnusedOutputs(): Promise<string[]> {
     return this.#txn.serial(async () => {
       if (this.#pristine()) return [];
+      const code = await this.#compactionCode();
       await this.#lock.acquire(true);
       try {
-        this.#catchUp(true);
-        return this.#sweepOutputs();
+        await this.#catchUp(true);
+        return this.#sweepOutputs(code);
       } finally {
         this.#lock.release();
       }
     });
   }
 
-  #sweepOutputs(): string[] {
+  #sweepOutputs(code: CompactionCode): string[] {
     const used = this.#state!.outputs;
     // unknown until a compaction counts them (a home from before they were kept): remove nothing
     if (!used) return [];
-    return removeUnusedOutputs(this.paths, used, this.#liveWorker, () => this.#crash("outputs-removed"));
+    return code.removeUnusedOutputs(this.paths, used, this.#liveWorker, () => this.#crash("outputs-removed"));
   }
 
   /** Removes logs/<id>.log of removed jobs from before 0.2 (their output was a file per job). */
@@ -272,7 +314,7 @@ export class FileLog {
    * Retention before a compaction: one batch of the finished jobs older than the configured ages
    * leaves (decide/prune.ts), in a record of its own, synced before the seal.
    */
-  #retain(): void {
+  #retain(code: CompactionCode): void {
     let r: Retention | null = null;
     try {
       r = this.#retention();
@@ -284,7 +326,7 @@ export class FileLog {
     const ago = (seconds: number) =>
       seconds > 0 ? new Date(now.getTime() - seconds * 1000).toISOString() : null;
     const state = this.#state!;
-    const { records, result } = decidePrune(state, {
+    const { records, result } = code.decidePrune(state, {
       completedBefore: ago(r.completed),
       deadBefore: ago(r.dead),
     });
@@ -309,8 +351,7 @@ export class FileLog {
       this.#wal.sync();
     } catch { /* closing: a failed sync leaves them unsynced, as a machine crash would */ }
     this.#state?.jobs.release();
-    this.#archive.close();
-    this.#pending.close();
+    this.#closeReaders();
     this.#wal.close();
     this.#lock.close();
   }
@@ -334,9 +375,10 @@ export class FileLog {
         if (!onEmpty) return;
       }
       this.#homeForWriting();
+      await this.#preload();
       await this.#lock.acquire(true);
       try {
-        this.#catchUp(true);
+        await this.#catchUp(true);
         const state = this.#state!;
         // still empty: the decisions taken on an empty state hold (a 100k-job batch is decided once),
         // and their records carry the time they were decided at
@@ -371,7 +413,8 @@ export class FileLog {
         for (const [item, result] of done) settle.push(() => item.resolve(result));
         if (this.#wal.offset >= this.#compactionThreshold()) {
           try {
-            this.#compact();
+            // the records are written (and synced if durable) already: only the compaction waits
+            this.#compact(await this.#compactionCode());
           } catch (e) {
             this.#forget();
             this.#warn(`Automatic compaction failed and will be retried: ${(e as Error).message}`);
@@ -477,8 +520,7 @@ export class FileLog {
   #forget(): void {
     this.#state?.jobs.release();
     this.#state = null;
-    this.#archive.close();
-    this.#pending.close();
+    this.#closeReaders();
     this.#wal.close();
     this.#wal = this.#walOf(this.#wal.gen);
   }
@@ -493,7 +535,7 @@ export class FileLog {
     Deno.kill(Deno.pid, "SIGKILL");
   }
 
-  #open(exclusive: boolean): void {
+  async #open(exclusive: boolean): Promise<void> {
     const found = scanGenerations(this.paths.home);
     const gen = Math.max(1, ...found.wals, ...found.snapshots);
     let state = new QueueState();
@@ -508,8 +550,11 @@ export class FileLog {
         `its snapshot ${this.paths.snapshot(gen).slice(this.paths.home.length + 1)} is missing`,
       );
     }
-    this.#archive.close();
-    this.#pending.close();
+    if (!this.#readers && (state.archive.length > 0 || state.pending.segments.length > 0)) {
+      // segments made since #preload looked, or since this process last opened: loaded under the lock
+      this.#readers = await loadReaders(this.paths);
+    }
+    this.#closeReaders();
     this.#wire(state);
     this.#state?.jobs.release();
     this.#state = state;
@@ -518,10 +563,49 @@ export class FileLog {
     if (exclusive) removeStale(this.paths, state, gen);
   }
 
-  /** Lets a state read its archive and pending segments. */
+  /**
+   * Before the lock, for a process that holds no state yet: when the home has segment files, loads
+   * their readers now, rather than in #open under the lock.
+   */
+  async #preload(): Promise<void> {
+    if (this.#state || this.#readers) return;
+    let found;
+    try {
+      found = scanGenerations(this.paths.home);
+    } catch {
+      return; // no home (yet): #open says what is wrong, under the lock
+    }
+    if (found.archives.length > 0 || found.pendings.length > 0) this.#readers = await loadReaders(this.paths);
+  }
+
+  /** Compaction's code, and the segment readers it uses (the current state wired to them). */
+  async #compactionCode(): Promise<CompactionCode> {
+    if (!this.#readers) {
+      this.#readers = await loadReaders(this.paths);
+      if (this.#state) this.#wire(this.#state);
+    }
+    return this.#compaction ??= await loadCompaction();
+  }
+
+  /** Closes the segment files the readers hold open (they reopen what they need next). */
+  #closeReaders(): void {
+    this.#readers?.archive.close();
+    this.#readers?.pending.close();
+  }
+
+  /**
+   * Lets a state read its archive and pending segments. Without the readers loaded, a state must
+   * name none: its lookups would miss every job in them.
+   */
   #wire(state: QueueState): void {
-    state.pending.reader = this.#pending;
-    const reader = this.#archive;
+    if (!this.#readers) {
+      if (state.archive.length > 0 || state.pending.segments.length > 0) {
+        throw new Error("Internal error: a state names segment files whose readers are not loaded");
+      }
+      return;
+    }
+    state.pending.reader = this.#readers.pending;
+    const reader = this.#readers.archive;
     state.archiveView = {
       get: (id) => reader.get(state.archive, state.tombstones, id),
       findAny: (ids) => reader.findAny(state.archive, state.tombstones, ids),
@@ -538,20 +622,20 @@ export class FileLog {
     };
   }
 
-  #catchUp(exclusive: boolean): void {
-    if (!this.#state) this.#open(exclusive);
+  async #catchUp(exclusive: boolean): Promise<void> {
+    if (!this.#state) await this.#open(exclusive);
     for (;;) {
       if (this.#snapshotDue && scanGenerations(this.paths.home).snapshots.some((g) => g >= this.#wal.gen)) {
         // a writer completed the compaction we saw sealed (and maybe later ones): completing it
         // again from our state would revive a dead generation, and remove as unnamed the archive
         // segments of the newest snapshot
-        this.#open(exclusive);
+        await this.#open(exclusive);
         continue;
       }
-      if (exclusive && this.#snapshotDue) this.#completeCompaction();
+      if (exclusive && this.#snapshotDue) await this.#completeCompaction();
       const file = this.#wal.open(false);
       if (file === "newer") {
-        this.#open(exclusive);
+        await this.#open(exclusive);
         continue;
       }
       if (!file) return;
@@ -576,8 +660,8 @@ export class FileLog {
         if (rec.type === "seal") sealedAt = rec.next_gen;
       }
       if (sealedAt >= 0) {
-        if (exists(this.paths.snapshot(sealedAt))) this.#open(exclusive);
-        else this.#switchGeneration(sealedAt, exclusive);
+        if (exists(this.paths.snapshot(sealedAt))) await this.#open(exclusive);
+        else await this.#switchGeneration(sealedAt, exclusive);
         continue;
       }
       if (complete < buf.length && this.#wal.settleTail(buf.subarray(complete), exclusive)) continue;
@@ -590,10 +674,10 @@ export class FileLog {
    * Our state is exactly what the snapshot must hold, and nobody appends to the new generation
    * before it exists.
    */
-  #switchGeneration(next: number, exclusive: boolean): void {
+  async #switchGeneration(next: number, exclusive: boolean): Promise<void> {
     this.#enterGeneration(next);
     this.#snapshotDue = true;
-    if (exclusive) this.#completeCompaction();
+    if (exclusive) await this.#completeCompaction();
   }
 
   #enterGeneration(next: number): void {
@@ -601,22 +685,33 @@ export class FileLog {
     this.#wal = this.#walOf(next);
   }
 
-  /** Steps 2-5 of compaction, for the current generation; idempotent. */
-  #completeCompaction(): void {
+  /**
+   * Steps 2-5 of compaction, for the current generation; idempotent. (Loading compaction's code
+   * here, under the lock, is rare: a compactor died between its seal and its snapshot.)
+   */
+  async #completeCompaction(): Promise<void> {
     const gen = this.#wal.gen;
-    if (this.#snapshotDue && !exists(this.paths.snapshot(gen))) this.#writeSnapshot(gen);
+    if (this.#snapshotDue && !exists(this.paths.snapshot(gen))) {
+      this.#writeSnapshot(await this.#compactionCode(), gen);
+    }
+    this.#finishGeneration();
+  }
+
+  /** Steps 4 and 5, for the current generation, whose snapshot exists. */
+  #finishGeneration(): void {
     this.#snapshotDue = false;
     this.#wal.open(true);
     this.#crash("wal-created");
-    removeStale(this.paths, this.#state!, gen);
+    removeStale(this.paths, this.#state!, this.#wal.gen);
     this.#crash("old-removed");
   }
 
-  #compact(): CompactionResult {
+  /** Steps 1-5 (with the code compaction needs loaded: #compactionCode). */
+  #compact(code: CompactionCode): CompactionResult {
     // the snapshot's job lines are checked as they are parsed: all of them before anything is
     // written (a prune, the seal), so a damaged one fails the compaction with the store unchanged
     this.#state!.jobs.parseAll();
-    this.#retain();
+    this.#retain(code);
     const state = this.#state!;
     const folded = this.#wal.offset;
     const next = this.#wal.gen + 1;
@@ -629,10 +724,10 @@ export class FileLog {
     apply(state, seal);
     this.#wal.append([seal], true);
     this.#crash("sealed");
-    const bytes = this.#writeSnapshot(next);
+    const bytes = this.#writeSnapshot(code, next);
     this.#enterGeneration(next);
-    this.#completeCompaction();
-    this.#sweepOutputs();
+    this.#finishGeneration();
+    this.#sweepOutputs(code);
     return {
       generation: next,
       jobs: state.jobs.size,
@@ -643,12 +738,12 @@ export class FileLog {
     };
   }
 
-  #writeSnapshot(gen: number): number {
+  #writeSnapshot(code: CompactionCode, gen: number): number {
     const state = this.#state!;
-    const bytes = writeSnapshot(
+    const bytes = code.writeSnapshot(
       this.paths,
       state,
-      this.#archive,
+      this.#readers!.archive,
       gen,
       (p, before) => this.#crash(p, before),
       this.#clock.now(),

@@ -16,7 +16,7 @@
 import { DEFAULT_QUEUE } from "../job.ts";
 import { ensureDir, FILE_MODE, replaceFileDurably, syncDir } from "../durable.ts";
 import { ArchiveReader, hidden } from "./archive.ts";
-import { removeStale } from "./compaction.ts";
+import { removeStale } from "./stale.ts";
 import { consumedCount, listConsumption } from "./pending_consumption.ts";
 import { type HomePaths, scanGenerations } from "./paths.ts";
 import { encodeSnapshot } from "./snapshot.ts";

@@ -16,6 +16,8 @@ export interface Pending {
   durable: boolean;
   resolve: (value: unknown) => void;
   reject: (error: unknown) => void;
+  /** settles once the code `decide` calls is loaded (file_store.ts imports it on first use) */
+  ready?: Promise<unknown>;
 }
 
 export class TxnQueue {
@@ -36,17 +38,31 @@ export class TxnQueue {
     return run;
   }
 
-  /** Queues a write; it joins the next batch. */
-  submit<T>(decide: Decide<T>, durable: boolean): Promise<T> {
+  /**
+   * Queues a write; it joins the next batch. With `ready`, its decision waits for that in the
+   * batch's turn: the writes still commit in the order they were submitted.
+   */
+  submit<T>(decide: Decide<T>, durable: boolean, ready?: Promise<unknown>): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.#pending.push({ decide, durable, resolve: resolve as (v: unknown) => void, reject });
+      this.#pending.push({ decide, durable, resolve: resolve as (v: unknown) => void, reject, ready });
       if (!this.#flushQueued) {
         this.#flushQueued = true;
-        this.serial(() => {
+        this.serial(async () => {
           this.#flushQueued = false;
-          return this.#flush(this.#pending.splice(0));
+          const batch = this.#pending.splice(0);
+          return this.#flush(batch.some((p) => p.ready) ? await whenReady(batch) : batch);
         });
       }
     });
   }
+}
+
+/** The writes of `batch` whose code loaded; the others are refused with the import's error. */
+async function whenReady(batch: Pending[]): Promise<Pending[]> {
+  const settled = await Promise.allSettled(batch.map((p) => p.ready));
+  return batch.filter((p, i) => {
+    const s = settled[i];
+    if (s.status === "rejected") p.reject(s.reason);
+    return s.status === "fulfilled";
+  });
 }

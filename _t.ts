@@ -1,0 +1,14 @@
+const t0 = performance.now();
+const run = await import("./src/cli/run.ts");
+const t1 = performance.now();
+const app = await import("./src/cli/app.ts");
+const t2 = performance.now();
+const e = await import("./src/cli/enqueue.ts");
+const t3 = performance.now();
+const fs = await import("./src/store/open.ts");
+const t4 = performance.now();
+const { main } = await import("./main.ts");
+const t5 = performance.now();
+await main(["--home", "/tmp/su-home", "enqueue", "true"]);
+const t6 = performance.now();
+console.error(`boot ${t0.toFixed(1)} run ${(t1-t0).toFixed(1)} app ${(t2-t1).toFixed(1)} enqueue ${(t3-t2).toFixed(1)} open ${(t4-t3).toFixed(1)} main ${(t5-t4).toFixed(1)} work ${(t6-t5).toFixed(1)}`);
