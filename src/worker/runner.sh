@@ -95,8 +95,8 @@ q_value() {
   esac
 }
 
-# q_self: reads the calling shell's pid (a subshell's is not $$) and start time into _qpid and
-# _qstart; status 1 without /proc. Its command name is the shell's ("sh"), without ") ": its
+# q_self: reads the calling shell's pid (a subshell's is not $$), its parent's pid and its start
+# time into _qpid, _qppid and _qstart; status 1 without /proc. Its command name is the shell's ("sh"), without ") ": its
 # fields start after the first ") ", a match that costs nothing, where q_stat's match of the
 # last one costs more than the read (dash tries every prefix).
 q_self() {
@@ -106,7 +106,7 @@ q_self() {
   _qpid=${_qs%% *}
   # shellcheck disable=SC2086 # split on purpose: state and numbers
   set -- ${_qs#*) }
-  _qstart=${20}
+  _qppid=$2 _qstart=${20}
 }
 
 if q_self; then echo "ready $_qpid $_qstart"; else echo "ready $$ -"; fi
@@ -118,7 +118,6 @@ while :; do
     trap '_qsig=1 _qk=130' INT
     trap '_qsig=1 _qk=129' HUP
     [ -z "$_qcg" ] || { echo 0 >"$_qcg/cgroup.procs"; } 2>/dev/null
-    if q_self; then _qme="$_qpid $_qstart"; else _qme="- -"; fi
     q_line || exit 0
     case $_ql in
     "run "*) _qattempt=${_ql#run } ;;
@@ -139,10 +138,19 @@ while :; do
     _qargv=$_qv
     q_value
     _qcmd=$_qv
+    # a runner killed from outside while this shell waited gets no job started: this shell was
+    # handed to init then (its session keeps the runner's pid from being reused meanwhile)
+    if q_self; then
+      [ "$_qppid" = $$ ] || exit 0
+      _qme="$_qpid $_qstart"
+    else
+      kill -s 0 $$ 2>/dev/null || exit 0
+      _qme="- -"
+    fi
     # signals from here on are this job's
     _qk=
-    echo "start $_qme"
     kill -s USR1 $$
+    echo "start $_qme"
     trap - TERM INT HUP
     # one that came before the line above ends the job as it would have, before it runs
     [ -z "$_qk" ] || exit "$_qk"
