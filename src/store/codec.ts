@@ -68,6 +68,13 @@ const HEX = (() => {
   return t;
 })();
 
+/** The CRC-32 of an ASCII text (one byte a character), as crc32() of its bytes: nothing allocated. */
+export function crc32Ascii(text: string, seed = 0): number {
+  let c = ~seed;
+  for (let i = 0; i < text.length; i++) c = TABLE[(c ^ text.charCodeAt(i)) & 0xff] ^ (c >>> 8);
+  return ~c >>> 0;
+}
+
 export function hex8(n: number): string {
   return n.toString(16).padStart(8, "0");
 }
