@@ -189,7 +189,14 @@ async function enqueue(
     specs = [validateJob({ ...fields, command })];
   }
   // a job runs where it was enqueued from, unless it names a directory (relative: to here)
-  for (const spec of specs) spec.cwd = absolutePath(this.cwd, spec.cwd ?? ".");
+  // (each directory resolved once: a 100,000-line --file names one or a few)
+  const resolved = new Map<string, string>();
+  for (const spec of specs) {
+    const given = spec.cwd ?? ".";
+    let cwd = resolved.get(given);
+    if (cwd === undefined) resolved.set(given, cwd = absolutePath(this.cwd, given));
+    spec.cwd = cwd;
+  }
   const session = openSession(this, flags);
   const config = await sessionConfig(session);
   let results: EnqueueResult[];

@@ -39,6 +39,8 @@ export class HomeChanges implements ChangeFeed {
   #watcher: Deno.FsWatcher | null = null;
   #poll: ReturnType<typeof setInterval> | null = null;
   #timer: ReturnType<typeof setTimeout> | null = null;
+  /** a look with no wait is queued as a microtask (a timer of 0 ms still waits 1-2 ms for its turn) */
+  #soon = false;
   #lastCheck = -Infinity;
   #checking = false;
   #again = false;
@@ -140,8 +142,16 @@ export class HomeChanges implements ChangeFeed {
 
   /** Looks at the head soon (within `minGapMs` of the last look). */
   nudge(): void {
-    if (this.#timer !== null || this.#subs.size === 0) return;
+    if (this.#timer !== null || this.#soon || this.#subs.size === 0) return;
     const wait = Math.max(0, this.#lastCheck + this.#opts.minGapMs - this.#opts.clock.monotonic());
+    if (wait === 0) {
+      this.#soon = true;
+      queueMicrotask(() => {
+        this.#soon = false;
+        if (this.#subs.size > 0) this.#check();
+      });
+      return;
+    }
     this.#timer = setTimeout(() => {
       this.#timer = null;
       this.#check();

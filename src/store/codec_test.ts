@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { crc32, decodeLine, encodeLine, splitLines } from "./codec.ts";
+import { crc32, crc32Ascii, decodeLine, encodeLine, hex8, hex8Into, splitLines } from "./codec.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();
@@ -249,4 +249,21 @@ Deno.test("property: crc32() (eight bytes per step) equals the bitwise definitio
       },
     ),
   );
+});
+
+Deno.test("hex8Into() writes the digits hex8() spells, and returns the position after them", () => {
+  const buf = new Uint8Array(12);
+  for (const n of [0, 1, 0xf, 0x10, 0xff, 0x1234abcd, 0x80000000, 0xdeadbeef, 0xffffffff]) {
+    buf.fill(0x2e);
+    assert.equal(hex8Into(n, buf, 2), 10);
+    assert.equal(new TextDecoder().decode(buf), `..${hex8(n)}..`);
+  }
+});
+
+Deno.test("crc32Ascii() of an ASCII text is crc32() of its bytes, from any seed", () => {
+  const bytes = (text: string) => new TextEncoder().encode(text);
+  for (const text of ["", "0 ", "12345 ", "a line of ASCII text, with digits 0123456789"]) {
+    assert.equal(crc32Ascii(text), crc32(bytes(text)));
+    assert.equal(crc32Ascii(text, 0xdeadbeef), crc32(bytes(text), 0, text.length, 0xdeadbeef));
+  }
 });

@@ -2,7 +2,7 @@
  * The line formats of a pending segment (pending.ts has the protocol): encoding and checking one
  * line of each file kind, pure. Nothing here reads or writes a file.
  */
-import { crc32, decodeLine, encodeLine, hex8, SEAL_BYTES } from "./codec.ts";
+import { crc32, crc32Ascii, decodeLine, encodeLine, hex8, SEAL_BYTES } from "./codec.ts";
 import type { OrderEntry, PendingJob, PendingList } from "./pending.ts";
 
 const encoder = new TextEncoder();
@@ -178,11 +178,8 @@ export function entryText(e: OrderEntry): string {
 
 /** Where the CRC of entry `k` starts: the CRC-32 of `<k> `, so a whole line moved elsewhere fails it. */
 export function entrySeed(k: number): number {
-  // ASCII: one byte a character, built by hand (a million entries, a million small allocations less)
-  const text = `${k} `;
-  const bytes = new Uint8Array(text.length);
-  for (let i = 0; i < text.length; i++) bytes[i] = text.charCodeAt(i);
-  return crc32(bytes);
+  // ASCII: one byte a character (a million entries, a million small allocations less)
+  return crc32Ascii(`${k} `);
 }
 
 /** Entry number `k` of the file (counted from 0 over all lists), newline included. */

@@ -11,7 +11,7 @@ import {
   type PendingConsumption,
   remaining,
 } from "./pending_consumption.ts";
-import { crc32, hex8, SEAL_BYTES, sealInPlace, sealInto } from "./codec.ts";
+import { crc32, hex8Into, SEAL_BYTES, sealInPlace, sealInto } from "./codec.ts";
 import {
   canonicalRunAt,
   encodeOrderHeader,
@@ -176,10 +176,10 @@ class Chunked {
     this.#room(text.length * 3 + 10);
     const start = this.#used;
     const n = this.#encoder.encodeInto(text, this.#buf.subarray(start)).written;
-    const digits = hex8(crc32(this.#buf, start, start + n, seed));
+    const crc = crc32(this.#buf, start, start + n, seed);
     let p = start + n;
     this.#buf[p++] = 0x20;
-    for (let i = 0; i < 8; i++) this.#buf[p++] = digits.charCodeAt(i);
+    p = hex8Into(crc, this.#buf, p);
     this.#buf[p++] = 0x0a;
     this.total += p - start;
     this.#used = p;

@@ -27,12 +27,23 @@
 #   error <text>              a line it could not read: it exits
 #
 # A job is a foreground subshell (a background one would get SIGINT and SIGQUIT ignored,
-# and pass that on). It joins the slot's cgroup, reports its start, enters <cwd>, exports
-# QUEUECTL_JOB_ID, QUEUECTL_JOB_ATTEMPT and <env>, sends its stdout and stderr to <output>
-# (stdin from /dev/null), and execs the command; the runner waits for it. The runner
-# catches TERM, INT and HUP with a handler that only notes it (`q_line` reads on), so a
-# signal meant for the job or its process group does not end the runner; the subshell gets
-# them back at their default.
+# and pass that on), forked and moved into the slot's cgroup BEFORE its job arrives: a move
+# into a cgroup waits for an RCU grace period of the kernel (~10 ms here), which must not
+# stand between a job's arrival and its start. That shell (the job's shell-to-be) reads the
+# job from stdin, reports its start, tells the runner it took a job (SIGUSR1 to the runner:
+# the runner cannot see what it read), enters <cwd>, exports QUEUECTL_JOB_ID,
+# QUEUECTL_JOB_ATTEMPT and <env>, sends its stdout and stderr to <output> (stdin from
+# /dev/null), and execs the command; the runner waits for it. A shell that ends without having
+# taken a job (the end of input, a line it cannot read, or a SIGKILL meant for the job before
+# it: a job's spec may then be half read) ends the runner, which reports nothing more: a job
+# sent to it never starts (its end of output tells the worker so).
+#
+# Signals: the runner ignores TERM, INT and HUP, so a signal meant for the job or its process
+# group does not end it. The waiting shell inherits that and catches them instead: one that
+# comes while it waits or reads is meant for a job already ended (a kill's late signal), or
+# for the job being read, whose kill signals it again once it reports its start (runner.ts);
+# one that comes after its start report ends it as the signal would, and the job's command
+# gets them back at their default.
 #
 # After the job: with a cgroup, anything it left running is killed (a job is everything it
 # started); without one, leftovers are killed after a failed exit (status not 0) only, so
@@ -47,10 +58,14 @@
 unset IFS
 _qcg=$1 _qproc=$2
 _qsig=
-trap '_qsig=1' TERM INT HUP
+trap '' TERM INT HUP
+# set by the job's shell (SIGUSR1) once it has taken a job
+_qtook=
+trap '_qtook=1' USR1
 
-# q_line: reads one line into _ql; status 1 at the end of input. A caught signal interrupts
-# `read` (status > 0, the part read so far kept in the variable): it reads on.
+# q_line: reads one line into _ql; status 1 at the end of input. A caught signal (in the
+# job's shell, see above) interrupts `read` (status > 0, the part read so far kept in the
+# variable): it reads on.
 q_line() {
   _ql=
   while :; do
@@ -80,8 +95,8 @@ q_value() {
   esac
 }
 
-# q_self: reads the calling shell's pid (a subshell's is not $$) and start time into _qpid and
-# _qstart; status 1 without /proc. Its command name is the shell's ("sh"), without ") ": its
+# q_self: reads the calling shell's pid (a subshell's is not $$), its parent's pid and its start
+# time into _qpid, _qppid and _qstart; status 1 without /proc. Its command name is the shell's ("sh"), without ") ": its
 # fields start after the first ") ", a match that costs nothing, where q_stat's match of the
 # last one costs more than the read (dash tries every prefix).
 q_self() {
@@ -91,33 +106,54 @@ q_self() {
   _qpid=${_qs%% *}
   # shellcheck disable=SC2086 # split on purpose: state and numbers
   set -- ${_qs#*) }
-  _qstart=${20}
+  _qppid=$2 _qstart=${20}
 }
 
 if q_self; then echo "ready $_qpid $_qstart"; else echo "ready $$ -"; fi
-while q_line; do
-  case $_ql in
-  "run "*) _qattempt=${_ql#run } ;;
-  *)
-    echo "error expected a run line"
-    exit 3
-    ;;
-  esac
-  q_value
-  _qid=$_qv
-  q_value
-  _qout=$_qv
-  q_value
-  _qdir=$_qv
-  q_value
-  _qenv=$_qv
-  q_value
-  _qargv=$_qv
-  q_value
-  _qcmd=$_qv
+while :; do
+  _qtook=
   (
+    # a caught signal is noted in _qk (and interrupts q_line's read, which reads on)
+    trap '_qsig=1 _qk=143' TERM
+    trap '_qsig=1 _qk=130' INT
+    trap '_qsig=1 _qk=129' HUP
     [ -z "$_qcg" ] || { echo 0 >"$_qcg/cgroup.procs"; } 2>/dev/null
-    if q_self; then echo "start $_qpid $_qstart"; else echo "start - -"; fi
+    q_line || exit 0
+    case $_ql in
+    "run "*) _qattempt=${_ql#run } ;;
+    *)
+      echo "error expected a run line"
+      exit 3
+      ;;
+    esac
+    q_value
+    _qid=$_qv
+    q_value
+    _qout=$_qv
+    q_value
+    _qdir=$_qv
+    q_value
+    _qenv=$_qv
+    q_value
+    _qargv=$_qv
+    q_value
+    _qcmd=$_qv
+    # a runner killed from outside while this shell waited gets no job started: this shell was
+    # handed to init then (its session keeps the runner's pid from being reused meanwhile)
+    if q_self; then
+      [ "$_qppid" = $$ ] || exit 0
+      _qme="$_qpid $_qstart"
+    else
+      kill -s 0 $$ 2>/dev/null || exit 0
+      _qme="- -"
+    fi
+    # signals from here on are this job's
+    _qk=
+    kill -s USR1 $$
+    echo "start $_qme"
+    trap - TERM INT HUP
+    # one that came before the line above ends the job as it would have, before it runs
+    [ -z "$_qk" ] || exit "$_qk"
     if [ -n "$_qdir" ] && ! CDPATH='' cd -P -- "$_qdir" 2>/dev/null; then
       if [ ! -e "$_qdir" ]; then
         echo "nostart cwd no such file or directory"
@@ -143,6 +179,8 @@ while q_line; do
     exec /bin/sh -c "$_qcmd"
   )
   _qstatus=$?
+  # no job taken: the end of input, a bad line, or the shell was killed while it waited
+  [ -n "$_qtook" ] || exit "$_qstatus"
   if [ -n "$_qcg" ] && [ -e "$_qcg/cgroup.events" ]; then
     q_cg_kill "$_qcg"
   elif [ "$_qstatus" -ne 0 ]; then

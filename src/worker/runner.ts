@@ -11,6 +11,11 @@
  *                      perhaps `nostart cwd|output ...`, then `exit <status>` once the job
  *                      and what it left behind are gone.
  *
+ * Between jobs the runner has the next job's shell waiting, already moved into the slot's
+ * cgroup (a move costs a kernel grace period, ~10 ms, kept off the path from a job's arrival
+ * to its start); a runner whose waiting shell was killed ends, and a job sent to it then never
+ * starts.
+ *
  * The runner is started through setsid(1) where there is one (else Deno's `detached`), so it
  * leads a session of its own: its pid is the session id of everything its jobs start, Ctrl-C
  * and hang-ups of the worker's terminal never reach it, and a kill can find a job's processes
@@ -24,7 +29,7 @@ import body from "./runner.sh" with { type: "text" };
 import { type OutputRange, sizeOf } from "./output.ts";
 import { Lines } from "./lines.ts";
 import { findSetsid } from "./proc.ts";
-import { PROC, type SessionSignal, signalSession } from "./session.ts";
+import { killSession, PROC, type SessionSignal, signalSession } from "./session.ts";
 import { withProcs } from "./shell.ts";
 import { encodeSpec, type Ended, endedFromStatus, type JobSpec, parseMessage, specProblem } from "./spec.ts";
 
@@ -128,6 +133,13 @@ export class Runner {
     this.cgroup = cgroup;
     this.#proc = proc;
     this.lost = this.#read();
+    // killed from outside (a repair, a test): the shell it had waiting for its next job holds
+    // the output pipe open, so its end would never be seen; that shell goes with its session
+    child.status.then((status) => {
+      if (status.signal !== null && this.#alive) {
+        killSession(this.pid, this.startTime, this.cgroup, this.#proc).catch(() => {});
+      }
+    });
   }
 
   /** Starts a runner and waits until it is ready. Throws when it cannot. */

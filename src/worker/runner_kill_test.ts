@@ -142,6 +142,74 @@ Deno.test("a runner survives the kill of its job and runs the next one", async (
   });
 });
 
+/** Pids of the live processes whose parent is `pid` (from /proc). */
+function childrenOf(pid: number): number[] {
+  const found: number[] = [];
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(fields[1]) === pid && fields[0] !== "Z") found.push(Number(entry.name));
+    } catch { /* it ended meanwhile */ }
+  }
+  return found;
+}
+
+Deno.test("between jobs, the next job's shell already waits in the slot's cgroup, and the next job runs in it", async () => {
+  await withCgroup(async (cgroup, why) => {
+    if (cgroup === null) {
+      console.log(`cgroup v2 is not usable here (${why}): asserting the waiting shell only`);
+    }
+    await withRunner(async (runner, dir) => {
+      assert.deepEqual(await runner.run(spec(dir, "true")).ended, { kind: "exited", code: 0 });
+      let waiting: number[] = [];
+      await waitFor(() => (waiting = childrenOf(runner.pid)).length === 1, "the runner's waiting shell");
+      if (cgroup !== null) {
+        await waitFor(
+          () => Deno.readTextFileSync(`${cgroup}/cgroup.procs`).trim() === String(waiting[0]),
+          "the waiting shell to be the only process of the slot's cgroup",
+        );
+      }
+      const next = runner.run(spec(dir, "echo next"));
+      assert.equal((await next.started)?.pid, waiting[0], "the job's shell is the one that waited");
+      assert.deepEqual(await next.ended, { kind: "exited", code: 0 });
+    }, { cgroup });
+  });
+});
+
+Deno.test("a kill's late signals between jobs reach only the waiting shell, which ignores them: the next job runs", async () => {
+  await withRunner(async (runner, dir) => {
+    assert.deepEqual(await runner.run(spec(dir, "true")).ended, { kind: "exited", code: 0 });
+    await waitFor(() => childrenOf(runner.pid).length === 1, "the runner's waiting shell");
+    for (const signal of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
+      for (const pid of childrenOf(runner.pid)) Deno.kill(pid, signal);
+    }
+    const next = runner.run(spec(dir, "echo next"));
+    assert.deepEqual(await next.ended, { kind: "exited", code: 0 });
+    const range = await next.output;
+    assert.equal(Deno.readTextFileSync(range.path).slice(range.start), "next\n");
+  });
+});
+
+Deno.test("a runner whose waiting shell is killed ends, and a job sent to it then is not started and runs nothing", async () => {
+  await withRunner(async (runner, dir) => {
+    assert.deepEqual(await runner.run(spec(dir, "true")).ended, { kind: "exited", code: 0 });
+    let waiting: number[] = [];
+    await waitFor(() => (waiting = childrenOf(runner.pid)).length === 1, "the runner's waiting shell");
+    Deno.kill(waiting[0], "SIGKILL");
+    await runner.lost;
+    assert.equal(runner.alive, false);
+    const late = runner.run(spec(dir, `touch '${dir}/ran'`));
+    assert.deepEqual(await late.ended, {
+      kind: "not_started",
+      reason: "its slot's runner shell ended before the job could start",
+      fault: "worker",
+    });
+    assert.throws(() => Deno.statSync(`${dir}/ran`), Deno.errors.NotFound);
+  });
+});
+
 Deno.test("after a failed exit the job's leftovers are killed before the end is reported, even outside its group", async () => {
   await withRunner(async (runner, dir) => {
     const mark = marker();
