@@ -156,7 +156,7 @@ export class RunnerPool {
       const end = sizeOrZero(ticket.output);
       return {
         runner: null,
-        started: Promise.resolve(null),
+        started: Promise.resolve(false),
         ended: Promise.resolve({
           kind: "not_started",
           reason: "its slot's runner shell ended before the job could start",

@@ -18,8 +18,9 @@
 #   ready <pid> <starttime>   once, at start: the runner is a session leader, its pid the
 #                             session id; <starttime> is field 22 of /proc/<pid>/stat (`-`
 #                             without /proc)
-#   start <pid> <starttime>   the job's shell was forked and has joined CGROUP (`- -`
-#                             without /proc)
+#   start                     the job's shell took its job (it is in CGROUP); nothing reads
+#                             its own pid: a kill finds its processes by the runner's
+#                             session and the cgroup
 #   nostart cwd <reason>      it cannot enter <cwd> (then `exit 125`, nothing ran)
 #   nostart output            it cannot open <output> (then `exit 125`, nothing ran)
 #   exit <status>             the job ended (its status as $? tells it: 128+N for signal N),
@@ -95,8 +96,8 @@ q_value() {
   esac
 }
 
-# q_self: reads the calling shell's pid (a subshell's is not $$), its parent's pid and its start
-# time into _qpid, _qppid and _qstart; status 1 without /proc. Its command name is the shell's ("sh"), without ") ": its
+# q_self: reads the calling shell's pid, its parent's pid and its start time into _qpid,
+# _qppid and _qstart; status 1 without /proc. Its command name is the shell's ("sh"), without ") ": its
 # fields start after the first ") ", a match that costs nothing, where q_stat's match of the
 # last one costs more than the read (dash tries every prefix).
 q_self() {
@@ -109,7 +110,24 @@ q_self() {
   _qppid=$2 _qstart=${20}
 }
 
+# q_runner_alive: status 0 while this runner lives (called by its waiting shell, in its
+# session: the runner's pid cannot be reused while that shell lives). Where /proc shows the
+# runner's program (`exe`, gone once it is a zombie), one stat; else its stat line, read a
+# byte per system call (dash's `read`: 0.2 ms, which every job would wait for), for the
+# parent's pid (an orphaned shell's parent is another); without /proc, a signal 0.
+q_runner_alive() {
+  if [ -n "$_qexe" ]; then
+    [ -e "$_qproc/$$/exe" ]
+  elif q_self; then
+    [ "$_qppid" = $$ ]
+  else
+    kill -s 0 $$ 2>/dev/null
+  fi
+}
+
 if q_self; then echo "ready $_qpid $_qstart"; else echo "ready $$ -"; fi
+_qexe=
+[ ! -e "$_qproc/$$/exe" ] || _qexe=1
 while :; do
   _qtook=
   (
@@ -138,19 +156,12 @@ while :; do
     _qargv=$_qv
     q_value
     _qcmd=$_qv
-    # a runner killed from outside while this shell waited gets no job started: this shell was
-    # handed to init then (its session keeps the runner's pid from being reused meanwhile)
-    if q_self; then
-      [ "$_qppid" = $$ ] || exit 0
-      _qme="$_qpid $_qstart"
-    else
-      kill -s 0 $$ 2>/dev/null || exit 0
-      _qme="- -"
-    fi
+    # a runner killed from outside while this shell waited gets no job started (q_runner_alive)
+    q_runner_alive || exit 0
     # signals from here on are this job's
     _qk=
     kill -s USR1 $$
-    echo "start $_qme"
+    echo start
     trap - TERM INT HUP
     # one that came before the line above ends the job as it would have, before it runs
     [ -z "$_qk" ] || exit "$_qk"

@@ -7,7 +7,7 @@
  *                      file, directory, env words, argv words, command (spec.ts encodes them;
  *                      a value with newlines travels escaped and is decoded once, so reading
  *                      is linear in its size). End of input: the runner exits.
- *   runner -> worker   `ready <pid> <starttime>` once; per job `start <pid> <starttime>`,
+ *   runner -> worker   `ready <pid> <starttime>` once; per job `start`,
  *                      perhaps `nostart cwd|output ...`, then `exit <status>` once the job
  *                      and what it left behind are gone.
  *
@@ -41,15 +41,9 @@ const SCRIPT = withProcs(body);
 /** Default time between the SIGTERM and the SIGKILL of a kill. */
 export const KILL_GRACE_MS = 2000;
 
-/** The job's shell, as it reported itself (nulls without /proc). */
-export interface Started {
-  pid: number | null;
-  pidStart: number | null;
-}
-
 export interface RunningJob {
-  /** once the job's shell was forked; null when it never was (see `ended`) */
-  started: Promise<Started | null>;
+  /** true once the job's shell took it; false when it never did (see `ended`) */
+  started: Promise<boolean>;
   /** once the job ended and what it left behind was killed (see runner.sh) */
   ended: Promise<Ended>;
   /** where its output is; resolves just before `ended` */
@@ -80,7 +74,7 @@ class Deferred<T> {
 interface Current {
   spec: JobSpec;
   start: number;
-  started: Deferred<Started | null>;
+  started: Deferred<boolean>;
   ended: Deferred<Ended>;
   output: Deferred<OutputRange>;
   /** why it did not start, once the runner said so */
@@ -259,7 +253,7 @@ export class Runner {
       switch (message.kind) {
         case "start":
           job.begun = true;
-          job.started.resolve({ pid: message.pid, pidStart: message.startTime });
+          job.started.resolve(true);
           // a kill that came before the shell was forked did not find it
           if (job.killing) this.#signal(job.killing);
           break;
@@ -293,7 +287,7 @@ export class Runner {
     try {
       end = Math.max(job.start, sizeOf(job.spec.output));
     } catch { /* unreadable now: an empty range */ }
-    job.started.resolve(null);
+    job.started.resolve(false);
     job.output.resolve({ path: job.spec.output, start: job.start, end });
     job.ended.resolve(ended);
   }

@@ -55,7 +55,7 @@ Deno.test("a job's exit code and output are reported, and consecutive jobs' byte
       "a silent job has an empty range",
     );
     assert.equal(Deno.readTextFileSync(`${dir}/slot.out`), "out\nerr\nno newline");
-    assert.ok(a.started?.pid && a.started.pidStart, "the job's shell reported its pid and start time");
+    assert.equal(a.started, true, "the job's shell reported its start");
   });
 });
 
@@ -151,7 +151,7 @@ Deno.test("a spec the runner cannot carry ends not_started at once: NUL bytes, b
     ]);
     assert.deepEqual(a.ended, { kind: "not_started", reason: "its command holds a NUL byte", fault: "job" });
     assert.equal(b.ended.kind, "not_started");
-    assert.equal(a.started, null);
+    assert.equal(a.started, false);
     assert.equal(c.text, "fine\n", "the runner goes on");
   });
 });

@@ -23,7 +23,7 @@ export interface JobSpec {
 /** What a runner said, one line each (see runner.sh). */
 export type Message =
   | { kind: "ready"; pid: number | null; startTime: number | null }
-  | { kind: "start"; pid: number | null; startTime: number | null }
+  | { kind: "start" }
   | { kind: "nostart"; what: "cwd" | "output"; reason: string }
   | { kind: "exit"; status: number }
   | { kind: "error"; text: string };
@@ -140,8 +140,9 @@ export function parseMessage(line: string): Message | null {
   const [word, ...rest] = line.split(" ");
   switch (word) {
     case "ready":
-    case "start":
       return { kind: word, pid: count(rest[0]), startTime: count(rest[1]) };
+    case "start":
+      return { kind: word };
     case "nostart":
       if (rest[0] === "cwd" || rest[0] === "output") {
         return { kind: "nostart", what: rest[0], reason: rest.slice(1).join(" ") };
