@@ -8,11 +8,39 @@ import { pairedMany, type Sample } from "../paired.ts";
 import { nqDrain, type PeerName, PEERS, tspDrain, which } from "../peers.ts";
 import { helper, queuectl, timed } from "../process.ts";
 import { type Result, result } from "../report.ts";
+import { summarize } from "../stats.ts";
 
 const SLOTS = 2;
 
-/** Enqueues `jobs` copies of `command` (one --file call, not timed), then times a draining worker. */
-export async function drainOnce(bench: Bench, jobs: number, count: number, command: string): Promise<Sample> {
+/**
+ * The drain rate of a worker that was already running: `jobs` over the time from the first claim
+ * to the last finish, as the store recorded them (`started_at`, `finished_at`: the records' times),
+ * its start-up and exit left out, as a peer's server that is already running is timed from the
+ * moment its queued jobs are released.
+ */
+export function runningRate(jobs: { started_at: string | null; finished_at: string | null }[]): number {
+  let first = Infinity, last = -Infinity;
+  for (const job of jobs) {
+    first = Math.min(first, Date.parse(job.started_at ?? ""));
+    last = Math.max(last, Date.parse(job.finished_at ?? ""));
+  }
+  if (!(last > first)) {
+    throw new Error("Cannot measure the drain: the jobs' start and finish times are missing");
+  }
+  return jobs.length / ((last - first) / 1000);
+}
+
+/**
+ * Enqueues `jobs` copies of `command` (one --file call, not timed), then times a draining worker:
+ * the whole `worker start --drain` call, and (into `running`) its rate from first claim to last finish.
+ */
+export async function drainOnce(
+  bench: Bench,
+  jobs: number,
+  count: number,
+  command: string,
+  running?: number[],
+): Promise<Sample> {
   const s = scratch(bench, "drain");
   try {
     const home = `${s.dir}/home`;
@@ -24,6 +52,12 @@ export async function drainOnce(bench: Bench, jobs: number, count: number, comma
       bench,
       queuectl(bench, home, "worker", "start", "--count", String(count), "--drain"),
     );
+    if (running) {
+      const list = await timed(bench, queuectl(bench, home, "list", "--limit", "0", "--json"), {
+        stdout: "piped",
+      });
+      running.push(runningRate(JSON.parse(list.stdout)));
+    }
     const left = await timed(bench, queuectl(bench, home, "status", "--json"), { stdout: "piped" });
     const counts = JSON.parse(left.stdout).counts;
     if (counts.completed !== jobs) {
@@ -78,9 +112,10 @@ export async function drainTrue(bench: Bench): Promise<Result[]> {
     `drain ${jobs} jobs of \`true\` with --count ${SLOTS}: ${runs} round(s) against spawner.ts` +
       peers.map((p) => `, ${p}`).join(""),
   );
+  const running: number[] = [];
   const pair = await pairedMany(
     runs,
-    () => drainOnce(bench, jobs, SLOTS, "true"),
+    () => drainOnce(bench, jobs, SLOTS, "true", running),
     [spawner(bench, jobs, SLOTS, "true"), ...peers.map((p) => peer(bench, p, jobs, "true"))],
     { warmup: false, onRound: (i) => bench.tick(`  round ${i} of ${runs}`) },
   );
@@ -111,7 +146,16 @@ export async function drainTrue(bench: Bench): Promise<Result[]> {
       value: pair.subject,
       baseline: pair.baselines[k + 1],
       ...(row.goal ? { goal: { on: "ratio", op: ">=", target: 1 } } : {}),
-      note: `PEER: ${row.how}`,
+      note: `PEER: ${row.how}; queuectl timed whole (its start-up and exit included)`,
+    }));
+    out.push(result({
+      figure: `${figure}, a running worker, vs ${row.label}`,
+      unit: "jobs/s",
+      value: summarize(running),
+      baseline: pair.baselines[k + 1],
+      note:
+        `PEER: as above; queuectl from its first claim to its last finish (the store's times), as ${name} is ` +
+        "timed from the release of its queued jobs with its server running",
     }));
   }
   return out;
