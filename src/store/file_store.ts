@@ -161,7 +161,9 @@ export class FileStore implements Store {
         const head = s.pending.walk(seg, list).next();
         if (serves(queue) && !head.done && Date.parse(head.value.entry.run_at!) <= now.getTime()) return true;
       }
-      // a failed job waits for its retry: a draining worker waits with it
+      // a failed job waits for its retry: a draining worker waits with it (the count first: the
+      // loop parses every waiting job, thousands of them scheduled far ahead in a history)
+      if (s.counts.failed === 0) return false;
       for (const id of s.waiting) {
         const job = s.jobs.get(id)!;
         if (
