@@ -36,6 +36,21 @@ export function iso(seconds: number): string {
   return at(seconds).toISOString();
 }
 
+/** Job `id` (command "x", no retries, due as soon as possible, created at T0), number `seq`, in `state`, `extra` over it. */
+export function jobIn(id: string, seq: number, state: JobState, extra: Partial<Job> = {}): Job {
+  const fields = {
+    id,
+    command: "x",
+    max_retries: 0,
+    priority: 0,
+    run_at: null,
+    timeout: null,
+    cwd: null,
+    seq,
+  };
+  return { ...newJob(fields, iso(0)), state, ...extra };
+}
+
 /**
  * A whole job as an enqueue record of a version before queues and claim tokens carried it: no
  * `queue`, no `claim`. Job "old" (command "x", 3 retries, due at iso(0)), number `seq`, created at

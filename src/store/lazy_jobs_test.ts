@@ -1,20 +1,7 @@
 import assert from "node:assert/strict";
-import { type Job, type JobState, newJob } from "../job.ts";
+import type { Job } from "../job.ts";
+import { jobIn as job } from "./_testing.ts";
 import { JobMap, type RawLine } from "./lazy_jobs.ts";
-
-function job(id: string, seq: number, state: JobState): Job {
-  const fields = {
-    id,
-    command: "x",
-    max_retries: 0,
-    priority: 0,
-    run_at: null,
-    timeout: null,
-    cwd: null,
-    seq,
-  };
-  return { ...newJob(fields, "2026-03-01T12:00:00.000Z"), state };
-}
 
 /**
  * A map holding `lines` unparsed as a snapshot's lines would be (states given by the header when

@@ -1,25 +1,12 @@
 import assert from "node:assert/strict";
 import { CorruptionError } from "../errors.ts";
-import { type Job, type JobState, newJob } from "../job.ts";
+import type { Job } from "../job.ts";
+import { jobIn as job } from "./_testing.ts";
 import { concat, decodeLine, encodeLine } from "./codec.ts";
 import { encodeSnapshot, readSnapshot } from "./snapshot.ts";
 import { QueueState } from "./state.ts";
 
 const AT = "2026-03-01T12:00:00.000Z";
-
-function job(id: string, seq: number, state: JobState, extra: Partial<Job> = {}): Job {
-  const fields = {
-    id,
-    command: "x",
-    max_retries: 0,
-    priority: 0,
-    run_at: null,
-    timeout: null,
-    cwd: null,
-    seq,
-  };
-  return { ...newJob(fields, AT), state, ...extra };
-}
 
 /** A history: dead and completed jobs, and among them the few that may still run. */
 const JOBS = [

@@ -166,6 +166,18 @@ function flipByteInLine(path: string, lineNo: number): void {
   Deno.writeFileSync(path, bytes);
 }
 
+/** Jobs a, b and c, compacted into snapshot 2, then a byte of b's line (its third) flipped. */
+async function snapshotWithDamagedB(home: string): Promise<void> {
+  const s = new FileStore(home);
+  try {
+    await s.enqueue([spec("a"), spec("b"), spec("c")], { max_retries: 3 });
+    await s.compact();
+  } finally {
+    s.close();
+  }
+  flipByteInLine(`${home}/snapshot-00000002.snap`, 3); // header, a, b: job "b"
+}
+
 async function assertCorrupt(
   home: string,
   file: string,
@@ -529,14 +541,7 @@ Deno.test("a flipped byte in a snapshot fails the open naming the snapshot file 
 
 Deno.test("a writer checks a snapshot's job line when a decision uses its job: an enqueue naming none goes on, a claim reaching it and a compaction refuse (before any seal)", async () => {
   await withHome(async (home) => {
-    const s = new FileStore(home);
-    try {
-      await s.enqueue([spec("a"), spec("b"), spec("c")], { max_retries: 3 });
-      await s.compact();
-    } finally {
-      s.close();
-    }
-    flipByteInLine(`${home}/snapshot-00000002.snap`, 3); // header, a, b: job "b"
+    await snapshotWithDamagedB(home);
     const before = snapshotFiles(home);
     const writer = new FileStore(home);
     try {
@@ -574,14 +579,7 @@ Deno.test("a writer checks a snapshot's job line when a decision uses its job: a
 
 Deno.test("a reader parses a snapshot's jobs only as it uses them: counts answer, the damaged job fails naming its line", async () => {
   await withHome(async (home) => {
-    const s = new FileStore(home);
-    try {
-      await s.enqueue([spec("a"), spec("b"), spec("c")], { max_retries: 3 });
-      await s.compact();
-    } finally {
-      s.close();
-    }
-    flipByteInLine(`${home}/snapshot-00000002.snap`, 3); // header, a, b: job "b"
+    await snapshotWithDamagedB(home);
     const reader = new FileStore(home);
     try {
       assert.equal((await reader.counts()).pending, 3, "the header's counts need no job line");
