@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { JobNotFoundError, JobStateError, UsageError } from "../../errors.ts";
-import { type Job, type JobState, newJob } from "../../job.ts";
+import type { Job, JobState } from "../../job.ts";
 import {
   applyAll,
   archive,
@@ -12,6 +12,7 @@ import {
   enqueue,
   finish,
   iso,
+  jobIn,
   refusesWith,
   snapshot,
   states,
@@ -376,22 +377,7 @@ Deno.test("decideKill() refuses a job that is not running, with a hint for a wai
 
 Deno.test("decideKill() refuses an attempt claimed by a version without tokens", () => {
   const s = new QueueState();
-  const old = {
-    ...newJob({
-      id: "old",
-      command: "x",
-      max_retries: 0,
-      priority: 0,
-      run_at: null,
-      timeout: null,
-      cwd: null,
-      seq: 1,
-    }, iso(0)),
-    state: "processing" as const,
-    attempts: 1,
-    worker: "w0",
-    lease_until: iso(30),
-  };
+  const old = jobIn("old", 1, "processing", { attempts: 1, worker: "w0", lease_until: iso(30) });
   applyAll(s, [{ type: "enqueue", jobs: [old] }]);
   refusesWith(
     () => decideKill(s, ["old"], "killed", T0),
