@@ -43,6 +43,17 @@ const FIXTURES: Fixture[] = [
       "a snapshot version 2 with its directory, archive segments, a tombstone, and compact enqueue records, started records and an argv job after it",
     argv: true,
   },
+  {
+    name: "v3-b6272c8",
+    what:
+      "the 0.2 engine's snapshot version 3 (job states not in its header), slot output files, claim tokens, a worker killed with its cgroups",
+    argv: true,
+  },
+  {
+    name: "v4-de64532",
+    what: "a snapshot version 4 (job states in its header, no claim keys)",
+    argv: true,
+  },
 ];
 
 /** What a user sees of one job; `output` is what `logs` shows between its attempt markers (null: no output yet). */
