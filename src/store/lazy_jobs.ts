@@ -185,20 +185,42 @@ export class JobMap extends Map<string, Job> {
   }
 
   /**
+   * The jobs whose state `keep` accepts, in no particular order: parsed ones as jobs, unparsed ones
+   * whose header gives a state `keep` accepts as their id and raw line (not parsed), and unparsed
+   * ones whose header gives no state parsed (a version 3 snapshot), then judged as jobs. It works
+   * on copies: the caller may change the map between two of them.
+   */
+  *#byState(keep: (state: JobState) => boolean): Generator<Job | [string, RawLine]> {
+    const parsed = [...Map.prototype.values.call(this) as MapIterator<Job>];
+    const raw = this.#raw ? [...this.#raw] : [];
+    for (const job of parsed) if (keep(job.state)) yield job;
+    for (const [id, line] of raw) {
+      const state = line[3];
+      if (state !== null) {
+        if (keep(state)) yield [id, line];
+        continue;
+      }
+      const job = this.get(id);
+      if (job && keep(job.state)) yield job;
+    }
+  }
+
+  /** Job `id` as it is now, if `keep` accepts its state (an unparsed line is parsed). */
+  #now(id: string, keep: (state: JobState) => boolean): Job | null {
+    // unparsed when it was copied; changed or gone since: read as it is now
+    const job = this.get(id);
+    return job && keep(job.state) ? job : null;
+  }
+
+  /**
    * The jobs that have not ended (pending, processing, failed), in no particular order. Parses
    * only the unparsed lines whose header state is one of those (every one where the header gives
    * none); ended jobs stay unparsed until something asks for them.
    */
   *unended(): Generator<Job> {
-    // copies: the caller may change the map between two jobs
-    const parsed = [...Map.prototype.values.call(this) as MapIterator<Job>];
-    const raw = this.#raw ? [...this.#raw] : [];
-    for (const job of parsed) if (isLive(job.state)) yield job;
-    for (const [id, [, , , state]] of raw) {
-      if (state !== null && !isLive(state)) continue;
-      // unparsed at the copy, so not among `parsed`; changed or gone since: read as it is now
-      const job = this.get(id);
-      if (job && isLive(job.state)) yield job;
+    for (const found of this.#byState(isLive)) {
+      const job = Array.isArray(found) ? this.#now(found[0], isLive) : found;
+      if (job) yield job;
     }
   }
 
@@ -207,16 +229,8 @@ export class JobMap extends Map<string, Job> {
    * unparsed lines whose header gives no state (a version 3 snapshot).
    */
   *unendedStates(): Generator<[string, JobState]> {
-    const parsed = [...Map.prototype.values.call(this) as MapIterator<Job>];
-    const raw = this.#raw ? [...this.#raw] : [];
-    for (const job of parsed) if (isLive(job.state)) yield [job.id, job.state];
-    for (const [id, [, , , state]] of raw) {
-      if (state !== null) {
-        if (isLive(state)) yield [id, state];
-        continue;
-      }
-      const job = this.get(id);
-      if (job && isLive(job.state)) yield [id, job.state];
+    for (const found of this.#byState(isLive)) {
+      yield Array.isArray(found) ? [found[0], found[1][3]!] : [found.id, found.state];
     }
   }
 
@@ -226,17 +240,15 @@ export class JobMap extends Map<string, Job> {
    * without a key whose state may be waiting (versions 3 and 4) is parsed.
    */
   *waitingKeys(): Generator<Job | KeyedLine> {
-    const parsed = [...Map.prototype.values.call(this) as MapIterator<Job>];
-    const raw = this.#raw ? [...this.#raw] : [];
-    for (const job of parsed) if (isWaiting(job.state)) yield job;
-    for (const [id, [, , , state, key]] of raw) {
-      if (key) {
-        yield { id, ...key };
+    for (const found of this.#byState(isWaiting)) {
+      if (!Array.isArray(found)) {
+        yield found;
         continue;
       }
-      if (state !== null && !isWaiting(state)) continue;
-      const job = this.get(id);
-      if (job && isWaiting(job.state)) yield job;
+      const [id, line] = found;
+      const key = line[4];
+      const job = key ? { id, ...key } : this.#now(id, isWaiting);
+      if (job) yield job;
     }
   }
 
