@@ -254,7 +254,7 @@ export class Runner {
         case "start":
           job.begun = true;
           job.started.resolve(true);
-          // a kill that came before the shell was forked did not find it
+          // a kill that came before the shell took the job did not reach it (its signals were ignored)
           if (job.killing) this.#signal(job.killing);
           break;
         case "nostart":
