@@ -2,24 +2,25 @@
  * Cleans up the cgroups of a home's workers that were killed (SIGKILL leaves `workers/<id>.json`
  * naming its cgroup directory, and nothing else removes it once the home is deleted). Used when a
  * test or torture home is removed: the machine must not collect a directory per killed worker.
- * The removal is the worker's own (`removeCgroupsSync`: cgroup.sh kills what is left, then removes
- * the slots and the directory).
+ * The worker files are read as `worker list` reads them (`listWorkers`), and the removal is the
+ * worker's own (`removeCgroupsSync`: cgroup.sh kills what is left, then removes the slots and the
+ * directory).
  */
+import { homePaths } from "../src/store/paths.ts";
 import { removeCgroupsSync } from "../src/worker/cgroup.ts";
+import { listWorkers } from "../src/worker/registry.ts";
 
 /** Removes the cgroup directories named by the worker files of `home`; never throws. */
 export function removeLeftCgroups(home: string): void {
-  let entries: Deno.DirEntry[];
+  let workers: ReturnType<typeof listWorkers>;
   try {
-    entries = [...Deno.readDirSync(`${home}/workers`)];
+    workers = listWorkers(homePaths(home));
   } catch {
     return;
   }
-  for (const e of entries) {
-    if (!e.name.endsWith(".json")) continue;
+  for (const worker of workers) {
     try {
-      const dir = JSON.parse(Deno.readTextFileSync(`${home}/workers/${e.name}`)).cgroup;
-      if (typeof dir === "string") removeCgroupsSync(dir);
-    } catch { /* not a worker file, or the helper could not run: the machine's owner may remove it */ }
+      if (worker.cgroup) removeCgroupsSync(worker.cgroup);
+    } catch { /* the helper could not run: the machine's owner may remove it */ }
   }
 }
