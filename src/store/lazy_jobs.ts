@@ -33,25 +33,37 @@ export type ParseJob = (
 ) => Job;
 
 /**
- * Where a job's unparsed line is, the state its snapshot's header gives it (null: not given) and,
- * for a waiting job from version 5, its claim key (null or absent: not given).
+ * A snapshot's job lines as its header names them, by position: line `i` (the file's line i + 2)
+ * is job `ids[i]`, starts at byte `starts[i]` and ends (its newline excluded) at `starts[i + 1] - 1`;
+ * `starts` has one more entry, where the trailer starts. `states[i]` is the state the header gives
+ * it (null: none given, before version 4) and `keys.get(i)` a waiting line's claim key (version 5).
+ * Columns, not an object per line: opening a snapshot of thousands of live jobs (most of them
+ * dead ones kept in the DLQ) allocates nothing per line. `repeated` is called with a line whose id
+ * an earlier line has (found when the id index is built; doctor checks every id at once).
  */
-export type RawLine = [
-  start: number,
-  end: number,
-  line: number,
-  state: JobState | null,
-  key?: WaitKey | null,
-];
+export interface SnapshotLines {
+  ids: string[];
+  starts: Float64Array;
+  states: JobState[] | null;
+  keys: Map<number, WaitKey> | null;
+  repeated(line: number): never;
+}
 
 /** A waiting job's claim key, read from a snapshot's header instead of its unparsed line. */
 export type KeyedLine = WaitKey & { id: string };
 
-export class JobMap extends Map<string, Job> {
-  #raw: Map<string, RawLine> | null = null;
-  #parse: ParseJob | null = null;
+/** Lookups by id that scan the ids before a map of them is built (most calls make a few). */
+const SCANS_BEFORE_INDEX = 8;
 
-  #snapshotIds: string[] = [];
+export class JobMap extends Map<string, Job> {
+  #lines: SnapshotLines | null = null;
+  #parse: ParseJob | null = null;
+  /** 1 where line i is no longer unparsed: parsed (then in the map), replaced or deleted */
+  #taken = new Uint8Array(0);
+  #unparsed = 0;
+  /** id → line, built on the SCANS_BEFORE_INDEX-th lookup */
+  #index: Map<string, number> | null = null;
+  #scans = 0;
   #snapshotNextOrder = 0;
 
   /**
@@ -59,17 +71,20 @@ export class JobMap extends Map<string, Job> {
    * seq below `nextOrder`, and every job enqueued later one at or above it.
    */
   setUnparsed(
-    raw: Map<string, RawLine>,
+    lines: SnapshotLines,
     parse: ParseJob,
     nextOrder: number,
     release: () => void = () => {},
   ): void {
-    this.#raw = raw.size ? raw : null;
+    this.#lines = lines;
     this.#parse = parse;
     this.#release = release;
-    this.#snapshotIds = [...raw.keys()];
-    this.#lineIds = null;
+    this.#taken = new Uint8Array(lines.ids.length);
+    this.#unparsed = lines.ids.length;
+    this.#index = null;
+    this.#scans = 0;
     this.#snapshotNextOrder = nextOrder;
+    if (this.#unparsed === 0) this.#drained();
   }
 
   #release: () => void = () => {};
@@ -82,11 +97,59 @@ export class JobMap extends Map<string, Job> {
   }
 
   #drained(): void {
-    this.#raw = null;
+    this.#unparsed = 0;
     this.release();
   }
 
-  #lineIds: Set<string> | null = null;
+  /** The snapshot line of `id` (parsed or not since), or -1. */
+  #lineOf(id: string): number {
+    const lines = this.#lines;
+    if (!lines) return -1;
+    if (!this.#index && ++this.#scans > SCANS_BEFORE_INDEX) {
+      const index = new Map<string, number>();
+      for (let i = 0; i < lines.ids.length; i++) {
+        if (index.has(lines.ids[i])) lines.repeated(i + 2);
+        index.set(lines.ids[i], i);
+      }
+      this.#index = index;
+    }
+    return this.#index ? this.#index.get(id) ?? -1 : lines.ids.indexOf(id);
+  }
+
+  /** The unparsed line of `id`, or -1. */
+  #unparsedLine(id: string): number {
+    if (this.#unparsed === 0) return -1;
+    const i = this.#lineOf(id);
+    return i >= 0 && this.#taken[i] === 0 ? i : -1;
+  }
+
+  /** Marks line i no longer unparsed. */
+  #take(i: number): void {
+    this.#taken[i] = 1;
+    if (--this.#unparsed === 0) this.#drained();
+  }
+
+  /** Parses unparsed line i and keeps its job in the map. */
+  #parseLine(i: number): Job {
+    const lines = this.#lines!;
+    const id = lines.ids[i];
+    const job = this.#parse!(
+      id,
+      lines.starts[i],
+      lines.starts[i + 1] - 1,
+      i + 2,
+      lines.states?.[i] ?? null,
+      lines.keys?.get(i) ?? null,
+    );
+    this.#take(i);
+    super.set(id, job);
+    return job;
+  }
+
+  /** Line i's job as it is now: parsed if it was not (undefined once deleted). */
+  #atLine(i: number): Job | undefined {
+    return this.#unparsed > 0 && this.#taken[i] === 0 ? this.#parseLine(i) : super.get(this.#lines!.ids[i]);
+  }
 
   /**
    * The jobs that are not the snapshot's job lines, in enqueue order: those enqueued after it, and
@@ -95,26 +158,28 @@ export class JobMap extends Map<string, Job> {
    * parse everything.
    */
   #others(): Job[] {
-    this.#lineIds ??= new Set(this.#snapshotIds);
-    const lines = this.#lineIds;
     return [...Map.prototype.values.call(this) as MapIterator<Job>]
-      .filter((job) => job.seq >= this.#snapshotNextOrder || !lines.has(job.id))
+      .filter((job) => job.seq >= this.#snapshotNextOrder || this.#lineOf(job.id) < 0)
       .sort((a, b) => a.seq - b.seq);
   }
 
-  /** A snapshot line's job, if it is still live as that line's job. */
-  #lineJob(id: string): Job | undefined {
-    const job = this.get(id);
+  /** Line i's job, if it is still live as that line's job. */
+  #lineJob(i: number): Job | undefined {
+    const job = this.#atLine(i);
     // gone, or deleted and enqueued again under the same id (then it is among the others)
     return job && job.seq < this.#snapshotNextOrder ? job : undefined;
+  }
+
+  get #lineCount(): number {
+    return this.#lines?.ids.length ?? 0;
   }
 
   /** Jobs in enqueue order, parsing each only when the caller reads that far. */
   *inOrder(): Generator<Job> {
     const others = this.#others();
     let k = 0;
-    for (const id of this.#snapshotIds) {
-      const job = this.#lineJob(id);
+    for (let i = 0; i < this.#lineCount; i++) {
+      const job = this.#lineJob(i);
       if (!job) continue;
       while (k < others.length && others[k].seq < job.seq) yield others[k++];
       yield job;
@@ -126,8 +191,8 @@ export class JobMap extends Map<string, Job> {
   *inOrderDesc(): Generator<Job> {
     const others = this.#others();
     let k = others.length - 1;
-    for (let i = this.#snapshotIds.length - 1; i >= 0; i--) {
-      const job = this.#lineJob(this.#snapshotIds[i]);
+    for (let i = this.#lineCount - 1; i >= 0; i--) {
+      const job = this.#lineJob(i);
       if (!job) continue;
       while (k >= 0 && others[k].seq > job.seq) yield others[k--];
       yield job;
@@ -140,75 +205,85 @@ export class JobMap extends Map<string, Job> {
     for (const id of Map.prototype.keys.call(this) as MapIterator<string>) {
       if (id.startsWith(prefix)) yield id;
     }
-    if (this.#raw) { for (const id of this.#raw.keys()) if (id.startsWith(prefix)) yield id; }
+    for (const i of this.#unparsedLines()) {
+      const id = this.#lines!.ids[i];
+      if (id.startsWith(prefix)) yield id;
+    }
+  }
+
+  /** The unparsed lines, in order (a copy: the caller may change the map meanwhile). */
+  #unparsedLines(): number[] {
+    const out: number[] = [];
+    for (let i = 0; i < this.#lineCount && out.length < this.#unparsed; i++) {
+      if (this.#taken[i] === 0) out.push(i);
+    }
+    return out;
   }
 
   /** True while some job is not parsed yet. */
   get lazy(): boolean {
-    return this.#raw !== null;
+    return this.#unparsed > 0;
   }
 
   /** The unparsed ids, in enqueue order (snapshot order). */
   unparsedIds(): string[] {
-    return this.#raw ? [...this.#raw.keys()] : [];
+    return this.#unparsedLines().map((i) => this.#lines!.ids[i]);
   }
 
   override get(id: string): Job | undefined {
     const job = super.get(id);
-    if (job !== undefined || this.#raw === null) return job;
-    const at = this.#raw.get(id);
-    if (!at) return undefined;
-    const parsed = this.#parse!(id, ...at);
-    this.#raw.delete(id);
-    if (this.#raw.size === 0) this.#drained();
-    super.set(id, parsed);
-    return parsed;
+    if (job !== undefined) return job;
+    const i = this.#unparsedLine(id);
+    return i < 0 ? undefined : this.#parseLine(i);
   }
 
   override has(id: string): boolean {
-    return super.has(id) || (this.#raw?.has(id) ?? false);
+    return super.has(id) || this.#unparsedLine(id) >= 0;
   }
 
   override get size(): number {
-    return super.size + (this.#raw?.size ?? 0);
+    return super.size + this.#unparsed;
   }
 
   override set(id: string, job: Job): this {
-    if (this.#raw?.delete(id) && this.#raw.size === 0) this.#drained();
+    if (!super.has(id)) {
+      const i = this.#unparsedLine(id);
+      if (i >= 0) this.#take(i);
+    }
     return super.set(id, job);
   }
 
   override delete(id: string): boolean {
-    const raw = this.#raw?.delete(id) ?? false;
-    if (this.#raw?.size === 0) this.#drained();
-    return super.delete(id) || raw;
+    const i = super.has(id) ? -1 : this.#unparsedLine(id);
+    if (i >= 0) this.#take(i);
+    return super.delete(id) || i >= 0;
   }
 
   /**
    * The jobs whose state `keep` accepts, in no particular order: parsed ones as jobs, unparsed ones
-   * whose header gives a state `keep` accepts as their id and raw line (not parsed), and unparsed
-   * ones whose header gives no state parsed (a version 3 snapshot), then judged as jobs. It works
-   * on copies: the caller may change the map between two of them.
+   * whose header gives a state `keep` accepts as their line (not parsed), and unparsed ones whose
+   * header gives no state parsed (a version 3 snapshot), then judged as jobs. It works on copies:
+   * the caller may change the map between two of them.
    */
-  *#byState(keep: (state: JobState) => boolean): Generator<Job | [string, RawLine]> {
+  *#byState(keep: (state: JobState) => boolean): Generator<Job | number> {
     const parsed = [...Map.prototype.values.call(this) as MapIterator<Job>];
-    const raw = this.#raw ? [...this.#raw] : [];
+    const states = this.#lines?.states ?? null;
+    const lines = this.#unparsedLines().filter((i) => states === null || keep(states[i]));
     for (const job of parsed) if (keep(job.state)) yield job;
-    for (const [id, line] of raw) {
-      const state = line[3];
-      if (state !== null) {
-        if (keep(state)) yield [id, line];
+    for (const i of lines) {
+      if (states !== null) {
+        yield i;
         continue;
       }
-      const job = this.get(id);
+      const job = this.#atLine(i);
       if (job && keep(job.state)) yield job;
     }
   }
 
-  /** Job `id` as it is now, if `keep` accepts its state (an unparsed line is parsed). */
-  #now(id: string, keep: (state: JobState) => boolean): Job | null {
+  /** Line i's job as it is now, if `keep` accepts its state (an unparsed line is parsed). */
+  #now(i: number, keep: (state: JobState) => boolean): Job | null {
     // unparsed when it was copied; changed or gone since: read as it is now
-    const job = this.get(id);
+    const job = this.#atLine(i);
     return job && keep(job.state) ? job : null;
   }
 
@@ -219,7 +294,7 @@ export class JobMap extends Map<string, Job> {
    */
   *unended(): Generator<Job> {
     for (const found of this.#byState(isLive)) {
-      const job = Array.isArray(found) ? this.#now(found[0], isLive) : found;
+      const job = typeof found === "number" ? this.#now(found, isLive) : found;
       if (job) yield job;
     }
   }
@@ -230,7 +305,9 @@ export class JobMap extends Map<string, Job> {
    */
   *unendedStates(): Generator<[string, JobState]> {
     for (const found of this.#byState(isLive)) {
-      yield Array.isArray(found) ? [found[0], found[1][3]!] : [found.id, found.state];
+      yield typeof found === "number"
+        ? [this.#lines!.ids[found], this.#lines!.states![found]]
+        : [found.id, found.state];
     }
   }
 
@@ -241,20 +318,19 @@ export class JobMap extends Map<string, Job> {
    */
   *waitingKeys(): Generator<Job | KeyedLine> {
     for (const found of this.#byState(isWaiting)) {
-      if (!Array.isArray(found)) {
+      if (typeof found !== "number") {
         yield found;
         continue;
       }
-      const [id, line] = found;
-      const key = line[4];
-      const job = key ? { id, ...key } : this.#now(id, isWaiting);
+      const key = this.#lines!.keys?.get(found);
+      const job = key ? { id: this.#lines!.ids[found], ...key } : this.#now(found, isWaiting);
       if (job) yield job;
     }
   }
 
   /** Parses every job not parsed yet. */
   parseAll(): void {
-    for (const id of this.unparsedIds()) this.get(id);
+    for (const i of this.#unparsedLines()) if (this.#taken[i] === 0) this.#parseLine(i);
   }
 
   override values(): MapIterator<Job> {

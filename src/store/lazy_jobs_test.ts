@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { Job } from "../job.ts";
 import { jobIn as job } from "./_testing.ts";
-import { JobMap, type RawLine } from "./lazy_jobs.ts";
+import { JobMap, type SnapshotLines, type WaitKey } from "./lazy_jobs.ts";
 
 /**
  * A map holding `lines` unparsed as a snapshot's lines would be (states given by the header when
@@ -10,15 +10,25 @@ import { JobMap, type RawLine } from "./lazy_jobs.ts";
 function unparsed(lines: Job[], withStates = true): { map: JobMap; parsed: string[] } {
   const parsed: string[] = [];
   const byId = new Map(lines.map((j) => [j.id, j]));
-  const raw = new Map<string, RawLine>(
-    lines.map((j, i) => [j.id, [0, 0, i + 2, withStates ? j.state : null]]),
-  );
   const map = new JobMap();
-  map.setUnparsed(raw, (id) => {
+  map.setUnparsed(linesOf(lines, withStates), (id) => {
     parsed.push(id);
     return byId.get(id)!;
   }, lines.length + 1);
   return { map, parsed };
+}
+
+/** The header's view of `jobs` as snapshot lines (states when `withStates`, claim keys by line). */
+function linesOf(jobs: Job[], withStates = true, keys: Map<number, WaitKey> | null = null): SnapshotLines {
+  return {
+    ids: jobs.map((j) => j.id),
+    starts: new Float64Array(jobs.length + 1),
+    states: withStates ? jobs.map((j) => j.state) : null,
+    keys,
+    repeated: (line) => {
+      throw new Error(`line ${line} repeats an id`);
+    },
+  };
 }
 
 const LINES = [
@@ -80,16 +90,51 @@ Deno.test("unendedStates() names the jobs that may still run from their header s
 
 Deno.test("waitingKeys() gives the keys of unparsed waiting lines, and parses those without one", () => {
   // as a version 5 header gives them: p1's key; none for f1 (so it is parsed), none for the rest
-  const raw: RawLine = [0, 0, 3, "pending", { queue: "default", priority: 0, seq: 2, run_at: null }];
-  const lines = new Map(LINES.map((j, i) => [j.id, [0, 0, i + 2, j.state] as RawLine]));
-  lines.set("p1", raw);
+  const keys = new Map([[1, { queue: "default", priority: 0, seq: 2, run_at: null }]]);
   const m = new JobMap();
   const asked: string[] = [];
-  m.setUnparsed(lines, (id) => {
+  m.setUnparsed(linesOf(LINES, true, keys), (id) => {
     asked.push(id);
     return LINES.find((j) => j.id === id)!;
   }, LINES.length + 1);
   const got = [...m.waitingKeys()].map((k) => "state" in k ? `job ${k.id}` : `key ${k.id} ${k.seq}`);
   assert.deepStrictEqual(got.sort(), ["job f1", "key p1 2"]);
   assert.deepStrictEqual(asked, ["f1"]);
+});
+
+Deno.test("lookups by id find unparsed lines before and after the ids are indexed, and see replaced or deleted ones", () => {
+  const { map, parsed } = unparsed(LINES);
+  map.delete("c1");
+  map.set("d2", job("d2", 5, "pending")); // replaced: its line is never parsed
+  // more lookups than are answered by a scan: the rest use the index
+  for (let round = 0; round < 3; round++) {
+    for (const j of LINES) {
+      const want = j.id === "c1" ? undefined : j.id === "d2" ? "pending" : j.state;
+      assert.strictEqual(map.get(j.id)?.state, want, `${j.id}, round ${round}`);
+      assert.strictEqual(map.has(j.id), want !== undefined);
+    }
+  }
+  assert.deepStrictEqual(parsed, ["d1", "p1", "r1", "f1"]);
+  assert.strictEqual(map.size, LINES.length - 1);
+  assert.strictEqual(map.lazy, false);
+  assert.deepStrictEqual([...map.inOrder()].map((j) => j.id), ["d1", "p1", "r1", "d2", "f1"]);
+});
+
+Deno.test("an id that two lines name is corruption, found when the ids are indexed", () => {
+  const twice = [...LINES, job("p1", 7, "pending")];
+  const map = new JobMap();
+  map.setUnparsed(linesOf(twice), (id) => twice.find((j) => j.id === id)!, twice.length + 1);
+  assert.throws(() => {
+    for (let i = 0; i < 20; i++) map.get(`missing-${i}`);
+  }, /line 8 repeats an id/);
+});
+
+Deno.test("inOrder() and inOrderDesc() merge the unparsed lines with jobs added later, parsing as they go", () => {
+  const { map, parsed } = unparsed(LINES);
+  map.set("n1", job("n1", 7, "pending"));
+  const desc = map.inOrderDesc();
+  assert.strictEqual(desc.next().value?.id, "n1");
+  assert.strictEqual(desc.next().value?.id, "f1");
+  assert.deepStrictEqual(parsed, ["f1"]);
+  assert.deepStrictEqual([...map.inOrder()].map((j) => j.id), ["d1", "p1", "c1", "r1", "d2", "f1", "n1"]);
 });

@@ -45,7 +45,7 @@ import type { QueueSettings, Schedule } from "./records.ts";
 import type { PendingSegment } from "./pending.ts";
 import { fileName } from "./paths.ts";
 import { type Consumption, consumptionProblem } from "./pending_consumption.ts";
-import type { RawLine, WaitKey } from "./lazy_jobs.ts";
+import type { SnapshotLines, WaitKey } from "./lazy_jobs.ts";
 import { type Counts, QueueState } from "./state.ts";
 
 const FORMAT = "queuectl-snapshot";
@@ -168,18 +168,21 @@ function verifiedV2(bytes: Uint8Array, fail: Fail): QueueState | null {
   if (!head.ok) fail(1, head.why);
   const header = checkHeader((head as { value: Record<string, unknown> }).value, fail);
   if (header.version === 1 || flat(header)) return null;
-  const { raw, end } = directory(header, headEnd + 1, fail);
-  checkStates(header, raw, fail);
+  const { lines, end } = directory(header, headEnd + 1, fail);
+  checkUnique(lines);
+  const jobCount = lines.ids.length;
   if (end > bytes.length || crc32(bytes, headEnd + 1, end) !== header.body_crc) {
     // name the damaged line: the first whose own checksum fails
-    for (const [s, e, line] of raw.values()) {
-      const why = e < bytes.length ? checkLine(bytes, s, e) : "the file is shorter than its header says";
-      if (why !== null) fail(line, why);
-      if (bytes[e] !== 0x0a) fail(line, "the line does not end where the header says");
+    for (let i = 0; i < jobCount; i++) {
+      const e = lines.starts[i + 1] - 1;
+      const why = e < bytes.length
+        ? checkLine(bytes, lines.starts[i], e)
+        : "the file is shorter than its header says";
+      if (why !== null) fail(i + 2, why);
+      if (bytes[e] !== 0x0a) fail(i + 2, "the line does not end where the header says");
     }
     fail(2, "the job lines do not match the header's checksum of them");
   }
-  const jobCount = raw.size;
   if (bytes[bytes.length - 1] !== 0x0a || bytes.indexOf(0x0a, end) !== bytes.length - 1) {
     fail(jobCount + 2, "the file does not end with one trailer line");
   }
@@ -188,7 +191,7 @@ function verifiedV2(bytes: Uint8Array, fail: Fail): QueueState | null {
   checkTrailer((trailer as { value: Record<string, unknown> }).value, jobCount, header, jobCount + 2, fail);
   const state = baseState(header);
   state.jobs.setUnparsed(
-    raw,
+    lines,
     (id, s, e, line, jobState, key) => parseJob(bytes.subarray(s, e), id, jobState, key ?? null, line, fail),
     state.nextOrder,
   );
@@ -198,46 +201,70 @@ function verifiedV2(bytes: Uint8Array, fail: Fail): QueueState | null {
 /**
  * Where each job line is, from the header's ids and lengths, with the state its `states` gives it
  * (from version 4) and a waiting job's claim key its `keys` give it (from version 5); `end` is
- * where the trailer starts.
+ * where the trailer starts. One pass over plain arrays: nothing is allocated per line (a repeated
+ * id is found when the lines' id index is built, lazy_jobs.ts, or by `checkUnique` here).
  */
 function directory(
   header: Record<string, unknown>,
   start: number,
   fail: Fail,
-): { raw: Map<string, RawLine>; end: number } {
-  const ids = header.ids as string[];
-  const lengths = header.lengths as number[];
-  const states = (header.states ?? null) as JobState[] | null;
-  const raw = new Map<string, RawLine>();
+): { lines: SnapshotLines; end: number } {
+  const ids = header.ids as unknown[];
+  const lengths = header.lengths as unknown[];
+  const states = (header.states ?? null) as unknown[] | null;
+  if ((header.version as number) >= 4 && (!Array.isArray(states) || states.length !== ids.length)) {
+    fail(1, "the header's states of job lines are incomplete");
+  }
+  const starts = new Float64Array(ids.length + 1);
   let at = start;
   for (let i = 0; i < ids.length; i++) {
-    if (raw.has(ids[i]) || !(lengths[i] > 0)) fail(i + 2, "a job line is invalid or repeated");
-    raw.set(ids[i], [at, at + lengths[i] - 1, i + 2, states ? states[i] : null]);
-    at += lengths[i];
+    const length = lengths[i];
+    if (typeof ids[i] !== "string" || typeof length !== "number" || !(length > 0)) {
+      fail(i + 2, "a job line is invalid or repeated");
+    }
+    if (states !== null && !KNOWN_STATES.has(states[i])) {
+      fail(1, `the header gives job line ${i + 2} an unknown state ${JSON.stringify(states[i])}`);
+    }
+    starts[i] = at;
+    at += length as number;
   }
-  if ((header.version as number) >= 5) addKeys(header, ids, raw, fail);
-  return { raw, end: at };
+  starts[ids.length] = at;
+  const lines: SnapshotLines = {
+    ids: ids as string[],
+    starts,
+    states: states as JobState[] | null,
+    keys: (header.version as number) >= 5 ? readKeys(header, ids.length, fail) : null,
+    repeated: (line) => fail(line, "a job line is invalid or repeated"),
+  };
+  return { lines, end: at };
+}
+
+const KNOWN_STATES: ReadonlySet<unknown> = new Set(JOB_STATES);
+
+/** Every id once (doctor's whole-file check; a reader finds a repeat when it first indexes the ids). */
+function checkUnique(lines: SnapshotLines): void {
+  const seen = new Set<string>();
+  for (let i = 0; i < lines.ids.length; i++) {
+    if (seen.has(lines.ids[i])) lines.repeated(i + 2);
+    seen.add(lines.ids[i]);
+  }
 }
 
 /**
  * Version 5: the header's `keys` give every waiting job line (by its `states`) a claim key, and no
  * other line one; each is well formed (a line whose job has another key fails when it is parsed).
  */
-function addKeys(
-  header: Record<string, unknown>,
-  ids: string[],
-  raw: Map<string, RawLine>,
-  fail: Fail,
-): void {
+function readKeys(header: Record<string, unknown>, count: number, fail: Fail): Map<number, WaitKey> {
   const keys = header.keys;
   if (!Array.isArray(keys)) fail(1, "the header's keys of waiting jobs are missing");
   const states = header.states as unknown[];
+  const out = new Map<number, WaitKey>();
   let last = -1;
   for (const row of keys as unknown[]) {
     const [i, queue, priority, seq, runAt] = (Array.isArray(row) ? row : []) as unknown[];
     if (
       !Array.isArray(row) || row.length !== 5 || !Number.isSafeInteger(i) || (i as number) <= last ||
-      (i as number) >= ids.length || !isWaiting(states?.[i as number] as JobState) ||
+      (i as number) >= count || !isWaiting(states?.[i as number] as JobState) ||
       typeof queue !== "string" || typeof priority !== "number" || !Number.isFinite(priority) ||
       !Number.isSafeInteger(seq) ||
       !(runAt === null || (typeof runAt === "string" && Number.isFinite(Date.parse(runAt))))
@@ -245,16 +272,17 @@ function addKeys(
       fail(1, `the header's key of a waiting job is invalid: ${JSON.stringify(row)}`);
     }
     last = i as number;
-    const key: WaitKey = {
+    out.set(last, {
       queue: queue as string,
       priority: priority as number,
       seq: seq as number,
       run_at: runAt as string | null,
-    };
-    raw.get(ids[last])![4] = key;
+    });
   }
-  const waiting = (states ?? []).filter((state) => isWaiting(state as JobState)).length;
+  let waiting = 0;
+  for (let i = 0; i < count; i++) if (isWaiting(states[i] as JobState)) waiting++;
   if (waiting !== keys.length) fail(1, "the header's keys of waiting jobs are incomplete");
+  return out;
 }
 
 /** The store's path: header and trailer only. Null for a version 1 file (read whole instead). */
@@ -268,9 +296,8 @@ function readLazily(path: string, fail: Fail): QueueState | null {
     if (!head.ok) fail(1, head.why);
     const header = checkHeader((head as { value: Record<string, unknown> }).value, fail);
     if (header.version === 1 || flat(header)) return null;
-    const { raw, end: at } = directory(header, headLine.length + 1, fail);
-    checkStates(header, raw, fail);
-    const jobCount = raw.size;
+    const { lines, end: at } = directory(header, headLine.length + 1, fail);
+    const jobCount = lines.ids.length;
     const tail = readRange(file, at, size - at);
     if (tail.length < 2 || tail[tail.length - 1] !== 0x0a) {
       fail(jobCount + 2, "the file ends in the middle of a line, or where the header says it does not");
@@ -279,9 +306,9 @@ function readLazily(path: string, fail: Fail): QueueState | null {
     if (!trailer.ok) fail(jobCount + 2, trailer.why);
     checkTrailer((trailer as { value: Record<string, unknown> }).value, jobCount, header, jobCount + 2, fail);
     const state = baseState(header);
-    keep = raw.size > 0;
+    keep = jobCount > 0;
     state.jobs.setUnparsed(
-      raw,
+      lines,
       (id, s, e, line, jobState, key) => {
         // with its newline: a damaged one would otherwise pass unseen here (doctor's check sees it)
         const bytes = readRange(file, s, e - s + 1);
@@ -342,19 +369,6 @@ function parseJob(
  * Version 4: the header's `states` name a known state for every job line (a line whose job is in
  * another state fails when it is parsed: parseJob).
  */
-function checkStates(header: Record<string, unknown>, raw: Map<string, RawLine>, fail: Fail): void {
-  if ((header.version as number) < 4) return;
-  const states = header.states;
-  if (!Array.isArray(states) || states.length !== raw.size) {
-    fail(1, "the header's states of job lines are incomplete");
-  }
-  for (const [, , line, state] of raw.values()) {
-    if (!(JOB_STATES as readonly unknown[]).includes(state)) {
-      fail(1, `the header gives job line ${line} an unknown state ${JSON.stringify(state)}`);
-    }
-  }
-}
-
 function checkHeader(header: Record<string, unknown>, fail: Fail): Record<string, unknown> {
   if (header.format !== FORMAT || ![1, 2, 3, 4, VERSION].includes(header.version as number)) {
     fail(1, `unknown snapshot format ${JSON.stringify(header.format)} v${header.version}`);
