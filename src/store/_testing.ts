@@ -110,9 +110,7 @@ export function snapshot(state: QueueState) {
     waiting: [...state.waiting].sort(),
     processing: [...state.processing].sort(),
     uniques: sorted(state.uniques),
-    dependents: sorted(state.dependents).map(([id, set]) => [id, [...set].sort()]).filter(([, set]) =>
-      set.length
-    ),
+    dependents: waitingDependents(state),
     tombstones: sorted(state.tombstones),
   });
 }
@@ -186,6 +184,18 @@ export function states(state: QueueState): Record<string, JobState> {
   return Object.fromEntries([...state.jobs.values()].map((j) => [j.id, j.state]));
 }
 
+/** The dependents map's waiting jobs (what it must hold; it may hold others that ended since). */
+function waitingDependents(state: QueueState): Array<[string, string[]]> {
+  const waiting = (id: string) => {
+    const job = state.jobs.get(id);
+    return job !== undefined && isWaiting(job.state);
+  };
+  return [...state.dependents]
+    .map(([dep, ids]): [string, string[]] => [dep, [...ids].filter(waiting).sort()])
+    .filter(([, ids]) => ids.length > 0)
+    .sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
+}
+
 /**
  * Asserts that everything `state` keeps besides its jobs agrees with a recount of them: counts
  * (in all and per queue, archived jobs included), the waiting and processing sets, the unique-key
@@ -235,17 +245,20 @@ export function assertConsistent(state: QueueState): void {
 
   const dependents = new Map<string, string[]>();
   for (const job of jobs) {
+    if (!isWaiting(job.state)) continue;
     for (const dep of job.after ?? []) dependents.set(dep, [...dependents.get(dep) ?? [], job.id].sort());
   }
   assert.deepStrictEqual(
-    new Map(
-      [...state.dependents].map(([dep, set]): [string, string[]] => [dep, [...set].sort()]).filter(([, s]) =>
-        s.length
-      ).sort(),
-    ),
+    new Map(waitingDependents(state)),
     new Map([...dependents].sort()),
-    "dependents list exactly the jobs naming each dependency",
+    "dependents list every waiting job naming each dependency",
   );
+  for (const [dep, ids] of state.dependents) {
+    for (const id of ids) {
+      const job = state.jobs.get(id);
+      assert.ok(!job || job.after?.includes(dep), `a dependent of "${dep}", job "${id}" names it`);
+    }
+  }
 
   const orders = new Set<number>();
   for (const job of jobs) {

@@ -37,11 +37,12 @@ export const PENDING_MIN = 1024;
 
 /**
  * A job that can wait in a pending segment: pending, and nothing about it needs the live state:
- * no dependencies, no unique key, no job waiting for it.
+ * no dependencies, no unique key, no job (of any state: a dead one may be retried) that names it
+ * in `after` (`dependedOn`).
  */
-export function plainPending(state: QueueState, job: Job): boolean {
+export function plainPending(job: Job, dependedOn: ReadonlySet<string>): boolean {
   return job.state === "pending" && job.after === undefined && job.unique === undefined &&
-    !(state.dependents.get(job.id)?.size);
+    !dependedOn.has(job.id);
 }
 
 /**
@@ -76,7 +77,10 @@ export function writeSnapshot(
     state.archive = [...state.archive.slice(0, -plan.length), ...(merged.jobs > 0 ? [merged] : [])];
   }
   state.tombstones = liveTombstones(state.tombstones, state.archive);
-  const plain = [...state.jobs.values()].filter((j) => plainPending(state, j));
+  const live = [...state.jobs.values()];
+  // a job any other names in `after`, whatever its state (a dead one may be retried), stays live
+  const dependedOn = new Set(live.flatMap((j) => j.after ?? []));
+  const plain = live.filter((j) => plainPending(j, dependedOn));
   if (plain.length > 0 && plain.length >= pendingMin) {
     plain.sort((a, b) => a.seq - b.seq);
     const seg = writePendingSegment(paths, state.nextSegment, plain, now, step);

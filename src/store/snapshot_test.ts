@@ -286,3 +286,19 @@ Deno.test(
     }
   }),
 );
+
+Deno.test(
+  "the dependents of a snapshot's jobs are found from the lines that may still run: ended ones stay unparsed",
+  inTemp((written) => {
+    const jobs = [
+      job("a", 1, "pending"),
+      job("d1", 2, "dead", { attempts: 1, after: ["a"] }),
+      job("c1", 3, "completed", { attempts: 1, after: ["x"] }),
+      job("w1", 4, "pending", { after: ["a"] }),
+    ];
+    readBoth(written(encodeSnapshot(stateOf(jobs), 2)), (state) => {
+      assert.deepStrictEqual([...state.dependents.get("a") ?? []], ["w1"]);
+      assert.deepStrictEqual(state.jobs.unparsedIds(), ["d1", "c1"]);
+    });
+  }),
+);

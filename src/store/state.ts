@@ -131,11 +131,16 @@ export class QueueState {
     this.#processing = processing;
   }
 
-  /** dependency id → ids of live jobs that list it in `after` */
+  /**
+   * dependency id → ids of jobs that list it in `after`: every job that has not ended, and any put
+   * since that ended after (read a dependent's state). Built from the jobs that have not ended,
+   * so a history of ended ones stays unparsed: what the reducer and a cascade ask for is the
+   * waiting dependents. Compaction, which parses every job, finds those of any state itself.
+   */
   get dependents(): Map<string, Set<string>> {
     if (!this.#dependents) {
       const map = new Map<string, Set<string>>();
-      for (const job of this.jobs.values()) if (job.after) link(map, job);
+      for (const job of this.jobs.unended()) if (job.after) link(map, job);
       this.#dependents = map;
     }
     return this.#dependents;
