@@ -10,7 +10,7 @@ import { type AppContext, command, homeFlag, jsonFlag, type JsonFlags, openSessi
 import { jobRefParam } from "./job_ref_params.ts";
 import { dependenciesOf } from "../usecases/jobs.ts";
 import { printIdleHint } from "./hints.ts";
-import { describeJob, JOB_HEADER, jobRows, json, relative, table } from "./render.ts";
+import { describeJob, JOB_HEADER, jobRows, json, relative, table, thousands } from "./render.ts";
 
 type ReadFlags = JsonFlags;
 
@@ -114,15 +114,10 @@ async function list(this: AppContext, flags: ListFlags): Promise<void> {
     if (total > jobs.length) {
       const what = `${state ? `${state} ` : ""}jobs${queue ? ` in queue ${queue}` : ""}`;
       this.process.stderr.write(
-        `${count(jobs.length)} of ${count(total)} ${what}; --limit to see more (0 for all)\n`,
+        `${thousands(jobs.length)} of ${thousands(total)} ${what}; --limit to see more (0 for all)\n`,
       );
     }
   }
-}
-
-/** 1,005 */
-function count(n: number): string {
-  return n.toLocaleString("en-US");
 }
 
 async function show(

@@ -10,6 +10,17 @@ export function table(header: string[], rows: string[][]): string {
   return [line(header), ...rows.map(line)].join("\n") + "\n";
 }
 
+/**
+ * "1,000,000": a count with its thousands grouped, as `toLocaleString("en-US")` writes it without
+ * its cost: that loads the locale's data on first use (7.5 ms of a `list` call).
+ */
+export function thousands(n: number): string {
+  const digits = String(Math.abs(Math.trunc(n)));
+  let out = digits.slice(0, digits.length % 3 || 3);
+  for (let i = out.length; i < digits.length; i += 3) out += "," + digits.slice(i, i + 3);
+  return (n < 0 ? "-" : "") + out;
+}
+
 export function json(value: unknown): string {
   return JSON.stringify(value, null, 2) + "\n";
 }
