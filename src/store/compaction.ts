@@ -7,7 +7,7 @@
 import { replaceFileDurably } from "../durable.ts";
 import { type ArchiveReader, lineOf, liveTombstones, planMerge, writeSegment } from "./archive.ts";
 import type { Job } from "../job.ts";
-import { writePendingSegment } from "./pending.ts";
+import { rewriteSegments, writePendingSegment } from "./pending_write.ts";
 import { planPendingWork } from "./pending_plan.ts";
 import type { HomePaths } from "./paths.ts";
 import { encodeSnapshot } from "./snapshot.ts";
@@ -87,7 +87,14 @@ export function writeSnapshot(
   const plan = planPendingWork(state.pending.segments, state.pending.consumption, { now });
   if (plan.drop.length > 0) state.pending.replace(plan.drop, null);
   for (const group of plan.rewrite) {
-    const seg = state.pending.reader!.rewrite(group, state.pending.consumption, state.nextSegment, now, step);
+    const seg = rewriteSegments(
+      state.pending.reader!,
+      group,
+      state.pending.consumption,
+      state.nextSegment,
+      now,
+      step,
+    );
     state.nextSegment++;
     state.pending.replace(group, seg.jobs > 0 ? seg : null);
   }
