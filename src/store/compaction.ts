@@ -5,7 +5,8 @@
  * generations.
  */
 import { replaceFileDurably } from "../durable.ts";
-import { type ArchiveReader, lineOf, liveTombstones, planMerge, writeSegment } from "./archive.ts";
+import type { ArchiveReader } from "./archive.ts";
+import { lineOf, liveTombstones, mergeSegments, planMerge, writeSegment } from "./archive_write.ts";
 import type { Job } from "../job.ts";
 import { rewriteSegments, writePendingSegment } from "./pending_write.ts";
 import { planPendingWork } from "./pending_plan.ts";
@@ -71,7 +72,7 @@ export function writeSnapshot(
     state.archiveOut(done.map((j) => j.id));
   }
   for (let plan = planMerge(state.archive); plan; plan = planMerge(state.archive)) {
-    const merged = archive.merge(plan, state.tombstones, state.nextSegment, step);
+    const merged = mergeSegments(archive, plan, state.tombstones, state.nextSegment, step);
     state.nextSegment++;
     state.archive = [...state.archive.slice(0, -plan.length), ...(merged.jobs > 0 ? [merged] : [])];
   }
