@@ -22,12 +22,9 @@
  */
 import { newJob } from "../src/job.ts";
 import { homePaths } from "../src/store/paths.ts";
-import {
-  type PendingJob,
-  PendingReader,
-  type PendingSegment,
-  writePendingSegment,
-} from "../src/store/pending.ts";
+import { type PendingJob, PendingReader, type PendingSegment } from "../src/store/pending.ts";
+import { verifySegment } from "../src/store/pending_verify.ts";
+import { rewriteSegments, writePendingSegment } from "../src/store/pending_write.ts";
 import { type Consumption, NOTHING_CONSUMED } from "../src/store/pending_consumption.ts";
 
 const args = Deno.args;
@@ -239,7 +236,7 @@ function rewritePhase(home: string): Row[] {
     seg.lists.map((l) => ({ prefix: Math.floor(l.count * 0.95), exceptions: [] })),
   ]]);
   const rss = status("VmRSS");
-  const rw = timed(() => reader.rewrite([seg], consumption, 2, new Date(NOW.getTime() + 3600_000)));
+  const rw = timed(() => rewriteSegments(reader, [seg], consumption, 2, new Date(NOW.getTime() + 3600_000)));
   reader.close();
   return [[
     "rewrite of the 5% left",
@@ -252,7 +249,7 @@ function rewritePhase(home: string): Row[] {
 function verifyPhase(home: string): Row[] {
   const seg = readSegment(home);
   const reader = new PendingReader(homePaths(home));
-  const v = timed(() => reader.verify(seg));
+  const v = timed(() => verifySegment(reader, seg));
   reader.close();
   return [["verify (doctor), all three files", `${secs(v.ms)}; peak RSS ${mb(status("VmHWM"))}`]];
 }

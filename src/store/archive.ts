@@ -7,8 +7,8 @@
  *   archive-N.index  one line per job, sorted by id: `<id> <offset> <length> <crc8>\n`, where the
  *                    CRC-32 covers the text before its last space; ids never contain spaces
  *
- * Both files of a segment are written once (temp name, fsync, rename, directory fsync) and never
- * changed. The snapshot names the segments in use, with their sizes; a segment it does not name
+ * Both files of a segment are written once (archive_write.ts: temp name, fsync, rename, directory
+ * fsync) and never changed. The snapshot names the segments in use, with their sizes; a segment it does not name
  * is left over from a crash or a merge and is removed by the next compaction. A lookup bisects
  * each segment's index by byte position (an index line is short, so a small window around the
  * midpoint always holds a whole line), newest segment first.
@@ -19,8 +19,8 @@
  * result a new, higher number, so what is visible never changes.
  */
 import type { Job } from "../job.ts";
-import { crc32, decodeLine, encodeLine, hex8, splitLines } from "./codec.ts";
-import { readAt, replaceFileDurably, type ReplaceStep } from "../durable.ts";
+import { crc32, decodeLine, hex8, splitLines } from "./codec.ts";
+import { readAt } from "../durable.ts";
 import type { HomePaths } from "./paths.ts";
 import {
   type Corrupt,
@@ -116,59 +116,6 @@ function parseIndexLine(line: string): { id: string; offset: number; length: num
   return { id, offset: Number(offset), length: Number(length) };
 }
 
-/** What writing a segment needs of a job: its id, its order, and its sealed line. */
-export interface ArchivedLine {
-  id: string;
-  seq: number;
-  line: Uint8Array;
-  /** the job itself, for the segment's facts */
-  job: Job;
-}
-
-export function lineOf(job: Job): ArchivedLine {
-  return { id: job.id, seq: job.seq, line: encodeLine(job), job };
-}
-
-/** Writes segment `n` durably: the jobs file first, then its index. `lines` must hold distinct ids. */
-export function writeSegment(
-  paths: HomePaths,
-  n: number,
-  lines: ArchivedLine[],
-  step: (name: string) => void = () => {},
-): Segment {
-  const ordered = [...lines].sort((a, b) => a.seq - b.seq);
-  let size = 0;
-  const facts = emptyFacts();
-  for (const l of ordered) {
-    size += l.line.length;
-    addFacts(facts, l.job);
-  }
-  const data = new Uint8Array(size);
-  const entries: Array<[string, number, number]> = [];
-  let off = 0;
-  for (const l of ordered) {
-    data.set(l.line, off);
-    entries.push([l.id, off, l.line.length - 1]);
-    off += l.line.length;
-  }
-  entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  const index = encoder.encode(entries.map(([id, o, len]) => encodeIndexLine(id, o, len)).join(""));
-  const named = (file: string) => (s: ReplaceStep) => step(`archive-${file}-${s}`);
-  replaceFileDurably(paths.archiveJobs(n), data, named("jobs"));
-  replaceFileDurably(paths.archiveIndex(n), index, named("index"));
-  return {
-    n,
-    jobs: ordered.length,
-    bytes: data.length,
-    index_bytes: index.length,
-    min_seq: ordered.length ? ordered[0].seq : 0,
-    max_seq: ordered.length ? ordered[ordered.length - 1].seq : 0,
-    min_id: entries.length ? entries[0][0] : "",
-    max_id: entries.length ? entries[entries.length - 1][0] : "",
-    facts,
-  };
-}
-
 function mayHold(seg: Segment, id: string): boolean {
   return seg.jobs > 0 && id >= seg.min_id && id <= seg.max_id;
 }
@@ -186,6 +133,10 @@ export class ArchiveReader {
 
   constructor(paths: HomePaths) {
     this.#paths = paths;
+  }
+
+  get paths(): HomePaths {
+    return this.#paths;
   }
 
   close(): void {
@@ -374,7 +325,7 @@ export class ArchiveReader {
    */
   jobs(segments: readonly Segment[], tombstones: Tombstones, past = 0): Generator<Job> {
     // a page past seq `past` skips the segments that end before it
-    return mergeSegments(
+    return mergeBySeq(
       segments.filter((seg) => seg.jobs > 0 && seg.max_seq > past).sort((a, b) => a.min_seq - b.min_seq),
       (seg) => seg.min_seq,
       (seg) => this.#visible(seg, tombstones, this.#offsetPast(seg, past)),
@@ -388,7 +339,7 @@ export class ArchiveReader {
    * segment is read backwards from its end, and opened only once the merge reaches its last seq.
    */
   jobsDesc(segments: readonly Segment[], tombstones: Tombstones, past = Infinity): Generator<Job> {
-    return mergeSegments(
+    return mergeBySeq(
       segments.filter((seg) => seg.jobs > 0 && seg.min_seq < past).sort((a, b) => b.max_seq - a.max_seq),
       (seg) => seg.max_seq,
       (seg) => this.#visibleBackward(seg, tombstones, past),
@@ -441,22 +392,6 @@ export class ArchiveReader {
     }
   }
 
-  /** Merges `inputs` into segment `n`, dropping hidden copies (see the protocol above). */
-  merge(
-    inputs: readonly Segment[],
-    tombstones: Tombstones,
-    n: number,
-    step?: (name: string) => void,
-  ): Segment {
-    const lines: ArchivedLine[] = [];
-    for (const seg of inputs) {
-      for (const { job, line } of this.scan(seg)) {
-        if (!hidden(tombstones, job.id, seg.n)) lines.push({ id: job.id, seq: job.seq, line, job });
-      }
-    }
-    return writeSegment(this.#paths, n, lines, step);
-  }
-
   /** The facts of a segment written before segments kept them: one read of the whole segment. */
   learnFacts(seg: Segment): SegmentFacts {
     const facts = emptyFacts();
@@ -476,41 +411,12 @@ export class ArchiveReader {
   }
 }
 
-/** Segments of one tier differ in size by less than 4×. */
-function tier(seg: Segment): number {
-  return Math.max(0, Math.floor(Math.log(Math.max(1, seg.bytes) / 65536) / Math.log(4)));
-}
-
-/** Merges stop at this size: a merge holds its inputs in memory, and a big one would stall writers. */
-export const MERGE_LIMIT_BYTES = 32 * 1024 * 1024;
-
-/**
- * The segments to merge next, if any: the newest four when they are of one tier and small enough
- * together (a base-4 counter: at most three segments per tier, each job rewritten once per tier).
- */
-export function planMerge(segments: readonly Segment[]): Segment[] | null {
-  if (segments.length < 4) return null;
-  const last = segments.slice(-4);
-  const t = tier(last[3]);
-  if (!last.every((s) => tier(s) === t)) return null;
-  const total = last.reduce((sum, s) => sum + s.bytes, 0);
-  return total <= MERGE_LIMIT_BYTES ? last : null;
-}
-
-/** Tombstones still needed once only `segments` remain: one that no remaining copy can be under. */
-export function liveTombstones(tombstones: Tombstones, segments: readonly Segment[]): Tombstones {
-  const oldest = segments.length ? Math.min(...segments.map((s) => s.n)) : Infinity;
-  const out: Tombstones = new Map();
-  for (const [id, t] of tombstones) if (t >= oldest) out.set(id, t);
-  return out;
-}
-
 /**
  * A lazy merge of the segments' job streams in one seq direction (`before(a, b)`: seq a comes
  * first). `waiting` is in the order the merge reaches the segments, `reach(seg)` the seq at which
  * it does; a segment is opened only then. Jobs that `keep` refuses are read but not yielded.
  */
-function* mergeSegments(
+function* mergeBySeq(
   waiting: Segment[],
   reach: (seg: Segment) => number,
   open: (seg: Segment) => Generator<Job>,

@@ -2,15 +2,8 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { CorruptionError } from "../errors.ts";
 import { type Job, newJob } from "../job.ts";
-import {
-  ArchiveReader,
-  hidden,
-  lineOf,
-  liveTombstones,
-  planMerge,
-  type Segment,
-  writeSegment,
-} from "./archive.ts";
+import { ArchiveReader, hidden, type Segment } from "./archive.ts";
+import { lineOf, liveTombstones, mergeSegments, writeSegment } from "./archive_write.ts";
 import { homePaths } from "./paths.ts";
 
 function completed(id: string, seq: number): Job {
@@ -102,39 +95,13 @@ Deno.test("a tombstone hides copies at or below its segment number; a copy archi
     assert.equal(reader.findAny([s1], tombstones, ["a"]), undefined);
     assert.deepEqual([...reader.jobs([s1, s2], tombstones)].map((j) => j.seq), [2, 3]);
     // a merge drops the hidden copy and keeps the visible one, under a new number
-    const merged = reader.merge([s1, s2], tombstones, 3);
+    const merged = mergeSegments(reader, [s1, s2], tombstones, 3);
     assert.equal(merged.jobs, 2);
     assert.equal(reader.get([merged], tombstones, "a")?.command, "second");
     assert.equal(hidden(tombstones, "a", merged.n), false);
     assert.deepEqual(liveTombstones(tombstones, [merged]), new Map(), "no segment at or below 1 remains");
     assert.deepEqual(liveTombstones(tombstones, [s1, merged]), tombstones);
   });
-});
-
-Deno.test("planMerge() merges the newest four segments of one tier, and never past the size limit", () => {
-  const seg = (n: number, bytes: number): Segment => ({
-    n,
-    jobs: 1,
-    bytes,
-    index_bytes: 1,
-    min_seq: n,
-    max_seq: n,
-    min_id: "a",
-    max_id: "b",
-  });
-  assert.equal(planMerge([seg(1, 1000), seg(2, 1000), seg(3, 1000)]), null);
-  assert.deepEqual(planMerge([seg(1, 1000), seg(2, 1000), seg(3, 1000), seg(4, 1000)])?.map((s) => s.n), [
-    1,
-    2,
-    3,
-    4,
-  ]);
-  assert.equal(planMerge([seg(1, 10_000_000), seg(2, 1000), seg(3, 1000), seg(4, 1000)]), null);
-  assert.deepEqual(
-    planMerge([seg(1, 10_000_000), seg(2, 1000), seg(3, 1000), seg(4, 1000), seg(5, 900)])?.map((s) => s.n),
-    [2, 3, 4, 5],
-  );
-  assert.equal(planMerge([1, 2, 3, 4].map((n) => seg(n, 12_000_000))), null, "48 MB is past the limit");
 });
 
 Deno.test("a damaged archive fails the lookup naming the file: flipped byte, wrong size, missing file", () => {

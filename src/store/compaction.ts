@@ -5,9 +5,10 @@
  * generations.
  */
 import { replaceFileDurably } from "../durable.ts";
-import { type ArchiveReader, lineOf, liveTombstones, planMerge, writeSegment } from "./archive.ts";
+import type { ArchiveReader } from "./archive.ts";
+import { lineOf, liveTombstones, mergeSegments, planMerge, writeSegment } from "./archive_write.ts";
 import type { Job } from "../job.ts";
-import { writePendingSegment } from "./pending.ts";
+import { rewriteSegments, writePendingSegment } from "./pending_write.ts";
 import { planPendingWork } from "./pending_plan.ts";
 import type { HomePaths } from "./paths.ts";
 import { encodeSnapshot } from "./snapshot.ts";
@@ -72,7 +73,7 @@ export function writeSnapshot(
     state.archiveOut(done.map((j) => j.id));
   }
   for (let plan = planMerge(state.archive); plan; plan = planMerge(state.archive)) {
-    const merged = archive.merge(plan, state.tombstones, state.nextSegment, step);
+    const merged = mergeSegments(archive, plan, state.tombstones, state.nextSegment, step);
     state.nextSegment++;
     state.archive = [...state.archive.slice(0, -plan.length), ...(merged.jobs > 0 ? [merged] : [])];
   }
@@ -91,7 +92,14 @@ export function writeSnapshot(
   const plan = planPendingWork(state.pending.segments, state.pending.consumption, { now });
   if (plan.drop.length > 0) state.pending.replace(plan.drop, null);
   for (const group of plan.rewrite) {
-    const seg = state.pending.reader!.rewrite(group, state.pending.consumption, state.nextSegment, now, step);
+    const seg = rewriteSegments(
+      state.pending.reader!,
+      group,
+      state.pending.consumption,
+      state.nextSegment,
+      now,
+      step,
+    );
     state.nextSegment++;
     state.pending.replace(group, seg.jobs > 0 ? seg : null);
   }

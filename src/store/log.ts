@@ -40,8 +40,8 @@
  *      From here on nobody appends to wal-G.
  *   2. archive: write the completed jobs of the state as a new segment (jobs file, then index;
  *      each a temp name, fsync, rename, directory fsync), numbered from the state's
- *      `next_segment`; then merge the newest segments while archive.ts plans a merge. Then the
- *      plain pending jobs into a new pending segment (at least PENDING_MIN of them), and drop,
+ *      `next_segment`; then merge the newest segments while archive_write.ts plans a merge. Then
+ *      the plain pending jobs into a new pending segment (at least PENDING_MIN of them), and drop,
  *      rewrite or merge pending segments as pending_plan.ts plans (compaction.ts)
  *   3. write snapshot-(G+1), naming the segments in use, to a temp name, fsync, rename, fsync
  *      the directory
@@ -152,7 +152,11 @@ export interface Retention {
 
 type Decided = { ok: true; decision: Decision<unknown> } | { ok: false; error: unknown };
 
-/** The readers of segment files: loaded once a state names segments, or a compaction runs. */
+/**
+ * The readers of segment files: loaded once a state names segments, or a compaction runs. Their
+ * modules hold only reading code: writing segments (archive_write.ts, pending_write.ts) comes with
+ * compaction's code, verifying them (pending_verify.ts) with doctor's.
+ */
 interface Readers {
   archive: ArchiveReader;
   pending: PendingReader;

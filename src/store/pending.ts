@@ -45,7 +45,11 @@
  * size. A rewrite reads only unconsumed entries and copies each job's line byte for byte but for
  * its place.
  *
- * READ: a reader keeps a segment's files open for the life of one loaded state, checks each
+ * VERIFY (doctor, pending_verify.ts): all three files read whole, every line checked, the files
+ * against one another and against the snapshot's record.
+ *
+ * READ (this module; it holds no writing or verifying code, so a call that only reads loads
+ * neither): a reader keeps a segment's files open for the life of one loaded state, checks each
  * file's size against the snapshot's record and the order header against the segment's lists
  * when it opens them, and reads only what it is asked: an index bisection and one line for a
  * lookup, one entry for a list's head, chunks for a walk or a scan. Damage is a CorruptionError
@@ -73,8 +77,6 @@ import {
   parseIndexLine,
   placeInLine,
 } from "./pending_format.ts";
-import { verifySegment } from "./pending_verify.ts";
-import { rewriteSegments } from "./pending_write.ts";
 import {
   type Corrupt,
   firstLineAbove,
@@ -90,7 +92,6 @@ import {
 } from "./segment_lines.ts";
 
 export { ENTRY_WIDTH, type IndexEntry } from "./pending_format.ts";
-export { writePendingSegment } from "./pending_write.ts";
 
 /** What the claim order needs of a job. */
 export interface Claimable {
@@ -589,30 +590,6 @@ export class PendingReader {
       s = e + 1;
     }
     return found;
-  }
-
-  /**
-   * Reads all three files of `seg` whole and checks every line and their agreement: each job in
-   * exactly one place of its queue's right list, the lists in claim order, the index complete and
-   * sorted. Throws a CorruptionError naming the file at fault (doctor).
-   */
-  verify(seg: PendingSegment): void {
-    verifySegment(this, seg);
-  }
-
-  /**
-   * Writes segment `n` holding the unconsumed jobs of `inputs`, split into due and scheduled
-   * lists at `now`. Reads only the unconsumed entries of each list and their job lines; memory
-   * grows with the jobs kept (about 150 bytes each), so callers bound the inputs (pending_plan.ts).
-   */
-  rewrite(
-    inputs: readonly PendingSegment[],
-    consumption: PendingConsumption,
-    n: number,
-    now: Date,
-    step?: (name: string) => void,
-  ): PendingSegment {
-    return rewriteSegments(this, inputs, consumption, n, now, step);
   }
 }
 

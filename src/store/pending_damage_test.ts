@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { CorruptionError } from "../errors.ts";
 import { NOW, pendingJob } from "./_pending_fixtures.ts";
-import { PendingReader, type PendingSegment, writePendingSegment } from "./pending.ts";
+import { PendingReader, type PendingSegment } from "./pending.ts";
+import { verifySegment } from "./pending_verify.ts";
+import { rewriteSegments, writePendingSegment } from "./pending_write.ts";
 import { ENTRY_WIDTH } from "./pending_format.ts";
 import { type HomePaths, homePaths } from "./paths.ts";
 
@@ -88,20 +90,20 @@ function flip(bytes: Uint8Array, at: number): Uint8Array {
 const entryAt = (seg: PendingSegment, k: number) =>
   seg.order_bytes - seg.jobs * ENTRY_WIDTH + k * ENTRY_WIDTH;
 
-Deno.test("a flipped byte in each file kind fails the read that meets it and verify(), naming the file", () => {
+Deno.test("a flipped byte in each file kind fails the read that meets it and verifySegment(), naming the file", () => {
   // inside the line of d005 (seq 6)
   const jobAt = (bytes: Uint8Array) => lines(bytes)[5][0] + 30;
   damaged("jobs", (b) => flip(b, jobAt(b)), (reader, seg) => {
     failsNaming("jobs", /checksum mismatch/, () => reader.lookup(seg, "d005"));
     failsNaming("jobs", /checksum mismatch/, () => [...reader.scan(seg)]);
     failsNaming("jobs", /checksum mismatch/, () => [...reader.scanBackward(seg)]);
-    failsNaming("jobs", /checksum mismatch/, () => reader.verify(seg));
+    failsNaming("jobs", /checksum mismatch/, () => verifySegment(reader, seg));
     assert.equal(reader.lookup(seg, "d006")?.job.id, "d006", "the lines around it still read");
   });
   // a digit of the offset of d007's index line
   damaged("index", (b) => flip(b, lines(b)[7][0] + 6), (reader, seg) => {
     failsNaming("index", /fails its checksum/, () => reader.lookup(seg, "d007"));
-    failsNaming("index", /fails its checksum/, () => reader.verify(seg));
+    failsNaming("index", /fails its checksum/, () => verifySegment(reader, seg));
   });
   damaged("order", (b, seg) => flip(b, entryAt(seg, 17) + 20), (reader, seg) => {
     const list = seg.lists.findIndex((l) => l.first <= 17 && 17 < l.first + l.count);
@@ -110,7 +112,7 @@ Deno.test("a flipped byte in each file kind fails the read that meets it and ver
       /order entry 17 fails its checksum/,
       () => reader.entry(seg, list, 17 - seg.lists[list].first),
     );
-    failsNaming("order", /order entry 17 fails its checksum/, () => reader.verify(seg));
+    failsNaming("order", /order entry 17 fails its checksum/, () => verifySegment(reader, seg));
   });
   damaged("order", (b) => flip(b, 40), (reader, seg) => {
     failsNaming("order", /at byte 0: the header checksum mismatch/, () => reader.entry(seg, 0, 0));
@@ -123,7 +125,7 @@ Deno.test("a truncated file of each kind fails at open, naming it; one whose rec
       failsNaming(
         kind,
         /at open: it has \d+ bytes where the snapshot recorded \d+/,
-        () => reader.verify(seg),
+        () => verifySegment(reader, seg),
       );
       failsNaming(kind, /at open/, () => reader.open(seg));
     });
@@ -144,14 +146,14 @@ Deno.test("a truncated file of each kind fails at open, naming it; one whose rec
 
 Deno.test("two swapped lines in each file kind are found, naming the file", () => {
   damaged("jobs", (b) => swap(b, 10, 11), (reader, seg) => {
-    failsNaming("jobs", /out of seq order/, () => reader.verify(seg));
+    failsNaming("jobs", /out of seq order/, () => verifySegment(reader, seg));
     failsNaming("jobs", /out of seq order/, () => [...reader.scan(seg)]);
     failsNaming("jobs", /out of seq order/, () => [...reader.scanBackward(seg)]);
     // the index points into the middle of a line, or at another job
     failsNaming("jobs", /.+/, () => reader.lookup(seg, "d011"));
   });
   damaged("index", (b) => swap(b, 20, 21), (reader, seg) => {
-    failsNaming("index", /out of id order/, () => reader.verify(seg));
+    failsNaming("index", /out of id order/, () => verifySegment(reader, seg));
     failsNaming("index", /out of id order/, () => reader.lookup(seg, "d020"));
     failsNaming("index", /out of id order/, () => reader.lookup(seg, "d021"));
   });
@@ -171,11 +173,11 @@ Deno.test("two swapped lines in each file kind are found, naming the file", () =
       /order entry 31 fails its checksum/,
       () => reader.entry(seg, list, 31 - seg.lists[list].first),
     );
-    failsNaming("order", /order entry 30 fails its checksum/, () => reader.verify(seg));
+    failsNaming("order", /order entry 30 fails its checksum/, () => verifySegment(reader, seg));
   });
 });
 
-Deno.test("verify() finds files that each pass their checksums but disagree, naming the file at fault", () => {
+Deno.test("verifySegment() finds files that each pass their checksums but disagree, naming the file at fault", () => {
   const other = Deno.makeTempDirSync({ prefix: "qpending-other-" });
   try {
     // an index of other jobs of the same size: every line sealed, none naming these jobs' lines
@@ -190,7 +192,11 @@ Deno.test("verify() finds files that each pass their checksums but disagree, nam
       assert.equal(alt.index_bytes, seg.index_bytes);
       return Deno.readFileSync(paths.pendingIndex(1));
     }, (reader, seg) => {
-      failsNaming("index", /places job "e000" where the jobs file has another/, () => reader.verify(seg));
+      failsNaming(
+        "index",
+        /places job "e000" where the jobs file has another/,
+        () => verifySegment(reader, seg),
+      );
     });
   } finally {
     Deno.removeSync(other, { recursive: true });
@@ -199,7 +205,7 @@ Deno.test("verify() finds files that each pass their checksums but disagree, nam
   damaged("order", (b) => b, (reader, seg) => {
     assert.ok(seg.lists.every((l) => l.kind === "due"));
     const lists = seg.lists.map((l, i) => (i === 0 ? { ...l, first_run_at: "2026-11-23T12:00:00.000Z" } : l));
-    failsNaming("order", /the header's lists differ/, () => reader.verify({ ...seg, lists }));
+    failsNaming("order", /the header's lists differ/, () => verifySegment(reader, { ...seg, lists }));
   });
   // a record claiming other lists than the order file's header
   damaged("order", (b) => b, (reader, seg) => {
@@ -209,7 +215,7 @@ Deno.test("verify() finds files that each pass their checksums but disagree, nam
     failsNaming(
       "order",
       /the header's lists differ from the snapshot's record/,
-      () => reader.verify({ ...seg, lists }),
+      () => verifySegment(reader, { ...seg, lists }),
     );
   });
 });
@@ -217,7 +223,7 @@ Deno.test("verify() finds files that each pass their checksums but disagree, nam
 Deno.test("a rewrite that meets a damaged input fails naming it, and leaves no file of its own", () => {
   // the line of d100, which the rewrite keeps (nothing is consumed)
   damaged("jobs", (b) => flip(b, lines(b)[100][0] + 50), (reader, seg) => {
-    failsNaming("jobs", /checksum mismatch/, () => reader.rewrite([seg], new Map(), 2, NOW));
+    failsNaming("jobs", /checksum mismatch/, () => rewriteSegments(reader, [seg], new Map(), 2, NOW));
     const left = [...Deno.readDirSync(reader.paths.home)].map((e) => e.name).filter((n) =>
       n.includes("00000002")
     );
@@ -228,7 +234,7 @@ Deno.test("a rewrite that meets a damaged input fails naming it, and leaves no f
     failsNaming(
       "order",
       /order entry 250 fails its checksum/,
-      () => reader.rewrite([seg], new Map(), 2, NOW),
+      () => rewriteSegments(reader, [seg], new Map(), 2, NOW),
     );
   });
 });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { crc32, encodeLine, hex8 } from "./codec.ts";
 import { NOW, pendingJob, withPendingHome } from "./_pending_fixtures.ts";
-import { writePendingSegment } from "./pending.ts";
+import { writePendingSegment } from "./pending_write.ts";
 import {
   decodeEntry,
   decodeJobLine,

@@ -41,7 +41,7 @@ export function liveBytes(seg: PendingSegment, consumption: PendingConsumption):
   return seg.jobs === 0 ? 0 : Math.ceil(seg.bytes * remaining(seg, consumption.get(seg.n)) / seg.jobs);
 }
 
-/** Segments of one tier differ in live size by less than 4× (as archive.ts tiers its segments). */
+/** Segments of one tier differ in live size by less than 4× (as archive_write.ts tiers archive segments). */
 function tier(bytes: number): number {
   return Math.max(0, Math.floor(Math.log(Math.max(1, bytes) / 65536) / Math.log(4)));
 }

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { NOW, pendingJob, withPendingHome } from "./_pending_fixtures.ts";
-import { type PendingJob, type PendingReader, type PendingSegment, writePendingSegment } from "./pending.ts";
+import type { PendingJob, PendingReader, PendingSegment } from "./pending.ts";
+import { verifySegment } from "./pending_verify.ts";
+import { rewriteSegments, writePendingSegment } from "./pending_write.ts";
 import { consume, type Consumption, NOTHING_CONSUMED } from "./pending_consumption.ts";
 
 const MINUTE = 60_000;
@@ -99,10 +101,10 @@ Deno.test("property: the reader's claim order, lookups and rewrite agree with a 
           );
           const later = new Date(NOW.getTime() + laterMinutes * MINUTE);
           const kept = jobs.filter((j) => !gone.has(j.id));
-          const rewritten = reader.rewrite([seg], new Map([[1, cs]]), 2, later);
+          const rewritten = rewriteSegments(reader, [seg], new Map([[1, cs]]), 2, later);
           assert.deepEqual(read(reader, rewritten), model(kept, later));
           assert.deepEqual([...reader.scan(rewritten)].map((p) => p.job), kept);
-          reader.verify(rewritten);
+          verifySegment(reader, rewritten);
         });
       },
     ),

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { NOW, pendingJob, withPendingHome } from "./_pending_fixtures.ts";
-import { type PendingJob, type PendingReader, type PendingSegment, writePendingSegment } from "./pending.ts";
+import type { PendingJob, PendingReader, PendingSegment } from "./pending.ts";
+import { verifySegment } from "./pending_verify.ts";
+import { rewriteSegments, writePendingSegment } from "./pending_write.ts";
 import { consume, type Consumption, NOTHING_CONSUMED } from "./pending_consumption.ts";
 import { ENTRY_WIDTH } from "./pending_format.ts";
 
@@ -63,7 +65,7 @@ Deno.test("a segment of several queues reads back every job as written, and its 
     ]);
     // the jobs come back whole, their place taken off, in seq order
     assert.deepEqual([...reader.scan(seg)].map((p) => p.job), jobs);
-    reader.verify(seg);
+    verifySegment(reader, seg);
   });
 });
 
@@ -162,7 +164,7 @@ Deno.test("scan() and scanBackward() give the jobs in seq order both ways, from 
   });
 });
 
-Deno.test("rewrite() keeps exactly the unconsumed jobs, in claim order, and moves jobs now due into the due lists", () => {
+Deno.test("rewriteSegments() keeps exactly the unconsumed jobs, in claim order, and moves jobs now due into the due lists", () => {
   withPendingHome((paths, reader) => {
     const a = writePendingSegment(paths, 1, mixed(), NOW);
     const b = writePendingSegment(paths, 2, [
@@ -186,10 +188,10 @@ Deno.test("rewrite() keeps exactly the unconsumed jobs, in claim order, and move
     ]]]);
     const later = new Date(NOW.getTime() + 1.5 * HOUR);
     const steps: string[] = [];
-    const seg = reader.rewrite([a, b], consumption, 3, later, (s) => steps.push(s));
+    const seg = rewriteSegments(reader, [a, b], consumption, 3, later, (s) => steps.push(s));
     assert.equal(seg.jobs, 15 - 5);
     assert.equal(steps.length, 12);
-    reader.verify(seg);
+    verifySegment(reader, seg);
     assert.deepEqual(seg.lists.map((l) => [l.queue, l.kind, l.count]), [
       ["default", "due", 4],
       ["mail", "due", 3],
@@ -231,7 +233,7 @@ Deno.test("an empty segment has no lists and verifies", () => {
   withPendingHome((paths, reader) => {
     const seg = writePendingSegment(paths, 1, [], NOW);
     assert.deepEqual([seg.jobs, seg.bytes, seg.index_bytes, seg.lists], [0, 0, 0, []]);
-    reader.verify(seg);
+    verifySegment(reader, seg);
     assert.equal(reader.lookup(seg, "a"), null);
     assert.deepEqual([...reader.scan(seg)], []);
     assert.deepEqual([...reader.scanBackward(seg)], []);
@@ -260,7 +262,7 @@ Deno.test("writing a segment reports every crash point in order: jobs, index, or
     );
     const seg = writePendingSegment(paths, 5, mixed(), NOW);
     const steps2: string[] = [];
-    reader.rewrite([seg], new Map(), 6, NOW, (s) => steps2.push(s));
+    rewriteSegments(reader, [seg], new Map(), 6, NOW, (s) => steps2.push(s));
     assert.deepEqual(steps2, expected);
   });
 });
@@ -279,7 +281,7 @@ Deno.test("the order file puts entry k of the file at a fixed byte offset", () =
   });
 });
 
-Deno.test("rewrite() copies job lines byte for byte but for their place, whatever the order of their members", () => {
+Deno.test("rewriteSegments() copies job lines byte for byte but for their place, whatever the order of their members", () => {
   withPendingHome((paths, reader) => {
     // a job whose members do not begin with its id, and one with text that needs escapes
     const { id, queue, ...rest } = pendingJob("odd", 2, { priority: 1 });
@@ -287,25 +289,28 @@ Deno.test("rewrite() copies job lines byte for byte but for their place, whateve
     const escaped = { ...pendingJob("esc", 3), command: `printf '"o":[1,2]\\n' "é ✓ \u0001"` };
     const jobs = [pendingJob("first", 1), odd, escaped];
     const seg = writePendingSegment(paths, 1, jobs, NOW);
-    const again = reader.rewrite([seg], new Map([[1, [consume(NOTHING_CONSUMED, 0)]]]), 2, NOW);
+    const again = rewriteSegments(reader, [seg], new Map([[1, [consume(NOTHING_CONSUMED, 0)]]]), 2, NOW);
     assert.deepEqual([...reader.scan(again)].map((p) => p.job), jobs.filter((j) => j.id !== "odd"));
-    const all = reader.rewrite([seg], new Map(), 3, NOW);
+    const all = rewriteSegments(reader, [seg], new Map(), 3, NOW);
     assert.deepEqual([...reader.scan(all)].map((p) => p.job), jobs);
     assert.equal(reader.lookup(all, "odd")?.job.queue, "default");
-    reader.verify(all);
+    verifySegment(reader, all);
   });
 });
 
-Deno.test("rewrite() refuses a consumption that does not fit its segment, writing nothing", () => {
+Deno.test("rewriteSegments() refuses a consumption that does not fit its segment, writing nothing", () => {
   withPendingHome((paths, reader) => {
     const seg = writePendingSegment(paths, 1, mixed(), NOW);
     assert.throws(
-      () => reader.rewrite([seg], new Map([[1, [{ prefix: 7, exceptions: [] }]]]), 2, NOW),
+      () => rewriteSegments(reader, [seg], new Map([[1, [{ prefix: 7, exceptions: [] }]]]), 2, NOW),
       /Cannot rewrite pending segment 1: pending segment 1 has 4 lists/,
     );
     const wrong = seg.lists.map(() => NOTHING_CONSUMED);
     wrong[1] = { prefix: 0, exceptions: [5] };
-    assert.throws(() => reader.rewrite([seg], new Map([[1, wrong]]), 2, NOW), /list 1 .* exception 5/);
+    assert.throws(
+      () => rewriteSegments(reader, [seg], new Map([[1, wrong]]), 2, NOW),
+      /list 1 .* exception 5/,
+    );
     assert.equal([...Deno.readDirSync(paths.home)].filter((e) => e.name.includes("00000002")).length, 0);
   });
 });

@@ -10,7 +10,11 @@ import { canonicalRunAt, ENTRY_WIDTH } from "./pending_format.ts";
 
 const encoder = new TextEncoder();
 
-/** Throws a CorruptionError naming the first file of `seg` found at fault. */
+/**
+ * Reads all three files of `seg` whole and checks every line and their agreement: each job in
+ * exactly one place of its queue's right list, the lists in claim order, the index complete and
+ * sorted. Throws a CorruptionError naming the first file of `seg` found at fault.
+ */
 export function verifySegment(reader: PendingReader, seg: PendingSegment): void {
   const { paths } = reader;
   const jobsPath = paths.pendingJobs(seg.n);

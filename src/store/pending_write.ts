@@ -446,9 +446,11 @@ export function writePendingSegment<T extends Claimable>(
 }
 
 /**
- * Writes segment `n` holding the unconsumed jobs of `inputs` (PendingReader.rewrite): their keys
- * come from the inputs' order entries, walked from each list's prefix, and each kept job's line
- * is read once, in seq order, and written again with its new place.
+ * Writes segment `n` holding the unconsumed jobs of `inputs`, split into due and scheduled lists
+ * at `now` (compaction's rewrite): their keys come from the inputs' order entries, walked from each
+ * list's prefix, and each kept job's line is read once, in seq order, through `reader`, and written
+ * again with its new place. Memory grows with the jobs kept (about 150 bytes each), so callers
+ * bound the inputs (pending_plan.ts).
  */
 export function rewriteSegments(
   reader: PendingReader,

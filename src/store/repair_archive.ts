@@ -11,7 +11,8 @@
  */
 import { CorruptionError } from "../errors.ts";
 import type { Job } from "../job.ts";
-import { ArchiveReader, hidden, lineOf, type Segment, writeSegment } from "./archive.ts";
+import { ArchiveReader, hidden, type Segment } from "./archive.ts";
+import { lineOf, writeSegment } from "./archive_write.ts";
 import { decodeLine, splitLines } from "./codec.ts";
 import { fileName, type HomePaths } from "./paths.ts";
 import { idsIn, writeSideFile } from "./quarantine.ts";

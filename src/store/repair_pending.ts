@@ -1,5 +1,5 @@
 /**
- * Pending segments under `doctor`: each one the state names is read whole (PendingReader.verify:
+ * Pending segments under `doctor`: each one the state names is read whole (pending_verify.ts:
  * every line of its three files, and the files against one another and the snapshot's record); a
  * missing file is damage too.
  *
@@ -15,9 +15,11 @@
  */
 import { CorruptionError } from "../errors.ts";
 import { splitLines } from "./codec.ts";
-import { type PendingJob, PendingReader, type PendingSegment, writePendingSegment } from "./pending.ts";
+import { type PendingJob, PendingReader, type PendingSegment } from "./pending.ts";
 import { consumed, listConsumption, remaining } from "./pending_consumption.ts";
 import { decodeJobLine, parseIndexLine } from "./pending_format.ts";
+import { verifySegment } from "./pending_verify.ts";
+import { writePendingSegment } from "./pending_write.ts";
 import { type HomePaths, pendingSegmentName } from "./paths.ts";
 import { idsIn, writeSideFile } from "./quarantine.ts";
 import type { RepairOutcome } from "./repair_wal.ts";
@@ -35,7 +37,7 @@ export function checkPending(paths: HomePaths, segments: readonly PendingSegment
 function checkOne(paths: HomePaths, seg: PendingSegment): CorruptionError | null {
   const reader = new PendingReader(paths);
   try {
-    reader.verify(seg);
+    verifySegment(reader, seg);
     return null;
   } catch (e) {
     if (e instanceof CorruptionError) return e;

@@ -9,7 +9,8 @@
  * record naming a lost job is dropped by the log's replay.
  */
 import { type Job, upgradeJob } from "../job.ts";
-import { lineOf, type Segment, writeSegment } from "./archive.ts";
+import type { Segment } from "./archive.ts";
+import { lineOf, writeSegment } from "./archive_write.ts";
 import { decodeLine, splitLines } from "./codec.ts";
 import { type HomePaths, scanGenerations } from "./paths.ts";
 import { idsIn, writeSideFile } from "./quarantine.ts";
