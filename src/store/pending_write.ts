@@ -11,13 +11,13 @@ import {
   type PendingConsumption,
   remaining,
 } from "./pending_consumption.ts";
-import { crc32, hex8Into, SEAL_BYTES, sealInPlace, sealInto } from "./codec.ts";
+import { SEAL_BYTES, sealInPlace, sealInto } from "./codec.ts";
 import {
   canonicalRunAt,
   encodeOrderHeader,
-  entrySeed,
-  entryText,
-  indexText,
+  ENTRY_ROOM,
+  entryInto,
+  indexLineInto,
   keyProblem,
   placeProblem,
 } from "./pending_format.ts";
@@ -171,18 +171,12 @@ class Chunked {
     return n;
   }
 
-  /** `text`, a space, the CRC-32 of `text` (continuing from `seed`) in hex, and a newline. */
-  checked(text: string, seed = 0): void {
-    this.#room(text.length * 3 + 10);
-    const start = this.#used;
-    const n = this.#encoder.encodeInto(text, this.#buf.subarray(start)).written;
-    const crc = crc32(this.#buf, start, start + n, seed);
-    let p = start + n;
-    this.#buf[p++] = 0x20;
-    p = hex8Into(crc, this.#buf, p);
-    this.#buf[p++] = 0x0a;
-    this.total += p - start;
-    this.#used = p;
+  /** What `into` writes into the buffer at the given position (`room` bytes at most); returns where it ended. */
+  into(room: number, into: (buf: Uint8Array, at: number) => number): void {
+    this.#room(room);
+    const end = into(this.#buf, this.#used);
+    this.total += end - this.#used;
+    this.#used = end;
   }
 
   flush(): void {
@@ -271,7 +265,11 @@ export function writeSegmentFiles(
     for (let r = 0; r < count; r++) {
       const i = byId[r];
       const { list, pos } = placeOf(order, i);
-      out.checked(indexText(ids[i], offsets[i], lengths[i], list, pos));
+      const id = ids[i];
+      out.into(
+        id.length * 3 + 70,
+        (buf, at) => indexLineInto(id, offsets[i], lengths[i], list, pos, buf, at),
+      );
     }
     out.flush();
     indexBytes = out.total;
@@ -284,15 +282,10 @@ export function writeSegmentFiles(
     for (let k = 0; k < count; k++) {
       const i = order.byEntry[k];
       const t = keys.runAt[i];
-      out.checked(
-        entryText({
-          seq: keys.seq[i],
-          priority: keys.priority[i],
-          run_at: Number.isNaN(t) ? null : new Date(t).toISOString(),
-          offset: offsets[i],
-          length: lengths[i],
-        }),
-        entrySeed(k),
+      const runAt = Number.isNaN(t) ? null : new Date(t).toISOString();
+      out.into(
+        ENTRY_ROOM,
+        (buf, at) => entryInto(k, keys.seq[i], keys.priority[i], runAt, offsets[i], lengths[i], buf, at),
       );
     }
     out.flush();
