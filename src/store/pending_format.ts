@@ -138,7 +138,7 @@ export function indexLineInto(
 }
 
 /** The decimal digits of `n`, a whole number from 0 (as String(n) spells it), at `at`; the position after them. */
-function decimalInto(n: number, buf: Uint8Array, at: number): number {
+export function decimalInto(n: number, buf: Uint8Array, at: number): number {
   let width = 1;
   while (width < POWERS_OF_TEN.length && n >= POWERS_OF_TEN[width]) width++;
   return fixedInto(n, width, buf, at);
