@@ -151,12 +151,19 @@ async function enqueue(
     const text = await readLines(this, flags.file);
     specs = [];
     const lines = text.split("\n");
+    // without flags a line's job is checked once: merged with nothing, it would be checked again as it is
+    const defaults = Object.values(fields).some((v) => v !== undefined);
     for (let i = 0; i < lines.length; i++) {
       // a JSON job, a shell command, or nothing (blank, or a # comment): FILE_LINES
       const line = lines[i].trim();
       if (line === "" || line.startsWith("#")) continue;
       const where = `line ${i + 1} of ${flags.file === "-" ? "stdin" : flags.file}`;
-      const spec = line.startsWith("{") ? parseJobJson(line, where) : { command: line };
+      const json = line.startsWith("{");
+      if (!defaults) {
+        specs.push(json ? parseJobJson(line, where) : validateJob({ command: line }, where));
+        continue;
+      }
+      const spec = json ? parseJobJson(line, where) : { command: line };
       // flags act as defaults for the lines that leave a field out (checked again together)
       const { command, ...rest } = { ...fields, ...spec };
       specs.push(validateJob({ ...rest, ...(rest.argv ? {} : { command }) }, where));

@@ -2,7 +2,7 @@
  * The line formats of a pending segment (pending.ts has the protocol): encoding and checking one
  * line of each file kind, pure. Nothing here reads or writes a file.
  */
-import { crc32, crc32Ascii, decodeLine, encodeLine, hex8, SEAL_BYTES } from "./codec.ts";
+import { crc32, crc32Ascii, decodeLine, encodeLine, hex8, hex8Into, SEAL_BYTES } from "./codec.ts";
 import type { OrderEntry, PendingJob, PendingList } from "./pending.ts";
 
 const encoder = new TextEncoder();
@@ -97,6 +97,78 @@ export function encodeIndexLine(
   return `${text} ${hex8(crc32(encoder.encode(text)))}\n`;
 }
 
+/**
+ * Writes the index line encodeIndexLine() gives into `buf` at `at` (room for `id` at 3 bytes a
+ * character and 70 more); returns the position after its newline. For a writer of many lines:
+ * digits and an ASCII id go in byte by byte, no string is made.
+ */
+export function indexLineInto(
+  id: string,
+  offset: number,
+  length: number,
+  list: number,
+  pos: number,
+  buf: Uint8Array,
+  at: number,
+): number {
+  const start = at;
+  let ascii = true;
+  for (let i = 0; i < id.length; i++) {
+    const c = id.charCodeAt(i);
+    if (c >= 0x80) {
+      ascii = false;
+      break;
+    }
+    buf[at + i] = c;
+  }
+  at += ascii ? id.length : encoder.encodeInto(id, buf.subarray(at)).written;
+  buf[at++] = 0x20;
+  at = decimalInto(offset, buf, at);
+  buf[at++] = 0x20;
+  at = decimalInto(length, buf, at);
+  buf[at++] = 0x20;
+  at = decimalInto(list, buf, at);
+  buf[at++] = 0x20;
+  at = decimalInto(pos, buf, at);
+  const crc = crc32(buf, start, at);
+  buf[at++] = 0x20;
+  at = hex8Into(crc, buf, at);
+  buf[at++] = 0x0a;
+  return at;
+}
+
+/** The decimal digits of `n`, a whole number from 0 (as String(n) spells it), at `at`; the position after them. */
+export function decimalInto(n: number, buf: Uint8Array, at: number): number {
+  let width = 1;
+  while (width < POWERS_OF_TEN.length && n >= POWERS_OF_TEN[width]) width++;
+  return fixedInto(n, width, buf, at);
+}
+
+const POWERS_OF_TEN = Array.from({ length: 16 }, (_, i) => 10 ** i);
+
+/** `n` in exactly `width` decimal digits (zero-padded; it fits them), at `at`; the position after them. */
+function fixedInto(n: number, width: number, buf: Uint8Array, at: number): number {
+  let p = at + width;
+  // in small-integer arithmetic: % of a double is a call to fmod, several times the cost of a digit
+  while (n >= 0x40000000) {
+    const high = Math.floor(n / 1e8);
+    let low = n - high * 1e8;
+    for (let i = 0; i < 8; i++) {
+      const q = (low / 10) | 0;
+      buf[--p] = 0x30 + low - q * 10;
+      low = q;
+    }
+    n = high;
+  }
+  let m = n | 0;
+  while (p > at) {
+    const q = (m / 10) | 0;
+    buf[--p] = 0x30 + m - q * 10;
+    m = q;
+  }
+  return at + width;
+}
+
 /** The entry of one index line (newline excluded), or null when it fails its checksum or form. */
 export function parseIndexLine(line: string): IndexEntry | null {
   const last = line.lastIndexOf(" ");
@@ -187,6 +259,49 @@ export function encodeEntry(k: number, e: OrderEntry): string {
   const text = entryText(e);
   return `${text} ${hex8(crc32(encoder.encode(text), 0, TEXT_CHARS, entrySeed(k)))}\n`;
 }
+
+/**
+ * Writes entry number `k` into `buf` at `at` (ENTRY_WIDTH bytes, and ENTRY_ROOM free: its seed is
+ * spelled past it first), byte for byte as encodeEntry() spells it; `runAt` is the canonical run_at
+ * or null. Returns the position after it. For a writer of many entries: no string is made for an
+ * entry, its columns or its seed.
+ */
+export function entryInto(
+  k: number,
+  seq: number,
+  priority: number,
+  runAt: string | null,
+  offset: number,
+  length: number,
+  buf: Uint8Array,
+  at: number,
+): number {
+  const start = at;
+  at = fixedInto(seq, SEQ_DIGITS, buf, at);
+  buf[at++] = 0x20;
+  buf[at++] = priority < 0 ? 0x2d : 0x2b;
+  at = fixedInto(Math.abs(priority), PRIORITY_DIGITS, buf, at);
+  buf[at++] = 0x20;
+  if (runAt === null) buf.fill(0x2d, at, at + RUN_AT_CHARS);
+  else for (let i = 0; i < RUN_AT_CHARS; i++) buf[at + i] = runAt.charCodeAt(i);
+  at += RUN_AT_CHARS;
+  buf[at++] = 0x20;
+  at = fixedInto(offset, OFFSET_DIGITS, buf, at);
+  buf[at++] = 0x20;
+  at = fixedInto(length, LENGTH_DIGITS, buf, at);
+  // the seed, the CRC of `<k> `, from the digits of k written past the entry (overwritten below)
+  const seedAt = at + 1;
+  const seedEnd = decimalInto(k, buf, seedAt);
+  buf[seedEnd] = 0x20;
+  const crc = crc32(buf, start, at, crc32(buf, seedAt, seedEnd + 1));
+  buf[at++] = 0x20;
+  at = hex8Into(crc, buf, at);
+  buf[at++] = 0x0a;
+  return at;
+}
+
+/** The room entryInto() needs. */
+export const ENTRY_ROOM = ENTRY_WIDTH + SEQ_DIGITS + 2;
 
 /** The entry number `k` held in `bytes` at `start` (ENTRY_WIDTH bytes), or why it is damaged. */
 export function decodeEntry(k: number, bytes: Uint8Array, start: number): OrderEntry | string {

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import fc from "fast-check";
 import { crc32, encodeLine, hex8 } from "./codec.ts";
 import { NOW, pendingJob, withPendingHome } from "./_pending_fixtures.ts";
 import { writePendingSegment } from "./pending_write.ts";
@@ -7,9 +8,12 @@ import {
   decodeJobLine,
   encodeEntry,
   encodeIndexLine,
+  ENTRY_ROOM,
   ENTRY_WIDTH,
+  entryInto,
   entrySeed,
   idAtStart,
+  indexLineInto,
   parseIndexLine,
   placeInLine,
 } from "./pending_format.ts";
@@ -64,6 +68,45 @@ Deno.test("an index line round-trips, and fails its checksum or form", () => {
   assert.equal(parseIndexLine(line.slice(0, -1).replace("1234", "1235")), null);
   const short = `a 1 2 ${hex8(crc32(encoder.encode("a 1 2")))}`;
   assert.equal(parseIndexLine(short), null);
+});
+
+Deno.test("entryInto() and indexLineInto() write byte for byte what encodeEntry() and encodeIndexLine() spell", () => {
+  const decoder = new TextDecoder();
+  // the edges of the columns and of the writers' arithmetic (small integers up to 2^30, then 8 digits at a time)
+  const edges = [0, 9, 10, 2 ** 30 - 1, 2 ** 30, 2 ** 31, 99_999_999, 100_000_000];
+  const whole = (max: number) =>
+    fc.oneof(fc.constantFrom(...edges.filter((e) => e <= max), max), fc.nat(max));
+  fc.assert(
+    fc.property(
+      whole(2 ** 32),
+      whole(Number.MAX_SAFE_INTEGER),
+      fc.integer({ min: -(10 ** 10) + 1, max: 10 ** 10 - 1 }),
+      fc.option(
+        fc.date({
+          min: new Date("0000-01-01T00:00:00.000Z"),
+          max: new Date("9999-12-31T23:59:59.999Z"),
+          noInvalidDate: true,
+        }),
+      ),
+      whole(10 ** 12 - 1),
+      whole(10 ** 9 - 1),
+      fc.oneof(
+        fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9._:@+-]{0,20}$/),
+        fc.string({ minLength: 1, unit: "grapheme" }),
+      ),
+      (k, seq, priority, date, offset, length, id) => {
+        const e = { seq, priority, run_at: date ? date.toISOString() : null, offset, length };
+        const buf = new Uint8Array(3 + ENTRY_ROOM + id.length * 3 + 70);
+        const end = entryInto(k, e.seq, e.priority, e.run_at, e.offset, e.length, buf, 3);
+        assert.equal(end - 3, ENTRY_WIDTH);
+        assert.equal(decoder.decode(buf.subarray(3, end)), encodeEntry(k, e));
+        const list = k % 1000;
+        const lineEnd = indexLineInto(id, offset, length, list, k, buf, 5);
+        assert.equal(decoder.decode(buf.subarray(5, lineEnd)), encodeIndexLine(id, offset, length, list, k));
+      },
+    ),
+    { numRuns: 2000 },
+  );
 });
 
 Deno.test("a job line's place and id are read from its bytes, and agree with parsing it", () => {
