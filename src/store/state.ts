@@ -237,7 +237,10 @@ export class QueueState {
   /** Moves live completed jobs out of `jobs` once they are in archive segment(s); counts stay. */
   archiveOut(ids: readonly string[]): void {
     for (const id of ids) {
-      if (this.jobs.get(id)?.state !== "completed") throw new Error(`job "${id}" is not completed`);
+      const job = this.jobs.get(id);
+      if (job?.state !== "completed") throw new Error(`job "${id}" is not completed`);
+      // no longer anyone's dependent: a job enqueued later under its id is another job
+      this.#unlink(job);
       this.jobs.delete(id);
     }
     this.archived += ids.length;
@@ -273,10 +276,14 @@ export class QueueState {
     if (!old) return;
     this.#untrack(old);
     this.countRuns(old, -1);
-    if (old.after && this.#dependents) {
-      for (const dep of old.after) this.#dependents.get(dep)?.delete(id);
-    }
+    this.#unlink(old);
     this.jobs.delete(id);
+  }
+
+  /** Takes `job` out of the dependents of the jobs it names in `after`. */
+  #unlink(job: Job): void {
+    if (!job.after || !this.#dependents) return;
+    for (const dep of job.after) this.#dependents.get(dep)?.delete(job.id);
   }
 
   #untrack(job: Job): void {

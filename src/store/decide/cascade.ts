@@ -18,7 +18,8 @@ export function cascade(state: QueueState, roots: Array<[id: string, how: string
     for (const dependent of state.dependents.get(id) ?? []) {
       if (seen.has(dependent)) continue;
       const job = state.jobs.get(dependent);
-      if (!job || !isWaiting(job.state)) continue;
+      // the map may list more than the waiting jobs that name `id` (state.ts): check both
+      if (!job || !isWaiting(job.state) || !job.after?.includes(id)) continue;
       seen.add(dependent);
       out.push([dependent, `dependency "${id}" ${how}`]);
       queue.push([dependent, "is dead"]);
