@@ -49,6 +49,16 @@ export interface SnapshotLines {
   repeated(line: number): never;
 }
 
+/** id → line of `lines`; calls `lines.repeated` at the first id an earlier line has. */
+export function idIndex(lines: SnapshotLines): Map<string, number> {
+  const index = new Map<string, number>();
+  for (let i = 0; i < lines.ids.length; i++) {
+    index.set(lines.ids[i], i);
+    if (index.size === i) lines.repeated(i + 2); // one lookup per id, not two
+  }
+  return index;
+}
+
 /** A waiting job's claim key, read from a snapshot's header instead of its unparsed line. */
 export type KeyedLine = WaitKey & { id: string };
 
@@ -108,14 +118,7 @@ export class JobMap extends Map<string, Job> {
   #lineOf(id: string): number {
     const lines = this.#lines;
     if (!lines) return -1;
-    if (!this.#index && ++this.#scans > SCANS_BEFORE_INDEX) {
-      const index = new Map<string, number>();
-      for (let i = 0; i < lines.ids.length; i++) {
-        index.set(lines.ids[i], i);
-        if (index.size === i) lines.repeated(i + 2); // one lookup per id, not two
-      }
-      this.#index = index;
-    }
+    if (!this.#index && ++this.#scans > SCANS_BEFORE_INDEX) this.#index = idIndex(lines);
     return this.#index ? this.#index.get(id) ?? -1 : lines.ids.indexOf(id);
   }
 

@@ -45,7 +45,7 @@ import type { QueueSettings, Schedule } from "./records.ts";
 import type { PendingSegment } from "./pending.ts";
 import { fileName } from "./paths.ts";
 import { type Consumption, consumptionProblem } from "./pending_consumption.ts";
-import type { SnapshotLines, WaitKey } from "./lazy_jobs.ts";
+import { idIndex, type SnapshotLines, type WaitKey } from "./lazy_jobs.ts";
 import { type Counts, QueueState } from "./state.ts";
 
 const FORMAT = "queuectl-snapshot";
@@ -169,7 +169,7 @@ function verifiedV2(bytes: Uint8Array, fail: Fail): QueueState | null {
   const header = checkHeader((head as { value: Record<string, unknown> }).value, fail);
   if (header.version === 1 || flat(header)) return null;
   const { lines, end } = directory(header, headEnd + 1, fail);
-  checkUnique(lines);
+  idIndex(lines); // every id once: a reader finds a repeat only when it first indexes the ids
   const jobCount = lines.ids.length;
   if (end > bytes.length || crc32(bytes, headEnd + 1, end) !== header.body_crc) {
     // name the damaged line: the first whose own checksum fails
@@ -201,8 +201,9 @@ function verifiedV2(bytes: Uint8Array, fail: Fail): QueueState | null {
 /**
  * Where each job line is, from the header's ids and lengths, with the state its `states` gives it
  * (from version 4) and a waiting job's claim key its `keys` give it (from version 5); `end` is
- * where the trailer starts. One pass over plain arrays: nothing is allocated per line (a repeated
- * id is found when the lines' id index is built, lazy_jobs.ts, or by `checkUnique` here).
+ * where the trailer starts; from version 4 every line must have a known state (a line whose job is
+ * in another state fails when it is parsed: parseJob). One pass over plain arrays: nothing is
+ * allocated per line (a repeated id is found when the lines' id index is built: lazy_jobs.ts).
  */
 function directory(
   header: Record<string, unknown>,
@@ -240,15 +241,6 @@ function directory(
 }
 
 const KNOWN_STATES: ReadonlySet<unknown> = new Set(JOB_STATES);
-
-/** Every id once (doctor's whole-file check; a reader finds a repeat when it first indexes the ids). */
-function checkUnique(lines: SnapshotLines): void {
-  const seen = new Set<string>();
-  for (let i = 0; i < lines.ids.length; i++) {
-    if (seen.has(lines.ids[i])) lines.repeated(i + 2);
-    seen.add(lines.ids[i]);
-  }
-}
 
 /**
  * Version 5: the header's `keys` give every waiting job line (by its `states`) a claim key, and no
@@ -365,10 +357,6 @@ function parseJob(
   return job;
 }
 
-/**
- * Version 4: the header's `states` name a known state for every job line (a line whose job is in
- * another state fails when it is parsed: parseJob).
- */
 function checkHeader(header: Record<string, unknown>, fail: Fail): Record<string, unknown> {
   if (header.format !== FORMAT || ![1, 2, 3, 4, VERSION].includes(header.version as number)) {
     fail(1, `unknown snapshot format ${JSON.stringify(header.format)} v${header.version}`);

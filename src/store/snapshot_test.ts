@@ -302,3 +302,25 @@ Deno.test(
     });
   }),
 );
+
+Deno.test(
+  "a header naming one id on two lines: doctor's whole read refuses it at once, a reader when it indexes the ids",
+  inTemp((written) => {
+    const path = written(withHeader(encodeSnapshot(stateOf(JOBS), 2), (h) => {
+      (h.ids as string[])[4] = "d1"; // line 6 names line 2's job again
+    }));
+    throwsCorruption(() => readSnapshot(path, true), 6, /invalid or repeated/);
+    const state = readSnapshot(path, false);
+    try {
+      throwsCorruption(
+        () => {
+          for (let i = 0; i < 20; i++) state.jobs.get(`missing-${i}`);
+        },
+        6,
+        /invalid or repeated/,
+      );
+    } finally {
+      state.jobs.release();
+    }
+  }),
+);
