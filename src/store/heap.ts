@@ -1,11 +1,13 @@
 /** A binary min-heap under a given order: the building block of the runnable index. */
 export class Heap<T> {
-  readonly #items: T[] = [];
+  readonly #items: T[];
   readonly #before: (a: T, b: T) => boolean;
 
-  /** `before(a, b)`: a comes out first. */
-  constructor(before: (a: T, b: T) => boolean) {
+  /** `before(a, b)`: a comes out first. `items` (taken over, not copied) are arranged in one pass. */
+  constructor(before: (a: T, b: T) => boolean, items: T[] = []) {
     this.#before = before;
+    this.#items = items;
+    for (let i = (items.length >> 1) - 1; i >= 0; i--) this.#down(i);
   }
 
   get size(): number {
@@ -35,25 +37,32 @@ export class Heap<T> {
     const last = a.pop()!;
     if (a.length > 0) {
       a[0] = last;
-      let i = 0;
-      for (;;) {
-        const l = 2 * i + 1;
-        const r = l + 1;
-        let m = i;
-        if (l < a.length && this.#before(a[l], a[m])) m = l;
-        if (r < a.length && this.#before(a[r], a[m])) m = r;
-        if (m === i) break;
-        [a[i], a[m]] = [a[m], a[i]];
-        i = m;
-      }
+      this.#down(0);
     }
     return top;
   }
 
+  /** Moves the item at `i` down until neither child comes out before it. */
+  #down(i: number): void {
+    const a = this.#items;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < a.length && this.#before(a[l], a[m])) m = l;
+      if (r < a.length && this.#before(a[r], a[m])) m = r;
+      if (m === i) return;
+      [a[i], a[m]] = [a[m], a[i]];
+      i = m;
+    }
+  }
+
   /** Keeps only the items `keep` accepts (stale entries), rebuilding the heap. */
   filter(keep: (item: T) => boolean): void {
-    const kept = this.#items.filter(keep);
-    this.#items.length = 0;
-    for (const item of kept) this.push(item);
+    const a = this.#items;
+    let n = 0;
+    for (const item of a) if (keep(item)) a[n++] = item;
+    a.length = n;
+    for (let i = (n >> 1) - 1; i >= 0; i--) this.#down(i);
   }
 }

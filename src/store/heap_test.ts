@@ -12,6 +12,16 @@ Deno.test("Heap pops every pushed item in order, for any input", () => {
   }));
 });
 
+Deno.test("a Heap built from items pops them in order, and takes pushes after, for any input", () => {
+  fc.assert(fc.property(fc.array(fc.integer()), fc.array(fc.integer()), (xs, more) => {
+    const h = new Heap<number>((a, b) => a < b, [...xs]);
+    for (const x of more) h.push(x);
+    const out: number[] = [];
+    for (let x = h.pop(); x !== undefined; x = h.pop()) out.push(x);
+    assert.deepEqual(out, [...xs, ...more].sort((a, b) => a - b));
+  }));
+});
+
 Deno.test("Heap.filter() drops items and keeps the order of the rest", () => {
   const h = new Heap<number>((a, b) => a < b);
   for (const x of [5, 3, 8, 1, 9, 2]) h.push(x);

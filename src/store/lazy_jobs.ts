@@ -19,6 +19,17 @@ export interface WaitKey {
 }
 
 /**
+ * A waiting job's claim key, read from a snapshot's header instead of its unparsed line: the job
+ * `id` of line `line`, and its `run_at` in ms since the epoch (`at`; -Infinity for none), parsed
+ * once when the header is read.
+ */
+export interface KeyedLine extends WaitKey {
+  id: string;
+  line: number;
+  at: number;
+}
+
+/**
  * Parses (and checks) the line of job `id`; throws CorruptionError if it is damaged, if the
  * job's state is not `state` (the header's word for it; null where the header has none), or if
  * its claim key is not `key` (given for a waiting job from version 5).
@@ -36,7 +47,8 @@ export type ParseJob = (
  * A snapshot's job lines as its header names them, by position: line `i` (the file's line i + 2)
  * is job `ids[i]`, starts at byte `starts[i]` and ends (its newline excluded) at `starts[i + 1] - 1`;
  * `starts` has one more entry, where the trailer starts. `states[i]` is the state the header gives
- * it (null: none given, before version 4) and `keys.get(i)` a waiting line's claim key (version 5).
+ * it (null: none given, before version 4) and `keys.get(i)` a waiting line's claim key (version 5:
+ * every waiting line has one, and no other line).
  * Columns, not an object per line: opening a snapshot of thousands of live jobs (most of them
  * dead ones kept in the DLQ) allocates nothing per line. `repeated` is called with a line whose id
  * an earlier line has (found when the id index is built; doctor checks every id at once).
@@ -45,7 +57,7 @@ export interface SnapshotLines {
   ids: string[];
   starts: Float64Array;
   states: JobState[] | null;
-  keys: Map<number, WaitKey> | null;
+  keys: Map<number, KeyedLine> | null;
   repeated(line: number): never;
 }
 
@@ -58,9 +70,6 @@ export function idIndex(lines: SnapshotLines): Map<string, number> {
   }
   return index;
 }
-
-/** A waiting job's claim key, read from a snapshot's header instead of its unparsed line. */
-export type KeyedLine = WaitKey & { id: string };
 
 /**
  * Lookups by id answered by a scan of the ids before a map of them is built: with 5,850 lines a
@@ -323,14 +332,26 @@ export class JobMap extends Map<string, Job> {
    * without a key whose state may be waiting (versions 3 and 4) is parsed.
    */
   *waitingKeys(): Generator<Job | KeyedLine> {
-    for (const found of this.#byState(isWaiting)) {
-      if (typeof found !== "number") {
-        yield found;
-        continue;
+    const keys = this.#lines?.keys;
+    if (!keys) {
+      for (const found of this.#byState(isWaiting)) {
+        const job = typeof found === "number" ? this.#now(found, isWaiting) : found;
+        if (job) yield job;
       }
-      const key = this.#lines!.keys?.get(found);
-      const job = key ? { id: this.#lines!.ids[found], ...key } : this.#now(found, isWaiting);
-      if (job) yield job;
+      return;
+    }
+    // the waiting lines are the keyed ones: no pass over every line (most of them, in a home
+    // with a history, dead jobs kept in the DLQ); on copies, as #byState
+    const parsed = [...Map.prototype.values.call(this) as MapIterator<Job>].filter((j) => isWaiting(j.state));
+    const unparsed: KeyedLine[] = [];
+    for (const key of keys.values()) if (this.#taken[key.line] === 0) unparsed.push(key);
+    yield* parsed;
+    for (const key of unparsed) {
+      if (this.#taken[key.line] === 0) yield key;
+      else {
+        const job = this.#now(key.line, isWaiting);
+        if (job) yield job;
+      }
     }
   }
 

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import type { Job } from "../job.ts";
 import { jobIn as job } from "./_testing.ts";
-import { JobMap, type SnapshotLines, type WaitKey } from "./lazy_jobs.ts";
+import { JobMap, type KeyedLine, type SnapshotLines } from "./lazy_jobs.ts";
 
 /**
  * A map holding `lines` unparsed as a snapshot's lines would be (states given by the header when
@@ -19,7 +19,7 @@ function unparsed(lines: Job[], withStates = true): { map: JobMap; parsed: strin
 }
 
 /** The header's view of `jobs` as snapshot lines (states when `withStates`, claim keys by line). */
-function linesOf(jobs: Job[], withStates = true, keys: Map<number, WaitKey> | null = null): SnapshotLines {
+function linesOf(jobs: Job[], withStates = true, keys: Map<number, KeyedLine> | null = null): SnapshotLines {
   return {
     ids: jobs.map((j) => j.id),
     starts: new Float64Array(jobs.length + 1),
@@ -88,18 +88,38 @@ Deno.test("unendedStates() names the jobs that may still run from their header s
   assert.deepStrictEqual(parsed, []);
 });
 
-Deno.test("waitingKeys() gives the keys of unparsed waiting lines, and parses those without one", () => {
-  // as a version 5 header gives them: p1's key; none for f1 (so it is parsed), none for the rest
-  const keys = new Map([[1, { queue: "default", priority: 0, seq: 2, run_at: null }]]);
+Deno.test("waitingKeys() gives the keys of unparsed waiting lines (version 5), parsing none", () => {
+  // as a version 5 header gives them: a key for each waiting line (p1, f1), none for the rest
+  const key = (line: number, id: string, seq: number) => ({
+    id,
+    line,
+    queue: "default",
+    priority: 0,
+    seq,
+    run_at: null,
+    at: -Infinity,
+  });
+  const keys = new Map([[1, key(1, "p1", 2)], [5, key(5, "f1", 6)]]);
   const m = new JobMap();
   const asked: string[] = [];
   m.setUnparsed(linesOf(LINES, true, keys), (id) => {
     asked.push(id);
     return LINES.find((j) => j.id === id)!;
   }, LINES.length + 1);
-  const got = [...m.waitingKeys()].map((k) => "state" in k ? `job ${k.id}` : `key ${k.id} ${k.seq}`);
-  assert.deepStrictEqual(got.sort(), ["job f1", "key p1 2"]);
-  assert.deepStrictEqual(asked, ["f1"]);
+  const got = () =>
+    [...m.waitingKeys()].map((k) => "state" in k ? `job ${k.id}` : `key ${k.id} ${k.seq}`).sort();
+  assert.deepStrictEqual(got(), ["key f1 6", "key p1 2"]);
+  assert.deepStrictEqual(asked, []);
+  // a parsed line is given as its job, a line whose job stopped waiting not at all
+  m.get("p1");
+  m.set("f1", job("f1", 6, "processing"));
+  assert.deepStrictEqual(got(), ["job p1"]);
+});
+
+Deno.test("waitingKeys() parses the lines whose state may be waiting when the header has no keys (version 4)", () => {
+  const { map, parsed } = unparsed(LINES);
+  assert.deepStrictEqual([...map.waitingKeys()].map((k) => k.id).sort(), ["f1", "p1"]);
+  assert.deepStrictEqual(parsed.sort(), ["f1", "p1"]);
 });
 
 Deno.test("lookups by id find unparsed lines before and after the ids are indexed, and see replaced or deleted ones", () => {

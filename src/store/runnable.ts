@@ -42,36 +42,52 @@ function atOf(job: Pick<Job, "run_at">): number {
   return job.run_at === null ? -Infinity : Date.parse(job.run_at);
 }
 
+function entryOf(job: Job): Entry {
+  return { id: job.id, queue: job.queue, priority: job.priority, seq: job.seq, at: atOf(job) };
+}
+
+function laterBefore(a: Entry, b: Entry): boolean {
+  return a.at < b.at || (a.at === b.at && a.seq < b.seq);
+}
+
 export class RunnableIndex {
   readonly #source: IndexSource;
   readonly #due = new Map<string, Heap<Entry>>();
-  readonly #later = new Heap<Entry>((a, b) => a.at < b.at || (a.at === b.at && a.seq < b.seq));
+  readonly #later: Heap<Entry>;
 
-  /** `jobs`: the waiting jobs, parsed or as the keys of unparsed snapshot lines (`waitingKeys()`). */
+  /**
+   * `jobs`: the waiting jobs, parsed or as the keys of unparsed snapshot lines (`waitingKeys()`),
+   * gathered first and arranged into heaps in one pass each (not pushed one by one).
+   */
   constructor(source: IndexSource, jobs: Iterable<Job | KeyedLine>) {
     this.#source = source;
+    const due = new Map<string, Entry[]>();
+    const later: Entry[] = [];
     for (const job of jobs) {
-      if ("state" in job) this.note(job);
-      else this.#push(job);
+      // a header's key is an entry as it is
+      const entry = "state" in job ? this.#indexable(job) ? entryOf(job) : null : job;
+      if (!entry) continue;
+      if (entry.at !== -Infinity) later.push(entry);
+      else {
+        const list = due.get(entry.queue);
+        if (list) list.push(entry);
+        else due.set(entry.queue, [entry]);
+      }
     }
+    for (const [queue, entries] of due) this.#due.set(queue, new Heap(claimsBefore, entries));
+    this.#later = new Heap(laterBefore, later);
   }
 
   /** A job was put into the state: index it if it may be claimed some day. */
   note(job: Job): void {
-    if (!isWaiting(job.state) || this.#source.blocked(job)) return;
-    this.#push(job);
+    if (!this.#indexable(job)) return;
+    const entry = entryOf(job);
+    if (entry.at === -Infinity) this.#heap(job.queue).push(entry);
+    else this.#later.push(entry);
   }
 
-  #push(key: KeyedLine): void {
-    const entry: Entry = {
-      id: key.id,
-      queue: key.queue,
-      priority: key.priority,
-      seq: key.seq,
-      at: atOf(key),
-    };
-    if (entry.at === -Infinity) this.#heap(key.queue).push(entry);
-    else this.#later.push(entry);
+  #indexable(job: Job): boolean {
+    return isWaiting(job.state) && !this.#source.blocked(job);
   }
 
   #heap(queue: string): Heap<Entry> {

@@ -45,7 +45,7 @@ import type { QueueSettings, Schedule } from "./records.ts";
 import type { PendingSegment } from "./pending.ts";
 import { fileName } from "./paths.ts";
 import { type Consumption, consumptionProblem } from "./pending_consumption.ts";
-import { idIndex, type SnapshotLines, type WaitKey } from "./lazy_jobs.ts";
+import { idIndex, type KeyedLine, type SnapshotLines, type WaitKey } from "./lazy_jobs.ts";
 import { type Counts, QueueState } from "./state.ts";
 
 const FORMAT = "queuectl-snapshot";
@@ -234,7 +234,7 @@ function directory(
     ids: ids as string[],
     starts,
     states: states as JobState[] | null,
-    keys: (header.version as number) >= 5 ? readKeys(header, ids.length, fail) : null,
+    keys: (header.version as number) >= 5 ? readKeys(header, ids as string[], fail) : null,
     repeated: (line) => fail(line, "a job line is invalid or repeated"),
   };
   return { lines, end: at };
@@ -246,29 +246,33 @@ const KNOWN_STATES: ReadonlySet<unknown> = new Set(JOB_STATES);
  * Version 5: the header's `keys` give every waiting job line (by its `states`) a claim key, and no
  * other line one; each is well formed (a line whose job has another key fails when it is parsed).
  */
-function readKeys(header: Record<string, unknown>, count: number, fail: Fail): Map<number, WaitKey> {
+function readKeys(header: Record<string, unknown>, ids: string[], fail: Fail): Map<number, KeyedLine> {
   const keys = header.keys;
   if (!Array.isArray(keys)) fail(1, "the header's keys of waiting jobs are missing");
+  const count = ids.length;
   const states = header.states as unknown[];
-  const out = new Map<number, WaitKey>();
+  const out = new Map<number, KeyedLine>();
   let last = -1;
   for (const row of keys as unknown[]) {
     const [i, queue, priority, seq, runAt] = (Array.isArray(row) ? row : []) as unknown[];
+    const at = typeof runAt === "string" ? Date.parse(runAt) : -Infinity;
     if (
       !Array.isArray(row) || row.length !== 5 || !Number.isSafeInteger(i) || (i as number) <= last ||
       (i as number) >= count || !isWaiting(states?.[i as number] as JobState) ||
       typeof queue !== "string" || typeof priority !== "number" || !Number.isFinite(priority) ||
-      !Number.isSafeInteger(seq) ||
-      !(runAt === null || (typeof runAt === "string" && Number.isFinite(Date.parse(runAt))))
+      !Number.isSafeInteger(seq) || !(runAt === null || (typeof runAt === "string" && Number.isFinite(at)))
     ) {
       fail(1, `the header's key of a waiting job is invalid: ${JSON.stringify(row)}`);
     }
     last = i as number;
     out.set(last, {
+      id: ids[last],
+      line: last,
       queue: queue as string,
       priority: priority as number,
       seq: seq as number,
       run_at: runAt as string | null,
+      at,
     });
   }
   let waiting = 0;
@@ -317,13 +321,17 @@ function readLazily(path: string, fail: Fail): QueueState | null {
 }
 
 function readFirstLine(file: Deno.FsFile, size: number): Uint8Array | null {
-  let want = Math.min(size, 64 * 1024);
+  let buf = readRange(file, 0, Math.min(size, 64 * 1024));
   for (;;) {
-    const buf = readRange(file, 0, want);
     const nl = buf.indexOf(0x0a);
     if (nl >= 0) return buf.subarray(0, nl);
-    if (want >= size) return null;
-    want = Math.min(size, want * 4);
+    if (buf.length >= size) return null;
+    // four times as much, reading only what is not read yet
+    const more = new Uint8Array(Math.min(size, buf.length * 4));
+    more.set(buf);
+    const got = readAt(file, buf.length, more.subarray(buf.length));
+    if (got === 0) return null; // shorter than it was a moment ago
+    buf = more.subarray(0, buf.length + got);
   }
 }
 
