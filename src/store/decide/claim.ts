@@ -90,6 +90,9 @@ export function decideClaim(state: QueueState, req: ClaimRequest, now: Date): De
   // scheduled jobs in segments whose time has come join the live state, where priority orders them
   const promoted = new Map<string, Job[]>();
   promote: for (const { seg, list, queue } of state.pending.lists("scheduled")) {
+    // a list runs in start-time order from its first_run_at on: one whose first is not due is not read
+    const first = seg.lists[list].first_run_at;
+    if (first !== undefined && Date.parse(first) > nowMs) continue;
     for (const { pos, entry } of state.pending.walk(seg, list)) {
       if (entry.run_at !== null && Date.parse(entry.run_at) > nowMs) break;
       if (load.length >= PROMOTE_MAX) break promote;
