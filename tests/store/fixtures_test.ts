@@ -54,6 +54,11 @@ const FIXTURES: Fixture[] = [
     what: "a snapshot version 4 (job states in its header, no claim keys)",
     argv: true,
   },
+  {
+    name: "v5-f7348ae",
+    what: "a snapshot version 5 (job states and the claim keys of its waiting lines in its header)",
+    argv: true,
+  },
 ];
 
 /** What a user sees of one job; `output` is what `logs` shows between its attempt markers (null: no output yet). */
