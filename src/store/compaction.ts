@@ -32,9 +32,13 @@ export interface CompactionResult {
 
 /**
  * Plain pending jobs move into a pending segment once there are this many in the live state (a
- * segment is three files: fewer jobs stay live, where they cost the snapshot a line each).
+ * segment is three files: fewer jobs stay live, where they cost the snapshot a line each). A live
+ * waiting line costs every process that opens the store and claims a few microseconds of cold code
+ * (its header entry and claim key read, an index entry built): 881 of them added about 3.4 ms to a
+ * claim (2026-12-06, bench/claim.ts in an instrumented copy), where a segment of them costs a claim
+ * one list head; it was 1024 until then.
  */
-export const PENDING_MIN = 1024;
+export const PENDING_MIN = 64;
 
 /**
  * A job that can wait in a pending segment: pending, and nothing about it needs the live state:
