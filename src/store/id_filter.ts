@@ -10,9 +10,12 @@
  *                refuses anything else, and ignores other members); the array is m = 8 * bytes
  *                bits long, bit b being byte b >> 3, bit b & 7, least significant bit first
  *                (bit 0 is 0x01 of byte 0, bit 9 is 0x02 of byte 1). 1 <= k <= 16, m >= 8.
- *   sizing       a filter of n ids has m = max(64, 8 * ceil(10 * n / 8)) bits (10 bits per id,
- *                about 0.8% false positives with k = 7) and k = 7 hashes; a reader takes m and k
- *                from the stored form and assumes neither.
+ *   sizing       a filter of n ids has m = max(64, 8 * ceil(20 * n / 8)) bits (20 bits per id,
+ *                about 0.007% false positives with k = 14) and k = 14 hashes; a reader takes m and
+ *                k from the stored form and assumes neither. So many bits because every record a
+ *                process replays from the log asks about the ids it names (hundreds per call):
+ *                at 10 bits per id (0.8%) one of a few hundred lookups would read the directory
+ *                the filter stands for (measured: an `enqueue` replaying 25 records read it).
  *   hashing      all arithmetic on unsigned 32-bit integers, wrapping modulo 2^32:
  *                h1 = FNV-1a 32 over the id's UTF-8 bytes (a lone surrogate encodes as U+FFFD,
  *                     as WHATWG TextEncoder does): h = 0x811c9dc5; for each byte
@@ -22,12 +25,12 @@
  *                the id sets bits ((h1 + i * h2) mod 2^32) mod m for i = 0 .. k-1
  *                (Kirsch–Mitzenmacher double hashing).
  *
- * The filter of the ids "a", "b", "c" is {"bits":"IAjEwbgYEkE=","hashes":7}.
+ * The filter of the ids "a", "b", "c" is {"bits":"OC7H5bick3E=","hashes":14}.
  */
 
-const BITS_PER_ID = 10;
+const BITS_PER_ID = 20;
 const MIN_BITS = 64;
-const HASHES = 7;
+const HASHES = 14;
 const MAX_HASHES = 16;
 
 const encoder = new TextEncoder();
@@ -50,7 +53,7 @@ export class IdFilter {
   }
 
   /**
-   * A filter holding `ids` (10 bits per id, at least 64 bits, 7 hashes). `count` says how many
+   * A filter holding `ids` (20 bits per id, at least 64 bits, 14 hashes). `count` says how many
    * ids there are, to size the bit array before iterating; more ids than `count` still all test
    * true, at a higher false-positive rate.
    */

@@ -44,21 +44,59 @@ export type ParseJob = (
 ) => Job;
 
 /**
- * A snapshot's job lines as its header names them, by position: line `i` (the file's line i + 2)
- * is job `ids[i]`, starts at byte `starts[i]` and ends (its newline excluded) at `starts[i + 1] - 1`;
- * `starts` has one more entry, where the trailer starts. `states[i]` is the state the header gives
- * it (null: none given, before version 4) and `keys.get(i)` a waiting line's claim key (version 5:
- * every waiting line has one, and no other line).
+ * A snapshot's job lines as its header names them, by position: line `i` (the file's line
+ * `firstLine + i`) is job `ids[i]`, starts at byte `starts[i]` and ends (its newline excluded) at
+ * `starts[i + 1] - 1`; `starts[ids.length]` is where the lines named so far end. `states[i]` is the
+ * state the header gives it (null: none given, before version 4) and `keys.get(i)` a waiting line's
+ * claim key (version 5: every waiting line has one, and no other line).
  * Columns, not an object per line: opening a snapshot of thousands of live jobs (most of them
  * dead ones kept in the DLQ) allocates nothing per line. `repeated` is called with a line whose id
  * an earlier line has (found when the id index is built; doctor checks every id at once).
+ *
+ * Version 6 writes the lines of jobs that may still run first and the ended ones (completed, dead)
+ * after them, and names only the first in its header: `ended` says how many follow and reads
+ * their directory (ids, lengths, states) when first needed, which `appendLines` adds here;
+ * `starts` has room for them from the start. Its filter answers, without that read, that an id is
+ * not among them.
  */
 export interface SnapshotLines {
   ids: string[];
   starts: Float64Array;
   states: JobState[] | null;
   keys: Map<number, KeyedLine> | null;
+  /** the file's line number of line 0: 2 (after the header), 3 from version 6 */
+  firstLine: number;
+  /** version 6: the first ended line (the lines before it are a run in enqueue order, and those from it) */
+  split: number;
+  ended: EndedLines | null;
   repeated(line: number): never;
+}
+
+/** Version 6: the ended lines that follow the lines a header names. */
+export interface EndedLines {
+  count: number;
+  /** false: `id` is certainly not an ended line's job (id_filter.ts) */
+  mayHold(id: string): boolean;
+  /** Reads and checks their directory (throws CorruptionError if it is damaged). */
+  read(): LineDirectory;
+}
+
+/** Ids, lengths (bytes, newline included) and states of consecutive job lines. */
+export interface LineDirectory {
+  ids: string[];
+  lengths: number[];
+  states: JobState[];
+}
+
+/** Adds the lines of `more` after those `lines` names (their bytes follow on). */
+export function appendLines(lines: SnapshotLines, more: LineDirectory): void {
+  let at = lines.starts[lines.ids.length];
+  for (let k = 0; k < more.ids.length; k++) {
+    lines.ids.push(more.ids[k]);
+    lines.states?.push(more.states[k]);
+    at += more.lengths[k];
+    lines.starts[lines.ids.length] = at;
+  }
 }
 
 /** id → line of `lines`; calls `lines.repeated` at the first id an earlier line has. */
@@ -66,7 +104,7 @@ export function idIndex(lines: SnapshotLines): Map<string, number> {
   const index = new Map<string, number>();
   for (let i = 0; i < lines.ids.length; i++) {
     index.set(lines.ids[i], i);
-    if (index.size === i) lines.repeated(i + 2); // one lookup per id, not two
+    if (index.size === i) lines.repeated(lines.firstLine + i); // one lookup per id, not two
   }
   return index;
 }
@@ -87,10 +125,13 @@ export class JobMap extends Map<string, Job> {
   #index: Map<string, number> | null = null;
   #scans = 0;
   #snapshotNextOrder = 0;
+  /** lines from here on are ended ones (version 6), in enqueue order as those before them */
+  #split = 0;
 
   /**
-   * Adds the jobs of a snapshot, their lines not parsed yet, in enqueue order; every one has a
-   * seq below `nextOrder`, and every job enqueued later one at or above it.
+   * Adds the jobs of a snapshot, their lines not parsed yet, in enqueue order (from version 6: the
+   * jobs that may still run, then the ended ones); every one has a seq below `nextOrder`, and every
+   * job enqueued later one at or above it.
    */
   setUnparsed(
     lines: SnapshotLines,
@@ -101,8 +142,10 @@ export class JobMap extends Map<string, Job> {
     this.#lines = lines;
     this.#parse = parse;
     this.#release = release;
-    this.#taken = new Uint8Array(lines.ids.length);
-    this.#unparsed = lines.ids.length;
+    const count = lines.ids.length + (lines.ended?.count ?? 0);
+    this.#taken = new Uint8Array(count);
+    this.#unparsed = count;
+    this.#split = lines.split;
     this.#index = null;
     this.#scans = 0;
     this.#snapshotNextOrder = nextOrder;
@@ -123,12 +166,30 @@ export class JobMap extends Map<string, Job> {
     this.release();
   }
 
-  /** The snapshot line of `id` (parsed or not since), or -1. */
+  /** The snapshot line of `id` (parsed or not since), or -1: ended lines are read if they may hold it. */
   #lineOf(id: string): number {
     const lines = this.#lines;
     if (!lines) return -1;
+    const i = this.#named(lines, id);
+    if (i >= 0 || !lines.ended || !lines.ended.mayHold(id)) return i;
+    this.#readEnded();
+    return this.#named(lines, id);
+  }
+
+  /** The line of `id` among the lines named so far, or -1. */
+  #named(lines: SnapshotLines, id: string): number {
     if (!this.#index && ++this.#scans > SCANS_BEFORE_INDEX) this.#index = idIndex(lines);
     return this.#index ? this.#index.get(id) ?? -1 : lines.ids.indexOf(id);
+  }
+
+  /** Version 6: names the ended lines too, reading their directory (once). */
+  #readEnded(): void {
+    const lines = this.#lines;
+    if (!lines?.ended) return;
+    const more = lines.ended.read();
+    lines.ended = null;
+    appendLines(lines, more);
+    this.#index = null;
   }
 
   /** The unparsed line of `id`, or -1. */
@@ -152,7 +213,7 @@ export class JobMap extends Map<string, Job> {
       id,
       lines.starts[i],
       lines.starts[i + 1] - 1,
-      i + 2,
+      lines.firstLine + i,
       lines.states?.[i] ?? null,
       lines.keys?.get(i) ?? null,
     );
@@ -189,34 +250,43 @@ export class JobMap extends Map<string, Job> {
     return this.#lines?.ids.length ?? 0;
   }
 
-  /** Jobs in enqueue order, parsing each only when the caller reads that far. */
-  *inOrder(): Generator<Job> {
-    const others = this.#others();
-    let k = 0;
-    for (let i = 0; i < this.#lineCount; i++) {
-      const job = this.#lineJob(i);
-      if (!job) continue;
-      while (k < others.length && others[k].seq < job.seq) yield others[k++];
-      yield job;
+  /** The jobs of lines [from, to) still live as those lines' jobs, in line order or (`desc`) reversed. */
+  *#lineJobs(from: number, to: number, desc: boolean): Generator<Job> {
+    for (let n = 0; n < to - from; n++) {
+      const job = this.#lineJob(desc ? to - 1 - n : from + n);
+      if (job) yield job;
     }
-    while (k < others.length) yield others[k++];
+  }
+
+  /**
+   * Jobs in enqueue order (`desc`: newest first), parsing each only when the caller reads that far:
+   * the snapshot's lines (from version 6 two runs of them, those that may still run and the ended
+   * ones) merged with the others by seq.
+   */
+  *#bySeq(desc: boolean): Generator<Job> {
+    this.#readEnded();
+    const others = this.#others();
+    if (desc) others.reverse();
+    const count = this.#lineCount;
+    yield* merged(
+      [this.#lineJobs(0, this.#split, desc), this.#lineJobs(this.#split, count, desc), others.values()],
+      desc ? (a, b) => a.seq > b.seq : (a, b) => a.seq < b.seq,
+    );
+  }
+
+  /** Jobs in enqueue order, parsing each only when the caller reads that far. */
+  inOrder(): Generator<Job> {
+    return this.#bySeq(false);
   }
 
   /** Jobs in reverse enqueue order (newest first), parsing each only when the caller reads that far. */
-  *inOrderDesc(): Generator<Job> {
-    const others = this.#others();
-    let k = others.length - 1;
-    for (let i = this.#lineCount - 1; i >= 0; i--) {
-      const job = this.#lineJob(i);
-      if (!job) continue;
-      while (k >= 0 && others[k].seq > job.seq) yield others[k--];
-      yield job;
-    }
-    while (k >= 0) yield others[k--];
+  inOrderDesc(): Generator<Job> {
+    return this.#bySeq(true);
   }
 
   /** Ids (parsed or not) that start with `prefix`, without parsing any job. */
   *keysWithPrefix(prefix: string): Generator<string> {
+    this.#readEnded();
     for (const id of Map.prototype.keys.call(this) as MapIterator<string>) {
       if (id.startsWith(prefix)) yield id;
     }
@@ -226,7 +296,10 @@ export class JobMap extends Map<string, Job> {
     }
   }
 
-  /** The unparsed lines, in order (a copy: the caller may change the map meanwhile). */
+  /**
+   * The unparsed lines named so far, in order (a copy: the caller may change the map meanwhile);
+   * the ended lines of a version 6 snapshot only once something read them.
+   */
   #unparsedLines(): number[] {
     const out: number[] = [];
     for (let i = 0; i < this.#lineCount && out.length < this.#unparsed; i++) {
@@ -240,8 +313,9 @@ export class JobMap extends Map<string, Job> {
     return this.#unparsed > 0;
   }
 
-  /** The unparsed ids, in enqueue order (snapshot order). */
+  /** The unparsed ids, in snapshot order. */
   unparsedIds(): string[] {
+    this.#readEnded();
     return this.#unparsedLines().map((i) => this.#lines!.ids[i]);
   }
 
@@ -278,7 +352,8 @@ export class JobMap extends Map<string, Job> {
    * The jobs whose state `keep` accepts, in no particular order: parsed ones as jobs, unparsed ones
    * whose header gives a state `keep` accepts as their line (not parsed), and unparsed ones whose
    * header gives no state parsed (a version 3 snapshot), then judged as jobs. It works on copies:
-   * the caller may change the map between two of them.
+   * the caller may change the map between two of them. `keep` accepts no ended state (its callers
+   * want jobs that may still run): the ended lines of a version 6 snapshot are not read for it.
    */
   *#byState(keep: (state: JobState) => boolean): Generator<Job | number> {
     const parsed = [...Map.prototype.values.call(this) as MapIterator<Job>];
@@ -357,6 +432,7 @@ export class JobMap extends Map<string, Job> {
 
   /** Parses every job not parsed yet. */
   parseAll(): void {
+    this.#readEnded();
     for (const i of this.#unparsedLines()) if (this.#taken[i] === 0) this.#parseLine(i);
   }
 
@@ -382,5 +458,22 @@ export class JobMap extends Map<string, Job> {
   override forEach(fn: (job: Job, id: string, map: Map<string, Job>) => void, self?: unknown): void {
     this.parseAll();
     super.forEach(fn, self);
+  }
+}
+
+/**
+ * The items of `sources`, each already in `before` order, as one sequence in that order (an item
+ * is taken from a source only when it is the next to give: lazily parsed lines stay unparsed).
+ */
+function* merged<T>(sources: Iterator<T>[], before: (a: T, b: T) => boolean): Generator<T> {
+  const heads = sources.map((s) => s.next());
+  for (;;) {
+    let best = -1;
+    for (let k = 0; k < heads.length; k++) {
+      if (!heads[k].done && (best < 0 || before(heads[k].value, heads[best].value))) best = k;
+    }
+    if (best < 0) return;
+    yield heads[best].value;
+    heads[best] = sources[best].next();
   }
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { Job } from "../job.ts";
+import { isLive, type Job } from "../job.ts";
 import { jobIn as job } from "./_testing.ts";
 import { JobMap, type KeyedLine, type SnapshotLines } from "./lazy_jobs.ts";
 
@@ -25,10 +25,40 @@ function linesOf(jobs: Job[], withStates = true, keys: Map<number, KeyedLine> | 
     starts: new Float64Array(jobs.length + 1),
     states: withStates ? jobs.map((j) => j.state) : null,
     keys,
+    firstLine: 2,
+    split: jobs.length,
+    ended: null,
     repeated: (line) => {
       throw new Error(`line ${line} repeats an id`);
     },
   };
+}
+
+/**
+ * `jobs` as a version 6 snapshot's lines: those that may still run named by the header, the ended
+ * ones after them read from their directory when first needed; `reads` counts those reads.
+ */
+function version6(jobs: Job[]): { map: JobMap; parsed: string[]; reads: () => number } {
+  const live = jobs.filter((j) => isLive(j.state));
+  const ended = jobs.filter((j) => !isLive(j.state));
+  const lines = { ...linesOf(live), firstLine: 3 };
+  lines.starts = new Float64Array(jobs.length + 1);
+  let reads = 0;
+  lines.ended = {
+    count: ended.length,
+    mayHold: (id) => ended.some((j) => j.id === id),
+    read: () => {
+      reads++;
+      return { ids: ended.map((j) => j.id), lengths: ended.map(() => 1), states: ended.map((j) => j.state) };
+    },
+  };
+  const parsed: string[] = [];
+  const map = new JobMap();
+  map.setUnparsed(lines, (id) => {
+    parsed.push(id);
+    return jobs.find((j) => j.id === id)!;
+  }, jobs.length + 1);
+  return { map, parsed, reads: () => reads };
 }
 
 const LINES = [
@@ -157,4 +187,49 @@ Deno.test("inOrder() and inOrderDesc() merge the unparsed lines with jobs added 
   assert.strictEqual(desc.next().value?.id, "f1");
   assert.deepStrictEqual(parsed, ["f1"]);
   assert.deepStrictEqual([...map.inOrder()].map((j) => j.id), ["d1", "p1", "c1", "r1", "d2", "f1", "n1"]);
+});
+
+Deno.test("version 6: what may still run is found without reading the ended lines' directory", () => {
+  const { map, parsed, reads } = version6(LINES);
+  assert.strictEqual(map.size, LINES.length);
+  assert.deepStrictEqual([...map.unended()].map((j) => j.id).sort(), ["f1", "p1", "r1"]);
+  assert.deepStrictEqual([...map.unendedStates()].map(([id]) => id).sort(), ["f1", "p1", "r1"]);
+  assert.deepStrictEqual([...map.waitingKeys()].map((j) => j.id).sort(), ["f1", "p1"]);
+  // an id no ended line holds (its filter says so): no read
+  assert.strictEqual(map.has("new-1"), false);
+  assert.strictEqual(map.get("new-2"), undefined);
+  map.set("new-1", job("new-1", 7, "pending"));
+  assert.strictEqual(reads(), 0);
+  assert.deepStrictEqual(parsed.sort(), ["f1", "p1", "r1"]);
+});
+
+Deno.test("version 6: an ended job is read when asked for, its directory once", () => {
+  const { map, parsed, reads } = version6(LINES);
+  assert.strictEqual(map.get("d2")?.state, "dead");
+  assert.strictEqual(reads(), 1);
+  assert.strictEqual(map.has("c1"), true);
+  map.delete("d1");
+  assert.strictEqual(map.has("d1"), false);
+  map.set("c1", job("c1", 3, "pending")); // replaced: its line is never parsed
+  assert.strictEqual(reads(), 1);
+  assert.deepStrictEqual(parsed, ["d2"]);
+  assert.strictEqual(map.size, LINES.length - 1);
+  assert.deepStrictEqual(map.unparsedIds(), ["p1", "r1", "f1"]);
+});
+
+Deno.test("version 6: inOrder() and inOrderDesc() merge both runs of lines and the jobs added later by seq", () => {
+  const { map, reads } = version6(LINES);
+  map.set("n1", job("n1", 7, "pending"));
+  assert.deepStrictEqual([...map.inOrder()].map((j) => j.id), ["d1", "p1", "c1", "r1", "d2", "f1", "n1"]);
+  assert.deepStrictEqual([...map.inOrderDesc()].map((j) => j.id), ["n1", "f1", "d2", "r1", "c1", "p1", "d1"]);
+  assert.strictEqual(reads(), 1);
+});
+
+Deno.test("version 6: an id an ended line repeats is found when the ids are indexed after the read", () => {
+  const twice = [...LINES.slice(0, 5), job("p1", 6, "dead")];
+  const { map } = version6(twice);
+  map.get("d1"); // reads the ended lines
+  assert.throws(() => {
+    for (let i = 0; i < 20; i++) map.get(`missing-${i}`);
+  }, /line 8 repeats an id/);
 });

@@ -38,17 +38,21 @@ export function salvageSnapshot(paths: HomePaths, gen: number, now: Date): Snaps
   const jobs = new Map<string, Job>();
   const unreadable: number[] = [];
   const named = new Set<string>();
+  /** from version 6, line 2: the ids of the ended job lines */
+  let endedIds: string[] = [];
   for (let i = 0; i < all.length; i++) {
     const r = decodeLine(bytes, all[i][0], all[i][1]);
     if (r.ok && r.value.format === "queuectl-snapshot" && i === 0) header = r.value;
-    else if (r.ok && isJob(r.value)) {
+    else if (r.ok && r.value.directory === "ended" && i === 1 && Array.isArray(r.value.ids)) {
+      endedIds = r.value.ids.filter((id): id is string => typeof id === "string");
+    } else if (r.ok && isJob(r.value)) {
       if (!jobs.has(r.value.id as string)) {
         jobs.set(r.value.id as string, upgradeJob(r.value as unknown as Job));
       }
     } else if (!(r.ok && r.value.end === true)) {
       unreadable.push(i + 1);
       const raw = bytes.subarray(all[i][0], all[i][1]);
-      [...idsIn(raw), ...(i === 0 ? listedIds(raw) : [])].forEach((id) => named.add(id));
+      [...idsIn(raw), ...(i <= 1 ? listedIds(raw) : [])].forEach((id) => named.add(id));
     }
   }
   const side = writeSideFile(paths, file, bytes, now);
@@ -68,7 +72,12 @@ export function salvageSnapshot(paths: HomePaths, gen: number, now: Date): Snaps
     headerSettings(state, header, (seg, problem) => {
       done.push(`left out pending segment ${seg.n}: ${problem}; its waiting jobs cannot be told`);
     });
-    for (const id of header.ids as string[]) if (!jobs.has(id)) lost.add(id);
+    for (const id of [...header.ids as string[], ...endedIds]) if (!jobs.has(id)) lost.add(id);
+    // version 6 with its line 2 unreadable: the ended ids left are those damaged lines still show
+    const ended = (header.ended as { jobs?: unknown } | undefined)?.jobs;
+    if (typeof ended === "number" && ended > endedIds.length) {
+      named.forEach((id) => !jobs.has(id) && lost.add(id));
+    }
   } else {
     derive(paths, gen, state, done, now, lost);
     named.forEach((id) => !jobs.has(id) && lost.add(id));

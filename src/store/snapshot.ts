@@ -1,7 +1,7 @@
 /**
  * Snapshot files: the state as of the end of one generation, as sealed lines (codec.ts).
  *
- *   line 1      header  {"format":"queuectl-snapshot","version":5,"gen":2,"seq":…,"next_order":…,
+ *   line 1      header  {"format":"queuectl-snapshot","version":6,"gen":2,"seq":…,"next_order":…,
  *                        "stop_seq":…,"jobs":N,"counts":{…},"archived":A,"next_segment":S,
  *                        "archive":[{"n":…,"jobs":…,"bytes":…,"index_bytes":…,"min_seq":…,
  *                        "max_seq":…,"min_id":…,"max_id":…,"facts":{…}}],"tombstones":[[id,n]],
@@ -9,9 +9,22 @@
  *                        "schedules":[…],"pending":{"segments":[…],"consumption":[[n,[…]]]},
  *                        "outputs":[[file,attempts]],
  *                        "ids":[…],"lengths":[…],"states":[…],
- *                        "keys":[[i,queue,priority,seq,run_at]],"body_crc":…}
- *   lines 2..   one live job per line (not archived, not in a pending segment), in enqueue order
+ *                        "keys":[[i,queue,priority,seq,run_at]],
+ *                        "ended":{"jobs":E,"bytes":…,"directory_bytes":…,
+ *                                 "filter":{"bits":"…","hashes":7}},"body_crc":…}
+ *   line 2      the ended lines' directory {"directory":"ended","ids":[…],"lengths":[…],"states":[…]}
+ *   lines 3..   one live job per line (not archived, not in a pending segment): first those that
+ *               may still run (pending, processing, failed), then the ended ones (completed, dead),
+ *               each run in enqueue order
  *   last line   trailer {"end":true,"jobs":N}
+ *
+ * A home with a history keeps thousands of dead jobs in the DLQ, and a few that may still run:
+ * the header names only those few (`ids`, `lengths`, `states`, `keys`), line 2 names the E ended
+ * ones, and a reader reads line 2 only when it needs an ended job: to list, to look one up, to
+ * compact. `ended.filter` (id_filter.ts, a Bloom filter of the ended ids) says without reading it
+ * that an id is not there, which is what an enqueue (is its new id free?) and a lookup of an
+ * archived or unknown id ask. `ended.bytes` is the length of the ended job lines together and
+ * `directory_bytes` that of line 2, both newlines included.
  *
  * `counts` (and `by_queue`) cover every job, archived ones and those waiting in pending segments
  * included, so `status` needs nothing else. `ids`, `lengths` (bytes, newline included) and `states`
@@ -28,33 +41,50 @@
  * it writes again. `doctor` reads the whole file and checks `body_crc`, the CRC-32 of all job
  * lines together (and then every line's own).
  *
- * Older versions are read too: 4 (no `keys`: the waiting jobs are parsed to build the claim index),
+ * Older versions are read too: 5 (no line 2: every job line in enqueue order, named in the header),
+ * 4 (no `keys`: the waiting jobs are parsed to build the claim index),
  * 3 (no `states`: every job line is parsed to find the jobs that may still run), 2 (no queues,
  * schedules or pending segments: every job in the default queue), 2 without its directory (written by 0c93482 to fd53212: read whole), and 1 (no archive, no
- * directory: read and parsed whole). tests/fixtures/homes/ holds a home of each but versions 3 and
- * 4 (src/store/snapshot_test.ts writes them and reads them).
+ * directory: read and parsed whole). tests/fixtures/homes/ holds a home of each.
  *
  * Written under a temp name, fsynced, renamed, directory fsynced (log.ts, compaction).
  */
 import { CorruptionError } from "../errors.ts";
-import { DEFAULT_QUEUE, isWaiting, type Job, JOB_STATES, type JobState, upgradeJob } from "../job.ts";
+import { DEFAULT_QUEUE, isLive, isWaiting, type Job, JOB_STATES, type JobState, upgradeJob } from "../job.ts";
 import type { Segment } from "./archive.ts";
-import { checkLine, concat, crc32, decodeLine, encodeLine, splitLines } from "./codec.ts";
+import { checkLine, concat, crc32, decodeLine, type DecodeResult, encodeLine, splitLines } from "./codec.ts";
 import { readAt } from "../durable.ts";
 import type { QueueSettings, Schedule } from "./records.ts";
 import type { PendingSegment } from "./pending.ts";
 import { fileName } from "./paths.ts";
 import { type Consumption, consumptionProblem } from "./pending_consumption.ts";
-import { idIndex, type KeyedLine, type SnapshotLines, type WaitKey } from "./lazy_jobs.ts";
+import {
+  appendLines,
+  idIndex,
+  type KeyedLine,
+  type LineDirectory,
+  type SnapshotLines,
+  type WaitKey,
+} from "./lazy_jobs.ts";
+import { IdFilter } from "./id_filter.ts";
 import { type Counts, QueueState } from "./state.ts";
 
 const FORMAT = "queuectl-snapshot";
-const VERSION = 5;
+const VERSION = 6;
 
 export function encodeSnapshot(state: QueueState, gen: number): Uint8Array {
-  const jobs = [...state.jobs.values()].sort((a, b) => a.seq - b.seq);
-  const lines = jobs.map((job) => encodeLine(job));
-  const body = concat(lines);
+  const all = [...state.jobs.values()].sort((a, b) => a.seq - b.seq);
+  const live = all.filter((j) => isLive(j.state));
+  const ended = all.filter((j) => !isLive(j.state));
+  const liveLines = live.map((job) => encodeLine(job));
+  const endedLines = ended.map((job) => encodeLine(job));
+  const body = concat([...liveLines, ...endedLines]);
+  const directory = encodeLine({
+    directory: "ended",
+    ids: ended.map((j) => j.id),
+    lengths: endedLines.map((l) => l.length),
+    states: ended.map((j) => j.state),
+  });
   const parts: Uint8Array[] = [];
   parts.push(encodeLine({
     format: FORMAT,
@@ -63,7 +93,7 @@ export function encodeSnapshot(state: QueueState, gen: number): Uint8Array {
     seq: state.seq,
     next_order: state.nextOrder,
     stop_seq: state.stopSeq,
-    jobs: jobs.length,
+    jobs: all.length,
     counts: state.counts,
     archived: state.archived,
     next_segment: state.nextSegment,
@@ -74,14 +104,21 @@ export function encodeSnapshot(state: QueueState, gen: number): Uint8Array {
     schedules: [...state.schedules.values()],
     pending: state.pending.toJSON(),
     outputs: state.outputs ? [...state.outputs] : null,
-    ids: jobs.map((j) => j.id),
-    lengths: lines.map((l) => l.length),
-    states: jobs.map((j) => j.state),
-    keys: waitKeys(jobs),
+    ids: live.map((j) => j.id),
+    lengths: liveLines.map((l) => l.length),
+    states: live.map((j) => j.state),
+    keys: waitKeys(live),
+    ended: {
+      jobs: ended.length,
+      bytes: endedLines.reduce((sum, l) => sum + l.length, 0),
+      directory_bytes: directory.length,
+      filter: IdFilter.of(ended.map((j) => j.id), ended.length).toJSON(),
+    },
     body_crc: crc32(body),
   }));
+  parts.push(directory);
   parts.push(body);
-  parts.push(encodeLine({ end: true, jobs: jobs.length }));
+  parts.push(encodeLine({ end: true, jobs: all.length }));
   return concat(parts);
 }
 
@@ -157,9 +194,9 @@ function flat(header: Record<string, unknown>): boolean {
 }
 
 /**
- * The whole-file path for versions 2 to 5 (`doctor`): the whole file, checked by the header's directory and one
- * checksum over all job lines (each line's own checksum is checked again when it is parsed).
- * Null for a version 1 file.
+ * The whole-file path for versions 2 to 6 (`doctor`): the whole file, checked by the header's directory
+ * (and line 2's, from version 6) and one checksum over all job lines (each line's own checksum is
+ * checked again when it is parsed). Null for a version 1 file.
  */
 function verifiedV2(bytes: Uint8Array, fail: Fail): QueueState | null {
   const headEnd = bytes.indexOf(0x0a);
@@ -168,27 +205,43 @@ function verifiedV2(bytes: Uint8Array, fail: Fail): QueueState | null {
   if (!head.ok) fail(1, head.why);
   const header = checkHeader((head as { value: Record<string, unknown> }).value, fail);
   if (header.version === 1 || flat(header)) return null;
-  const { lines, end } = directory(header, headEnd + 1, fail);
+  const ended = endedOf(header, fail);
+  const bodyStart = headEnd + 1 + (ended?.directory_bytes ?? 0);
+  const { lines, end: liveEnd } = directory(header, bodyStart, fail);
+  if (ended) {
+    if (bodyStart > bytes.length || bytes[bodyStart - 1] !== 0x0a) {
+      fail(2, "the directory of ended job lines does not end where the header says");
+    }
+    appendLines(lines, endedDirectory(decodeLine(bytes, headEnd + 1, bodyStart - 1), ended, fail));
+  }
+  const end = ended ? liveEnd + ended.bytes : liveEnd;
   idIndex(lines); // every id once: a reader finds a repeat only when it first indexes the ids
   const jobCount = lines.ids.length;
-  if (end > bytes.length || crc32(bytes, headEnd + 1, end) !== header.body_crc) {
+  const first = lines.firstLine;
+  if (end > bytes.length || crc32(bytes, bodyStart, end) !== header.body_crc) {
     // name the damaged line: the first whose own checksum fails
     for (let i = 0; i < jobCount; i++) {
       const e = lines.starts[i + 1] - 1;
       const why = e < bytes.length
         ? checkLine(bytes, lines.starts[i], e)
         : "the file is shorter than its header says";
-      if (why !== null) fail(i + 2, why);
-      if (bytes[e] !== 0x0a) fail(i + 2, "the line does not end where the header says");
+      if (why !== null) fail(first + i, why);
+      if (bytes[e] !== 0x0a) fail(first + i, "the line does not end where the header says");
     }
-    fail(2, "the job lines do not match the header's checksum of them");
+    fail(first, "the job lines do not match the header's checksum of them");
   }
   if (bytes[bytes.length - 1] !== 0x0a || bytes.indexOf(0x0a, end) !== bytes.length - 1) {
-    fail(jobCount + 2, "the file does not end with one trailer line");
+    fail(first + jobCount, "the file does not end with one trailer line");
   }
   const trailer = decodeLine(bytes, end, bytes.length - 1);
-  if (!trailer.ok) fail(jobCount + 2, trailer.why);
-  checkTrailer((trailer as { value: Record<string, unknown> }).value, jobCount, header, jobCount + 2, fail);
+  if (!trailer.ok) fail(first + jobCount, trailer.why);
+  checkTrailer(
+    (trailer as { value: Record<string, unknown> }).value,
+    jobCount,
+    header,
+    first + jobCount,
+    fail,
+  );
   const state = baseState(header);
   state.jobs.setUnparsed(
     lines,
@@ -199,11 +252,13 @@ function verifiedV2(bytes: Uint8Array, fail: Fail): QueueState | null {
 }
 
 /**
- * Where each job line is, from the header's ids and lengths, with the state its `states` gives it
- * (from version 4) and a waiting job's claim key its `keys` give it (from version 5); `end` is
- * where the trailer starts; from version 4 every line must have a known state (a line whose job is
- * in another state fails when it is parsed: parseJob). One pass over plain arrays: nothing is
- * allocated per line (a repeated id is found when the lines' id index is built: lazy_jobs.ts).
+ * Where each job line the header names is, from its ids and lengths, with the state its `states`
+ * gives it (from version 4) and a waiting job's claim key its `keys` give it (from version 5);
+ * `end` is where those lines end (the trailer, or from version 6 the ended lines). From version 4
+ * every line must have a known state, from version 6 one of a job that may still run (a line whose
+ * job is in another state fails when it is parsed: parseJob). One pass over plain arrays: nothing
+ * is allocated per line (a repeated id is found when the lines' id index is built: lazy_jobs.ts).
+ * From version 6 `lines.ended` is left for the caller to set.
  */
 function directory(
   header: Record<string, unknown>,
@@ -213,18 +268,22 @@ function directory(
   const ids = header.ids as unknown[];
   const lengths = header.lengths as unknown[];
   const states = (header.states ?? null) as unknown[] | null;
-  if ((header.version as number) >= 4 && (!Array.isArray(states) || states.length !== ids.length)) {
+  const version = header.version as number;
+  if (version >= 4 && (!Array.isArray(states) || states.length !== ids.length)) {
     fail(1, "the header's states of job lines are incomplete");
   }
-  const starts = new Float64Array(ids.length + 1);
+  const known = version >= 6 ? LIVE_STATES : KNOWN_STATES;
+  const firstLine = version >= 6 ? 3 : 2;
+  const ended = version >= 6 ? (header.ended as { jobs: number }).jobs : 0;
+  const starts = new Float64Array(ids.length + ended + 1);
   let at = start;
   for (let i = 0; i < ids.length; i++) {
     const length = lengths[i];
     if (typeof ids[i] !== "string" || typeof length !== "number" || !(length > 0)) {
-      fail(i + 2, "a job line is invalid or repeated");
+      fail(firstLine + i, "a job line is invalid or repeated");
     }
-    if (states !== null && !KNOWN_STATES.has(states[i])) {
-      fail(1, `the header gives job line ${i + 2} an unknown state ${JSON.stringify(states[i])}`);
+    if (states !== null && !known.has(states[i])) {
+      fail(1, `the header gives job line ${firstLine + i} an unknown state ${JSON.stringify(states[i])}`);
     }
     starts[i] = at;
     at += length as number;
@@ -234,13 +293,74 @@ function directory(
     ids: ids as string[],
     starts,
     states: states as JobState[] | null,
-    keys: (header.version as number) >= 5 ? readKeys(header, ids as string[], fail) : null,
+    keys: version >= 5 ? readKeys(header, ids as string[], fail) : null,
+    firstLine,
+    split: ids.length,
+    ended: null,
     repeated: (line) => fail(line, "a job line is invalid or repeated"),
   };
   return { lines, end: at };
 }
 
 const KNOWN_STATES: ReadonlySet<unknown> = new Set(JOB_STATES);
+const LIVE_STATES: ReadonlySet<unknown> = new Set(JOB_STATES.filter(isLive));
+const ENDED_STATES: ReadonlySet<unknown> = new Set(JOB_STATES.filter((s) => !isLive(s)));
+
+/** Version 6: what the header says of the ended lines (checked for sense), null before. */
+interface Ended {
+  jobs: number;
+  bytes: number;
+  directory_bytes: number;
+  filter: IdFilter;
+}
+
+function endedOf(header: Record<string, unknown>, fail: Fail): Ended | null {
+  if ((header.version as number) < 6) return null;
+  const e = header.ended as Record<string, unknown> | undefined;
+  const filter = IdFilter.read(e?.filter);
+  if (
+    typeof e !== "object" || e === null || !Number.isSafeInteger(e.jobs) || (e.jobs as number) < 0 ||
+    !Number.isSafeInteger(e.bytes) || (e.bytes as number) < 0 || !Number.isSafeInteger(e.directory_bytes) ||
+    (e.directory_bytes as number) < 2
+  ) {
+    fail(1, "the header's account of the ended job lines is invalid");
+  }
+  if (typeof filter === "string") return fail(1, `the header's filter of ended jobs is invalid: ${filter}`);
+  const ended = e as unknown as Ended;
+  return { jobs: ended.jobs, bytes: ended.bytes, directory_bytes: ended.directory_bytes, filter };
+}
+
+/**
+ * Version 6: line 2, decoded, as the directory of the ended lines: `ended.jobs` of them, of
+ * `ended.bytes` together, each an ended state, each id in the header's filter.
+ */
+function endedDirectory(line: DecodeResult, ended: Ended, fail: Fail): LineDirectory {
+  if (!line.ok) return fail(2, line.why);
+  const d = line.value;
+  const { ids, lengths, states } = d as { ids: unknown[]; lengths: unknown[]; states: unknown[] };
+  if (
+    d.directory !== "ended" || !Array.isArray(ids) || !Array.isArray(lengths) || !Array.isArray(states) ||
+    ids.length !== ended.jobs || lengths.length !== ended.jobs || states.length !== ended.jobs
+  ) {
+    fail(2, "the directory of ended job lines is incomplete");
+  }
+  let bytes = 0;
+  for (let k = 0; k < ids.length; k++) {
+    const id = ids[k];
+    const length = lengths[k];
+    if (
+      typeof id !== "string" || !Number.isSafeInteger(length) || (length as number) <= 0 ||
+      !ENDED_STATES.has(states[k]) || !ended.filter.mayHold(id)
+    ) {
+      fail(2, `the directory of ended job lines is invalid at its entry ${k + 1}`);
+    }
+    bytes += length as number;
+  }
+  if (bytes !== ended.bytes) {
+    fail(2, "the directory of ended job lines does not match the header's length of them");
+  }
+  return { ids: ids as string[], lengths: lengths as number[], states: states as JobState[] };
+}
 
 /**
  * Version 5: the header's `keys` give every waiting job line (by its `states`) a claim key, and no
@@ -292,15 +412,33 @@ function readLazily(path: string, fail: Fail): QueueState | null {
     if (!head.ok) fail(1, head.why);
     const header = checkHeader((head as { value: Record<string, unknown> }).value, fail);
     if (header.version === 1 || flat(header)) return null;
-    const { lines, end: at } = directory(header, headLine.length + 1, fail);
-    const jobCount = lines.ids.length;
+    const ended = endedOf(header, fail);
+    const directoryStart = headLine.length + 1;
+    const { lines, end: liveEnd } = directory(header, directoryStart + (ended?.directory_bytes ?? 0), fail);
+    if (ended && ended.jobs > 0) {
+      lines.ended = {
+        count: ended.jobs,
+        mayHold: (id) => ended.filter.mayHold(id),
+        read: () => {
+          // with its newline: a damaged one would otherwise pass unseen here (doctor's check sees it)
+          const bytes = readRange(file, directoryStart, ended.directory_bytes);
+          if (bytes.length !== ended.directory_bytes || bytes[bytes.length - 1] !== 0x0a) {
+            fail(2, "the directory of ended job lines does not end where the header says");
+          }
+          return endedDirectory(decodeLine(bytes, 0, bytes.length - 1), ended, fail);
+        },
+      };
+    }
+    const at = liveEnd + (ended?.bytes ?? 0);
+    const jobCount = lines.ids.length + (ended?.jobs ?? 0);
+    const trailerLine = lines.firstLine + jobCount;
     const tail = readRange(file, at, size - at);
     if (tail.length < 2 || tail[tail.length - 1] !== 0x0a) {
-      fail(jobCount + 2, "the file ends in the middle of a line, or where the header says it does not");
+      fail(trailerLine, "the file ends in the middle of a line, or where the header says it does not");
     }
     const trailer = decodeLine(tail, 0, tail.length - 1);
-    if (!trailer.ok) fail(jobCount + 2, trailer.why);
-    checkTrailer((trailer as { value: Record<string, unknown> }).value, jobCount, header, jobCount + 2, fail);
+    if (!trailer.ok) fail(trailerLine, trailer.why);
+    checkTrailer((trailer as { value: Record<string, unknown> }).value, jobCount, header, trailerLine, fail);
     const state = baseState(header);
     keep = jobCount > 0;
     state.jobs.setUnparsed(
@@ -366,13 +504,15 @@ function parseJob(
 }
 
 function checkHeader(header: Record<string, unknown>, fail: Fail): Record<string, unknown> {
-  if (header.format !== FORMAT || ![1, 2, 3, 4, VERSION].includes(header.version as number)) {
+  if (header.format !== FORMAT || ![1, 2, 3, 4, 5, VERSION].includes(header.version as number)) {
     fail(1, `unknown snapshot format ${JSON.stringify(header.format)} v${header.version}`);
   }
+  // from version 6 the header names the lines that may still run, line 2 the ended ones
+  const named = (header.jobs as number) - ((header.ended as { jobs?: number } | undefined)?.jobs ?? 0);
   if (
     header.version !== 1 && !flat(header) &&
     (!Array.isArray(header.ids) || !Array.isArray(header.lengths) ||
-      header.ids.length !== header.jobs || header.lengths.length !== header.jobs)
+      header.ids.length !== named || header.lengths.length !== named)
   ) {
     fail(1, "the header's directory of job lines is incomplete");
   }

@@ -50,7 +50,8 @@ Deno.test("a snapshot job line whose newline is damaged is refused by a reader, 
     await populateCompacted(home);
     const snap = named(home, "snapshot-");
     const bytes = Deno.readFileSync(`${home}/${snap}`);
-    const lineEnd = bytes.indexOf(0x0a, bytes.indexOf(0x0a) + 1); // the newline of line 2 (live-1)
+    // the newline of line 3 (live-1: after the header and the ended lines' directory)
+    const lineEnd = bytes.indexOf(0x0a, bytes.indexOf(0x0a, bytes.indexOf(0x0a) + 1) + 1);
     bytes[lineEnd] = 0x20;
     Deno.writeFileSync(`${home}/${snap}`, bytes);
     const r = await cli(home, ["list", "--json"]);
@@ -60,7 +61,7 @@ Deno.test("a snapshot job line whose newline is damaged is refused by a reader, 
       new RegExp(
         `Store file ${
           snap.replace(".", "\\.")
-        } is corrupt at line 2: the line does not end where the header says`,
+        } is corrupt at line 3: the line does not end where the header says`,
       ),
     );
     assert.equal((await cli(home, ["doctor"])).code, 1);

@@ -175,7 +175,7 @@ async function snapshotWithDamagedB(home: string): Promise<void> {
   } finally {
     s.close();
   }
-  flipByteInLine(`${home}/snapshot-00000002.snap`, 3); // header, a, b: job "b"
+  flipByteInLine(`${home}/snapshot-00000002.snap`, 4); // header, ended lines' directory, a, b: job "b"
 }
 
 async function assertCorrupt(
@@ -527,12 +527,12 @@ Deno.test("a flipped byte in a snapshot fails the open naming the snapshot file 
     } finally {
       s.close();
     }
-    flipByteInLine(`${home}/snapshot-00000002.snap`, 3); // header, a, b: job "b"
+    flipByteInLine(`${home}/snapshot-00000002.snap`, 4); // header, ended lines' directory, a, b: job "b"
     // an enqueue that depends on "b" uses it (one that does not may go on: "b" is checked when used)
     await assertCorrupt(
       home,
       "snapshot-00000002.snap",
-      3,
+      4,
       /checksum/,
       spec("after-corruption", { after: ["b"] }),
     );
@@ -549,7 +549,7 @@ Deno.test("a writer checks a snapshot's job line when a decision uses its job: a
       await writer.enqueue([spec("e")], { max_retries: 3 });
       await assert.rejects(
         writer.get("b"),
-        /snapshot-00000002\.snap is corrupt at line 3: checksum mismatch/,
+        /snapshot-00000002\.snap is corrupt at line 4: checksum mismatch/,
       );
       // a claim parses only the jobs it inspects: the first takes "a", the next finds "b" at the head
       const [first] = await writer.claim({
@@ -560,9 +560,9 @@ Deno.test("a writer checks a snapshot's job line when a decision uses its job: a
       assert.equal(first?.id, "a");
       await assert.rejects(
         writer.claim({ worker: "w1", slots: [{ sid: null, out: null }], leaseSeconds: 30 }),
-        /snapshot-00000002\.snap is corrupt at line 3/,
+        /snapshot-00000002\.snap is corrupt at line 4/,
       );
-      await assert.rejects(writer.compact(), /snapshot-00000002\.snap is corrupt at line 3/);
+      await assert.rejects(writer.compact(), /snapshot-00000002\.snap is corrupt at line 4/);
     } finally {
       writer.close();
     }
@@ -587,9 +587,9 @@ Deno.test("a reader parses a snapshot's jobs only as it uses them: counts answer
       assert.deepEqual((await reader.list({ limit: 1 })).map((j) => j.id), ["a"], "list stops before b");
       await assert.rejects(
         reader.get("b"),
-        /snapshot-00000002\.snap is corrupt at line 3: checksum mismatch/,
+        /snapshot-00000002\.snap is corrupt at line 4: checksum mismatch/,
       );
-      await assert.rejects(reader.list(), /snapshot-00000002\.snap is corrupt at line 3/);
+      await assert.rejects(reader.list(), /snapshot-00000002\.snap is corrupt at line 4/);
     } finally {
       reader.close();
     }
