@@ -32,7 +32,7 @@ const FIXTURES: Fixture[] = [
     what: "a snapshot version 1 (no archive, no directory) and a log after it",
   },
   {
-    // fails today: the store refuses a version 2 snapshot without its directory (tests/fixtures/homes/README.md)
+    // a version 2 snapshot without its directory, read whole (refused from ba1d0ac until 22c174d)
     name: "v2-nodir-e6b1e52",
     what:
       "a snapshot version 2 without its directory of job lines, archive segments, a tombstone, and whole-job enqueue records after it",
