@@ -80,7 +80,8 @@ export function salvageSnapshot(paths: HomePaths, gen: number, now: Date): Snaps
     }
   } else {
     derive(paths, gen, state, done, now, lost);
-    named.forEach((id) => !jobs.has(id) && lost.add(id));
+    // from version 6 the header lists only the jobs that may still run: an intact line 2 names the ended ones
+    [...named, ...endedIds].forEach((id) => !jobs.has(id) && lost.add(id));
     if (!header) {
       done.push("the header is unreadable: live jobs it listed beyond those named here cannot be told");
     }
