@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import { isLive, type Job } from "../job.ts";
+import fc from "fast-check";
+import { isLive, isWaiting, type Job, JOB_STATES } from "../job.ts";
 import { jobIn as job } from "./_testing.ts";
 import { JobMap, type KeyedLine, type SnapshotLines } from "./lazy_jobs.ts";
 
@@ -233,3 +234,149 @@ Deno.test("version 6: an id an ended line repeats is found when the ids are inde
     for (let i = 0; i < 20; i++) map.get(`missing-${i}`);
   }, /line 8 repeats an id/);
 });
+
+/**
+ * `jobs` as a version 6 snapshot's lines (or, not `v6`, a version 5 one's), every waiting line keyed;
+ * the ended lines' filter says maybe to every id when `filterAll` (false positives), and the map
+ * lets go of the file once it has read everything (`closed`, after which nothing may be read).
+ */
+function snapshotMap(jobs: Job[], v6: boolean, filterAll: boolean): { map: JobMap; closed: () => boolean } {
+  const live = v6 ? jobs.filter((j) => isLive(j.state)) : jobs;
+  const ended = v6 ? jobs.filter((j) => !isLive(j.state)) : [];
+  const keys = new Map<number, KeyedLine>();
+  live.forEach((j, line) => {
+    if (!isWaiting(j.state)) return;
+    keys.set(line, {
+      id: j.id,
+      line,
+      queue: j.queue,
+      priority: j.priority,
+      seq: j.seq,
+      run_at: j.run_at,
+      at: -Infinity,
+    });
+  });
+  let closed = false;
+  const lines = { ...linesOf(live, true, keys), firstLine: v6 ? 3 : 2 };
+  lines.starts = new Float64Array(jobs.length + 1);
+  lines.ended = ended.length === 0 ? null : {
+    count: ended.length,
+    mayHold: (id) => filterAll || ended.some((j) => j.id === id),
+    read: () => {
+      assert.ok(!closed, "the ended lines' directory is read after the file was let go");
+      return { ids: ended.map((j) => j.id), lengths: ended.map(() => 1), states: ended.map((j) => j.state) };
+    },
+  };
+  const map = new JobMap();
+  map.setUnparsed(
+    lines,
+    (id) => {
+      assert.ok(!closed, `job ${id} is parsed after the file was let go`);
+      return jobs.find((j) => j.id === id)!;
+    },
+    jobs.length + 6,
+    () => closed = true,
+  );
+  return { map, closed: () => closed };
+}
+
+const OPS = [
+  "get",
+  "has",
+  "set",
+  "adopt",
+  "delete",
+  "asc",
+  "desc",
+  "unended",
+  "states",
+  "waiting",
+  "prefix",
+  "size",
+  "all",
+];
+
+Deno.test("property: a map of snapshot lines answers as a plain map of its jobs in seq order, whatever it was asked before", () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.constantFrom(...JOB_STATES), { maxLength: 10, size: "max" }),
+      fc.array(
+        fc.record({ op: fc.constantFrom(...OPS), n: fc.nat(14), state: fc.constantFrom(...JOB_STATES) }),
+        { maxLength: 40, size: "max" },
+      ),
+      fc.boolean(),
+      fc.boolean(),
+      (states, ops, v6, filterAll) => {
+        const jobs = states.map((state, i) => job(`j${i}`, i + 1, state));
+        const { map, closed } = snapshotMap(jobs, v6, filterAll);
+        const model = new Map(jobs.map((j) => [j.id, j]));
+        // enqueued since: seq from the snapshot's next order on; taken out of a pending segment: below it
+        let enqueued = jobs.length + 6;
+        let adopted = jobs.length + 1;
+        const inOrder = () => [...model.values()].sort((a, b) => a.seq - b.seq).map((j) => j.id);
+        const where = (keep: (j: Job) => boolean) => [...model.values()].filter(keep).map((j) => j.id).sort();
+        for (const { op, n, state } of ops) {
+          const id = `j${n}`;
+          const had = model.get(id);
+          if (op === "get") assert.deepStrictEqual(map.get(id), had);
+          if (op === "has") assert.strictEqual(map.has(id), had !== undefined);
+          if (op === "set") {
+            const changed = had ? { ...had, state } : job(id, enqueued++, state); // changed, or enqueued anew
+            model.set(id, changed);
+            map.set(id, changed);
+          }
+          if (op === "adopt" && !had && !jobs.some((j) => j.id === id) && adopted < jobs.length + 6) {
+            const taken = job(id, adopted++, "pending");
+            model.set(id, taken);
+            map.set(id, taken);
+          }
+          if (op === "delete") assert.strictEqual(map.delete(id), model.delete(id));
+          if (op === "asc") {
+            const first = [...take(map.inOrder(), n)].map((j) => j.id);
+            assert.deepStrictEqual(first, inOrder().slice(0, n));
+          }
+          if (op === "desc") {
+            assert.deepStrictEqual([...map.inOrderDesc()].map((j) => j.id), inOrder().reverse());
+          }
+          if (op === "unended") {
+            assert.deepStrictEqual([...map.unended()].map((j) => j.id).sort(), where((j) => isLive(j.state)));
+          }
+          if (op === "states") {
+            assert.deepStrictEqual(
+              [...map.unendedStates()].map(([id]) => id).sort(),
+              where((j) => isLive(j.state)),
+            );
+          }
+          if (op === "waiting") {
+            assert.deepStrictEqual(
+              [...map.waitingKeys()].map((j) => j.id).sort(),
+              where((j) => isWaiting(j.state)),
+            );
+          }
+          if (op === "prefix") {
+            assert.deepStrictEqual([...map.keysWithPrefix("j1")].sort(), where((j) => j.id.startsWith("j1")));
+          }
+          if (op === "size") assert.strictEqual(map.size, model.size);
+          if (op === "all") map.parseAll();
+          assert.strictEqual(
+            closed(),
+            !map.lazy,
+            "the file is let go exactly when every line is parsed or gone",
+          );
+        }
+        assert.deepStrictEqual([...map.inOrder()].map((j) => j.id), inOrder());
+        assert.strictEqual(map.size, model.size);
+        assert.ok(closed(), "everything read: the file is let go");
+      },
+    ),
+    { numRuns: 500 },
+  );
+});
+
+function* take<T>(it: Iterator<T>, n: number): Generator<T> {
+  for (let k = 0; k < n; k++) {
+    const r = it.next();
+    if (r.done) return;
+    yield r.value;
+  }
+}

@@ -40,6 +40,8 @@ export function salvageSnapshot(paths: HomePaths, gen: number, now: Date): Snaps
   const named = new Set<string>();
   /** from version 6, line 2: the ids of the ended job lines */
   let endedIds: string[] = [];
+  /** the seq a damaged header still shows, if it does */
+  let headSeq: number | null = null;
   for (let i = 0; i < all.length; i++) {
     const r = decodeLine(bytes, all[i][0], all[i][1]);
     if (r.ok && r.value.format === "queuectl-snapshot" && i === 0) header = r.value;
@@ -53,6 +55,7 @@ export function salvageSnapshot(paths: HomePaths, gen: number, now: Date): Snaps
       unreadable.push(i + 1);
       const raw = bytes.subarray(all[i][0], all[i][1]);
       [...idsIn(raw), ...(i <= 1 ? listedIds(raw) : [])].forEach((id) => named.add(id));
+      if (i === 0) headSeq = seqIn(raw);
     }
   }
   const side = writeSideFile(paths, file, bytes, now);
@@ -79,8 +82,9 @@ export function salvageSnapshot(paths: HomePaths, gen: number, now: Date): Snaps
       named.forEach((id) => !jobs.has(id) && lost.add(id));
     }
   } else {
-    derive(paths, gen, state, done, now, lost);
-    named.forEach((id) => !jobs.has(id) && lost.add(id));
+    derive(paths, gen, state, done, now, lost, headSeq);
+    // from version 6 the header lists only the jobs that may still run: an intact line 2 names the ended ones
+    [...named, ...endedIds].forEach((id) => !jobs.has(id) && lost.add(id));
     if (!header) {
       done.push("the header is unreadable: live jobs it listed beyond those named here cannot be told");
     }
@@ -91,6 +95,12 @@ export function salvageSnapshot(paths: HomePaths, gen: number, now: Date): Snaps
     }${unreadable.length ? `; unreadable line(s) ${unreadable.join(", ")}` : ""}`,
   );
   return { state, done, lost: [...lost] };
+}
+
+/** The `"seq":N` a damaged header still shows, or null. */
+function seqIn(raw: Uint8Array): number | null {
+  const m = new TextDecoder().decode(raw).match(/"seq":(\d{1,15})[,}]/);
+  return m ? Number(m[1]) : null;
 }
 
 /** The ids a damaged header still lists in its directory (`"ids":["a","b",…`), as far as it goes. */
@@ -104,7 +114,11 @@ function listedIds(raw: Uint8Array): string[] {
 
 /**
  * Without a header: the archive and the waiting jobs from the segments on disk, and the seq from
- * the log that follows. Queue settings and schedules lived in the header alone.
+ * the log that follows. Queue settings and schedules lived in the header alone. With no record in
+ * the log (right after a compaction), the seq is the highest the home still shows: the damaged
+ * header's own `"seq"` if it still reads, the claim tokens of the jobs (each a claim record's seq),
+ * and the enqueue orders (at least as high as the records that enqueued them one by one), so the
+ * head never goes back to seqs other processes saw (claim tokens a running worker may hold).
  */
 function derive(
   paths: HomePaths,
@@ -113,6 +127,7 @@ function derive(
   done: string[],
   now: Date,
   lost: Set<string>,
+  headSeq: number | null,
 ): void {
   const found = scanGenerations(paths.home);
   let maxSeq = 0;
@@ -166,7 +181,9 @@ function derive(
     const r = line ? decodeLine(wal, line[0], line[1]) : null;
     if (r?.ok && typeof r.value.seq === "number") first = r.value.seq;
   } catch { /* no log yet */ }
-  state.seq = first !== null ? first - 1 : maxSeq;
+  let claims = 0;
+  for (const job of state.jobs.values()) claims = Math.max(claims, job.claim ?? 0);
+  state.seq = first !== null ? first - 1 : Math.max(maxSeq, claims, headSeq ?? 0);
   done.push(
     `derived the header: seq ${state.seq}, ${state.archive.length} archive segment(s) with ${state.archived} job(s) from disk, ${waiting.jobs} waiting job(s) from ${found.pendings.length} pending segment(s); deleted jobs may show again, and queue settings and schedules are lost`,
   );

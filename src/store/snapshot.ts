@@ -11,7 +11,7 @@
  *                        "ids":[…],"lengths":[…],"states":[…],
  *                        "keys":[[i,queue,priority,seq,run_at]],
  *                        "ended":{"jobs":E,"bytes":…,"directory_bytes":…,
- *                                 "filter":{"bits":"…","hashes":7}},"body_crc":…}
+ *                                 "filter":{"bits":"…","hashes":14}},"body_crc":…}
  *   line 2      the ended lines' directory {"directory":"ended","ids":[…],"lengths":[…],"states":[…]}
  *   lines 3..   one live job per line (not archived, not in a pending segment): first those that
  *               may still run (pending, processing, failed), then the ended ones (completed, dead),
