@@ -21,6 +21,13 @@ export function snapshotFiles(home: string): Map<string, string> {
   return out;
 }
 
+/** The name of the snapshot file in `home` (the one there is, after a compaction completed). */
+export function snapshotName(home: string): string {
+  const found = [...Deno.readDirSync(home)].find((e) => /^snapshot-\d{8}\.snap$/.test(e.name));
+  if (!found) throw new Error(`no snapshot in ${home}`);
+  return found.name;
+}
+
 /** Lines of a text file, without empty ones; [] when it does not exist (yet). */
 export function readLines(path: string): string[] {
   try {

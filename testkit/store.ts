@@ -2,6 +2,7 @@
 import type { BackoffConfig } from "../src/backoff.ts";
 import type { Job, Outcome } from "../src/job.ts";
 import type { EnqueueResult, Store } from "../src/store/mod.ts";
+import type { RepairDeps } from "../src/store/repair.ts";
 
 export const TEST_BACKOFF: BackoffConfig = { backoff_base: 2, backoff_max: 100 };
 
@@ -29,3 +30,10 @@ export function finishFor(
 export function jobsOf(results: EnqueueResult[]): Job[] {
   return results.map((r) => r.job);
 }
+
+/** What a repair needs of the processes around it, where nothing runs: no worker, nothing to kill. */
+export const NOTHING_RUNS: RepairDeps = {
+  liveWorkers: () => [],
+  runners: () => [],
+  kill: () => Promise.reject(new Error("nothing runs here to kill")),
+};

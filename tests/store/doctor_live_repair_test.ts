@@ -10,6 +10,7 @@ import assert from "node:assert/strict";
 import { FileStore } from "../../src/store/file_store.ts";
 import { homePaths } from "../../src/store/paths.ts";
 import { doctor } from "../../src/store/repair.ts";
+import { NOTHING_RUNS } from "../../testkit/store.ts";
 import {
   type Background,
   cli,
@@ -169,11 +170,6 @@ Deno.test("doctor --repair refuses while a worker runs, naming it, and changes n
 Deno.test("a process holding the old log open reopens from the generation a repair wrote: it reads what the repair kept and writes into the new log", () =>
   withHome(async (home) => {
     const paths = homePaths(home);
-    const NONE = {
-      liveWorkers: () => [],
-      runners: () => [],
-      kill: () => Promise.reject(new Error("nothing runs here to kill")),
-    };
     const open = new FileStore(home);
     try {
       await open.enqueue([{ id: "victim", command: "true" }], { max_retries: 0 });
@@ -181,7 +177,7 @@ Deno.test("a process holding the old log open reopens from the generation a repa
       assert.deepEqual((await open.list()).map((j) => j.id), ["victim", "kept"]);
       flipLogLine(home, '"id":"victim"');
 
-      const report = await doctor(paths, { repair: true, now: new Date() }, NONE);
+      const report = await doctor(paths, { repair: true, now: new Date() }, NOTHING_RUNS);
       assert.equal(report.ok, true, report.repairs.join("\n"));
       assert.deepEqual(report.lost, ["victim"]);
 
@@ -197,5 +193,5 @@ Deno.test("a process holding the old log open reopens from the generation a repa
     } finally {
       fresh.close();
     }
-    assert.equal((await doctor(paths, { repair: false, now: new Date() }, NONE)).ok, true);
+    assert.equal((await doctor(paths, { repair: false, now: new Date() }, NOTHING_RUNS)).ok, true);
   }, { create: true }));

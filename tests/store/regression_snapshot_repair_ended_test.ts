@@ -10,14 +10,8 @@ import assert from "node:assert/strict";
 import { FileStore } from "../../src/store/file_store.ts";
 import { homePaths } from "../../src/store/paths.ts";
 import { doctor } from "../../src/store/repair.ts";
-import { withHome } from "../../testkit/mod.ts";
-import { claimFor, finishFor } from "../../testkit/store.ts";
-
-const NONE = {
-  liveWorkers: () => [],
-  runners: () => [],
-  kill: () => Promise.reject(new Error("nothing runs here to kill")),
-};
+import { snapshotName, withHome } from "../../testkit/mod.ts";
+import { claimFor, finishFor, NOTHING_RUNS } from "../../testkit/store.ts";
 
 Deno.test("doctor --repair of a version 6 snapshot whose header is damaged names an ended job whose line is unreadable, as line 2 names it", () =>
   withHome(async (home) => {
@@ -36,7 +30,7 @@ Deno.test("doctor --repair of a version 6 snapshot whose header is damaged names
     } finally {
       store.close();
     }
-    const snap = [...Deno.readDirSync(home)].find((e) => /^snapshot-\d{8}\.snap$/.test(e.name))!.name;
+    const snap = snapshotName(home);
     const bytes = Deno.readFileSync(`${home}/${snap}`);
     const text = new TextDecoder().decode(bytes);
     assert.ok(text.includes('{"directory":"ended","ids":["gone","kept"]'), "line 2 names the dead jobs");
@@ -44,7 +38,7 @@ Deno.test("doctor --repair of a version 6 snapshot whose header is damaged names
     bytes[text.indexOf('{"id":"gone"') + 2] ^= 0x01; // "id" becomes "hd": the line shows no id
     Deno.writeFileSync(`${home}/${snap}`, bytes);
 
-    const report = await doctor(homePaths(home), { repair: true, now: new Date() }, NONE);
+    const report = await doctor(homePaths(home), { repair: true, now: new Date() }, NOTHING_RUNS);
     assert.equal(report.ok, true, report.repairs.join("\n"));
     assert.deepEqual(report.lost, ["gone"], report.repairs.join("\n"));
 

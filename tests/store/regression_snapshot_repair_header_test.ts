@@ -9,13 +9,8 @@ import assert from "node:assert/strict";
 import { FileStore } from "../../src/store/file_store.ts";
 import { homePaths } from "../../src/store/paths.ts";
 import { doctor } from "../../src/store/repair.ts";
-import { withHome } from "../../testkit/mod.ts";
-
-const NONE = {
-  liveWorkers: () => [],
-  runners: () => [],
-  kill: () => Promise.reject(new Error("nothing runs here to kill")),
-};
+import { snapshotName, withHome } from "../../testkit/mod.ts";
+import { NOTHING_RUNS } from "../../testkit/store.ts";
 
 Deno.test("doctor --repair of a snapshot with a damaged job line keeps what its intact header holds: pending segments and their consumption, queue settings, schedules", () =>
   withHome(async (home) => {
@@ -46,14 +41,14 @@ Deno.test("doctor --repair of a snapshot with a damaged job line keeps what its 
     } finally {
       store.close();
     }
-    const snap = [...Deno.readDirSync(home)].find((e) => /^snapshot-\d{8}\.snap$/.test(e.name))!.name;
+    const snap = snapshotName(home);
     const bytes = Deno.readFileSync(`${home}/${snap}`);
     const text = new TextDecoder().decode(bytes);
     assert.ok(text.includes('"pending":{"segments":[{'), "the snapshot names a pending segment");
     bytes[text.indexOf('{"id":"live"') + 20] ^= 0x01;
     Deno.writeFileSync(`${home}/${snap}`, bytes);
 
-    const report = await doctor(homePaths(home), { repair: true, now: new Date() }, NONE);
+    const report = await doctor(homePaths(home), { repair: true, now: new Date() }, NOTHING_RUNS);
     assert.equal(report.ok, true, report.repairs.join("\n"));
     assert.deepEqual(report.lost, ["live"]);
 

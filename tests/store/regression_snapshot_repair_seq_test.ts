@@ -11,14 +11,8 @@ import assert from "node:assert/strict";
 import { FileStore } from "../../src/store/file_store.ts";
 import { homePaths } from "../../src/store/paths.ts";
 import { doctor } from "../../src/store/repair.ts";
-import { withHome } from "../../testkit/mod.ts";
-import { claimFor, finishFor } from "../../testkit/store.ts";
-
-const NONE = {
-  liveWorkers: () => [],
-  runners: () => [],
-  kill: () => Promise.reject(new Error("nothing runs here to kill")),
-};
+import { snapshotName, withHome } from "../../testkit/mod.ts";
+import { claimFor, finishFor, NOTHING_RUNS } from "../../testkit/store.ts";
 
 Deno.test("doctor --repair of a snapshot whose header is damaged, its log empty, never takes the store's head back", () =>
   withHome(async (home) => {
@@ -35,12 +29,12 @@ Deno.test("doctor --repair of a snapshot whose header is damaged, its log empty,
     } finally {
       store.close();
     }
-    const snap = [...Deno.readDirSync(home)].find((e) => /^snapshot-\d{8}\.snap$/.test(e.name))!.name;
+    const snap = snapshotName(home);
     const bytes = Deno.readFileSync(`${home}/${snap}`);
     bytes[30] ^= 0x01; // the header
     Deno.writeFileSync(`${home}/${snap}`, bytes);
 
-    const report = await doctor(homePaths(home), { repair: true, now: new Date() }, NONE);
+    const report = await doctor(homePaths(home), { repair: true, now: new Date() }, NOTHING_RUNS);
     assert.equal(report.ok, true, report.repairs.join("\n"));
     const after = new FileStore(home);
     try {

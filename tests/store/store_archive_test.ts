@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import type { Job } from "../../src/job.ts";
 import { FileStore } from "../../src/store/file_store.ts";
 import { withHome } from "../../testkit/mod.ts";
-import { claimFor } from "../../testkit/store.ts";
+import { claimFor, NOTHING_RUNS } from "../../testkit/store.ts";
 
 const CONFIG = { backoff_base: 2, backoff_max: 60 };
 const decoder = new TextDecoder();
@@ -184,12 +184,7 @@ Deno.test("doctor reads the whole archive: --repair rebuilds a damaged index, an
     }
     const now = new Date("2026-11-23T12:00:00Z");
     // no worker runs beside these repairs: nothing to refuse for, or to kill
-    const deps = {
-      liveWorkers: () => [],
-      runners: () => [],
-      kill: () => Promise.reject(new Error("nothing runs here to kill")),
-    };
-    const look = (repair: boolean) => doctor(homePaths(home), { repair, now }, deps);
+    const look = (repair: boolean) => doctor(homePaths(home), { repair, now }, NOTHING_RUNS);
     assert.equal((await look(false)).ok, true);
 
     const index = `${home}/archive-00000001.index`;
