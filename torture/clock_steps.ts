@@ -14,6 +14,7 @@
  * completes within PROBE_MS of its enqueue; every worker runs to the end and exits 0 on SIGTERM.
  * Floors: steps forward and back, runs in flight across a step, probes. Needs `faketime`.
  */
+import { faketimePreload } from "../testkit/faketime.ts";
 import { cliJson, type Proc, runCli, spawnWorker, within } from "./lib/cli.ts";
 import { belowFloors } from "./lib/floors.ts";
 import { type HealthyJob, healthyJobCommand, judgeHealthy } from "./lib/healthy.ts";
@@ -37,12 +38,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The environment that puts a process on the step's clock, whose offset is in `file`. */
 export async function steppedClockEnv(file: string): Promise<Record<string, string>> {
-  const out = await new Deno.Command("faketime", { args: ["-f", "+0", "/bin/sh", "-c", "echo $LD_PRELOAD"] })
-    .output();
-  const preload = new TextDecoder().decode(out.stdout).trim();
-  if (!out.success || !preload.includes("faketime")) throw new Error("faketime gave no LD_PRELOAD");
   return {
-    LD_PRELOAD: preload,
+    LD_PRELOAD: await faketimePreload(),
     FAKETIME_TIMESTAMP_FILE: file,
     FAKETIME_CACHE_DURATION: "1",
     FAKETIME_DONT_FAKE_MONOTONIC: "1",

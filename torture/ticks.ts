@@ -13,6 +13,7 @@
  * (at most the number of outages); a floor on the ticks seen. Needs `faketime` (Debian package
  * faketime); without it the step reports a violation saying so.
  */
+import { clearStaleFaketime } from "../testkit/faketime.ts";
 import { cliJson, type Proc, runCli, spawnCli, within } from "./lib/cli.ts";
 import { makeScratch, readText, removeScratch, writeConfig } from "./lib/home.ts";
 import { rng } from "./lib/prng.ts";
@@ -32,6 +33,7 @@ interface Listed {
 async function fastClock(
   seconds: number,
 ): Promise<{ env: Record<string, string>; stop: () => Promise<void> }> {
+  clearStaleFaketime();
   const child = new Deno.Command("faketime", {
     args: [
       "-f",
@@ -41,16 +43,20 @@ async function fastClock(
       `echo "pid=$$"; env | grep -E '^(FAKETIME|LD_PRELOAD)'; echo end; exec env -u LD_PRELOAD /bin/sleep ${seconds}`,
     ],
     stdout: "piped",
-    stderr: "null",
+    stderr: "piped",
     stdin: "null",
   }).spawn();
   const reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   let text = "";
   while (!text.includes("\nend\n")) {
     const { value, done } = await reader.read();
-    if (done) throw new Error(`faketime ended early: ${text}`);
+    if (done) {
+      const why = (await new Response(child.stderr).text()).trim().split("\n")[0];
+      throw new Error(`faketime ended early: ${why || text}`);
+    }
     text += value;
   }
+  child.stderr.cancel().catch(() => {});
   reader.releaseLock();
   const env: Record<string, string> = {};
   let sleeper = 0;
