@@ -7,7 +7,7 @@ export class Heap<T> {
   constructor(before: (a: T, b: T) => boolean, items: T[] = []) {
     this.#before = before;
     this.#items = items;
-    for (let i = (items.length >> 1) - 1; i >= 0; i--) this.#down(i);
+    this.#arrange();
   }
 
   get size(): number {
@@ -63,6 +63,11 @@ export class Heap<T> {
     let n = 0;
     for (const item of a) if (keep(item)) a[n++] = item;
     a.length = n;
-    for (let i = (n >> 1) - 1; i >= 0; i--) this.#down(i);
+    this.#arrange();
+  }
+
+  /** Makes the items a heap in one pass (Floyd): each parent moved down, the last first. */
+  #arrange(): void {
+    for (let i = (this.#items.length >> 1) - 1; i >= 0; i--) this.#down(i);
   }
 }

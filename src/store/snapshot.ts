@@ -207,7 +207,7 @@ function verifiedV2(bytes: Uint8Array, fail: Fail): QueueState | null {
   if (header.version === 1 || flat(header)) return null;
   const ended = endedOf(header, fail);
   const bodyStart = headEnd + 1 + (ended?.directory_bytes ?? 0);
-  const { lines, end: liveEnd } = directory(header, bodyStart, fail);
+  const { lines, end: liveEnd } = directory(header, bodyStart, ended, fail);
   if (ended) {
     if (bodyStart > bytes.length || bytes[bodyStart - 1] !== 0x0a) {
       fail(2, "the directory of ended job lines does not end where the header says");
@@ -258,11 +258,12 @@ function verifiedV2(bytes: Uint8Array, fail: Fail): QueueState | null {
  * every line must have a known state, from version 6 one of a job that may still run (a line whose
  * job is in another state fails when it is parsed: parseJob). One pass over plain arrays: nothing
  * is allocated per line (a repeated id is found when the lines' id index is built: lazy_jobs.ts).
- * From version 6 `lines.ended` is left for the caller to set.
+ * From version 6 `starts` has room for the `ended` lines, and `lines.ended` is left for the caller to set.
  */
 function directory(
   header: Record<string, unknown>,
   start: number,
+  ended: Ended | null,
   fail: Fail,
 ): { lines: SnapshotLines; end: number } {
   const ids = header.ids as unknown[];
@@ -274,8 +275,7 @@ function directory(
   }
   const known = version >= 6 ? LIVE_STATES : KNOWN_STATES;
   const firstLine = version >= 6 ? 3 : 2;
-  const ended = version >= 6 ? (header.ended as { jobs: number }).jobs : 0;
-  const starts = new Float64Array(ids.length + ended + 1);
+  const starts = new Float64Array(ids.length + (ended?.jobs ?? 0) + 1);
   let at = start;
   for (let i = 0; i < ids.length; i++) {
     const length = lengths[i];
@@ -414,7 +414,8 @@ function readLazily(path: string, fail: Fail): QueueState | null {
     if (header.version === 1 || flat(header)) return null;
     const ended = endedOf(header, fail);
     const directoryStart = headLine.length + 1;
-    const { lines, end: liveEnd } = directory(header, directoryStart + (ended?.directory_bytes ?? 0), fail);
+    const start = directoryStart + (ended?.directory_bytes ?? 0);
+    const { lines, end: liveEnd } = directory(header, start, ended, fail);
     if (ended && ended.jobs > 0) {
       lines.ended = {
         count: ended.jobs,
