@@ -14,7 +14,7 @@
  *                    list back to back, ENTRY_WIDTH (86) bytes each, so entry `pos` of list L
  *                    starts at byte (order_bytes - jobs × 86) + (lists[L].first + pos) × 86:
  *                      {"format":"queuectl-pending-order","version":1,"n":4,"now":"…","width":86,
- *                       "lists":[{"queue":"default","kind":"due","first":0,"count":9},
+ *                       "lists":[{"queue":"default","kind":"due","first":0,"count":9,"top_priority":5},
  *                                {"queue":"default","kind":"scheduled","first":9,"count":4,
  *                                 "first_run_at":"…","last_run_at":"…"},…],"crc":"…"}
  *                      0000000000000007 +0000000005 ------------------------ 000000001234 000000410 c6cf99ff
@@ -25,7 +25,8 @@
  *                    number in the file from 0 (3 and 12 above), so a line moved elsewhere fails
  *
  * LISTS: for each queue (by name) a `due` list, the jobs whose run_at was null or at or before the
- * segment's write time `now`, in claim order (priority descending, then seq); and a `scheduled`
+ * segment's write time `now`, in claim order (priority descending, then seq), with its first
+ * entry's priority recorded (`top_priority`, from 2026-12-06; older segments lack it); and a `scheduled`
  * list, run_at after `now`, in the order they come due (run_at, then seq), with its first and
  * last run_at recorded. Empty lists are left out; a list is named by its index in `lists`. Every
  * job has exactly one place. A due list's head is the segment's best job of its queue until its
@@ -118,6 +119,12 @@ export interface PendingList {
   /** a scheduled list's earliest and latest run_at: when its head comes due, and when all of it has */
   first_run_at?: string;
   last_run_at?: string;
+  /**
+   * a due list's highest priority, its first entry's: no entry of the list claims before (this,
+   * the segment's min_seq), so a claim need not read the list while it holds a better job.
+   * Absent in segments written before it was recorded (claims read their heads)
+   */
+  top_priority?: number;
 }
 
 /** A pending segment as the snapshot records it. */

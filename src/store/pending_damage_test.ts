@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { CorruptionError } from "../errors.ts";
-import { NOW, pendingJob } from "./_pending_fixtures.ts";
+import { NOW, pendingJob, withPendingHome } from "./_pending_fixtures.ts";
 import { PendingReader, type PendingSegment } from "./pending.ts";
 import { verifySegment } from "./pending_verify.ts";
 import { rewriteSegments, writePendingSegment } from "./pending_write.ts";
-import { ENTRY_WIDTH } from "./pending_format.ts";
+import { encodeOrderHeader, ENTRY_WIDTH } from "./pending_format.ts";
 import { type HomePaths, homePaths } from "./paths.ts";
 
 type Kind = "jobs" | "index" | "order";
@@ -206,6 +206,45 @@ Deno.test("verifySegment() finds files that each pass their checksums but disagr
     assert.ok(seg.lists.every((l) => l.kind === "due"));
     const lists = seg.lists.map((l, i) => (i === 0 ? { ...l, first_run_at: "2026-11-23T12:00:00.000Z" } : l));
     failsNaming("order", /the header's lists differ/, () => verifySegment(reader, { ...seg, lists }));
+  });
+  // a header and record that agree on a due list's top priority lower than its first entry's: a
+  // claim would leave the list unread while it holds the best job
+  const lower = (seg: PendingSegment) => seg.lists.map((l, i) => (i === 0 ? { ...l, top_priority: 3 } : l));
+  damaged("order", (bytes, seg) => {
+    assert.equal(seg.lists[0].top_priority, 4);
+    const header = encodeOrderHeader(seg.n, seg.now, lower(seg));
+    assert.equal(header.indexOf(0x0a), bytes.indexOf(0x0a), "the same length: only the priority differs");
+    const out = bytes.slice();
+    out.set(header, 0);
+    return out;
+  }, (reader, seg) => {
+    failsNaming(
+      "order",
+      /list 0 \(q0, due\) records top priority 3, its first entry 4/,
+      () => verifySegment(reader, { ...seg, lists: lower(seg) }),
+    );
+  });
+  // a scheduled list records no top priority
+  withPendingHome((paths, reader) => {
+    const seg = writePendingSegment(
+      paths,
+      1,
+      [pendingJob("s1", 1, { run_at: "2026-11-23T14:00:00.000Z" })],
+      NOW,
+    );
+    assert.deepEqual(seg.lists.map((l) => [l.kind, l.top_priority]), [["scheduled", undefined]]);
+    const lists = seg.lists.map((l) => ({ ...l, top_priority: 0 }));
+    const old = Deno.readFileSync(paths.pendingOrder(1));
+    const header = encodeOrderHeader(seg.n, seg.now, lists);
+    const bytes = new Uint8Array(header.length + old.length - (old.indexOf(0x0a) + 1));
+    bytes.set(header);
+    bytes.set(old.subarray(old.indexOf(0x0a) + 1), header.length);
+    Deno.writeFileSync(paths.pendingOrder(1), bytes);
+    failsNaming(
+      "order",
+      /list 0 \(default, scheduled\) records top priority 0, its first entry undefined/,
+      () => verifySegment(reader, { ...seg, lists, order_bytes: bytes.length }),
+    );
   });
   // a record claiming other lists than the order file's header
   damaged("order", (b) => b, (reader, seg) => {

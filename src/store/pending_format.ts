@@ -375,7 +375,7 @@ export function headerProblem(
   if (h.width !== ENTRY_WIDTH) return `the header gives entries ${h.width} bytes, not ${ENTRY_WIDTH}`;
   const same = (a: PendingList, b: PendingList) =>
     a.queue === b.queue && a.kind === b.kind && a.first === b.first && a.count === b.count &&
-    a.first_run_at === b.first_run_at && a.last_run_at === b.last_run_at;
+    a.first_run_at === b.first_run_at && a.last_run_at === b.last_run_at && a.top_priority === b.top_priority;
   const theirs = h.lists as PendingList[];
   if (
     !Array.isArray(theirs) || theirs.length !== lists.length ||

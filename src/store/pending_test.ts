@@ -44,7 +44,7 @@ Deno.test("a segment of several queues reads back every job as written, and its 
     assert.deepEqual([seg.min_seq, seg.max_seq, seg.min_id, seg.max_id], [1, 12, "m01", "m12"]);
     assert.equal(seg.now, NOW.toISOString());
     assert.deepEqual(seg.lists, [
-      { queue: "default", kind: "due", first: 0, count: 6 },
+      { queue: "default", kind: "due", first: 0, count: 6, top_priority: 5 },
       {
         queue: "default",
         kind: "scheduled",
@@ -53,7 +53,7 @@ Deno.test("a segment of several queues reads back every job as written, and its 
         first_run_at: at(HOUR),
         last_run_at: at(HOUR),
       },
-      { queue: "mail", kind: "due", first: 7, count: 2 },
+      { queue: "mail", kind: "due", first: 7, count: 2, top_priority: 2 },
       {
         queue: "mail",
         kind: "scheduled",

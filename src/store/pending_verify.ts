@@ -105,6 +105,15 @@ export function verifySegment(reader: PendingReader, seg: PendingSegment): void 
         }..${span[1]}`,
       );
     }
+    // a due list records its first entry's priority (segments written before that do not); a scheduled one, none
+    const top = l.kind === "due" && l.top_priority !== undefined ? priorities[owner[l.first] - 1] : undefined;
+    if (l.top_priority !== top) {
+      reader.corrupt(
+        orderPath,
+        0,
+        `list ${list} (${l.queue}, ${l.kind}) records top priority ${l.top_priority}, its first entry ${top}`,
+      );
+    }
     let prev = -1;
     for (const { pos, entry } of reader.walk(seg, list)) {
       const j = owner[l.first + pos] - 1;

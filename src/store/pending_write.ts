@@ -81,7 +81,8 @@ export function claimOrder(keys: ClaimKeys, nowMs: number): ClaimOrder {
     const priorities = [...dueCounts[q].keys()].sort((a, b) => b - a);
     if (priorities.length > 0) {
       const start = first;
-      add(queues[q], "due", priorities.reduce((sum, p) => sum + dueCounts[q].get(p)!, 0));
+      const list = add(queues[q], "due", priorities.reduce((sum, p) => sum + dueCounts[q].get(p)!, 0));
+      lists[list].top_priority = priorities[0];
       let at = start;
       for (const p of priorities) {
         next[q].set(p, at);

@@ -46,27 +46,44 @@ export function room(state: QueueState, queue: string): number {
   return Math.max(0, s.concurrency - state.queueCounts(queue).processing);
 }
 
-/** A pending segment's due list, read from its first unused place. */
+/**
+ * A pending segment's due list, read from its first unused place, and only when needed: a list
+ * that records its top priority has a bound, (top priority, the segment's lowest seq), that no
+ * entry of it claims before; while the best candidate so far claims before that, the list's
+ * order file is not opened (a backlog of ten segments of one priority reads one of them).
+ */
 class ListCursor {
-  readonly #walk: Iterator<{ pos: number; entry: OrderEntry }>;
-  head: { pos: number; entry: OrderEntry } | null;
+  readonly bound: { priority: number; seq: number } | null;
+  #walk: Iterator<{ pos: number; entry: OrderEntry }> | null = null;
+  readonly #open: () => Iterator<{ pos: number; entry: OrderEntry }>;
+  #head: { pos: number; entry: OrderEntry } | null = null;
 
   constructor(
     readonly seg: PendingSegment,
     readonly list: number,
-    walk: Iterator<{ pos: number; entry: OrderEntry }>,
+    open: () => Iterator<{ pos: number; entry: OrderEntry }>,
   ) {
-    this.#walk = walk;
-    this.head = this.#next();
+    this.#open = open;
+    const top = seg.lists[list].top_priority;
+    this.bound = top === undefined ? null : { priority: top, seq: seg.min_seq };
   }
 
-  #next() {
-    const r = this.#walk.next();
-    return r.done ? null : r.value;
+  /** Not read yet, and no entry of it could claim before `best`. */
+  cannotBeat(best: { priority: number; seq: number } | null): boolean {
+    return this.#walk === null && this.bound !== null && best !== null && !claimsBefore(this.bound, best);
+  }
+
+  get head(): { pos: number; entry: OrderEntry } | null {
+    if (this.#walk === null) {
+      this.#walk = this.#open();
+      this.advance();
+    }
+    return this.#head;
   }
 
   advance(): void {
-    this.head = this.#next();
+    const r = this.#walk!.next();
+    this.#head = r.done ? null : r.value;
   }
 }
 
@@ -108,8 +125,10 @@ export function decideClaim(state: QueueState, req: ClaimRequest, now: Date): De
   const cursors = new Map<string, ListCursor[]>();
   for (const { seg, list, queue } of state.pending.lists("due")) {
     if (serves && !serves.has(queue)) continue;
-    const cursor = new ListCursor(seg, list, state.pending.walk(seg, list));
-    if (cursor.head) cursors.set(queue, [...(cursors.get(queue) ?? []), cursor]);
+    cursors.set(queue, [
+      ...(cursors.get(queue) ?? []),
+      new ListCursor(seg, list, () => state.pending.walk(seg, list)),
+    ]);
   }
   const capacity = new Map<string, number>();
   for (const queue of new Set([...index.queues(), ...cursors.keys(), ...promoted.keys()])) {
@@ -131,6 +150,8 @@ export function decideClaim(state: QueueState, req: ClaimRequest, now: Date): De
       const early = promoted.get(queue)?.[0];
       if (early) consider(queue, { from: "promoted", job: early });
       for (const cursor of cursors.get(queue) ?? []) {
+        const sofar = best as { pick: Pick } | null;
+        if (cursor.cannotBeat(sofar && keyOf(sofar.pick))) continue;
         if (cursor.head) {
           const { seq, priority } = cursor.head.entry;
           consider(queue, { from: "list", cursor, seq, priority });
