@@ -40,8 +40,8 @@ export function salvageSnapshot(paths: HomePaths, gen: number, now: Date): Snaps
   const named = new Set<string>();
   /** from version 6, line 2: the ids of the ended job lines */
   let endedIds: string[] = [];
-  /** the seq a damaged header still shows, if it does */
-  let headSeq: number | null = null;
+  /** the seq and stop_seq a damaged header still shows, if it does */
+  let head: HeadCounters = { seq: null, stop: null };
   for (let i = 0; i < all.length; i++) {
     const r = decodeLine(bytes, all[i][0], all[i][1]);
     if (r.ok && r.value.format === "queuectl-snapshot" && i === 0) header = r.value;
@@ -55,7 +55,7 @@ export function salvageSnapshot(paths: HomePaths, gen: number, now: Date): Snaps
       unreadable.push(i + 1);
       const raw = bytes.subarray(all[i][0], all[i][1]);
       [...idsIn(raw), ...(i <= 1 ? listedIds(raw) : [])].forEach((id) => named.add(id));
-      if (i === 0) headSeq = seqIn(raw);
+      if (i === 0) head = { seq: counterIn(raw, "seq"), stop: counterIn(raw, "stop_seq") };
     }
   }
   const side = writeSideFile(paths, file, bytes, now);
@@ -82,7 +82,7 @@ export function salvageSnapshot(paths: HomePaths, gen: number, now: Date): Snaps
       named.forEach((id) => !jobs.has(id) && lost.add(id));
     }
   } else {
-    derive(paths, gen, state, done, now, lost, headSeq);
+    derive(paths, gen, state, done, now, lost, head);
     // from version 6 the header lists only the jobs that may still run: an intact line 2 names the ended ones
     [...named, ...endedIds].forEach((id) => !jobs.has(id) && lost.add(id));
     if (!header) {
@@ -97,9 +97,9 @@ export function salvageSnapshot(paths: HomePaths, gen: number, now: Date): Snaps
   return { state, done, lost: [...lost] };
 }
 
-/** The `"seq":N` a damaged header still shows, or null. */
-function seqIn(raw: Uint8Array): number | null {
-  const m = new TextDecoder().decode(raw).match(/"seq":(\d{1,15})[,}]/);
+/** The `"<name>":N` (seq, stop_seq) a damaged header still shows, or null. */
+function counterIn(raw: Uint8Array, name: "seq" | "stop_seq"): number | null {
+  const m = new TextDecoder().decode(raw).match(new RegExp(`"${name}":(\\d{1,15})[,}]`));
   return m ? Number(m[1]) : null;
 }
 
@@ -112,6 +112,11 @@ function listedIds(raw: Uint8Array): string[] {
   return [...list.matchAll(/"([A-Za-z0-9._:@+-]{1,128})"/g)].map((m) => m[1]);
 }
 
+interface HeadCounters {
+  seq: number | null;
+  stop: number | null;
+}
+
 /**
  * Without a header: the archive and the waiting jobs from the segments on disk, and the seq from
  * the log that follows. Queue settings and schedules lived in the header alone. With no record in
@@ -119,6 +124,8 @@ function listedIds(raw: Uint8Array): string[] {
  * header's own `"seq"` if it still reads, the claim tokens of the jobs (each a claim record's seq),
  * and the enqueue orders (at least as high as the records that enqueued them one by one), so the
  * head never goes back to seqs other processes saw (claim tokens a running worker may hold).
+ * The last stop request's seq (`worker stop`) is the damaged header's `"stop_seq"` if it still
+ * reads and is not past the head (one past it would stop every worker started since), else none.
  */
 function derive(
   paths: HomePaths,
@@ -127,7 +134,7 @@ function derive(
   done: string[],
   now: Date,
   lost: Set<string>,
-  headSeq: number | null,
+  head: HeadCounters,
 ): void {
   const found = scanGenerations(paths.home);
   let maxSeq = 0;
@@ -183,8 +190,11 @@ function derive(
   } catch { /* no log yet */ }
   let claims = 0;
   for (const job of state.jobs.values()) claims = Math.max(claims, job.claim ?? 0);
-  state.seq = first !== null ? first - 1 : Math.max(maxSeq, claims, headSeq ?? 0);
+  state.seq = first !== null ? first - 1 : Math.max(maxSeq, claims, head.seq ?? 0);
+  state.stopSeq = head.stop !== null && head.stop <= state.seq ? head.stop : 0;
   done.push(
-    `derived the header: seq ${state.seq}, ${state.archive.length} archive segment(s) with ${state.archived} job(s) from disk, ${waiting.jobs} waiting job(s) from ${found.pendings.length} pending segment(s); deleted jobs may show again, and queue settings and schedules are lost`,
+    `derived the header: seq ${state.seq}, ${
+      state.stopSeq > 0 ? `the stop request of seq ${state.stopSeq}` : "no stop request (none could be read)"
+    }, ${state.archive.length} archive segment(s) with ${state.archived} job(s) from disk, ${waiting.jobs} waiting job(s) from ${found.pendings.length} pending segment(s); deleted jobs may show again, and queue settings and schedules are lost`,
   );
 }

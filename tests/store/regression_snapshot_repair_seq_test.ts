@@ -45,3 +45,41 @@ Deno.test("doctor --repair of a snapshot whose header is damaged, its log empty,
       after.close();
     }
   }, { create: true }));
+
+// found with the review above: the same repair forgot the last stop request (`worker stop`), so a
+// worker asked to stop, whose claims compare the request with the head it started at, went on
+Deno.test("doctor --repair of a snapshot whose header is damaged keeps the stop request the header still shows", () =>
+  withHome(async (home) => {
+    const store = new FileStore(home);
+    let stop: number;
+    try {
+      await store.enqueue([{ id: "a", command: "true" }], { max_retries: 0 });
+      stop = await store.requestStop();
+      await store.enqueue([{ id: "b", command: "true" }], { max_retries: 0 });
+      await store.compact();
+    } finally {
+      store.close();
+    }
+    assert.ok(stop > 0);
+    const snap = snapshotName(home);
+    const bytes = Deno.readFileSync(`${home}/${snap}`);
+    bytes[30] ^= 0x01; // the header, before its "seq" and "stop_seq"
+    Deno.writeFileSync(`${home}/${snap}`, bytes);
+
+    const report = await doctor(homePaths(home), { repair: true, now: new Date() }, NOTHING_RUNS);
+    assert.equal(report.ok, true, report.repairs.join("\n"));
+    assert.match(report.repairs.join("\n"), new RegExp(`the stop request of seq ${stop}`));
+    const after = new FileStore(home);
+    try {
+      assert.equal(await after.stopSeq(), stop);
+      const claimed = await after.claim({
+        worker: "w1",
+        slots: [{ sid: null, out: null }],
+        leaseSeconds: 60,
+        stopsAfter: stop - 1,
+      });
+      assert.deepEqual(claimed, [], "a worker started before the request claims nothing");
+    } finally {
+      after.close();
+    }
+  }, { create: true }));
