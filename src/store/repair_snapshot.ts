@@ -191,10 +191,14 @@ function derive(
   let claims = 0;
   for (const job of state.jobs.values()) claims = Math.max(claims, job.claim ?? 0);
   state.seq = first !== null ? first - 1 : Math.max(maxSeq, claims, head.seq ?? 0);
-  state.stopSeq = head.stop !== null && head.stop <= state.seq ? head.stop : 0;
+  const stop = head.stop !== null && head.stop <= state.seq ? head.stop : null;
+  state.stopSeq = stop ?? 0;
   done.push(
-    `derived the header: seq ${state.seq}, ${
-      state.stopSeq > 0 ? `the stop request of seq ${state.stopSeq}` : "no stop request (none could be read)"
-    }, ${state.archive.length} archive segment(s) with ${state.archived} job(s) from disk, ${waiting.jobs} waiting job(s) from ${found.pendings.length} pending segment(s); deleted jobs may show again, and queue settings and schedules are lost`,
+    `derived the header: seq ${state.seq}, ${state.archive.length} archive segment(s) with ${state.archived} job(s) from disk, ${waiting.jobs} waiting job(s) from ${found.pendings.length} pending segment(s); deleted jobs may show again, and queue settings and schedules are lost`,
   );
+  if (stop === null) {
+    done.push(
+      "the last stop request could not be read: a worker asked to stop before may go on (`queuectl worker stop` asks again)",
+    );
+  } else if (stop > 0) done.push(`kept the last stop request (seq ${stop})`);
 }

@@ -68,7 +68,7 @@ Deno.test("doctor --repair of a snapshot whose header is damaged keeps the stop 
 
     const report = await doctor(homePaths(home), { repair: true, now: new Date() }, NOTHING_RUNS);
     assert.equal(report.ok, true, report.repairs.join("\n"));
-    assert.match(report.repairs.join("\n"), new RegExp(`the stop request of seq ${stop}`));
+    assert.match(report.repairs.join("\n"), new RegExp(`kept the last stop request \\(seq ${stop}\\)`));
     const after = new FileStore(home);
     try {
       assert.equal(await after.stopSeq(), stop);
