@@ -58,6 +58,9 @@ export function salvageSnapshot(paths: HomePaths, gen: number, now: Date): Snaps
       if (i === 0) head = { seq: counterIn(raw, "seq"), stop: counterIn(raw, "stop_seq") };
     }
   }
+  // an intact header without the directory and archive this repair keeps (version 1, or 2 before its
+  // directory) is derived from disk too: its counters still hold
+  if (header) head = { seq: counterOf(header.seq), stop: counterOf(header.stop_seq) };
   const side = writeSideFile(paths, file, bytes, now);
   const state = new QueueState();
   for (const job of [...jobs.values()].sort((a, b) => a.seq - b.seq)) state.put(job);
@@ -97,6 +100,10 @@ export function salvageSnapshot(paths: HomePaths, gen: number, now: Date): Snaps
   return { state, done, lost: [...lost] };
 }
 
+function counterOf(value: unknown): number | null {
+  return Number.isSafeInteger(value) && (value as number) >= 0 ? value as number : null;
+}
+
 /** The `"<name>":N` (seq, stop_seq) a damaged header still shows, or null. */
 function counterIn(raw: Uint8Array, name: "seq" | "stop_seq"): number | null {
   const m = new TextDecoder().decode(raw).match(new RegExp(`"${name}":(\\d{1,15})[,}]`));
@@ -124,8 +131,10 @@ interface HeadCounters {
  * header's own `"seq"` if it still reads, the claim tokens of the jobs (each a claim record's seq),
  * and the enqueue orders (at least as high as the records that enqueued them one by one), so the
  * head never goes back to seqs other processes saw (claim tokens a running worker may hold).
- * The last stop request's seq (`worker stop`) is the damaged header's `"stop_seq"` if it still
- * reads and is not past the head (one past it would stop every worker started since), else none.
+ * The last stop request's seq (`worker stop`) is the header's `"stop_seq"` if it still reads, and
+ * counts among those seqs; a value past a log's first record is damage (one past the head would
+ * stop every worker started since) and is dropped. A damaged digit that still reads as a number
+ * cannot be told from the real one.
  */
 function derive(
   paths: HomePaths,
@@ -190,15 +199,18 @@ function derive(
   } catch { /* no log yet */ }
   let claims = 0;
   for (const job of state.jobs.values()) claims = Math.max(claims, job.claim ?? 0);
-  state.seq = first !== null ? first - 1 : Math.max(maxSeq, claims, head.seq ?? 0);
+  // a stop request is a record's seq that workers have seen: the head never goes below it either
+  state.seq = first !== null ? first - 1 : Math.max(maxSeq, claims, head.seq ?? 0, head.stop ?? 0);
   const stop = head.stop !== null && head.stop <= state.seq ? head.stop : null;
   state.stopSeq = stop ?? 0;
   done.push(
     `derived the header: seq ${state.seq}, ${state.archive.length} archive segment(s) with ${state.archived} job(s) from disk, ${waiting.jobs} waiting job(s) from ${found.pendings.length} pending segment(s); deleted jobs may show again, and queue settings and schedules are lost`,
   );
-  if (stop === null) {
+  const again = "a worker asked to stop before may go on (`queuectl worker stop` asks again)";
+  if (head.stop === null) done.push(`the last stop request could not be read: ${again}`);
+  else if (stop === null) {
     done.push(
-      "the last stop request could not be read: a worker asked to stop before may go on (`queuectl worker stop` asks again)",
+      `dropped the stop request the damaged header shows (seq ${head.stop}), past the log's first record: ${again}`,
     );
   } else if (stop > 0) done.push(`kept the last stop request (seq ${stop})`);
 }

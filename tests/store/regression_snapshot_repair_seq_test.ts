@@ -83,3 +83,37 @@ Deno.test("doctor --repair of a snapshot whose header is damaged keeps the stop 
       after.close();
     }
   }, { create: true }));
+
+// (review of the fix above) with the header's "seq" unreadable and its log empty, the derived head
+// fell below the stop request, which was then dropped as unreadable: a stop's seq is a record's
+// seq workers have seen, so it counts among the seqs the head may not go below
+Deno.test("doctor --repair of a header whose seq is unreadable keeps its stop request, and the head at or past it", () =>
+  withHome(async (home) => {
+    const store = new FileStore(home);
+    let stop: number;
+    try {
+      await store.enqueue([{ id: "a", command: "true" }], { max_retries: 0 });
+      stop = await store.requestStop();
+      await store.compact();
+    } finally {
+      store.close();
+    }
+    const snap = snapshotName(home);
+    const bytes = Deno.readFileSync(`${home}/${snap}`);
+    const text = new TextDecoder().decode(bytes);
+    const at = text.indexOf('"seq":');
+    assert.ok(at > 0 && at < text.indexOf("\n"));
+    bytes[at + 1] = "S".charCodeAt(0); // "Seq": the header fails its checksum, its seq no longer reads
+    Deno.writeFileSync(`${home}/${snap}`, bytes);
+
+    const report = await doctor(homePaths(home), { repair: true, now: new Date() }, NOTHING_RUNS);
+    assert.equal(report.ok, true, report.repairs.join("\n"));
+    assert.match(report.repairs.join("\n"), new RegExp(`kept the last stop request \\(seq ${stop}\\)`));
+    const after = new FileStore(home);
+    try {
+      assert.equal(await after.stopSeq(), stop);
+      assert.ok(await after.head() >= stop, "the head never goes below a seq workers have seen");
+    } finally {
+      after.close();
+    }
+  }, { create: true }));
