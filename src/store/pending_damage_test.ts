@@ -209,6 +209,26 @@ Deno.test("verifySegment() finds files that each pass their checksums but disagr
   });
   // a header and record that agree on a due list's top priority lower than its first entry's: a
   // claim would leave the list unread while it holds the best job
+  // (or higher: both are refused)
+  for (
+    const [recorded, why] of [[3, /records top priority 3, its first entry 4/], [
+      5,
+      /records top priority 5, its first entry 4/,
+    ]] as const
+  ) {
+    const wrong = (seg: PendingSegment) =>
+      seg.lists.map((l, i) => (i === 0 ? { ...l, top_priority: recorded } : l));
+    damaged(
+      "order",
+      (bytes, seg) => {
+        const header = encodeOrderHeader(seg.n, seg.now, wrong(seg));
+        const out = bytes.slice();
+        out.set(header, 0);
+        return out;
+      },
+      (reader, seg) => failsNaming("order", why, () => verifySegment(reader, { ...seg, lists: wrong(seg) })),
+    );
+  }
   const lower = (seg: PendingSegment) => seg.lists.map((l, i) => (i === 0 ? { ...l, top_priority: 3 } : l));
   damaged("order", (bytes, seg) => {
     assert.equal(seg.lists[0].top_priority, 4);

@@ -5,11 +5,13 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { NOW, pendingJob, withPendingHome } from "../_pending_fixtures.ts";
-import type { PendingJob, PendingReader } from "../pending.ts";
+import type { PendingJob, PendingReader, PendingSegment } from "../pending.ts";
+import { encodeOrderHeader } from "../pending_format.ts";
+import { verifySegment } from "../pending_verify.ts";
 import { writePendingSegment } from "../pending_write.ts";
 import type { HomePaths } from "../paths.ts";
 import { QueueState } from "../state.ts";
-import { claimRequest } from "../_testing.ts";
+import { claimRequest, commit } from "../_testing.ts";
 import { decideClaim } from "./claim.ts";
 
 /** A state whose jobs all wait in `groups`, one segment each, and how often each segment's lists were walked. */
@@ -17,9 +19,13 @@ function stateOf(
   paths: HomePaths,
   reader: PendingReader,
   groups: PendingJob[][],
+  old: (n: number) => boolean = () => false,
 ): { state: QueueState; walked: Map<number, number> } {
   const state = new QueueState();
-  groups.forEach((jobs, i) => state.pending.add(writePendingSegment(paths, i + 1, jobs, NOW)));
+  groups.forEach((jobs, i) => {
+    const seg = writePendingSegment(paths, i + 1, jobs, NOW);
+    state.pending.add(old(seg.n) ? withoutTopPriority(paths, seg) : seg);
+  });
   const walked = new Map<number, number>();
   state.pending.reader = new Proxy(reader, {
     get(target, prop) {
@@ -34,6 +40,33 @@ function stateOf(
     },
   });
   return { state, walked };
+}
+
+/** Counts the segments' jobs as pending, as a loaded snapshot does, so that claims can be applied. */
+function counted(state: QueueState, groups: PendingJob[][]): QueueState {
+  for (const job of groups.flat()) {
+    state.counts.pending++;
+    const c = state.byQueue.get(job.queue) ?? { pending: 0, processing: 0, completed: 0, failed: 0, dead: 0 };
+    c.pending++;
+    state.byQueue.set(job.queue, c);
+  }
+  return state;
+}
+
+/**
+ * Segment `n` as a version before top priorities wrote it: no `top_priority` in its record or its
+ * order file's header (the header is shorter by as much; the entries follow it unchanged).
+ */
+function withoutTopPriority(paths: HomePaths, seg: PendingSegment): PendingSegment {
+  const lists = seg.lists.map(({ top_priority: _, ...l }) => l);
+  const old = Deno.readFileSync(paths.pendingOrder(seg.n));
+  const entries = old.subarray(old.indexOf(0x0a) + 1);
+  const header = encodeOrderHeader(seg.n, seg.now, lists);
+  const bytes = new Uint8Array(header.length + entries.length);
+  bytes.set(header);
+  bytes.set(entries, header.length);
+  Deno.writeFileSync(paths.pendingOrder(seg.n), bytes);
+  return { ...seg, lists, order_bytes: bytes.length };
 }
 
 const claimIds = (state: QueueState, slots: number) =>
@@ -102,5 +135,59 @@ Deno.test("property: a claim over segments takes the best due jobs in claim orde
       },
     ),
     { numRuns: 150 },
+  );
+});
+
+Deno.test("segments written before top priorities are read as before, beside new ones", () => {
+  withPendingHome((paths, reader) => {
+    const groups = [
+      [pendingJob("a1", 1), pendingJob("a2", 2)],
+      [pendingJob("b3", 3), pendingJob("b4", 4, { priority: 2 })],
+      [pendingJob("c5", 5)],
+    ];
+    const { state, walked } = stateOf(paths, reader, groups, (n) => n !== 1);
+    for (const seg of state.pending.segments) verifySegment(reader, seg);
+    assert.deepEqual(state.pending.segments.map((s) => s.lists[0].top_priority), [0, undefined, undefined]);
+    assert.deepEqual(claimIds(state, 2), ["b4", "a1"]);
+    assert.deepEqual([...walked.keys()].sort(), [1, 2, 3], "a list without its top priority is always read");
+  });
+});
+
+Deno.test("property: successive claims over segments, each applied, take every job once in claim order", () => {
+  fc.assert(
+    fc.property(
+      fc.array(
+        fc.array(
+          fc.record({ priority: fc.integer({ min: -2, max: 2 }), queue: fc.constantFrom("default", "mail") }),
+          {
+            minLength: 1,
+            maxLength: 6,
+          },
+        ),
+        { minLength: 1, maxLength: 4 },
+      ),
+      fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 30 }),
+      fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
+      (shapes, slotRuns, olds) => {
+        let seq = 0;
+        const groups = shapes.map((shape) =>
+          shape.map((s) => pendingJob(`s${++seq}`, seq, { priority: s.priority, queue: s.queue }))
+        );
+        const all = groups.flat().sort((a, b) => b.priority - a.priority || a.seq - b.seq).map((j) => j.id);
+        withPendingHome((paths, reader) => {
+          const { state } = stateOf(paths, reader, groups, (n) => olds[n - 1]);
+          counted(state, groups);
+          const taken: string[] = [];
+          for (let i = 0; taken.length < all.length; i++) {
+            const d = decideClaim(state, claimRequest("w1", slotRuns[i % slotRuns.length]), NOW);
+            assert.ok(d.result.length > 0, "a job still waits: the claim takes one");
+            taken.push(...commit(state, d, NOW).map((j) => j.id));
+          }
+          assert.deepEqual(taken, all);
+          assert.deepEqual(decideClaim(state, claimRequest("w1", 4), NOW).result, []);
+        });
+      },
+    ),
+    { numRuns: 100 },
   );
 });
