@@ -1,7 +1,8 @@
 /** Pending jobs and temp homes for the pending segment's tests and its scale script. */
 import { newJob } from "../job.ts";
-import type { PendingJob } from "./pending.ts";
+import type { PendingJob, PendingList, PendingSegment } from "./pending.ts";
 import { PendingReader } from "./pending.ts";
+import { encodeOrderHeader } from "./pending_format.ts";
 import { type HomePaths, homePaths } from "./paths.ts";
 
 export const CREATED = "2026-11-23T12:00:00.000Z";
@@ -44,4 +45,17 @@ export function withPendingHome(fn: (paths: HomePaths, reader: PendingReader) =>
     reader.close();
     Deno.removeSync(home, { recursive: true });
   }
+}
+
+/**
+ * `order`, the bytes of segment `seg`'s order file, with its header line written anew for `lists`
+ * (as a record that names them would have it), its entries as they were.
+ */
+export function withOrderHeader(order: Uint8Array, seg: PendingSegment, lists: PendingList[]): Uint8Array {
+  const header = encodeOrderHeader(seg.n, seg.now, lists);
+  const entries = order.subarray(order.indexOf(0x0a) + 1);
+  const out = new Uint8Array(header.length + entries.length);
+  out.set(header);
+  out.set(entries, header.length);
+  return out;
 }

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { CorruptionError } from "../errors.ts";
-import { NOW, pendingJob, withPendingHome } from "./_pending_fixtures.ts";
+import { NOW, pendingJob, withOrderHeader, withPendingHome } from "./_pending_fixtures.ts";
 import { PendingReader, type PendingSegment } from "./pending.ts";
 import { verifySegment } from "./pending_verify.ts";
 import { rewriteSegments, writePendingSegment } from "./pending_write.ts";
-import { encodeOrderHeader, ENTRY_WIDTH } from "./pending_format.ts";
+import { ENTRY_WIDTH } from "./pending_format.ts";
 import { type HomePaths, homePaths } from "./paths.ts";
 
 type Kind = "jobs" | "index" | "order";
@@ -207,43 +207,24 @@ Deno.test("verifySegment() finds files that each pass their checksums but disagr
     const lists = seg.lists.map((l, i) => (i === 0 ? { ...l, first_run_at: "2026-11-23T12:00:00.000Z" } : l));
     failsNaming("order", /the header's lists differ/, () => verifySegment(reader, { ...seg, lists }));
   });
-  // a header and record that agree on a due list's top priority lower than its first entry's: a
-  // claim would leave the list unread while it holds the best job
-  // (or higher: both are refused)
-  for (
-    const [recorded, why] of [[3, /records top priority 3, its first entry 4/], [
-      5,
-      /records top priority 5, its first entry 4/,
-    ]] as const
-  ) {
+  // a header and record that agree on a due list's top priority lower than its first entry's (a
+  // claim would leave the list unread while it holds the best job), or higher: both are refused
+  for (const recorded of [3, 5]) {
     const wrong = (seg: PendingSegment) =>
       seg.lists.map((l, i) => (i === 0 ? { ...l, top_priority: recorded } : l));
-    damaged(
-      "order",
-      (bytes, seg) => {
-        const header = encodeOrderHeader(seg.n, seg.now, wrong(seg));
-        const out = bytes.slice();
-        out.set(header, 0);
-        return out;
-      },
-      (reader, seg) => failsNaming("order", why, () => verifySegment(reader, { ...seg, lists: wrong(seg) })),
-    );
+    damaged("order", (bytes, seg) => {
+      assert.equal(seg.lists[0].top_priority, 4);
+      const out = withOrderHeader(bytes, seg, wrong(seg));
+      assert.equal(out.length, bytes.length, "the same length: only the priority differs");
+      return out;
+    }, (reader, seg) => {
+      failsNaming(
+        "order",
+        new RegExp(`list 0 \\(q0, due\\) records top priority ${recorded}, its first entry 4`),
+        () => verifySegment(reader, { ...seg, lists: wrong(seg) }),
+      );
+    });
   }
-  const lower = (seg: PendingSegment) => seg.lists.map((l, i) => (i === 0 ? { ...l, top_priority: 3 } : l));
-  damaged("order", (bytes, seg) => {
-    assert.equal(seg.lists[0].top_priority, 4);
-    const header = encodeOrderHeader(seg.n, seg.now, lower(seg));
-    assert.equal(header.indexOf(0x0a), bytes.indexOf(0x0a), "the same length: only the priority differs");
-    const out = bytes.slice();
-    out.set(header, 0);
-    return out;
-  }, (reader, seg) => {
-    failsNaming(
-      "order",
-      /list 0 \(q0, due\) records top priority 3, its first entry 4/,
-      () => verifySegment(reader, { ...seg, lists: lower(seg) }),
-    );
-  });
   // a scheduled list records no top priority
   withPendingHome((paths, reader) => {
     const seg = writePendingSegment(
@@ -254,11 +235,7 @@ Deno.test("verifySegment() finds files that each pass their checksums but disagr
     );
     assert.deepEqual(seg.lists.map((l) => [l.kind, l.top_priority]), [["scheduled", undefined]]);
     const lists = seg.lists.map((l) => ({ ...l, top_priority: 0 }));
-    const old = Deno.readFileSync(paths.pendingOrder(1));
-    const header = encodeOrderHeader(seg.n, seg.now, lists);
-    const bytes = new Uint8Array(header.length + old.length - (old.indexOf(0x0a) + 1));
-    bytes.set(header);
-    bytes.set(old.subarray(old.indexOf(0x0a) + 1), header.length);
+    const bytes = withOrderHeader(Deno.readFileSync(paths.pendingOrder(1)), seg, lists);
     Deno.writeFileSync(paths.pendingOrder(1), bytes);
     failsNaming(
       "order",

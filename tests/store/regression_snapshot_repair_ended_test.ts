@@ -8,10 +8,9 @@
  */
 import assert from "node:assert/strict";
 import { FileStore } from "../../src/store/file_store.ts";
-import { homePaths } from "../../src/store/paths.ts";
-import { doctor } from "../../src/store/repair.ts";
-import { snapshotName, withHome } from "../../testkit/mod.ts";
-import { claimFor, finishFor, NOTHING_RUNS } from "../../testkit/store.ts";
+import { withHome } from "../../testkit/mod.ts";
+import { damageSnapshot, repairHome } from "../../testkit/repair.ts";
+import { claimFor, finishFor } from "../../testkit/store.ts";
 
 Deno.test("doctor --repair of a version 6 snapshot whose header is damaged names an ended job whose line is unreadable, as line 2 names it", () =>
   withHome(async (home) => {
@@ -30,16 +29,13 @@ Deno.test("doctor --repair of a version 6 snapshot whose header is damaged names
     } finally {
       store.close();
     }
-    const snap = snapshotName(home);
-    const bytes = Deno.readFileSync(`${home}/${snap}`);
-    const text = new TextDecoder().decode(bytes);
-    assert.ok(text.includes('{"directory":"ended","ids":["gone","kept"]'), "line 2 names the dead jobs");
-    bytes[30] ^= 0x01; // the header
-    bytes[text.indexOf('{"id":"gone"') + 2] ^= 0x01; // "id" becomes "hd": the line shows no id
-    Deno.writeFileSync(`${home}/${snap}`, bytes);
+    damageSnapshot(home, (bytes, text) => {
+      assert.ok(text.includes('{"directory":"ended","ids":["gone","kept"]'), "line 2 names the dead jobs");
+      bytes[30] ^= 0x01; // the header
+      bytes[text.indexOf('{"id":"gone"') + 2] ^= 0x01; // "id" becomes "hd": the line shows no id
+    });
 
-    const report = await doctor(homePaths(home), { repair: true, now: new Date() }, NOTHING_RUNS);
-    assert.equal(report.ok, true, report.repairs.join("\n"));
+    const report = await repairHome(home);
     assert.deepEqual(report.lost, ["gone"], report.repairs.join("\n"));
 
     const after = new FileStore(home);

@@ -7,10 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { FileStore } from "../../src/store/file_store.ts";
-import { homePaths } from "../../src/store/paths.ts";
-import { doctor } from "../../src/store/repair.ts";
-import { snapshotName, withHome } from "../../testkit/mod.ts";
-import { NOTHING_RUNS } from "../../testkit/store.ts";
+import { withHome } from "../../testkit/mod.ts";
+import { damageSnapshot, repairHome } from "../../testkit/repair.ts";
 
 Deno.test("doctor --repair of a snapshot with a damaged job line keeps what its intact header holds: pending segments and their consumption, queue settings, schedules", () =>
   withHome(async (home) => {
@@ -41,15 +39,12 @@ Deno.test("doctor --repair of a snapshot with a damaged job line keeps what its 
     } finally {
       store.close();
     }
-    const snap = snapshotName(home);
-    const bytes = Deno.readFileSync(`${home}/${snap}`);
-    const text = new TextDecoder().decode(bytes);
-    assert.ok(text.includes('"pending":{"segments":[{'), "the snapshot names a pending segment");
-    bytes[text.indexOf('{"id":"live"') + 20] ^= 0x01;
-    Deno.writeFileSync(`${home}/${snap}`, bytes);
+    damageSnapshot(home, (bytes, text) => {
+      assert.ok(text.includes('"pending":{"segments":[{'), "the snapshot names a pending segment");
+      bytes[text.indexOf('{"id":"live"') + 20] ^= 0x01;
+    });
 
-    const report = await doctor(homePaths(home), { repair: true, now: new Date() }, NOTHING_RUNS);
-    assert.equal(report.ok, true, report.repairs.join("\n"));
+    const report = await repairHome(home);
     assert.deepEqual(report.lost, ["live"]);
 
     const after = new FileStore(home);

@@ -9,10 +9,9 @@
  */
 import assert from "node:assert/strict";
 import { FileStore } from "../../src/store/file_store.ts";
-import { homePaths } from "../../src/store/paths.ts";
-import { doctor } from "../../src/store/repair.ts";
-import { snapshotName, withHome } from "../../testkit/mod.ts";
-import { claimFor, finishFor, NOTHING_RUNS } from "../../testkit/store.ts";
+import { withHome } from "../../testkit/mod.ts";
+import { damageSnapshot, repairHome } from "../../testkit/repair.ts";
+import { claimFor, finishFor } from "../../testkit/store.ts";
 
 Deno.test("doctor --repair of a snapshot whose header is damaged, its log empty, never takes the store's head back", () =>
   withHome(async (home) => {
@@ -29,13 +28,11 @@ Deno.test("doctor --repair of a snapshot whose header is damaged, its log empty,
     } finally {
       store.close();
     }
-    const snap = snapshotName(home);
-    const bytes = Deno.readFileSync(`${home}/${snap}`);
-    bytes[30] ^= 0x01; // the header
-    Deno.writeFileSync(`${home}/${snap}`, bytes);
+    damageSnapshot(home, (bytes) => {
+      bytes[30] ^= 0x01; // the header
+    });
 
-    const report = await doctor(homePaths(home), { repair: true, now: new Date() }, NOTHING_RUNS);
-    assert.equal(report.ok, true, report.repairs.join("\n"));
+    const report = await repairHome(home);
     const after = new FileStore(home);
     try {
       assert.deepEqual((await after.list()).map((j) => j.id), ["a", "b"]);
@@ -46,28 +43,33 @@ Deno.test("doctor --repair of a snapshot whose header is damaged, its log empty,
     }
   }, { create: true }));
 
+/** Makes `home` hold job "a", a stop request (`worker stop`), then jobs `later`, compacted; the request's seq. */
+async function compactedWithStop(home: string, later: string[] = []): Promise<number> {
+  const store = new FileStore(home);
+  try {
+    await store.enqueue([{ id: "a", command: "true" }], { max_retries: 0 });
+    const stop = await store.requestStop();
+    if (later.length > 0) {
+      await store.enqueue(later.map((id) => ({ id, command: "true" })), { max_retries: 0 });
+    }
+    await store.compact();
+    return stop;
+  } finally {
+    store.close();
+  }
+}
+
 // found with the review above: the same repair forgot the last stop request (`worker stop`), so a
 // worker asked to stop, whose claims compare the request with the head it started at, went on
 Deno.test("doctor --repair of a snapshot whose header is damaged keeps the stop request the header still shows", () =>
   withHome(async (home) => {
-    const store = new FileStore(home);
-    let stop: number;
-    try {
-      await store.enqueue([{ id: "a", command: "true" }], { max_retries: 0 });
-      stop = await store.requestStop();
-      await store.enqueue([{ id: "b", command: "true" }], { max_retries: 0 });
-      await store.compact();
-    } finally {
-      store.close();
-    }
+    const stop = await compactedWithStop(home, ["b"]);
     assert.ok(stop > 0);
-    const snap = snapshotName(home);
-    const bytes = Deno.readFileSync(`${home}/${snap}`);
-    bytes[30] ^= 0x01; // the header, before its "seq" and "stop_seq"
-    Deno.writeFileSync(`${home}/${snap}`, bytes);
+    damageSnapshot(home, (bytes) => {
+      bytes[30] ^= 0x01; // the header, before its "seq" and "stop_seq"
+    });
 
-    const report = await doctor(homePaths(home), { repair: true, now: new Date() }, NOTHING_RUNS);
-    assert.equal(report.ok, true, report.repairs.join("\n"));
+    const report = await repairHome(home);
     assert.match(report.repairs.join("\n"), new RegExp(`kept the last stop request \\(seq ${stop}\\)`));
     const after = new FileStore(home);
     try {
@@ -89,25 +91,14 @@ Deno.test("doctor --repair of a snapshot whose header is damaged keeps the stop 
 // seq workers have seen, so it counts among the seqs the head may not go below
 Deno.test("doctor --repair of a header whose seq is unreadable keeps its stop request, and the head at or past it", () =>
   withHome(async (home) => {
-    const store = new FileStore(home);
-    let stop: number;
-    try {
-      await store.enqueue([{ id: "a", command: "true" }], { max_retries: 0 });
-      stop = await store.requestStop();
-      await store.compact();
-    } finally {
-      store.close();
-    }
-    const snap = snapshotName(home);
-    const bytes = Deno.readFileSync(`${home}/${snap}`);
-    const text = new TextDecoder().decode(bytes);
-    const at = text.indexOf('"seq":');
-    assert.ok(at > 0 && at < text.indexOf("\n"));
-    bytes[at + 1] = "S".charCodeAt(0); // "Seq": the header fails its checksum, its seq no longer reads
-    Deno.writeFileSync(`${home}/${snap}`, bytes);
+    const stop = await compactedWithStop(home);
+    damageSnapshot(home, (bytes, text) => {
+      const at = text.indexOf('"seq":');
+      assert.ok(at > 0 && at < text.indexOf("\n"));
+      bytes[at + 1] = "S".charCodeAt(0); // "Seq": the header fails its checksum, its seq no longer reads
+    });
 
-    const report = await doctor(homePaths(home), { repair: true, now: new Date() }, NOTHING_RUNS);
-    assert.equal(report.ok, true, report.repairs.join("\n"));
+    const report = await repairHome(home);
     assert.match(report.repairs.join("\n"), new RegExp(`kept the last stop request \\(seq ${stop}\\)`));
     const after = new FileStore(home);
     try {

@@ -4,9 +4,8 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { NOW, pendingJob, withPendingHome } from "../_pending_fixtures.ts";
+import { NOW, pendingJob, withOrderHeader, withPendingHome } from "../_pending_fixtures.ts";
 import type { PendingJob, PendingReader, PendingSegment } from "../pending.ts";
-import { encodeOrderHeader } from "../pending_format.ts";
 import { verifySegment } from "../pending_verify.ts";
 import { writePendingSegment } from "../pending_write.ts";
 import type { HomePaths } from "../paths.ts";
@@ -59,15 +58,20 @@ function counted(state: QueueState, groups: PendingJob[][]): QueueState {
  */
 function withoutTopPriority(paths: HomePaths, seg: PendingSegment): PendingSegment {
   const lists = seg.lists.map(({ top_priority: _, ...l }) => l);
-  const old = Deno.readFileSync(paths.pendingOrder(seg.n));
-  const entries = old.subarray(old.indexOf(0x0a) + 1);
-  const header = encodeOrderHeader(seg.n, seg.now, lists);
-  const bytes = new Uint8Array(header.length + entries.length);
-  bytes.set(header);
-  bytes.set(entries, header.length);
+  const bytes = withOrderHeader(Deno.readFileSync(paths.pendingOrder(seg.n)), seg, lists);
   Deno.writeFileSync(paths.pendingOrder(seg.n), bytes);
   return { ...seg, lists, order_bytes: bytes.length };
 }
+
+/** Up to `segments` segments of 1 to 6 jobs, each job's priority and queue. */
+const shapesArb = (segments: number) =>
+  fc.array(
+    fc.array(
+      fc.record({ priority: fc.integer({ min: -2, max: 2 }), queue: fc.constantFrom("default", "mail") }),
+      { minLength: 1, maxLength: 6 },
+    ),
+    { minLength: 1, maxLength: segments },
+  );
 
 const claimIds = (state: QueueState, slots: number) =>
   decideClaim(state, claimRequest("w1", slots), NOW).result.map((j) => j.id);
@@ -103,16 +107,7 @@ Deno.test("a later segment's higher priority is read and claimed first", () => {
 Deno.test("property: a claim over segments takes the best due jobs in claim order, whatever it leaves unread", () => {
   fc.assert(
     fc.property(
-      fc.array(
-        fc.array(
-          fc.record({ priority: fc.integer({ min: -2, max: 2 }), queue: fc.constantFrom("default", "mail") }),
-          {
-            minLength: 1,
-            maxLength: 6,
-          },
-        ),
-        { minLength: 1, maxLength: 5 },
-      ),
+      shapesArb(5),
       fc.integer({ min: 1, max: 40 }),
       fc.integer({ min: 1, max: 8 }),
       (shapes, seed, slots) => {
@@ -156,16 +151,7 @@ Deno.test("segments written before top priorities are read as before, beside new
 Deno.test("property: successive claims over segments, each applied, take every job once in claim order", () => {
   fc.assert(
     fc.property(
-      fc.array(
-        fc.array(
-          fc.record({ priority: fc.integer({ min: -2, max: 2 }), queue: fc.constantFrom("default", "mail") }),
-          {
-            minLength: 1,
-            maxLength: 6,
-          },
-        ),
-        { minLength: 1, maxLength: 4 },
-      ),
+      shapesArb(4),
       fc.array(fc.integer({ min: 1, max: 4 }), { minLength: 1, maxLength: 30 }),
       fc.array(fc.boolean(), { minLength: 4, maxLength: 4 }),
       (shapes, slotRuns, olds) => {
