@@ -1,8 +1,10 @@
 /**
  * queuectl: runs the command line (src/cli/run.ts) on this process's streams, environment and
  * stdin, and exits with its code (0 ok, 1 operational error, 2 invalid input or usage).
- * `--version` is answered before anything else is loaded; every other command line loads the
- * command tree, and that only the named command's modules (src/cli/app.ts).
+ * `--version` is answered before anything else is loaded; an `enqueue` is first offered to a
+ * running worker of its home (src/handoff: the worker has run the store's code already); every
+ * other command line loads the command tree, and that only the named command's modules
+ * (src/cli/app.ts).
  */
 import { asksVersion, splitGlobalHome, VERSION } from "./src/cli/global_args.ts";
 
@@ -29,6 +31,12 @@ function lazy<T>(path: string): Promise<T> {
   return import(new URL(path, import.meta.url).href);
 }
 
+/** This process's user id, null where it cannot be read (no permission, or no ids: Windows). */
+function uidIfPermitted(): number | null {
+  if (Deno.build.os === "windows") return null;
+  return Deno.permissions.querySync({ name: "sys", kind: "uid" }).state === "granted" ? Deno.uid() : null;
+}
+
 export async function main(args: string[]): Promise<number> {
   const [{ runApp }, { systemClock }] = await Promise.all([
     lazy<typeof import("./src/cli/run.ts")>("./src/cli/run.ts"),
@@ -45,9 +53,21 @@ export async function main(args: string[]): Promise<number> {
 }
 
 if (import.meta.main) {
-  if (asksVersion(splitGlobalHome(Deno.args).rest)) {
+  const { rest } = splitGlobalHome(Deno.args);
+  if (asksVersion(rest)) {
     writer(Deno.stdout).write(`${VERSION}\n`);
     Deno.exit(0);
+  }
+  if (rest[0] === "enqueue") {
+    const { handOff } = await lazy<typeof import("./src/handoff/client.ts")>("./src/handoff/client.ts");
+    const code = await handOff(Deno.args, {
+      stdout: writer(Deno.stdout),
+      stderr: writer(Deno.stderr),
+      env: Deno.env.toObject(),
+      cwd: Deno.cwd(),
+      uid: uidIfPermitted(),
+    });
+    if (code !== null) Deno.exit(code);
   }
   Deno.exit(await main(Deno.args));
 }

@@ -6,8 +6,18 @@ import type { Bench } from "./context.ts";
 import { peakRss } from "./rss.ts";
 import { childrenCpuMs } from "./rusage.ts";
 
-/** The CLI's own permissions (the `queuectl` task in deno.json); baselines use the same. */
-export const CLI_FLAGS = ["--allow-read", "--allow-write", "--allow-run", "--allow-env", "--allow-sys=uid"];
+/**
+ * The CLI's own permissions (the `queuectl` and `install` tasks in deno.json: the network is for
+ * the dashboard and a worker's socket); baselines use the same.
+ */
+export const CLI_FLAGS = [
+  "--allow-read",
+  "--allow-write",
+  "--allow-run",
+  "--allow-env",
+  "--allow-sys=uid",
+  "--allow-net",
+];
 
 /** deno arguments of `queuectl --home HOME <args>`. */
 export function queuectl(bench: Bench, home: string, ...args: string[]): string[] {

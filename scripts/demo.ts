@@ -7,7 +7,14 @@
  */
 const root = new URL("..", import.meta.url).pathname;
 const home = `${Deno.makeTempDirSync({ prefix: "queuectl-demo-" })}/home`;
-const perms = ["--allow-read", "--allow-write", "--allow-run", "--allow-env", "--allow-sys=uid"];
+const perms = [
+  "--allow-read",
+  "--allow-write",
+  "--allow-run",
+  "--allow-env",
+  "--allow-sys=uid",
+  "--allow-net",
+];
 const base = ["run", ...perms, `${root}main.ts`];
 const scratch = home.replace(/\/home$/, "");
 const env = { QUEUECTL_HOME: home };

@@ -7,9 +7,19 @@ import { waitFor } from "./wait.ts";
 export const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 export const MAIN = `${ROOT}/main.ts`;
 export const DENO = Deno.execPath();
-/** The permissions the installed CLI runs with; the dashboard needs the network besides. */
-export const CLI_PERMS = ["--allow-read", "--allow-write", "--allow-run", "--allow-env", "--allow-sys=uid"];
-const PERMS = [...CLI_PERMS, "--allow-net"];
+/**
+ * The permissions the installed CLI runs with (deno.json's `install` task): the network for the
+ * dashboard and for a worker's socket (src/handoff).
+ */
+export const CLI_PERMS = [
+  "--allow-read",
+  "--allow-write",
+  "--allow-run",
+  "--allow-env",
+  "--allow-sys=uid",
+  "--allow-net",
+];
+const PERMS = CLI_PERMS;
 
 export interface CliResult {
   code: number;

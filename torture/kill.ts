@@ -38,6 +38,7 @@ export const killStep: Step = async (options): Promise<StepResult> => {
     midCompaction: 0,
     writer: 0,
     enqueuesAcked: 0,
+    enqueuesLostWithWorker: 0,
     jobsAcked: 0,
     unackedPresent: 0,
     runs: 0,
@@ -58,6 +59,7 @@ export const killStep: Step = async (options): Promise<StepResult> => {
     sum.midCompaction += o.killsMidCompaction;
     sum.writer += o.killsOfWriter;
     sum.enqueuesAcked += o.enqueuesAcked;
+    sum.enqueuesLostWithWorker += o.enqueuesLostWithWorker;
     sum.jobsAcked += o.jobsAcked;
     sum.unackedPresent += o.unackedPresent;
     sum.runs += o.runs;
@@ -101,6 +103,10 @@ export const killStep: Step = async (options): Promise<StepResult> => {
     { label: "kills of the process holding the store lock", value: sum.writer },
     { label: "kills that cut a compaction short", value: sum.midCompaction },
     { label: "enqueues acknowledged", value: sum.enqueuesAcked },
+    {
+      label: "enqueues whose worker was killed running them (src/handoff)",
+      value: sum.enqueuesLostWithWorker,
+    },
     { label: "jobs acknowledged", value: sum.jobsAcked },
     { label: "jobs stored though their enqueue was killed", value: sum.unackedPresent },
     { label: "job runs (ledger)", value: sum.runs },

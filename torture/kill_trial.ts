@@ -20,6 +20,7 @@ import { jobCommand, parseLedger, runsOf } from "./lib/ledger.ts";
 import { deriveSeed, type Rng, rng } from "./lib/prng.ts";
 import { exclusiveHolders, processesNaming, runsWith } from "./lib/procs.ts";
 import { type KillKind, pickKill, planJob, planTrial, type TrialPlan } from "./kill_plan.ts";
+import { INTERRUPTED } from "../src/handoff/protocol.ts";
 
 export interface TrialOutcome {
   plan: TrialPlan;
@@ -29,6 +30,8 @@ export interface TrialOutcome {
   killsOfWriter: number;
   killsMidCompaction: number;
   enqueuesAcked: number;
+  /** enqueues a worker ran for its caller (src/handoff) and was killed running: their caller cannot tell */
+  enqueuesLostWithWorker: number;
   jobsAcked: number;
   unackedPresent: number;
   runs: number;
@@ -63,6 +66,7 @@ class Trial {
   readonly violations: string[] = [];
   readonly kills: Record<KillKind, number> = { worker: 0, enqueue: 0, job: 0 };
   enqueuesAcked = 0;
+  enqueuesLostWithWorker = 0;
   killsMidCompaction = 0;
   killsOfWriter = 0;
   over = false;
@@ -102,6 +106,7 @@ class Trial {
       Deno.writeTextFileSync(file, specs.map((spec) => JSON.stringify(spec)).join("\n") + "\n");
       args = ["enqueue", "--file", file];
     }
+    const workerKills = this.kills.worker;
     const proc = spawnCli(this.s.home, args, { env: this.env });
     this.enqueues.add(proc);
     const exit = await within(proc, 60_000, `trial ${this.index}: enqueue`).finally(() =>
@@ -115,6 +120,11 @@ class Trial {
       }
       for (const id of printed) this.acked.add(id);
       this.enqueuesAcked++;
+    } else if (
+      exit.code === 1 && exit.stderr === `error: ${INTERRUPTED}\n` && this.kills.worker > workerKills
+    ) {
+      // a worker took the call and was killed running it: to its caller, as if it had been killed
+      this.enqueuesLostWithWorker++;
     } else if (exit.signal !== "SIGKILL") {
       this.violations.push(`enqueue of ${specs[0].id}.. exited ${exit.code}: ${exit.stderr.trim()}`);
     }
@@ -297,6 +307,7 @@ export async function runTrial(seed: number, index: number, quick: boolean): Pro
       killsOfWriter: t.killsOfWriter,
       killsMidCompaction: t.killsMidCompaction,
       enqueuesAcked: t.enqueuesAcked,
+      enqueuesLostWithWorker: t.enqueuesLostWithWorker,
       jobsAcked: t.acked.size,
       unackedPresent: checked.unackedPresent,
       runs: checked.runs,

@@ -5,65 +5,13 @@
 import { type Bench, scratch } from "../context.ts";
 import { clockTicks, cpuTicks } from "../cpu.ts";
 import { eachLine, queuectl, spawnDeno, timed } from "../process.ts";
+import { LineWatch, stopWorker } from "../worker_proc.ts";
 import { type Result, result } from "../report.ts";
 import { summarize } from "../stats.ts";
 
 /** Wall-clock milliseconds since the epoch, with the monotonic clock's sub-millisecond precision. */
 function nowMs(): number {
   return performance.timeOrigin + performance.now();
-}
-
-/** Every line a running worker printed, and a way to wait for one (already printed or not). */
-class LineWatch {
-  readonly lines: string[] = [];
-  #waiters: Array<{ from: number; test: (line: string) => boolean; resolve: () => void }> = [];
-  seen(line: string): void {
-    this.lines.push(line);
-    this.#waiters = this.#waiters.filter((w) => {
-      if (!w.test(line)) return true;
-      w.resolve();
-      return false;
-    });
-  }
-  /** Resolves once a line printed after the first `from` lines passes `test`. */
-  waitFor(from: number, test: (line: string) => boolean, timeoutMs: number, what: string): Promise<void> {
-    if (this.lines.slice(from).some(test)) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(new Error(`Cannot measure: the worker printed no line ${what} in ${timeoutMs / 1000} s`)),
-        timeoutMs,
-      );
-      this.#waiters.push({
-        from,
-        test,
-        resolve: () => {
-          clearTimeout(timer);
-          resolve();
-        },
-      });
-    });
-  }
-}
-
-/** SIGTERM (a graceful stop), then SIGKILL if it has not exited within 10 s; false if it had to be killed. */
-async function stopWorker(bench: Bench, worker: Deno.ChildProcess): Promise<boolean> {
-  const signal = (sig: Deno.Signal) => {
-    try {
-      worker.kill(sig);
-    } catch { /* it has already exited */ }
-  };
-  signal("SIGTERM");
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const late = new Promise<"late">((r) => timer = setTimeout(() => r("late"), 10_000));
-  const graceful = await Promise.race([worker.status, late]) !== "late";
-  clearTimeout(timer);
-  if (!graceful) {
-    bench.progress("  the idle worker did not stop within 10 s of SIGTERM: killing it");
-    signal("SIGKILL");
-    await worker.status;
-  }
-  return graceful;
 }
 
 export async function idleWorker(bench: Bench): Promise<Result[]> {

@@ -1,11 +1,14 @@
 /**
  * Start-up: `queuectl enqueue` and `queuectl --version`, each against a `deno run` of an empty
- * script with the same flags, in alternation.
+ * script with the same flags, in alternation. `enqueue` three ways: with no worker running (the
+ * caller runs it), handed to an idle worker of the home (src/handoff; the worker claims from
+ * another queue, so no job runs meanwhile), and handed to a worker that runs each job it takes.
  */
 import { type Bench, scratch } from "../context.ts";
 import { paired, type Sample } from "../paired.ts";
 import { CLI_FLAGS, queuectl, timed } from "../process.ts";
 import { type Result, result } from "../report.ts";
+import { startedWorker } from "../worker_proc.ts";
 
 function wall(bench: Bench, args: string[]): () => Promise<Sample> {
   return async () => {
@@ -24,6 +27,16 @@ export async function startup(bench: Bench): Promise<Result[]> {
     await timed(bench, queuectl(bench, home, "enqueue", "true"), { stdout: "null" });
     bench.progress(`startup: ${runs} × (enqueue, empty deno run)`);
     const enqueue = await paired(runs, wall(bench, queuectl(bench, home, "enqueue", "true")), empty);
+    const served = await withWorker(bench, home, ["--queue", "bench-elsewhere"], async () => {
+      bench.progress(`startup: ${runs} × (enqueue taken by an idle worker, empty deno run)`);
+      return await paired(runs, wall(bench, queuectl(bench, home, "enqueue", "true")), empty);
+    });
+    const busyHome = `${s.dir}/busy`;
+    await timed(bench, queuectl(bench, busyHome, "enqueue", "true"), { stdout: "null" });
+    const busy = await withWorker(bench, busyHome, [], async () => {
+      bench.progress(`startup: ${runs} × (enqueue taken by a worker that runs it, empty deno run)`);
+      return await paired(runs, wall(bench, queuectl(bench, busyHome, "enqueue", "true")), empty);
+    });
     bench.progress(`startup: ${runs} × (--version, empty deno run)`);
     const version = await paired(
       runs,
@@ -38,7 +51,24 @@ export async function startup(bench: Bench): Promise<Result[]> {
         value: enqueue.subject,
         baseline: enqueue.baseline,
         goal: { on: "ratio", op: "<=", target: 1.5 },
-        note: `${note}; into an existing home (its first enqueue, untimed, made it)`,
+        note:
+          `${note}; no worker running, so the call runs the command itself; into an existing home (its first enqueue, untimed, made it)`,
+      }),
+      result({
+        figure: "enqueue true, taken by a running worker",
+        unit: "ms",
+        value: served.subject,
+        baseline: served.baseline,
+        goal: { on: "ratio", op: "<=", target: 1.5 },
+        note:
+          `${note}; an idle worker of the home runs the call (src/handoff), claiming from another queue so that no job runs meanwhile`,
+      }),
+      result({
+        figure: "enqueue true, taken by a worker that runs the job",
+        unit: "ms",
+        value: busy.subject,
+        baseline: busy.baseline,
+        note: `${note}; the worker runs each job as it is enqueued, on the same 2 cores as the calls`,
       }),
       result({
         figure: "--version",
@@ -51,5 +81,22 @@ export async function startup(bench: Bench): Promise<Result[]> {
     ];
   } finally {
     s.remove();
+  }
+}
+
+/** Runs `measure` while a worker of `home` (started with `args`) runs; the home's socket must be there. */
+async function withWorker<T>(
+  bench: Bench,
+  home: string,
+  args: string[],
+  measure: () => Promise<T>,
+): Promise<T> {
+  const worker = await startedWorker(bench, home, args);
+  try {
+    const sockets = [...Deno.readDirSync(`${home}/workers`)].filter((e) => e.name.endsWith(".sock"));
+    if (sockets.length !== 1) throw new Error(`Cannot measure: the worker of ${home} made no socket`);
+    return await measure();
+  } finally {
+    await worker.stop();
   }
 }

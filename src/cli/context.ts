@@ -19,6 +19,7 @@ import type { Store } from "../store/mod.ts";
 import { openStore } from "../store/open.ts";
 import type { Clock } from "../clock.ts";
 import { type HomePaths, homePaths } from "../store/paths.ts";
+import { homeDir } from "./global_args.ts";
 
 export interface Streams {
   write(text: string): void;
@@ -67,13 +68,7 @@ export const jsonFlag = {
 } as const;
 
 export function resolveHome(ctx: AppContext, flags: HomeFlags): string {
-  // an empty value counts as unset, so `QUEUECTL_HOME= queuectl ...` never means "here"
-  const given = [flags.home, ctx.globalHome, ctx.env("QUEUECTL_HOME")].find((h) =>
-    h !== undefined && h !== ""
-  );
-  const home = given ?? `${ctx.env("HOME") ?? "."}/.queuectl`;
-  const abs = home.startsWith("/") ? home : `${ctx.cwd}/${home}`;
-  const clean = abs.length > 1 ? abs.replace(/\/+$/, "") : abs;
+  const clean = homeDir([flags.home, ctx.globalHome, ctx.env("QUEUECTL_HOME")], ctx.env("HOME"), ctx.cwd);
   checkHomePath(clean);
   checkHomeTrusted(clean, processUid());
   return clean;

@@ -26,6 +26,21 @@ export function splitGlobalHome(
   return { home, rest };
 }
 
+/**
+ * The home directory a command line names: the first of `given` (the command's --home, the
+ * global one, QUEUECTL_HOME) that is set and not empty (so `QUEUECTL_HOME= queuectl ...` never
+ * means "here"), else ~/.queuectl; absolute, without a trailing slash.
+ */
+export function homeDir(
+  given: readonly (string | undefined)[],
+  userHome: string | undefined,
+  cwd: string,
+): string {
+  const home = given.find((h) => h !== undefined && h !== "") ?? `${userHome ?? "."}/.queuectl`;
+  const abs = home.startsWith("/") ? home : `${cwd}/${home}`;
+  return abs.length > 1 ? abs.replace(/\/+$/, "") : abs;
+}
+
 /** The command line asks for the version alone (as stricli's --version/-v flag would answer it). */
 export function asksVersion(rest: readonly string[]): boolean {
   return rest.length === 1 && (rest[0] === "--version" || rest[0] === "-v");

@@ -23,7 +23,10 @@ import {
 import { LineSink } from "./line_sink.ts";
 import { workerTable } from "./read.ts";
 import { json } from "./render.ts";
-import { ensureDir } from "../durable.ts";
+import { ensureDir, ensureSubdir } from "../durable.ts";
+import { processUid } from "../home_trust.ts";
+import { lazy } from "../lazy.ts";
+import type { HandoffServer } from "../handoff/server.ts";
 
 interface StartFlags extends JsonFlags {
   count?: string;
@@ -92,6 +95,8 @@ async function start(this: AppContext, flags: StartFlags): Promise<void> {
     ["SIGHUP", onHangup(hangup, worker, say)],
   ];
   for (const [sig, h] of handlers) Deno.addSignalListener(sig, h);
+  // listening before the worker says it started: a caller that saw that line is served
+  const handoff = await serveEnqueues(this, session, worker.id, say);
   try {
     await worker.start();
     // named once registered: a worker that fails before leaves its log where the starter looks
@@ -106,9 +111,47 @@ async function start(this: AppContext, flags: StartFlags): Promise<void> {
     }
     await worker.run();
   } finally {
+    await handoff?.close();
     for (const [sig, h] of handlers) Deno.removeSignalListener(sig, h);
     session.store.close();
   }
+}
+
+/**
+ * Takes `enqueue` calls on the worker's socket for as long as it runs (src/handoff): each runs
+ * as the command line would have in the caller's process. A worker that cannot listen says why
+ * and runs on; callers then run their enqueues themselves.
+ */
+async function serveEnqueues(
+  ctx: AppContext,
+  session: Session,
+  id: string,
+  say: (message: string) => void,
+): Promise<HandoffServer | null> {
+  const [{ HandoffServer }, { runApp }] = await Promise.all([
+    lazy<typeof import("../handoff/server.ts")>(import.meta.url, "../handoff/server.ts"),
+    lazy<typeof import("./run.ts")>(import.meta.url, "./run.ts"),
+  ]);
+  ensureSubdir(session.paths.workersDir);
+  const server = HandoffServer.listen(
+    session.paths.workersDir,
+    session.paths.workerSocket(id),
+    processUid(),
+    (call, out, err) =>
+      runApp(call.argv, {
+        stdout: { write: out },
+        stderr: { write: err },
+        env: (name) => Object.hasOwn(call.env, name) ? call.env[name] : undefined,
+        cwd: call.cwd,
+        clock: ctx.clock,
+        readStdin: () => Promise.reject(new Error("a call run by a worker has no stdin")),
+      }),
+  );
+  if (typeof server === "string") {
+    say(`takes no enqueue calls (each caller runs its own): ${server}`);
+    return null;
+  }
+  return server;
 }
 
 /**

@@ -18,6 +18,7 @@
  *   workers/<id>.json|.lock  a running worker's heartbeat file, and the lock it holds for life
  *   workers/<id>.json.tmp    the heartbeat file being replaced (renamed over it)
  *   workers/<id>.log         output of a worker started with --detach (kept after it exits)
+ *   workers/<id>.sock        the socket on which a running worker takes `enqueue` calls (src/handoff)
  *   workers/starting-<n>.log that output until the worker knows its id and renames it
  *   <file>.quarantined-<time>[-<k>]  damaged bytes a repair kept (quarantine.ts); no store module
  *                                    reads them
@@ -46,6 +47,8 @@ export interface HomePaths {
   /** the heartbeat file's replacement, written then renamed over `workerInfo(id)` */
   workerInfoTemp(id: string): string;
   workerLock(id: string): string;
+  /** the socket a running worker takes calls on (src/handoff/protocol.ts) */
+  workerSocket(id: string): string;
   /** output of a detached worker */
   workerLog(id: string): string;
   /** output of a detached worker that has not named itself yet; `token` is unique per start */
@@ -61,6 +64,7 @@ const PENDING = /^pending-(\d{8})\.(jobs|index|order)$/;
 const OUTPUT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*\.out$/;
 const SLOT_OUTPUT = /^(.+)-slot-(\d+)(?:-(\d+))?\.out$/;
 const WORKER_INFO = /^(.+)\.json$/;
+const WORKER_SOCKET = /^(.+)\.sock$/;
 
 function pad(gen: number): string {
   return String(gen).padStart(8, "0");
@@ -85,6 +89,11 @@ export function parseSlotOutput(name: string): { worker: string; slot: string; p
 /** The worker id a heartbeat file's name (in workers/) says, or null for another file. */
 export function parseWorkerInfo(name: string): string | null {
   return WORKER_INFO.exec(name)?.[1] ?? null;
+}
+
+/** The worker id a socket's name (in workers/) says, or null for another file. */
+export function parseWorkerSocket(name: string): string | null {
+  return WORKER_SOCKET.exec(name)?.[1] ?? null;
 }
 
 export function homePaths(home: string): HomePaths {
@@ -118,6 +127,7 @@ export function homePaths(home: string): HomePaths {
     workerInfo: (id) => at(`workers/${id}.json`),
     workerInfoTemp: (id) => at(`workers/${id}.json.tmp`),
     workerLock: (id) => at(`workers/${id}.lock`),
+    workerSocket: (id) => at(`workers/${id}.sock`),
     workerLog: (id) => at(`workers/${id}.log`),
     workerStartLog: (token) => at(`workers/starting-${token}.log`),
     quarantined: (name, stamp, k) => at(`${name}.quarantined-${stamp}${k > 1 ? `-${k}` : ""}`),

@@ -164,7 +164,7 @@ export function pruneDeadWorkers(paths: HomePaths): WorkerInfo[] {
   const pruned: WorkerInfo[] = [];
   for (const w of listWorkers(paths)) {
     if (w.alive) continue;
-    for (const path of [paths.workerInfo(w.id), paths.workerLock(w.id)]) {
+    for (const path of [paths.workerInfo(w.id), paths.workerLock(w.id), paths.workerSocket(w.id)]) {
       try {
         Deno.removeSync(path);
       } catch { /* raced with another pruner */ }

@@ -32,7 +32,7 @@ const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 /** Writes `worker.sh`, which runs `worker start` and writes its exit status to `status`. */
 function workerScript(home: string): string {
   const dir = dirOfHome(home);
-  const cli = [DENO, "run", ...CLI_PERMS, "--allow-net", MAIN].map(q).join(" ");
+  const cli = [DENO, "run", ...CLI_PERMS, MAIN].map(q).join(" ");
   const script = `${dir}/worker.sh`;
   Deno.writeTextFileSync(
     script,

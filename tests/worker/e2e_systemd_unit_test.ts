@@ -95,9 +95,7 @@ function fakeInstall(userHome: string): void {
   Deno.symlinkSync(Deno.execPath(), `${bin}/deno`);
   Deno.writeTextFileSync(
     `${bin}/queuectl`,
-    `#!/bin/sh\nexec deno run ${
-      [...CLI_PERMS, "--allow-net"].join(" ")
-    } --config '${ROOT}/deno.json' '${MAIN}' "$@"\n`,
+    `#!/bin/sh\nexec deno run ${CLI_PERMS.join(" ")} --config '${ROOT}/deno.json' '${MAIN}' "$@"\n`,
     { mode: 0o755 },
   );
 }

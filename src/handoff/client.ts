@@ -1,0 +1,111 @@
+/**
+ * The caller's side of a hand-off (protocol.ts): finds a worker of the home the command line
+ * names, gives it the call and relays its output. Loaded by main.ts for `enqueue` alone, before
+ * the command line's own code: it must stay small.
+ */
+import { homeDir, splitGlobalHome } from "../cli/global_args.ts";
+import { homePaths, parseWorkerSocket } from "../store/paths.ts";
+import {
+  ACCEPT_MS,
+  carriedEnv,
+  type HandoffCall,
+  handsOff,
+  INTERRUPTED,
+  MessageReader,
+  nextWithin,
+  send,
+} from "./protocol.ts";
+
+export interface CallerIo {
+  stdout: { write(text: string): void };
+  stderr: { write(text: string): void };
+  /** every environment variable of the process */
+  env: Record<string, string>;
+  cwd: string;
+  /** this process's user id, null when it cannot be known (then nothing is handed off) */
+  uid: number | null;
+}
+
+/** The exit code of the call as a worker ran it, or null: nobody took it, run it here. */
+export async function handOff(args: string[], io: CallerIo): Promise<number | null> {
+  const { home: globalHome, rest } = splitGlobalHome(args);
+  const env = (name: string) => Object.hasOwn(io.env, name) ? io.env[name] : undefined;
+  if (io.uid === null || !handsOff(rest, env)) return null;
+  const home = homeDir([commandHome(rest), globalHome, env("QUEUECTL_HOME")], env("HOME"), io.cwd);
+  const call: HandoffCall = { argv: args, cwd: io.cwd, env: carriedEnv(io.env) };
+  for (const path of sockets(home, io.uid)) {
+    let conn: Deno.Conn;
+    try {
+      conn = await Deno.connect({ transport: "unix", path });
+    } catch {
+      continue; // a worker that died without removing it, or one that just ended
+    }
+    const code = await exchange(conn, call, io);
+    if (code !== null) return code;
+  }
+  return null;
+}
+
+/** The value of a `--home` given after the command name, before any `--`. */
+function commandHome(rest: readonly string[]): string | undefined {
+  let home: string | undefined;
+  for (let i = 1; i < rest.length && rest[i] !== "--"; i++) {
+    if (rest[i] === "--home" && i + 1 < rest.length) home = rest[++i];
+    else if (rest[i].startsWith("--home=")) home = rest[i].slice("--home=".length);
+  }
+  return home;
+}
+
+/** The sockets of `home`'s workers, when the home and its `workers/` are safe to trust (protocol.ts). */
+function sockets(home: string, uid: number): string[] {
+  const paths = homePaths(home);
+  try {
+    const h = Deno.statSync(home);
+    const w = Deno.lstatSync(paths.workersDir);
+    const open = (info: Deno.FileInfo, mask: number) => ((info.mode ?? 0o777) & mask) !== 0;
+    if (!h.isDirectory || (h.uid !== uid && h.uid !== 0) || open(h, 0o022)) return [];
+    if (!w.isDirectory || w.uid !== uid || open(w, 0o077)) return [];
+    const out: string[] = [];
+    for (const entry of Deno.readDirSync(paths.workersDir)) {
+      const id = parseWorkerSocket(entry.name);
+      if (id !== null) out.push(paths.workerSocket(id));
+    }
+    return out;
+  } catch {
+    return []; // no home or no worker yet: the command runs here, and says what is wrong
+  }
+}
+
+/** One exchange (protocol.ts EXCHANGE); null when the worker did not take the call. */
+async function exchange(conn: Deno.Conn, call: HandoffCall, io: CallerIo): Promise<number | null> {
+  const reader = new MessageReader(conn);
+  try {
+    try {
+      await send(conn, call);
+      const answer = await nextWithin(reader, ACCEPT_MS);
+      if ((answer as { accepted?: unknown } | null)?.accepted !== true) return null;
+      await send(conn, { go: true });
+    } catch {
+      return null; // the worker ended before it could read "go": it runs nothing
+    }
+    for (;;) {
+      let message: Record<string, unknown> | null;
+      try {
+        message = await reader.next() as Record<string, unknown> | null;
+      } catch {
+        message = null;
+      }
+      if (message === null || typeof message !== "object") {
+        io.stderr.write(`error: ${INTERRUPTED}\n`);
+        return 1;
+      }
+      if (typeof message.out === "string") io.stdout.write(message.out);
+      else if (typeof message.err === "string") io.stderr.write(message.err);
+      else if (typeof message.exit === "number") return message.exit;
+    }
+  } finally {
+    try {
+      conn.close();
+    } catch { /* closed by the timeout */ }
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * Hand-off: an `enqueue` run by a worker of its home, over that worker's socket. Most of what an
+ * enqueue costs is a new process running the store's code for the first time
+ * (docs/performance.md); a worker has run it already. pueue and task-spooler send every call to
+ * their daemon; here a running worker is the daemon, and with none the caller runs the command
+ * itself, as before.
+ *
+ * SOCKET  workers/<id>.sock (paths.ts), made by worker <id> once it has started, removed when it
+ *   ends, or by the next pruning of dead workers. Whoever can connect has the worker run a
+ *   command as its user: so the worker listens, and the caller connects, only when `workers/` is
+ *   a directory of this user closed to group and others (0700, as it is created), in a home that
+ *   passes home_trust.ts's test for itself (owned by this user or root, not group- or
+ *   world-writable).
+ *
+ * EXCHANGE  one JSON object per line each way:
+ *   caller → worker  {"argv": [...], "cwd": "/dir", "env": {"HOME": ..., "QUEUECTL_...": ...}}
+ *   worker → caller  {"accepted": true}     it will run the call when told to go
+ *   caller → worker  {"go": true}           from here on the caller waits for the end
+ *   worker → caller  {"out": "text"} and {"err": "text"}, in the order written, then {"exit": code}
+ *
+ * WHO RUNS IT  exactly one side. The worker runs nothing before it reads "go". A caller that does
+ *   not hear "accepted" within ACCEPT_MS, or loses the connection before it, or cannot send
+ *   "go", closes the connection and runs the command itself: the worker then reads no "go" and
+ *   runs nothing. Once "go" is sent, a connection lost before "exit" means the call may or may
+ *   not have happened: the caller says so (INTERRUPTED) and exits 1, and never runs it itself.
+ *
+ * WHICH CALLS  `enqueue` without --wait, --help or stdin (`-`), unless QUEUECTL_NO_HANDOFF=1, or
+ *   the test seam QUEUECTL_CRASH_AT is set (it is meant for the process running the command). The
+ *   worker runs the command line as the caller gave it (src/cli/run.ts), in the caller's
+ *   directory, with the caller's HOME and QUEUECTL_* variables and no others, on its own clock.
+ */
+
+/** How long a caller waits for "accepted" before it runs the command itself. */
+export const ACCEPT_MS = 1000;
+
+/** The longest line either side reads (an argument list is at most a few MB on Linux). */
+export const MAX_LINE = 16 << 20;
+
+/** What a caller says after it lost a worker that was running its call. */
+export const INTERRUPTED =
+  "Cannot tell whether the jobs were enqueued: the worker running this enqueue ended before it answered (see `queuectl list`)";
+
+export interface HandoffCall {
+  argv: string[];
+  cwd: string;
+  env: Record<string, string>;
+}
+
+/** The variables a call carries: all that the command line reads (src/cli/context.ts, open.ts). */
+export function carriedEnv(all: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(all)) {
+    if (name === "HOME" || name.startsWith("QUEUECTL_")) env[name] = value;
+  }
+  return env;
+}
+
+/**
+ * Whether a command line (after the global --home) may be handed to a worker: see WHICH CALLS.
+ * Conservative: any word that could be one of the refused flags keeps the call here.
+ */
+export function handsOff(rest: readonly string[], env: (name: string) => string | undefined): boolean {
+  if (rest[0] !== "enqueue") return false;
+  if (env("QUEUECTL_NO_HANDOFF") === "1" || env("QUEUECTL_CRASH_AT") !== undefined) return false;
+  return !rest.some((w) =>
+    w === "-" || w.endsWith("=-") || w === "--wait" || w.startsWith("--wait=") || w.startsWith("--help") ||
+    w === "-h" || w === "-H"
+  );
+}
+
+/** A call as a worker reads it, or null when the line is not one. */
+export function parseCall(value: unknown): HandoffCall | null {
+  if (typeof value !== "object" || value === null) return null;
+  const { argv, cwd, env } = value as Record<string, unknown>;
+  if (!Array.isArray(argv) || !argv.every((a) => typeof a === "string")) return null;
+  if (typeof cwd !== "string" || !cwd.startsWith("/")) return null;
+  if (typeof env !== "object" || env === null || Array.isArray(env)) return null;
+  if (!Object.values(env).every((v) => typeof v === "string")) return null;
+  return { argv, cwd, env: env as Record<string, string> };
+}
+
+const encoder = new TextEncoder();
+
+/** Writes one message, whole. */
+export async function send(conn: Deno.Conn, message: unknown): Promise<void> {
+  const bytes = encoder.encode(JSON.stringify(message) + "\n");
+  for (let off = 0; off < bytes.length;) off += await conn.write(bytes.subarray(off));
+}
+
+/** The messages of a connection, one line each; `next()` gives null at its end. */
+export class MessageReader {
+  #buf = new Uint8Array(0);
+  #decoder = new TextDecoder();
+  constructor(readonly conn: Deno.Conn) {}
+
+  /** The next message; null at the end of the stream. Throws on a line that is not JSON or too long. */
+  async next(): Promise<unknown> {
+    for (;;) {
+      const nl = this.#buf.indexOf(10);
+      if (nl >= 0) {
+        const line = this.#buf.subarray(0, nl);
+        this.#buf = this.#buf.subarray(nl + 1);
+        return JSON.parse(this.#decoder.decode(line));
+      }
+      if (this.#buf.length > MAX_LINE) throw new Error("a message longer than the limit");
+      const chunk = new Uint8Array(64 * 1024);
+      const n = await this.conn.read(chunk);
+      if (n === null) return null;
+      const joined = new Uint8Array(this.#buf.length + n);
+      joined.set(this.#buf);
+      joined.set(chunk.subarray(0, n), this.#buf.length);
+      this.#buf = joined;
+    }
+  }
+}
+
+/**
+ * The next message, or null when none comes within `ms` (the connection is then closed) or the
+ * connection ends. Timed by AbortSignal.timeout: the first setTimeout of a process costs about
+ * 5 ms here (Deno loads its Node-compatible timers), a third of a handed-off enqueue.
+ */
+export async function nextWithin(reader: MessageReader, ms: number): Promise<unknown> {
+  const signal = AbortSignal.timeout(ms);
+  const late = () => {
+    try {
+      reader.conn.close();
+    } catch { /* closed already */ }
+  };
+  signal.addEventListener("abort", late, { once: true });
+  try {
+    return await reader.next();
+  } catch {
+    return null;
+  } finally {
+    signal.removeEventListener("abort", late);
+  }
+}

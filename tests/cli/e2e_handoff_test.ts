@@ -1,0 +1,80 @@
+/**
+ * End-to-end: an `enqueue` handed to a running worker of its home (src/handoff). The caller here
+ * may write nothing but the home's workers/ directory (Deno's --allow-write), which is enough to
+ * connect to a worker's socket and not enough to write the store: a call it ran itself would
+ * fail, so a call that succeeds was run by the worker.
+ */
+import assert from "node:assert/strict";
+import {
+  cli,
+  CLI_PERMS,
+  DENO,
+  MAIN,
+  spawnCli,
+  stopBackground,
+  untilOutput,
+  untilState,
+  withHome,
+} from "../../testkit/mod.ts";
+
+/** `queuectl enqueue ...` by a caller that cannot write the store itself. */
+async function confined(home: string, args: string[], env: Record<string, string> = {}, cwd?: string) {
+  // the installed CLI's permissions (a socket takes --allow-net), writing only in workers/
+  const perms = CLI_PERMS.map((p) => p === "--allow-write" ? `--allow-write=${home}/workers` : p);
+  const out = await new Deno.Command(DENO, {
+    args: ["run", ...perms, MAIN, "--home", home, "enqueue", ...args],
+    env: { NO_COLOR: "1", ...env },
+    cwd,
+    stdin: "null",
+  }).output();
+  const text = new TextDecoder();
+  return { code: out.code, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr) };
+}
+
+Deno.test("a running worker takes an enqueue: the job is enqueued as the caller asked, and runs", () =>
+  withHome(async (home) => {
+    const worker = spawnCli(home, ["worker", "start"]);
+    try {
+      await untilOutput(worker, / started with /);
+      const dir = await Deno.makeTempDir({ prefix: "qctl-handoff-cwd-" });
+      try {
+        Deno.writeTextFileSync(`${dir}/jobs.txt`, "echo from-file\n");
+        const served = await confined(home, ["--id", "h1", "--cwd", ".", "pwd"], {}, dir);
+        assert.deepEqual(served, { code: 0, stdout: "h1\n", stderr: "" });
+        // a relative --file is read in the caller's directory
+        const file = await confined(home, ["--json", "--file", "jobs.txt"], {}, dir);
+        assert.equal(file.code, 0, file.stderr);
+        assert.deepEqual(JSON.parse(file.stdout).map((j: { command: string }) => j.command), [
+          "echo from-file",
+        ]);
+        await untilState(home, "h1", "completed");
+        const shown = JSON.parse((await cli(home, ["show", "h1", "--json"])).stdout);
+        assert.equal(shown.cwd, dir);
+        const logs = await cli(home, ["logs", "h1"]);
+        assert.match(logs.stdout, new RegExp(`\\n${dir}\\n`));
+        // refusals are the command line's own, with its exit codes
+        const dup = await confined(home, ["--id", "h1", "true"]);
+        assert.equal(dup.code, 1);
+        assert.match(dup.stderr, /^error: .*"h1".*\n$/);
+        const usage = await confined(home, ["--priority", "x", "true"]);
+        assert.equal(usage.code, 2);
+        assert.match(usage.stderr, /^error: Invalid --priority "x"/);
+        // the same caller left to itself cannot write the store: the calls above were the worker's
+        const alone = await confined(home, ["true"], { QUEUECTL_NO_HANDOFF: "1" });
+        assert.equal(alone.code, 1);
+        assert.match(alone.stderr, /write access|NotCapable|PermissionDenied/i);
+      } finally {
+        Deno.removeSync(dir, { recursive: true });
+      }
+    } finally {
+      assert.equal(await stopBackground(worker), 0, worker.output());
+    }
+    // a stopped worker leaves no socket behind, and the caller runs its enqueue itself
+    assert.deepEqual(
+      [...Deno.readDirSync(`${home}/workers`)].map((e) => e.name).filter((n) => n.endsWith(".sock")),
+      [],
+    );
+    assert.equal((await confined(home, ["true"])).code, 1);
+    const local = await cli(home, ["enqueue", "--id", "h2", "true"]);
+    assert.deepEqual([local.code, local.stdout], [0, "h2\n"]);
+  }, { prefix: "qctl-handoff-" }));
