@@ -68,7 +68,7 @@ function fakeWorker(
   };
 }
 
-Deno.test("handsOff() takes enqueue alone, without --wait, --help, stdin or the crash seam", () => {
+Deno.test("handsOff() takes enqueue alone, without --file, --wait, --help, stdin or the crash seam", () => {
   const env = (vars: Record<string, string>) => (name: string) => vars[name];
   const none = env({});
   assert.equal(handsOff(["enqueue", "true"], none), true);
@@ -81,6 +81,8 @@ Deno.test("handsOff() takes enqueue alone, without --wait, --help, stdin or the 
       ["enqueue", "--wait=true", "true"],
       ["enqueue", "--file", "-"],
       ["enqueue", "--file=-"],
+      ["enqueue", "--file", "jobs.txt"],
+      ["enqueue", "--file=jobs.txt"],
       ["enqueue", "--help"],
       ["enqueue", "-h"],
       [],

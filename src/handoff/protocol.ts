@@ -24,8 +24,10 @@
  *   runs nothing. Once "go" is sent, a connection lost before "exit" means the call may or may
  *   not have happened: the caller says so (INTERRUPTED) and exits 1, and never runs it itself.
  *
- * WHICH CALLS  `enqueue` without --wait, --help or stdin (`-`), unless QUEUECTL_NO_HANDOFF=1, or
- *   the test seam QUEUECTL_CRASH_AT is set (it is meant for the process running the command). The
+ * WHICH CALLS  `enqueue` of jobs given as arguments: not with --file (a batch pays the start-up
+ *   once, and a worker must not spend seconds parsing one), --wait, --help or stdin (`-`); not
+ *   with QUEUECTL_NO_HANDOFF=1, nor under the test seam QUEUECTL_CRASH_AT (it is meant for the
+ *   process running the command). The
  *   worker runs the command line as the caller gave it (src/cli/run.ts), in the caller's
  *   directory, with the caller's HOME and QUEUECTL_* variables and no others, on its own clock.
  */
@@ -64,7 +66,7 @@ export function handsOff(rest: readonly string[], env: (name: string) => string 
   if (env("QUEUECTL_NO_HANDOFF") === "1" || env("QUEUECTL_CRASH_AT") !== undefined) return false;
   return !rest.some((w) =>
     w === "-" || w.endsWith("=-") || w === "--wait" || w.startsWith("--wait=") || w.startsWith("--help") ||
-    w === "-h" || w === "-H"
+    w === "-h" || w === "--file" || w.startsWith("--file=")
   );
 }
 
