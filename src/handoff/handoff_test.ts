@@ -276,6 +276,23 @@ Deno.test("a worker's server listens only in a workers/ of this user closed to o
       typeof HandoffServer.listen(`${home}/workers`, path, null, () => Promise.resolve(0)),
       "string",
     );
+    // without --allow-net (a socket takes it), it says so
+    const script = `${home}/listen.ts`;
+    Deno.writeTextFileSync(
+      script,
+      `import { HandoffServer } from ${JSON.stringify(new URL("./server.ts", import.meta.url).href)};\n` +
+        `console.log(HandoffServer.listen(${JSON.stringify(`${home}/workers`)}, ${
+          JSON.stringify(path)
+        }, Deno.uid(), () => Promise.resolve(0)));\n`,
+    );
+    const noNet = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--no-config", "--allow-read", "--allow-write", "--allow-sys=uid", script],
+    }).outputSync();
+    assert.equal(noNet.code, 0, new TextDecoder().decode(noNet.stderr));
+    assert.equal(
+      new TextDecoder().decode(noNet.stdout),
+      "it runs without Deno's --allow-net, which a socket takes\n",
+    );
     assert.throws(() => Deno.lstatSync(path), Deno.errors.NotFound);
   }, { prefix: "qctl-handoff-" }));
 

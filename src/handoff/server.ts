@@ -38,6 +38,9 @@ export class HandoffServer {
    */
   static listen(dir: string, path: string, uid: number | null, run: RunCall): HandoffServer | string {
     if (uid === null) return "this system has no user ids";
+    if (Deno.permissions.querySync({ name: "net" }).state !== "granted") {
+      return "it runs without Deno's --allow-net, which a socket takes";
+    }
     try {
       const info = Deno.lstatSync(dir);
       if (!info.isDirectory || info.uid !== uid || ((info.mode ?? 0o777) & 0o077) !== 0) {
@@ -63,7 +66,16 @@ export class HandoffServer {
         this.#calls.add(call);
       }
     } catch {
-      // the listener was closed
+      // closed by close(), or failing (no descriptor left): either way no call is taken from here
+      // on, and without the socket callers do not wait for one
+      if (!this.#closing) {
+        try {
+          this.#listener.close();
+        } catch { /* closed */ }
+        try {
+          Deno.removeSync(this.path);
+        } catch { /* gone */ }
+      }
     }
   }
 
