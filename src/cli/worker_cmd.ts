@@ -25,6 +25,7 @@ import { workerTable } from "./read.ts";
 import { json } from "./render.ts";
 import { ensureDir, ensureSubdir } from "../durable.ts";
 import { processUid } from "../home_trust.ts";
+import { lent, openStore, SEAM_VARIABLES, type StoreOpener } from "../store/open.ts";
 import { lazy } from "../lazy.ts";
 import type { HandoffServer } from "../handoff/server.ts";
 
@@ -133,6 +134,13 @@ async function serveEnqueues(
     lazy<typeof import("./run.ts")>(import.meta.url, "./run.ts"),
   ]);
   ensureSubdir(session.paths.workersDir);
+  // the worker's own store, caught up already, for calls into its home under the same test seams:
+  // a store opened per call would read the log from the snapshot on, each time, in this process
+  const own = lent(session.store);
+  const opener: StoreOpener = (home, options) =>
+    home === session.home && SEAM_VARIABLES.every((name) => options.env(name) === ctx.env(name))
+      ? own
+      : openStore(home, options);
   const server = HandoffServer.listen(
     session.paths.workersDir,
     session.paths.workerSocket(id),
@@ -145,6 +153,7 @@ async function serveEnqueues(
         cwd: call.cwd,
         clock: ctx.clock,
         readStdin: () => Promise.reject(new Error("a call run by a worker has no stdin")),
+        openStore: opener,
       }),
   );
   if (typeof server === "string") {
