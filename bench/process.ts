@@ -5,19 +5,10 @@
 import type { Bench } from "./context.ts";
 import { peakRss } from "./rss.ts";
 import { childrenCpuMs } from "./rusage.ts";
+import { CLI_PERMISSIONS } from "../src/cli/permissions.ts";
 
-/**
- * The CLI's own permissions (the `queuectl` and `install` tasks in deno.json: the network is for
- * the dashboard and a worker's socket); baselines use the same.
- */
-export const CLI_FLAGS = [
-  "--allow-read",
-  "--allow-write",
-  "--allow-run",
-  "--allow-env",
-  "--allow-sys=uid",
-  "--allow-net",
-];
+/** The CLI's own permissions (src/cli/permissions.ts); baselines use the same. */
+export const CLI_FLAGS = CLI_PERMISSIONS;
 
 /** deno arguments of `queuectl --home HOME <args>`. */
 export function queuectl(bench: Bench, home: string, ...args: string[]): string[] {

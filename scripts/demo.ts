@@ -3,18 +3,14 @@
  * failing into the DLQ, prioritised, delayed), an `uploads` queue limited to one job at a time, a
  * dependency chain (build → test → deploy) and a cron schedule; runs two workers until the queue
  * drains, prints the final status, the queues and schedules, and where to look next. Imports
- * nothing: it runs the real CLI, so it downloads no test-only package.
+ * only the CLI's permissions (a module with no imports): it runs the real CLI, so it downloads
+ * no test-only package.
  */
+import { CLI_PERMISSIONS } from "../src/cli/permissions.ts";
+
 const root = new URL("..", import.meta.url).pathname;
 const home = `${Deno.makeTempDirSync({ prefix: "queuectl-demo-" })}/home`;
-const perms = [
-  "--allow-read",
-  "--allow-write",
-  "--allow-run",
-  "--allow-env",
-  "--allow-sys=uid",
-  "--allow-net",
-];
+const perms = CLI_PERMISSIONS;
 const base = ["run", ...perms, `${root}main.ts`];
 const scratch = home.replace(/\/home$/, "");
 const env = { QUEUECTL_HOME: home };

@@ -3,22 +3,13 @@
  * `cliOk`) or in the background (`spawnCli`, with `untilOutput` and `stopBackground`).
  */
 import { waitFor } from "./wait.ts";
+import { CLI_PERMISSIONS } from "../src/cli/permissions.ts";
 
 export const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 export const MAIN = `${ROOT}/main.ts`;
 export const DENO = Deno.execPath();
-/**
- * The permissions the installed CLI runs with (deno.json's `install` task): the network for the
- * dashboard and for a worker's socket (src/handoff).
- */
-export const CLI_PERMS = [
-  "--allow-read",
-  "--allow-write",
-  "--allow-run",
-  "--allow-env",
-  "--allow-sys=uid",
-  "--allow-net",
-];
+/** The permissions the installed CLI runs with (src/cli/permissions.ts). */
+export const CLI_PERMS = CLI_PERMISSIONS;
 const PERMS = CLI_PERMS;
 
 export interface CliResult {

@@ -14,6 +14,7 @@
  *   3. the starter waits until a live worker whose heartbeat file names that pid has renamed its
  *      log (`waitRegistered`), or for the worker's exit, which it reports with the end of the log.
  */
+import { CLI_PERMISSIONS } from "../cli/permissions.ts";
 import { ensureDir, exists, FILE_MODE } from "../durable.ts";
 import type { HomePaths } from "../store/paths.ts";
 import { findSetsid } from "./proc.ts";
@@ -48,12 +49,11 @@ export function selfCommandFrom(
   const tailMatches = prefix >= 2 && ownArgs.every((a, i) => argv[prefix + i] === a);
   if (tailMatches) return [runtime.execPath, ...argv.slice(1, prefix), ...args];
   // no /proc: run the main module with the permissions the CLI is installed with
-  const perms = ["--allow-read", "--allow-write", "--allow-run", "--allow-env", "--allow-net"];
   const config = runtime.mainModule.startsWith("file:")
     ? new URL("deno.json", runtime.mainModule).pathname
     : null;
   const configArgs = config !== null && exists(config) ? ["--config", config] : [];
-  return [runtime.execPath, "run", ...perms, ...configArgs, runtime.mainModule, ...args];
+  return [runtime.execPath, "run", ...CLI_PERMISSIONS, ...configArgs, runtime.mainModule, ...args];
 }
 
 /** `selfCommandFrom` for this process. */
