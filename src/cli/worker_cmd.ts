@@ -137,15 +137,15 @@ async function serveEnqueues(
   // the worker's own store, caught up already, for calls into its home under the same test seams:
   // a store opened per call would read the log from the snapshot on, each time, in this process
   const own = lent(session.store);
+  const ownHome = realPath(session.home);
   const opener: StoreOpener = (home, options) =>
-    home === session.home && SEAM_VARIABLES.every((name) => options.env(name) === ctx.env(name))
+    realPath(home) === ownHome && SEAM_VARIABLES.every((name) => options.env(name) === ctx.env(name))
       ? own
       : openStore(home, options);
-  const server = HandoffServer.listen(
-    session.paths.workersDir,
-    session.paths.workerSocket(id),
-    processUid(),
-    (call, out, err) =>
+  const server = HandoffServer.listen(session.paths.workersDir, session.paths.workerSocket(id), {
+    uid: processUid(),
+    tz: ctx.env("TZ"),
+    run: (call, out, err) =>
       runApp(call.argv, {
         stdout: { write: out },
         stderr: { write: err },
@@ -155,7 +155,8 @@ async function serveEnqueues(
         readStdin: () => Promise.reject(new Error("a call run by a worker has no stdin")),
         openStore: opener,
       }),
-  );
+    stopped: (reason) => say(`takes no more enqueue calls (each caller runs its own): ${reason}`),
+  });
   if (typeof server === "string") {
     say(`takes no enqueue calls (each caller runs its own): ${server}`);
     return null;
@@ -442,3 +443,12 @@ export const workerRoutes = routes({
     },
   }),
 }, { brief: "Start, stop and list workers" });
+
+/** `path` with its symbolic links resolved, or as it is when it cannot be (it is gone). */
+function realPath(path: string): string {
+  try {
+    return Deno.realPathSync(path);
+  } catch {
+    return path;
+  }
+}

@@ -8,11 +8,11 @@ import { homePaths, parseWorkerSocket } from "../store/paths.ts";
 import {
   ACCEPT_MS,
   carriedEnv,
+  closeOnAbort,
   type HandoffCall,
   handsOff,
   INTERRUPTED,
   MessageReader,
-  nextWithin,
   send,
 } from "./protocol.ts";
 
@@ -33,15 +33,22 @@ export async function handOff(args: string[], io: CallerIo): Promise<number | nu
   if (io.uid === null || !handsOff(rest, env)) return null;
   const home = homeDir([commandHome(rest), globalHome, env("QUEUECTL_HOME")], env("HOME"), io.cwd);
   const call: HandoffCall = { argv: args, cwd: io.cwd, env: carriedEnv(io.env) };
+  // one time limit for the whole offer, however many workers it tries (protocol.ts WHO RUNS IT)
+  const offer = AbortSignal.timeout(ACCEPT_MS);
+  const late = new Promise<null>((resolve) =>
+    offer.addEventListener("abort", () => resolve(null), { once: true })
+  );
   for (const path of sockets(home, io.uid)) {
-    let conn: Deno.Conn;
+    let conn: Deno.Conn | null;
     try {
-      conn = await Deno.connect({ transport: "unix", path });
+      conn = await Promise.race([Deno.connect({ transport: "unix", path }), late]);
     } catch {
       continue; // a worker that died without removing it, or one that just ended
     }
-    const code = await exchange(conn, call, io);
+    if (conn === null) return null;
+    const code = await exchange(conn, call, io, offer);
     if (code !== null) return code;
+    if (offer.aborted) return null;
   }
   return null;
 }
@@ -76,17 +83,28 @@ function sockets(home: string, uid: number): string[] {
   }
 }
 
-/** One exchange (protocol.ts EXCHANGE); null when the worker did not take the call. */
-async function exchange(conn: Deno.Conn, call: HandoffCall, io: CallerIo): Promise<number | null> {
+/**
+ * One exchange (protocol.ts EXCHANGE); null when the worker did not take the call. Until "go" is
+ * sent, `offer` aborting closes the connection: the call then runs here.
+ */
+async function exchange(
+  conn: Deno.Conn,
+  call: HandoffCall,
+  io: CallerIo,
+  offer: AbortSignal,
+): Promise<number | null> {
   const reader = new MessageReader(conn);
   try {
+    const undo = closeOnAbort(conn, offer);
     try {
       await send(conn, call);
-      const answer = await nextWithin(reader, ACCEPT_MS);
+      const answer = await reader.next();
       if ((answer as { accepted?: unknown } | null)?.accepted !== true) return null;
       await send(conn, { go: true });
     } catch {
-      return null; // the worker ended before it could read "go": it runs nothing
+      return null; // closed before "go" was sent: the worker runs nothing
+    } finally {
+      undo();
     }
     for (;;) {
       let message: Record<string, unknown> | null;
@@ -99,13 +117,19 @@ async function exchange(conn: Deno.Conn, call: HandoffCall, io: CallerIo): Promi
         io.stderr.write(`error: ${INTERRUPTED}\n`);
         return 1;
       }
-      if (typeof message.out === "string") io.stdout.write(message.out);
-      else if (typeof message.err === "string") io.stderr.write(message.err);
-      else if (typeof message.exit === "number") return message.exit;
+      try {
+        if (typeof message.out === "string") io.stdout.write(message.out);
+        else if (typeof message.err === "string") io.stderr.write(message.err);
+        else if (typeof message.exit === "number") return message.exit;
+      } catch (e) {
+        // a closed stdout (a pipe into `true`): as the command says it in its own process
+        io.stderr.write(`error: ${(e as Error).message}\n`);
+        return 1;
+      }
     }
   } finally {
     try {
       conn.close();
-    } catch { /* closed by the timeout */ }
+    } catch { /* closed by the time limit */ }
   }
 }

@@ -18,25 +18,30 @@
  *   caller → worker  {"go": true}           from here on the caller waits for the end
  *   worker → caller  {"out": "text"} and {"err": "text"}, in the order written, then {"exit": code}
  *
- * WHO RUNS IT  exactly one side. The worker runs nothing before it reads "go". A caller that does
- *   not hear "accepted" within ACCEPT_MS, or loses the connection before it, or cannot send
- *   "go", closes the connection and runs the command itself: the worker then reads no "go" and
- *   runs nothing. Once "go" is sent, a connection lost before "exit" means the call may or may
- *   not have happened: the caller says so (INTERRUPTED) and exits 1, and never runs it itself.
+ * WHO RUNS IT  exactly one side. The worker runs nothing before it reads "go". A caller that has
+ *   not sent its call and heard "accepted" within ACCEPT_MS of its first connection (for all the
+ *   sockets it tries together: a stopped worker costs it one ACCEPT_MS at most), or loses the
+ *   connection before, or cannot send "go", closes the connection and runs the command itself:
+ *   the worker then reads no "go" and runs nothing. Once "go" is sent, a connection lost before
+ *   "exit" means the call may or may not have happened: the caller says so (INTERRUPTED) and
+ *   exits 1, and never runs it itself; a worker stopped (SIGSTOP) after "go" holds its caller
+ *   until it continues, as a stopped process holding the store's lock holds every writer.
  *
  * WHICH CALLS  `enqueue` of jobs given as arguments: not with --file (a batch pays the start-up
  *   once, and a worker must not spend seconds parsing one), --wait, --help or stdin (`-`); not
  *   with QUEUECTL_NO_HANDOFF=1, nor under the test seam QUEUECTL_CRASH_AT (it is meant for the
- *   process running the command). The
- *   worker runs the command line as the caller gave it (src/cli/run.ts), in the caller's
- *   directory, with the caller's HOME and QUEUECTL_* variables and no others, on its own clock.
+ *   process running the command). A worker turns away a call whose TZ is not its own (a time
+ *   without an offset, as in --run-at, is read in the local zone). It runs the command line as the
+ *   caller gave it (src/cli/run.ts), in the caller's directory, with the caller's HOME, TZ and
+ *   QUEUECTL_* variables and no others, on its own clock. The store's warnings (a long wait for
+ *   the lock, a failed automatic compaction) go to the worker's log, not to the caller.
  */
 
 /** How long a caller waits for "accepted" before it runs the command itself. */
 export const ACCEPT_MS = 1000;
 
-/** The longest line either side reads (an argument list is at most a few MB on Linux). */
-export const MAX_LINE = 16 << 20;
+/** The longest line either side reads (Linux takes at most 2 MiB of arguments and environment). */
+export const MAX_LINE = 8 << 20;
 
 /** What a caller says after it lost a worker that was running its call. */
 export const INTERRUPTED =
@@ -48,11 +53,14 @@ export interface HandoffCall {
   env: Record<string, string>;
 }
 
-/** The variables a call carries: all that the command line reads (src/cli/context.ts, open.ts). */
+/**
+ * The variables a call carries: all that the command line reads (src/cli/context.ts, open.ts),
+ * and TZ, which decides how a time without an offset reads.
+ */
 export function carriedEnv(all: Record<string, string>): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(all)) {
-    if (name === "HOME" || name.startsWith("QUEUECTL_")) env[name] = value;
+    if (name === "HOME" || name === "TZ" || name.startsWith("QUEUECTL_")) env[name] = value;
   }
   return env;
 }
@@ -66,7 +74,7 @@ export function handsOff(rest: readonly string[], env: (name: string) => string 
   if (env("QUEUECTL_NO_HANDOFF") === "1" || env("QUEUECTL_CRASH_AT") !== undefined) return false;
   return !rest.some((w) =>
     w === "-" || w.endsWith("=-") || w === "--wait" || w.startsWith("--wait=") || w.startsWith("--help") ||
-    w === "-h" || w === "--file" || w.startsWith("--file=")
+    w === "-h" || w === "-H" || w === "--file" || w.startsWith("--file=")
   );
 }
 
@@ -91,49 +99,65 @@ export async function send(conn: Deno.Conn, message: unknown): Promise<void> {
 
 /** The messages of a connection, one line each; `next()` gives null at its end. */
 export class MessageReader {
-  #buf = new Uint8Array(0);
+  /** bytes read and not yet given, in the chunks they came in (a long line is joined once) */
+  #chunks: Uint8Array[] = [];
+  #length = 0;
   #decoder = new TextDecoder();
   constructor(readonly conn: Deno.Conn) {}
 
   /** The next message; null at the end of the stream. Throws on a line that is not JSON or too long. */
   async next(): Promise<unknown> {
+    // the newline can only be in the last chunk: the earlier ones were searched when they came
     for (;;) {
-      const nl = this.#buf.indexOf(10);
-      if (nl >= 0) {
-        const line = this.#buf.subarray(0, nl);
-        this.#buf = this.#buf.subarray(nl + 1);
+      const last = this.#chunks.at(-1);
+      const nl = last ? last.indexOf(10) : -1;
+      if (last && nl >= 0) {
+        const line = new Uint8Array(this.#length - last.length + nl);
+        let off = 0;
+        for (const chunk of this.#chunks.slice(0, -1)) {
+          line.set(chunk, off);
+          off += chunk.length;
+        }
+        line.set(last.subarray(0, nl), off);
+        const rest = last.subarray(nl + 1);
+        this.#chunks = rest.length > 0 ? [rest] : [];
+        this.#length = rest.length;
         return JSON.parse(this.#decoder.decode(line));
       }
-      if (this.#buf.length > MAX_LINE) throw new Error("a message longer than the limit");
+      if (this.#length > MAX_LINE) throw new Error("a message longer than the limit");
       const chunk = new Uint8Array(64 * 1024);
       const n = await this.conn.read(chunk);
       if (n === null) return null;
-      const joined = new Uint8Array(this.#buf.length + n);
-      joined.set(this.#buf);
-      joined.set(chunk.subarray(0, n), this.#buf.length);
-      this.#buf = joined;
+      this.#chunks.push(chunk.subarray(0, n));
+      this.#length += n;
     }
   }
 }
 
 /**
- * The next message, or null when none comes within `ms` (the connection is then closed) or the
- * connection ends. Timed by AbortSignal.timeout: the first setTimeout of a process costs about
- * 5 ms here (Deno loads its Node-compatible timers), a third of a handed-off enqueue.
+ * Closes `conn` when `signal` aborts; returns what undoes that. Timeouts here are
+ * AbortSignal.timeout: the first setTimeout of a process costs about 5 ms (Deno loads its
+ * Node-compatible timers), a third of a handed-off enqueue.
  */
-export async function nextWithin(reader: MessageReader, ms: number): Promise<unknown> {
-  const signal = AbortSignal.timeout(ms);
-  const late = () => {
+export function closeOnAbort(conn: Deno.Conn, signal: AbortSignal): () => void {
+  const close = () => {
     try {
-      reader.conn.close();
+      conn.close();
     } catch { /* closed already */ }
   };
-  signal.addEventListener("abort", late, { once: true });
+  if (signal.aborted) close();
+  signal.addEventListener("abort", close, { once: true });
+  return () => signal.removeEventListener("abort", close);
+}
+
+/** The next message, or null when none comes within `ms` (the connection is then closed) or the connection ends. */
+export async function nextWithin(reader: MessageReader, ms: number): Promise<unknown> {
+  const done = closeOnAbort(reader.conn, AbortSignal.timeout(ms));
   try {
     return await reader.next();
   } catch {
     return null;
   } finally {
-    signal.removeEventListener("abort", late);
+    done();
   }
 }
