@@ -248,7 +248,12 @@ async function round(cgroups: boolean, reps: number, progress: (l: string) => vo
           const spec = specs.find((x) => x.id === j.id)!;
           const want = spec.end === "kill" ? "dead" : "completed";
           if (j.state !== want) {
-            violations.push(`job ${j.id} ended ${j.state} (${j.last_error}), not ${want}`);
+            // its attempts and runs, so that a violation says how the job got there
+            violations.push(
+              `job ${j.id} ended ${j.state} (${j.last_error}), not ${want}; attempts ${j.attempts}, runs ${
+                JSON.stringify(j.runs ?? [])
+              }`,
+            );
           } else if (want === "completed") fig["retries completed"]++;
         }
         break;
