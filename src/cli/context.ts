@@ -16,7 +16,7 @@ import { loadConfig } from "../config.ts";
 import { OperationError, QueueError } from "../errors.ts";
 import { checkHomeTrusted, processUid } from "../home_trust.ts";
 import type { Store } from "../store/mod.ts";
-import { openStore, type StoreOpener } from "../store/open.ts";
+import { openStore } from "../store/open.ts";
 import type { Clock } from "../clock.ts";
 import { type HomePaths, homePaths } from "../store/paths.ts";
 import { homeDir } from "./global_args.ts";
@@ -37,8 +37,6 @@ export interface AppContext extends CommandContext {
   exitCode: number;
   /** called when a command body starts: argument parsing is over */
   commandStarted(): void;
-  /** where a command's store comes from: openStore(), unless a worker lends its own (src/handoff) */
-  readonly openStore?: StoreOpener;
 }
 
 export interface HomeFlags {
@@ -104,7 +102,7 @@ export interface Session {
 /** Opens the store of the home the flags name (a worker's may not create it: `createHome` false). */
 export function openSession(ctx: AppContext, flags: HomeFlags, createHome = true): Session {
   const home = resolveHome(ctx, flags);
-  const store = (ctx.openStore ?? openStore)(home, {
+  const store = openStore(home, {
     clock: ctx.clock,
     env: ctx.env,
     warn: (m) => ctx.process.stderr.write(`warning: ${printable(m)}\n`),

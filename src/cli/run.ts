@@ -12,7 +12,6 @@ import { printable } from "../printable.ts";
 import type { AppContext, Streams } from "./context.ts";
 import { decodeInput } from "./utf8.ts";
 import { lazy } from "../lazy.ts";
-import type { StoreOpener } from "../store/open.ts";
 
 export { splitGlobalHome };
 
@@ -24,8 +23,6 @@ export interface CliIo {
   clock: Clock;
   /** all of stdin, as bytes: decoded here, strictly (utf8.ts) */
   readStdin(): Promise<Uint8Array>;
-  /** where commands' stores come from (default: store/open.ts's openStore) */
-  openStore?: StoreOpener;
 }
 
 /** The command path named by `args` ("config set"), for a pointer to the right --help. */
@@ -153,7 +150,6 @@ export async function runApp(args: string[], io: CliIo): Promise<number> {
     cwd: io.cwd,
     clock: io.clock,
     readStdin: async () => decodeInput(await io.readStdin(), "stdin"),
-    ...(io.openStore ? { openStore: io.openStore } : {}),
     exitCode: 0,
     commandStarted: () => {
       started = true;

@@ -25,7 +25,6 @@ import { workerTable } from "./read.ts";
 import { json } from "./render.ts";
 import { ensureDir, ensureSubdir } from "../durable.ts";
 import { processUid } from "../home_trust.ts";
-import { lent, openStore, SEAM_VARIABLES, type StoreOpener } from "../store/open.ts";
 import { lazy } from "../lazy.ts";
 import type { HandoffServer } from "../handoff/server.ts";
 
@@ -134,14 +133,9 @@ async function serveEnqueues(
     lazy<typeof import("./run.ts")>(import.meta.url, "./run.ts"),
   ]);
   ensureSubdir(session.paths.workersDir);
-  // the worker's own store, caught up already, for calls into its home under the same test seams:
-  // a store opened per call would read the log from the snapshot on, each time, in this process
-  const own = lent(session.store);
-  const ownHome = realPath(session.home);
-  const opener: StoreOpener = (home, options) =>
-    realPath(home) === ownHome && SEAM_VARIABLES.every((name) => options.env(name) === ctx.env(name))
-      ? own
-      : openStore(home, options);
+  // each call opens the store as its command line would in its own process: its waits for the
+  // lock, and the store's other warnings, are the caller's to see (the worker's own store would
+  // say them in the worker's log, to whoever reads it)
   const server = HandoffServer.listen(session.paths.workersDir, session.paths.workerSocket(id), {
     uid: processUid(),
     tz: ctx.env("TZ"),
@@ -153,7 +147,6 @@ async function serveEnqueues(
         cwd: call.cwd,
         clock: ctx.clock,
         readStdin: () => Promise.reject(new Error("a call run by a worker has no stdin")),
-        openStore: opener,
       }),
     stopped: (reason) => say(`takes no more enqueue calls (each caller runs its own): ${reason}`),
   });
@@ -443,12 +436,3 @@ export const workerRoutes = routes({
     },
   }),
 }, { brief: "Start, stop and list workers" });
-
-/** `path` with its symbolic links resolved, or as it is when it cannot be (it is gone). */
-function realPath(path: string): string {
-  try {
-    return Deno.realPathSync(path);
-  } catch {
-    return path;
-  }
-}

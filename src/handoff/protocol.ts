@@ -33,8 +33,8 @@
  *   process running the command). A worker turns away a call whose TZ is not its own (a time
  *   without an offset, as in --run-at, is read in the local zone). It runs the command line as the
  *   caller gave it (src/cli/run.ts), in the caller's directory, with the caller's HOME, TZ and
- *   QUEUECTL_* variables and no others, on its own clock. The store's warnings (a long wait for
- *   the lock, a failed automatic compaction) go to the worker's log, not to the caller.
+ *   QUEUECTL_* variables and no others, on its own clock, opening the store as the command would
+ *   in its own process (so a wait for the lock is said to the caller).
  */
 
 /** How long a caller waits for "accepted" before it runs the command itself. */

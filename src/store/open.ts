@@ -22,16 +22,6 @@ export interface OpenOptions {
   createHome?: boolean;
 }
 
-/** The environment variables openStore() reads: the test seams. */
-export const SEAM_VARIABLES = [
-  "QUEUECTL_CRASH_AT",
-  "QUEUECTL_COMPACT_AFTER_BYTES",
-  "QUEUECTL_PENDING_MIN",
-] as const;
-
-/** Opens a home's store, or gives one already open (a worker's, to the calls it runs: src/handoff). */
-export type StoreOpener = (home: string, options: OpenOptions) => Store;
-
 export function openStore(home: string, options: OpenOptions): Store {
   const paths = homePaths(home);
   const compact = Number(options.env("QUEUECTL_COMPACT_AFTER_BYTES") ?? "");
@@ -52,20 +42,6 @@ export function openStore(home: string, options: OpenOptions): Store {
     liveWorker: (id) => {
       const lock = lockState(paths, id);
       return lock === "held" || (lock === "missing" && exists(paths.workerInfo(id)));
-    },
-  });
-}
-
-/**
- * `store` lent to another user in the same process: everything but `close()`, which stays with
- * its owner (a worker lends its store to the enqueues it runs for callers).
- */
-export function lent(store: Store): Store {
-  return new Proxy(store, {
-    get(target, key) {
-      if (key === "close") return () => {};
-      const value = Reflect.get(target, key, target);
-      return typeof value === "function" ? value.bind(target) : value;
     },
   });
 }

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import {
+  background,
   cli,
   CLI_PERMS,
   DENO,
@@ -14,6 +15,7 @@ import {
   stopBackground,
   untilOutput,
   untilState,
+  waitFor,
   withHome,
 } from "../../testkit/mod.ts";
 
@@ -75,4 +77,55 @@ Deno.test("a running worker takes an enqueue: the job is enqueued as the caller 
     assert.equal((await confined(home, ["true"])).code, 1);
     const local = await cli(home, ["enqueue", "--id", "h2", "true"]);
     assert.deepEqual([local.code, local.stdout], [0, "h2\n"]);
+  }, { prefix: "qctl-handoff-" }));
+
+Deno.test("an enqueue a worker takes while another process holds the store's lock says it waits, then lands", () =>
+  withHome(async (home) => {
+    await cli(home, ["enqueue", "--id", "first", "true"]);
+    // a stranger holds store.lock: the worker listens, then waits for the lock as it starts
+    const stranger = new Deno.Command(DENO, {
+      args: [
+        "eval",
+        `const f = Deno.openSync(${JSON.stringify(`${home}/store.lock`)}, { read: true, write: true });
+         await f.lock(true); console.log("locked"); setInterval(() => {}, 1 << 30);`,
+      ],
+      stdout: "piped",
+    }).spawn();
+    const holding = stranger.stdout.getReader();
+    assert.match(new TextDecoder().decode((await holding.read()).value), /locked/);
+    const worker = spawnCli(home, ["worker", "start"]);
+    try {
+      const sockets = () => {
+        try {
+          return [...Deno.readDirSync(`${home}/workers`)].filter((e) => e.name.endsWith(".sock")).length;
+        } catch {
+          return 0; // workers/ not made yet
+        }
+      };
+      await waitFor(() => sockets() === 1, "the worker's socket");
+      const perms = CLI_PERMS.map((p) => p === "--allow-write" ? `--allow-write=${home}/workers` : p);
+      const caller = background(
+        new Deno.Command(DENO, {
+          args: ["run", ...perms, MAIN, "--home", home, "enqueue", "--id", "late", "true"],
+          env: { NO_COLOR: "1" },
+          stdin: "null",
+          stdout: "piped",
+          stderr: "piped",
+        }).spawn(),
+      );
+      // the worker's wait is the caller's: said on its stderr, as in its own process
+      await untilOutput(caller, /warning: Waiting for the lock on .*store\.lock/);
+      stranger.kill("SIGKILL");
+      await holding.cancel();
+      await stranger.status;
+      assert.equal(await caller.exited(), 0, caller.output());
+      assert.match(caller.output(), /^late$/m);
+      await untilState(home, "late", "completed");
+    } finally {
+      try {
+        stranger.kill("SIGKILL");
+      } catch { /* gone */ }
+      await stranger.status;
+      assert.equal(await stopBackground(worker), 0, worker.output());
+    }
   }, { prefix: "qctl-handoff-" }));
