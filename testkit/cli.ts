@@ -10,7 +10,6 @@ export const MAIN = `${ROOT}/main.ts`;
 export const DENO = Deno.execPath();
 /** The permissions the installed CLI runs with (src/cli/permissions.ts). */
 export const CLI_PERMS = CLI_PERMISSIONS;
-const PERMS = CLI_PERMS;
 
 export interface CliResult {
   code: number;
@@ -27,7 +26,7 @@ export interface CliOptions {
 /** Runs `queuectl <args>` against `home` and waits for it. */
 export async function cli(home: string, args: string[], options: CliOptions = {}): Promise<CliResult> {
   const child = new Deno.Command(DENO, {
-    args: ["run", ...PERMS, MAIN, ...args],
+    args: ["run", ...CLI_PERMS, MAIN, ...args],
     env: { QUEUECTL_HOME: home, NO_COLOR: "1", ...options.env },
     cwd: options.cwd,
     stdin: options.stdin === undefined ? "null" : "piped",
@@ -98,7 +97,7 @@ export interface Background {
 /** Starts `queuectl <args>` (typically `worker start`) in the background. */
 export function spawnCli(home: string, args: string[], options: CliOptions = {}): Background {
   const child = new Deno.Command(DENO, {
-    args: ["run", ...PERMS, MAIN, ...args],
+    args: ["run", ...CLI_PERMS, MAIN, ...args],
     env: { QUEUECTL_HOME: home, NO_COLOR: "1", ...options.env },
     cwd: options.cwd,
     stdin: "null",

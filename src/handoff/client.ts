@@ -13,6 +13,7 @@ import {
   handsOff,
   INTERRUPTED,
   MessageReader,
+  privateDir,
   send,
 } from "./protocol.ts";
 
@@ -69,9 +70,10 @@ function sockets(home: string, uid: number): string[] {
   try {
     const h = Deno.statSync(home);
     const w = Deno.lstatSync(paths.workersDir);
-    const open = (info: Deno.FileInfo, mask: number) => ((info.mode ?? 0o777) & mask) !== 0;
-    if (!h.isDirectory || (h.uid !== uid && h.uid !== 0) || open(h, 0o022)) return [];
-    if (!w.isDirectory || w.uid !== uid || open(w, 0o077)) return [];
+    // home_trust.ts's test of the home itself (this user's or root's, not writable by group or others),
+    // without loading it here
+    const homeTrusted = h.isDirectory && (h.uid === uid || h.uid === 0) && ((h.mode ?? 0o777) & 0o022) === 0;
+    if (!homeTrusted || !privateDir(w, uid)) return [];
     const out: string[] = [];
     for (const entry of Deno.readDirSync(paths.workersDir)) {
       const id = parseWorkerSocket(entry.name);

@@ -78,6 +78,14 @@ export function handsOff(rest: readonly string[], env: (name: string) => string 
   );
 }
 
+/**
+ * Whether `info` (lstat of a home's workers/) is a directory of user `uid` closed to group and
+ * others: the only place a socket is listened on or connected to (see SOCKET).
+ */
+export function privateDir(info: Deno.FileInfo, uid: number): boolean {
+  return info.isDirectory && info.uid === uid && ((info.mode ?? 0o777) & 0o077) === 0;
+}
+
 /** A call as a worker reads it, or null when the line is not one. */
 export function parseCall(value: unknown): HandoffCall | null {
   if (typeof value !== "object" || value === null) return null;

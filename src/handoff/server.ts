@@ -12,6 +12,7 @@ import {
   MessageReader,
   nextWithin,
   parseCall,
+  privateDir,
   send,
 } from "./protocol.ts";
 import { splitGlobalHome } from "../cli/global_args.ts";
@@ -64,7 +65,7 @@ export class HandoffServer {
     let listener: Deno.Listener | null = null;
     try {
       const info = Deno.lstatSync(dir);
-      if (!info.isDirectory || info.uid !== options.uid || ((info.mode ?? 0o777) & 0o077) !== 0) {
+      if (!privateDir(info, options.uid)) {
         return `${dir} is not a directory of this user closed to group and others (chmod 700 it)`;
       }
       listener = Deno.listen({ transport: "unix", path });

@@ -19,16 +19,21 @@ import {
   withHome,
 } from "../../testkit/mod.ts";
 
-/** `queuectl enqueue ...` by a caller that cannot write the store itself. */
-async function confined(home: string, args: string[], env: Record<string, string> = {}, cwd?: string) {
+/** `queuectl enqueue ...` by a caller that cannot write the store itself, as a command to spawn. */
+function confinedCommand(home: string, args: string[], options: Deno.CommandOptions = {}): Deno.Command {
   // the installed CLI's permissions (a socket takes --allow-net), writing only in workers/
   const perms = CLI_PERMS.map((p) => p === "--allow-write" ? `--allow-write=${home}/workers` : p);
-  const out = await new Deno.Command(DENO, {
+  return new Deno.Command(DENO, {
     args: ["run", ...perms, MAIN, "--home", home, "enqueue", ...args],
-    env: { NO_COLOR: "1", ...env },
-    cwd,
     stdin: "null",
-  }).output();
+    ...options,
+    env: { NO_COLOR: "1", ...options.env },
+  });
+}
+
+/** `queuectl enqueue ...` by a caller that cannot write the store itself, run to its end. */
+async function confined(home: string, args: string[], env: Record<string, string> = {}, cwd?: string) {
+  const out = await confinedCommand(home, args, { env, cwd }).output();
   const text = new TextDecoder();
   return { code: out.code, stdout: text.decode(out.stdout), stderr: text.decode(out.stderr) };
 }
@@ -103,15 +108,8 @@ Deno.test("an enqueue a worker takes while another process holds the store's loc
         }
       };
       await waitFor(() => sockets() === 1, "the worker's socket");
-      const perms = CLI_PERMS.map((p) => p === "--allow-write" ? `--allow-write=${home}/workers` : p);
       const caller = background(
-        new Deno.Command(DENO, {
-          args: ["run", ...perms, MAIN, "--home", home, "enqueue", "--id", "late", "true"],
-          env: { NO_COLOR: "1" },
-          stdin: "null",
-          stdout: "piped",
-          stderr: "piped",
-        }).spawn(),
+        confinedCommand(home, ["--id", "late", "true"], { stdout: "piped", stderr: "piped" }).spawn(),
       );
       // the worker's wait is the caller's: said on its stderr, as in its own process
       await untilOutput(caller, /warning: Waiting for the lock on .*store\.lock/);
