@@ -1,12 +1,22 @@
-/** Reads a child's output pipe line by line (a runner's messages, a helper's answer). */
+/**
+ * Reads a child's output pipe line by line (a runner's messages, a helper's answer).
+ *
+ * It reads into one buffer of its own, given back by each read (a "byob" reader): the default
+ * reader of a Deno pipe allocates 64 KiB for every read, and a worker's runner pipes are read
+ * twice a job, which on a long drain held a worker at 220 MB resident instead of about 100
+ * (bench/results/2026-12-06-analysis.md, section 8).
+ */
+const CHUNK = 4096;
+
 export class Lines {
-  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
+  readonly #reader: ReadableStreamBYOBReader;
   readonly #decoder = new TextDecoder();
+  #buffer = new Uint8Array(CHUNK);
   #text = "";
   #ended = false;
 
   constructor(stream: ReadableStream<Uint8Array>) {
-    this.#reader = stream.getReader();
+    this.#reader = stream.getReader({ mode: "byob" });
   }
 
   /** The next line without its newline, or null at the end (a last line without one is dropped). */
@@ -14,8 +24,9 @@ export class Lines {
     let at = this.#text.indexOf("\n");
     while (at < 0 && !this.#ended) {
       try {
-        const { value, done } = await this.#reader.read();
-        if (done) this.#ended = true;
+        const { value, done } = await this.#reader.read(this.#buffer);
+        if (value) this.#buffer = new Uint8Array(value.buffer); // the read took the buffer; this is it back
+        if (done || !value) this.#ended = true;
         else {
           const from = this.#text.length;
           this.#text += this.#decoder.decode(value, { stream: true });
