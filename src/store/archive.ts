@@ -22,6 +22,7 @@ import type { Job } from "../job.ts";
 import { crc32, decodeLine, hex8, splitLines } from "./codec.ts";
 import { readAt } from "../durable.ts";
 import type { HomePaths } from "./paths.ts";
+import { ascending, descending, mergeBySeq } from "./seq_merge.ts";
 import {
   type Corrupt,
   firstLineAbove,
@@ -325,13 +326,13 @@ export class ArchiveReader {
    */
   jobs(segments: readonly Segment[], tombstones: Tombstones, past = 0): Generator<Job> {
     // a page past seq `past` skips the segments that end before it
-    return mergeBySeq(
+    const merged = mergeBySeq(
       segments.filter((seg) => seg.jobs > 0 && seg.max_seq > past).sort((a, b) => a.min_seq - b.min_seq),
       (seg) => seg.min_seq,
       (seg) => this.#visible(seg, tombstones, this.#offsetPast(seg, past)),
-      (a, b) => a < b,
-      (seq) => seq > past,
+      ascending,
     );
+    return keeping(merged, (seq) => seq > past);
   }
 
   /**
@@ -339,13 +340,13 @@ export class ArchiveReader {
    * segment is read backwards from its end, and opened only once the merge reaches its last seq.
    */
   jobsDesc(segments: readonly Segment[], tombstones: Tombstones, past = Infinity): Generator<Job> {
-    return mergeBySeq(
+    const merged = mergeBySeq(
       segments.filter((seg) => seg.jobs > 0 && seg.min_seq < past).sort((a, b) => b.max_seq - a.max_seq),
       (seg) => seg.max_seq,
       (seg) => this.#visibleBackward(seg, tombstones, past),
-      (a, b) => a > b,
-      (seq) => seq < past,
+      descending,
     );
+    return keeping(merged, (seq) => seq < past);
   }
 
   /** The visible jobs of `seg` below seq `past`, newest first. */
@@ -411,31 +412,7 @@ export class ArchiveReader {
   }
 }
 
-/**
- * A lazy merge of the segments' job streams in one seq direction (`before(a, b)`: seq a comes
- * first). `waiting` is in the order the merge reaches the segments, `reach(seg)` the seq at which
- * it does; a segment is opened only then. Jobs that `keep` refuses are read but not yielded.
- */
-function* mergeBySeq(
-  waiting: Segment[],
-  reach: (seg: Segment) => number,
-  open: (seg: Segment) => Generator<Job>,
-  before: (a: number, b: number) => boolean,
-  keep: (seq: number) => boolean,
-): Generator<Job> {
-  const heads: Array<{ it: Generator<Job>; next: IteratorResult<Job> }> = [];
-  for (;;) {
-    let best: { it: Generator<Job>; next: IteratorResult<Job> } | null = null;
-    for (const h of heads) {
-      if (!h.next.done && (best === null || before(h.next.value.seq, (best.next.value as Job).seq))) best = h;
-    }
-    if (waiting.length > 0 && (best === null || !before((best.next.value as Job).seq, reach(waiting[0])))) {
-      const it = open(waiting.shift()!);
-      heads.push({ it, next: it.next() });
-      continue;
-    }
-    if (best === null) return;
-    if (keep((best.next.value as Job).seq)) yield best.next.value as Job;
-    best.next = best.it.next();
-  }
+/** The jobs of `jobs` whose seq `keep` accepts (a segment opened mid-merge may start before the page). */
+function* keeping(jobs: Iterable<Job>, keep: (seq: number) => boolean): Generator<Job> {
+  for (const job of jobs) if (keep(job.seq)) yield job;
 }

@@ -12,6 +12,7 @@ import type { Counts, JobSpec, ListQuery, QueueInfo, Store } from "./mod.ts";
 import { homePaths } from "./paths.ts";
 import type { QueueSettings, Schedule } from "./records.ts";
 import type { QueueState } from "./state.ts";
+import { mergeOpen } from "./seq_merge.ts";
 
 const DELETABLE: readonly JobState[] = ["pending", "failed", "completed", "dead"];
 
@@ -288,24 +289,7 @@ function listJobs(s: QueueState, query: ListQuery): Job[] {
   if (!query.state || query.state === "pending") {
     sources.push(filtered(s.pending.jobs(order, query.past), () => true, within, wanted));
   }
-  return take(mergeBySeq(sources, desc), limit);
-}
-
-/** The jobs of several sources, each in enqueue order (newest first when `desc`), merged lazily. */
-function* mergeBySeq(sources: Iterator<Job>[], desc: boolean): Generator<Job> {
-  const heads = sources.map((it) => ({ it, next: it.next() }));
-  for (;;) {
-    let best: (typeof heads)[number] | null = null;
-    for (const h of heads) {
-      if (h.next.done) continue;
-      if (
-        !best || (desc ? h.next.value.seq > best.next.value!.seq : h.next.value.seq < best.next.value!.seq)
-      ) best = h;
-    }
-    if (!best) return;
-    yield best.next.value as Job;
-    best.next = best.it.next();
-  }
+  return take(mergeOpen(sources, desc), limit);
 }
 
 function take<T>(it: Iterator<T>, limit: number): T[] {

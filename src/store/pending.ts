@@ -60,6 +60,7 @@ import type { Job } from "../job.ts";
 import { checkLine } from "./codec.ts";
 import { readAt } from "../durable.ts";
 import type { HomePaths } from "./paths.ts";
+import { ascending, descending, mergeBySeq } from "./seq_merge.ts";
 import {
   consumed,
   type Consumption,
@@ -522,7 +523,7 @@ export class PendingReader {
       segments.filter((seg) => seg.jobs > 0 && seg.max_seq > past).sort((a, b) => a.min_seq - b.min_seq),
       (seg) => seg.min_seq,
       (seg) => unconsumed(this.scan(seg, past), consumption.get(seg.n)),
-      (a, b) => a < b,
+      ascending,
     );
   }
 
@@ -536,7 +537,7 @@ export class PendingReader {
       segments.filter((seg) => seg.jobs > 0 && seg.min_seq < before).sort((a, b) => b.max_seq - a.max_seq),
       (seg) => seg.max_seq,
       (seg) => unconsumed(this.scanBackward(seg, before), consumption.get(seg.n)),
-      (a, b) => a > b,
+      descending,
     );
   }
 
@@ -602,36 +603,4 @@ export class PendingReader {
 
 function* unconsumed(placed: Iterable<Placed>, cs: SegmentConsumption | undefined): Generator<PendingJob> {
   for (const p of placed) if (!consumed(listConsumption(cs, p.list), p.pos)) yield p.job;
-}
-
-/**
- * A lazy merge of job streams in one seq direction (`before(a, b)`: seq a comes first).
- * `waiting` is in the order the merge reaches the segments, `reach(seg)` the seq at which it
- * does; a segment is opened only then.
- */
-function* mergeBySeq(
-  waiting: PendingSegment[],
-  reach: (seg: PendingSegment) => number,
-  open: (seg: PendingSegment) => Generator<PendingJob>,
-  before: (a: number, b: number) => boolean,
-): Generator<PendingJob> {
-  const heads: Array<{ it: Generator<PendingJob>; next: IteratorResult<PendingJob> }> = [];
-  for (;;) {
-    let best: { it: Generator<PendingJob>; next: IteratorResult<PendingJob> } | null = null;
-    for (const h of heads) {
-      if (!h.next.done && (best === null || before(h.next.value.seq, (best.next.value as PendingJob).seq))) {
-        best = h;
-      }
-    }
-    if (
-      waiting.length > 0 && (best === null || !before((best.next.value as PendingJob).seq, reach(waiting[0])))
-    ) {
-      const it = open(waiting.shift()!);
-      heads.push({ it, next: it.next() });
-      continue;
-    }
-    if (best === null) return;
-    yield best.next.value as PendingJob;
-    best.next = best.it.next();
-  }
 }
