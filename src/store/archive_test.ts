@@ -104,6 +104,33 @@ Deno.test("a tombstone hides copies at or below its segment number; a copy archi
   });
 });
 
+Deno.test("a merge writes what one segment of the visible jobs would: files chunked past 1 MB, a line longer than a chunk", () => {
+  withArchive((home, reader) => {
+    const paths = homePaths(home);
+    // three segments of interleaved seqs, 2.4 MB in all, one job's line longer than the 1 MiB chunk
+    const job = (i: number) => {
+      const j = completed(`m${(i * 7919) % 6000}`, i + 1);
+      return { ...j, command: i === 2500 ? "x".repeat(1_200_000) : `echo ${"y".repeat(200)} ${i}` };
+    };
+    const all = Array.from({ length: 6000 }, (_, i) => job(i));
+    const inputs = [0, 1, 2].map((k) =>
+      writeSegment(paths, k + 1, all.filter((_, i) => i % 3 === k).map(lineOf))
+    );
+    const tombstones = new Map([[all[9].id, 1], [all[10].id, 3]]); // hides a copy in segment 1 and one in 2
+    const merged = mergeSegments(reader, inputs, tombstones, 4);
+    const visible = all.filter((j, i) => !hidden(tombstones, j.id, (i % 3) + 1));
+    assert.equal(visible.length, 5998);
+    const expected = writeSegment(paths, 5, visible.map(lineOf));
+    assert.deepEqual({ ...merged, n: 5 }, expected);
+    assert.deepEqual(Deno.readFileSync(paths.archiveJobs(4)), Deno.readFileSync(paths.archiveJobs(5)));
+    assert.deepEqual(Deno.readFileSync(paths.archiveIndex(4)), Deno.readFileSync(paths.archiveIndex(5)));
+    assert.equal(reader.get([merged], tombstones, all[2500].id)?.command.length, 1_200_000);
+    assert.equal(reader.get([merged], tombstones, all[9].id), undefined);
+    assert.equal(reader.get([merged], tombstones, all[10].id), undefined);
+    assert.deepEqual([...reader.jobs([merged], new Map())].map((j) => j.seq), visible.map((j) => j.seq));
+  });
+});
+
 Deno.test("a damaged archive fails the lookup naming the file: flipped byte, wrong size, missing file", () => {
   withArchive((home, reader) => {
     const paths = homePaths(home);

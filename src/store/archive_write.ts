@@ -6,7 +6,8 @@
  */
 import type { Job } from "../job.ts";
 import { encodeLine } from "./codec.ts";
-import { replaceFileDurably, type ReplaceStep } from "../durable.ts";
+import { replaceFileDurablyStreamed, type ReplaceStep } from "../durable.ts";
+import { mergeOpen } from "./seq_merge.ts";
 import {
   addFacts,
   type ArchiveReader,
@@ -40,54 +41,116 @@ export function writeSegment(
   lines: ArchivedLine[],
   step: (name: string) => void = () => {},
 ): Segment {
-  const ordered = [...lines].sort((a, b) => a.seq - b.seq);
-  let size = 0;
-  const facts = emptyFacts();
-  for (const l of ordered) {
-    size += l.line.length;
-    addFacts(facts, l.job);
-  }
-  const data = new Uint8Array(size);
-  const entries: Array<[string, number, number]> = [];
-  let off = 0;
-  for (const l of ordered) {
-    data.set(l.line, off);
-    entries.push([l.id, off, l.line.length - 1]);
-    off += l.line.length;
-  }
-  entries.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  const index = encoder.encode(entries.map(([id, o, len]) => encodeIndexLine(id, o, len)).join(""));
-  const named = (file: string) => (s: ReplaceStep) => step(`archive-${file}-${s}`);
-  replaceFileDurably(paths.archiveJobs(n), data, named("jobs"));
-  replaceFileDurably(paths.archiveIndex(n), index, named("index"));
-  return {
-    n,
-    jobs: ordered.length,
-    bytes: data.length,
-    index_bytes: index.length,
-    min_seq: ordered.length ? ordered[0].seq : 0,
-    max_seq: ordered.length ? ordered[ordered.length - 1].seq : 0,
-    min_id: entries.length ? entries[0][0] : "",
-    max_id: entries.length ? entries[entries.length - 1][0] : "",
-    facts,
-  };
+  return writeOrdered(paths, n, [...lines].sort((a, b) => a.seq - b.seq), step);
 }
 
-/** Merges `inputs` into segment `n`, read through `reader`, dropping hidden copies (archive.ts). */
+/**
+ * Merges `inputs` into segment `n`, read through `reader`, dropping hidden copies (archive.ts).
+ * It streams: it holds a chunk of each file and, per job, its id and place in the new segment,
+ * never the jobs themselves, so merging 27 MB of segments no longer costs 190 MB of memory
+ * (bench/results/2026-12-06-analysis.md, section 8).
+ */
 export function mergeSegments(
   reader: ArchiveReader,
   inputs: readonly Segment[],
   tombstones: Tombstones,
   n: number,
-  step?: (name: string) => void,
+  step: (name: string) => void = () => {},
 ): Segment {
-  const lines: ArchivedLine[] = [];
-  for (const seg of inputs) {
+  function* visible(seg: Segment): Generator<ArchivedLine> {
     for (const { job, line } of reader.scan(seg)) {
-      if (!hidden(tombstones, job.id, seg.n)) lines.push({ id: job.id, seq: job.seq, line, job });
+      if (!hidden(tombstones, job.id, seg.n)) yield { id: job.id, seq: job.seq, line, job };
     }
   }
-  return writeSegment(reader.paths, n, lines, step);
+  return writeOrdered(reader.paths, n, mergeOpen(inputs.map(visible), false), step);
+}
+
+/** Bytes written to a file at a time. */
+const CHUNK_BYTES = 1 << 20;
+
+/** Writes segment `n` from `lines`, in seq order with distinct ids, one at a time (see mergeSegments). */
+function writeOrdered(
+  paths: HomePaths,
+  n: number,
+  lines: Iterable<ArchivedLine>,
+  step: (name: string) => void,
+): Segment {
+  const named = (file: string) => (s: ReplaceStep) => step(`archive-${file}-${s}`);
+  const ids: string[] = [];
+  const offsets: number[] = [];
+  const lengths: number[] = [];
+  const facts = emptyFacts();
+  let size = 0;
+  let minSeq = 0;
+  let maxSeq = 0;
+  replaceFileDurablyStreamed(paths.archiveJobs(n), (write) => {
+    const out = new Chunks(write);
+    for (const l of lines) {
+      if (ids.length === 0) minSeq = l.seq;
+      maxSeq = l.seq;
+      addFacts(facts, l.job);
+      ids.push(l.id);
+      offsets.push(size);
+      lengths.push(l.line.length - 1);
+      size += l.line.length;
+      out.add(l.line);
+    }
+    out.flush();
+  }, named("jobs"));
+  const byId = Array.from(ids.keys()).sort((a, b) => (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : 0));
+  let indexBytes = 0;
+  replaceFileDurablyStreamed(paths.archiveIndex(n), (write) => {
+    const put = (text: string) => {
+      const bytes = encoder.encode(text);
+      indexBytes += bytes.length;
+      write(bytes);
+    };
+    let text = "";
+    for (const i of byId) {
+      text += encodeIndexLine(ids[i], offsets[i], lengths[i]);
+      if (text.length >= CHUNK_BYTES) {
+        put(text);
+        text = "";
+      }
+    }
+    if (text) put(text);
+  }, named("index"));
+  return {
+    n,
+    jobs: ids.length,
+    bytes: size,
+    index_bytes: indexBytes,
+    min_seq: minSeq,
+    max_seq: maxSeq,
+    min_id: byId.length ? ids[byId[0]] : "",
+    max_id: byId.length ? ids[byId[byId.length - 1]] : "",
+    facts,
+  };
+}
+
+/** Gathers small writes into chunks of CHUNK_BYTES. */
+class Chunks {
+  readonly #write: (bytes: Uint8Array) => void;
+  readonly #buffer = new Uint8Array(CHUNK_BYTES);
+  #used = 0;
+
+  constructor(write: (bytes: Uint8Array) => void) {
+    this.#write = write;
+  }
+
+  add(bytes: Uint8Array): void {
+    if (this.#used + bytes.length > CHUNK_BYTES) this.flush();
+    if (bytes.length >= CHUNK_BYTES) this.#write(bytes);
+    else {
+      this.#buffer.set(bytes, this.#used);
+      this.#used += bytes.length;
+    }
+  }
+
+  flush(): void {
+    if (this.#used > 0) this.#write(this.#buffer.subarray(0, this.#used));
+    this.#used = 0;
+  }
 }
 
 /** Segments of one tier differ in size by less than 4×. */
@@ -95,7 +158,7 @@ function tier(seg: Segment): number {
   return Math.max(0, Math.floor(Math.log(Math.max(1, seg.bytes) / 65536) / Math.log(4)));
 }
 
-/** Merges stop at this size: a merge holds its inputs in memory, and a big one would stall writers. */
+/** Merges stop at this size: a merge runs under the lock, and a big one would stall writers. */
 export const MERGE_LIMIT_BYTES = 32 * 1024 * 1024;
 
 /**
