@@ -8,6 +8,7 @@ import type { Job } from "../job.ts";
 import { encodeLine } from "./codec.ts";
 import { replaceFileDurablyStreamed, type ReplaceStep } from "../durable.ts";
 import { mergeOpen } from "./seq_merge.ts";
+import { Chunked, idOrder } from "./segment_write.ts";
 import {
   addFacts,
   type ArchiveReader,
@@ -65,9 +66,6 @@ export function mergeSegments(
   return writeOrdered(reader.paths, n, mergeOpen(inputs.map(visible), false), step);
 }
 
-/** Bytes written to a file at a time. */
-const CHUNK_BYTES = 1 << 20;
-
 /** Writes segment `n` from `lines`, in seq order with distinct ids, one at a time (see mergeSegments). */
 function writeOrdered(
   paths: HomePaths,
@@ -84,7 +82,7 @@ function writeOrdered(
   let minSeq = 0;
   let maxSeq = 0;
   replaceFileDurablyStreamed(paths.archiveJobs(n), (write) => {
-    const out = new Chunks(write);
+    const out = new Chunked(write);
     for (const l of lines) {
       if (ids.length === 0) minSeq = l.seq;
       maxSeq = l.seq;
@@ -93,27 +91,20 @@ function writeOrdered(
       offsets.push(size);
       lengths.push(l.line.length - 1);
       size += l.line.length;
-      out.add(l.line);
+      out.bytes(l.line);
     }
     out.flush();
   }, named("jobs"));
-  const byId = Array.from(ids.keys()).sort((a, b) => (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : 0));
+  const byId = idOrder(ids);
   let indexBytes = 0;
   replaceFileDurablyStreamed(paths.archiveIndex(n), (write) => {
-    const put = (text: string) => {
-      const bytes = encoder.encode(text);
-      indexBytes += bytes.length;
-      write(bytes);
-    };
-    let text = "";
+    const out = new Chunked(write);
     for (const i of byId) {
-      text += encodeIndexLine(ids[i], offsets[i], lengths[i]);
-      if (text.length >= CHUNK_BYTES) {
-        put(text);
-        text = "";
-      }
+      const line = encodeIndexLine(ids[i], offsets[i], lengths[i]);
+      out.into(line.length * 3, (buf, at) => at + encoder.encodeInto(line, buf.subarray(at)).written);
     }
-    if (text) put(text);
+    out.flush();
+    indexBytes = out.total;
   }, named("index"));
   return {
     n,
@@ -126,31 +117,6 @@ function writeOrdered(
     max_id: byId.length ? ids[byId[byId.length - 1]] : "",
     facts,
   };
-}
-
-/** Gathers small writes into chunks of CHUNK_BYTES. */
-class Chunks {
-  readonly #write: (bytes: Uint8Array) => void;
-  readonly #buffer = new Uint8Array(CHUNK_BYTES);
-  #used = 0;
-
-  constructor(write: (bytes: Uint8Array) => void) {
-    this.#write = write;
-  }
-
-  add(bytes: Uint8Array): void {
-    if (this.#used + bytes.length > CHUNK_BYTES) this.flush();
-    if (bytes.length >= CHUNK_BYTES) this.#write(bytes);
-    else {
-      this.#buffer.set(bytes, this.#used);
-      this.#used += bytes.length;
-    }
-  }
-
-  flush(): void {
-    if (this.#used > 0) this.#write(this.#buffer.subarray(0, this.#used));
-    this.#used = 0;
-  }
 }
 
 /** Segments of one tier differ in size by less than 4×. */

@@ -23,6 +23,7 @@ import {
   placeProblem,
 } from "./pending_format.ts";
 import type { HomePaths } from "./paths.ts";
+import { Chunked, idOrder } from "./segment_write.ts";
 
 /** The claim keys of a segment's jobs in seq order, as columns (index i = the i-th job by seq). */
 export interface ClaimKeys {
@@ -123,46 +124,20 @@ export function placeOf(order: ClaimOrder, i: number): { list: number; pos: numb
   return { list, pos: k - order.lists[list].first };
 }
 
+const encoder = new TextEncoder();
+
 /**
- * Collects lines into large writes, encoding each straight into its buffer: a million lines cost
- * no allocation of bytes per line.
+ * Writes to `out` the sealed line of the object text `json` with its place `"o":[list,pos]` as
+ * its last member, byte for byte as codec.ts sealInto() writes it with that member: its bytes are
+ * written one by one (no string, no second encodeInto per line). Returns its length.
  */
-class Chunked {
-  #buf = new Uint8Array(1024 * 1024);
-  #used = 0;
-  /** bytes taken so far */
-  total = 0;
-  readonly #encoder = new TextEncoder();
-  constructor(readonly write: (bytes: Uint8Array) => void) {}
-
-  /** Makes room for `n` more bytes. */
-  #room(n: number): void {
-    if (this.#used + n <= this.#buf.length) return;
-    this.flush();
-    if (n > this.#buf.length) this.#buf = new Uint8Array(n);
+function sealedAt(out: Chunked, json: string, list: number, pos: number): number {
+  if (json.length < 2 || json[json.length - 1] !== "}") {
+    throw new TypeError("A record must be a JSON object with at least one field");
   }
-
-  bytes(b: Uint8Array): void {
-    this.#room(b.length);
-    this.#buf.set(b, this.#used);
-    this.#used += b.length;
-    this.total += b.length;
-  }
-
-  /**
-   * The sealed line of the object text `json` with its place `"o":[list,pos]` as its last member,
-   * byte for byte as codec.ts sealInto() writes it with that member: its bytes are written one by one (no
-   * string, no second encodeInto per line). Returns its length.
-   */
-  sealedAt(json: string, list: number, pos: number): number {
-    if (json.length < 2 || json[json.length - 1] !== "}") {
-      throw new TypeError("A record must be a JSON object with at least one field");
-    }
-    this.#room(json.length * 3 + 40 + SEAL_BYTES);
-    const buf = this.#buf;
-    const at = this.#used;
+  return out.into(json.length * 3 + 40 + SEAL_BYTES, (buf, at) => {
     // over the body's "}": a comma unless the object was empty, the member, and "}" again
-    let p = at + this.#encoder.encodeInto(json, buf.subarray(at)).written - 1;
+    let p = at + encoder.encodeInto(json, buf.subarray(at)).written - 1;
     if (json.length > 2) buf[p++] = 0x2c; // ,
     buf[p++] = 0x22; // "
     buf[p++] = 0x6f; // o
@@ -174,39 +149,23 @@ class Chunked {
     p = decimalInto(pos, buf, p);
     buf[p++] = 0x5d; // ]
     buf[p++] = 0x7d; // }
-    const n = sealInPlace(buf, at, p - at);
-    this.#used += n;
-    this.total += n;
-    return n;
-  }
+    return at + sealInPlace(buf, at, p - at);
+  });
+}
 
-  /** The sealed line of an object's text without its "}", `bytes[start, end)`, with `last` added as its last member. */
-  sealedBytes(bytes: Uint8Array, start: number, end: number, last: string): number {
-    this.#room(end - start + last.length * 3 + 2 + SEAL_BYTES);
-    const at = this.#used;
-    this.#buf.set(bytes.subarray(start, end), at);
+/**
+ * Writes to `out` the sealed line of an object's text without its "}", `bytes[start, end)`,
+ * with `last` added as its last member. Returns its length.
+ */
+function sealedBytes(out: Chunked, bytes: Uint8Array, start: number, end: number, last: string): number {
+  return out.into(end - start + last.length * 3 + 2 + SEAL_BYTES, (buf, at) => {
+    buf.set(bytes.subarray(start, end), at);
     let p = at + end - start;
-    this.#buf[p++] = 0x2c; // ,
-    p += this.#encoder.encodeInto(last, this.#buf.subarray(p)).written;
-    this.#buf[p++] = 0x7d; // }
-    const n = sealInPlace(this.#buf, at, p - at);
-    this.#used += n;
-    this.total += n;
-    return n;
-  }
-
-  /** What `into` writes into the buffer at the given position (`room` bytes at most); returns where it ended. */
-  into(room: number, into: (buf: Uint8Array, at: number) => number): void {
-    this.#room(room);
-    const end = into(this.#buf, this.#used);
-    this.total += end - this.#used;
-    this.#used = end;
-  }
-
-  flush(): void {
-    if (this.#used > 0) this.write(this.#buf.subarray(0, this.#used));
-    this.#used = 0;
-  }
+    buf[p++] = 0x2c; // ,
+    p += encoder.encodeInto(last, buf.subarray(p)).written;
+    buf[p++] = 0x7d; // }
+    return at + sealInPlace(buf, at, p - at);
+  });
 }
 
 /**
@@ -257,8 +216,8 @@ export function writeSegmentFiles(
       const line = lineOf(i);
       const { id } = line;
       const length = ("json" in line
-        ? out.sealedAt(line.json, list, pos)
-        : out.sealedBytes(line.bytes, line.start, line.body, `"o":[${list},${pos}]`)) - 1;
+        ? sealedAt(out, line.json, list, pos)
+        : sealedBytes(out, line.bytes, line.start, line.body, `"o":[${list},${pos}]`)) - 1;
       const problem = placeProblem(bytes, length);
       if (problem) {
         throw new Error(`Cannot write pending segment ${n}: job "${id}" has ${problem}`);
@@ -324,62 +283,6 @@ export function writeSegmentFiles(
     now: nowIso,
     lists: order.lists,
   };
-}
-
-/** How many characters of an id a numeric sort key of idOrder() holds, at most (8 bits each). */
-const KEY_CHARS = 4;
-
-/**
- * The order of `ids` (distinct or not) as strings compare: the i-th number is the index of the
- * i-th smallest. Sorting numbers is several times faster than sorting with a comparator, so each
- * id gets a key from its first characters past the prefix they all share (generated ids of a batch
- * share their time), its index in the low bits; only ids alike in those characters are compared
- * as strings.
- */
-export function idOrder(ids: readonly string[]): Uint32Array {
-  const count = ids.length;
-  const order = new Uint32Array(count);
-  for (let i = 0; i < count; i++) order[i] = i;
-  const compare = (a: number, b: number) => (ids[a] < ids[b] ? -1 : ids[a] > ids[b] ? 1 : 0);
-  // generated ids begin with their time, so jobs in seq order are often in id order already
-  let sorted = true;
-  for (let i = 1; i < count && sorted; i++) sorted = ids[i - 1] < ids[i];
-  if (sorted) return order;
-  const indexBits = Math.max(1, Math.ceil(Math.log2(count)));
-  const keyChars = Math.min(KEY_CHARS, Math.floor((53 - indexBits) / 8));
-  if (keyChars < 1) return order.sort(compare);
-  const scale = 2 ** indexBits;
-  const first = ids[0];
-  let shared = first.length;
-  for (let i = 1; i < count && shared > 0; i++) {
-    const id = ids[i];
-    const n = Math.min(shared, id.length);
-    let j = 0;
-    while (j < n && id.charCodeAt(j) === first.charCodeAt(j)) j++;
-    shared = j;
-  }
-  const keys = new Float64Array(count);
-  for (let i = 0; i < count; i++) {
-    const id = ids[i];
-    let key = 0;
-    for (let j = shared; j < shared + keyChars; j++) {
-      // 0 past the end: a shorter id comes first; a character past 254 does not fit the key
-      const c = j < id.length ? id.charCodeAt(j) + 1 : 0;
-      if (c > 255) return order.sort(compare);
-      key = key * 256 + c;
-    }
-    keys[i] = key * scale + i;
-  }
-  keys.sort();
-  for (let r = 0; r < count; r++) order[r] = keys[r] - Math.floor(keys[r] / scale) * scale;
-  for (let r = 0; r < count;) {
-    const key = Math.floor(keys[r] / scale);
-    let end = r + 1;
-    while (end < count && Math.floor(keys[end] / scale) === key) end++;
-    if (end - r > 1) order.subarray(r, end).sort(compare);
-    r = end;
-  }
-  return order;
 }
 
 /** Columns of claim keys, grown as jobs are added (for a segment built from a stream of entries). */

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { idMaker } from "../ids.ts";
-import { idOrder } from "./pending_write.ts";
+import { idOrder } from "./segment_write.ts";
 
 /** The order idOrder() must give: indices sorted by their ids as strings compare, ties by index. */
 function byComparing(ids: readonly string[]): number[] {
