@@ -5,10 +5,10 @@
 import type { Bench } from "./context.ts";
 import { peakRss } from "./rss.ts";
 import { childrenCpuMs } from "./rusage.ts";
-import { CLI_PERMISSIONS } from "../src/cli/permissions.ts";
+import { CLI_FLAGS } from "../src/cli/run_flags.ts";
 
-/** The CLI's own permissions (src/cli/permissions.ts); baselines use the same. */
-export const CLI_FLAGS = CLI_PERMISSIONS;
+/** The CLI's own flags (src/cli/run_flags.ts); baselines use the same. */
+export { CLI_FLAGS };
 
 /** deno arguments of `queuectl --home HOME <args>`. */
 export function queuectl(bench: Bench, home: string, ...args: string[]): string[] {

@@ -1,6 +1,6 @@
 /**
  * `deno task compile`: builds dist/queuectl, a standalone binary with the least permissions the
- * CLI needs (src/cli/permissions.ts: read/write its home and job output, run `sh`, read the
+ * CLI needs (src/cli/run_flags.ts: read/write its home and job output, run `sh`, read the
  * environment and its user id, the network for the dashboard and a worker's socket). `deno compile`
  * downloads a `denort` runtime for the target; where that download cannot be reached, this says
  * so in one line and exits 1 instead of pretending.
@@ -9,7 +9,7 @@
  * by `src/dashboard/static.ts`, so they are in main.ts's module graph and embedded with it
  * (`src/dashboard/static_test.ts` checks the graph holds every file the server serves).
  */
-import { CLI_PERMISSIONS } from "../src/cli/permissions.ts";
+import { CLI_FLAGS } from "../src/cli/run_flags.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 
@@ -30,7 +30,7 @@ function sourceModules(dir: string): string[] {
 
 const args = [
   "compile",
-  ...CLI_PERMISSIONS,
+  ...CLI_FLAGS,
   "--config",
   `${root}deno.json`,
   "--output",

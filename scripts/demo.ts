@@ -3,15 +3,14 @@
  * failing into the DLQ, prioritised, delayed), an `uploads` queue limited to one job at a time, a
  * dependency chain (build → test → deploy) and a cron schedule; runs two workers until the queue
  * drains, prints the final status, the queues and schedules, and where to look next. Imports
- * only the CLI's permissions (a module with no imports): it runs the real CLI, so it downloads
+ * only the CLI's run flags (a module with no imports): it runs the real CLI, so it downloads
  * no test-only package.
  */
-import { CLI_PERMISSIONS } from "../src/cli/permissions.ts";
+import { CLI_FLAGS } from "../src/cli/run_flags.ts";
 
 const root = new URL("..", import.meta.url).pathname;
 const home = `${Deno.makeTempDirSync({ prefix: "queuectl-demo-" })}/home`;
-const perms = CLI_PERMISSIONS;
-const base = ["run", ...perms, `${root}main.ts`];
+const base = ["run", ...CLI_FLAGS, `${root}main.ts`];
 const scratch = home.replace(/\/home$/, "");
 const env = { QUEUECTL_HOME: home };
 const bold = (s: string) => Deno.stdout.isTerminal() ? `\x1b[1m${s}\x1b[0m` : s;

@@ -3,13 +3,13 @@
  * `cliOk`) or in the background (`spawnCli`, with `untilOutput` and `stopBackground`).
  */
 import { waitFor } from "./wait.ts";
-import { CLI_PERMISSIONS } from "../src/cli/permissions.ts";
+import { CLI_FLAGS } from "../src/cli/run_flags.ts";
 
 export const ROOT = new URL("..", import.meta.url).pathname.replace(/\/$/, "");
 export const MAIN = `${ROOT}/main.ts`;
 export const DENO = Deno.execPath();
-/** The permissions the installed CLI runs with (src/cli/permissions.ts). */
-export const CLI_PERMS = CLI_PERMISSIONS;
+/** The flags the installed CLI runs with. */
+export { CLI_FLAGS };
 
 export interface CliResult {
   code: number;
@@ -26,7 +26,7 @@ export interface CliOptions {
 /** Runs `queuectl <args>` against `home` and waits for it. */
 export async function cli(home: string, args: string[], options: CliOptions = {}): Promise<CliResult> {
   const child = new Deno.Command(DENO, {
-    args: ["run", ...CLI_PERMS, MAIN, ...args],
+    args: ["run", ...CLI_FLAGS, MAIN, ...args],
     env: { QUEUECTL_HOME: home, NO_COLOR: "1", ...options.env },
     cwd: options.cwd,
     stdin: options.stdin === undefined ? "null" : "piped",
@@ -97,7 +97,7 @@ export interface Background {
 /** Starts `queuectl <args>` (typically `worker start`) in the background. */
 export function spawnCli(home: string, args: string[], options: CliOptions = {}): Background {
   const child = new Deno.Command(DENO, {
-    args: ["run", ...CLI_PERMS, MAIN, ...args],
+    args: ["run", ...CLI_FLAGS, MAIN, ...args],
     env: { QUEUECTL_HOME: home, NO_COLOR: "1", ...options.env },
     cwd: options.cwd,
     stdin: "null",

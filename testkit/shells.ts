@@ -5,7 +5,7 @@
  * `complete -C`). A shell that is missing fails its test unless QUEUECTL_TEST_MISSING_SHELLS names
  * it (a comma-separated list): then its test is reported as ignored.
  */
-import { CLI_PERMS, DENO, MAIN } from "./cli.ts";
+import { CLI_FLAGS, DENO, MAIN } from "./cli.ts";
 
 export type Shell = "bash" | "zsh" | "fish";
 
@@ -43,7 +43,7 @@ export function queuectlBin(dir: string): string {
   const quote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
   Deno.writeTextFileSync(
     `${bin}/queuectl`,
-    `#!/bin/sh\nexec ${[DENO, "run", ...CLI_PERMS, MAIN].map(quote).join(" ")} "$@"\n`,
+    `#!/bin/sh\nexec ${[DENO, "run", ...CLI_FLAGS, MAIN].map(quote).join(" ")} "$@"\n`,
     { mode: 0o755 },
   );
   return bin;

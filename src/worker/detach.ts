@@ -14,7 +14,7 @@
  *   3. the starter waits until a live worker whose heartbeat file names that pid has renamed its
  *      log (`waitRegistered`), or for the worker's exit, which it reports with the end of the log.
  */
-import { CLI_PERMISSIONS } from "../cli/permissions.ts";
+import { CLI_FLAGS } from "../cli/run_flags.ts";
 import { ensureDir, exists, FILE_MODE } from "../durable.ts";
 import type { HomePaths } from "../store/paths.ts";
 import { findSetsid } from "./proc.ts";
@@ -53,7 +53,7 @@ export function selfCommandFrom(
     ? new URL("deno.json", runtime.mainModule).pathname
     : null;
   const configArgs = config !== null && exists(config) ? ["--config", config] : [];
-  return [runtime.execPath, "run", ...CLI_PERMISSIONS, ...configArgs, runtime.mainModule, ...args];
+  return [runtime.execPath, "run", ...CLI_FLAGS, ...configArgs, runtime.mainModule, ...args];
 }
 
 /** `selfCommandFrom` for this process. */

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import {
   background,
   cli,
-  CLI_PERMS,
+  CLI_FLAGS,
   DENO,
   MAIN,
   spawnCli,
@@ -22,7 +22,7 @@ import {
 /** `queuectl enqueue ...` by a caller that cannot write the store itself, as a command to spawn. */
 function confinedCommand(home: string, args: string[], options: Deno.CommandOptions = {}): Deno.Command {
   // the installed CLI's permissions (a socket takes --allow-net), writing only in workers/
-  const perms = CLI_PERMS.map((p) => p === "--allow-write" ? `--allow-write=${home}/workers` : p);
+  const perms = CLI_FLAGS.map((p) => p === "--allow-write" ? `--allow-write=${home}/workers` : p);
   return new Deno.Command(DENO, {
     args: ["run", ...perms, MAIN, "--home", home, "enqueue", ...args],
     stdin: "null",

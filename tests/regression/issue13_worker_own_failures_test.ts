@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import {
   background,
   cli,
-  CLI_PERMS,
+  CLI_FLAGS,
   cliJson,
   cliOk,
   configure,
@@ -56,7 +56,7 @@ Deno.test("worker start --count beyond the descriptor limit is refused naming th
         "sh",
         DENO,
         "run",
-        ...CLI_PERMS,
+        ...CLI_FLAGS,
         MAIN,
         "worker",
         "start",

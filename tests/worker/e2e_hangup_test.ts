@@ -11,7 +11,7 @@
  */
 import assert from "node:assert/strict";
 import {
-  CLI_PERMS,
+  CLI_FLAGS,
   cliJson,
   cliOk,
   DENO,
@@ -32,7 +32,7 @@ const q = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
 /** Writes `worker.sh`, which runs `worker start` and writes its exit status to `status`. */
 function workerScript(home: string): string {
   const dir = dirOfHome(home);
-  const cli = [DENO, "run", ...CLI_PERMS, MAIN].map(q).join(" ");
+  const cli = [DENO, "run", ...CLI_FLAGS, MAIN].map(q).join(" ");
   const script = `${dir}/worker.sh`;
   Deno.writeTextFileSync(
     script,

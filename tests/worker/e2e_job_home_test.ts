@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import {
   type Background,
-  CLI_PERMS,
+  CLI_FLAGS,
   cliOk,
   DENO,
   dirOfHome,
@@ -40,7 +40,7 @@ for (const { how, args, env } of cases) {
         const worker = spawnCli(home, ["worker", "start", ...args], { cwd: dir, env: { ...env, HOME: dir } });
         workers.push(worker);
         await untilOutput(worker, /started with/);
-        const cli = [DENO, "run", ...CLI_PERMS, MAIN].map(q).join(" ");
+        const cli = [DENO, "run", ...CLI_FLAGS, MAIN].map(q).join(" ");
         await cliOk(home, [
           "enqueue",
           "--id",

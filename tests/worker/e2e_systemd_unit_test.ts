@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import {
-  CLI_PERMS,
+  CLI_FLAGS,
   cliJson,
   cliOk,
   dirOfHome,
@@ -95,7 +95,7 @@ function fakeInstall(userHome: string): void {
   Deno.symlinkSync(Deno.execPath(), `${bin}/deno`);
   Deno.writeTextFileSync(
     `${bin}/queuectl`,
-    `#!/bin/sh\nexec deno run ${CLI_PERMS.join(" ")} --config '${ROOT}/deno.json' '${MAIN}' "$@"\n`,
+    `#!/bin/sh\nexec deno run ${CLI_FLAGS.join(" ")} --config '${ROOT}/deno.json' '${MAIN}' "$@"\n`,
     { mode: 0o755 },
   );
 }

@@ -11,7 +11,7 @@ import {
   type Background,
   background,
   cli,
-  CLI_PERMS,
+  CLI_FLAGS,
   type CliResult,
   DENO,
   MAIN,
@@ -146,7 +146,7 @@ export async function cliCustom(
   args: string[],
   how: { perms?: string[]; script?: string },
 ): Promise<CliResult> {
-  const deno = [DENO, "run", ...(how.perms ?? CLI_PERMS), MAIN, ...args];
+  const deno = [DENO, "run", ...(how.perms ?? CLI_FLAGS), MAIN, ...args];
   const [cmd, ...rest] = how.script ? ["/bin/sh", "-c", how.script, "sh", ...deno] : deno;
   const out = await new Deno.Command(cmd, {
     args: rest,
@@ -168,7 +168,7 @@ export async function cliCustom(
  */
 export function spawnCustom(home: string, args: string[], script: string): Background {
   const child = new Deno.Command("/bin/sh", {
-    args: ["-c", script, "sh", DENO, "run", ...CLI_PERMS, MAIN, ...args],
+    args: ["-c", script, "sh", DENO, "run", ...CLI_FLAGS, MAIN, ...args],
     env: { QUEUECTL_HOME: home, NO_COLOR: "1" },
     stdin: "null",
     stdout: "piped",

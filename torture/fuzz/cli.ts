@@ -1,5 +1,5 @@
 /** Runs the real binary (`deno run main.ts`) against a home, with optional stdin bytes and env. */
-import { CLI_PERMS, DENO, MAIN } from "../../testkit/mod.ts";
+import { CLI_FLAGS, DENO, MAIN } from "../../testkit/mod.ts";
 
 export interface BinaryRun {
   code: number;
@@ -13,7 +13,7 @@ export async function binary(
   options: { stdin?: Uint8Array; env?: Record<string, string>; cwd?: string } = {},
 ): Promise<BinaryRun> {
   const child = new Deno.Command(DENO, {
-    args: ["run", ...CLI_PERMS, MAIN, ...args],
+    args: ["run", ...CLI_FLAGS, MAIN, ...args],
     env: { QUEUECTL_HOME: home, NO_COLOR: "1", ...options.env },
     cwd: options.cwd,
     stdin: options.stdin ? "piped" : "null",

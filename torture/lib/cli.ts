@@ -3,7 +3,7 @@
  * interrupted, or a trial that ends, can kill what is left) and every wait has a time limit
  * (a hung process must fail the step, not stall the run).
  */
-import { CLI_PERMS, DENO, MAIN } from "../../testkit/mod.ts";
+import { CLI_FLAGS, DENO, MAIN } from "../../testkit/mod.ts";
 import { WORKER_ENV } from "./ledger.ts";
 
 export interface Exit {
@@ -35,7 +35,7 @@ export interface SpawnOptions {
 
 /** Starts `queuectl <args>` against `home`. */
 export function spawnCli(home: string, args: string[], options: SpawnOptions = {}): Proc {
-  return spawn(DENO, ["run", ...CLI_PERMS, MAIN, ...args], home, options);
+  return spawn(DENO, ["run", ...CLI_FLAGS, MAIN, ...args], home, options);
 }
 
 function spawn(command: string, args: string[], home: string, options: SpawnOptions): Proc {
@@ -89,7 +89,7 @@ export function spawnWorker(home: string, args: string[], options: SpawnOptions 
       "sh",
       DENO,
       "run",
-      ...CLI_PERMS,
+      ...CLI_FLAGS,
       MAIN,
       "worker",
       "start",
