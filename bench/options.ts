@@ -12,6 +12,8 @@ export interface Sizes {
   backlogDrainRuns: number;
   /** the most one of those rounds may take */
   backlogDrainSeconds: number;
+  /** jobs of one longer drain of the backlog, whose peak RSS is read (archive merges, V8's growth) */
+  backlogLongJobs: number;
   batchJobs: number;
   batchRuns: number;
   drainJobs: number;
@@ -37,6 +39,7 @@ export const FULL: Sizes = {
   backlogRuns: 7,
   backlogDrainRuns: 3,
   backlogDrainSeconds: 120,
+  backlogLongJobs: 40_000,
   batchJobs: 100_000,
   batchRuns: 5,
   drainJobs: 2_000,
@@ -60,6 +63,7 @@ export const QUICK: Sizes = {
   backlogRuns: 3,
   backlogDrainRuns: 1,
   backlogDrainSeconds: 30,
+  backlogLongJobs: 1_000,
   batchJobs: 100_000,
   batchRuns: 1,
   drainJobs: 300,
