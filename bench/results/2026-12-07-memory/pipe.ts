@@ -3,7 +3,7 @@ const child = new Deno.Command("cat", { stdin: "piped", stdout: "piped" }).spawn
 const w = child.stdin.getWriter();
 const enc = new TextEncoder();
 const msg = enc.encode("hello\n");
-let sizes = new Map<number, number>();
+const sizes = new Map<number, number>();
 const t0 = performance.now();
 if (mode === "default") {
   const r = child.stdout.getReader();
@@ -23,5 +23,15 @@ if (mode === "default") {
   }
 }
 const m = Deno.memoryUsage();
-console.log(mode, [...sizes], (performance.now() - t0).toFixed(0), "ms rss", (m.rss / 1e6).toFixed(1), "ext", (m.external / 1e6).toFixed(1), "heapTotal", (m.heapTotal/1e6).toFixed(1));
+console.log(
+  mode,
+  [...sizes],
+  (performance.now() - t0).toFixed(0),
+  "ms rss",
+  (m.rss / 1e6).toFixed(1),
+  "ext",
+  (m.external / 1e6).toFixed(1),
+  "heapTotal",
+  (m.heapTotal / 1e6).toFixed(1),
+);
 await w.close();
