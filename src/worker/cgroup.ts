@@ -70,12 +70,22 @@ export function removeCgroupsSync(dir: string, proc = PROC): string | null {
 
 /**
  * Removes the cgroups a dead worker left behind (its pool could not close them), killing what
- * is left in them. For the sweep of dead workers' files; null when there was nothing to do.
+ * is left in them, found by its id under this process's cgroup: for the sweep of dead workers'
+ * files that name none (a worker killed while it started, worker.ts); null when there was
+ * nothing to do.
  */
 export async function removeWorkerCgroups(workerId: string, proc = PROC): Promise<string | null> {
+  const dir = await locateWorkerCgroups(workerId, proc);
+  return dir === null ? null : await removeCgroups(dir, proc);
+}
+
+/**
+ * Where worker `workerId`'s cgroup directory is, or would be, if it runs in this process's
+ * cgroup (whether it exists or not); null where cgroup v2 cannot be found.
+ */
+export async function locateWorkerCgroups(workerId: string, proc = PROC): Promise<string | null> {
   if (Deno.build.os !== "linux") return null;
   const { out } = await runHelper(SCRIPT, "queuectl-cgroup", ["locate", proc, cgroupName(workerId)]);
   const line = answer(out, "find the cgroup directory");
-  if (!line.startsWith("dir ")) return null;
-  return await removeCgroups(line.slice("dir ".length), proc);
+  return line.startsWith("dir ") ? line.slice("dir ".length) : null;
 }

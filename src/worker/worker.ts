@@ -31,7 +31,7 @@ import { pruneDeadWorkers, WorkerRegistration } from "./registry.ts";
 import { Rescuer } from "./rescuer.ts";
 import { Scheduler } from "./scheduler.ts";
 import { Slots } from "./slots.ts";
-import { removeCgroups } from "./cgroup.ts";
+import { removeCgroups, removeWorkerCgroups } from "./cgroup.ts";
 
 export interface WorkerDeps {
   store: Store;
@@ -145,6 +145,10 @@ export class Worker {
     this.#registration = new WorkerRegistration(paths, this.id);
     this.#startedAt = clock.now().toISOString();
     this.#startSeq = await store.head();
+    // the file exists before any cgroup of ours does: a worker killed while it starts leaves a
+    // file by which the next one finds its cgroups (below), where it would have left them for good
+    this.#heartbeat = new Heartbeat(this.#registration, clock, () => this.#info(), (m) => this.#say(m));
+    this.#heartbeat.beat();
     this.#pool = await RunnerPool.start({
       workerId: this.id,
       slots: this.#options.slots,
@@ -189,7 +193,6 @@ export class Worker {
       maxRetries: () => this.#config.max_retries,
       say: (m) => this.#say(m),
     });
-    this.#heartbeat = new Heartbeat(this.#registration, clock, () => this.#info(), (m) => this.#say(m));
     this.#heartbeat.beat();
     const cgroups = this.#pool.cgroups;
     this.#say(
@@ -201,7 +204,9 @@ export class Worker {
     await this.#rescuer.pass(true);
     for (const dead of pruneDeadWorkers(paths)) {
       this.#say(`removed the files of dead worker ${dead.id}`);
-      if (dead.cgroup) await removeCgroups(dead.cgroup).catch(() => null);
+      // a file without a cgroup is a worker killed while it started (or one without cgroups):
+      // its directory, if it made one, is found by its id under this process's cgroup
+      await (dead.cgroup ? removeCgroups(dead.cgroup) : removeWorkerCgroups(dead.id)).catch(() => null);
     }
   }
 
