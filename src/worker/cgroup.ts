@@ -86,6 +86,18 @@ export async function removeWorkerCgroups(workerId: string, proc = PROC): Promis
 export async function locateWorkerCgroups(workerId: string, proc = PROC): Promise<string | null> {
   if (Deno.build.os !== "linux") return null;
   const { out } = await runHelper(SCRIPT, "queuectl-cgroup", ["locate", proc, cgroupName(workerId)]);
+  return located(out);
+}
+
+/** `removeWorkerCgroups`, blocking: for a test home's removal, which cannot wait. */
+export function removeWorkerCgroupsSync(workerId: string, proc = PROC): string | null {
+  if (Deno.build.os !== "linux") return null;
+  const { out } = runHelperSync(SCRIPT, "queuectl-cgroup", ["locate", proc, cgroupName(workerId)]);
+  const dir = located(out);
+  return dir === null ? null : removeCgroupsSync(dir, proc);
+}
+
+function located(out: string): string | null {
   const line = answer(out, "find the cgroup directory");
   return line.startsWith("dir ") ? line.slice("dir ".length) : null;
 }

@@ -1,5 +1,12 @@
 import assert from "node:assert/strict";
-import { cgroupName, removeCgroups, removeWorkerCgroups, setupCgroups } from "./cgroup.ts";
+import {
+  cgroupName,
+  locateWorkerCgroups,
+  removeCgroups,
+  removeWorkerCgroups,
+  removeWorkerCgroupsSync,
+  setupCgroups,
+} from "./cgroup.ts";
 import { killNaming, marker, pidsNaming, untilRunning } from "./_testing.ts";
 
 Deno.test("setupCgroups() says why cgroups are unusable without a cgroup2 mount, and leaves nothing", async () => {
@@ -35,4 +42,18 @@ Deno.test("removeWorkerCgroups() kills what a dead worker left in its cgroups an
     killNaming(mark);
     await removeCgroups(setup.dir);
   }
+});
+
+Deno.test("removeWorkerCgroupsSync() finds a worker's cgroups by its id and removes them", async () => {
+  const worker = `w-dead-${crypto.randomUUID().slice(0, 8)}`;
+  const setup = await setupCgroups(worker, 2);
+  if (!setup.usable) {
+    console.log(`cgroup v2 is not usable here (${setup.reason}): nothing was created`);
+    assert.equal(removeWorkerCgroupsSync(worker), null);
+    return;
+  }
+  assert.equal(await locateWorkerCgroups(worker), setup.dir);
+  assert.equal(removeWorkerCgroupsSync(worker), null);
+  assert.throws(() => Deno.statSync(setup.dir), Deno.errors.NotFound);
+  assert.equal(removeWorkerCgroupsSync(worker), null, "a missing directory is already removed");
 });
