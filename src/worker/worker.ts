@@ -155,7 +155,10 @@ export class Worker {
       paths,
       cgroups: this.#options.cgroups ?? true,
       // a repair that cannot read a claim finds the job's runner here: listed before a claim names it
-      onRunnerStarted: () => this.#heartbeat?.beat(),
+      // (the pool's first runners are listed by the beat after it starts: before, the file has no pool to show)
+      onRunnerStarted: () => {
+        if (this.#pool !== null) this.#heartbeat?.beat();
+      },
     });
     this.#slots = new Slots({
       store,
