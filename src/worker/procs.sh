@@ -7,8 +7,9 @@
 # _qproc   where /proc is (set by the caller; a path without it simulates a platform
 #          without /proc)
 
-# q_stat FILE: reads a /proc/<pid>/stat file into _qpid, _qstate, _qsid (session id, field 6)
-# and _qstart (start time in clock ticks since boot, field 22); status 1 when it cannot.
+# q_stat FILE: reads a /proc/<pid>/stat file into _qpid, _qstate, _qpgrp (process group, field
+# 5), _qsid (session id, field 6) and _qstart (start time in clock ticks since boot, field 22);
+# status 1 when it cannot.
 # The command name (field 2) may hold spaces and parentheses: fields are counted after the
 # last ") ".
 q_stat() {
@@ -19,12 +20,13 @@ q_stat() {
   _qs=${_qs##*) }
   # shellcheck disable=SC2086 # split on purpose: state and numbers, no glob characters
   set -- $_qs
-  _qstate=$1 _qsid=$4 _qstart=${20}
+  _qstate=$1 _qpgrp=$3 _qsid=$4 _qstart=${20}
 }
 
-# q_signal SIG SID EXCLUDE: sends SIG (KILL, TERM, ...) to every live process whose session
-# id is SID but EXCLUDE (a pid, or empty); _qn is how many it signalled. A process in state Z
-# or X is dead: a zombie whose parent never reaps it (PID 1 in a container) is left alone.
+# q_signal SIG SID EXCLUDE [GROUP]: sends SIG (KILL, TERM, ...) to every live process whose
+# session id is SID but EXCLUDE (a pid, or empty) and the members of process group GROUP (the
+# caller signalled that group with one kill); _qn is how many it signalled. A process in state
+# Z or X is dead: a zombie whose parent never reaps it (PID 1 in a container) is left alone.
 #
 # With awk (POSIX, nearly everywhere) one awk reads every stat file: `read` reads a byte per
 # system call, which makes the builtin scan below ~4 times slower (about 0.2 ms a process
@@ -36,7 +38,7 @@ q_signal() {
   _qn=0
   if [ -n "$_qawk" ]; then
     # shellcheck disable=SC2013 # pids, one word each
-    for _qp in $(awk -v sid="$2" -v ex="$3" -v shell="$$" "$_qscan" "$_qproc"/[0-9]*/stat 2>/dev/null); do
+    for _qp in $(awk -v sid="$2" -v ex="$3" -v grp="${4-}" -v shell="$$" "$_qscan" "$_qproc"/[0-9]*/stat 2>/dev/null); do
       kill -s "$1" "$_qp" 2>/dev/null && _qn=$((_qn + 1))
     done
     return 0
@@ -45,6 +47,7 @@ q_signal() {
     q_stat "$_qf" || continue
     if [ "$_qsid" != "$2" ] || [ "$_qpid" = "$3" ]; then continue; fi
     case $_qstate in Z | X) continue ;; esac
+    [ "$_qpgrp" != "${4-}" ] || continue
     kill -s "$1" "$_qpid" 2>/dev/null && _qn=$((_qn + 1))
   done
 }
@@ -58,7 +61,7 @@ _qscan='BEGIN {
       sub(/ .*/, "", pid)
       sub(/^.*\) /, "", line)
       split(line, f, " ")
-      if (f[4] == sid && pid != ex && f[2] != shell && f[1] != "Z" && f[1] != "X") print pid
+      if (f[4] == sid && pid != ex && f[2] != shell && f[3] != grp && f[1] != "Z" && f[1] != "X") print pid
     }
     close(ARGV[i])
   }
@@ -93,13 +96,22 @@ q_cg_populated() {
   [ "$_qe" = "populated 1" ]
 }
 
-# q_cg_signal SIG DIR: signals every process of the cgroup DIR; SIGKILL through cgroup.kill
+# q_cg_signal SIG DIR [GROUP]: signals every process of the cgroup DIR but the members of
+# process group GROUP (signalled by the caller with one kill); SIGKILL through cgroup.kill
 # (Linux 5.14+), which also reaches processes forked meanwhile.
 q_cg_signal() {
   if [ "$1" = KILL ] && [ -e "$2/cgroup.kill" ]; then
     { echo 1 >"$2/cgroup.kill"; } 2>/dev/null && return 0
   fi
-  { while IFS= read -r _qp; do kill -s "$1" "$_qp" 2>/dev/null; done <"$2/cgroup.procs"; } 2>/dev/null
+  {
+    while IFS= read -r _qp; do
+      if [ -n "${3-}" ]; then
+        q_stat "$_qproc/$_qp/stat" || continue
+        [ "$_qpgrp" != "$3" ] || continue
+      fi
+      kill -s "$1" "$_qp" 2>/dev/null
+    done <"$2/cgroup.procs"
+  } 2>/dev/null
   return 0
 }
 

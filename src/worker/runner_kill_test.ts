@@ -316,3 +316,70 @@ Deno.test("without /proc, kill() signals the runner's process group, and its SIG
     }
   }, { proc: "/nonexistent-proc" });
 });
+
+/** Makes the kernel give the next new process the first free pid above `pid` (root only). */
+function nextPidAbove(pid: number): void {
+  Deno.writeTextFileSync("/proc/sys/kernel/ns_last_pid", String(pid));
+}
+
+for (const inCgroup of [false, true]) {
+  Deno.test(
+    `kill() ends a job's shell with its children, even where theirs sort first (${
+      inCgroup ? "cgroup" : "session"
+    })`,
+    async () => {
+      // Pids wrap around at pid_max, and cross from one number of digits to the next: a child's
+      // pid can sort before its shell's, in number or in text (a /proc glob). Signalled one by one
+      // in that order, a child died first and its shell, not yet signalled, ran its next command.
+      // Here the job's shell gets a pid near pid_max and its 301 children pids from 1001: before
+      // the TERM went to the runner's process group first, the session scan failed this 5 times
+      // in 5 (the shell wrote `after`). A cgroup lists the shell first, which joined it first.
+      const pidMax = Number(Deno.readTextFileSync("/proc/sys/kernel/pid_max").trim());
+      await withCgroup(async (cgroup, why) => {
+        if (inCgroup && cgroup === null) console.log(`cgroup v2 is not usable here (${why}): session only`);
+        await withTempDir(async (dir) => {
+          const fifo = `${dir}/fifo`;
+          assert.equal((await new Deno.Command("mkfifo", { args: [fifo] }).output()).code, 0);
+          nextPidAbove(pidMax - 3000);
+          const runner = await Runner.start(inCgroup ? { cgroup } : {});
+          const mark = marker();
+          try {
+            const job = runner.run(spec(
+              dir,
+              `echo $$ > '${dir}/shell'; read _ < '${fifo}'\n` +
+                `sleep ${mark} & first=$!\n` +
+                `i=0; while [ $i -lt 300 ]; do sleep ${mark} & i=$((i + 1)); done\n` +
+                `wait $first; echo ran on > '${dir}/after'`,
+            ));
+            await waitFor(() => readOr(`${dir}/shell`) !== "", "the job's shell to write its pid");
+            const shell = Number(readOr(`${dir}/shell`));
+            nextPidAbove(1000);
+            Deno.writeTextFileSync(fifo, "go\n");
+            const children = await untilRunning(mark, 301);
+            const first = Math.min(...children);
+            assert.ok(
+              first < shell && `/proc/${first}/stat` < `/proc/${shell}/stat`,
+              `the first child (${first}) sorts before its shell (${shell}), in number and in text`,
+            );
+            await job.kill();
+            assert.equal((await job.ended).kind, "signaled");
+            assert.equal(readOr(`${dir}/after`), "", "the shell ran nothing after its child died");
+            assert.deepEqual(pidsNaming(mark), []);
+          } finally {
+            killNaming(mark);
+            await runner.close();
+          }
+        });
+      });
+    },
+  );
+}
+
+/** A file's text, or "" when it cannot be read. */
+function readOr(path: string): string {
+  try {
+    return Deno.readTextFileSync(path).trim();
+  } catch {
+    return "";
+  }
+}

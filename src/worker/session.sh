@@ -7,8 +7,15 @@
 #                           with KILL, until none is left. With a cgroup any other signal goes
 #                           to the cgroup only: every process a job started is in it (the
 #                           job joins it before it reports `start`), so none gets it twice.
-#                           Prints `signalled <n>` (how many the session scan found), or
-#                           `noproc` when there is no /proc to search.
+#                           A TERM goes first to the process group SID (the runner's, which
+#                           ignores it) in one kill(2): the job's shell and every process
+#                           still in that group get it at once, and the cgroup or the session
+#                           scan then signal the others. Signalled one by one, in the scan's
+#                           order, a child could die first: its shell, not yet signalled, would
+#                           run its next command, and could even exit 0 (as when the child's
+#                           pid sorts first: pids wrap around, and the scan is in text order).
+#                           Prints `signalled <n>` (how many the session scan found outside
+#                           the group SID), or `noproc` when there is no /proc to search.
 #   orphan SID START CGROUP  SIGKILL to every process of session SID, its leader included,
 #                           and to CGROUP, for a runner whose worker is gone. When a live
 #                           process holds pid SID with a start time other than START (""
@@ -24,9 +31,16 @@ _qn=0
 case $_qaction in
 signal)
   _qsig=$1 _qsid=$2 _qcg=$3
+  # the group first, where the others can be told from its members (without /proc, runner.ts
+  # signals the group itself)
+  _qgrp=
+  if [ "$_qsig" != KILL ] && [ -r "$_qproc/self/stat" ]; then
+    kill -s "$_qsig" -- "-$_qsid" 2>/dev/null
+    _qgrp=$_qsid
+  fi
   if [ -n "$_qcg" ] && [ -e "$_qcg/cgroup.events" ]; then
     if [ "$_qsig" != KILL ]; then
-      q_cg_signal "$_qsig" "$_qcg"
+      q_cg_signal "$_qsig" "$_qcg" "$_qgrp"
       echo "signalled $_qn"
       exit 0
     fi
@@ -40,7 +54,7 @@ signal)
     q_kill_session "$_qsid" "$_qsid"
     _qn=$_qkilled
   else
-    q_signal "$_qsig" "$_qsid" "$_qsid"
+    q_signal "$_qsig" "$_qsid" "$_qsid" "$_qgrp"
   fi
   echo "signalled $_qn"
   ;;

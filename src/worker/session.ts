@@ -18,9 +18,12 @@ export type SessionSignal = "SIGTERM" | "SIGKILL";
 
 /**
  * Sends `signal` to every process of the runner's session but the runner (`sessionId`), and to
- * every process of `cgroup`; a SIGKILL is repeated until none is left. Resolves to how many
- * processes the session scan signalled, or null when there is no /proc to scan (nothing was
- * signalled then but the cgroup; see `Runner.kill` for the fallback).
+ * every process of `cgroup`; a SIGKILL is repeated until none is left. A SIGTERM goes first to
+ * the runner's process group, the runner included (it ignores it), in one system call, so that
+ * the job's shell gets it with its children, never after one of them died of it. Resolves to
+ * how many processes the session scan signalled (outside that group: with a SIGTERM the scan
+ * leaves the group's members out), or null when there is no /proc to scan
+ * (nothing was signalled then but the cgroup; see `Runner.kill` for the fallback).
  */
 export async function signalSession(
   sessionId: number,

@@ -125,24 +125,41 @@ Deno.test("killSession() of a session that is gone kills nothing", async () => {
 
 Deno.test("signalSession() spares the session leader, and without /proc says it found nothing", async () => {
   const mark = marker();
+  const apart = marker();
   const leaderMark = marker();
-  // the leader (as a runner would be) is `sleep leaderMark`, its session holds `sleep mark` too
+  // the leader (as a runner would be) is `sleep leaderMark`, ignoring SIGTERM as a runner does;
+  // its session holds `sleep mark` in its process group, and GNU timeout with its `sleep apart`
+  // in a group of their own
   const leader = new Deno.Command("setsid", {
-    args: ["sh", "-c", `sleep ${mark} & exec sleep ${leaderMark}`],
+    args: [
+      "sh",
+      "-c",
+      `trap '' TERM; (trap - TERM; timeout 300 sleep ${apart} & exec sleep ${mark}) & exec sleep ${leaderMark}`,
+    ],
     stdout: "null",
     stderr: "null",
   }).spawn();
   try {
     const [sleep] = await untilRunning(mark);
+    const [away] = await untilRunning(apart);
     const [session] = await untilRunning(leaderMark);
     assert.equal(statOf(sleep).session, session);
+    assert.equal(statOf(sleep).pgrp, session);
+    assert.notEqual(statOf(away).pgrp, session);
     assert.equal(await signalSession(session, "SIGTERM", null, "/nonexistent-proc"), null);
     assert.ok(processAlive(sleep));
-    assert.equal(await signalSession(session, "SIGTERM", null), 1, "the sleep, not its leader");
+    // the group in one kill, the scan for timeout and its sleep
+    assert.equal(
+      await signalSession(session, "SIGTERM", null),
+      2,
+      "timeout and its sleep, outside the group",
+    );
     await untilRunning(mark, 0);
+    await untilRunning(apart, 0);
     assert.ok(processAlive(session), "the leader is spared");
   } finally {
     killNaming(mark);
+    killNaming(apart);
     killNaming(leaderMark);
     await leader.status;
   }
