@@ -159,18 +159,16 @@ export function listWorkers(paths: HomePaths): WorkerEntry[] {
   return out.sort((a, b) => a.started_at.localeCompare(b.started_at));
 }
 
-/** Removes the files of workers that died without cleaning up; returns what they said of themselves. */
-export function pruneDeadWorkers(paths: HomePaths): WorkerInfo[] {
-  const pruned: WorkerInfo[] = [];
-  for (const w of listWorkers(paths)) {
-    if (w.alive) continue;
-    for (const path of [paths.workerInfo(w.id), paths.workerLock(w.id), paths.workerSocket(w.id)]) {
-      try {
-        Deno.removeSync(path);
-      } catch { /* raced with another pruner */ }
-    }
-    const { alive: _, ...info } = w;
-    pruned.push(info);
+/** The workers that died without cleaning up, as their files describe them (`forgetWorker` removes those). */
+export function deadWorkers(paths: HomePaths): WorkerInfo[] {
+  return listWorkers(paths).filter((w) => !w.alive).map(({ alive: _, ...info }) => info);
+}
+
+/** Removes the files of worker `id` (heartbeat, lock, socket); one already gone is not an error. */
+export function forgetWorker(paths: HomePaths, id: string): void {
+  for (const path of [paths.workerInfo(id), paths.workerLock(id), paths.workerSocket(id)]) {
+    try {
+      Deno.removeSync(path);
+    } catch { /* raced with another sweep */ }
   }
-  return pruned;
 }

@@ -27,7 +27,7 @@ import { descriptorLimit, slotsProblem } from "./limits.ts";
 import { livenessDeps, type WorkerProcess } from "./liveness.ts";
 import { RunnerPool } from "./pool.ts";
 import { processStartTime } from "./proc.ts";
-import { pruneDeadWorkers, WorkerRegistration } from "./registry.ts";
+import { deadWorkers, forgetWorker, WorkerRegistration } from "./registry.ts";
 import { Rescuer } from "./rescuer.ts";
 import { Scheduler } from "./scheduler.ts";
 import { Slots } from "./slots.ts";
@@ -203,13 +203,23 @@ export class Worker {
         (this.#options.queues ? `, queues ${this.#options.queues.join(",")}` : "") +
         (cgroups.usable ? `, jobs in cgroups under ${cgroups.dir}` : `, no cgroups (${cgroups.reason})`),
     );
-    // the dead workers' jobs first (their cgroups named in their files), then their files
+    // the dead workers' jobs first (their runners named in their files), then their cgroups, then
+    // their files: a file stays while its cgroups could not be removed (a process not yet gone, a
+    // directory its killed worker's helper was still making), so that the next start tries again
     await this.#rescuer.pass(true);
-    for (const dead of pruneDeadWorkers(paths)) {
-      this.#say(`removed the files of dead worker ${dead.id}`);
+    for (const dead of deadWorkers(paths)) {
       // a file without a cgroup is a worker killed while it started (or one without cgroups):
       // its directory, if it made one, is found by its id under this process's cgroup
-      await (dead.cgroup ? removeCgroups(dead.cgroup) : removeWorkerCgroups(dead.id)).catch(() => null);
+      const busy = await (dead.cgroup ? removeCgroups(dead.cgroup) : removeWorkerCgroups(dead.id))
+        .catch((e: Error) => e.message);
+      if (busy !== null) {
+        this.#say(
+          `kept the files of dead worker ${dead.id} until its cgroups go (${busy}): the next start tries again`,
+        );
+        continue;
+      }
+      forgetWorker(paths, dead.id);
+      this.#say(`removed the files of dead worker ${dead.id}`);
     }
   }
 

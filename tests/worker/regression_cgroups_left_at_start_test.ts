@@ -3,7 +3,8 @@
  * wrote its file in `workers/`, the only record the next worker's sweep of dead workers reads
  * (40 workers SIGKILLed 10-100 ms after their spawn left 9 directories, none named by a file).
  * Now the file comes first, and a dead worker's file that names no cgroup has its directory
- * found by its id.
+ * found by its id. And a sweep that could not remove a dead worker's cgroups removed its file
+ * all the same, so that nothing tried again: the file now stays until they are gone.
  */
 import assert from "node:assert/strict";
 import { cliOk, spawnCli, stopBackground, untilOutput, withHome } from "../../testkit/mod.ts";
@@ -46,6 +47,28 @@ Deno.test("a worker's file is written before its cgroups exist: at no instant of
   });
 });
 
+/** Writes the file a worker killed with `id` leaves, naming `cgroup`. */
+function deadWorkerFile(home: string, id: string, cgroup: string | null): void {
+  const paths = homePaths(home);
+  Deno.mkdirSync(paths.workersDir, { recursive: true, mode: 0o700 });
+  Deno.writeTextFileSync(
+    paths.workerInfo(id),
+    JSON.stringify({
+      id,
+      pid: 2 ** 22 + 1,
+      pid_start: 1,
+      slots: 2,
+      cgroup,
+      runners: [],
+      started_at: "2026-12-07T00:00:00.000Z",
+      jobs: [],
+      stopping: false,
+      heartbeat_at: "2026-12-07T00:00:00.000Z",
+    }),
+    { mode: 0o600 },
+  );
+}
+
 Deno.test("the cgroups of a worker killed before its file named them are removed by the next worker", async () => {
   await withHome(async (home) => {
     await cliOk(home, ["status"]);
@@ -53,23 +76,7 @@ Deno.test("the cgroups of a worker killed before its file named them are removed
     // what a worker killed while it started leaves: its cgroups, and a file that names none
     const id = `w-${newId(Date.now())}`; // a new one each run: a directory left by a failed run is not this one
     const setup = await setupCgroups(id, 2);
-    Deno.mkdirSync(paths.workersDir, { recursive: true, mode: 0o700 });
-    Deno.writeTextFileSync(
-      paths.workerInfo(id),
-      JSON.stringify({
-        id,
-        pid: 2 ** 22 + 1,
-        pid_start: 1,
-        slots: 2,
-        cgroup: null,
-        runners: [],
-        started_at: "2026-12-07T00:00:00.000Z",
-        jobs: [],
-        stopping: false,
-        heartbeat_at: "2026-12-07T00:00:00.000Z",
-      }),
-      { mode: 0o600 },
-    );
+    deadWorkerFile(home, id, null);
     try {
       const worker = spawnCli(home, ["worker", "start", "--drain"]);
       await untilOutput(worker, /drained|stopped/);
@@ -80,6 +87,42 @@ Deno.test("the cgroups of a worker killed before its file named them are removed
       if (setup.usable) assert.ok(!exists(setup.dir), `its cgroups ${setup.dir} are removed`);
     } finally {
       if (setup.usable) await removeCgroups(setup.dir); // what a failed run would leave
+    }
+  });
+});
+
+Deno.test("a dead worker's file stays while its cgroups cannot be removed, and goes with them at a later start", async () => {
+  await withHome(async (home) => {
+    await cliOk(home, ["status"]);
+    const paths = homePaths(home);
+    const id = `w-${newId(Date.now())}`;
+    const setup = await setupCgroups(id, 2);
+    assert.ok(setup.usable, `this test needs cgroup v2 it may write (${setup.usable || setup.reason})`);
+    // a directory the sweep does not remove stands for what it can meet: a process not yet gone,
+    // a slot the killed worker's helper was still making
+    const stuck = `${setup.dir}/stuck`;
+    Deno.mkdirSync(stuck);
+    deadWorkerFile(home, id, setup.dir);
+    try {
+      const first = spawnCli(home, ["worker", "start", "--drain"]);
+      await untilOutput(first, /drained|stopped/);
+      assert.equal(await first.exited(), 0);
+      assert.match(first.output(), new RegExp(`kept the files of dead worker ${id} until its cgroups go`));
+      assert.ok(exists(paths.workerInfo(id)), "its file stays");
+      assert.ok(exists(`${setup.dir}/slot-2`) === false, "what could be removed is");
+
+      Deno.removeSync(stuck);
+      const second = spawnCli(home, ["worker", "start", "--drain"]);
+      await untilOutput(second, /drained|stopped/);
+      assert.equal(await second.exited(), 0);
+      assert.match(second.output(), new RegExp(`removed the files of dead worker ${id}`));
+      assert.ok(!exists(paths.workerInfo(id)), "its file goes");
+      assert.ok(!exists(setup.dir), `its cgroups ${setup.dir} are removed`);
+    } finally {
+      try {
+        Deno.removeSync(stuck);
+      } catch { /* removed above */ }
+      await removeCgroups(setup.dir);
     }
   });
 });
