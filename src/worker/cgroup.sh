@@ -1,5 +1,5 @@
 # cgroup.sh: creates and removes the cgroup v2 directories of a worker's slots for cgroup.ts,
-# which runs it as `sh -c "$(procs.sh)$(cgroup.sh)" queuectl-cgroup ACTION PROC ...`.
+# which runs procs.sh and this text as `queuectl-cgroup ACTION PROC ...` (shell.ts).
 # It prints one line:
 #
 #   setup NAME SLOTS   finds the cgroup2 mount (/proc/self/mountinfo) and this process's

@@ -1,6 +1,7 @@
 # The job runner: one long-lived /bin/sh per worker slot that runs the slot's jobs one after
-# another (runner.ts starts it as `sh -c "$(procs.sh)$(runner.sh)" queuectl-runner CGROUP
-# PROC`: CGROUP is the slot's cgroup directory or empty, PROC where /proc is).
+# another (runner.ts starts it as `sh -c 'eval "$_QUEUECTL_SH"' queuectl-runner CGROUP PROC`,
+# the variable holding procs.sh and this text: shell.ts `shellInvocation`; CGROUP is the
+# slot's cgroup directory or empty, PROC where /proc is).
 #
 # Protocol. Worker -> runner (stdin), one job:
 #   run <attempt>

@@ -30,7 +30,7 @@ import { type OutputRange, sizeOf } from "./output.ts";
 import { Lines } from "./lines.ts";
 import { findSetsid } from "./proc.ts";
 import { killSession, PROC, type SessionSignal, signalSession } from "./session.ts";
-import { withProcs } from "./shell.ts";
+import { shellInvocation, withProcs } from "./shell.ts";
 import { encodeSpec, type Ended, endedFromStatus, type JobSpec, parseMessage, specProblem } from "./spec.ts";
 
 export type { Ended, JobSpec } from "./spec.ts";
@@ -143,8 +143,10 @@ export class Runner {
     const proc = options.proc ?? PROC;
     let child: Deno.ChildProcess;
     try {
+      const shell = shellInvocation(SCRIPT, "queuectl-runner", [cgroup ?? "", proc]);
       child = new Deno.Command(setsid ?? "/bin/sh", {
-        args: [...(setsid ? ["/bin/sh"] : []), "-c", SCRIPT, "queuectl-runner", cgroup ?? "", proc],
+        args: [...(setsid ? ["/bin/sh"] : []), ...shell.args],
+        env: shell.env,
         stdin: "piped",
         stdout: "piped",
         stderr: "null",

@@ -37,6 +37,24 @@ Deno.test("a runner is a session leader, through setsid(1) or Deno's detach: its
   }
 });
 
+Deno.test("a runner's command line is one short line in `ps`, and its script is not in a job's environment", async () => {
+  await withTempDir(async (dir) => {
+    const runner = await Runner.start();
+    try {
+      const argv = Deno.readTextFileSync(`/proc/${runner.pid}/cmdline`).split("\0").filter((a) => a !== "");
+      assert.deepEqual(argv.slice(0, 4), ["/bin/sh", "-c", 'eval "$_QUEUECTL_SH"', "queuectl-runner"]);
+      assert.ok(argv.join(" ").length < 100, `a short command line: ${JSON.stringify(argv)}`);
+      const job = runner.run(spec(dir, "env"));
+      assert.deepEqual(await job.ended, { kind: "exited", code: 0 });
+      const env = Deno.readTextFileSync(`${dir}/slot.out`);
+      assert.match(env, /^QUEUECTL_JOB_ID=j1$/m);
+      assert.doesNotMatch(env, /_QUEUECTL_SH/);
+    } finally {
+      await runner.close();
+    }
+  });
+});
+
 Deno.test("a job's exit code and output are reported, and consecutive jobs' byte ranges are exact", async () => {
   await withTempDir(async (dir) => {
     const [a, b, c] = await runAll([

@@ -1,5 +1,5 @@
 # session.sh: kills the processes of a job runner's session (and its cgroup) for session.ts,
-# which runs it as `sh -c "$(procs.sh)$(session.sh)" queuectl-session ACTION PROC ...`.
+# which runs procs.sh and this text as `queuectl-session ACTION PROC ...` (shell.ts).
 # It prints one line:
 #
 #   signal SIG SID CGROUP   SIG (TERM, KILL) to every process of CGROUP ("" = none) and to

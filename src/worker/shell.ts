@@ -4,7 +4,7 @@
  */
 import procs from "./procs.sh" with { type: "text" };
 
-/** `procs.sh` followed by `body`: the text a helper or runner shell is given with `-c`. */
+/** `procs.sh` followed by `body`: the text a helper or runner shell runs (`shellInvocation`). */
 export function withProcs(body: string): string {
   return `${procs}\n${body}`;
 }
@@ -30,9 +30,29 @@ export function runHelperSync(
   return answered(helperCommand(script, name, args).outputSync());
 }
 
+/** The environment variable that carries a script to its shell (`shellInvocation`). */
+const SCRIPT_VARIABLE = "_QUEUECTL_SH";
+
+/**
+ * The arguments after `/bin/sh`, and the environment to add, that run `script` as `name` with
+ * `args` (`$0`, then `$1`...). The script travels in an environment variable, which it unsets
+ * before anything else, so that `ps` shows `/bin/sh -c eval "$_QUEUECTL_SH" name args...`
+ * rather than pages of shell (13 KB for a runner), and nothing it starts inherits it.
+ */
+export function shellInvocation(
+  script: string,
+  name: string,
+  args: readonly string[],
+): { args: string[]; env: Record<string, string> } {
+  return {
+    args: ["-c", `eval "$${SCRIPT_VARIABLE}"`, name, ...args],
+    env: { [SCRIPT_VARIABLE]: `unset ${SCRIPT_VARIABLE}\n${script}` },
+  };
+}
+
 function helperCommand(script: string, name: string, args: readonly string[]): Deno.Command {
   return new Deno.Command("/bin/sh", {
-    args: ["-c", script, name, ...args],
+    ...shellInvocation(script, name, args),
     stdin: "null",
     stdout: "piped",
     stderr: "null",
