@@ -7,7 +7,7 @@
 import { run } from "@stricli/core";
 import { type Clock, systemClock } from "../clock.ts";
 import { loadApp } from "./app.ts";
-import { asksVersion, splitGlobalHome, VERSION } from "./global_args.ts";
+import { asksVersion, homeArgs, splitGlobalHome, VERSION } from "./global_args.ts";
 import { printable } from "../printable.ts";
 import type { AppContext, Streams } from "./context.ts";
 import { decodeInput } from "./utf8.ts";
@@ -124,7 +124,7 @@ function shellWord(word: string): string {
 
 /** Runs `args` (the command line after the program name); returns the exit code. */
 export async function runApp(args: string[], io: CliIo): Promise<number> {
-  const { home, rest } = splitGlobalHome(args);
+  const { global: home, rest, problem: homeProblem } = homeArgs(args);
   const { stdout } = io;
   const direct = io.stderr;
   // until a command body starts, stderr carries only stricli's argument errors, one line per
@@ -169,6 +169,11 @@ export async function runApp(args: string[], io: CliIo): Promise<number> {
     );
     await printCompletions(rest.slice(1), context);
     return 0;
+  }
+  // before stricli, which takes an empty --home as not given and `--home=` as an argument
+  if (homeProblem !== null) {
+    direct.write(`error: ${homeProblem}\n`);
+    return 2;
   }
   const app = await loadApp(rest);
   const argvProblem = argvWithoutSeparator(app.root, rest);
