@@ -4,6 +4,7 @@
  * the command line's own code: it must stay small.
  */
 import { homeArgs, homeDir } from "../cli/global_args.ts";
+import { isStreamGone } from "../stream_gone.ts";
 import { homePaths, parseWorkerSocket } from "../store/paths.ts";
 import {
   ACCEPT_MS,
@@ -99,6 +100,8 @@ async function exchange(
     } finally {
       undo();
     }
+    /** stdout went away (a pipe into `head -1`): the rest is dropped, the worker's exit code still awaited */
+    let outGone = false;
     for (;;) {
       let message: Record<string, unknown> | null;
       try {
@@ -111,11 +114,16 @@ async function exchange(
         return 1;
       }
       try {
-        if (typeof message.out === "string") io.stdout.write(message.out);
-        else if (typeof message.err === "string") io.stderr.write(message.err);
+        if (typeof message.out === "string") {
+          if (!outGone) io.stdout.write(message.out);
+        } else if (typeof message.err === "string") io.stderr.write(message.err);
         else if (typeof message.exit === "number") return message.exit;
       } catch (e) {
-        // a closed stdout (a pipe into `true`): as the command says it in its own process
+        // the call ran (or runs) in the worker: never report it failed, never let it run again here
+        if (isStreamGone(e)) {
+          outGone = true;
+          continue;
+        }
         io.stderr.write(`error: ${(e as Error).message}\n`);
         return 1;
       }
