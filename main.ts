@@ -7,6 +7,7 @@
  * (src/cli/app.ts).
  */
 import { asksVersion, splitGlobalHome, VERSION } from "./src/cli/global_args.ts";
+import { isStreamGone } from "./src/stream_gone.ts";
 
 export { splitGlobalHome };
 
@@ -55,7 +56,11 @@ export async function main(args: string[]): Promise<number> {
 if (import.meta.main) {
   const { rest } = splitGlobalHome(Deno.args);
   if (asksVersion(rest)) {
-    writer(Deno.stdout).write(`${VERSION}\n`);
+    try {
+      writer(Deno.stdout).write(`${VERSION}\n`);
+    } catch (e) {
+      if (!isStreamGone(e)) throw e; // a reader gone (`| true`) has all it wanted
+    }
     Deno.exit(0);
   }
   if (rest[0] === "enqueue") {

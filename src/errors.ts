@@ -47,5 +47,15 @@ export class DuplicateJobError extends OperationError {
   }
 }
 
+/**
+ * A dependency (`--after`, JSON `after`) that names no job: exit code 1 (404 in the API), as a
+ * job that is not found anywhere else.
+ */
+export class DependencyNotFoundError extends OperationError {
+  constructor(readonly job: string, readonly dependency: string) {
+    super(`Cannot enqueue ${job}: its dependency "${dependency}" does not exist`);
+  }
+}
+
 /** An action the job's state does not allow (retry a pending job, kill a completed one): exit code 1 (409). */
 export class JobStateError extends OperationError {}

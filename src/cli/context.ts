@@ -20,6 +20,7 @@ import { openStore } from "../store/open.ts";
 import type { Clock } from "../clock.ts";
 import { type HomePaths, homePaths } from "../store/paths.ts";
 import { homeDir } from "./global_args.ts";
+import { isStreamGone } from "../stream_gone.ts";
 
 export interface Streams {
   write(text: string): void;
@@ -134,6 +135,9 @@ export function action<F, A extends BaseArgs>(
 }
 
 function report(ctx: AppContext, e: unknown): number {
+  // the reader of our output went away (`queuectl logs ID | head -1`): nothing is wrong with what
+  // was done (a write command writes its output after its work), so stop quietly, as ripgrep does
+  if (isStreamGone(e)) return 0;
   if (e instanceof QueueError) {
     ctx.process.stderr.write(`error: ${printable(e.message)}\n`);
     return e.exitCode;

@@ -21,6 +21,39 @@ export function dashboardUrl(host: string, port: number, token: string | null): 
   return `http://${h}:${port}/${token ? `?token=${encodeURIComponent(token)}` : ""}`;
 }
 
+/**
+ * Why `host` cannot be a --host, or null: it must be an IPv4 address (four numbers 0-255), an
+ * IPv6 address (with an optional %zone), or a host name (RFC 1123: dot-separated labels of letters,
+ * digits and inner hyphens, at most 63 characters each and 253 in all). Checked before anything
+ * is bound: Deno's listen() reports a malformed name as an error of no kind of its own.
+ */
+export function hostProblem(host: string): string | null {
+  if (host.trim() === "") return "it is empty";
+  if (host.includes(":")) {
+    const [address, zone, ...more] = host.split("%");
+    if (more.length > 0 || (zone !== undefined && !/^[A-Za-z0-9_.-]+$/.test(zone))) {
+      return "its %zone is not an interface name";
+    }
+    try {
+      new URL(`http://[${address}]/`);
+      return null;
+    } catch {
+      return "it is not an IPv6 address";
+    }
+  }
+  if (/^[0-9.]+$/.test(host)) {
+    const parts = host.split(".");
+    const ok = parts.length === 4 && parts.every((p) => /^[0-9]{1,3}$/.test(p) && Number(p) <= 255);
+    return ok ? null : "it is not an IPv4 address (four numbers from 0 to 255, such as 127.0.0.1)";
+  }
+  const name = host.endsWith(".") ? host.slice(0, -1) : host;
+  const label = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
+  if (name.length > 253 || !name.split(".").every((l) => label.test(l))) {
+    return "expected an IP address or a host name (letters, digits, inner hyphens and dots)";
+  }
+  return null;
+}
+
 /** Where the token came from, for the warnings and the errors. */
 type TokenSource = "--token" | "--token-file" | "env" | "generated" | "none";
 
@@ -84,7 +117,10 @@ function readableByOthers(path: string): number {
 
 async function dashboard(this: AppContext, flags: DashboardFlags): Promise<void> {
   const host = flags.host ?? "127.0.0.1";
-  if (host.trim() === "") throw new UsageError("Invalid --host: it must not be empty");
+  const problem = hostProblem(host);
+  if (problem !== null) {
+    throw new UsageError(`Invalid --host ${JSON.stringify(host.slice(0, 60))}: ${problem}`);
+  }
   const port = flags.port === undefined ? DEFAULT_PORT : parseCount("port", flags.port, 0, 65535);
   // the dashboard's modules are loaded only once the flags are known good: a refused start loads nothing more
   const { token, source } = await chooseToken(this, flags, host);

@@ -2,7 +2,7 @@
  * `queuectl enqueue`: one job from JSON, a command string or flags; many from JSON lines. With
  * --wait it then waits for the jobs it enqueued (job_wait.ts).
  */
-import { UsageError } from "../errors.ts";
+import { OperationError, UsageError } from "../errors.ts";
 import type { EnqueueResult, JobSpec } from "../store/mod.ts";
 import { printable } from "../printable.ts";
 import {
@@ -93,7 +93,8 @@ async function readLines(ctx: AppContext, file: string): Promise<string> {
   try {
     bytes = await Deno.readFile(file.startsWith("/") ? file : `${ctx.cwd}/${file}`);
   } catch (e) {
-    throw new UsageError(`Cannot read --file ${file}: ${(e as Error).message}`);
+    // a file that cannot be read is a file-system error (exit 1); one whose content is bad is input (2)
+    throw new OperationError(`Cannot read --file ${file}: ${(e as Error).message}`);
   }
   return decodeInput(bytes, `--file ${file}`);
 }

@@ -6,9 +6,7 @@
  * the line it happened to.
  */
 import type { Streams } from "./context.ts";
-
-/** Error codes after which a stream never takes a write again. */
-const GONE = new Set(["EIO", "EPIPE", "EBADF", "ENXIO"]);
+import { isStreamGone } from "../stream_gone.ts";
 
 export class LineSink {
   readonly #out: Streams;
@@ -35,10 +33,7 @@ export class LineSink {
       this.#out.write(line + "\n");
     } catch (e) {
       this.dropped++;
-      const code = (e as { code?: unknown }).code;
-      if (e instanceof Deno.errors.BrokenPipe || (typeof code === "string" && GONE.has(code))) {
-        this.#gone = true;
-      }
+      if (isStreamGone(e)) this.#gone = true;
     }
   }
 }

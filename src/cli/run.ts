@@ -7,11 +7,12 @@
 import { run } from "@stricli/core";
 import { type Clock, systemClock } from "../clock.ts";
 import { loadApp } from "./app.ts";
-import { asksVersion, splitGlobalHome, VERSION } from "./global_args.ts";
+import { asksVersion, homeArgs, splitGlobalHome, VERSION } from "./global_args.ts";
 import { printable } from "../printable.ts";
 import type { AppContext, Streams } from "./context.ts";
 import { decodeInput } from "./utf8.ts";
 import { lazy } from "../lazy.ts";
+import { isStreamGone } from "../stream_gone.ts";
 
 export { splitGlobalHome };
 
@@ -122,9 +123,34 @@ function shellWord(word: string): string {
   return /^[\w.,:\/=@%+-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
 
-/** Runs `args` (the command line after the program name); returns the exit code. */
+/**
+ * Runs `args` (the command line after the program name); returns the exit code. When stdout goes
+ * away (`queuectl --help | head -1`), wherever the write was (a command's body, stricli's help,
+ * completions), the run ends quietly with 0: what was asked is done or was only read.
+ */
 export async function runApp(args: string[], io: CliIo): Promise<number> {
-  const { home, rest } = splitGlobalHome(args);
+  let gone = false;
+  const stdout: Streams = {
+    write(text: string) {
+      try {
+        io.stdout.write(text);
+      } catch (e) {
+        gone ||= isStreamGone(e);
+        throw e;
+      }
+    },
+  };
+  try {
+    const code = await runOn(args, { ...io, stdout }, () => gone);
+    return gone ? 0 : code;
+  } catch (e) {
+    if (gone) return 0;
+    throw e;
+  }
+}
+
+async function runOn(args: string[], io: CliIo, stdoutGone: () => boolean): Promise<number> {
+  const { global: home, rest, problem: homeProblem } = homeArgs(args);
   const { stdout } = io;
   const direct = io.stderr;
   // until a command body starts, stderr carries only stricli's argument errors, one line per
@@ -170,6 +196,11 @@ export async function runApp(args: string[], io: CliIo): Promise<number> {
     await printCompletions(rest.slice(1), context);
     return 0;
   }
+  // before stricli, which takes an empty --home as not given and `--home=` as an argument
+  if (homeProblem !== null) {
+    direct.write(`error: ${homeProblem}\n`);
+    return 2;
+  }
   const app = await loadApp(rest);
   const argvProblem = argvWithoutSeparator(app.root, rest);
   if (argvProblem !== null) {
@@ -177,6 +208,8 @@ export async function runApp(args: string[], io: CliIo): Promise<number> {
     return 2;
   }
   await run(app, rest, context as AppContext & { process: typeof proc });
+  // stricli reports a failed write of its help as an exception of the help: not when stdout went away
+  if (stdoutGone()) return 0;
   const first = early.join("").split("\n").find((line) => line.trim() !== "");
   if (first !== undefined) {
     const route = routeOf(app.root, rest);

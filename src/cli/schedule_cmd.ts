@@ -194,13 +194,8 @@ async function list(this: AppContext, flags: JsonFlags): Promise<void> {
   ));
 }
 
-function oneName(args: string[], action: string): string {
-  if (args.length !== 1) throw new UsageError(`Cannot ${action} a schedule: give exactly one schedule name`);
-  return checkScheduleName(args[0]);
-}
-
-async function remove(this: AppContext, flags: JsonFlags, ...args: string[]): Promise<void> {
-  const name = oneName(args, "remove");
+async function remove(this: AppContext, flags: JsonFlags, given: string): Promise<void> {
+  const name = checkScheduleName(given);
   const session = openSession(this, flags);
   const schedule = await removeSchedule(session.store, name);
   session.store.close();
@@ -209,8 +204,8 @@ async function remove(this: AppContext, flags: JsonFlags, ...args: string[]): Pr
   );
 }
 
-async function setPaused(ctx: AppContext, flags: JsonFlags, args: string[], paused: boolean): Promise<void> {
-  const name = oneName(args, paused ? "pause" : "resume");
+async function setPaused(ctx: AppContext, flags: JsonFlags, given: string, paused: boolean): Promise<void> {
+  const name = checkScheduleName(given);
   const session = openSession(ctx, flags);
   const s = await pauseSchedule(session.store, name, paused, ctx.clock.now());
   session.store.close();
@@ -223,17 +218,18 @@ async function setPaused(ctx: AppContext, flags: JsonFlags, args: string[], paus
   );
 }
 
-function pause(this: AppContext, flags: JsonFlags, ...args: string[]): Promise<void> {
-  return setPaused(this, flags, args, true);
+function pause(this: AppContext, flags: JsonFlags, name: string): Promise<void> {
+  return setPaused(this, flags, name, true);
 }
 
-function resume(this: AppContext, flags: JsonFlags, ...args: string[]): Promise<void> {
-  return setPaused(this, flags, args, false);
+function resume(this: AppContext, flags: JsonFlags, name: string): Promise<void> {
+  return setPaused(this, flags, name, false);
 }
 
+/** One schedule name: remove, pause and resume act on one schedule at a time. */
 const nameParam = {
-  kind: "array",
-  parameter: { brief: "Schedule name", parse: String, placeholder: "name" },
+  kind: "tuple",
+  parameters: [{ brief: "Schedule name", parse: String, placeholder: "name" }],
 } as const;
 
 export const scheduleRoutes = routes({

@@ -244,9 +244,11 @@ async function stop(this: AppContext, flags: StopFlags): Promise<void> {
   const session = openSession(this, flags);
   const live = listWorkers(session.paths).filter((w) => w.alive && (pid === undefined || w.pid === pid));
   if (live.length === 0) {
-    this.process.stdout.write(
-      pid === undefined ? "no worker is running\n" : `no worker of this home runs as pid ${pid}\n`,
-    );
+    // no worker at all is a stop already done; a pid that names none is a worker not found
+    if (pid !== undefined) {
+      throw new OperationError(`Cannot stop the worker: no worker of this home runs as pid ${pid}`);
+    }
+    this.process.stdout.write("no worker is running\n");
     return;
   }
   // Lines said about each worker, so that a line is said again only when it changed. A stopped

@@ -6,6 +6,7 @@
  */
 import {
   CorruptionError,
+  DependencyNotFoundError,
   DuplicateJobError,
   JobNotFoundError,
   JobStateError,
@@ -45,6 +46,7 @@ type ErrorClass = abstract new (...args: any[]) => Error;
 export const STATUSES: ReadonlyArray<readonly [ErrorClass, number]> = [
   [UsageError, 400],
   [JobNotFoundError, 404],
+  [DependencyNotFoundError, 404],
   [ScheduleNotFoundError, 404],
   [DuplicateJobError, 409],
   [JobStateError, 409],

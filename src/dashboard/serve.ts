@@ -69,7 +69,9 @@ export async function serveDashboard(opts: ServeOptions): Promise<void> {
         `Cannot serve on ${opts.host}:${opts.port}: this queuectl may not use the network (run it with --allow-net)`,
       );
     }
-    if (e instanceof Deno.errors.AddrNotAvailable || (e instanceof Error && /os error/.test(e.message))) {
+    // the host was checked (dashboard_cmd.ts hostProblem()): any other failure is of the system,
+    // such as an address no interface has or a name no resolver knows (a plain Error, no kind)
+    if (e instanceof Error) {
       throw new OperationError(`Cannot serve on ${opts.host}:${opts.port}: ${e.message}`);
     }
     throw e;

@@ -3,7 +3,8 @@
  * names, gives it the call and relays its output. Loaded by main.ts for `enqueue` alone, before
  * the command line's own code: it must stay small.
  */
-import { homeDir, splitGlobalHome } from "../cli/global_args.ts";
+import { homeArgs, homeDir } from "../cli/global_args.ts";
+import { isStreamGone } from "../stream_gone.ts";
 import { homePaths, parseWorkerSocket } from "../store/paths.ts";
 import {
   ACCEPT_MS,
@@ -29,10 +30,11 @@ export interface CallerIo {
 
 /** The exit code of the call as a worker ran it, or null: nobody took it, run it here. */
 export async function handOff(args: string[], io: CallerIo): Promise<number | null> {
-  const { home: globalHome, rest } = splitGlobalHome(args);
+  const { global, command, rest, problem } = homeArgs(args);
   const env = (name: string) => Object.hasOwn(io.env, name) ? io.env[name] : undefined;
-  if (io.uid === null || !handsOff(rest, env)) return null;
-  const home = homeDir([commandHome(rest), globalHome, env("QUEUECTL_HOME")], env("HOME"), io.cwd);
+  // a --home that names no home: the command line, run here, refuses it
+  if (io.uid === null || problem !== null || !handsOff(rest, env)) return null;
+  const home = homeDir([command, global, env("QUEUECTL_HOME")], env("HOME"), io.cwd);
   const call: HandoffCall = { argv: args, cwd: io.cwd, env: carriedEnv(io.env) };
   // one time limit for the whole offer, however many workers it tries (protocol.ts WHO RUNS IT)
   const offer = AbortSignal.timeout(ACCEPT_MS);
@@ -52,16 +54,6 @@ export async function handOff(args: string[], io: CallerIo): Promise<number | nu
     if (offer.aborted) return null;
   }
   return null;
-}
-
-/** The value of a `--home` given after the command name, before any `--`. */
-function commandHome(rest: readonly string[]): string | undefined {
-  let home: string | undefined;
-  for (let i = 1; i < rest.length && rest[i] !== "--"; i++) {
-    if (rest[i] === "--home" && i + 1 < rest.length) home = rest[++i];
-    else if (rest[i].startsWith("--home=")) home = rest[i].slice("--home=".length);
-  }
-  return home;
 }
 
 /** The sockets of `home`'s workers, when the home and its `workers/` are safe to trust (protocol.ts). */
@@ -108,6 +100,8 @@ async function exchange(
     } finally {
       undo();
     }
+    /** stdout went away (a pipe into `head -1`): the rest is dropped, the worker's exit code still awaited */
+    let outGone = false;
     for (;;) {
       let message: Record<string, unknown> | null;
       try {
@@ -120,11 +114,16 @@ async function exchange(
         return 1;
       }
       try {
-        if (typeof message.out === "string") io.stdout.write(message.out);
-        else if (typeof message.err === "string") io.stderr.write(message.err);
+        if (typeof message.out === "string") {
+          if (!outGone) io.stdout.write(message.out);
+        } else if (typeof message.err === "string") io.stderr.write(message.err);
         else if (typeof message.exit === "number") return message.exit;
       } catch (e) {
-        // a closed stdout (a pipe into `true`): as the command says it in its own process
+        // the call ran (or runs) in the worker: never report it failed, never let it run again here
+        if (isStreamGone(e)) {
+          outGone = true;
+          continue;
+        }
         io.stderr.write(`error: ${(e as Error).message}\n`);
         return 1;
       }

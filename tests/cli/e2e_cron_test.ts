@@ -241,8 +241,9 @@ Deno.test("bad schedule input is refused with exit 2, one line naming the proble
       ],
       [["schedule", "add", "x", "@daily", '{"command":'], /not valid JSON/],
       [["schedule", "pause", "no/such"], /Invalid schedule name/],
-      [["schedule", "resume"], /give exactly one schedule name/],
-      [["schedule", "remove", "a", "b"], /give exactly one schedule name/],
+      [["schedule", "resume"], /Expected argument for name \(see `queuectl schedule resume --help`\)/],
+      [["schedule", "remove", "a", "b"], /Too many arguments, expected 1 but encountered "b"/],
+      [["schedule", "pause", "keep", "keep"], /Too many arguments, expected 1/],
     ];
     await expectRefused(home, cases.map(([args, names]) => refused(args, names)));
     assert.deepEqual(
@@ -256,4 +257,17 @@ Deno.test("a refused schedule add creates no home", () =>
     const r = await cli(home, ["schedule", "add", "x", "99 * * * *", "true"]);
     assert.equal(r.code, 2);
     assert.throws(() => Deno.statSync(home), Deno.errors.NotFound);
+  }));
+
+Deno.test("schedule remove, pause and resume say in their usage that they take one name, as they do", () =>
+  withHome(async (home) => {
+    for (const sub of ["remove", "pause", "resume"]) {
+      const help = await cli(home, ["schedule", sub, "--help"]);
+      assert.equal(help.code, 0, help.stderr);
+      assert.match(
+        help.stdout,
+        new RegExp(`queuectl schedule ${sub} \\[--json\\] \\[--home dir\\] <name>\\n`),
+      );
+      assert.doesNotMatch(help.stdout, /<name>\.\.\./);
+    }
   }));

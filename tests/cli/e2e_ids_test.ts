@@ -110,7 +110,7 @@ Deno.test("a whole id wins over the longer ids it starts; an ambiguous start is 
     assert.equal(none.code, 1);
     assert.equal(none.stderr, 'error: Cannot show job "zz": no such job\n');
     const dep = await cli(home, ["enqueue", "--after", "zz", "true"]);
-    assert.equal(dep.code, 2);
+    assert.equal(dep.code, 1);
     assert.match(dep.stderr, /its dependency "zz" does not exist/);
   }));
 

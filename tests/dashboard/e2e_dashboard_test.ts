@@ -297,6 +297,49 @@ Deno.test("a bad token, token file or combination of them is refused with exit 2
     }
   }, { prefix: "qctl-e2e-dash-" }));
 
+Deno.test("a malformed --host is refused before anything is bound: exit 2, one sentence naming it, no home", () =>
+  withHome(async (home) => {
+    const name = "expected an IP address or a host name (letters, digits, inner hyphens and dots)";
+    const cases: Array<[string, string]> = [
+      ["not a host", `Invalid --host "not a host": ${name}`],
+      ["-bad", `Invalid --host "-bad": ${name}`],
+      ["a..b", `Invalid --host "a..b": ${name}`],
+      [
+        "999.1.1.1",
+        'Invalid --host "999.1.1.1": it is not an IPv4 address (four numbers from 0 to 255, such as 127.0.0.1)',
+      ],
+      ["::g", 'Invalid --host "::g": it is not an IPv6 address'],
+      ["", 'Invalid --host "": it is empty'],
+    ];
+    for (const [host, sentence] of cases) {
+      // --host=VALUE: a value starting with "-" is read as a flag after a separate --host
+      const r = await cli(home, [
+        "dashboard",
+        ...(host === "" ? ["--host", ""] : [`--host=${host}`]),
+        "--port",
+        "0",
+      ]);
+      assert.equal(r.code, 2, `${host}: ${r.stderr}`);
+      assert.equal(r.stderr, `error: ${sentence}\n`);
+      assert.equal(r.stdout, "");
+    }
+    assert.ok(!exists(home), "no home was created");
+  }));
+
+Deno.test("a well-formed --host that cannot be bound or resolved is an operational error: exit 1, one sentence", () =>
+  withHome(async (home) => {
+    // 192.0.2.1 is TEST-NET-1 (RFC 5737), on no interface; .invalid never resolves (RFC 6761)
+    for (const host of ["192.0.2.1", "nosuch.invalid"]) {
+      const r = await cli(home, ["dashboard", "--host", host, "--port", "0"]);
+      assert.equal(r.code, 1, `${host}: ${r.stderr}`);
+      assert.match(
+        r.stderr,
+        new RegExp(`^error: Cannot serve on ${host.replaceAll(".", "\\.")}:0: [^\\n]+\\n$`),
+      );
+      assert.doesNotMatch(r.stderr, /internal error/);
+    }
+  }));
+
 Deno.test("a port in use is refused with exit 1 and one sentence", async () => {
   await withDashboard(async ({ home, port }) => {
     const r = await cli(home, ["dashboard", "--port", String(port)]);

@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import type { BackoffConfig } from "../../src/backoff.ts";
 import type { Clock } from "../../src/clock.ts";
 import {
+  DependencyNotFoundError,
   DuplicateJobError,
   JobNotFoundError,
   JobStateError,
@@ -604,11 +605,15 @@ export function storeConformance(name: string, makeStore: (clock: Clock) => Stor
     assert.deepEqual(ids(await claim(store, "w1", 5)), ["deploy"]);
   });
 
-  test("unknown dependencies are refused as bad input; a batch may name ids enqueued before it in the batch", async ({ store }) => {
+  test("unknown dependencies are refused as not found, a later one of the batch as bad input; a batch may name ids enqueued before it in the batch", async ({ store }) => {
     const head = await store.head();
     await assert.rejects(
       enqueue(store, [spec("x", { after: ["nope"] })]),
-      rejectsAs(UsageError, /"nope" does not exist/),
+      rejectsAs(DependencyNotFoundError, /"nope" does not exist/),
+    );
+    await assert.rejects(
+      enqueue(store, [spec("x", { after: ["y"] }), spec("y")]),
+      rejectsAs(UsageError, /"y" comes later in this batch/),
     );
     assert.equal(await store.head(), head);
     const jobs = await enqueue(store, [spec("a"), spec("b", { after: ["a"] })]);

@@ -14,7 +14,7 @@ import {
   workerIdOf,
 } from "../../testkit/mod.ts";
 
-Deno.test("worker stop --wait --pid stops that worker only; another pid stops nothing; a bad pid exits 2", () =>
+Deno.test("worker stop --wait --pid stops that worker only; another pid stops nothing (exit 1); a bad pid exits 2", () =>
   withHome(async (home) => {
     const workers: Background[] = [];
     try {
@@ -25,8 +25,12 @@ Deno.test("worker stop --wait --pid stops that worker only; another pid stops no
       await untilOutput(b, /started with/);
 
       const none = await cli(home, ["worker", "stop", "--pid", String(Deno.pid)]);
-      assert.equal(none.code, 0, none.stderr);
-      assert.equal(none.stdout, `no worker of this home runs as pid ${Deno.pid}\n`);
+      assert.equal(none.code, 1, none.stderr);
+      assert.equal(none.stdout, "");
+      assert.equal(
+        none.stderr,
+        `error: Cannot stop the worker: no worker of this home runs as pid ${Deno.pid}\n`,
+      );
       for (const bad of ["0", "x", "-3"]) {
         const r = await cli(home, ["worker", "stop", "--pid", bad]);
         assert.equal(r.code, 2, r.stderr);

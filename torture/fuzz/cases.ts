@@ -387,12 +387,6 @@ function flagCase(r: Rng, opts: GenerateOptions): FuzzCase {
       names: ["--file"],
     },
     {
-      kind: "flag:file-missing",
-      args: ["enqueue", "--file", "/nonexistent/queuectl-fuzz/jobs.jsonl"],
-      expect: "refuse",
-      names: ["--file"],
-    },
-    {
       kind: "flag:file-empty",
       args: ["enqueue", "--file", FILE_ARG],
       file: new Uint8Array(),

@@ -2,7 +2,7 @@
  * Enqueue decisions: ids (given or generated), duplicates, unique keys, dependencies. Pure over a
  * caught-up state; refusals throw before any record exists.
  */
-import { DuplicateJobError, UsageError } from "../../errors.ts";
+import { DependencyNotFoundError, DuplicateJobError, UsageError } from "../../errors.ts";
 import { idMaker } from "../../ids.ts";
 import { isWaiting, type Job, type NewJob, newJob } from "../../job.ts";
 import type { Decision } from "../log.ts";
@@ -74,7 +74,13 @@ export function decideEnqueue(
       if (!found) {
         // a generated id means nothing to the user yet: name the job only when they named it
         const job = spec.id === undefined ? "the job" : `job "${id}"`;
-        throw new UsageError(`Cannot enqueue ${job}: its dependency "${dep}" does not exist`);
+        // a job later in this batch is a mistake in the input (its order), not a job not found
+        if (specs.some((later) => later.id === dep)) {
+          throw new UsageError(
+            `Cannot enqueue ${job}: its dependency "${dep}" comes later in this batch (a job can wait only for jobs before it)`,
+          );
+        }
+        throw new DependencyNotFoundError(job, dep);
       }
       if (found.state === "dead") dead ??= dep;
       if (!state.jobs.has(dep) && !load.some(([, j]) => j.id === dep)) {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { DuplicateJobError, UsageError } from "../../errors.ts";
+import { DependencyNotFoundError, DuplicateJobError, UsageError } from "../../errors.ts";
 import { newId } from "../../ids.ts";
 import type { Job } from "../../job.ts";
 import {
@@ -308,15 +308,15 @@ Deno.test("decideEnqueue() accepts a dependency enqueued earlier in the same bat
     () =>
       decideEnqueue(s, [{ id: "c", command: "x", after: ["d"] }, { id: "d", command: "x" }], DEFAULTS, T0),
     UsageError,
-    /^Cannot enqueue job "c": its dependency "d" does not exist$/,
+    /^Cannot enqueue job "c": its dependency "d" comes later in this batch \(a job can wait only for jobs before it\)$/,
   );
 });
 
-Deno.test("decideEnqueue() refuses an unknown dependency or a job depending on itself as bad input", () => {
+Deno.test("decideEnqueue() refuses an unknown dependency as not found, a job depending on itself as bad input", () => {
   const s = finishedAndWaiting();
   refusesWith(
     () => decided(s, () => decideEnqueue(s, [{ id: "x", command: "x", after: ["a", "nope"] }], DEFAULTS, T0)),
-    UsageError,
+    DependencyNotFoundError,
     /^Cannot enqueue job "x": its dependency "nope" does not exist$/,
   );
   refusesWith(
