@@ -109,7 +109,7 @@ export const configRoutes = routes({
         "Comments in config.jsonc are kept. Sets made at once (from several shells) hold a lock",
         "(config.lock in the home) and are applied one after another: none is lost.",
         "",
-        "Example:\n  queuectl config set max-retries 5\n  queuectl config set backoff_base 3",
+        "Examples:\n  queuectl config set max-retries 5\n  queuectl config set backoff_base 3",
       ].join("\n"),
     },
   }),

@@ -307,6 +307,7 @@ export const enqueueCommand = command({
         kind: "boolean",
         brief: "Run the arguments as a program and its arguments, without a shell",
         optional: true,
+        withNegated: false,
       },
       queue: opt("The queue the job belongs to (default: default)", "name"),
       after: {
