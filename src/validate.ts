@@ -2,6 +2,7 @@
  * Validation of user input at the border: job JSON, durations, times. Pure; every refusal is a
  * UsageError naming the field and saying why, raised before anything is written.
  */
+import { DURATION_EXAMPLES, durationSeconds } from "./duration.ts";
 import { UsageError } from "./errors.ts";
 import { idProblem } from "./ids.ts";
 import { LAST } from "./job_ref.ts";
@@ -381,22 +382,11 @@ export function parseTime(flag: string, text: string): string {
   });
 }
 
-const UNITS: Record<string, number> = {
-  ms: 0.001,
-  s: 1,
-  m: 60,
-  h: 3600,
-  d: 86400,
-};
-
-/** "30s", "5m", "1.5h", "250ms", "2d" or a plain number of seconds. */
+/** A duration flag (duration.ts: "30s", "5m", "1.5h", "250ms", "2d" or seconds), in seconds. */
 export function parseDuration(flag: string, text: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
-  const seconds = m ? Number(m[1]) * UNITS[m[2] ?? "s"] : NaN;
-  if (!Number.isFinite(seconds)) {
-    throw new UsageError(
-      `Invalid --${flag} "${text}": expected a duration such as 30s, 5m, 2h or 1d`,
-    );
+  const seconds = durationSeconds(text);
+  if (seconds === null) {
+    throw new UsageError(`Invalid --${flag} "${text}": expected a duration such as ${DURATION_EXAMPLES}`);
   }
   return seconds;
 }
