@@ -233,3 +233,16 @@ Deno.test("enqueue and status hint on stderr that jobs wait and no worker runs; 
     // gone again: the hint is back (5 jobs wait, none of them ran)
     assert.equal((await cli(home, ["status"])).stderr, hint(5));
   }));
+
+Deno.test("the hint does not call a job scheduled for later waiting for a worker: it says when the first is due", () =>
+  withHome(async (home) => {
+    const later =
+      "hint: 1 job is queued, none due before 2030-01-01T00:00:00.000Z, and no worker is running; " +
+      "start one by then with: queuectl worker start\n";
+    const scheduled = await cli(home, ["enqueue", "--run-at", "2030-01-01T00:00:00Z", "true"]);
+    assert.deepEqual([scheduled.code, scheduled.stderr], [0, later]);
+    assert.equal((await cli(home, ["status"])).stderr, later);
+    // one due now among them: a worker is wanted now
+    assert.equal((await cli(home, ["enqueue", "true"])).stderr, hint(2));
+    assert.equal((await cli(home, ["status"])).stderr, hint(2));
+  }));
