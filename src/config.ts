@@ -5,6 +5,7 @@
  * because it keeps the user's comments and layout but is CommonJS (slow to load).
  */
 import stripJsonComments from "strip-json-comments";
+import { DURATION_EXAMPLES, durationSeconds } from "./duration.ts";
 import { UsageError } from "./errors.ts";
 import { withFileLock } from "./file_lock.ts";
 import { replaceFileDurably } from "./durable.ts";
@@ -31,7 +32,7 @@ interface KeySpec {
   exclusive: boolean;
   max: number;
   doc: string;
-  /** a number of seconds that `config set` also takes as a duration (30s, 12h, 7d) */
+  /** a number of seconds, which `config set` also takes as a duration (30s, 5m, 12h, 7d: duration.ts) */
   duration?: boolean;
 }
 
@@ -62,6 +63,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     exclusive: true,
     max: 31_536_000,
     doc: "cap on one retry delay, in seconds",
+    duration: true,
   },
   {
     key: "job_timeout",
@@ -71,6 +73,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     exclusive: false,
     max: 31_536_000,
     doc: "seconds before an attempt is killed, for jobs without timeout (0 = none)",
+    duration: true,
   },
   {
     key: "lease_timeout",
@@ -80,6 +83,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     exclusive: false,
     max: 86_400,
     doc: "seconds a claim stays valid without renewal before the job is taken back",
+    duration: true,
   },
   {
     key: "poll_interval",
@@ -89,6 +93,7 @@ export const CONFIG_KEYS: readonly KeySpec[] = [
     exclusive: false,
     max: 3600,
     doc: "seconds between an idle worker's checks when no file-system event arrives",
+    duration: true,
   },
   {
     key: "retention_completed",
@@ -155,27 +160,25 @@ export function valueProblem(key: ConfigKey, value: unknown): string | null {
   return null;
 }
 
-/** Parses a value typed on the command line for `key`. */
+/**
+ * Parses a value typed on the command line for `key`: a number, or for a key in seconds, a
+ * duration as every duration flag takes it (duration.ts), stored as its number of seconds.
+ */
 export function parseConfigValue(key: ConfigKey, raw: string): number {
+  const fail = (problem: string): never => {
+    throw new UsageError(`Cannot set ${displayKey(key)} to "${raw}": ${problem}`);
+  };
   const trimmed = raw.trim();
-  let value = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(trimmed) ? Number(trimmed) : NaN;
-  const unit = /^(\d+(?:\.\d+)?)(s|m|h|d)$/.exec(trimmed);
-  if (Number.isNaN(value) && unit && specOf(key).duration) {
-    value = Number(unit[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[unit[2] as "s" | "m" | "h" | "d"];
+  let value: number;
+  if (specOf(key).duration) {
+    value = durationSeconds(trimmed) ??
+      fail(`it must be a number of seconds or a duration such as ${DURATION_EXAMPLES}`);
+  } else {
+    value = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(trimmed) ? Number(trimmed) : NaN;
+    if (Number.isNaN(value)) fail("it must be a number");
   }
-  if (Number.isNaN(value) && specOf(key).duration) {
-    throw new UsageError(
-      `Cannot set ${
-        displayKey(key)
-      } to "${raw}": it must be a number of seconds or a duration such as 12h or 30d`,
-    );
-  }
-  const problem = Number.isNaN(value) ? "it must be a number" : valueProblem(key, value);
-  if (problem) {
-    throw new UsageError(
-      `Cannot set ${displayKey(key)} to "${raw}": ${problem}`,
-    );
-  }
+  const problem = valueProblem(key, value);
+  if (problem) fail(problem);
   return value;
 }
 

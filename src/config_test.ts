@@ -11,6 +11,7 @@ import {
   validateConfig,
 } from "./config.ts";
 import { UsageError } from "./errors.ts";
+import { parseDuration } from "./validate.ts";
 import { refuses } from "./test_assertions.ts";
 import { withHome } from "../testkit/mod.ts";
 
@@ -48,20 +49,89 @@ Deno.test("DEFAULT_CONFIG holds every key's default", () => {
   });
 });
 
-Deno.test("parseConfigValue() takes a duration or seconds for the retention keys, and only for them", () => {
+Deno.test("parseConfigValue() takes a duration or seconds for every key in seconds, and only for them", () => {
   assert.strictEqual(parseConfigValue("retention_completed", "7d"), 604_800);
   assert.strictEqual(parseConfigValue("retention_completed", "12h"), 43_200);
   assert.strictEqual(parseConfigValue("retention_dead", "90"), 90);
   assert.strictEqual(parseConfigValue("retention_dead", "0"), 0);
+  assert.strictEqual(parseConfigValue("job_timeout", "5m"), 300);
+  assert.strictEqual(parseConfigValue("job_timeout", "5s"), 5);
+  assert.strictEqual(parseConfigValue("lease_timeout", "2m"), 120);
+  assert.strictEqual(parseConfigValue("poll_interval", "250ms"), 0.25);
+  assert.strictEqual(parseConfigValue("backoff_max", "1h"), 3600);
   refuses(
     () => parseConfigValue("retention_dead", "soon"),
-    /^Cannot set retention-dead to "soon": it must be a number of seconds or a duration such as 12h or 30d$/,
+    /^Cannot set retention-dead to "soon": it must be a number of seconds or a duration such as 30s, 5m, 2h or 1d$/,
+  );
+  refuses(
+    () => parseConfigValue("job_timeout", "5x"),
+    /^Cannot set job-timeout to "5x": it must be a number of seconds or a duration such as 30s, 5m, 2h or 1d$/,
   );
   refuses(() => parseConfigValue("retention_completed", "-1d"), /retention-completed/);
   refuses(
-    () => parseConfigValue("job_timeout", "5s"),
-    /^Cannot set job-timeout to "5s": it must be a number$/,
+    () => parseConfigValue("job_timeout", "366d"),
+    /^Cannot set job-timeout to "366d": it must be at most 31536000$/,
   );
+  refuses(
+    () => parseConfigValue("lease_timeout", "500ms"),
+    /^Cannot set lease-timeout to "500ms": it must be at least 1$/,
+  );
+  // a count or a factor is no duration
+  refuses(
+    () => parseConfigValue("max_retries", "5m"),
+    /^Cannot set max-retries to "5m": it must be a number$/,
+  );
+  refuses(
+    () => parseConfigValue("backoff_base", "2s"),
+    /^Cannot set backoff-base to "2s": it must be a number$/,
+  );
+});
+
+Deno.test("parseConfigValue() reads a duration-valued key exactly as parseDuration() reads a duration flag", () => {
+  const seconds = CONFIG_KEYS.filter((k) => k.duration).map((k) => k.key);
+  assert.deepEqual(seconds, [
+    "backoff_max",
+    "job_timeout",
+    "lease_timeout",
+    "poll_interval",
+    "retention_completed",
+    "retention_dead",
+  ]);
+  for (
+    const raw of [
+      "90",
+      "1.5",
+      ".5",
+      "2.",
+      " 30s ",
+      "5m",
+      "1.5h",
+      "250ms",
+      "1d",
+      "5x",
+      "m",
+      "-5",
+      "1e3",
+      "5 m",
+      "",
+    ]
+  ) {
+    let flag: number | null;
+    try {
+      flag = parseDuration("timeout", raw);
+    } catch (e) {
+      assert.ok(e instanceof UsageError);
+      flag = null;
+    }
+    let set: number | null;
+    try {
+      set = parseConfigValue("retention_dead", raw);
+    } catch (e) {
+      assert.ok(e instanceof UsageError);
+      set = null;
+    }
+    assert.strictEqual(set, flag, JSON.stringify(raw));
+  }
 });
 
 Deno.test("parseConfigValue() reads valid numbers", () => {
@@ -69,7 +139,7 @@ Deno.test("parseConfigValue() reads valid numbers", () => {
   assert.strictEqual(parseConfigValue("max_retries", " 0 "), 0);
   assert.strictEqual(parseConfigValue("max_retries", "1e3"), 1000);
   assert.strictEqual(parseConfigValue("backoff_base", "1.5"), 1.5);
-  assert.strictEqual(parseConfigValue("poll_interval", ".25"), 0.25);
+  assert.strictEqual(parseConfigValue("poll_interval", "0.25"), 0.25);
   assert.strictEqual(parseConfigValue("lease_timeout", "1"), 1);
   assert.strictEqual(parseConfigValue("job_timeout", "0"), 0);
 });

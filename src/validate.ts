@@ -2,10 +2,12 @@
  * Validation of user input at the border: job JSON, durations, times. Pure; every refusal is a
  * UsageError naming the field and saying why, raised before anything is written.
  */
+import { DURATION_EXAMPLES, durationSeconds } from "./duration.ts";
 import { UsageError } from "./errors.ts";
 import { idProblem } from "./ids.ts";
 import { LAST } from "./job_ref.ts";
 import { printable } from "./printable.ts";
+import { type OffsetAt, parseTimeInput } from "./time_input.ts";
 import type { JobSpec } from "./store/mod.ts";
 
 const FIELDS = [
@@ -352,51 +354,41 @@ function checkTimeout(value: unknown, fail: (m: string) => never): number {
   return value;
 }
 
-const ISO = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/i;
+const TIME_EXAMPLE = "2026-01-31T09:00:00Z, 2026-01-31T09:00+01:00 or 2026-01-31 09:00 (local time)";
 
-/** Date.parse rolls 2026-02-30 over into March: check the fields against the calendar first. */
-function fieldsExist(text: string): boolean {
-  const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?)?/i.exec(text);
-  if (!m) return false;
-  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
-  if (month < 1 || month > 12 || day < 1 || day > daysInMonth) return false;
-  return Number(m[4] ?? 0) < 24 && Number(m[5] ?? 0) < 60 && Number(m[6] ?? 0) < 60;
+/**
+ * A time typed by a user in its UTC form (time_input.ts: without an offset or Z, a local time),
+ * or why it is none, to follow the name of the field or flag.
+ */
+function timeOf(text: string, offsetAt?: OffsetAt): { iso: string } | { skipped: true } | { invalid: true } {
+  const time = parseTimeInput(text, offsetAt);
+  if ("ms" in time) return { iso: new Date(time.ms).toISOString() };
+  return time.problem === "skipped" ? { skipped: true } : { invalid: true };
 }
 
-function checkTime(name: string, text: string, fail: (m: string) => never): string {
-  const ms = ISO.test(text) && fieldsExist(text) ? Date.parse(text.replace(" ", "T")) : NaN;
-  if (Number.isNaN(ms)) {
-    return fail(
-      `"${name}" must be an ISO-8601 time such as 2026-01-31T09:00:00Z, got ${describe(text)}`,
-    );
-  }
-  return new Date(ms).toISOString();
+const SKIPPED = "a time the local clock skips (daylight saving time); give an offset or Z";
+
+function checkTime(name: string, text: string, fail: (m: string) => never, offsetAt?: OffsetAt): string {
+  const time = timeOf(text, offsetAt);
+  if ("iso" in time) return time.iso;
+  if ("skipped" in time) return fail(`"${name}" is ${describe(text)}, ${SKIPPED}`);
+  return fail(`"${name}" must be an ISO-8601 time such as ${TIME_EXAMPLE}, got ${describe(text)}`);
 }
 
-/** Parses an ISO-8601 time for a flag; returns the UTC form. */
-export function parseTime(flag: string, text: string): string {
-  return checkTime(flag, text, (m) => {
-    throw new UsageError(`Invalid --${flag}: ${m.replace(`"${flag}" `, "")}`);
-  });
+/** Parses a time for a flag (time_input.ts: without an offset or Z, a local time); returns the UTC form. */
+export function parseTime(flag: string, text: string, offsetAt?: OffsetAt): string {
+  const time = timeOf(text, offsetAt);
+  if ("iso" in time) return time.iso;
+  const given = `Invalid --${flag} ${JSON.stringify(text.slice(0, 80))}`;
+  if ("skipped" in time) throw new UsageError(`${given}: it is ${SKIPPED}`);
+  throw new UsageError(`${given}: expected an ISO-8601 time such as ${TIME_EXAMPLE}`);
 }
 
-const UNITS: Record<string, number> = {
-  ms: 0.001,
-  s: 1,
-  m: 60,
-  h: 3600,
-  d: 86400,
-};
-
-/** "30s", "5m", "1.5h", "250ms", "2d" or a plain number of seconds. */
+/** A duration flag (duration.ts: "30s", "5m", "1.5h", "250ms", "2d" or seconds), in seconds. */
 export function parseDuration(flag: string, text: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
-  const seconds = m ? Number(m[1]) * UNITS[m[2] ?? "s"] : NaN;
-  if (!Number.isFinite(seconds)) {
-    throw new UsageError(
-      `Invalid --${flag} "${text}": expected a duration such as 30s, 5m, 2h or 1d`,
-    );
+  const seconds = durationSeconds(text);
+  if (seconds === null) {
+    throw new UsageError(`Invalid --${flag} "${text}": expected a duration such as ${DURATION_EXAMPLES}`);
   }
   return seconds;
 }

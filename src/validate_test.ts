@@ -300,14 +300,35 @@ Deno.test("parseTime() returns the UTC form of an ISO-8601 time", () => {
   assert.strictEqual(parseTime("run-at", "2026-01-31T09:00:00-0200"), "2026-01-31T11:00:00.000Z");
 });
 
+Deno.test("parseTime() reads a date alone, as a date-time without an offset, in the zone given", () => {
+  const minus5 = () => -300;
+  for (const text of ["2030-01-01", "2030-01-01T00:00", "2030-01-01 00:00:00"]) {
+    assert.strictEqual(parseTime("run-at", text, minus5), "2030-01-01T05:00:00.000Z", text);
+  }
+  assert.strictEqual(parseTime("run-at", "2030-01-01T00:00Z", minus5), "2030-01-01T00:00:00.000Z");
+});
+
 Deno.test("parseTime() refuses a time that is not ISO-8601, naming the flag", () => {
   for (const bad of ["now", "", "2026-1-31", "12:00"]) {
-    refuses(() => parseTime("run-at", bad), /^Invalid --run-at: must be an ISO-8601 time such as/);
+    refuses(
+      () => parseTime("run-at", bad),
+      /^Invalid --run-at ".*": expected an ISO-8601 time such as 2026-01-31T09:00:00Z, .* \(local time\)$/,
+    );
   }
 });
 
 Deno.test("parseTime() refuses a day the month does not have", () => {
-  refuses(() => parseTime("run-at", "2026-02-30T09:00:00Z"), /^Invalid --run-at: /);
+  refuses(() => parseTime("run-at", "2026-02-30T09:00:00Z"), /^Invalid --run-at "2026-02-30T09:00:00Z": /);
+});
+
+Deno.test("parseTime() refuses a local time the clocks skip, asking for an offset", () => {
+  // a zone that goes from -05:00 to -04:00 at 2030-03-10T07:00Z (02:00 local)
+  const zone = (ms: number) => ms < Date.parse("2030-03-10T07:00:00Z") ? -300 : -240;
+  refuses(
+    () => parseTime("run-at", "2030-03-10T02:30", zone),
+    /^Invalid --run-at "2030-03-10T02:30": it is a time the local clock skips \(daylight saving time\); give an offset or Z$/,
+  );
+  assert.strictEqual(parseTime("run-at", "2030-03-10T03:30", zone), "2030-03-10T07:30:00.000Z");
 });
 
 Deno.test("looksLikeJson() is true for objects, arrays and strings, even after whitespace", () => {

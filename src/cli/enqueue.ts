@@ -291,7 +291,10 @@ export const enqueueCommand = command({
         "n",
       ),
       priority: opt("Higher runs first (default 0)", "n"),
-      "run-at": opt("Do not start before this ISO-8601 time", "time"),
+      "run-at": opt(
+        "Do not start before this ISO-8601 time; without an offset or Z, local time (TZ)",
+        "time",
+      ),
       delay: opt(
         "Do not start before this long from now (30s, 5m, 2h, 1d)",
         "duration",
@@ -308,6 +311,7 @@ export const enqueueCommand = command({
         kind: "boolean",
         brief: "Run the arguments as a program and its arguments, without a shell",
         optional: true,
+        withNegated: false,
       },
       queue: opt("The queue the job belongs to (default: default)", "name"),
       after: {
@@ -371,6 +375,11 @@ export const enqueueCommand = command({
       'an argv job ({"argv":["prog","arg",...]} or --argv) runs the program with its arguments',
       "verbatim, without a shell. A command, like each argv element, can hold at most 131071 bytes",
       "of UTF-8 (Linux's limit on one argument of a program), an argv 1 MiB in all.",
+      "",
+      "A time (--run-at, run_at) with Z or an offset is that instant (2030-01-31T09:00:00Z,",
+      "2030-01-31T09:00+01:00); without one it is in the local time zone (TZ), as for date and",
+      "cron (2030-01-31T09:00, 2030-01-31 09:00), and a date alone is the start of that day there.",
+      "A local time the clocks skip (daylight saving time) is refused.",
       "",
       "A job with --after waits until each job it names has completed; when one ends dead, is",
       "cancelled, killed or deleted, the job goes to the DLQ naming it. Ids enqueued earlier in",

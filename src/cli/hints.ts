@@ -6,17 +6,26 @@
 import { anyWorkerAlive } from "../worker/registry.ts";
 import type { AppContext, Session } from "./context.ts";
 
-/** The hint for `waiting` jobs and no live worker, or null when there is nothing to say. */
-export function idleHintText(waiting: number): string | null {
+/**
+ * The hint for `waiting` jobs (pending or failed, in queues not paused) and no live worker, or null
+ * when there is nothing to say. `due`: one of them could run now; else `nextDue` is when the first
+ * one can (null: none has a time, they wait for something else, such as a dependency).
+ */
+export function idleHintText(waiting: number, due: boolean, nextDue: string | null): string | null {
   if (waiting <= 0) return null;
   const jobs = waiting === 1 ? "1 job is" : `${waiting} jobs are`;
+  if (!due && nextDue !== null) {
+    return `hint: ${jobs} queued, none due before ${nextDue}, and no worker is running; ` +
+      "start one by then with: queuectl worker start\n";
+  }
   return `hint: ${jobs} waiting and no worker is running; start one with: queuectl worker start\n`;
 }
 
 /**
  * Prints the hint when no worker is alive and jobs wait to run: pending or failed (waiting for a
  * retry) in a queue that is not paused (a paused queue's jobs wait for `queue resume`, and
- * `status` says so).
+ * `status` says so). Jobs that are all scheduled for later are said to be, with the first time:
+ * the store's runnable index answers (hasWork, nextDue) without reading every job.
  */
 export async function printIdleHint(ctx: AppContext, session: Session): Promise<void> {
   if (anyWorkerAlive(session.paths)) return;
@@ -24,6 +33,8 @@ export async function printIdleHint(ctx: AppContext, session: Session): Promise<
   for (const queue of await session.store.queues()) {
     if (!queue.paused) waiting += queue.counts.pending + queue.counts.failed;
   }
-  const text = idleHintText(waiting);
+  if (waiting === 0) return;
+  const due = await session.store.hasWork();
+  const text = idleHintText(waiting, due, due ? null : await session.store.nextDue());
   if (text) ctx.process.stderr.write(text);
 }

@@ -246,7 +246,7 @@ export const doctorRoute = command({
       "--repair refuses while workers run unless --force is given; with --force, an attempt the",
       "repaired store does not record as running is killed (its job runs again).",
       "",
-      "Example:\n  queuectl doctor\n  queuectl doctor --repair\n  queuectl doctor --repair --force",
+      "Examples:\n  queuectl doctor\n  queuectl doctor --repair\n  queuectl doctor --repair --force",
     ].join("\n"),
   },
 });

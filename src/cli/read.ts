@@ -139,7 +139,7 @@ export const statusCommand = command({
   parameters: { flags: { ...jsonFlag, ...homeFlag } },
   docs: {
     brief: "Show job counts per state and the running workers",
-    fullDescription: "Example:\n  queuectl status\n  queuectl status --json | jq .counts",
+    fullDescription: "Examples:\n  queuectl status\n  queuectl status --json | jq .counts",
   },
 });
 

@@ -11,6 +11,8 @@ import {
   configure,
   dirOfHome,
   exists,
+  expectRefused,
+  refused,
   snapshotFiles,
   spawnCli,
   stopBackground,
@@ -402,6 +404,43 @@ Deno.test("config list, get and set accept both spellings, keep comments, and va
       assert.match(r.stderr, new RegExp(key));
     }
     assert.deepEqual(snapshotFiles(home), before);
+  }));
+
+Deno.test("config set takes a duration for every setting in seconds, as enqueue --timeout does, and stores seconds", () =>
+  withHome(async (home) => {
+    assert.equal(await cliOk(home, ["config", "set", "job-timeout", "5m"]), "job-timeout = 300\n");
+    await cliOk(home, ["config", "set", "lease-timeout", "2m"]);
+    await cliOk(home, ["config", "set", "poll-interval", "250ms"]);
+    await cliOk(home, ["config", "set", "backoff-max", "1h"]);
+    await cliOk(home, ["config", "set", "retention-dead", "90d"]);
+    const file = Deno.readTextFileSync(`${home}/config.jsonc`);
+    assert.match(file, /"job_timeout": 300,/);
+    assert.match(file, /"poll_interval": 0.25,/);
+    const config = await cliJson(home, ["config", "list"]);
+    assert.deepEqual(
+      [
+        config.job_timeout,
+        config.lease_timeout,
+        config.poll_interval,
+        config.backoff_max,
+        config.retention_dead,
+      ],
+      [300, 120, 0.25, 3600, 7_776_000],
+    );
+    await expectRefused(home, [
+      refused(
+        ["config", "set", "job-timeout", "5x"],
+        /^error: Cannot set job-timeout to "5x": it must be a number of seconds or a duration such as 30s, 5m, 2h or 1d$/,
+      ),
+      refused(
+        ["config", "set", "job-timeout", "366d"],
+        /^error: Cannot set job-timeout to "366d": it must be at most/,
+      ),
+      refused(
+        ["config", "set", "max-retries", "5m"],
+        /^error: Cannot set max-retries to "5m": it must be a number$/,
+      ),
+    ]);
   }));
 
 Deno.test("compact starts a new log generation and the queue reads the same before and after", () =>

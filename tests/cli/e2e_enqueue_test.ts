@@ -114,6 +114,47 @@ Deno.test("enqueue flags -c, --id, --max-retries, --priority, --timeout and --ru
     assert.equal(long.timeout, 30, "a plain number is seconds");
   }));
 
+Deno.test("enqueue reads a --run-at or run_at without an offset in TZ, a date alone as its midnight, one with Z as UTC", () =>
+  withHome(async (home) => {
+    const zones = [["America/New_York", "2030-01-01T05:00:00.000Z"], [
+      "Asia/Kolkata",
+      "2029-12-31T18:30:00.000Z",
+    ]];
+    for (const [tz, midnight] of zones) {
+      const env = { TZ: tz };
+      for (const at of ["2030-01-01", "2030-01-01T00:00", "2030-01-01 00:00:00"]) {
+        assert.equal(
+          (await cliJson(home, ["enqueue", "--run-at", at, "true"], { env })).run_at,
+          midnight,
+          `${tz} ${at}`,
+        );
+        const json = JSON.stringify({ command: "true", run_at: at });
+        assert.equal(
+          (await cliJson(home, ["enqueue", json], { env })).run_at,
+          midnight,
+          `${tz} run_at ${at}`,
+        );
+      }
+      const utc = await cliJson(home, ["enqueue", "--run-at", "2030-01-01T00:00:00Z", "true"], { env });
+      assert.equal(utc.run_at, "2030-01-01T00:00:00.000Z");
+    }
+    // a time the clocks skip in New York (02:00 becomes 03:00), refused in one sentence, nothing written
+    const before = snapshotFiles(home);
+    const skipped = await cli(home, ["enqueue", "--run-at", "2030-03-10 02:30", "true"], {
+      env: { TZ: "America/New_York" },
+    });
+    assert.equal(skipped.code, 2);
+    assert.equal(
+      skipped.stderr,
+      'error: Invalid --run-at "2030-03-10 02:30": it is a time the local clock skips (daylight saving time); give an offset or Z\n',
+    );
+    assert.deepEqual(snapshotFiles(home), before);
+    const fine = await cliJson(home, ["enqueue", "--run-at", "2030-03-10 02:30", "true"], {
+      env: { TZ: "Asia/Kolkata" },
+    });
+    assert.equal(fine.run_at, "2030-03-09T21:00:00.000Z");
+  }));
+
 Deno.test("enqueue --delay schedules the job that long after now", () =>
   withHome(async (home) => {
     const job = await cliJson(home, ["enqueue", "true", "--delay", "5m"]);
