@@ -249,6 +249,7 @@ export const scheduleRoutes = routes({
           kind: "boolean",
           brief: "Run the arguments as a program and its arguments, without a shell",
           optional: true,
+          withNegated: false,
         },
         ...jsonFlag,
         ...homeFlag,

@@ -1,5 +1,5 @@
 # The job runner: one long-lived /bin/sh per worker slot that runs the slot's jobs one after
-# another (runner.ts starts it as `sh -c 'eval "$_QUEUECTL_SH"' queuectl-runner CGROUP PROC`,
+# another (runner.ts starts it as `sh -c 'eval "$QUEUECTL_SH"' queuectl-runner CGROUP PROC`,
 # the variable holding procs.sh and this text: shell.ts `shellInvocation`; CGROUP is the
 # slot's cgroup directory or empty, PROC where /proc is).
 #

@@ -42,13 +42,13 @@ Deno.test("a runner's command line is one short line in `ps`, and its script is 
     const runner = await Runner.start();
     try {
       const argv = Deno.readTextFileSync(`/proc/${runner.pid}/cmdline`).split("\0").filter((a) => a !== "");
-      assert.deepEqual(argv.slice(0, 4), ["/bin/sh", "-c", 'eval "$_QUEUECTL_SH"', "queuectl-runner"]);
+      assert.deepEqual(argv.slice(0, 4), ["/bin/sh", "-c", 'eval "$QUEUECTL_SH"', "queuectl-runner"]);
       assert.ok(argv.join(" ").length < 100, `a short command line: ${JSON.stringify(argv)}`);
       const job = runner.run(spec(dir, "env"));
       assert.deepEqual(await job.ended, { kind: "exited", code: 0 });
       const env = Deno.readTextFileSync(`${dir}/slot.out`);
       assert.match(env, /^QUEUECTL_JOB_ID=j1$/m);
-      assert.doesNotMatch(env, /_QUEUECTL_SH/);
+      assert.doesNotMatch(env, /QUEUECTL_SH/);
     } finally {
       await runner.close();
     }

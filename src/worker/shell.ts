@@ -31,12 +31,12 @@ export function runHelperSync(
 }
 
 /** The environment variable that carries a script to its shell (`shellInvocation`). */
-const SCRIPT_VARIABLE = "_QUEUECTL_SH";
+const SCRIPT_VARIABLE = "QUEUECTL_SH";
 
 /**
  * The arguments after `/bin/sh`, and the environment to add, that run `script` as `name` with
  * `args` (`$0`, then `$1`...). The script travels in an environment variable, which it unsets
- * before anything else, so that `ps` shows `/bin/sh -c eval "$_QUEUECTL_SH" name args...`
+ * before anything else, so that `ps` shows `/bin/sh -c eval "$QUEUECTL_SH" name args...`
  * rather than pages of shell (13 KB for a runner), and nothing it starts inherits it.
  */
 export function shellInvocation(
