@@ -143,6 +143,10 @@ export interface Store {
   stopSeq(): Promise<number>;
   /** Sequence number of the last committed record: it moves with every change. */
   head(): Promise<number>;
+  /**
+   * Folds the log into a new starting point now. Refused with a NoStoreError (errors.ts), creating
+   * nothing, when nothing was ever written to the store: there is nothing to compact.
+   */
   compact(): Promise<CompactionResult>;
   /**
    * Retention: removes one batch of the completed and dead jobs that finished before the cutoffs,

@@ -22,9 +22,9 @@
  * Damaged bytes always go into a side file `<file>.quarantined-<time>` first (quarantine.ts);
  * nothing is deleted. The report says what moved where and which jobs were lost or set back.
  */
-import { CorruptionError, OperationError } from "../errors.ts";
+import { CorruptionError, NoStoreError, OperationError } from "../errors.ts";
 import type { Segment } from "./archive.ts";
-import { FileLog } from "./log.ts";
+import { FileLog, storeWritten } from "./log.ts";
 import type { PendingSegment } from "./pending.ts";
 import { type HomePaths, scanGenerations } from "./paths.ts";
 import { underLock } from "./quarantine.ts";
@@ -128,6 +128,10 @@ export async function doctor(
   options: DoctorOptions,
   deps: RepairDeps,
 ): Promise<DoctorReport> {
+  // a typo in --home must not read as a clean empty store, nor a repair create one
+  if (!storeWritten(paths)) {
+    throw new NoStoreError(options.repair ? "repair the store" : "check the store", paths.home);
+  }
   const report: DoctorReport = {
     ok: false,
     generation: 0,
