@@ -11,6 +11,7 @@ import type { PruneRequest, PruneResult } from "./decide/prune.ts";
 import type { Counts, JobSpec, ListQuery, QueueInfo, Store } from "./mod.ts";
 import { homePaths } from "./paths.ts";
 import type { QueueSettings, Schedule } from "./records.ts";
+import { queueListed } from "./queue_listing.ts";
 import type { QueueState } from "./state.ts";
 import { mergeOpen } from "./seq_merge.ts";
 
@@ -87,12 +88,9 @@ export class FileStore implements Store {
 
   queues(): Promise<QueueInfo[]> {
     return this.log.read((s) => {
-      const names = new Set([...s.byQueue.keys(), ...s.queues.keys()]);
-      return [...names].sort().map((name) => ({
-        name,
-        ...s.settings(name),
-        counts: { ...s.queueCounts(name) },
-      }));
+      const names = [...new Set([...s.byQueue.keys(), ...s.queues.keys()])].sort();
+      const listed = names.filter((name) => queueListed(s.settings(name), s.queueCounts(name)));
+      return listed.map((name) => ({ name, ...s.settings(name), counts: { ...s.queueCounts(name) } }));
     });
   }
 

@@ -85,6 +85,10 @@ export interface Store {
   idsWithPrefix(prefix: string, limit: number): Promise<string[]>;
   list(query?: ListQuery): Promise<Job[]>;
   counts(): Promise<Counts>;
+  /**
+   * The queues listed by the one rule of queue_listing.ts (`queueListed`): those with a job in any
+   * state, archived ones counted, or a setting other than the default; sorted by name.
+   */
   queues(): Promise<QueueInfo[]>;
   /** Changes a queue's concurrency limit or paused flag (the others stay). */
   setQueue(name: string, change: Partial<QueueSettings>): Promise<QueueSettings>;

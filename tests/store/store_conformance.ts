@@ -292,6 +292,29 @@ export function storeConformance(name: string, makeStore: (clock: Clock) => Stor
     assert.deepEqual(queues.find((q) => q.name === "default")?.counts, { ...zero, processing: 1 });
   });
 
+  test("queues lists a queue while it has a job (deleted ones gone) or a setting other than the default", async ({ store }) => {
+    const names = async () => (await store.queues()).map((q) => q.name);
+    // a pause before any job is legitimate, and lists the queue
+    assert.deepEqual(await store.setQueue("typo", { paused: true }), { concurrency: 0, paused: true });
+    await store.setQueue("limited", { concurrency: 3 });
+    assert.deepEqual(await names(), ["limited", "typo"]);
+    // back to the defaults: gone
+    await store.setQueue("typo", { paused: false });
+    assert.deepEqual(await names(), ["limited"]);
+    await store.setQueue("limited", { concurrency: 0 });
+    assert.deepEqual(await names(), []);
+    // a resume of a queue nothing names lists nothing either
+    assert.deepEqual(await store.setQueue("never", { paused: false }), { concurrency: 0, paused: false });
+    assert.deepEqual(await names(), []);
+    // a job lists its queue, whatever its settings, until it is deleted
+    await enqueue(store, [spec("a", { queue: "jobs" })]);
+    await store.setQueue("jobs", { paused: true });
+    await store.setQueue("jobs", { paused: false });
+    assert.deepEqual(await names(), ["jobs"]);
+    await store.delete(["a"]);
+    assert.deepEqual(await names(), []);
+  });
+
   // ---- finishing
 
   test("finish with exit code 0 completes the job and records the run", async ({ store, clock }) => {

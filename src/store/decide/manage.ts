@@ -214,7 +214,8 @@ export function decideQueue(
   }
   const was = state.settings(name);
   const next = { ...was, ...change };
-  if (next.concurrency === was.concurrency && next.paused === was.paused && state.queues.has(name)) {
+  // nothing changes, a queue named by no job or setting included: writing it would list nothing
+  if (next.concurrency === was.concurrency && next.paused === was.paused) {
     return { records: [], result: next };
   }
   return { records: [{ type: "queue", name, ...change }], result: next };

@@ -403,17 +403,25 @@ Deno.test("decideQueue() records only the settings changed, and returns the queu
   assert.deepStrictEqual(p.result, { concurrency: 2, paused: true });
 });
 
-Deno.test("decideQueue() writes nothing when a known queue would not change, and names an unknown one", () => {
+Deno.test("decideQueue() writes nothing when the settings would not change, a queue no job names included", () => {
   const s = new QueueState();
-  const named = decideQueue(s, "fresh", { paused: false });
-  assert.deepStrictEqual(
-    named.records,
-    [{ type: "queue", name: "fresh", paused: false }],
-    "the queue becomes known",
-  );
-  commit(s, named);
-  assert.ok(s.byQueue.has("fresh"));
-  assert.deepStrictEqual(decideQueue(s, "fresh", { paused: false, concurrency: 0 }).records, []);
+  assert.deepStrictEqual(decideQueue(s, "fresh", { paused: false }), {
+    records: [],
+    result: { concurrency: 0, paused: false },
+  });
+  commit(s, decideQueue(s, "fresh", { paused: true }));
+  assert.deepStrictEqual(decideQueue(s, "fresh", { paused: true, concurrency: 0 }).records, []);
+});
+
+Deno.test("a queue's settings set back to the defaults are not kept in the state", () => {
+  const s = new QueueState();
+  commit(s, decideQueue(s, "typo", { paused: true, concurrency: 3 }));
+  assert.deepStrictEqual([...s.queues.keys()], ["typo"]);
+  commit(s, decideQueue(s, "typo", { paused: false }));
+  assert.deepStrictEqual([...s.queues.keys()], ["typo"], "a limit is still set");
+  commit(s, decideQueue(s, "typo", { concurrency: 0 }));
+  assert.deepStrictEqual([...s.queues.keys()], []);
+  assert.equal(s.byQueue.has("typo"), false);
 });
 
 Deno.test("decideQueue() refuses a concurrency that is not a whole number of at least 0", () => {
