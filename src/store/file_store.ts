@@ -8,7 +8,7 @@ import type { FinishRequest } from "./decide/finish.ts";
 import type { TickResult } from "./decide/schedule.ts";
 import { type CompactionResult, type Decide, FileLog, type LogOptions } from "./log.ts";
 import type { PruneRequest, PruneResult } from "./decide/prune.ts";
-import type { Counts, JobSpec, ListQuery, QueueInfo, Store } from "./mod.ts";
+import type { CancelResult, Counts, JobSpec, ListQuery, QueueInfo, Store } from "./mod.ts";
 import { homePaths } from "./paths.ts";
 import type { QueueSettings, Schedule } from "./records.ts";
 import { queueListed } from "./queue_listing.ts";
@@ -197,7 +197,7 @@ export class FileStore implements Store {
     return this.#write(this.#manageCode, (d) => (s) => d.decideDelete(s, ids, states));
   }
 
-  cancel(ids: string[]): Promise<Job[]> {
+  cancel(ids: string[]): Promise<CancelResult> {
     return this.#write(this.#manageCode, (d) => (s, now) => d.decideCancel(s, ids, now));
   }
 

@@ -873,7 +873,10 @@ function step(state: QueueState, op: Op, now: Date, rand: () => number, log: Log
         j.id
       ).sort();
       const ids = op.picks.map((n) => pick(pool, n)).filter((id) => id !== undefined);
-      if (op.k === "cancel") return assertApplied(run(() => decideCancel(state, ids, now)));
+      if (op.k === "cancel") {
+        const cancelled = run(() => decideCancel(state, ids, now));
+        return assertApplied(cancelled && [...cancelled.jobs, ...cancelled.dependents]);
+      }
       if (op.k === "retry") return assertApplied(run(() => decideRetry(state, op.all ? "all" : ids, now)));
       const deleted = run(() => decideDelete(state, ids, ["pending", "failed", "completed", "dead"]));
       for (const job of deleted ?? []) assert.ok(!state.jobs.has(job.id));

@@ -290,13 +290,14 @@ Deno.test("decideCancel() sends pending and failed jobs to the DLQ as cancelled"
   const s = mixedState();
   const d = decided(s, () => decideCancel(s, ["p", "f", "p"], at(7)));
   assert.deepStrictEqual(d.records, [{ type: "bury", jobs: [["p", "cancelled"], ["f", "cancelled"]] }]);
-  const jobs = commitJobs(s, d, at(7));
+  assert.deepStrictEqual(d.result.dependents, []);
+  const jobs = commitJobs(s, { records: d.records, result: d.result.jobs }, at(7));
   assert.deepStrictEqual(jobs.map((j) => [j.id, j.state, j.last_error, j.finished_at]), [
     ["p", "dead", "cancelled", iso(7)],
     ["f", "dead", "cancelled", iso(7)],
   ]);
   assert.strictEqual(s.jobs.get("f")!.attempts, 1, "the attempts it ran stay counted");
-  assert.deepStrictEqual(decideCancel(s, [], T0), { records: [], result: [] });
+  assert.deepStrictEqual(decideCancel(s, [], T0), { records: [], result: { jobs: [], dependents: [] } });
 });
 
 Deno.test("decideCancel() takes the jobs depending on a cancelled one with it, each listed once", () => {
@@ -312,8 +313,14 @@ Deno.test("decideCancel() takes the jobs depending on a cancelled one with it, e
       'dependency "b" is dead',
     ]],
   }]);
-  assert.deepStrictEqual(ids(commitJobs(s, d)), ["a", "c"]);
+  assert.deepStrictEqual(ids(commitJobs(s, { records: d.records, result: d.result.jobs })), ["a", "c"]);
   assert.deepStrictEqual(states(s), { a: "dead", b: "dead", c: "dead", d: "dead" });
+  // the dependents it sent to the DLQ are returned too, as applied
+  assert.deepStrictEqual(d.result.dependents.map((j) => [j.id, j.last_error]), [
+    ["b", 'dependency "a" was cancelled'],
+    ["d", 'dependency "b" is dead'],
+  ]);
+  for (const job of d.result.dependents) assert.deepStrictEqual(s.jobs.get(job.id), job);
 });
 
 Deno.test("decideCancel() refuses a job that does not wait, naming its state, and unknown ids", () => {
