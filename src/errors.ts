@@ -33,6 +33,16 @@ export class CorruptionError extends QueueError {
   }
 }
 
+/**
+ * A command whose object is the store itself (compact, doctor) on a home where nothing was ever
+ * written: exit code 1, and nothing is created there (a typo in `--home` must not pass for a store).
+ */
+export class NoStoreError extends OperationError {
+  constructor(readonly action: string, readonly home: string) {
+    super(`Cannot ${action}: there is no store at ${home} (nothing was ever written there)`);
+  }
+}
+
 /** A job id that names no job: exit code 1 (404 in the API). */
 export class JobNotFoundError extends OperationError {
   constructor(readonly action: string, readonly id: string) {

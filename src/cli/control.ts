@@ -80,11 +80,20 @@ async function cancel(this: AppContext, flags: JsonFlags, ...refs: string[]): Pr
   const session = openSession(this, flags);
   try {
     const ids = await resolveJobRefs(session.store, refs, "cancel");
-    const jobs = await cancelJobs(session.store, ids);
-    if (flags.json) this.process.stdout.write(json(jobs));
-    else {for (const job of jobs) {
+    const { jobs, dependents } = await cancelJobs(session.store, ids);
+    // --json: the jobs named, then the dependents that went with them (each with its last_error)
+    if (flags.json) this.process.stdout.write(json([...jobs, ...dependents]));
+    else {
+      for (const job of jobs) {
         this.process.stdout.write(`cancelled ${job.id}: it is dead (cancelled), in the DLQ\n`);
-      }}
+      }
+      for (const job of dependents) {
+        // last_error: dependency "p" was cancelled, dependency "d1" is dead (decide/cascade.ts)
+        this.process.stdout.write(
+          `cancelled ${job.id}: its ${printable(job.last_error ?? "dependency")}, in the DLQ\n`,
+        );
+      }
+    }
   } finally {
     session.store.close();
   }

@@ -202,7 +202,7 @@ async function doctorCommand(this: AppContext, flags: DoctorFlags): Promise<void
     }
     if (report.ok) {
       this.process.stdout.write(
-        `store ok: generation ${report.generation}, ${report.jobs} job(s), last record ${report.seq}\n`,
+        `store ok: generation ${report.generation}, ${report.jobs} job(s), last record seq ${report.seq}\n`,
       );
     } else if (!flags.repair) {
       this.process.stdout.write("run `queuectl doctor --repair` to quarantine the damaged part\n");

@@ -1,10 +1,12 @@
 /**
  * `queuectl queue list | set | pause | resume`: the queues of a home, each with its concurrency
- * limit (across every worker), whether it is paused, and its jobs per state. A queue exists once
- * a job or a setting names it; its settings are user commands, durable when acknowledged.
+ * limit (across every worker), whether it is paused, and its jobs per state. A queue is listed while
+ * it has a job or a setting other than the default (store/queue_listing.ts); its settings are user
+ * commands, durable when acknowledged.
  */
 import { JOB_STATES } from "../job.ts";
 import type { QueueInfo, QueueSettings } from "../store/mod.ts";
+import { isDefaultSettings, jobCount } from "../store/queue_listing.ts";
 import { changeQueue, MAX_CONCURRENCY } from "../usecases/queues.ts";
 import { parseCount, parseQueueName } from "../validate.ts";
 import {
@@ -23,6 +25,10 @@ const nameParam = {
   parameters: [{ brief: "Queue name", parse: String, placeholder: "name" }],
 } as const;
 
+/** When a queue is listed (the rule of store/queue_listing.ts), in the words of list's help and empty list. */
+const LISTED = "a queue is listed while a job names it (in any state, archived ones too) or it has a " +
+  "concurrency limit or is paused";
+
 /** The concurrency limit as a table shows it. */
 function limitText(concurrency: number): string {
   return concurrency === 0 ? "no limit" : String(concurrency);
@@ -34,7 +40,7 @@ async function list(this: AppContext, flags: JsonFlags): Promise<void> {
   session.store.close();
   if (flags.json) return this.process.stdout.write(json(queues));
   if (queues.length === 0) {
-    return this.process.stdout.write("no queues yet: a queue exists once a job names it\n");
+    return this.process.stdout.write(`no queues: ${LISTED}\n`);
   }
   this.process.stdout.write(table(
     ["QUEUE", "CONCURRENCY", "STATE", ...JOB_STATES.map((s) => s.toUpperCase())],
@@ -47,7 +53,11 @@ async function list(this: AppContext, flags: JsonFlags): Promise<void> {
   ));
 }
 
-/** Applies `wanted` to queue `name` and says what the queue's settings are now. */
+/**
+ * Applies `wanted` to queue `name` and says what the queue's settings are now; a hint on stderr
+ * (not with --json) when no job names the queue, which is then listed for its settings alone,
+ * saying how to give them back (a typo).
+ */
 async function change(
   ctx: AppContext,
   flags: JsonFlags,
@@ -60,6 +70,17 @@ async function change(
   try {
     const settings = await changeQueue(session.store, name, wanted);
     ctx.process.stdout.write(flags.json ? json(settings) : `queue ${name}: ${what(settings)}\n`);
+    if (flags.json || isDefaultSettings(settings)) return;
+    const queue = (await session.store.queues()).find((q) => q.name === name);
+    if (!queue || jobCount(queue.counts) === 0) {
+      const undo = [
+        ...(settings.paused ? [`queuectl queue resume ${name}`] : []),
+        ...(settings.concurrency !== 0 ? [`queuectl queue set ${name} --concurrency 0`] : []),
+      ];
+      ctx.process.stderr.write(
+        `hint: no job names queue "${name}" yet (a typo? undo it with: ${undo.join(" and ")})\n`,
+      );
+    }
   } finally {
     session.store.close();
   }
@@ -100,7 +121,10 @@ export const queueRoutes = routes({
     parameters: { flags: { ...jsonFlag, ...homeFlag } },
     docs: {
       brief: "List queues with their concurrency limit, paused or not, and jobs per state",
-      fullDescription: "A queue exists once a job or a setting names it.\n\nExample:\n  queuectl queue list",
+      fullDescription: `${LISTED[0].toUpperCase()}${LISTED.slice(1)}.\n` +
+        "`queue resume` and `queue set NAME --concurrency 0` give a queue the defaults back, so one named\n" +
+        "by mistake goes away.\n\n" +
+        "Example:\n  queuectl queue list",
     },
   }),
   set: command({
@@ -122,7 +146,7 @@ export const queueRoutes = routes({
       brief: "Set a queue's concurrency limit across every worker of the home",
       fullDescription: [
         "Jobs already running when the limit is lowered finish; no new one starts until the queue",
-        "is below its limit. Workers apply it at once.",
+        "is below its limit. Workers apply it at once. --concurrency 0 removes the limit.",
         "",
         "Examples:\n  queuectl queue set uploads --concurrency 2\n  queuectl queue set uploads --concurrency 0",
       ].join("\n"),

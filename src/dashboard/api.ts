@@ -279,7 +279,7 @@ export async function kill(deps: DashboardDeps, id: string): Promise<Response> {
 /** Sends a pending or failed job to the DLQ ("cancelled"); answers it as it is now. */
 export async function cancel(deps: DashboardDeps, id: string): Promise<Response> {
   checkJobId(id);
-  const [job] = await cancelJobs(deps.store, [id]);
+  const { jobs: [job] } = await cancelJobs(deps.store, [id]);
   return json(job);
 }
 

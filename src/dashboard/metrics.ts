@@ -10,7 +10,7 @@
  *   (see throughput.ts), so it describes the recent hour, not all time;
  * - `queuectl_workers`: live worker processes; `queuectl_oldest_pending_age_seconds`: how long
  *   the longest-waiting due pending job has waited (0 when none is waiting);
- * - per queue (a queue exists once a job or a setting names it): `queuectl_queue_jobs{queue,state}`
+ * - per queue (every queue `queue list` lists): `queuectl_queue_jobs{queue,state}`
  *   (its jobs in each state; summed over `queue` they are `queuectl_jobs{state}`, which keeps its
  *   one label so existing queries and alerts go on working), `queuectl_queue_paused{queue}` (1 while
  *   paused) and `queuectl_queue_concurrency_limit{queue}` (0: no limit).

@@ -8,9 +8,10 @@ import type { FinishRequest } from "./decide/finish.ts";
 import type { TickResult } from "./decide/schedule.ts";
 import { type CompactionResult, type Decide, FileLog, type LogOptions } from "./log.ts";
 import type { PruneRequest, PruneResult } from "./decide/prune.ts";
-import type { Counts, JobSpec, ListQuery, QueueInfo, Store } from "./mod.ts";
+import type { CancelResult, Counts, JobSpec, ListQuery, QueueInfo, Store } from "./mod.ts";
 import { homePaths } from "./paths.ts";
 import type { QueueSettings, Schedule } from "./records.ts";
+import { queueListed } from "./queue_listing.ts";
 import type { QueueState } from "./state.ts";
 import { mergeOpen } from "./seq_merge.ts";
 
@@ -87,12 +88,9 @@ export class FileStore implements Store {
 
   queues(): Promise<QueueInfo[]> {
     return this.log.read((s) => {
-      const names = new Set([...s.byQueue.keys(), ...s.queues.keys()]);
-      return [...names].sort().map((name) => ({
-        name,
-        ...s.settings(name),
-        counts: { ...s.queueCounts(name) },
-      }));
+      const names = [...new Set([...s.byQueue.keys(), ...s.queues.keys()])].sort();
+      const listed = names.filter((name) => queueListed(s.settings(name), s.queueCounts(name)));
+      return listed.map((name) => ({ name, ...s.settings(name), counts: { ...s.queueCounts(name) } }));
     });
   }
 
@@ -199,7 +197,7 @@ export class FileStore implements Store {
     return this.#write(this.#manageCode, (d) => (s) => d.decideDelete(s, ids, states));
   }
 
-  cancel(ids: string[]): Promise<Job[]> {
+  cancel(ids: string[]): Promise<CancelResult> {
     return this.#write(this.#manageCode, (d) => (s, now) => d.decideCancel(s, ids, now));
   }
 

@@ -75,7 +75,7 @@
  *   nothing.
  */
 import { type Clock, systemClock } from "../clock.ts";
-import { CorruptionError, OperationError } from "../errors.ts";
+import { CorruptionError, NoStoreError, OperationError } from "../errors.ts";
 import { ensureDir, exists } from "../durable.ts";
 import { lazy } from "../lazy.ts";
 import type { ArchiveReader } from "./archive.ts";
@@ -192,6 +192,18 @@ async function loadCompaction(): Promise<CompactionCode> {
   return { writeSnapshot, decidePrune, removeUnusedOutputs };
 }
 
+/**
+ * False when nothing was ever written in the home: no home, or no lock file and no log or
+ * snapshot (every writer creates the lock file first). Such a store is empty: reads answer from
+ * an empty state, `compact` and `doctor` refuse (NoStoreError), and neither creates anything.
+ */
+export function storeWritten(paths: HomePaths): boolean {
+  if (!exists(paths.home)) return false;
+  if (exists(paths.lock)) return true;
+  const found = scanGenerations(paths.home);
+  return found.wals.length > 0 || found.snapshots.length > 0;
+}
+
 export class FileLog {
   readonly paths: HomePaths;
   readonly #clock: Clock;
@@ -262,8 +274,10 @@ export class FileLog {
     return this.#txn.submit(decide, durable, ready);
   }
 
+  /** Refuses (NoStoreError) where nothing was ever written: there is nothing to compact. */
   compact(): Promise<CompactionResult> {
     return this.#txn.serial(async () => {
+      if (this.#pristine()) throw new NoStoreError("compact", this.paths.home);
       this.#homeForWriting();
       const code = await this.#compactionCode();
       await this.#lock.acquire(true);
@@ -454,17 +468,9 @@ export class FileLog {
     this.#syncTimer = timer;
   }
 
-  /**
-   * True when nothing was ever written here: no home, or no lock file and no log or snapshot
-   * (every writer creates the lock file first). Such a store is empty, and is read without
-   * creating anything.
-   */
+  /** True when nothing was ever written here (storeWritten); such a store is read without creating anything. */
   #pristine(): boolean {
-    if (this.#state) return false;
-    if (!exists(this.paths.home)) return true;
-    if (exists(this.paths.lock)) return false;
-    const found = scanGenerations(this.paths.home);
-    return found.wals.length === 0 && found.snapshots.length === 0;
+    return !this.#state && !storeWritten(this.paths);
   }
 
   /**

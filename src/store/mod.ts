@@ -16,6 +16,7 @@ import type { Job, JobState } from "../job.ts";
 import type { CompactionResult } from "./compaction.ts";
 import type { ClaimRequest } from "./decide/claim.ts";
 import type { EnqueueDefaults, EnqueueResult } from "./decide/enqueue.ts";
+import type { CancelResult } from "./decide/manage.ts";
 import type { FinishRequest } from "./decide/finish.ts";
 import type { TickResult } from "./decide/schedule.ts";
 import type { PruneRequest, PruneResult } from "./decide/prune.ts";
@@ -23,6 +24,7 @@ import type { QueueSettings, Schedule } from "./records.ts";
 import type { Counts } from "./state.ts";
 
 export type {
+  CancelResult,
   ClaimRequest,
   CompactionResult,
   Counts,
@@ -85,6 +87,10 @@ export interface Store {
   idsWithPrefix(prefix: string, limit: number): Promise<string[]>;
   list(query?: ListQuery): Promise<Job[]>;
   counts(): Promise<Counts>;
+  /**
+   * The queues listed by the one rule of queue_listing.ts (`queueListed`): those with a job in any
+   * state, archived ones counted, or a setting other than the default; sorted by name.
+   */
   queues(): Promise<QueueInfo[]>;
   /** Changes a queue's concurrency limit or paused flag (the others stay). */
   setQueue(name: string, change: Partial<QueueSettings>): Promise<QueueSettings>;
@@ -114,7 +120,11 @@ export interface Store {
   // ---- the user's commands on jobs
   retryDead(ids: string[] | "all"): Promise<Job[]>;
   delete(ids: string[], states?: readonly JobState[]): Promise<Job[]>;
-  cancel(ids: string[]): Promise<Job[]>;
+  /**
+   * Sends waiting (pending or failed) jobs to the DLQ as "cancelled", all or none, and with them
+   * every waiting job that depends on one, directly or not: both are returned, as they are now.
+   */
+  cancel(ids: string[]): Promise<CancelResult>;
   /**
    * Enqueues a copy of the finished (completed or dead) job `id` under a new id and returns it:
    * same command or argv, queue, env, cwd, priority, max_retries, timeout and unique key; due at
@@ -143,6 +153,10 @@ export interface Store {
   stopSeq(): Promise<number>;
   /** Sequence number of the last committed record: it moves with every change. */
   head(): Promise<number>;
+  /**
+   * Folds the log into a new starting point now. Refused with a NoStoreError (errors.ts), creating
+   * nothing, when nothing was ever written to the store: there is nothing to compact.
+   */
   compact(): Promise<CompactionResult>;
   /**
    * Retention: removes one batch of the completed and dead jobs that finished before the cutoffs,

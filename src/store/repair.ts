@@ -22,9 +22,9 @@
  * Damaged bytes always go into a side file `<file>.quarantined-<time>` first (quarantine.ts);
  * nothing is deleted. The report says what moved where and which jobs were lost or set back.
  */
-import { CorruptionError, OperationError } from "../errors.ts";
+import { CorruptionError, NoStoreError, OperationError } from "../errors.ts";
 import type { Segment } from "./archive.ts";
-import { FileLog } from "./log.ts";
+import { FileLog, storeWritten } from "./log.ts";
 import type { PendingSegment } from "./pending.ts";
 import { type HomePaths, scanGenerations } from "./paths.ts";
 import { underLock } from "./quarantine.ts";
@@ -39,9 +39,16 @@ import { QueueState } from "./state.ts";
 
 export interface DoctorReport {
   ok: boolean;
-  generation: number;
-  jobs: number;
-  seq: number;
+  /** "damaged" (found, not repaired), "repaired" (found, and the repair left it clean), or "ok" */
+  state: "ok" | "damaged" | "repaired";
+  /** the generation, job count and last record's seq of a clean store; null while it is damaged */
+  generation: number | null;
+  jobs: number | null;
+  /**
+   * the seq of the last record: after a repair that skipped unreadable bytes it jumps past every
+   * seq they may have held (see rebuild), so it can exceed the records there are
+   */
+  seq: number | null;
   problems: string[];
   repairs: string[];
   /** ids of jobs a repair could not keep as they were: gone, or set back to an earlier state */
@@ -128,11 +135,16 @@ export async function doctor(
   options: DoctorOptions,
   deps: RepairDeps,
 ): Promise<DoctorReport> {
+  // a typo in --home must not read as a clean empty store, nor a repair create one
+  if (!storeWritten(paths)) {
+    throw new NoStoreError(options.repair ? "repair the store" : "check the store", paths.home);
+  }
   const report: DoctorReport = {
     ok: false,
-    generation: 0,
-    jobs: 0,
-    seq: 0,
+    state: "damaged",
+    generation: null,
+    jobs: null,
+    seq: null,
     problems: [],
     repairs: [],
     lost: [],
@@ -158,6 +170,7 @@ export async function doctor(
 
 function clean(report: DoctorReport, opened: Opened): DoctorReport {
   report.ok = true;
+  report.state = report.problems.length > 0 ? "repaired" : "ok";
   report.generation = opened.gen;
   report.jobs = opened.jobs;
   report.seq = opened.seq;
@@ -242,7 +255,15 @@ async function rebuild(paths: HomePaths, now: Date, deps: RepairDeps): Promise<R
   done.push(...fenced.done);
   fenced.setBack.forEach((id) => lost.add(id));
   // seqs the unreadable bytes held may be claim tokens a running worker still holds: never reuse one
-  state.seq += wal.unreadableBytes;
+  if (wal.unreadableBytes > 0) {
+    const [from, bytes] = [state.seq + 1, wal.unreadableBytes];
+    state.seq += bytes;
+    const next = state.seq + 1;
+    done.push(
+      `numbered the next record ${next}, not ${from}: the ${bytes} unreadable byte(s) may have held ` +
+        `records up to seq ${state.seq}, and a seq is never used twice (a claim's seq is its token)`,
+    );
+  }
   done.push(writeGeneration(paths, state, nextGeneration(paths, gen, wal.sealedNext)));
   return { done, lost: [...lost] };
 }

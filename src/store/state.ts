@@ -19,6 +19,7 @@ import {
 import type { Segment, SegmentFacts, Tombstones } from "./archive.ts";
 import { JobMap } from "./lazy_jobs.ts";
 import type { LogRecord, QueueSettings, Schedule } from "./records.ts";
+import { DEFAULT_QUEUE_SETTINGS, isDefaultSettings } from "./queue_listing.ts";
 import { PendingSet } from "./pending_set.ts";
 import { RunnableIndex } from "./runnable.ts";
 
@@ -45,7 +46,7 @@ export interface ArchiveView {
   learnFacts(seg: Segment): SegmentFacts;
 }
 
-export const NO_LIMIT: QueueSettings = { concurrency: 0, paused: false };
+export const NO_LIMIT: QueueSettings = DEFAULT_QUEUE_SETTINGS;
 
 export class QueueState {
   /** seq of the last record applied */
@@ -59,7 +60,7 @@ export class QueueState {
   readonly counts: Counts = zeroCounts();
   /** the counts of each queue that holds or held a job (archived ones included) */
   readonly byQueue = new Map<string, Counts>();
-  /** queues with settings (a limit or a pause) */
+  /** queues with settings other than the defaults (a limit or a pause) */
   readonly queues = new Map<string, QueueSettings>();
   readonly schedules = new Map<string, Schedule>();
   #waiting: Set<string> | null = new Set();
@@ -512,11 +513,10 @@ export function apply(state: QueueState, rec: LogRecord): void {
     }
     case "queue": {
       const was = state.settings(rec.name);
-      state.queues.set(rec.name, {
-        concurrency: rec.concurrency ?? was.concurrency,
-        paused: rec.paused ?? was.paused,
-      });
-      state.byQueue.has(rec.name) || state.byQueue.set(rec.name, zeroCounts());
+      const now = { concurrency: rec.concurrency ?? was.concurrency, paused: rec.paused ?? was.paused };
+      // back to the defaults: nothing to keep (queue_listing.ts: such a queue is listed only while it has a job)
+      if (isDefaultSettings(now)) state.queues.delete(rec.name);
+      else state.queues.set(rec.name, now);
       break;
     }
     case "schedule":

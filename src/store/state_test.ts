@@ -459,16 +459,18 @@ Deno.test("apply() delete of archived jobs tombstones them and takes them off th
 
 // ---- queues, schedules, ticks, stop, seal
 
-Deno.test("apply() queue changes the settings named and keeps the others; the queue is listed from then on", () => {
+Deno.test("apply() queue changes the settings named and keeps the others; settings back at the defaults go", () => {
   const s = new QueueState();
   applyAll(s, [{ type: "queue", name: "uploads", concurrency: 2 }]);
   assert.deepStrictEqual(s.settings("uploads"), { concurrency: 2, paused: false });
   assert.deepStrictEqual(s.queueCounts("uploads"), zeroCounts());
-  assert.ok(s.byQueue.has("uploads"));
+  assert.ok(s.queues.has("uploads"));
   applyAll(s, [{ type: "queue", name: "uploads", paused: true }]);
   assert.deepStrictEqual(s.settings("uploads"), { concurrency: 2, paused: true });
   applyAll(s, [{ type: "queue", name: "uploads", concurrency: 0, paused: false }]);
   assert.deepStrictEqual(s.settings("uploads"), NO_LIMIT);
+  assert.equal(s.queues.has("uploads"), false);
+  assert.equal(s.byQueue.has("uploads"), false);
 });
 
 Deno.test("apply() schedule adds, replaces and removes a schedule; tick remembers its last tick", () => {
@@ -871,7 +873,10 @@ function step(state: QueueState, op: Op, now: Date, rand: () => number, log: Log
         j.id
       ).sort();
       const ids = op.picks.map((n) => pick(pool, n)).filter((id) => id !== undefined);
-      if (op.k === "cancel") return assertApplied(run(() => decideCancel(state, ids, now)));
+      if (op.k === "cancel") {
+        const cancelled = run(() => decideCancel(state, ids, now));
+        return assertApplied(cancelled && [...cancelled.jobs, ...cancelled.dependents]);
+      }
       if (op.k === "retry") return assertApplied(run(() => decideRetry(state, op.all ? "all" : ids, now)));
       const deleted = run(() => decideDelete(state, ids, ["pending", "failed", "completed", "dead"]));
       for (const job of deleted ?? []) assert.ok(!state.jobs.has(job.id));

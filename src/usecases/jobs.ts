@@ -6,7 +6,7 @@
  */
 import type { Job, JobState } from "../job.ts";
 import { removeJobLog } from "../output/job_log.ts";
-import type { Store } from "../store/mod.ts";
+import type { CancelResult, Store } from "../store/mod.ts";
 import type { HomePaths } from "../store/paths.ts";
 
 /** What these use-cases need of a home: its store, and its paths for the output files. */
@@ -30,8 +30,8 @@ export function retryDead(store: Store, ids: string[] | "all"): Promise<Job[]> {
   return store.retryDead(ids);
 }
 
-/** Sends pending or failed jobs to the DLQ ("cancelled"), with the jobs that wait for them. */
-export function cancelJobs(store: Store, ids: string[]): Promise<Job[]> {
+/** Sends pending or failed jobs to the DLQ ("cancelled"), with the jobs that wait for them; returns both. */
+export function cancelJobs(store: Store, ids: string[]): Promise<CancelResult> {
   return store.cancel(ids);
 }
 

@@ -25,7 +25,7 @@ export interface QueueChanged extends QueueSettings {
   name: string;
 }
 
-/** Applies `change` to queue `name` (a queue exists once a setting names it); returns its settings now. */
+/** Applies `change` to queue `name` (listed while its settings are not the defaults, or a job names it); returns its settings now. */
 export async function changeQueue(
   store: Store,
   name: string,

@@ -45,7 +45,7 @@ Deno.test("cancel sends a pending job and the job waiting for it to the DLQ; kil
       state: "pending",
     }]);
     await assert.rejects(requestKill(store, ["build"]), JobStateError);
-    const [cancelled] = await cancelJobs(store, ["build"]);
+    const { jobs: [cancelled] } = await cancelJobs(store, ["build"]);
     assert.equal(cancelled.state, "dead");
     assert.equal(cancelled.last_error, "cancelled");
     assert.equal((await store.get("deploy"))?.state, "dead");

@@ -182,7 +182,10 @@ Deno.test("cancel sends pending and failed jobs to the DLQ as cancelled, with th
     await cliOk(home, ["enqueue", "--id", "other", "true"]);
     assert.equal(
       await cliOk(home, ["cancel", "p", "flaky"]),
-      "cancelled p: it is dead (cancelled), in the DLQ\ncancelled flaky: it is dead (cancelled), in the DLQ\n",
+      "cancelled p: it is dead (cancelled), in the DLQ\ncancelled flaky: it is dead (cancelled), in the DLQ\n" +
+        // the dependents it sent with them, one line each (it said nothing of them)
+        'cancelled d1: its dependency "p" was cancelled, in the DLQ\n' +
+        'cancelled d2: its dependency "d1" is dead, in the DLQ\n',
     );
     const show = async (id: string) => {
       const j = await cliJson(home, ["show", id]);
@@ -193,9 +196,16 @@ Deno.test("cancel sends pending and failed jobs to the DLQ as cancelled, with th
     assert.deepEqual(await show("d1"), ["dead", 'dependency "p" was cancelled']);
     assert.deepEqual(await show("d2"), ["dead", 'dependency "d1" is dead']);
     assert.deepEqual(await show("other"), ["pending", null]);
+    await cliOk(home, ["enqueue", "--id", "o2", "--after", "other", "true"]);
     const json = await cliJson(home, ["cancel", "other"]);
-    assert.deepEqual(json.map((j: { id: string; state: string }) => [j.id, j.state]), [["other", "dead"]]);
-    assert.equal((await cliJson(home, ["status"])).counts.dead, 5);
+    assert.deepEqual(
+      json.map((j: { id: string; state: string; last_error: string }) => [j.id, j.state, j.last_error]),
+      [
+        ["other", "dead", "cancelled"],
+        ["o2", "dead", 'dependency "other" was cancelled'],
+      ],
+    );
+    assert.equal((await cliJson(home, ["status"])).counts.dead, 6);
   }));
 
 Deno.test("wait exits 0 when every job completed, and 1 naming the dead ones or those still waiting at the timeout", () =>

@@ -32,7 +32,10 @@ function maxOverlap(lines: string[]): number {
 
 Deno.test("queue set, pause and resume change a queue's settings; queue list shows each queue with its counts per state", () =>
   withHome(async (home) => {
-    assert.equal(await cliOk(home, ["queue", "list"]), "no queues yet: a queue exists once a job names it\n");
+    assert.equal(
+      await cliOk(home, ["queue", "list"]),
+      "no queues: a queue is listed while a job names it (in any state, archived ones too) or it has a concurrency limit or is paused\n",
+    );
     assert.deepEqual(await cliJson(home, ["queue", "list"]), []);
     assert.equal(
       await cliOk(home, ["queue", "set", "uploads", "--concurrency", "2"]),
@@ -63,8 +66,10 @@ Deno.test("queue set, pause and resume change a queue's settings; queue list sho
       "queue uploads: no concurrency limit, running\n",
     );
     // a setting alone makes a queue
+    const paused = await cli(home, ["queue", "pause", "empty"]);
+    assert.equal(paused.code, 0, paused.stderr);
     assert.equal(
-      await cliOk(home, ["queue", "pause", "empty"]),
+      paused.stdout,
       "queue empty: no concurrency limit, paused: no job of it starts until `queuectl queue resume empty`; running ones finish\n",
     );
     assert.deepEqual((await cliJson(home, ["queue", "list"])).map((q: { name: string }) => q.name), [
@@ -72,6 +77,36 @@ Deno.test("queue set, pause and resume change a queue's settings; queue list sho
       "empty",
       "uploads",
     ]);
+  }));
+
+Deno.test("a queue named by mistake is listed only while it is set, with a hint that no job names it, and goes with the defaults", () =>
+  withHome(async (home) => {
+    await cliOk(home, ["enqueue", "--id", "a", "--queue", "real", "true"]);
+    const hint = (undo: string) => `hint: no job names queue "nosuchq" yet (a typo? undo it with: ${undo})\n`;
+    const paused = await cli(home, ["queue", "pause", "nosuchq"]);
+    assert.equal(paused.code, 0, paused.stderr);
+    assert.equal(paused.stderr, hint("queuectl queue resume nosuchq"));
+    const limited = await cli(home, ["queue", "set", "nosuchq", "--concurrency", "2"]);
+    assert.equal(limited.code, 0, limited.stderr);
+    assert.equal(
+      limited.stderr,
+      hint("queuectl queue resume nosuchq and queuectl queue set nosuchq --concurrency 0"),
+    );
+    const names = async () => (await cliJson(home, ["queue", "list"])).map((q: { name: string }) => q.name);
+    assert.deepEqual(await names(), ["nosuchq", "real"]);
+    // --json prints no hint; a queue a job names gets none
+    assert.equal((await cli(home, ["queue", "pause", "nosuchq", "--json"])).stderr, "");
+    assert.equal((await cli(home, ["queue", "pause", "real"])).stderr, "");
+    // back to the defaults: the typo is gone, the real queue stays while its job does
+    const resumed = await cli(home, ["queue", "resume", "nosuchq"]);
+    assert.equal(resumed.stderr, hint("queuectl queue set nosuchq --concurrency 0"));
+    assert.deepEqual(await names(), ["nosuchq", "real"], "its limit is still set");
+    assert.equal((await cli(home, ["queue", "set", "nosuchq", "--concurrency", "0"])).stderr, "");
+    assert.deepEqual(await names(), ["real"]);
+    await cliOk(home, ["queue", "resume", "real"]);
+    assert.deepEqual(await names(), ["real"]);
+    await cliOk(home, ["delete", "a"]);
+    assert.deepEqual(await names(), []);
   }));
 
 Deno.test("a queue's concurrency limit holds across several workers racing, while other queues use every slot", () =>

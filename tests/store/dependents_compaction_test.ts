@@ -17,7 +17,7 @@ Deno.test("a pending job that a dead job names in `after` stays live through a c
     try {
       await first.enqueue([{ id: "x", command: "true", run_at: LATER }], { max_retries: 0 });
       await first.enqueue([{ id: "d", command: "true", after: ["x"] }], { max_retries: 0 });
-      assert.deepEqual((await first.cancel(["d"])).map((j) => j.state), ["dead"]);
+      assert.deepEqual((await first.cancel(["d"])).jobs.map((j) => j.state), ["dead"]);
       await first.compact();
     } finally {
       first.close();

@@ -293,6 +293,29 @@ export function storeConformance(name: string, makeStore: (clock: Clock) => Stor
     assert.deepEqual(queues.find((q) => q.name === "default")?.counts, { ...zero, processing: 1 });
   });
 
+  test("queues lists a queue while it has a job (deleted ones gone) or a setting other than the default", async ({ store }) => {
+    const names = async () => (await store.queues()).map((q) => q.name);
+    // a pause before any job is legitimate, and lists the queue
+    assert.deepEqual(await store.setQueue("typo", { paused: true }), { concurrency: 0, paused: true });
+    await store.setQueue("limited", { concurrency: 3 });
+    assert.deepEqual(await names(), ["limited", "typo"]);
+    // back to the defaults: gone
+    await store.setQueue("typo", { paused: false });
+    assert.deepEqual(await names(), ["limited"]);
+    await store.setQueue("limited", { concurrency: 0 });
+    assert.deepEqual(await names(), []);
+    // a resume of a queue nothing names lists nothing either
+    assert.deepEqual(await store.setQueue("never", { paused: false }), { concurrency: 0, paused: false });
+    assert.deepEqual(await names(), []);
+    // a job lists its queue, whatever its settings, until it is deleted
+    await enqueue(store, [spec("a", { queue: "jobs" })]);
+    await store.setQueue("jobs", { paused: true });
+    await store.setQueue("jobs", { paused: false });
+    assert.deepEqual(await names(), ["jobs"]);
+    await store.delete(["a"]);
+    assert.deepEqual(await names(), []);
+  });
+
   // ---- finishing
 
   test("finish with exit code 0 completes the job and records the run", async ({ store, clock }) => {
@@ -503,7 +526,8 @@ export function storeConformance(name: string, makeStore: (clock: Clock) => Stor
     const [b] = await claim(store, "w1", 1, { queues: ["default"] });
     assert.equal(b.id, "a");
     await assert.rejects(store.cancel(["a"]), rejectsAs(JobStateError, /"a": it is processing \(use kill/));
-    const [cancelled] = await store.cancel(["b"]);
+    const { jobs: [cancelled], dependents } = await store.cancel(["b"]);
+    assert.deepEqual(dependents, []);
     assert.equal(cancelled.state, "dead");
     assert.equal(cancelled.last_error, "cancelled");
     assert.equal((await store.get("b"))?.last_error, "cancelled");
@@ -629,11 +653,19 @@ export function storeConformance(name: string, makeStore: (clock: Clock) => Stor
     assert.equal((await store.get("b"))?.state, "dead");
     assert.equal((await store.get("b"))?.last_error, 'dependency "a" is dead');
     assert.equal((await store.get("b2"))?.last_error, 'dependency "b" is dead', "and theirs, transitively");
-    await store.cancel(["c1"]);
+    await enqueue(store, [spec("c3", { after: ["c2"] })]);
+    const cancelled = await store.cancel(["c1"]);
+    assert.deepEqual(cancelled.jobs.map((j) => [j.id, j.state, j.last_error]), [["c1", "dead", "cancelled"]]);
+    assert.deepEqual(
+      cancelled.dependents.map((j) => [j.id, j.state, j.last_error]),
+      [["c2", "dead", 'dependency "c1" was cancelled'], ["c3", "dead", 'dependency "c2" is dead']],
+      "cancel returns the dependents it sent to the DLQ, transitively, as they are now",
+    );
+    assert.deepEqual(cancelled.dependents[0], await store.get("c2"));
     assert.equal((await store.get("c2"))?.last_error, 'dependency "c1" was cancelled');
     await store.delete(["d1"]);
     assert.equal((await store.get("d2"))?.last_error, 'dependency "d1" was deleted');
-    assert.deepEqual(await store.counts(), { ...zero, dead: 6 }, "a, b, b2, c1, c2, d2");
+    assert.deepEqual(await store.counts(), { ...zero, dead: 7 }, "a, b, b2, c1, c2, c3, d2");
   });
 
   test("a job enqueued after a dead dependency goes to the DLQ at once; dlq retry re-checks dependencies", async ({ store }) => {

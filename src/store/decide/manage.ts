@@ -133,8 +133,16 @@ export function decideDelete(
   };
 }
 
+/** What `cancel` did: the jobs it was given, and their waiting dependents it sent to the DLQ with them. */
+export interface CancelResult {
+  /** the jobs named, dead ("cancelled") */
+  jobs: Job[];
+  /** the jobs that waited for them, directly or not, dead naming the dependency that failed them */
+  dependents: Job[];
+}
+
 /** `cancel`: pending or failed jobs to the DLQ without running ("cancelled"), with their dependents. */
-export function decideCancel(state: QueueState, ids: readonly string[], now: Date): Decision<Job[]> {
+export function decideCancel(state: QueueState, ids: readonly string[], now: Date): Decision<CancelResult> {
   const load: Loaded = [];
   const targets = unique(ids).map((id) => {
     const waiting = state.jobs.has(id) ? undefined : state.pending.lookup(id);
@@ -146,16 +154,25 @@ export function decideCancel(state: QueueState, ids: readonly string[], now: Dat
     }
     return job;
   });
-  if (targets.length === 0) return { records: [], result: [] };
+  if (targets.length === 0) return { records: [], result: { jobs: [], dependents: [] } };
   const cancelling = new Set(targets.map((j) => j.id));
+  const dependents = cascade(state, targets.map((j) => [j.id, "was cancelled"])).filter(([id]) =>
+    !cancelling.has(id)
+  );
   const jobs: Array<[string, string]> = [
     ...targets.map((j): [string, string] => [j.id, "cancelled"]),
-    ...cascade(state, targets.map((j) => [j.id, "was cancelled"])).filter(([id]) => !cancelling.has(id)),
+    ...dependents,
   ];
   const at = now.toISOString();
   return {
     records: [{ type: "bury", jobs, ...(load.length ? { load } : {}) }],
-    result: targets.map((j) => transition(j, { type: "bury", error: "cancelled" }, at)),
+    result: {
+      jobs: targets.map((j) => transition(j, { type: "bury", error: "cancelled" }, at)),
+      // cascade() lists live jobs only (state.jobs)
+      dependents: dependents.map(([id, error]) =>
+        transition(state.jobs.get(id)!, { type: "bury", error }, at)
+      ),
+    },
   };
 }
 
@@ -214,7 +231,8 @@ export function decideQueue(
   }
   const was = state.settings(name);
   const next = { ...was, ...change };
-  if (next.concurrency === was.concurrency && next.paused === was.paused && state.queues.has(name)) {
+  // nothing changes, a queue named by no job or setting included: writing it would list nothing
+  if (next.concurrency === was.concurrency && next.paused === was.paused) {
     return { records: [], result: next };
   }
   return { records: [{ type: "queue", name, ...change }], result: next };

@@ -290,13 +290,14 @@ Deno.test("decideCancel() sends pending and failed jobs to the DLQ as cancelled"
   const s = mixedState();
   const d = decided(s, () => decideCancel(s, ["p", "f", "p"], at(7)));
   assert.deepStrictEqual(d.records, [{ type: "bury", jobs: [["p", "cancelled"], ["f", "cancelled"]] }]);
-  const jobs = commitJobs(s, d, at(7));
+  assert.deepStrictEqual(d.result.dependents, []);
+  const jobs = commitJobs(s, { records: d.records, result: d.result.jobs }, at(7));
   assert.deepStrictEqual(jobs.map((j) => [j.id, j.state, j.last_error, j.finished_at]), [
     ["p", "dead", "cancelled", iso(7)],
     ["f", "dead", "cancelled", iso(7)],
   ]);
   assert.strictEqual(s.jobs.get("f")!.attempts, 1, "the attempts it ran stay counted");
-  assert.deepStrictEqual(decideCancel(s, [], T0), { records: [], result: [] });
+  assert.deepStrictEqual(decideCancel(s, [], T0), { records: [], result: { jobs: [], dependents: [] } });
 });
 
 Deno.test("decideCancel() takes the jobs depending on a cancelled one with it, each listed once", () => {
@@ -312,8 +313,14 @@ Deno.test("decideCancel() takes the jobs depending on a cancelled one with it, e
       'dependency "b" is dead',
     ]],
   }]);
-  assert.deepStrictEqual(ids(commitJobs(s, d)), ["a", "c"]);
+  assert.deepStrictEqual(ids(commitJobs(s, { records: d.records, result: d.result.jobs })), ["a", "c"]);
   assert.deepStrictEqual(states(s), { a: "dead", b: "dead", c: "dead", d: "dead" });
+  // the dependents it sent to the DLQ are returned too, as applied
+  assert.deepStrictEqual(d.result.dependents.map((j) => [j.id, j.last_error]), [
+    ["b", 'dependency "a" was cancelled'],
+    ["d", 'dependency "b" is dead'],
+  ]);
+  for (const job of d.result.dependents) assert.deepStrictEqual(s.jobs.get(job.id), job);
 });
 
 Deno.test("decideCancel() refuses a job that does not wait, naming its state, and unknown ids", () => {
@@ -403,17 +410,25 @@ Deno.test("decideQueue() records only the settings changed, and returns the queu
   assert.deepStrictEqual(p.result, { concurrency: 2, paused: true });
 });
 
-Deno.test("decideQueue() writes nothing when a known queue would not change, and names an unknown one", () => {
+Deno.test("decideQueue() writes nothing when the settings would not change, a queue no job names included", () => {
   const s = new QueueState();
-  const named = decideQueue(s, "fresh", { paused: false });
-  assert.deepStrictEqual(
-    named.records,
-    [{ type: "queue", name: "fresh", paused: false }],
-    "the queue becomes known",
-  );
-  commit(s, named);
-  assert.ok(s.byQueue.has("fresh"));
-  assert.deepStrictEqual(decideQueue(s, "fresh", { paused: false, concurrency: 0 }).records, []);
+  assert.deepStrictEqual(decideQueue(s, "fresh", { paused: false }), {
+    records: [],
+    result: { concurrency: 0, paused: false },
+  });
+  commit(s, decideQueue(s, "fresh", { paused: true }));
+  assert.deepStrictEqual(decideQueue(s, "fresh", { paused: true, concurrency: 0 }).records, []);
+});
+
+Deno.test("a queue's settings set back to the defaults are not kept in the state", () => {
+  const s = new QueueState();
+  commit(s, decideQueue(s, "typo", { paused: true, concurrency: 3 }));
+  assert.deepStrictEqual([...s.queues.keys()], ["typo"]);
+  commit(s, decideQueue(s, "typo", { paused: false }));
+  assert.deepStrictEqual([...s.queues.keys()], ["typo"], "a limit is still set");
+  commit(s, decideQueue(s, "typo", { concurrency: 0 }));
+  assert.deepStrictEqual([...s.queues.keys()], []);
+  assert.equal(s.byQueue.has("typo"), false);
 });
 
 Deno.test("decideQueue() refuses a concurrency that is not a whole number of at least 0", () => {
