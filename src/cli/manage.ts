@@ -16,6 +16,7 @@ import { deleteJobs as deleteWithLogs, retryDead } from "../usecases/jobs.ts";
 import { checkJobRef, resolveJobRefs } from "../job_ref.ts";
 import { jobRefsParam } from "./job_ref_params.ts";
 import { JOB_HEADER, jobRows, json, table } from "./render.ts";
+import { printable } from "../printable.ts";
 
 interface DlqListFlags extends JsonFlags {
   "oldest-first"?: boolean;
@@ -69,8 +70,17 @@ async function deleteWithOutput(
   refs.forEach(checkJobRef);
   const session = openSession(ctx, flags);
   const ids = await resolveJobRefs(session.store, refs, "delete");
-  const jobs = await deleteWithLogs(session, ids, states);
-  ctx.process.stdout.write(flags.json ? json(jobs.map((j) => j.id)) : `deleted ${jobs.length} ${what}\n`);
+  const { jobs, dependents } = await deleteWithLogs(session, ids, states);
+  if (flags.json) ctx.process.stdout.write(json(jobs.map((j) => j.id)));
+  else {
+    ctx.process.stdout.write(`deleted ${jobs.length} ${what}\n`);
+    // last_error: dependency "p" was deleted, dependency "d1" is dead (decide/cascade.ts)
+    for (const job of dependents) {
+      ctx.process.stdout.write(
+        `sent ${job.id} to the DLQ: its ${printable(job.last_error ?? "dependency")}\n`,
+      );
+    }
+  }
 }
 
 function dlqDelete(this: AppContext, flags: JsonFlags, ...ids: string[]): Promise<void> {
@@ -147,7 +157,8 @@ export const deleteCommand = command({
   parameters: { flags: { ...jsonFlag, ...homeFlag }, positional: jobRefsParam },
   docs: {
     brief: "Delete jobs that are not processing, with their output",
-    fullDescription: "Example:\n  queuectl delete job-1",
+    fullDescription:
+      "A waiting job that depends on a deleted one (not completed) goes to the DLQ, and is named; --json prints the ids deleted.\n\nExample:\n  queuectl delete job-1",
   },
 });
 

@@ -265,7 +265,7 @@ export async function retryAll(deps: DashboardDeps): Promise<Response> {
 
 export async function deleteJob(deps: DashboardDeps, id: string): Promise<Response> {
   checkJobId(id);
-  const jobs = await deleteJobs(deps, [id]);
+  const { jobs } = await deleteJobs(deps, [id]);
   return json({ deleted: jobs.map((j) => j.id) });
 }
 

@@ -8,7 +8,7 @@ import type { FinishRequest } from "./decide/finish.ts";
 import type { TickResult } from "./decide/schedule.ts";
 import { type CompactionResult, type Decide, FileLog, type LogOptions } from "./log.ts";
 import type { PruneRequest, PruneResult } from "./decide/prune.ts";
-import type { CancelResult, Counts, JobSpec, ListQuery, QueueInfo, Store } from "./mod.ts";
+import type { CascadeResult, Counts, JobSpec, ListQuery, QueueInfo, Store } from "./mod.ts";
 import { homePaths } from "./paths.ts";
 import type { QueueSettings, Schedule } from "./records.ts";
 import { queueListed } from "./queue_listing.ts";
@@ -193,11 +193,11 @@ export class FileStore implements Store {
     return this.#write(this.#manageCode, (d) => (s, now) => d.decideRetry(s, ids, now));
   }
 
-  delete(ids: string[], states: readonly JobState[] = DELETABLE): Promise<Job[]> {
-    return this.#write(this.#manageCode, (d) => (s) => d.decideDelete(s, ids, states));
+  delete(ids: string[], states: readonly JobState[] = DELETABLE): Promise<CascadeResult> {
+    return this.#write(this.#manageCode, (d) => (s, now) => d.decideDelete(s, ids, states, now));
   }
 
-  cancel(ids: string[]): Promise<CancelResult> {
+  cancel(ids: string[]): Promise<CascadeResult> {
     return this.#write(this.#manageCode, (d) => (s, now) => d.decideCancel(s, ids, now));
   }
 

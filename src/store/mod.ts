@@ -16,7 +16,7 @@ import type { Job, JobState } from "../job.ts";
 import type { CompactionResult } from "./compaction.ts";
 import type { ClaimRequest } from "./decide/claim.ts";
 import type { EnqueueDefaults, EnqueueResult } from "./decide/enqueue.ts";
-import type { CancelResult } from "./decide/manage.ts";
+import type { CascadeResult } from "./decide/manage.ts";
 import type { FinishRequest } from "./decide/finish.ts";
 import type { TickResult } from "./decide/schedule.ts";
 import type { PruneRequest, PruneResult } from "./decide/prune.ts";
@@ -24,7 +24,7 @@ import type { QueueSettings, Schedule } from "./records.ts";
 import type { Counts } from "./state.ts";
 
 export type {
-  CancelResult,
+  CascadeResult,
   ClaimRequest,
   CompactionResult,
   Counts,
@@ -119,12 +119,12 @@ export interface Store {
 
   // ---- the user's commands on jobs
   retryDead(ids: string[] | "all"): Promise<Job[]>;
-  delete(ids: string[], states?: readonly JobState[]): Promise<Job[]>;
+  delete(ids: string[], states?: readonly JobState[]): Promise<CascadeResult>;
   /**
    * Sends waiting (pending or failed) jobs to the DLQ as "cancelled", all or none, and with them
    * every waiting job that depends on one, directly or not: both are returned, as they are now.
    */
-  cancel(ids: string[]): Promise<CancelResult>;
+  cancel(ids: string[]): Promise<CascadeResult>;
   /**
    * Enqueues a copy of the finished (completed or dead) job `id` under a new id and returns it:
    * same command or argv, queue, env, cwd, priority, max_retries, timeout and unique key; due at

@@ -530,7 +530,7 @@ Deno.test("the unique keys map to their live holder through claims, ends, cancel
   assert.deepStrictEqual(s.uniques, new Map(), "dead and completed jobs hold no key");
   commit(s, decideRetry(s, ["a"], T0));
   assert.deepStrictEqual(s.uniques, new Map([["ka", "a"]]), "a retried job holds its key again");
-  commit(s, decideDelete(s, ["a"], ["pending"]));
+  commit(s, decideDelete(s, ["a"], ["pending"], T0));
   assert.deepStrictEqual(s.uniques, new Map());
   assertConsistent(s);
 });
@@ -541,7 +541,7 @@ Deno.test("the dependents map lists each dependency's dependents, and loses a jo
   enqueue(s, [{ id: "a", command: "x" }, { id: "b", command: "x" }]);
   enqueue(s, [{ id: "c", command: "x", after: ["a", "b"] }, { id: "d", command: "x", after: ["a"] }]);
   assert.deepStrictEqual(s.dependents, new Map([["a", new Set(["c", "d"])], ["b", new Set(["c"])]]));
-  commit(s, decideDelete(s, ["d"], ["pending"]));
+  commit(s, decideDelete(s, ["d"], ["pending"], T0));
   assert.deepStrictEqual(s.dependents.get("a"), new Set(["c"]));
   assertConsistent(s);
 });
@@ -878,8 +878,8 @@ function step(state: QueueState, op: Op, now: Date, rand: () => number, log: Log
         return assertApplied(cancelled && [...cancelled.jobs, ...cancelled.dependents]);
       }
       if (op.k === "retry") return assertApplied(run(() => decideRetry(state, op.all ? "all" : ids, now)));
-      const deleted = run(() => decideDelete(state, ids, ["pending", "failed", "completed", "dead"]));
-      for (const job of deleted ?? []) assert.ok(!state.jobs.has(job.id));
+      const deleted = run(() => decideDelete(state, ids, ["pending", "failed", "completed", "dead"], now));
+      for (const job of deleted?.jobs ?? []) assert.ok(!state.jobs.has(job.id));
       return;
     }
     case "queue": {

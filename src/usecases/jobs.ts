@@ -6,7 +6,7 @@
  */
 import type { Job, JobState } from "../job.ts";
 import { removeJobLog } from "../output/job_log.ts";
-import type { CancelResult, Store } from "../store/mod.ts";
+import type { CascadeResult, Store } from "../store/mod.ts";
 import type { HomePaths } from "../store/paths.ts";
 
 /** What these use-cases need of a home: its store, and its paths for the output files. */
@@ -17,12 +17,17 @@ export interface JobDeps {
 
 /**
  * Deletes jobs (refused unless each is in `states`, when given), all or none, then the output
- * files that were theirs alone (a slot's output file, shared by many jobs, stays).
+ * files that were theirs alone (a slot's output file, shared by many jobs, stays); returns them,
+ * and the jobs that waited for them, sent to the DLQ.
  */
-export async function deleteJobs(deps: JobDeps, ids: string[], states?: readonly JobState[]): Promise<Job[]> {
-  const jobs = await deps.store.delete(ids, states);
-  for (const job of jobs) await removeJobLog(deps.paths, job.id);
-  return jobs;
+export async function deleteJobs(
+  deps: JobDeps,
+  ids: string[],
+  states?: readonly JobState[],
+): Promise<CascadeResult> {
+  const done = await deps.store.delete(ids, states);
+  for (const job of done.jobs) await removeJobLog(deps.paths, job.id);
+  return done;
 }
 
 /** Moves dead jobs (these, or every one) back to pending with attempts reset; returns them. */
@@ -31,7 +36,7 @@ export function retryDead(store: Store, ids: string[] | "all"): Promise<Job[]> {
 }
 
 /** Sends pending or failed jobs to the DLQ ("cancelled"), with the jobs that wait for them; returns both. */
-export function cancelJobs(store: Store, ids: string[]): Promise<CancelResult> {
+export function cancelJobs(store: Store, ids: string[]): Promise<CascadeResult> {
   return store.cancel(ids);
 }
 

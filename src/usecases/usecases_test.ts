@@ -70,7 +70,7 @@ Deno.test("kill records the request on a processing job; retry brings dead jobs 
     await cancelJobs(store, ["gone"]);
     assert.deepEqual((await retryDead(store, "all")).map((j) => j.id), ["gone"]);
     await assert.rejects(deleteJobs({ store, paths: homePaths(home) }, ["run"]), JobStateError);
-    assert.deepEqual((await deleteJobs({ store, paths: homePaths(home) }, ["gone"])).map((j) => j.id), [
+    assert.deepEqual((await deleteJobs({ store, paths: homePaths(home) }, ["gone"])).jobs.map((j) => j.id), [
       "gone",
     ]);
     assert.equal(await store.get("gone"), undefined);

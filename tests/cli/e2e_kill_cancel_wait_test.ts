@@ -208,6 +208,25 @@ Deno.test("cancel sends pending and failed jobs to the DLQ as cancelled, with th
     assert.equal((await cliJson(home, ["status"])).counts.dead, 6);
   }));
 
+Deno.test("delete names the waiting jobs it sent to the DLQ with the ones it deleted", () =>
+  withHome(async (home) => {
+    await cliOk(home, ["enqueue", "--id", "p", "true"]);
+    await cliOk(home, ["enqueue", "--id", "d1", "--after", "p", "true"]);
+    await cliOk(home, ["enqueue", "--id", "d2", "--after", "d1", "true"]);
+    await cliOk(home, ["enqueue", "--id", "q", "true"]);
+    assert.equal(
+      await cliOk(home, ["delete", "p", "q"]),
+      // it said "deleted 2 job(s)" only
+      'deleted 2 job(s)\nsent d1 to the DLQ: its dependency "p" was deleted\n' +
+        'sent d2 to the DLQ: its dependency "d1" is dead\n',
+    );
+    assert.deepEqual((await cliJson(home, ["show", "d2"])).last_error, 'dependency "d1" is dead');
+    await cliOk(home, ["enqueue", "--id", "r", "true"]);
+    await cliOk(home, ["enqueue", "--id", "r1", "--after", "r", "true"]);
+    assert.deepEqual(await cliJson(home, ["delete", "r"]), ["r"], "--json: the ids deleted, as before");
+    assert.equal((await cliJson(home, ["show", "r1"])).state, "dead");
+  }));
+
 Deno.test("wait exits 0 when every job completed, and 1 naming the dead ones or those still waiting at the timeout", () =>
   withHome(async (home) => {
     await cliOk(home, ["queue", "pause", "held"]);

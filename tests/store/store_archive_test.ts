@@ -98,7 +98,7 @@ Deno.test("an archived id is a duplicate until deleted; deleting it updates coun
       await assert.rejects(store.delete(["a"], ["dead"]), /Cannot delete job "a": it is completed, not dead/);
 
       const deleted = await store.delete(["a"]);
-      assert.deepEqual(deleted.map((j) => j.id), ["a"]);
+      assert.deepEqual(deleted.jobs.map((j) => j.id), ["a"]);
       assert.equal(await store.get("a"), undefined);
       assert.equal((await store.counts()).completed, 2);
       assert.deepEqual((await store.list()).map((j) => j.id), ["b", "c"]);

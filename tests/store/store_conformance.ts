@@ -663,8 +663,14 @@ export function storeConformance(name: string, makeStore: (clock: Clock) => Stor
     );
     assert.deepEqual(cancelled.dependents[0], await store.get("c2"));
     assert.equal((await store.get("c2"))?.last_error, 'dependency "c1" was cancelled');
-    await store.delete(["d1"]);
-    assert.equal((await store.get("d2"))?.last_error, 'dependency "d1" was deleted');
+    const deleted = await store.delete(["d1"]);
+    assert.deepEqual(deleted.jobs.map((j) => j.id), ["d1"]);
+    assert.deepEqual(
+      deleted.dependents.map((j) => [j.id, j.state, j.last_error]),
+      [["d2", "dead", 'dependency "d1" was deleted']],
+      "delete returns the dependents it sent to the DLQ, as they are now",
+    );
+    assert.deepEqual(deleted.dependents[0], await store.get("d2"));
     assert.deepEqual(await store.counts(), { ...zero, dead: 7 }, "a, b, b2, c1, c2, c3, d2");
   });
 

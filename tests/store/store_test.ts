@@ -236,7 +236,7 @@ Deno.test("a new FileStore on the same home replays every change into identical 
       await s.renew("w1", 120, [["d", byId.get("d")!.claim!]]);
       assert.deepEqual((await s.retryDead(["b"])).map((j) => j.id), ["b"]);
       assert.equal((await finishOk(s, "w1", byId.get("e")!))?.state, "completed");
-      assert.deepEqual((await s.delete(["e"])).map((j) => j.id), ["e"]);
+      assert.deepEqual((await s.delete(["e"])).jobs.map((j) => j.id), ["e"]);
       const stop = await s.requestStop();
       mine = await viewOf(s);
       assert.equal(mine.stopSeq, stop);

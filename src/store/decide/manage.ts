@@ -79,7 +79,8 @@ export function decideDelete(
   state: QueueState,
   ids: readonly string[],
   allowed: readonly JobState[],
-): Decision<Job[]> {
+  now: Date,
+): Decision<CascadeResult> {
   const archived: string[] = [];
   const archivedQueues: Record<string, number> = {};
   /** attempts leaving each output file with the archived jobs (the state counts the live ones') */
@@ -112,7 +113,7 @@ export function decideDelete(
     }
     return job;
   });
-  if (targets.length === 0) return { records: [], result: [] };
+  if (targets.length === 0) return { records: [], result: { jobs: [], dependents: [] } };
   const live = targets.filter((j) => !archived.includes(j.id)).map((j) => j.id);
   const deleting = new Set(targets.map((j) => j.id));
   // a completed job's dependents may run (its deletion changes nothing for them, as its archiving does not)
@@ -129,20 +130,29 @@ export function decideDelete(
       ...(load.length ? { load } : {}),
       ...(bury.length ? { bury } : {}),
     }],
-    result: targets,
+    result: { jobs: targets, dependents: buried(state, bury, now) },
   };
 }
 
-/** What `cancel` did: the jobs it was given, and their waiting dependents it sent to the DLQ with them. */
-export interface CancelResult {
-  /** the jobs named, dead ("cancelled") */
+/** The dependents a cascade sends to the DLQ (live jobs only: cascade()), as they are after it. */
+function buried(state: QueueState, bury: ReadonlyArray<[string, string]>, now: Date): Job[] {
+  const at = now.toISOString();
+  return bury.map(([id, error]) => transition(state.jobs.get(id)!, { type: "bury", error }, at));
+}
+
+/**
+ * What `cancel` or `delete` did: the jobs they were given, and the waiting dependents they sent to
+ * the DLQ with them.
+ */
+export interface CascadeResult {
+  /** the jobs named: dead ("cancelled") after a cancel, as they were before a delete */
   jobs: Job[];
   /** the jobs that waited for them, directly or not, dead naming the dependency that failed them */
   dependents: Job[];
 }
 
 /** `cancel`: pending or failed jobs to the DLQ without running ("cancelled"), with their dependents. */
-export function decideCancel(state: QueueState, ids: readonly string[], now: Date): Decision<CancelResult> {
+export function decideCancel(state: QueueState, ids: readonly string[], now: Date): Decision<CascadeResult> {
   const load: Loaded = [];
   const targets = unique(ids).map((id) => {
     const waiting = state.jobs.has(id) ? undefined : state.pending.lookup(id);
@@ -168,10 +178,7 @@ export function decideCancel(state: QueueState, ids: readonly string[], now: Dat
     records: [{ type: "bury", jobs, ...(load.length ? { load } : {}) }],
     result: {
       jobs: targets.map((j) => transition(j, { type: "bury", error: "cancelled" }, at)),
-      // cascade() lists live jobs only (state.jobs)
-      dependents: dependents.map(([id, error]) =>
-        transition(state.jobs.get(id)!, { type: "bury", error }, at)
-      ),
+      dependents: buried(state, dependents, now),
     },
   };
 }

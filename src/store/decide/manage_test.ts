@@ -145,7 +145,7 @@ Deno.test("decideRetry() refuses a job whose dependency no longer exists, and ac
   finish(s, kept, { kind: "exited", code: 0 });
   for (const job of claim(s, "w1", 2)) finish(s, job, { kind: "exited", code: 1 });
   assert.deepStrictEqual(states(s), { gone: "completed", kept: "completed", b: "dead", c: "dead" });
-  commit(s, decideDelete(s, ["gone"], ALL));
+  commit(s, decideDelete(s, ["gone"], ALL, T0));
   archive(s, ["kept"]);
   refusesWith(
     () => decideRetry(s, ["b"], T0),
@@ -183,14 +183,18 @@ Deno.test("decideRetry() refuses a dead job whose unique key a live job holds no
 Deno.test("decideDelete() deletes jobs in the allowed states, once each, and returns them as they were", () => {
   const s = mixedState();
   const c = s.jobs.get("c")!;
-  const d = decided(s, () => decideDelete(s, ["c", "d", "c"], ["completed", "dead"]));
+  const d = decided(s, () => decideDelete(s, ["c", "d", "c"], ["completed", "dead"], T0));
   assert.deepStrictEqual(d.records, [{ type: "delete", ids: ["c", "d"] }]);
-  assert.deepStrictEqual(d.result[0], c);
+  assert.deepStrictEqual(d.result.jobs[0], c);
+  assert.deepStrictEqual(d.result.dependents, []);
   commit(s, d, at(9));
   assert.deepStrictEqual([...s.jobs.keys()].sort(), ["f", "p", "run"]);
   assert.strictEqual(s.find("c"), undefined);
   assertConsistent(s);
-  assert.deepStrictEqual(decideDelete(s, [], ["pending"]), { records: [], result: [] });
+  assert.deepStrictEqual(decideDelete(s, [], ["pending"], T0), {
+    records: [],
+    result: { jobs: [], dependents: [] },
+  });
 });
 
 Deno.test("decideDelete() refuses a processing job, even when processing is allowed, and the whole batch", () => {
@@ -199,7 +203,7 @@ Deno.test("decideDelete() refuses a processing job, even when processing is allo
     const [allowed, ids] of [[ALL, ["p", "run"]], [["processing"], ["run"]]] as Array<[JobState[], string[]]>
   ) {
     refusesWith(
-      () => decided(s, () => decideDelete(s, ids, allowed)),
+      () => decided(s, () => decideDelete(s, ids, allowed, T0)),
       JobStateError,
       /^Cannot delete job "run": it is processing; wait for it to finish, or kill it$/,
     );
@@ -210,12 +214,12 @@ Deno.test("decideDelete() refuses a processing job, even when processing is allo
 Deno.test("decideDelete() refuses jobs outside the allowed states, and unknown ids", () => {
   const s = mixedState();
   refusesWith(
-    () => decideDelete(s, ["c", "p"], ["completed", "dead"]),
+    () => decideDelete(s, ["c", "p"], ["completed", "dead"], T0),
     JobStateError,
     /^Cannot delete job "p": it is pending, not completed or dead$/,
   );
   refusesWith(
-    () => decideDelete(s, ["ghost"], ["pending"]),
+    () => decideDelete(s, ["ghost"], ["pending"], T0),
     JobNotFoundError,
     /^Cannot delete job "ghost": no such job$/,
   );
@@ -231,7 +235,7 @@ Deno.test("decideDelete() of archived jobs tombstones them and takes them off th
   for (const job of claim(s, "w1", 3)) finish(s, job, { kind: "exited", code: 0 });
   archive(s, ["a", "b", "c"]);
   assert.deepStrictEqual([s.archived, s.counts.completed, s.queueCounts("q").completed], [3, 3, 2]);
-  const d = decided(s, () => decideDelete(s, ["a", "b"], ["completed"]));
+  const d = decided(s, () => decideDelete(s, ["a", "b"], ["completed"], T0));
   assert.deepStrictEqual(d.records, [{
     type: "delete",
     ids: [],
@@ -240,7 +244,7 @@ Deno.test("decideDelete() of archived jobs tombstones them and takes them off th
     // the attempts leaving each output file with them: the state cannot read the archive
     outs: { "w1-0.out": 1, "w1-1.out": 1 },
   }]);
-  assert.deepStrictEqual(ids(d.result), ["a", "b"]);
+  assert.deepStrictEqual(ids(d.result.jobs), ["a", "b"]);
   assert.deepStrictEqual([...s.outputs!], [["w1-0.out", 1], ["w1-1.out", 1], ["w1-2.out", 1]]);
   commit(s, d);
   assert.deepStrictEqual([...s.outputs!], [["w1-2.out", 1]], "only c's attempt is left");
@@ -259,13 +263,19 @@ Deno.test("decideDelete() sends the waiting dependents of deleted waiting jobs t
     { id: "c", command: "x", after: ["b"] },
     { id: "y", command: "x", after: ["x"] },
   ]);
-  const d = decided(s, () => decideDelete(s, ["a", "y", "x"], ALL));
+  const d = decided(s, () => decideDelete(s, ["a", "y", "x"], ALL, T0));
   assert.deepStrictEqual(d.records, [{
     type: "delete",
     ids: ["a", "y", "x"],
     bury: [["b", 'dependency "a" was deleted'], ["c", 'dependency "b" is dead']],
   }]);
+  assert.deepStrictEqual(
+    d.result.dependents.map((j) => [j.id, j.state, j.last_error]),
+    [["b", "dead", 'dependency "a" was deleted'], ["c", "dead", 'dependency "b" is dead']],
+    "the dependents it sent to the DLQ, as they are after it",
+  );
   commit(s, d);
+  assert.deepStrictEqual(d.result.dependents[0], s.jobs.get("b"));
   assert.deepStrictEqual(states(s), { b: "dead", c: "dead" });
   assertConsistent(s);
 });
@@ -276,7 +286,7 @@ Deno.test("decideDelete() of a completed dependency leaves its dependents waitin
   enqueue(s, [{ id: "b", command: "x", after: ["a"], queue: "paused" }]);
   commit(s, decideQueue(s, "paused", { paused: true }));
   finish(s, claim(s, "w1", 1)[0], { kind: "exited", code: 0 });
-  const d = decided(s, () => decideDelete(s, ["a"], ["completed"]));
+  const d = decided(s, () => decideDelete(s, ["a"], ["completed"], T0));
   assert.deepStrictEqual(d.records, [{ type: "delete", ids: ["a"] }]);
   commit(s, d);
   assert.deepStrictEqual(states(s), { b: "pending" }, "as when a was archived before the delete");
