@@ -220,7 +220,7 @@ async function enqueue(
   // the ids at once, even with --wait: a script can read them while the jobs run
   if (!flags.json) this.process.stdout.write(jobs.map((j) => j.id).join("\n") + "\n");
   try {
-    if (!flags.json) await printIdleHint(this, session);
+    if (!flags.json) await printIdleHint(this, session, jobs);
     if (flags.wait) {
       // only --wait needs the waiting code (and the store's change feed): lazy.ts
       const { failedJobText, waitForJobs } = await lazy<typeof import("./job_wait.ts")>(

@@ -3,6 +3,7 @@
  * `enqueue` and `status` (never with --json, never on stdout). The worker check comes first: it
  * is one directory read, and when a worker is alive nothing else is read.
  */
+import type { Job } from "../job.ts";
 import { anyWorkerAlive } from "../worker/registry.ts";
 import type { AppContext, Session } from "./context.ts";
 
@@ -25,16 +26,28 @@ export function idleHintText(waiting: number, due: boolean, nextDue: string | nu
  * Prints the hint when no worker is alive and jobs wait to run: pending or failed (waiting for a
  * retry) in a queue that is not paused (a paused queue's jobs wait for `queue resume`, and
  * `status` says so). Jobs that are all scheduled for later are said to be, with the first time:
- * the store's runnable index answers (hasWork, nextDue) without reading every job.
+ * the store's runnable index answers (hasWork, nextDue) without reading every job. `enqueued`, the
+ * jobs an enqueue just made: when one of them can run now the store is not asked (the commonest
+ * case, on the path whose start-up is measured).
  */
-export async function printIdleHint(ctx: AppContext, session: Session): Promise<void> {
+export async function printIdleHint(
+  ctx: AppContext,
+  session: Session,
+  enqueued: readonly Job[] = [],
+): Promise<void> {
   if (anyWorkerAlive(session.paths)) return;
   let waiting = 0;
+  const paused = new Set<string>();
   for (const queue of await session.store.queues()) {
     if (!queue.paused) waiting += queue.counts.pending + queue.counts.failed;
+    else paused.add(queue.name);
   }
   if (waiting === 0) return;
-  const due = await session.store.hasWork();
+  const now = ctx.clock.now().getTime();
+  const dueNow = (j: Job) =>
+    j.state === "pending" && !paused.has(j.queue) && (j.after ?? []).length === 0 &&
+    (j.run_at === null || Date.parse(j.run_at) <= now);
+  const due = enqueued.some(dueNow) || await session.store.hasWork();
   const text = idleHintText(waiting, due, due ? null : await session.store.nextDue());
   if (text) ctx.process.stderr.write(text);
 }
