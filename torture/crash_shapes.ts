@@ -1,6 +1,8 @@
 /**
  * The store shapes the crash-point step crashes into, each built once per run through the real
- * CLI and copied per case: empty; live jobs only; archive segments plus completed jobs still in
+ * CLI and copied per case: empty (a store that holds no job: a queue paused and resumed, since
+ * `compact` and `doctor` refuse a home where nothing was ever written); live jobs only; archive
+ * segments plus completed jobs still in
  * the log (so the next compaction writes and merges segments); the same with tombstones (archived
  * jobs deleted since the last compaction); pending segments (QUEUECTL_PENDING_MIN=1, for the shape
  * and every case run in it): one mostly used up by a worker, so the next compaction rewrites it,
@@ -78,6 +80,10 @@ export async function buildTemplate(shape: Shape): Promise<Template> {
     await drain(s, env); // the due ones claimed from it and run: used up
     await ok(s.home, ["delete", "later-2"], env); // one taken out of order
     await batch(s, "live", 5, 0, env); // plain pending jobs in the log
+  }
+  if (shape === "empty") {
+    await ok(s.home, ["queue", "pause", "crash-empty"]);
+    await ok(s.home, ["queue", "resume", "crash-empty"]);
   }
   if (shape === "live") await batch(s, "live", 12);
   if (shape === "archive" || shape === "tombstones") {
