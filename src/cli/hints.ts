@@ -3,7 +3,7 @@
  * `enqueue` and `status` (never with --json, never on stdout). The worker check comes first: it
  * is one directory read, and when a worker is alive nothing else is read.
  */
-import type { Job } from "../job.ts";
+import { isDue, type Job } from "../job.ts";
 import { anyWorkerAlive } from "../worker/registry.ts";
 import type { AppContext, Session } from "./context.ts";
 
@@ -43,10 +43,9 @@ export async function printIdleHint(
     else paused.add(queue.name);
   }
   if (waiting === 0) return;
-  const now = ctx.clock.now().getTime();
+  const now = ctx.clock.now().toISOString();
   const dueNow = (j: Job) =>
-    j.state === "pending" && !paused.has(j.queue) && (j.after ?? []).length === 0 &&
-    (j.run_at === null || Date.parse(j.run_at) <= now);
+    j.state === "pending" && !paused.has(j.queue) && (j.after ?? []).length === 0 && isDue(j, now);
   const due = enqueued.some(dueNow) || await session.store.hasWork();
   const text = idleHintText(waiting, due, due ? null : await session.store.nextDue());
   if (text) ctx.process.stderr.write(text);
