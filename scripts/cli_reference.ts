@@ -178,6 +178,9 @@ export async function cliReferenceSource(): Promise<string> {
     "own `--home` does; the command's flag wins, then this one, then `$QUEUECTL_HOME`, then `~/.queuectl`.",
     "- `-h`, `--help` after any command (or none) prints its help; `-v`, `--version` prints the version.",
     "- `--` ends the flags: every word after it is an argument (`queuectl enqueue --argv -- ls -l`).",
+    "- A flag's value is the next word or follows `=` (`--queue q`, `--queue=q`; a switch takes `--json=true` or " +
+    "`--json=false`). `--queue=` with nothing after the `=` is refused (`Invalid --queue: it needs a value " +
+    "after \"=\"`, exit 2); an empty next word (`--queue ''`) is a value, checked as any other.",
     "- Exit codes: 0 success; 1 an operational error (no such job, a duplicate id, a wrong state, a damaged store, " +
     "a file-system error); 2 invalid input or usage (nothing is written then). A failing command prints one " +
     "line on stderr starting with `error:`.",

@@ -89,6 +89,8 @@ function merge(
 
 async function readLines(ctx: AppContext, file: string): Promise<string> {
   if (file === "-") return await ctx.readStdin();
+  // an empty path would name the current directory, and fail as one (exit 1): it is bad input
+  if (file === "") throw new UsageError(`Invalid --file "": it must not be empty`);
   let bytes: Uint8Array;
   try {
     bytes = await Deno.readFile(file.startsWith("/") ? file : `${ctx.cwd}/${file}`);

@@ -13,6 +13,8 @@ import type { AppContext, Streams } from "./context.ts";
 import { decodeInput } from "./utf8.ts";
 import { lazy } from "../lazy.ts";
 import { isStreamGone } from "../stream_gone.ts";
+import { ARGV_COMMANDS, commandAt } from "./command_at.ts";
+import { emptyFlagValue } from "./empty_flag.ts";
 
 export { splitGlobalHome };
 
@@ -40,20 +42,6 @@ function routeOf(root: unknown, args: string[]): string {
   return path.join(" ");
 }
 
-interface ParameterSpecs {
-  flags?: Record<string, { kind: string }>;
-  aliases?: Record<string, string>;
-}
-
-/**
- * The commands that take --argv: what "Cannot ..." says for them, and how many positional
- * arguments come before the program.
- */
-const ARGV_COMMANDS: Record<string, { action: string; before: number }> = {
-  enqueue: { action: "enqueue", before: 0 },
-  "schedule add": { action: "add the schedule", before: 2 },
-};
-
 /**
  * With --argv the arguments are a program and its arguments, but stricli reads a flag anywhere
  * on the line as one of ours: `enqueue --argv ls -la` would fail on "-l" (no such flag), and
@@ -62,18 +50,11 @@ const ARGV_COMMANDS: Record<string, { action: string; before: number }> = {
  * the program). Returns that sentence, or null.
  */
 export function argvWithoutSeparator(root: unknown, args: string[]): string | null {
-  const path: string[] = [];
-  let target = root as { getRoutingTargetForInput?: (w: string) => unknown; parameters?: ParameterSpecs };
-  while (path.length < args.length && target.getRoutingTargetForInput) {
-    const next = target.getRoutingTargetForInput(args[path.length]);
-    if (!next) return null;
-    path.push(args[path.length]);
-    target = next as typeof target;
-  }
-  const spec = ARGV_COMMANDS[path.join(" ")];
-  const flags = target.parameters?.flags;
-  if (!spec || !flags?.argv) return null;
-  const aliases = target.parameters?.aliases ?? {};
+  const at = commandAt(root, args);
+  if (at === null) return null;
+  const { path, flags, aliases } = at;
+  const spec = Object.hasOwn(ARGV_COMMANDS, path.join(" ")) ? ARGV_COMMANDS[path.join(" ")] : undefined;
+  if (!spec || !flags.argv) return null;
   const end = args.indexOf("--", path.length);
   const words = args.slice(path.length, end < 0 ? args.length : end);
   const flagOf = (word: string): string | undefined => {
@@ -202,9 +183,10 @@ async function runOn(args: string[], io: CliIo, stdoutGone: () => boolean): Prom
     return 2;
   }
   const app = await loadApp(rest);
-  const argvProblem = argvWithoutSeparator(app.root, rest);
-  if (argvProblem !== null) {
-    direct.write(`error: ${printable(argvProblem)}\n`);
+  // before stricli, which takes `--queue=` (no value after "=") as an argument, not as --queue
+  const argProblem = emptyFlagValue(app.root, rest) ?? argvWithoutSeparator(app.root, rest);
+  if (argProblem !== null) {
+    direct.write(`error: ${printable(argProblem)}\n`);
     return 2;
   }
   await run(app, rest, context as AppContext & { process: typeof proc });

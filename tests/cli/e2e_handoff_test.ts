@@ -64,6 +64,16 @@ Deno.test("a running worker takes an enqueue: the job is enqueued as the caller 
         const usage = await confined(home, ["--priority", "x", "true"]);
         assert.equal(usage.code, 2);
         assert.match(usage.stderr, /^error: Invalid --priority "x"/);
+        // a flag with an empty value after "=": the same sentence as the caller's own run gives
+        for (const args of [["--queue=", "true"], ["--json=", "true"], ["--argv", "true", "--queue="]]) {
+          const served = await confined(home, args);
+          assert.equal(served.code, 2, served.stderr);
+          assert.match(served.stderr, /^error: Invalid --(queue|json): it needs .* after "="/);
+          assert.deepEqual(served, await confined(home, args, { QUEUECTL_NO_HANDOFF: "1" }));
+        }
+        // and the words after -- are the program's: only the worker can have written this job
+        const argv = await confined(home, ["--id", "h-argv", "--argv", "--", "env", "FOO="]);
+        assert.deepEqual(argv, { code: 0, stdout: "h-argv\n", stderr: "" });
         // the same caller left to itself cannot write the store: the calls above were the worker's
         const alone = await confined(home, ["true"], { QUEUECTL_NO_HANDOFF: "1" });
         assert.equal(alone.code, 1);
