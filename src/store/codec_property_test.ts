@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { decodeLine, encodeLine, sealInto, splitLines } from "./codec.ts";
+import { decodeLine, encodeLine, encodeLines, sealInto, splitLines } from "./codec.ts";
 
 /** Strings that mix any code unit with the awkward ones: NUL, newlines, separators, lone surrogates. */
 const arbText = fc.array(
@@ -133,5 +133,22 @@ Deno.test("property: sealInto() writes what encodeLine() encodes, with or withou
       );
     }),
     { numRuns: 300 },
+  );
+});
+
+Deno.test("property: encodeLines() writes the lines sealInto() writes one after another, ASCII or not, in any mix", () => {
+  fc.assert(
+    fc.property(
+      fc.array(fc.oneof(arbRecord, fc.record({ seq: fc.nat(), ascii: fc.string() })), { maxLength: 8 }),
+      (values) => {
+        const buf = new Uint8Array(64 * 1024);
+        let at = 0;
+        for (const value of values) at += sealInto(JSON.stringify(value), buf, at);
+        const bytes = encodeLines(values);
+        assert.deepEqual(bytes, buf.slice(0, at));
+        assert.equal(bytes.buffer.byteLength, bytes.length, "no spare room kept alive");
+      },
+    ),
+    { numRuns: 500 },
   );
 });

@@ -346,14 +346,13 @@ export function apply(state: QueueState, rec: LogRecord): void {
   let removed: string[] = [];
   switch (rec.type) {
     case "enqueue": {
-      const ids = new Set<string>();
+      // `changed` is also the set of the record's ids so far: one table of 100,000 for a batch, not two
       for (const job of rec.jobs) {
-        if (state.jobs.has(job.id) || ids.has(job.id)) {
+        if (state.jobs.has(job.id) || changed.has(job.id)) {
           throw new ApplyError(`record enqueue repeats job id "${job.id}"`);
         }
-        ids.add(job.id);
+        changed.set(job.id, "state" in job ? upgradeJob(job) : newJob(job, rec.at));
       }
-      for (const job of rec.jobs) changed.set(job.id, "state" in job ? upgradeJob(job) : newJob(job, rec.at));
       break;
     }
     case "claim":

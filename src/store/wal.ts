@@ -10,7 +10,7 @@
  */
 import { CorruptionError } from "../errors.ts";
 import { exists, FILE_MODE, syncDir } from "../durable.ts";
-import { concat, decodeLine, encodeLine, sealedEnd, splitLines } from "./codec.ts";
+import { decodeLine, encodeLines, sealedEnd, splitLines } from "./codec.ts";
 import { fileName, type HomePaths, scanGenerations } from "./paths.ts";
 import { type LogRecord, RECORD_TYPES } from "./records.ts";
 
@@ -166,7 +166,7 @@ export class WalFile {
    */
   append(records: readonly LogRecord[], durable: boolean): void {
     const wal = this.open(true) as Deno.FsFile;
-    const bytes = concat(records.map((r) => encodeLine(r)));
+    const bytes = encodeLines(records);
     wal.seekSync(this.offset, Deno.SeekMode.Start);
     try {
       let done = 0;
