@@ -11,6 +11,15 @@
  * grow to 54 MB, holding a long drain at 150-165 MB resident; capped, at 100-115 MB, draining as
  * fast (bench/results/2026-12-06-analysis.md, section 8). A short command never fills even the
  * smaller generation, so its start-up does not change.
+ *
+ * `--no-lazy` compiles every function of a module when the module is compiled, not at its first
+ * call. Deno keeps the V8 code cache of a module as it stands right after compiling it, so with
+ * lazy compilation the cache held only each module's top level, and every call compiled again
+ * each function it ran: most of a short command's time (an `enqueue`'s first run of the store
+ * code took 25 ms, its second in the same process 2.6). Eager, the cache holds them all.
+ * It pays only for modules whose cache Deno reads, which is why the npm packages the CLI runs
+ * are plain modules in vendor/ (vendor/README.md). bench/results/2026-12-07-startup/ has the
+ * runs: `enqueue` 53-70 ms against 68-82, `status` 58 against 79.
  */
 export const CLI_FLAGS: readonly string[] = [
   "--allow-read",
@@ -19,5 +28,5 @@ export const CLI_FLAGS: readonly string[] = [
   "--allow-env",
   "--allow-sys=uid",
   "--allow-net",
-  "--v8-flags=--max-semi-space-size=8",
+  "--v8-flags=--max-semi-space-size=8,--no-lazy",
 ];
