@@ -5,7 +5,7 @@
  */
 import { UsageError } from "../errors.ts";
 import type { JobSpec } from "../store/mod.ts";
-import { LIMITS, parseCount, parseDuration, parseInteger } from "../validate.ts";
+import { LIMITS, parseCount, parseDuration, parseInteger, queueNameProblem } from "../validate.ts";
 
 export interface JobFlags {
   "max-retries"?: string;
@@ -36,15 +36,7 @@ export const JOB_FLAG_SPECS = {
   cwd: opt("Directory the job runs in (default: the current directory)", "dir"),
 } as const;
 
-const QUEUE_NAME = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
-/** Why `name` is not a queue name, or null. */
-export function queueNameProblem(name: string): string | null {
-  return QUEUE_NAME.test(name)
-    ? null
-    : "use 1 to 64 of a-z 0-9 _ - (lowercase), starting with a letter or digit";
-}
 
 /** Why `name` is not an environment variable name, or null. */
 export function envNameProblem(name: string): string | null {

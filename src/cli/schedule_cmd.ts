@@ -15,7 +15,7 @@ import {
   removeSchedule,
   shownSchedule as shown,
 } from "../usecases/schedules.ts";
-import { looksLikeJson, validateJob } from "../validate.ts";
+import { looksLikeJson, queueNameProblem, validateJob } from "../validate.ts";
 import {
   type AppContext,
   command,
@@ -25,14 +25,7 @@ import {
   openSession,
   routes,
 } from "./context.ts";
-import {
-  envNameProblem,
-  JOB_FLAG_SPECS,
-  jobFlagFields,
-  type JobFlags,
-  parseCwd,
-  queueNameProblem,
-} from "./job_flags.ts";
+import { envNameProblem, JOB_FLAG_SPECS, jobFlagFields, type JobFlags, parseCwd } from "./job_flags.ts";
 import { json, relative, table } from "./render.ts";
 
 interface AddFlags extends JsonFlags, JobFlags {
