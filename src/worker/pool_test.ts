@@ -129,6 +129,9 @@ Deno.test("a pool refuses a slot it does not have, and a slot that is running a 
         () => pool.run(ticket, job("true", "j2")),
         /Cannot run job j2 in slot 1: it is running a job/,
       );
+      // killed once its shell took the job: a SIGKILL before that ends the runner, and the job
+      // ends not_started (runner_kill_test.ts: a runner whose waiting shell is killed)
+      assert.equal(await running.started, true);
       await running.kill(0);
       assert.equal((await running.ended).kind, "signaled");
     } finally {
