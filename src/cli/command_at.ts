@@ -38,7 +38,13 @@ export function commandAt(root: unknown, args: readonly string[]): CommandAt | n
  * The commands that take --argv: what "Cannot ..." says for them, and how many positional
  * arguments come before the program.
  */
-export const ARGV_COMMANDS: Record<string, { action: string; before: number }> = {
+const ARGV_COMMANDS: Record<string, { action: string; before: number }> = {
   enqueue: { action: "enqueue", before: 0 },
   "schedule add": { action: "add the schedule", before: 2 },
 };
+
+/** What ARGV_COMMANDS says of the command `path` names, or undefined when it takes no --argv. */
+export function argvCommand(path: readonly string[]): { action: string; before: number } | undefined {
+  const name = path.join(" ");
+  return Object.hasOwn(ARGV_COMMANDS, name) ? ARGV_COMMANDS[name] : undefined;
+}

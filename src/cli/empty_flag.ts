@@ -7,7 +7,7 @@
  * a value like any other, judged by the flag's own validation. `--home=` is homeArgs()'s.
  */
 
-import { ARGV_COMMANDS, commandAt } from "./command_at.ts";
+import { argvCommand, commandAt } from "./command_at.ts";
 
 /** stricli's `--name=value` and `-x=value`, with the value left empty. */
 const EMPTY_LONG = /^--([a-z][a-z-.\d_]+)=$/i;
@@ -38,7 +38,7 @@ export function emptyFlagValue(root: unknown, args: readonly string[]): string |
     const alias = /^-([^-=])(=|$)/.exec(word);
     return alias && Object.hasOwn(aliases, alias[1]) ? aliases[alias[1]] : undefined;
   };
-  const argvSpec = Object.hasOwn(ARGV_COMMANDS, path.join(" ")) ? ARGV_COMMANDS[path.join(" ")] : undefined;
+  const argvSpec = argvCommand(path);
   // the position of the program, when the words are a program and its arguments (stricli's truths)
   const argv = words.some((w) => w === "--argv" || /^--argv=(true|t|yes|y|on|1)$/i.test(w));
   const program = argvSpec && argv ? argvSpec.before : undefined;

@@ -13,7 +13,7 @@ import type { AppContext, Streams } from "./context.ts";
 import { decodeInput } from "./utf8.ts";
 import { lazy } from "../lazy.ts";
 import { isStreamGone } from "../stream_gone.ts";
-import { ARGV_COMMANDS, commandAt } from "./command_at.ts";
+import { argvCommand, commandAt } from "./command_at.ts";
 import { emptyFlagValue } from "./empty_flag.ts";
 
 export { splitGlobalHome };
@@ -53,7 +53,7 @@ export function argvWithoutSeparator(root: unknown, args: string[]): string | nu
   const at = commandAt(root, args);
   if (at === null) return null;
   const { path, flags, aliases } = at;
-  const spec = Object.hasOwn(ARGV_COMMANDS, path.join(" ")) ? ARGV_COMMANDS[path.join(" ")] : undefined;
+  const spec = argvCommand(path);
   if (!spec || !flags.argv) return null;
   const end = args.indexOf("--", path.length);
   const words = args.slice(path.length, end < 0 ? args.length : end);
