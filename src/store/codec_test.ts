@@ -228,14 +228,6 @@ Deno.test("splitLines() and decodeLine() together read back every record before 
 });
 
 Deno.test("property: crc32() (eight bytes per step) equals the bitwise definition for any bytes, range and seed", () => {
-  const bitwise = (bytes: Uint8Array, seed: number): number => {
-    let c = ~seed;
-    for (const b of bytes) {
-      c ^= b;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    }
-    return ~c >>> 0;
-  };
   fc.assert(
     fc.property(
       fc.uint8Array({ maxLength: 100 }),
@@ -245,10 +237,79 @@ Deno.test("property: crc32() (eight bytes per step) equals the bitwise definitio
       (b, x, y, seed) => {
         const start = b.length ? x % (b.length + 1) : 0;
         const end = start + (y % (b.length - start + 1));
-        assert.strictEqual(crc32(b, start, end, seed), bitwise(b.subarray(start, end), seed));
+        assert.strictEqual(crc32(b, start, end, seed), bitwiseCrc(b.subarray(start, end), seed));
       },
     ),
   );
+});
+
+/** CRC-32 by its bitwise definition: the reference the table-driven paths are held to. */
+function bitwiseCrc(bytes: Uint8Array, seed: number): number {
+  let c = ~seed;
+  for (const b of bytes) {
+    c ^= b;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  }
+  return ~c >>> 0;
+}
+
+/** 1.2 MiB of bytes from a fixed xorshift sequence: long enough for every path of crc32(). */
+const LONG = (() => {
+  const b = new Uint8Array(1_200_000);
+  let x = 0x9e3779b9;
+  for (let i = 0; i < b.length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    b[i] = x & 0xff;
+  }
+  return b;
+})();
+
+Deno.test("property: crc32() of long ranges (WebAssembly from 16 KiB, JavaScript from 1 MiB) equals the bitwise definition", () => {
+  // lengths about each threshold and each 64,512-byte chunk of the WebAssembly path, and any
+  const lengths = fc.oneof(
+    fc.integer({ min: 16 * 1024 - 2, max: 16 * 1024 + 2 }),
+    fc.integer({ min: 64_510, max: 64_514 }),
+    fc.integer({ min: 129_022, max: 129_026 }),
+    fc.integer({ min: 1024 * 1024 - 2, max: 1024 * 1024 + 2 }),
+    fc.integer({ min: 0, max: LONG.length }),
+  );
+  fc.assert(
+    fc.property(lengths, fc.nat(), fc.nat({ max: 0xffffffff }), (length, x, seed) => {
+      const start = x % (LONG.length - length + 1);
+      const end = start + length;
+      assert.strictEqual(crc32(LONG, start, end, seed), bitwiseCrc(LONG.subarray(start, end), seed));
+    }),
+    { numRuns: 40 },
+  );
+});
+
+Deno.test("property: crc32() of a range split anywhere, the second part seeded with the first's, is the whole range's", () => {
+  fc.assert(
+    fc.property(fc.nat({ max: LONG.length }), fc.nat({ max: LONG.length }), (x, y) => {
+      const [start, end] = x <= y ? [x, y] : [y, x];
+      const mid = start + Math.floor((end - start) / 3);
+      assert.strictEqual(crc32(LONG, mid, end, crc32(LONG, start, mid)), crc32(LONG, start, end));
+    }),
+    { numRuns: 40 },
+  );
+});
+
+Deno.test("crc32() gives the same checksums where WebAssembly is unavailable (deno --v8-flags=--jitless)", async () => {
+  const codec = new URL("./codec.ts", import.meta.url).href;
+  const script = `import { crc32 } from ${JSON.stringify(codec)};
+    const b = new Uint8Array(${LONG.length}).map((_, i) => (i * 31 + (i >> 9)) & 0xff);
+    console.log(typeof WebAssembly, [100, 20_000, 200_000, 1_100_000].map((n) => crc32(b, 0, n)).join(" "));`;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--v8-flags=--jitless", script],
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  const b = new Uint8Array(LONG.length).map((_, i) => (i * 31 + (i >> 9)) & 0xff);
+  const expected = [100, 20_000, 200_000, 1_100_000].map((n) => bitwiseCrc(b.subarray(0, n), 0));
+  assert.equal(new TextDecoder().decode(out.stdout).trim(), `undefined ${expected.join(" ")}`);
 });
 
 Deno.test("hex8Into() writes the digits hex8() spells, and returns the position after them", () => {

@@ -570,7 +570,7 @@ export class FileLog {
     this.#state = state;
     this.#snapshotDue = false;
     this.#enterGeneration(gen);
-    if (exclusive) removeStale(this.paths, state, gen);
+    if (exclusive) removeStale(this.paths, state, gen, found);
   }
 
   /**
