@@ -1,4 +1,4 @@
-import { crc32, decodeLine } from "../../../src/store/codec.ts";
+import { crc32 } from "../../../src/store/codec.ts";
 const f = Deno.readFileSync(Deno.args[0]);
 const nl = f.indexOf(10);
 const t0 = performance.now();
