@@ -38,6 +38,11 @@ export interface AppContext extends CommandContext {
   exitCode: number;
   /** called when a command body starts: argument parsing is over */
   commandStarted(): void;
+  /**
+   * The command's exit code is its answer (`wait`, `enqueue --wait`): should stdout go away, its
+   * output is dropped and the exit code stands (run.ts runApp), where any other command ends with 0.
+   */
+  keepExitCode(): void;
 }
 
 export interface HomeFlags {

@@ -105,6 +105,8 @@ interface WaitFlags extends JsonFlags {
 
 async function wait(this: AppContext, flags: WaitFlags, ...refs: string[]): Promise<void> {
   needIds(refs, "wait", "the jobs to wait for");
+  // the exit code says whether every job completed: it stands when the reader of stdout goes away
+  this.keepExitCode();
   const timeout = flags.timeout === undefined ? undefined : parseDuration("timeout", flags.timeout);
   const session = openSession(this, flags);
   try {

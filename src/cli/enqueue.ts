@@ -218,6 +218,8 @@ async function enqueue(
     throw e;
   }
   for (const r of results) if (r.existing) this.process.stderr.write(absorbedNote(r));
+  // with --wait the exit code says how the jobs ended: a reader of the ids that goes away must not turn it to 0
+  if (flags.wait) this.keepExitCode();
   let jobs = results.map((r) => r.job);
   // the ids at once, even with --wait: a script can read them while the jobs run
   if (!flags.json) this.process.stdout.write(jobs.map((j) => j.id).join("\n") + "\n");

@@ -107,30 +107,42 @@ function shellWord(word: string): string {
 /**
  * Runs `args` (the command line after the program name); returns the exit code. When stdout goes
  * away (`queuectl --help | head -1`), wherever the write was (a command's body, stricli's help,
- * completions), the run ends quietly with 0: what was asked is done or was only read.
+ * completions), the run ends quietly with 0: what was asked is done or was only read. Except for
+ * a command whose exit code is its answer (`wait`, `enqueue --wait`: AppContext.keepExitCode):
+ * its later output is dropped, it goes on, and its exit code stands, as for an enqueue handed to
+ * a worker (src/handoff/client.ts).
  */
 export async function runApp(args: string[], io: CliIo): Promise<number> {
   let gone = false;
+  let keep = false;
   const stdout: Streams = {
     write(text: string) {
+      if (gone && keep) return;
       try {
         io.stdout.write(text);
       } catch (e) {
         gone ||= isStreamGone(e);
+        if (gone && keep) return;
         throw e;
       }
     },
   };
+  const quiet = () => gone && !keep;
   try {
-    const code = await runOn(args, { ...io, stdout }, () => gone);
-    return gone ? 0 : code;
+    const code = await runOn(args, { ...io, stdout }, quiet, () => keep = true);
+    return quiet() ? 0 : code;
   } catch (e) {
-    if (gone) return 0;
+    if (quiet()) return 0;
     throw e;
   }
 }
 
-async function runOn(args: string[], io: CliIo, stdoutGone: () => boolean): Promise<number> {
+async function runOn(
+  args: string[],
+  io: CliIo,
+  stdoutGone: () => boolean,
+  keepExitCode: () => void,
+): Promise<number> {
   const { global: home, rest, problem: homeProblem } = homeArgs(args);
   const { stdout } = io;
   const direct = io.stderr;
@@ -162,6 +174,7 @@ async function runOn(args: string[], io: CliIo, stdoutGone: () => boolean): Prom
       started = true;
       for (const text of early.splice(0)) direct.write(text);
     },
+    keepExitCode,
   };
   // the version alone needs no command tree: answer it as stricli's --version/-v flag does
   if (asksVersion(rest)) {
