@@ -26,10 +26,13 @@ function writer(file: { writeSync(p: Uint8Array): number }) {
  * Imports a module by a computed name: Deno prepares (reads, hashes, compiles) every module a
  * literal import reaches, static or dynamic, when the program starts; a computed name only when
  * the import runs (src/lazy.ts says more; not imported from there, so that `--version` loads one
- * module less).
+ * module less). `path` is one of src/lazy.ts's LAZY_MODULES, from the repository root, where this
+ * file is; in the bundle (scripts/build.ts) this file is dist/main.js and the module dist/<path>
+ * with `.js` for `.ts`.
  */
 function lazy<T>(path: string): Promise<T> {
-  return import(new URL(path, import.meta.url).href);
+  const bundled = import.meta.url.endsWith(".js");
+  return import(new URL(bundled ? path.replace(/\.ts$/, ".js") : path, import.meta.url).href);
 }
 
 /** This process's user id, null where it cannot be read (no permission, or no ids: Windows). */

@@ -7,44 +7,38 @@
 import { type Application, buildApplication, type Command, type RouteMap } from "@stricli/core";
 import { type AppContext, routes } from "./context.ts";
 import { VERSION } from "./global_args.ts";
-import { lazy as lazyFrom } from "../lazy.ts";
+import { lazy } from "../lazy.ts";
 
 export { VERSION };
 
 type Route = Command<AppContext> | RouteMap<AppContext>;
 
-/**
- * Imports a module of this folder by a computed name (lazy.ts): a literal `import("./x.ts")` was
- * every command's code prepared on every call.
- */
-function lazy<T>(name: string): Promise<T> {
-  return lazyFrom<T>(import.meta.url, name);
-}
-
 /** The top-level routes in the order help lists them, each with the import that builds it. */
 const ROUTES: Record<string, () => Promise<Route>> = {
-  enqueue: async () => (await lazy<typeof import("./enqueue.ts")>("./enqueue.ts")).enqueueCommand,
-  worker: async () => (await lazy<typeof import("./worker_cmd.ts")>("./worker_cmd.ts")).workerRoutes,
-  status: async () => (await lazy<typeof import("./read.ts")>("./read.ts")).statusCommand,
-  list: async () => (await lazy<typeof import("./read.ts")>("./read.ts")).listCommand,
-  show: async () => (await lazy<typeof import("./read.ts")>("./read.ts")).showCommand,
-  logs: async () => (await lazy<typeof import("./logs.ts")>("./logs.ts")).logsCommand,
-  rerun: async () => (await lazy<typeof import("./rerun.ts")>("./rerun.ts")).rerunCommand,
-  dlq: async () => (await lazy<typeof import("./manage.ts")>("./manage.ts")).dlqRoutes,
-  delete: async () => (await lazy<typeof import("./manage.ts")>("./manage.ts")).deleteCommand,
-  queue: async () => (await lazy<typeof import("./queue_cmd.ts")>("./queue_cmd.ts")).queueRoutes,
-  kill: async () => (await lazy<typeof import("./control.ts")>("./control.ts")).killCommand,
-  cancel: async () => (await lazy<typeof import("./control.ts")>("./control.ts")).cancelCommand,
-  wait: async () => (await lazy<typeof import("./control.ts")>("./control.ts")).waitCommand,
-  config: async () => (await lazy<typeof import("./config_cmd.ts")>("./config_cmd.ts")).configRoutes,
-  schedule: async () => (await lazy<typeof import("./schedule_cmd.ts")>("./schedule_cmd.ts")).scheduleRoutes,
-  prune: async () => (await lazy<typeof import("./prune_cmd.ts")>("./prune_cmd.ts")).pruneCommand,
-  compact: async () => (await lazy<typeof import("./manage.ts")>("./manage.ts")).compactCommand,
-  doctor: async () => (await lazy<typeof import("./manage.ts")>("./manage.ts")).doctorRoute,
+  enqueue: async () => (await lazy<typeof import("./enqueue.ts")>("src/cli/enqueue.ts")).enqueueCommand,
+  worker: async () => (await lazy<typeof import("./worker_cmd.ts")>("src/cli/worker_cmd.ts")).workerRoutes,
+  status: async () => (await lazy<typeof import("./read.ts")>("src/cli/read.ts")).statusCommand,
+  list: async () => (await lazy<typeof import("./read.ts")>("src/cli/read.ts")).listCommand,
+  show: async () => (await lazy<typeof import("./read.ts")>("src/cli/read.ts")).showCommand,
+  logs: async () => (await lazy<typeof import("./logs.ts")>("src/cli/logs.ts")).logsCommand,
+  rerun: async () => (await lazy<typeof import("./rerun.ts")>("src/cli/rerun.ts")).rerunCommand,
+  dlq: async () => (await lazy<typeof import("./manage.ts")>("src/cli/manage.ts")).dlqRoutes,
+  delete: async () => (await lazy<typeof import("./manage.ts")>("src/cli/manage.ts")).deleteCommand,
+  queue: async () => (await lazy<typeof import("./queue_cmd.ts")>("src/cli/queue_cmd.ts")).queueRoutes,
+  kill: async () => (await lazy<typeof import("./control.ts")>("src/cli/control.ts")).killCommand,
+  cancel: async () => (await lazy<typeof import("./control.ts")>("src/cli/control.ts")).cancelCommand,
+  wait: async () => (await lazy<typeof import("./control.ts")>("src/cli/control.ts")).waitCommand,
+  config: async () => (await lazy<typeof import("./config_cmd.ts")>("src/cli/config_cmd.ts")).configRoutes,
+  schedule: async () =>
+    (await lazy<typeof import("./schedule_cmd.ts")>("src/cli/schedule_cmd.ts")).scheduleRoutes,
+  prune: async () => (await lazy<typeof import("./prune_cmd.ts")>("src/cli/prune_cmd.ts")).pruneCommand,
+  compact: async () => (await lazy<typeof import("./manage.ts")>("src/cli/manage.ts")).compactCommand,
+  doctor: async () => (await lazy<typeof import("./manage.ts")>("src/cli/manage.ts")).doctorRoute,
   dashboard: async () =>
-    (await lazy<typeof import("./dashboard_cmd.ts")>("./dashboard_cmd.ts")).dashboardCommand,
-  completion: async () => (await lazy<typeof import("./completion.ts")>("./completion.ts")).completionCommand,
-  help: async () => (await lazy<typeof import("./help_cmd.ts")>("./help_cmd.ts")).helpCommand,
+    (await lazy<typeof import("./dashboard_cmd.ts")>("src/cli/dashboard_cmd.ts")).dashboardCommand,
+  completion: async () =>
+    (await lazy<typeof import("./completion.ts")>("src/cli/completion.ts")).completionCommand,
+  help: async () => (await lazy<typeof import("./help_cmd.ts")>("src/cli/help_cmd.ts")).helpCommand,
 };
 
 const DOCS = {

@@ -228,8 +228,7 @@ async function enqueue(
     if (flags.wait) {
       // only --wait needs the waiting code (and the store's change feed): lazy.ts
       const { failedJobText, waitForJobs } = await lazy<typeof import("./job_wait.ts")>(
-        import.meta.url,
-        "./job_wait.ts",
+        "src/cli/job_wait.ts",
       );
       const outcome = await waitForJobs(this, session, [...new Set(jobs.map((j) => j.id))]);
       jobs = jobs.map((j) => outcome.ended.get(j.id) ?? j);
@@ -244,7 +243,7 @@ async function enqueue(
     session.store.close();
   }
   if (flags.json) {
-    const { json } = await lazy<typeof import("./render.ts")>(import.meta.url, "./render.ts");
+    const { json } = await lazy<typeof import("./render.ts")>("src/cli/render.ts");
     this.process.stdout.write(json(flags.file !== undefined ? jobs : jobs[0]));
   }
 }

@@ -4,6 +4,7 @@
  */
 import { run } from "@stricli/core";
 import { UsageError } from "../errors.ts";
+import { lazy } from "../lazy.ts";
 import type { loadApp as LoadApp } from "./app.ts";
 import { type AppContext, command } from "./context.ts";
 
@@ -54,9 +55,9 @@ function distance(a: string, b: string): number {
 }
 
 async function help(this: AppContext, _flags: Record<never, never>, ...words: string[]): Promise<void> {
-  // app.ts imports this module by a computed name; importing it back here the same way keeps
-  // the start-up of every other command free of it
-  const { loadApp } = await import(new URL("./app.ts", import.meta.url).href) as { loadApp: typeof LoadApp };
+  // app.ts imports this module by a computed name (lazy.ts); importing it back here the same
+  // way keeps the start-up of every other command free of it
+  const { loadApp } = await lazy<{ loadApp: typeof LoadApp }>("src/cli/app.ts");
   const app = await loadApp(words);
   const { path, unknown } = routePath(app.root, words);
   if (unknown !== undefined) {

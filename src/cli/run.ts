@@ -183,10 +183,7 @@ async function runOn(
   }
   if (rest[0] === "__complete") {
     // by a computed name, so that no other command prepares the completion code at start-up
-    const { printCompletions } = await lazy<typeof import("./completion.ts")>(
-      import.meta.url,
-      "./completion.ts",
-    );
+    const { printCompletions } = await lazy<typeof import("./completion.ts")>("src/cli/completion.ts");
     await printCompletions(rest.slice(1), context);
     return 0;
   }

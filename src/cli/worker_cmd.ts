@@ -129,8 +129,8 @@ async function serveEnqueues(
   say: (message: string) => void,
 ): Promise<HandoffServer | null> {
   const [{ HandoffServer }, { runApp }] = await Promise.all([
-    lazy<typeof import("../handoff/server.ts")>(import.meta.url, "../handoff/server.ts"),
-    lazy<typeof import("./run.ts")>(import.meta.url, "./run.ts"),
+    lazy<typeof import("../handoff/server.ts")>("src/handoff/server.ts"),
+    lazy<typeof import("./run.ts")>("src/cli/run.ts"),
   ]);
   ensureSubdir(session.paths.workersDir);
   // each call opens the store as its command line would in its own process: its waits for the

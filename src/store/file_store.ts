@@ -1,7 +1,7 @@
 /** The embedded Store: queue operations as decisions (decide/) over the log engine (log.ts). */
 import { type Clock, systemClock } from "../clock.ts";
 import type { Job, JobState } from "../job.ts";
-import { lazy } from "../lazy.ts";
+import { lazy, type LazyModule } from "../lazy.ts";
 import type { ClaimRequest } from "./decide/claim.ts";
 import { decideEnqueue, type EnqueueDefaults, type EnqueueResult } from "./decide/enqueue.ts";
 import type { FinishRequest } from "./decide/finish.ts";
@@ -28,26 +28,26 @@ const WORKER = false;
 class Code<M> {
   value: M | undefined;
   #loading: Promise<M> | undefined;
-  readonly #path: string;
+  readonly #name: LazyModule;
 
-  constructor(path: string) {
-    this.#path = path;
+  constructor(name: LazyModule) {
+    this.#name = name;
   }
 
   load(): Promise<M> {
-    return this.#loading ??= lazy<M>(import.meta.url, this.#path).then((m) => this.value = m);
+    return this.#loading ??= lazy<M>(this.#name).then((m) => this.value = m);
   }
 }
 
 export class FileStore implements Store {
   readonly log: FileLog;
   readonly #clock: Clock;
-  readonly #claimCode = new Code<typeof import("./decide/claim.ts")>("./decide/claim.ts");
-  readonly #finishCode = new Code<typeof import("./decide/finish.ts")>("./decide/finish.ts");
-  readonly #manageCode = new Code<typeof import("./decide/manage.ts")>("./decide/manage.ts");
-  readonly #scheduleCode = new Code<typeof import("./decide/schedule.ts")>("./decide/schedule.ts");
-  readonly #pruneCode = new Code<typeof import("./decide/prune.ts")>("./decide/prune.ts");
-  readonly #rerunCode = new Code<typeof import("./decide/rerun.ts")>("./decide/rerun.ts");
+  readonly #claimCode = new Code<typeof import("./decide/claim.ts")>("src/store/decide/claim.ts");
+  readonly #finishCode = new Code<typeof import("./decide/finish.ts")>("src/store/decide/finish.ts");
+  readonly #manageCode = new Code<typeof import("./decide/manage.ts")>("src/store/decide/manage.ts");
+  readonly #scheduleCode = new Code<typeof import("./decide/schedule.ts")>("src/store/decide/schedule.ts");
+  readonly #pruneCode = new Code<typeof import("./decide/prune.ts")>("src/store/decide/prune.ts");
+  readonly #rerunCode = new Code<typeof import("./decide/rerun.ts")>("src/store/decide/rerun.ts");
 
   constructor(home: string, options: LogOptions = {}) {
     this.log = new FileLog(homePaths(home), options);

@@ -176,19 +176,16 @@ interface CompactionCode {
  * there (#open awaits them; #wire refuses a state without them).
  */
 async function loadReaders(paths: HomePaths): Promise<Readers> {
-  const { ArchiveReader } = await lazy<typeof import("./archive.ts")>(import.meta.url, "./archive.ts");
-  const { PendingReader } = await lazy<typeof import("./pending.ts")>(import.meta.url, "./pending.ts");
+  const { ArchiveReader } = await lazy<typeof import("./archive.ts")>("src/store/archive.ts");
+  const { PendingReader } = await lazy<typeof import("./pending.ts")>("src/store/pending.ts");
   return { archive: new ArchiveReader(paths), pending: new PendingReader(paths) };
 }
 
 async function loadCompaction(): Promise<CompactionCode> {
   // one at a time: they share modules, which parallel imports prepare twice (src/cli/app.ts)
-  const { writeSnapshot } = await lazy<typeof import("./compaction.ts")>(import.meta.url, "./compaction.ts");
-  const { decidePrune } = await lazy<typeof import("./decide/prune.ts")>(
-    import.meta.url,
-    "./decide/prune.ts",
-  );
-  const { removeUnusedOutputs } = await lazy<typeof import("./outputs.ts")>(import.meta.url, "./outputs.ts");
+  const { writeSnapshot } = await lazy<typeof import("./compaction.ts")>("src/store/compaction.ts");
+  const { decidePrune } = await lazy<typeof import("./decide/prune.ts")>("src/store/decide/prune.ts");
+  const { removeUnusedOutputs } = await lazy<typeof import("./outputs.ts")>("src/store/outputs.ts");
   return { writeSnapshot, decidePrune, removeUnusedOutputs };
 }
 

@@ -1,0 +1,156 @@
+/**
+ * `deno task build`: bundles the CLI into dist/ (or `--outdir <dir>`): dist/main.js and its chunks,
+ * plain JavaScript with every dependency inside (the vendored packages, jsonc-parser from npm, the
+ * worker's shell scripts and the dashboard's page as strings), which `deno task install` installs.
+ *
+ * Why: from the sources, Deno reads, hashes and compiles each of the ~50 TypeScript modules a
+ * command runs, one at a time; the bundle holds the same code in fewer, larger files
+ * (docs/performance.md). Start-up stays lazy in the bundle as in the sources: `deno
+ * bundle --code-splitting` is given main.ts and every module src/lazy.ts imports by a computed name
+ * (LAZY_MODULES) as entry points, so each of those becomes dist/<its path>.js and what they share
+ * goes into chunks at the top of dist/; the computed imports then find them as lazy.ts says. No
+ * source is rewritten to build it, and the bundle holds no literal import of an entry point (a
+ * literal import would make Deno prepare it at start-up): check() refuses a bundle that breaks
+ * either rule, or that still imports an npm:, jsr: or .ts module.
+ *
+ * The bundle is built in a temporary folder beside the target and replaces the previous one (its
+ * main.js, chunks and src/; dist/queuectl of `deno task compile` stays). dist/build.json says which
+ * commit it was built from, and whether the checkout had changes then.
+ */
+import { LAZY_MODULES } from "../src/lazy.ts";
+import { VERSION } from "../src/cli/global_args.ts";
+
+const root = new URL("..", import.meta.url).pathname;
+
+/** The files and folders of a bundle in its folder (what a new build replaces). */
+function bundleEntries(dir: string): string[] {
+  const out: string[] = [];
+  for (const e of Deno.readDirSync(dir)) {
+    if (e.name === "src" || e.name === "build.json" || (e.isFile && e.name.endsWith(".js"))) out.push(e.name);
+  }
+  return out;
+}
+
+/** Every file under `dir`, by its path from `dir`. */
+function filesUnder(dir: string, prefix = ""): string[] {
+  const out: string[] = [];
+  for (const e of Deno.readDirSync(`${dir}/${prefix}`)) {
+    if (e.isDirectory) out.push(...filesUnder(dir, `${prefix}${e.name}/`));
+    else out.push(`${prefix}${e.name}`);
+  }
+  return out.sort();
+}
+
+/**
+ * The reasons the bundle in `dir` cannot run as lazy.ts expects: an entry point missing, a chunk
+ * not at the top of the folder, a literal import of an entry point, an import left to resolve.
+ */
+export function check(dir: string): string[] {
+  const problems: string[] = [];
+  const files = filesUnder(dir).filter((f) => f.endsWith(".js"));
+  const entries = new Set(["main.js", ...LAZY_MODULES.map((m) => m.replace(/\.ts$/, ".js"))]);
+  for (const entry of entries) if (!files.includes(entry)) problems.push(`no entry point ${entry}`);
+  for (const file of files) {
+    if (!entries.has(file) && file.includes("/")) problems.push(`${file} is a chunk below the top folder`);
+    const text = Deno.readTextFileSync(`${dir}/${file}`);
+    for (const m of text.matchAll(/\bimport\s*\(\s*["']([^"']+)["']|\bfrom\s*["']([^"']+)["']/g)) {
+      const spec = m[1] ?? m[2];
+      if (/^(npm|jsr|node|https?):|\.ts$/.test(spec) && !spec.startsWith("node:")) {
+        problems.push(`${file} imports ${spec}`);
+      }
+      const target = new URL(spec, `file:///${file}`).pathname.slice(1);
+      if (m[1] !== undefined && entries.has(target)) {
+        problems.push(`${file} imports the entry point ${target} by a literal name`);
+      }
+    }
+  }
+  return problems;
+}
+
+/** The commit of the checkout and whether it has changes, or null outside git. */
+async function commitOf(): Promise<{ commit: string; dirty: boolean } | null> {
+  const git = (args: string[]) =>
+    new Deno.Command("git", { args, cwd: root, stdout: "piped", stderr: "null" }).output();
+  try {
+    const head = await git(["rev-parse", "HEAD"]);
+    if (!head.success) return null;
+    const status = await git([
+      "status",
+      "--porcelain",
+      "--",
+      "main.ts",
+      "src",
+      "vendor",
+      "deno.json",
+      "deno.lock",
+    ]);
+    return {
+      commit: new TextDecoder().decode(head.stdout).trim(),
+      dirty: new TextDecoder().decode(status.stdout).trim() !== "",
+    };
+  } catch {
+    return null;
+  }
+}
+
+/** Bundles the CLI into `outdir` (see the top of this file); throws with deno bundle's words. */
+export async function build(outdir: string): Promise<void> {
+  Deno.mkdirSync(outdir, { recursive: true });
+  const tmp = Deno.makeTempDirSync({ dir: outdir, prefix: ".build-" });
+  try {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "bundle",
+        "--quiet",
+        "--code-splitting",
+        "--platform",
+        "deno",
+        "--format",
+        "esm",
+        "--config",
+        `${root}deno.json`,
+        "--lock",
+        `${root}deno.lock`,
+        "--frozen",
+        "--outdir",
+        tmp,
+        `${root}main.ts`,
+        ...LAZY_MODULES.map((m) => `${root}${m}`),
+      ],
+      cwd: root,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (!out.success) {
+      throw new Error(
+        `Cannot build the bundle: deno bundle failed:\n${new TextDecoder().decode(out.stderr).trim()}`,
+      );
+    }
+    const problems = check(tmp);
+    if (problems.length) {
+      throw new Error(`Cannot build the bundle: it would not run:\n${problems.join("\n")}`);
+    }
+    const stamp = { version: VERSION, ...(await commitOf()), built: new Date().toISOString() };
+    Deno.writeTextFileSync(`${tmp}/build.json`, JSON.stringify(stamp, null, 2) + "\n");
+    for (const name of bundleEntries(outdir)) Deno.removeSync(`${outdir}/${name}`, { recursive: true });
+    for (const name of bundleEntries(tmp)) Deno.renameSync(`${tmp}/${name}`, `${outdir}/${name}`);
+  } finally {
+    Deno.removeSync(tmp, { recursive: true });
+  }
+}
+
+if (import.meta.main) {
+  const at = Deno.args.indexOf("--outdir");
+  const outdir = at >= 0 ? Deno.args[at + 1] : `${root}dist`;
+  if (outdir === undefined) {
+    console.error("error: --outdir needs a folder");
+    Deno.exit(2);
+  }
+  try {
+    await build(outdir);
+  } catch (e) {
+    console.error(`error: ${e instanceof Error ? e.message : e}`);
+    Deno.exit(1);
+  }
+  console.log(`built ${outdir}/main.js`);
+}
