@@ -1,6 +1,6 @@
 /**
- * The flags `deno run` gives the CLI: deno.json's `queuectl` and `install` tasks (checked by
- * run_flags_test.ts), the compiled binary (scripts/compile.ts), a detached worker started
+ * The flags `deno run` gives the CLI: deno.json's `queuectl` task and scripts/install.ts (checked
+ * by run_flags_test.ts), the compiled binary (scripts/compile.ts), a detached worker started
  * without /proc, and the tests, the bench and the demo, which run the CLI as it is installed.
  *
  * Permissions: `--allow-sys=uid` checks who owns the home (home_trust.ts); `--allow-net` is for
