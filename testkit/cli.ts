@@ -1,5 +1,5 @@
 /**
- * Runs the real CLI (`deno run main.ts`) against a home: in the foreground (`cli`, `cliJson`,
+ * Runs the real CLI (`deno run main.ts`, or a bundle's main.js: `main` of CliOptions) against a home: in the foreground (`cli`, `cliJson`,
  * `cliOk`) or in the background (`spawnCli`, with `untilOutput` and `stopBackground`).
  */
 import { waitFor } from "./wait.ts";
@@ -18,6 +18,8 @@ export interface CliResult {
 }
 
 export interface CliOptions {
+  /** The CLI's main module: main.ts of the sources (MAIN, the default) or a bundle's main.js. */
+  main?: string;
   stdin?: string;
   env?: Record<string, string>;
   cwd?: string;
@@ -26,7 +28,7 @@ export interface CliOptions {
 /** Runs `queuectl <args>` against `home` and waits for it. */
 export async function cli(home: string, args: string[], options: CliOptions = {}): Promise<CliResult> {
   const child = new Deno.Command(DENO, {
-    args: ["run", ...CLI_FLAGS, MAIN, ...args],
+    args: ["run", ...CLI_FLAGS, options.main ?? MAIN, ...args],
     env: { QUEUECTL_HOME: home, NO_COLOR: "1", ...options.env },
     cwd: options.cwd,
     stdin: options.stdin === undefined ? "null" : "piped",
@@ -97,7 +99,7 @@ export interface Background {
 /** Starts `queuectl <args>` (typically `worker start`) in the background. */
 export function spawnCli(home: string, args: string[], options: CliOptions = {}): Background {
   const child = new Deno.Command(DENO, {
-    args: ["run", ...CLI_FLAGS, MAIN, ...args],
+    args: ["run", ...CLI_FLAGS, options.main ?? MAIN, ...args],
     env: { QUEUECTL_HOME: home, NO_COLOR: "1", ...options.env },
     cwd: options.cwd,
     stdin: "null",
