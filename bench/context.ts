@@ -1,14 +1,21 @@
 /**
- * What every step of the bench receives: the sizes, where the repository and the scratch
- * directory are, a progress line, and the child processes still running (killed on Ctrl-C).
- * Built once by main.ts.
+ * What every step of the bench receives: the sizes, where the repository, the CLI under test and
+ * the scratch directory are, a progress line, and the child processes still running (killed on
+ * Ctrl-C). Built once by main.ts.
  */
 import type { Sizes } from "./options.ts";
 
 export interface Bench {
   readonly sizes: Sizes;
-  /** absolute path of the repository (its main.ts is the CLI under test) */
+  /** absolute path of the repository */
   readonly repo: string;
+  /**
+   * The CLI under test, as `deno task install` installs it: the bundle's main.js, built from the
+   * repository's sources into `tmp` when the run starts (scripts/build.ts)
+   */
+  readonly main: string;
+  /** the CLI from the sources: the repository's main.ts (the start-up figures' second row) */
+  readonly source: string;
   /** every home and file of the run lives under here; removed at the end */
   readonly tmp: string;
   /** children spawned and not yet exited */
@@ -27,10 +34,13 @@ export function createBench(sizes: Sizes, repo: string): Bench {
     const at = ((last - started) / 1000).toFixed(1).padStart(6);
     console.error(`[${at}s] ${line}`);
   };
+  const tmp = Deno.makeTempDirSync({ prefix: "queuectl-bench-" });
   return {
     sizes,
     repo,
-    tmp: Deno.makeTempDirSync({ prefix: "queuectl-bench-" }),
+    main: `${tmp}/bundle/main.js`,
+    source: `${repo}/main.ts`,
+    tmp,
     children: new Set(),
     progress,
     tick(line: string) {

@@ -4,6 +4,7 @@
  * (or, with --json, the results as JSON on stdout). Progress goes to stderr. Every scenario
  * runs in a fresh temporary home, removed afterwards. See bench/README.md.
  */
+import { build } from "../scripts/build.ts";
 import { type Bench, createBench } from "./context.ts";
 import { loadAverage, machine, revision } from "./machine.ts";
 import { type Options, parseOptions, type Step, USAGE } from "./options.ts";
@@ -49,6 +50,9 @@ async function main(args: string[]): Promise<number> {
   const failed: Step[] = [];
   try {
     bench.progress(`queuectl bench (${options.sizes.mode}), scratch in ${bench.tmp}`);
+    // the CLI as installed: the bundle of these sources (scripts/build.ts), not an older dist/
+    await build(`${bench.tmp}/bundle`);
+    bench.progress(`built the bundle: ${bench.main}`);
     byStep = await runSteps(bench, options, failed);
   } catch (e) {
     console.error(`error: ${(e as Error).message}`);

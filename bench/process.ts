@@ -10,9 +10,14 @@ import { CLI_FLAGS } from "../src/cli/run_flags.ts";
 /** The CLI's own flags (src/cli/run_flags.ts); baselines use the same. */
 export { CLI_FLAGS };
 
-/** deno arguments of `queuectl --home HOME <args>`. */
+/** deno arguments of `queuectl --home HOME <args>`: the CLI under test (the bundle, bench.main). */
 export function queuectl(bench: Bench, home: string, ...args: string[]): string[] {
-  return ["run", ...CLI_FLAGS, `${bench.repo}/main.ts`, "--home", home, ...args];
+  return ["run", ...CLI_FLAGS, bench.main, "--home", home, ...args];
+}
+
+/** The same from the sources (bench.source). */
+export function queuectlSource(bench: Bench, home: string, ...args: string[]): string[] {
+  return ["run", ...CLI_FLAGS, bench.source, "--home", home, ...args];
 }
 
 /** deno arguments of one of the bench's helper scripts (bench/<name>), run with the CLI's flags. */
