@@ -2,13 +2,14 @@
  * Settings of a home, kept in `config.jsonc` (comments allowed). Every default lives here, and
  * every value is validated here, once, with a message naming the key and the bad value.
  * Reading uses an ESM JSONC stripper (cheap at start-up); editing loads `jsonc-parser` lazily
- * because it keeps the user's comments and layout but is CommonJS (slow to load).
+ * (jsonc_edit.ts) because it keeps the user's comments and layout but is CommonJS (slow to load).
  */
 import stripJsonComments from "strip-json-comments";
 import { DURATION_EXAMPLES, durationSeconds } from "./duration.ts";
 import { UsageError } from "./errors.ts";
 import { withFileLock } from "./file_lock.ts";
 import { replaceFileDurably } from "./durable.ts";
+import { lazy } from "./lazy.ts";
 
 export interface Config {
   max_retries: number;
@@ -284,7 +285,7 @@ export async function setConfigValue(
   // refuse to edit a file that is already broken before anything (the lock file) is created
   parseConfigText(readOrTemplate(file), file);
   // loaded before the lock is taken: it is slow to load, and the lock is held only to edit
-  const { modify, applyEdits } = await import("jsonc-parser");
+  const { modify, applyEdits } = await lazy<typeof import("./jsonc_edit.ts")>("src/jsonc_edit.ts");
   await withFileLock(lockFile, () => {
     const text = readOrTemplate(file);
     parseConfigText(text, file); // broken meanwhile, by hand

@@ -49,6 +49,7 @@ export const LAZY_MODULES = [
   "src/store/pending.ts",
   "src/store/compaction.ts",
   "src/store/outputs.ts",
+  "src/jsonc_edit.ts",
 ] as const;
 
 /** A module lazy() can import: its path from the repository root. */
