@@ -43,7 +43,8 @@ function filesUnder(dir: string, prefix = ""): string[] {
 
 /**
  * The reasons the bundle in `dir` cannot run as lazy.ts expects: an entry point missing, a chunk
- * not at the top of the folder, a literal import of an entry point, an import left to resolve.
+ * (lazy.ts's above all) not at the top of the folder, a literal import of an entry point, an import
+ * left to resolve.
  */
 export function check(dir: string): string[] {
   const problems: string[] = [];
@@ -53,6 +54,10 @@ export function check(dir: string): string[] {
   for (const file of files) {
     if (!entries.has(file) && file.includes("/")) problems.push(`${file} is a chunk below the top folder`);
     const text = Deno.readTextFileSync(`${dir}/${file}`);
+    // lazy.ts finds the entry points beside itself: its code must sit at the top of the folder
+    if (text.includes(`endsWith("/src/lazy.ts")`) && file.includes("/")) {
+      problems.push(`${file} holds src/lazy.ts, which must be in a chunk at the top of the folder`);
+    }
     for (const m of text.matchAll(/\bimport\s*\(\s*["']([^"']+)["']|\bfrom\s*["']([^"']+)["']/g)) {
       const spec = m[1] ?? m[2];
       if (/^(npm|jsr|node|https?):|\.ts$/.test(spec) && !spec.startsWith("node:")) {
