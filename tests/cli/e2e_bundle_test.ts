@@ -145,8 +145,8 @@ Deno.test("the bundle runs the CLI: jobs, a detached worker, the dashboard, conf
           await cliOk(home, ["config", "set", "backoff-base", "3"], opts);
           assert.equal(await cliOk(home, ["config", "get", "max-retries"], opts), "5\n");
           const text = Deno.readTextFileSync(`${home}/config.jsonc`);
-          assert.match(text, /\n  "max_retries": 5,\n/);
-          assert.match(text, /\n  "backoff_base": 3,\n/);
+          assert.match(text, /\n {2}"max_retries": 5,\n/);
+          assert.match(text, /\n {2}"backoff_base": 3,\n/);
           assert.match(text, /\/\/ retries after the first attempt/, "its comments are kept");
         }),
     );
