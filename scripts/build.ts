@@ -13,6 +13,10 @@
  * literal import would make Deno prepare it at start-up): check() refuses a bundle that breaks
  * either rule, or that still imports an npm:, jsr: or .ts module.
  *
+ * `deno bundle` is experimental in Deno 2.9.6 (it says so unless --quiet): what it makes is guarded by
+ * check(), by tests/cli/e2e_bundle_test.ts, and by CI's run of the shared contract against the installed
+ * bundle.
+ *
  * The bundle is built in a temporary folder beside the target and replaces the previous one (its
  * main.js, chunks and src/; dist/queuectl of `deno task compile` stays). dist/build.json says which
  * commit it was built from, and whether the checkout had changes then.
