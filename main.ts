@@ -26,9 +26,9 @@ function writer(file: { writeSync(p: Uint8Array): number }) {
  * Imports a module by a computed name: Deno prepares (reads, hashes, compiles) every module a
  * literal import reaches, static or dynamic, when the program starts; a computed name only when
  * the import runs (src/lazy.ts says more; not imported from there, so that `--version` loads one
- * module less). `path` is one of src/lazy.ts's LAZY_MODULES, from the repository root, where this
- * file is; in the bundle (scripts/build.ts) this file is dist/main.js and the module dist/<path>
- * with `.js` for `.ts`.
+ * module less). `path` names a module of src/lazy.ts's LAZY_MODULES, relative to this file at the
+ * repository root; in the bundle (scripts/build.ts) this file is dist/main.js and the module
+ * dist/<path> with `.js` for `.ts`.
  */
 function lazy<T>(path: string): Promise<T> {
   const bundled = import.meta.url.endsWith(".js");
