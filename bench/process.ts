@@ -7,22 +7,27 @@ import { peakRss } from "./rss.ts";
 import { childrenCpuMs } from "./rusage.ts";
 import { CLI_FLAGS } from "../src/cli/run_flags.ts";
 
-/** The CLI's own flags (src/cli/run_flags.ts); baselines use the same. */
-export { CLI_FLAGS };
+/**
+ * deno arguments that run `module` with `args` and the CLI's own flags (src/cli/run_flags.ts):
+ * the CLI, the bench's helper scripts and the baselines alike.
+ */
+export function denoRun(module: string, ...args: string[]): string[] {
+  return ["run", ...CLI_FLAGS, module, ...args];
+}
 
 /** deno arguments of `queuectl --home HOME <args>`: the CLI under test (the bundle, bench.main). */
 export function queuectl(bench: Bench, home: string, ...args: string[]): string[] {
-  return ["run", ...CLI_FLAGS, bench.main, "--home", home, ...args];
+  return denoRun(bench.main, "--home", home, ...args);
 }
 
 /** The same from the sources (bench.source). */
 export function queuectlSource(bench: Bench, home: string, ...args: string[]): string[] {
-  return ["run", ...CLI_FLAGS, bench.source, "--home", home, ...args];
+  return denoRun(bench.source, "--home", home, ...args);
 }
 
 /** deno arguments of one of the bench's helper scripts (bench/<name>), run with the CLI's flags. */
 export function helper(bench: Bench, name: string, ...args: string[]): string[] {
-  return ["run", ...CLI_FLAGS, `${bench.repo}/bench/${name}`, ...args];
+  return denoRun(`${bench.repo}/bench/${name}`, ...args);
 }
 
 export interface SpawnOptions {

@@ -9,7 +9,7 @@
  */
 import { type Bench, scratch } from "../context.ts";
 import { paired, pairedMany, type Sample } from "../paired.ts";
-import { CLI_FLAGS, queuectl, queuectlSource, timed } from "../process.ts";
+import { denoRun, queuectl, queuectlSource, timed } from "../process.ts";
 import { type Result, result } from "../report.ts";
 import { startedWorker } from "../worker_proc.ts";
 
@@ -24,7 +24,7 @@ export async function startup(bench: Bench): Promise<Result[]> {
   const runs = bench.sizes.startupRuns;
   const s = scratch(bench, "startup");
   try {
-    const empty = wall(bench, ["run", ...CLI_FLAGS, `${bench.repo}/bench/fixtures/empty.ts`]);
+    const empty = wall(bench, denoRun(`${bench.repo}/bench/fixtures/empty.ts`));
     const home = `${s.dir}/home`;
     // the home exists (its first enqueue, not timed, created it): what a user's every call pays
     await timed(bench, queuectl(bench, home, "enqueue", "true"), { stdout: "null" });
@@ -49,9 +49,9 @@ export async function startup(bench: Bench): Promise<Result[]> {
       return await paired(runs, wall(bench, queuectl(bench, busyHome, "enqueue", "true")), empty);
     });
     bench.progress(`startup: ${runs} × (--version, empty deno run, --version from the sources)`);
-    const version = await pairedMany(runs, wall(bench, ["run", ...CLI_FLAGS, bench.main, "--version"]), [
+    const version = await pairedMany(runs, wall(bench, denoRun(bench.main, "--version")), [
       empty,
-      wall(bench, ["run", ...CLI_FLAGS, bench.source, "--version"]),
+      wall(bench, denoRun(bench.source, "--version")),
     ]);
     const note = "baseline: `deno run` of an empty script with the CLI's flags";
     const fromSource = "the same from the sources (main.ts), in the same rounds: what the bundle saves";
