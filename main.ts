@@ -4,7 +4,7 @@
  * `--version` is answered before anything else is loaded; an `enqueue` is first offered to a
  * running worker of its home (src/handoff: the worker has run the store's code already); every
  * other command line loads the command tree, and that only the named command's modules
- * (src/cli/app.ts).
+ * (src/cli/app.ts), but `enqueue <job>`, which src/cli/run.ts runs without it.
  */
 import { asksVersion, splitGlobalHome, VERSION } from "./src/cli/global_args.ts";
 import { isStreamGone } from "./src/stream_gone.ts";
@@ -42,16 +42,12 @@ function uidIfPermitted(): number | null {
 }
 
 export async function main(args: string[]): Promise<number> {
-  const [{ runApp }, { systemClock }] = await Promise.all([
-    lazy<typeof import("./src/cli/run.ts")>("./src/cli/run.ts"),
-    lazy<typeof import("./src/clock.ts")>("./src/clock.ts"),
-  ]);
+  const { runApp } = await lazy<typeof import("./src/cli/run.ts")>("./src/cli/run.ts");
   return runApp(args, {
     stdout: writer(Deno.stdout),
     stderr: writer(Deno.stderr),
     env: (name) => Deno.env.get(name),
     cwd: Deno.cwd(),
-    clock: systemClock,
     readStdin: async () => new Uint8Array(await new Response(Deno.stdin.readable).arrayBuffer()),
   });
 }

@@ -19,11 +19,11 @@
  */
 export const LAZY_MODULES = [
   "src/cli/run.ts",
-  "src/clock.ts",
   "src/handoff/client.ts",
   "src/handoff/server.ts",
   "src/cli/app.ts",
   "src/cli/enqueue.ts",
+  "src/cli/enqueue_cmd.ts",
   "src/cli/job_wait.ts",
   "src/cli/render.ts",
   "src/cli/worker_cmd.ts",

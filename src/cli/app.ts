@@ -5,17 +5,21 @@
  * anything that is not a command name get the whole tree.
  */
 import { type Application, buildApplication, type Command, type RouteMap } from "@stricli/core";
-import { type AppContext, routes } from "./context.ts";
+import type { AppContext } from "./context.ts";
+import { routes } from "./command.ts";
 import { VERSION } from "./global_args.ts";
 import { lazy } from "../lazy.ts";
 
 export { VERSION };
+/** stricli's parser, which runs a command line on the application loadApp() builds. */
+export { run as runApplication } from "@stricli/core";
 
 type Route = Command<AppContext> | RouteMap<AppContext>;
 
 /** The top-level routes in the order help lists them, each with the import that builds it. */
 const ROUTES: Record<string, () => Promise<Route>> = {
-  enqueue: async () => (await lazy<typeof import("./enqueue.ts")>("src/cli/enqueue.ts")).enqueueCommand,
+  enqueue: async () =>
+    (await lazy<typeof import("./enqueue_cmd.ts")>("src/cli/enqueue_cmd.ts")).enqueueCommand,
   worker: async () => (await lazy<typeof import("./worker_cmd.ts")>("src/cli/worker_cmd.ts")).workerRoutes,
   status: async () => (await lazy<typeof import("./read.ts")>("src/cli/read.ts")).statusCommand,
   list: async () => (await lazy<typeof import("./read.ts")>("src/cli/read.ts")).listCommand,

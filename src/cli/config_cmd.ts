@@ -10,14 +10,13 @@ import {
 import { ensureDir } from "../durable.ts";
 import {
   type AppContext,
-  command,
   homeFlag,
   type HomeFlags,
   jsonFlag,
   type JsonFlags,
   resolveHome,
-  routes,
 } from "./context.ts";
+import { command, routes } from "./command.ts";
 import { json, table } from "./render.ts";
 import { homePaths } from "../store/paths.ts";
 

@@ -1,17 +1,13 @@
 /**
  * What every command receives as `this`: output streams, environment, the clock and the
- * resolved global options. Built once in main.ts; commands never reach for globals.
+ * resolved global options. Built once per run (run.ts); commands never reach for globals. Also
+ * what a command body uses around it: its home and store (openSession), and `action`, which runs
+ * the body and turns its failure into one line and an exit code. Nothing here loads stricli (its
+ * types only): run.ts runs `enqueue <job>` through `action` without the command parser, and the
+ * command tree's builders are in command.ts.
  */
 import { printable } from "../printable.ts";
-import {
-  type BaseArgs,
-  buildCommand,
-  buildRouteMap,
-  type Command,
-  type CommandContext,
-  type RouteMap,
-  type TypedCommandParameters,
-} from "@stricli/core";
+import type { BaseArgs, CommandContext } from "@stricli/core";
 import { loadConfig } from "../config.ts";
 import { OperationError, QueueError } from "../errors.ts";
 import { checkHomeTrusted, processUid } from "../home_trust.ts";
@@ -170,47 +166,4 @@ export function isOsError(e: unknown): e is Error {
   if (e instanceof Deno.errors.NotADirectory) return true;
   const code = e instanceof Error ? (e as { code?: unknown }).code : undefined;
   return typeof code === "string" && /^E[A-Z0-9]+$/.test(code);
-}
-
-/** What stricli accepts as a flags type: an interface too (it has no index signature). */
-type FlagsOf<F> = Readonly<Partial<Record<keyof F, unknown>>>;
-
-export interface CommandSpec<F extends FlagsOf<F>, A extends BaseArgs> {
-  func: (this: AppContext, flags: F, ...args: A) => void | Promise<void>;
-  /**
-   * stricli's flag and positional descriptions, checked against F and A: a flag spec missing
-   * from F, of another type, or optional where F's field is required fails the type check
-   */
-  parameters: TypedCommandParameters<F, A, AppContext>;
-  /**
-   * `usage`: the usage lines (after the command's name) when the generated one would say less
-   * than what the command accepts; they also stand for the command in its group's help
-   */
-  docs: { brief: string; fullDescription?: string; usage?: readonly string[] };
-}
-
-/** A stricli command whose body runs under `action` (one error line, exit code). */
-export function command<F extends FlagsOf<F>, A extends BaseArgs>(
-  spec: CommandSpec<F, A>,
-): Command<AppContext> {
-  const { usage, ...docs } = spec.docs;
-  const built = buildCommand<F, A, AppContext>({
-    func: action<F, A>(spec.func),
-    parameters: spec.parameters,
-    docs: usage ? { ...docs, customUsage: usage } : docs,
-  });
-  if (!usage) return built;
-  // stricli's list of a group's commands ignores customUsage: give it the lines too (each line
-  // after the first indented as stricli indents the first)
-  return {
-    ...built,
-    formatUsageLine: (args) => usage.map((u) => [...args.prefix, u].join(" ")).join("\n  "),
-  };
-}
-
-export function routes(
-  routeMap: Record<string, Command<AppContext> | RouteMap<AppContext>>,
-  docs: { brief: string; fullDescription?: string },
-): RouteMap<AppContext> {
-  return buildRouteMap<string, AppContext>({ routes: routeMap, docs });
 }

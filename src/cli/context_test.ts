@@ -4,7 +4,8 @@
  * type checker accepts it (an unused directive is an error).
  */
 import assert from "node:assert/strict";
-import { type AppContext, command, homeFlag, type HomeFlags, isOsError } from "./context.ts";
+import { type AppContext, homeFlag, type HomeFlags, isOsError } from "./context.ts";
+import { command } from "./command.ts";
 
 interface CountFlags extends HomeFlags {
   count?: string;

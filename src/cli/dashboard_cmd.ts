@@ -2,7 +2,8 @@
 import { printable } from "../printable.ts";
 import { UsageError } from "../errors.ts";
 import { parseCount } from "../validate.ts";
-import { type AppContext, command, homeFlag, type JsonFlags, resolveHome } from "./context.ts";
+import { type AppContext, homeFlag, type JsonFlags, resolveHome } from "./context.ts";
+import { command } from "./command.ts";
 
 interface DashboardFlags extends JsonFlags {
   host?: string;

@@ -1,7 +1,8 @@
 /**
- * The command line's global pieces that need no command tree: the version, and `--home DIR`
+ * The command line's global pieces that need no command tree: the version, `--home DIR`
  * given before the command name or after it (homeArgs(): the one reading of --home for main.ts,
- * the command line and the enqueue hand-off). main.ts answers `--version` with them before it
+ * the command line and the enqueue hand-off), and the one line run without the tree
+ * (plainEnqueue). main.ts answers `--version` with them before it
  * loads anything else (a bare `deno run` is most of what that call may cost): keep this module
  * free of imports.
  */
@@ -85,4 +86,15 @@ export function homeDir(
 /** The command line asks for the version alone (as stricli's --version/-v flag would answer it). */
 export function asksVersion(rest: readonly string[]): boolean {
   return rest.length === 1 && (rest[0] === "--version" || rest[0] === "-v");
+}
+
+/**
+ * Whether `rest` (the command line after the global --home) is `enqueue <job>`: one argument that
+ * is not a flag. stricli would run enqueue's body with no flag and that argument as it is (its one
+ * positional parses with String, and no word but a flag's is read otherwise), so src/cli/run.ts
+ * does that itself, without loading the command tree. `enqueue -- <job>` is the same line through
+ * the tree.
+ */
+export function plainEnqueue(rest: readonly string[]): boolean {
+  return rest.length === 2 && rest[0] === "enqueue" && !rest[1].startsWith("-");
 }

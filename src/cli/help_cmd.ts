@@ -6,7 +6,8 @@ import { run } from "@stricli/core";
 import { UsageError } from "../errors.ts";
 import { lazy } from "../lazy.ts";
 import type { loadApp as LoadApp } from "./app.ts";
-import { type AppContext, command } from "./context.ts";
+import type { AppContext } from "./context.ts";
+import { command } from "./command.ts";
 
 /** The words of `path` that lead to a command or a group, or the first that does not. */
 export function routePath(root: unknown, words: readonly string[]): { path: string[]; unknown?: string } {

@@ -16,15 +16,8 @@ import { type JobLog, JobLogPrinter, printTail, readJobLog } from "../output/job
 import { parseCount } from "../validate.ts";
 import { HomeChanges } from "../store/changes.ts";
 import { listWorkers } from "../worker/registry.ts";
-import {
-  type AppContext,
-  command,
-  homeFlag,
-  jsonFlag,
-  type JsonFlags,
-  openSession,
-  type Session,
-} from "./context.ts";
+import { type AppContext, homeFlag, jsonFlag, type JsonFlags, openSession, type Session } from "./context.ts";
+import { command } from "./command.ts";
 import { checkJobRef, resolveJobRef } from "../job_ref.ts";
 import { jobRefParam } from "./job_ref_params.ts";
 import { json } from "./render.ts";

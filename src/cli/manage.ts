@@ -3,15 +3,8 @@ import { UsageError } from "../errors.ts";
 import type { RepairDeps } from "../store/repair.ts";
 import type { HomePaths } from "../store/paths.ts";
 import type { JobState } from "../job.ts";
-import {
-  type AppContext,
-  command,
-  homeFlag,
-  jsonFlag,
-  type JsonFlags,
-  openSession,
-  routes,
-} from "./context.ts";
+import { type AppContext, homeFlag, jsonFlag, type JsonFlags, openSession } from "./context.ts";
+import { command, routes } from "./command.ts";
 import { deleteJobs as deleteWithLogs, retryDead } from "../usecases/jobs.ts";
 import { checkJobRef, resolveJobRefs } from "../job_ref.ts";
 import { jobRefsParam } from "./job_ref_params.ts";

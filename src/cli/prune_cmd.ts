@@ -6,7 +6,8 @@
  */
 import { UsageError } from "../errors.ts";
 import { parseDuration } from "../validate.ts";
-import { type AppContext, command, homeFlag, jsonFlag, type JsonFlags, openSession } from "./context.ts";
+import { type AppContext, homeFlag, jsonFlag, type JsonFlags, openSession } from "./context.ts";
+import { command } from "./command.ts";
 import { json } from "./render.ts";
 
 interface PruneFlags extends JsonFlags {

@@ -9,15 +9,8 @@ import type { QueueInfo, QueueSettings } from "../store/mod.ts";
 import { isDefaultSettings, jobCount } from "../store/queue_listing.ts";
 import { changeQueue, MAX_CONCURRENCY } from "../usecases/queues.ts";
 import { parseCount, parseQueueName } from "../validate.ts";
-import {
-  type AppContext,
-  command,
-  homeFlag,
-  jsonFlag,
-  type JsonFlags,
-  openSession,
-  routes,
-} from "./context.ts";
+import { type AppContext, homeFlag, jsonFlag, type JsonFlags, openSession } from "./context.ts";
+import { command, routes } from "./command.ts";
 import { json, table } from "./render.ts";
 
 const nameParam = {

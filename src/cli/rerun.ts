@@ -5,7 +5,8 @@
  */
 import { checkJobRef, resolveJobRef } from "../job_ref.ts";
 import { jobRefParam } from "./job_ref_params.ts";
-import { type AppContext, command, homeFlag, jsonFlag, type JsonFlags, openSession } from "./context.ts";
+import { type AppContext, homeFlag, jsonFlag, type JsonFlags, openSession } from "./context.ts";
+import { command } from "./command.ts";
 import { json } from "./render.ts";
 
 async function rerun(this: AppContext, flags: JsonFlags, ref: string): Promise<void> {

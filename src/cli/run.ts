@@ -3,13 +3,15 @@
  * environment and stdin; tests and the fuzzer give it captured ones (`runCli`) and call it
  * thousands of times in one process. Turns the outcome into an exit code (0 ok, 1 operational
  * error, 2 invalid input or usage).
+ *
+ * The command tree and its parser (app.ts, stricli) are loaded for every command line but one:
+ * `enqueue <job>`, a job and no flag (plainEnqueue), the commonest line and the one whose start-up
+ * is a user's wait, runs enqueue.ts's body directly with no flag, as stricli would run it.
  */
-import { run } from "@stricli/core";
 import { type Clock, systemClock } from "../clock.ts";
-import { loadApp } from "./app.ts";
-import { asksVersion, homeArgs, splitGlobalHome, VERSION } from "./global_args.ts";
+import { asksVersion, homeArgs, plainEnqueue, splitGlobalHome, VERSION } from "./global_args.ts";
 import { printable } from "../printable.ts";
-import type { AppContext, Streams } from "./context.ts";
+import { action, type AppContext, type Streams } from "./context.ts";
 import { decodeInput } from "./utf8.ts";
 import { lazy } from "../lazy.ts";
 import { isStreamGone } from "../stream_gone.ts";
@@ -23,7 +25,8 @@ export interface CliIo {
   stderr: Streams;
   env: (name: string) => string | undefined;
   cwd: string;
-  clock: Clock;
+  /** the system's clock when not given */
+  clock?: Clock;
   /** all of stdin, as bytes: decoded here, strictly (utf8.ts) */
   readStdin(): Promise<Uint8Array>;
 }
@@ -167,7 +170,7 @@ async function runOn(
     env: io.env,
     globalHome: home,
     cwd: io.cwd,
-    clock: io.clock,
+    clock: io.clock ?? systemClock,
     readStdin: async () => decodeInput(await io.readStdin(), "stdin"),
     exitCode: 0,
     commandStarted: () => {
@@ -192,6 +195,12 @@ async function runOn(
     direct.write(`error: ${homeProblem}\n`);
     return 2;
   }
+  if (plainEnqueue(rest)) {
+    const { enqueue } = await lazy<typeof import("./enqueue.ts")>("src/cli/enqueue.ts");
+    await action(enqueue).call(context, {}, rest[1]);
+    return context.exitCode;
+  }
+  const { loadApp, runApplication } = await lazy<typeof import("./app.ts")>("src/cli/app.ts");
   const app = await loadApp(rest);
   // before stricli, which takes `--queue=` (no value after "=") as an argument, not as --queue
   const argProblem = emptyFlagValue(app.root, rest) ?? argvWithoutSeparator(app.root, rest);
@@ -199,7 +208,7 @@ async function runOn(
     direct.write(`error: ${printable(argProblem)}\n`);
     return 2;
   }
-  await run(app, rest, context as AppContext & { process: typeof proc });
+  await runApplication(app, rest, context as AppContext & { process: typeof proc });
   // stricli reports a failed write of its help as an exception of the help: not when stdout went away
   if (stdoutGone()) return 0;
   const first = early.join("").split("\n").find((line) => line.trim() !== "");
@@ -240,7 +249,7 @@ export async function runCli(args: string[], options: RunCliOptions = {}): Promi
     stderr: { write: (t) => void (err += t) },
     env: (name) => Object.hasOwn(env, name) ? env[name] : undefined,
     cwd: options.cwd ?? Deno.cwd(),
-    clock: options.clock ?? systemClock,
+    clock: options.clock,
     readStdin: () =>
       Promise.resolve(
         typeof options.stdin === "string"

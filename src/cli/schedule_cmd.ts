@@ -16,15 +16,8 @@ import {
   shownSchedule as shown,
 } from "../usecases/schedules.ts";
 import { looksLikeJson, queueNameProblem, validateJob } from "../validate.ts";
-import {
-  type AppContext,
-  command,
-  homeFlag,
-  jsonFlag,
-  type JsonFlags,
-  openSession,
-  routes,
-} from "./context.ts";
+import { type AppContext, homeFlag, jsonFlag, type JsonFlags, openSession } from "./context.ts";
+import { command, routes } from "./command.ts";
 import { envNameProblem, JOB_FLAG_SPECS, jobFlagFields, type JobFlags, parseCwd } from "./job_flags.ts";
 import { json, relative, table } from "./render.ts";
 

@@ -10,16 +10,15 @@ import { isWorkerAlive, listWorkers, type WorkerEntry, type WorkerInfo } from ".
 import { stopWorkers } from "../usecases/workers.ts";
 import {
   type AppContext,
-  command,
   homeFlag,
   type HomeFlags,
   jsonFlag,
   type JsonFlags,
   openSession,
-  routes,
   type Session,
   sessionConfig,
 } from "./context.ts";
+import { command, routes } from "./command.ts";
 import { LineSink } from "./line_sink.ts";
 import { workerTable } from "./read.ts";
 import { json } from "./render.ts";

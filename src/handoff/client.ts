@@ -35,13 +35,16 @@ export async function handOff(args: string[], io: CallerIo): Promise<number | nu
   // a --home that names no home: the command line, run here, refuses it
   if (io.uid === null || problem !== null || !handsOff(rest, env)) return null;
   const home = homeDir([command, global, env("QUEUECTL_HOME")], env("HOME"), io.cwd);
+  const found = sockets(home, io.uid);
+  // no worker: the call, its time limit and its listener (~1 ms at start-up) are not made
+  if (found.length === 0) return null;
   const call: HandoffCall = { argv: args, cwd: io.cwd, env: carriedEnv(io.env) };
   // one time limit for the whole offer, however many workers it tries (protocol.ts WHO RUNS IT)
   const offer = AbortSignal.timeout(ACCEPT_MS);
   const late = new Promise<null>((resolve) =>
     offer.addEventListener("abort", () => resolve(null), { once: true })
   );
-  for (const path of sockets(home, io.uid)) {
+  for (const path of found) {
     let conn: Deno.Conn | null;
     try {
       conn = await Promise.race([Deno.connect({ transport: "unix", path }), late]);
