@@ -13,7 +13,7 @@ import { homePaths } from "./paths.ts";
 import type { QueueSettings, Schedule } from "./records.ts";
 import { queueListed } from "./queue_listing.ts";
 import type { QueueState } from "./state.ts";
-import { mergeOpen } from "./seq_merge.ts";
+import { mergeSources, type SeqSource } from "./seq_merge.ts";
 
 const DELETABLE: readonly JobState[] = ["pending", "failed", "completed", "dead"];
 
@@ -278,16 +278,25 @@ function listJobs(s: QueueState, query: ListQuery): Job[] {
     (!query.queue || job.queue === query.queue) &&
     (!needle || job.id.toLowerCase().includes(needle) || job.command.toLowerCase().includes(needle));
   const order = desc ? "desc" : "asc";
-  const sources: Iterator<Job>[] = [
-    filtered(desc ? s.inOrderDesc(query.state) : s.inOrder(query.state), beyond, within, wanted),
-  ];
-  if ((!query.state || query.state === "completed") && s.archived > 0 && s.archiveView) {
-    sources.push(filtered(s.archiveView.jobs(order, query.past), () => true, within, wanted));
+  const now = desc ? Infinity : -Infinity;
+  const sources: SeqSource<Job>[] = s.liveRuns(desc, query.state).map((run) => ({
+    reach: run.reach,
+    open: () => filtered({ [Symbol.iterator]: () => run.open() }, beyond, within, wanted),
+  }));
+  const archive = s.archiveView;
+  if ((!query.state || query.state === "completed") && s.archived > 0 && archive) {
+    sources.push({
+      reach: now,
+      open: () => filtered(archive.jobs(order, query.past), () => true, within, wanted),
+    });
   }
   if (!query.state || query.state === "pending") {
-    sources.push(filtered(s.pending.jobs(order, query.past), () => true, within, wanted));
+    sources.push({
+      reach: now,
+      open: () => filtered(s.pending.jobs(order, query.past), () => true, within, wanted),
+    });
   }
-  return take(mergeOpen(sources, desc), limit);
+  return take(mergeSources(sources, desc), limit);
 }
 
 function take<T>(it: Iterator<T>, limit: number): T[] {

@@ -9,6 +9,7 @@
  * the jobs it inspects.
  */
 import { isLive, isWaiting, type Job, type JobState } from "../job.ts";
+import { mergeSources, type SeqSource } from "./seq_merge.ts";
 
 /** What orders and gates a waiting job's claim (runnable.ts), as a snapshot's header gives it. */
 export interface WaitKey {
@@ -75,6 +76,8 @@ export interface SnapshotLines {
 /** Version 6: the ended lines that follow the lines a header names. */
 export interface EndedLines {
   count: number;
+  /** the first and last one's seq (null: not known without reading them) */
+  seqs: { min: number; max: number } | null;
   /** false: `id` is certainly not an ended line's job (id_filter.ts) */
   mayHold(id: string): boolean;
   /** Reads and checks their directory (throws CorruptionError if it is damaged). */
@@ -259,19 +262,35 @@ export class JobMap extends Map<string, Job> {
   }
 
   /**
-   * Jobs in enqueue order (`desc`: newest first), parsing each only when the caller reads that far:
-   * the snapshot's lines (from version 6 two runs of them, those that may still run and the ended
-   * ones) merged with the others by seq.
+   * The jobs in enqueue order (`desc`: newest first) as runs that are each in that order, for a
+   * merge (seq_merge.ts; inOrder() merges them alone, a listing with the archive's and the pending
+   * set's): the snapshot's lines (from version 6 two runs of them, those that may still run and the
+   * ended ones) and the others. A job is parsed only when the merge reads that far, and the ended
+   * lines, when the header gives their seqs, are named (their directory, line 2, read) only when
+   * the merge reaches the first one's seq: a listing of the newest jobs, when every ended one is
+   * older, never reads them.
    */
-  *#bySeq(desc: boolean): Generator<Job> {
-    this.#readEnded();
+  runs(desc: boolean): SeqSource<Job>[] {
+    const seqs = this.#lines?.ended?.seqs;
+    if (!seqs) this.#readEnded();
     const others = this.#others();
     if (desc) others.reverse();
-    const count = this.#lineCount;
-    yield* merged(
-      [this.#lineJobs(0, this.#split, desc), this.#lineJobs(this.#split, count, desc), others.values()],
-      desc ? (a, b) => a.seq > b.seq : (a, b) => a.seq < b.seq,
-    );
+    const now = desc ? Infinity : -Infinity;
+    return [
+      { reach: now, open: () => this.#lineJobs(0, this.#split, desc) },
+      {
+        reach: this.#lines?.ended && seqs ? (desc ? seqs.max : seqs.min) : now,
+        open: () => {
+          this.#readEnded();
+          return this.#lineJobs(this.#split, this.#lineCount, desc);
+        },
+      },
+      { reach: now, open: () => others.values() },
+    ];
+  }
+
+  *#bySeq(desc: boolean): Generator<Job> {
+    yield* mergeSources(this.runs(desc), desc);
   }
 
   /** Jobs in enqueue order, parsing each only when the caller reads that far. */
@@ -458,22 +477,5 @@ export class JobMap extends Map<string, Job> {
   override forEach(fn: (job: Job, id: string, map: Map<string, Job>) => void, self?: unknown): void {
     this.parseAll();
     super.forEach(fn, self);
-  }
-}
-
-/**
- * The items of `sources`, each already in `before` order, as one sequence in that order (an item
- * is taken from a source only when it is the next to give: lazily parsed lines stay unparsed).
- */
-function* merged<T>(sources: Iterator<T>[], before: (a: T, b: T) => boolean): Generator<T> {
-  const heads = sources.map((s) => s.next());
-  for (;;) {
-    let best = -1;
-    for (let k = 0; k < heads.length; k++) {
-      if (!heads[k].done && (best < 0 || before(heads[k].value, heads[best].value))) best = k;
-    }
-    if (best < 0) return;
-    yield heads[best].value;
-    heads[best] = sources[best].next();
   }
 }

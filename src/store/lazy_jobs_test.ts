@@ -37,9 +37,10 @@ function linesOf(jobs: Job[], withStates = true, keys: Map<number, KeyedLine> | 
 
 /**
  * `jobs` as a version 6 snapshot's lines: those that may still run named by the header, the ended
- * ones after them read from their directory when first needed; `reads` counts those reads.
+ * ones after them read from their directory when first needed; `reads` counts those reads. With
+ * `seqs` the header gives the first and last ended line's seq.
  */
-function version6(jobs: Job[]): { map: JobMap; parsed: string[]; reads: () => number } {
+function version6(jobs: Job[], seqs = false): { map: JobMap; parsed: string[]; reads: () => number } {
   const live = jobs.filter((j) => isLive(j.state));
   const ended = jobs.filter((j) => !isLive(j.state));
   const lines = { ...linesOf(live), firstLine: 3 };
@@ -47,6 +48,7 @@ function version6(jobs: Job[]): { map: JobMap; parsed: string[]; reads: () => nu
   let reads = 0;
   lines.ended = {
     count: ended.length,
+    seqs: seqs ? { min: ended[0].seq, max: ended[ended.length - 1].seq } : null,
     mayHold: (id) => ended.some((j) => j.id === id),
     read: () => {
       reads++;
@@ -226,6 +228,40 @@ Deno.test("version 6: inOrder() and inOrderDesc() merge both runs of lines and t
   assert.strictEqual(reads(), 1);
 });
 
+Deno.test("version 6 with the ended seqs: a listing reads the ended lines' directory only once it reaches them", () => {
+  const { map, parsed, reads } = version6(LINES, true);
+  map.set("n1", job("n1", 7, "pending"));
+  map.set("n2", job("n2", 8, "pending"));
+  // newest first: n2, n1, f1 are newer than d2, the last ended line
+  assert.deepStrictEqual([...take(map.inOrderDesc(), 3)].map((j) => j.id), ["n2", "n1", "f1"]);
+  assert.strictEqual(reads(), 0);
+  assert.deepStrictEqual(parsed, ["f1"]);
+  // oldest first: d1, the first ended line, is the first job
+  assert.deepStrictEqual([...take(map.inOrder(), 1)].map((j) => j.id), ["d1"]);
+  assert.strictEqual(reads(), 1);
+  assert.deepStrictEqual([...map.inOrderDesc()].map((j) => j.id), [
+    "n2",
+    "n1",
+    "f1",
+    "d2",
+    "r1",
+    "c1",
+    "p1",
+    "d1",
+  ]);
+  assert.deepStrictEqual([...map.inOrder()].map((j) => j.id), [
+    "d1",
+    "p1",
+    "c1",
+    "r1",
+    "d2",
+    "f1",
+    "n1",
+    "n2",
+  ]);
+  assert.strictEqual(reads(), 1);
+});
+
 Deno.test("version 6: an id an ended line repeats is found when the ids are indexed after the read", () => {
   const twice = [...LINES.slice(0, 5), job("p1", 6, "dead")];
   const { map } = version6(twice);
@@ -240,7 +276,12 @@ Deno.test("version 6: an id an ended line repeats is found when the ids are inde
  * the ended lines' filter says maybe to every id when `filterAll` (false positives), and the map
  * lets go of the file once it has read everything (`closed`, after which nothing may be read).
  */
-function snapshotMap(jobs: Job[], v6: boolean, filterAll: boolean): { map: JobMap; closed: () => boolean } {
+function snapshotMap(
+  jobs: Job[],
+  v6: boolean,
+  filterAll: boolean,
+  seqs: boolean,
+): { map: JobMap; closed: () => boolean } {
   const live = v6 ? jobs.filter((j) => isLive(j.state)) : jobs;
   const ended = v6 ? jobs.filter((j) => !isLive(j.state)) : [];
   const keys = new Map<number, KeyedLine>();
@@ -261,6 +302,7 @@ function snapshotMap(jobs: Job[], v6: boolean, filterAll: boolean): { map: JobMa
   lines.starts = new Float64Array(jobs.length + 1);
   lines.ended = ended.length === 0 ? null : {
     count: ended.length,
+    seqs: seqs ? { min: ended[0].seq, max: ended[ended.length - 1].seq } : null,
     mayHold: (id) => filterAll || ended.some((j) => j.id === id),
     read: () => {
       assert.ok(!closed, "the ended lines' directory is read after the file was let go");
@@ -288,6 +330,7 @@ const OPS = [
   "delete",
   "asc",
   "desc",
+  "descN",
   "unended",
   "states",
   "waiting",
@@ -306,9 +349,10 @@ Deno.test("property: a map of snapshot lines answers as a plain map of its jobs 
       ),
       fc.boolean(),
       fc.boolean(),
-      (states, ops, v6, filterAll) => {
+      fc.boolean(),
+      (states, ops, v6, filterAll, seqs) => {
         const jobs = states.map((state, i) => job(`j${i}`, i + 1, state));
-        const { map, closed } = snapshotMap(jobs, v6, filterAll);
+        const { map, closed } = snapshotMap(jobs, v6, filterAll, seqs);
         const model = new Map(jobs.map((j) => [j.id, j]));
         // enqueued since: seq from the snapshot's next order on; taken out of a pending segment: below it
         let enqueued = jobs.length + 6;
@@ -337,6 +381,10 @@ Deno.test("property: a map of snapshot lines answers as a plain map of its jobs 
           }
           if (op === "desc") {
             assert.deepStrictEqual([...map.inOrderDesc()].map((j) => j.id), inOrder().reverse());
+          }
+          if (op === "descN") {
+            const first = [...take(map.inOrderDesc(), n)].map((j) => j.id);
+            assert.deepStrictEqual(first, inOrder().reverse().slice(0, n));
           }
           if (op === "unended") {
             assert.deepStrictEqual([...map.unended()].map((j) => j.id).sort(), where((j) => isLive(j.state)));

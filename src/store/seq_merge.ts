@@ -42,12 +42,25 @@ export function* mergeBySeq<S, T extends Seqd>(
   }
 }
 
+/**
+ * A stream in seq order that is opened only when a merge reaches `reach`: none of its items comes
+ * before that seq (±Infinity: open it at once).
+ */
+export interface SeqSource<T> {
+  reach: number;
+  open(): Iterator<T>;
+}
+
+/** Sources merged in enqueue order (newest first when `desc`), each opened when the merge reaches it. */
+export function mergeSources<T extends Seqd>(sources: readonly SeqSource<T>[], desc: boolean): Generator<T> {
+  const before = desc ? descending : ascending;
+  const waiting = [...sources].sort((a, b) =>
+    before(a.reach, b.reach) ? -1 : before(b.reach, a.reach) ? 1 : 0
+  );
+  return mergeBySeq(waiting, (s) => s.reach, (s) => s.open(), before);
+}
+
 /** Streams already open, merged in enqueue order (newest first when `desc`). */
 export function mergeOpen<T extends Seqd>(sources: readonly Iterator<T>[], desc: boolean): Generator<T> {
-  return mergeBySeq(
-    [...sources],
-    () => desc ? Infinity : -Infinity,
-    (it) => it,
-    desc ? descending : ascending,
-  );
+  return mergeSources(sources.map((it) => ({ reach: desc ? Infinity : -Infinity, open: () => it })), desc);
 }

@@ -10,7 +10,7 @@
  *                        "outputs":[[file,attempts]],
  *                        "ids":[…],"lengths":[…],"states":[…],
  *                        "keys":[[i,queue,priority,seq,run_at]],
- *                        "ended":{"jobs":E,"bytes":…,"directory_bytes":…,
+ *                        "ended":{"jobs":E,"bytes":…,"directory_bytes":…,"min_seq":…,"max_seq":…,
  *                                 "filter":{"bits":"…","hashes":14}},"body_crc":…}
  *   line 2      the ended lines' directory {"directory":"ended","ids":[…],"lengths":[…],"states":[…]}
  *   lines 3..   one live job per line (not archived, not in a pending segment): first those that
@@ -24,7 +24,10 @@
  * compact. `ended.filter` (id_filter.ts, a Bloom filter of the ended ids) says without reading it
  * that an id is not there, which is what an enqueue (is its new id free?) and a lookup of an
  * archived or unknown id ask. `ended.bytes` is the length of the ended job lines together and
- * `directory_bytes` that of line 2, both newlines included.
+ * `directory_bytes` that of line 2, both newlines included. `min_seq` and `max_seq` (absent from a file
+ * written before they were added, which is read as before) are the first and last ended line's seq: a listing in enqueue order reads line 2 only once it reaches them (lazy_jobs.ts
+ * #bySeq), so `list --limit 20` of a home whose ended jobs are older than its newest 20 does not
+ * read it, and a parsed ended line whose seq lies outside them is corruption.
  *
  * `counts` (and `by_queue`) cover every job, archived ones and those waiting in pending segments
  * included, so `status` needs nothing else. `ids`, `lengths` (bytes, newline included) and `states`
@@ -110,6 +113,7 @@ export function encodeSnapshot(state: QueueState, gen: number): Uint8Array {
     keys: waitKeys(live),
     ended: {
       jobs: ended.length,
+      ...(ended.length > 0 ? { min_seq: ended[0].seq, max_seq: ended[ended.length - 1].seq } : {}),
       bytes: endedLines.reduce((sum, l) => sum + l.length, 0),
       directory_bytes: directory.length,
       filter: IdFilter.of(ended.map((j) => j.id), ended.length).toJSON(),
@@ -243,9 +247,11 @@ function verifiedV2(bytes: Uint8Array, fail: Fail): QueueState | null {
     fail,
   );
   const state = baseState(header);
+  const endedFrom = lines.firstLine + lines.split;
   state.jobs.setUnparsed(
     lines,
-    (id, s, e, line, jobState, key) => parseJob(bytes.subarray(s, e), id, jobState, key ?? null, line, fail),
+    (id, s, e, line, jobState, key) =>
+      parseJob(bytes.subarray(s, e), id, jobState, key ?? null, line >= endedFrom ? ended : null, line, fail),
     state.nextOrder,
   );
   return finishV2(state, header, fail);
@@ -312,6 +318,8 @@ interface Ended {
   bytes: number;
   directory_bytes: number;
   filter: IdFilter;
+  /** the first and last ended line's seq; null in a file written before the header had them */
+  seqs: { min: number; max: number } | null;
 }
 
 function endedOf(header: Record<string, unknown>, fail: Fail): Ended | null {
@@ -326,8 +334,24 @@ function endedOf(header: Record<string, unknown>, fail: Fail): Ended | null {
     fail(1, "the header's account of the ended job lines is invalid");
   }
   if (typeof filter === "string") return fail(1, `the header's filter of ended jobs is invalid: ${filter}`);
+  const { min_seq: min, max_seq: max } = e as { min_seq?: unknown; max_seq?: unknown };
+  const seqs = min === undefined && max === undefined ? null : { min, max };
+  if (
+    seqs !== null &&
+    (!Number.isSafeInteger(min) || !Number.isSafeInteger(max) || (min as number) < 0 ||
+      (min as number) > (max as number) ||
+      (e as { jobs: number }).jobs === 0)
+  ) {
+    fail(1, "the header's seqs of the ended job lines are invalid");
+  }
   const ended = e as unknown as Ended;
-  return { jobs: ended.jobs, bytes: ended.bytes, directory_bytes: ended.directory_bytes, filter };
+  return {
+    jobs: ended.jobs,
+    bytes: ended.bytes,
+    directory_bytes: ended.directory_bytes,
+    filter,
+    seqs: seqs as Ended["seqs"],
+  };
 }
 
 /**
@@ -423,6 +447,7 @@ function readLazily(path: string, fail: Fail): QueueState | null {
     if (ended && ended.jobs > 0) {
       lines.ended = {
         count: ended.jobs,
+        seqs: ended.seqs,
         mayHold: (id) => ended.filter.mayHold(id),
         read: () => {
           // with its newline: a damaged one would otherwise pass unseen here (doctor's check sees it)
@@ -446,13 +471,22 @@ function readLazily(path: string, fail: Fail): QueueState | null {
     checkTrailer((trailer as { value: Record<string, unknown> }).value, jobCount, header, trailerLine, fail);
     const state = baseState(header);
     keep = jobCount > 0;
+    const endedFrom = lines.firstLine + lines.split;
     state.jobs.setUnparsed(
       lines,
       (id, s, e, line, jobState, key) => {
         // with its newline: a damaged one would otherwise pass unseen here (doctor's check sees it)
         const bytes = readRange(file, s, e - s + 1);
         if (bytes[e - s] !== 0x0a) fail(line, "the line does not end where the header says");
-        return parseJob(bytes.subarray(0, e - s), id, jobState, key ?? null, line, fail);
+        return parseJob(
+          bytes.subarray(0, e - s),
+          id,
+          jobState,
+          key ?? null,
+          line >= endedFrom ? ended : null,
+          line,
+          fail,
+        );
       },
       state.nextOrder,
       keep ? () => file.close() : undefined,
@@ -488,6 +522,7 @@ function parseJob(
   id: string,
   state: JobState | null,
   key: WaitKey | null,
+  ended: Ended | null,
   lineNo: number,
   fail: Fail,
 ): Job {
@@ -504,6 +539,9 @@ function parseJob(
       job.run_at !== key.run_at)
   ) {
     fail(lineNo, "the job's claim key does not match the header's");
+  }
+  if (ended?.seqs && !(job.seq >= ended.seqs.min && job.seq <= ended.seqs.max)) {
+    fail(lineNo, "the job's seq is outside the header's seqs of the ended job lines");
   }
   return job;
 }

@@ -474,3 +474,64 @@ Deno.test(
     }
   }),
 );
+
+Deno.test(
+  "the header gives the first and last ended line's seq; a file without them reads as before",
+  inTemp((written) => {
+    const bytes = encodeSnapshot(stateOf(JOBS), 2);
+    const ended = headerOf(bytes).ended as Record<string, unknown>;
+    assert.equal(ended.min_seq, 1); // d1
+    assert.equal(ended.max_seq, 5); // d2
+    const none = encodeSnapshot(stateOf(JOBS.filter((j) => !ENDED.includes(j.id))), 2);
+    assert.equal((headerOf(none).ended as Record<string, unknown>).min_seq, undefined);
+    const older = written(withHeader(bytes, (h) => {
+      delete (h.ended as Record<string, unknown>).min_seq;
+      delete (h.ended as Record<string, unknown>).max_seq;
+    }));
+    for (const path of [written(bytes), older]) {
+      readBoth(path, (state) => {
+        assert.deepStrictEqual([...state.jobs.inOrderDesc()].map((j) => j.id), [
+          "f1",
+          "d2",
+          "r1",
+          "c1",
+          "p1",
+          "d1",
+        ]);
+      });
+    }
+  }),
+);
+
+Deno.test(
+  "a header whose seqs of the ended lines make no sense is refused",
+  inTemp((written) => {
+    const bytes = encodeSnapshot(stateOf(JOBS), 2);
+    const changes: Array<(e: Record<string, unknown>) => void> = [
+      (e) => delete e.max_seq,
+      (e) => e.min_seq = "1",
+      (e) => e.min_seq = -1,
+      (e) => e.min_seq = 7,
+      (e) => e.max_seq = 1.5,
+    ];
+    for (const change of changes) {
+      const path = written(withHeader(bytes, (h) => change(h.ended as Record<string, unknown>)));
+      for (const whole of [true, false]) {
+        throwsCorruption(() => readSnapshot(path, whole), 1, /seqs of the ended job lines are invalid/);
+      }
+    }
+  }),
+);
+
+Deno.test(
+  "an ended job line whose seq lies outside its header's seqs fails when it is parsed",
+  inTemp((written) => {
+    const bytes = encodeSnapshot(stateOf(JOBS), 2);
+    // the header says the ended lines run from seq 1 to 4: d2 (seq 5, line 8) lies outside
+    const path = written(withHeader(bytes, (h) => (h.ended as Record<string, unknown>).max_seq = 4));
+    readBoth(path, (state) => {
+      assert.strictEqual(state.jobs.get("d1")?.state, "dead");
+      throwsCorruption(() => state.jobs.get("d2"), lineOf(bytes, "d2"), /seq is outside the header's seqs/);
+    });
+  }),
+);

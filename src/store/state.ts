@@ -18,6 +18,7 @@ import {
 } from "../job.ts";
 import type { Segment, SegmentFacts, Tombstones } from "./archive.ts";
 import { JobMap } from "./lazy_jobs.ts";
+import type { SeqSource } from "./seq_merge.ts";
 import type { LogRecord, QueueSettings, Schedule } from "./records.ts";
 import { DEFAULT_QUEUE_SETTINGS, isDefaultSettings } from "./queue_listing.ts";
 import { PendingSet } from "./pending_set.ts";
@@ -189,6 +190,17 @@ export class QueueState {
   /** Live jobs in reverse enqueue order, as `inOrder`. */
   *inOrderDesc(state?: JobState): Generator<Job> {
     for (const job of this.jobs.inOrderDesc()) if (!state || job.state === state) yield job;
+  }
+
+  /**
+   * Live jobs in enqueue order (newest first when `desc`), with `state` if given, as the runs a
+   * listing merges with the archive's and the pending set's (lazy_jobs.ts runs()).
+   */
+  liveRuns(desc: boolean, state?: JobState): SeqSource<Job>[] {
+    return this.jobs.runs(desc).map((run) => ({
+      reach: run.reach,
+      open: () => state ? withState(run.open(), state) : run.open(),
+    }));
   }
 
   /** A job, live, archived or waiting in a pending segment. */
@@ -526,4 +538,9 @@ export function apply(state: QueueState, rec: LogRecord): void {
       state.schedules.set(rec.name, { ...state.schedules.get(rec.name)!, last_tick: rec.tick });
       break;
   }
+}
+
+/** The jobs of `jobs` (in order) in `state`. */
+function* withState(jobs: Iterator<Job>, state: JobState): Generator<Job> {
+  for (let r = jobs.next(); !r.done; r = jobs.next()) if (r.value.state === state) yield r.value;
 }

@@ -37,7 +37,10 @@ async function bothWays(jobs: string[]): Promise<void> {
         clock.advance(1_000);
       }
       const listed = async (home: string, ids: Map<string, string>) => {
-        const r = await runCli(["list", "--json", "--limit", "1000"], { env: { QUEUECTL_HOME: home }, clock });
+        const r = await runCli(["list", "--json", "--limit", "1000"], {
+          env: { QUEUECTL_HOME: home },
+          clock,
+        });
         assert.equal(r.code, 0, r.stderr);
         return normalised(r.stdout, ids);
       };
