@@ -2,12 +2,14 @@
  * queuectl: runs the command line (src/cli/run.ts) on this process's streams, environment and
  * stdin, and exits with its code (0 ok, 1 operational error, 2 invalid input or usage).
  * `--version` is answered before anything else is loaded; an `enqueue` is first offered to a
- * running worker of its home (src/handoff: the worker has run the store's code already); every
- * other command line loads the command tree, and that only the named command's modules
- * (src/cli/app.ts), but `enqueue <job>`, which src/cli/run.ts runs without it.
+ * running worker of its home, when src/handoff/targets.ts finds one (the worker has run the
+ * store's code already); every other command line loads the command tree, and that only the
+ * named command's modules (src/cli/app.ts), but `enqueue <job>`, which src/cli/run.ts runs
+ * without it.
  */
 import { asksVersion, splitGlobalHome, VERSION } from "./src/cli/global_args.ts";
 import { isStreamGone } from "./src/stream_gone.ts";
+import { handOffTargets } from "./src/handoff/targets.ts";
 
 export { splitGlobalHome };
 
@@ -63,15 +65,22 @@ if (import.meta.main) {
     Deno.exit(0);
   }
   if (rest[0] === "enqueue") {
-    const { handOff } = await lazy<typeof import("./src/handoff/client.ts")>("./src/handoff/client.ts");
-    const code = await handOff(Deno.args, {
-      stdout: writer(Deno.stdout),
-      stderr: writer(Deno.stderr),
-      env: Deno.env.toObject(),
-      cwd: Deno.cwd(),
-      uid: uidIfPermitted(),
-    });
-    if (code !== null) Deno.exit(code);
+    const cwd = Deno.cwd();
+    const uid = uidIfPermitted();
+    // the workers that may take the call: with none, the hand-off's own code is not even loaded
+    const targets = handOffTargets(Deno.args, (name) => Deno.env.get(name), cwd, uid);
+    if (targets.length > 0) {
+      const { handOff } = await lazy<typeof import("./src/handoff/client.ts")>("./src/handoff/client.ts");
+      const io = {
+        stdout: writer(Deno.stdout),
+        stderr: writer(Deno.stderr),
+        env: Deno.env.toObject(),
+        cwd,
+        uid,
+      };
+      const code = await handOff(Deno.args, io, targets);
+      if (code !== null) Deno.exit(code);
+    }
   }
   Deno.exit(await main(Deno.args));
 }

@@ -1,22 +1,20 @@
 /**
- * The caller's side of a hand-off (protocol.ts): finds a worker of the home the command line
- * names, gives it the call and relays its output. Loaded by main.ts for `enqueue` alone, before
- * the command line's own code: it must stay small.
+ * The caller's side of a hand-off (protocol.ts): gives the call to a worker of the home the
+ * command line names (targets.ts finds them) and relays its output. Loaded by main.ts for an
+ * `enqueue` when a worker's socket is there, before the command line's own code: it must stay
+ * small.
  */
-import { homeArgs, homeDir } from "../cli/global_args.ts";
 import { isStreamGone } from "../stream_gone.ts";
-import { homePaths, parseWorkerSocket } from "../store/paths.ts";
 import {
   ACCEPT_MS,
   carriedEnv,
   closeOnAbort,
   type HandoffCall,
-  handsOff,
   INTERRUPTED,
   MessageReader,
-  privateDir,
   send,
 } from "./protocol.ts";
+import { handOffTargets } from "./targets.ts";
 
 export interface CallerIo {
   stdout: { write(text: string): void };
@@ -28,23 +26,28 @@ export interface CallerIo {
   uid: number | null;
 }
 
-/** The exit code of the call as a worker ran it, or null: nobody took it, run it here. */
-export async function handOff(args: string[], io: CallerIo): Promise<number | null> {
-  const { global, command, rest, problem } = homeArgs(args);
-  const env = (name: string) => Object.hasOwn(io.env, name) ? io.env[name] : undefined;
-  // a --home that names no home: the command line, run here, refuses it
-  if (io.uid === null || problem !== null || !handsOff(rest, env)) return null;
-  const home = homeDir([command, global, env("QUEUECTL_HOME")], env("HOME"), io.cwd);
-  const found = sockets(home, io.uid);
-  // no worker: the call, its time limit and its listener (~1 ms at start-up) are not made
-  if (found.length === 0) return null;
+/**
+ * The exit code of the call as a worker ran it, or null: nobody took it, run it here. `targets`:
+ * the sockets to offer it to, as targets.ts finds them for `args` (main.ts has them already).
+ */
+export async function handOff(
+  args: string[],
+  io: CallerIo,
+  targets: readonly string[] = handOffTargets(
+    args,
+    (name) => Object.hasOwn(io.env, name) ? io.env[name] : undefined,
+    io.cwd,
+    io.uid,
+  ),
+): Promise<number | null> {
+  if (targets.length === 0) return null;
   const call: HandoffCall = { argv: args, cwd: io.cwd, env: carriedEnv(io.env) };
   // one time limit for the whole offer, however many workers it tries (protocol.ts WHO RUNS IT)
   const offer = AbortSignal.timeout(ACCEPT_MS);
   const late = new Promise<null>((resolve) =>
     offer.addEventListener("abort", () => resolve(null), { once: true })
   );
-  for (const path of found) {
+  for (const path of targets) {
     let conn: Deno.Conn | null;
     try {
       conn = await Promise.race([Deno.connect({ transport: "unix", path }), late]);
@@ -57,27 +60,6 @@ export async function handOff(args: string[], io: CallerIo): Promise<number | nu
     if (offer.aborted) return null;
   }
   return null;
-}
-
-/** The sockets of `home`'s workers, when the home and its `workers/` are safe to trust (protocol.ts). */
-function sockets(home: string, uid: number): string[] {
-  const paths = homePaths(home);
-  try {
-    const h = Deno.statSync(home);
-    const w = Deno.lstatSync(paths.workersDir);
-    // home_trust.ts's test of the home itself (this user's or root's, not writable by group or others),
-    // without loading it here
-    const homeTrusted = h.isDirectory && (h.uid === uid || h.uid === 0) && ((h.mode ?? 0o777) & 0o022) === 0;
-    if (!homeTrusted || !privateDir(w, uid)) return [];
-    const out: string[] = [];
-    for (const entry of Deno.readDirSync(paths.workersDir)) {
-      const id = parseWorkerSocket(entry.name);
-      if (id !== null) out.push(paths.workerSocket(id));
-    }
-    return out;
-  } catch {
-    return []; // no home or no worker yet: the command runs here, and says what is wrong
-  }
 }
 
 /**

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { handOff } from "./client.ts";
-import { carriedEnv, handsOff, INTERRUPTED, MessageReader, parseCall, send } from "./protocol.ts";
+import { carriedEnv, INTERRUPTED, MessageReader, parseCall, send } from "./protocol.ts";
+import { handsOff } from "./targets.ts";
 import { HandoffServer, MAX_CALLS, type RunCall, type ServeOptions } from "./server.ts";
 import { homePaths } from "../store/paths.ts";
 import { waitFor, withHome } from "../../testkit/mod.ts";

@@ -65,27 +65,6 @@ export function carriedEnv(all: Record<string, string>): Record<string, string> 
   return env;
 }
 
-/**
- * Whether a command line (after the global --home) may be handed to a worker: see WHICH CALLS.
- * Conservative: any word that could be one of the refused flags keeps the call here.
- */
-export function handsOff(rest: readonly string[], env: (name: string) => string | undefined): boolean {
-  if (rest[0] !== "enqueue") return false;
-  if (env("QUEUECTL_NO_HANDOFF") === "1" || env("QUEUECTL_CRASH_AT") !== undefined) return false;
-  return !rest.some((w) =>
-    w === "-" || w.endsWith("=-") || w === "--wait" || w.startsWith("--wait=") || w.startsWith("--help") ||
-    w === "-h" || w === "-H" || w === "--file" || w.startsWith("--file=")
-  );
-}
-
-/**
- * Whether `info` (lstat of a home's workers/) is a directory of user `uid` closed to group and
- * others: the only place a socket is listened on or connected to (see SOCKET).
- */
-export function privateDir(info: Deno.FileInfo, uid: number): boolean {
-  return info.isDirectory && info.uid === uid && ((info.mode ?? 0o777) & 0o077) === 0;
-}
-
 /** A call as a worker reads it, or null when the line is not one. */
 export function parseCall(value: unknown): HandoffCall | null {
   if (typeof value !== "object" || value === null) return null;

@@ -5,16 +5,8 @@
  * connections it has not accepted and waits for the calls under way. A listener that fails
  * (no descriptor left) is closed the same way, and said so: callers then run their enqueues.
  */
-import {
-  closeOnAbort,
-  type HandoffCall,
-  handsOff,
-  MessageReader,
-  nextWithin,
-  parseCall,
-  privateDir,
-  send,
-} from "./protocol.ts";
+import { closeOnAbort, type HandoffCall, MessageReader, nextWithin, parseCall, send } from "./protocol.ts";
+import { handsOff, privateDir } from "./targets.ts";
 import { splitGlobalHome } from "../cli/global_args.ts";
 
 /** Runs a call; `out` and `err` take what it prints. Resolves to its exit code. */
