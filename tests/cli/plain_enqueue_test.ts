@@ -9,7 +9,8 @@ import assert from "node:assert/strict";
 import fc from "fast-check";
 import { runCli } from "../../src/cli/run.ts";
 import { plainEnqueue } from "../../src/cli/global_args.ts";
-import { DENO, ManualClock, ROOT, withHome } from "../../testkit/mod.ts";
+import { ManualClock, withHome } from "../../testkit/mod.ts";
+import { loadedModules } from "../../testkit/module_graph.ts";
 
 /** Generated ids differ between the two homes: each becomes its place in order of appearance. */
 function normalised(text: string, ids: Map<string, string>): string {
@@ -99,32 +100,9 @@ Deno.test("enqueue <job> matches the command tree for any argument that is not a
 
 Deno.test("the modules `enqueue <job>` loads hold no part of stricli or the command tree", async () => {
   for (const module of ["src/cli/run.ts", "src/cli/enqueue.ts"]) {
-    const out = await new Deno.Command(DENO, {
-      args: ["info", "--json", "--no-lock", module],
-      cwd: ROOT,
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
-    const graph = JSON.parse(new TextDecoder().decode(out.stdout)) as {
-      roots: string[];
-      modules: Array<{ specifier: string; dependencies?: Array<{ code?: { specifier?: string } }> }>;
-    };
-    // what runs: the modules reached by imports of code, not by imports of types alone
-    const bySpecifier = new Map(graph.modules.map((m) => [m.specifier, m]));
-    const reached = new Set<string>();
-    const stack = [...graph.roots];
-    while (stack.length > 0) {
-      const specifier = stack.pop()!;
-      if (reached.has(specifier)) continue;
-      reached.add(specifier);
-      for (const d of bySpecifier.get(specifier)?.dependencies ?? []) {
-        if (d.code?.specifier) stack.push(d.code.specifier);
-      }
-    }
-    assert.ok([...reached].some((s) => s.endsWith(`/${module}`)), `the graph of ${module} was read`);
+    const loaded = await loadedModules(module);
     assert.deepEqual(
-      [...reached].filter((s) => /stricli|\/src\/cli\/(app|command|enqueue_cmd)\.ts$/.test(s)),
+      loaded.filter((s) => /stricli|\/src\/cli\/(app|command|enqueue_cmd)\.ts$/.test(s)),
       [],
       module,
     );
