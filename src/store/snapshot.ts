@@ -24,10 +24,11 @@
  * compact. `ended.filter` (id_filter.ts, a Bloom filter of the ended ids) says without reading it
  * that an id is not there, which is what an enqueue (is its new id free?) and a lookup of an
  * archived or unknown id ask. `ended.bytes` is the length of the ended job lines together and
- * `directory_bytes` that of line 2, both newlines included. `min_seq` and `max_seq` (absent from a file
- * written before they were added, which is read as before) are the first and last ended line's seq: a listing in enqueue order reads line 2 only once it reaches them (lazy_jobs.ts
- * #bySeq), so `list --limit 20` of a home whose ended jobs are older than its newest 20 does not
- * read it, and a parsed ended line whose seq lies outside them is corruption.
+ * `directory_bytes` that of line 2, both newlines included. `min_seq` and `max_seq` are the first
+ * and last ended line's seq (absent from a file written before they were added, which is read as
+ * before): a listing in enqueue order reads line 2 only once it reaches them (lazy_jobs.ts runs()),
+ * so `list --limit 20` of a home whose ended jobs are older than its newest 20 does not read it;
+ * a parsed ended line whose seq lies outside them is corruption.
  *
  * `counts` (and `by_queue`) cover every job, archived ones and those waiting in pending segments
  * included, so `status` needs nothing else. `ids`, `lengths` (bytes, newline included) and `states`
