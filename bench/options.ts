@@ -30,6 +30,8 @@ export interface Sizes {
   memoryRuns: number;
   /** enqueues whose change event the dashboard's event stream is timed for */
   dashboardRuns: number;
+  /** bytes of one-job enqueue records in the log of the `log` step's home (it compacts at 256 KB) */
+  logBytes: number;
 }
 
 export const FULL: Sizes = {
@@ -53,6 +55,7 @@ export const FULL: Sizes = {
   compactRuns: 3,
   memoryRuns: 3,
   dashboardRuns: 20,
+  logBytes: 235_000,
 };
 
 /** About a minute on a 2-core machine: smaller homes and drains, fewer runs. */
@@ -77,10 +80,12 @@ export const QUICK: Sizes = {
   compactRuns: 1,
   memoryRuns: 1,
   dashboardRuns: 10,
+  logBytes: 235_000,
 };
 
 export const STEPS = [
   "startup",
+  "log",
   "pending",
   "history",
   "memory",

@@ -10,6 +10,7 @@ import { compaction } from "./figures/compaction.ts";
 import { dashboardEvents } from "./figures/dashboard.ts";
 import { drainSleep, drainTrue } from "./figures/drain.ts";
 import { idleWorker } from "./figures/idle.ts";
+import { logReplay } from "./figures/log_replay.ts";
 import { memory } from "./figures/memory.ts";
 import { recovery } from "./figures/recovery.ts";
 import { startup } from "./figures/startup.ts";
@@ -24,6 +25,7 @@ export const ORDER: Step[] = [
   "pending",
   "history",
   "startup",
+  "log",
   "batch",
   "idle",
   "memory",
@@ -74,6 +76,7 @@ export async function runSteps(bench: Bench, options: Options, failed: Step[]): 
   };
 
   if (want("startup")) await run("startup", () => startup(bench));
+  if (want("log")) await run("log", () => logReplay(bench));
   if (want("drain")) await run("drain", () => drainTrue(bench));
   if (want("sleep")) await run("sleep", async () => [await drainSleep(bench)]);
   await onHome(true, want("pending") ? ["pending"] : [], async (_, home) => [
