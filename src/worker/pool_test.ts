@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { homePaths } from "../store/paths.ts";
 import { RunnerPool } from "./pool.ts";
+import { killSession } from "./session.ts";
 import { killNaming, marker, pidsNaming, slice, untilRunning, withTempDir } from "./_testing.ts";
 
 const noCgroups = Deno.env.get("QUEUECTL_TEST_CGROUPS") === "off";
@@ -100,8 +101,11 @@ Deno.test("a job sent to a runner killed before it could start the job is not st
     const mark = marker();
     try {
       const ticket = await pool.prepare(1);
-      // killed from outside (a repair ends runners it cannot vouch for) before the pool can see it
-      Deno.kill(ticket.runner.sessionId, "SIGKILL");
+      // killed from outside before the pool can see it, as a repair ends the runners it cannot vouch
+      // for (src/cli/manage.ts): its whole session. The runner's pid alone, as this test killed it,
+      // leaves its waiting shell, which may still read the job and report its start: the job then
+      // runs and ends runner_lost, started (the flake this test had under load), not not_started
+      await killSession(ticket.runner.sessionId, ticket.runner.startTime, null);
       const late = pool.run(ticket, job(`touch ${home}/ran; sleep ${mark}`));
       assert.deepEqual(await late.ended, {
         kind: "not_started",
