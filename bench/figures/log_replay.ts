@@ -7,7 +7,7 @@
  */
 import { type Bench, scratch } from "../context.ts";
 import { paired, type Sample } from "../paired.ts";
-import { check, helper, queuectl, spawnDeno, timed } from "../process.ts";
+import { helper, queuectl, timed } from "../process.ts";
 import { type Result, result } from "../report.ts";
 
 export async function logReplay(bench: Bench): Promise<Result[]> {
@@ -17,14 +17,11 @@ export async function logReplay(bench: Bench): Promise<Result[]> {
     const long = `${s.dir}/long`;
     const short = `${s.dir}/short`;
     bench.progress(`log: filling a home's log with ${logBytes.toLocaleString("en-US")} bytes of enqueues`);
-    const args = helper(bench, "log_home.ts", "--home", long, "--bytes", String(logBytes));
-    const child = spawnDeno(bench, args, { stdout: "piped", stderr: "piped" });
-    const [out, err] = await Promise.all([
-      new Response(child.stdout).text(),
-      new Response(child.stderr).text(),
-    ]);
-    check(args, { code: (await child.status).code, stderr: err }, [0]);
-    const filled = JSON.parse(out) as { records: number; bytes: number };
+    const fill = helper(bench, "log_home.ts", "--home", long, "--bytes", String(logBytes));
+    const filled = JSON.parse((await timed(bench, fill, { stdout: "piped" })).stdout) as {
+      records: number;
+      bytes: number;
+    };
     await timed(bench, queuectl(bench, short, "enqueue", "true"), { stdout: "null" });
     const fresh = (template: string) => async (): Promise<Sample> => {
       const home = `${template}-run`;
