@@ -281,13 +281,13 @@ function listJobs(s: QueueState, query: ListQuery): Job[] {
   const now = desc ? Infinity : -Infinity;
   const sources: SeqSource<Job>[] = s.liveRuns(desc, query.state).map((run) => ({
     reach: run.reach,
-    open: () => filtered({ [Symbol.iterator]: () => run.open() }, beyond, within, wanted),
+    open: () => filtered(run.open(), beyond, within, wanted),
   }));
   const archive = s.archiveView;
   if ((!query.state || query.state === "completed") && s.archived > 0 && archive) {
     sources.push({
       reach: now,
-      open: () => filtered(archive.jobs(order, query.past), () => true, within, wanted),
+      open: () => filtered(archive.jobs(order, query.past)[Symbol.iterator](), () => true, within, wanted),
     });
   }
   if (!query.state || query.state === "pending") {
@@ -311,12 +311,13 @@ function take<T>(it: Iterator<T>, limit: number): T[] {
 
 /** The jobs of `jobs` (in order) beyond `past` and `within` the end, that `keep` accepts, read lazily. */
 function* filtered(
-  jobs: Iterable<Job>,
+  jobs: Iterator<Job>,
   past: (job: Job) => boolean,
   within: (job: Job) => boolean,
   keep: (job: Job) => boolean,
 ): Generator<Job> {
-  for (const job of jobs) {
+  for (let r = jobs.next(); !r.done; r = jobs.next()) {
+    const job = r.value;
     if (!past(job)) continue;
     if (!within(job)) return;
     if (keep(job)) yield job;

@@ -18,7 +18,7 @@ import {
 } from "../job.ts";
 import type { Segment, SegmentFacts, Tombstones } from "./archive.ts";
 import { JobMap } from "./lazy_jobs.ts";
-import type { SeqSource } from "./seq_merge.ts";
+import { mergeSources, type SeqSource } from "./seq_merge.ts";
 import type { LogRecord, QueueSettings, Schedule } from "./records.ts";
 import { DEFAULT_QUEUE_SETTINGS, isDefaultSettings } from "./queue_listing.ts";
 import { PendingSet } from "./pending_set.ts";
@@ -184,12 +184,12 @@ export class QueueState {
 
   /** Live jobs in enqueue order, with `state` if given, parsing only as far as the caller reads. */
   *inOrder(state?: JobState): Generator<Job> {
-    for (const job of this.jobs.inOrder()) if (!state || job.state === state) yield job;
+    yield* mergeSources(this.liveRuns(false, state), false);
   }
 
   /** Live jobs in reverse enqueue order, as `inOrder`. */
   *inOrderDesc(state?: JobState): Generator<Job> {
-    for (const job of this.jobs.inOrderDesc()) if (!state || job.state === state) yield job;
+    yield* mergeSources(this.liveRuns(true, state), true);
   }
 
   /**
