@@ -8,22 +8,10 @@
  * Any flipped byte, lost byte or spliced line fails the check; the line stays plain JSON for
  * people and for `jq`.
  */
+import { CRC32_TABLE } from "./crc32_table.ts";
 
 /** Slicing-by-8 tables: T[k*256 + b] is the CRC of byte b followed by k zero bytes. */
-const TABLE = (() => {
-  const t = new Uint32Array(8 * 256);
-  for (let n = 0; n < 256; n++) {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    t[n] = c >>> 0;
-  }
-  for (let n = 0; n < 256; n++) {
-    for (let k = 1; k < 8; k++) {
-      t[k * 256 + n] = (t[(k - 1) * 256 + n] >>> 8) ^ t[t[(k - 1) * 256 + n] & 0xff];
-    }
-  }
-  return t;
-})();
+const TABLE = CRC32_TABLE;
 
 const CLOSE = 0x7d; // "}"
 const NEWLINE = 0x0a;
