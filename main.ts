@@ -5,9 +5,10 @@
  * running worker of its home, when src/handoff/targets.ts finds one (the worker has run the
  * store's code already); every other command line loads the command tree, and that only the
  * named command's modules (src/cli/app.ts), but `enqueue <job>`, which src/cli/run.ts runs
- * without it.
+ * without it. In the bundle, that line and the hand-off run from a build of their own
+ * (scripts/build.ts), which is why lazy() below names the build.
  */
-import { asksVersion, splitGlobalHome, VERSION } from "./src/cli/global_args.ts";
+import { asksVersion, plainEnqueue, splitGlobalHome, VERSION } from "./src/cli/global_args.ts";
 import { isStreamGone } from "./src/stream_gone.ts";
 import { handOffTargets } from "./src/handoff/targets.ts";
 
@@ -29,12 +30,14 @@ function writer(file: { writeSync(p: Uint8Array): number }) {
  * literal import reaches, static or dynamic, when the program starts; a computed name only when
  * the import runs (src/lazy.ts says more; not imported from there, so that `--version` loads one
  * module less). `path` names a module of src/lazy.ts's LAZY_MODULES, relative to this file at the
- * repository root; in the bundle (scripts/build.ts) this file is dist/main.js and the module
- * dist/<path> with `.js` for `.ts`.
+ * repository root. In the bundle (scripts/build.ts) this file is dist/main.js, the modules of an
+ * enqueue (ENQUEUE_MODULES) dist/<path> with `.js` for `.ts`, and the build of every command
+ * (`all`) is in dist/all/.
  */
-function lazy<T>(path: string): Promise<T> {
+function lazy<T>(path: string, build: "enqueue" | "all"): Promise<T> {
   const bundled = import.meta.url.endsWith(".js");
-  return import(new URL(bundled ? path.replace(/\.ts$/, ".js") : path, import.meta.url).href);
+  const file = bundled ? (build === "all" ? "./all/" : "./") + path.slice(2).replace(/\.ts$/, ".js") : path;
+  return import(new URL(file, import.meta.url).href);
 }
 
 /** This process's user id, null where it cannot be read (no permission, or no ids: Windows). */
@@ -44,7 +47,8 @@ function uidIfPermitted(): number | null {
 }
 
 export async function main(args: string[]): Promise<number> {
-  const { runApp } = await lazy<typeof import("./src/cli/run.ts")>("./src/cli/run.ts");
+  const build = plainEnqueue(splitGlobalHome(args).rest) ? "enqueue" : "all";
+  const { runApp } = await lazy<typeof import("./src/cli/run.ts")>("./src/cli/run.ts", build);
   return runApp(args, {
     stdout: writer(Deno.stdout),
     stderr: writer(Deno.stderr),
@@ -70,7 +74,10 @@ if (import.meta.main) {
     // the workers that may take the call: with none, the hand-off's own code is not even loaded
     const targets = handOffTargets(Deno.args, (name) => Deno.env.get(name), cwd, uid);
     if (targets.length > 0) {
-      const { handOff } = await lazy<typeof import("./src/handoff/client.ts")>("./src/handoff/client.ts");
+      const { handOff } = await lazy<typeof import("./src/handoff/client.ts")>(
+        "./src/handoff/client.ts",
+        "enqueue",
+      );
       const io = {
         stdout: writer(Deno.stdout),
         stderr: writer(Deno.stderr),

@@ -52,6 +52,26 @@ export const LAZY_MODULES = [
   "src/jsonc_edit.ts",
 ] as const;
 
+/**
+ * The modules of LAZY_MODULES that `enqueue <job>` (a job and no flag: global_args.ts plainEnqueue)
+ * and the hand-off of an enqueue to a worker may load: the line's run and body, the hand-off
+ * client, and what any write of the store may need (the readers of archive and pending segments,
+ * compaction). The bundle builds them with main.ts apart from the rest (scripts/build.ts), so that
+ * the commonest call reads a few files. That build holds nothing else: what a plain enqueue cannot
+ * reach (the command tree, --wait, --json, completion, config set) is not in it, and a lazy import
+ * added on its path must be added here (tests/cli/e2e_bundle_test.ts runs such calls).
+ */
+export const ENQUEUE_MODULES = [
+  "src/cli/run.ts",
+  "src/cli/enqueue.ts",
+  "src/handoff/client.ts",
+  "src/store/archive.ts",
+  "src/store/pending.ts",
+  "src/store/compaction.ts",
+  "src/store/decide/prune.ts",
+  "src/store/outputs.ts",
+] as const satisfies readonly LazyModule[];
+
 /** A module lazy() can import: its path from the repository root. */
 export type LazyModule = typeof LAZY_MODULES[number];
 

@@ -51,7 +51,10 @@ Deno.test("the bundle runs the CLI: jobs, a detached worker, the dashboard, conf
     await t.step("it is plain JavaScript with a stamp, and imports no source file", () => {
       const stamp = JSON.parse(Deno.readTextFileSync(`${dir}/build.json`));
       assert.equal(typeof stamp.built, "string");
-      assert.ok(Deno.statSync(`${dir}/src/cli/app.js`).isFile);
+      // the modules of an enqueue at the top, every command's in all/ (scripts/build.ts)
+      assert.ok(Deno.statSync(`${dir}/src/cli/enqueue.js`).isFile);
+      assert.ok(Deno.statSync(`${dir}/all/src/cli/app.js`).isFile);
+      assert.throws(() => Deno.statSync(`${dir}/src/cli/app.js`), Deno.errors.NotFound);
       assert.ok(![...Deno.readDirSync(dir)].some((e) => e.name.endsWith(".ts")));
     });
 
@@ -101,6 +104,9 @@ Deno.test("the bundle runs the CLI: jobs, a detached worker, the dashboard, conf
             assert.ok(cmdline.includes(main), cmdline.join(" "));
             await cliOk(home, ["enqueue", "--id", "d", "echo detached"], opts);
             await untilState(home, "d", "completed", 60_000);
+            // a plain enqueue offers itself to the worker from the enqueue's build (main.ts)
+            const plain = (await cliOk(home, ["enqueue", "echo plain"], opts)).trim();
+            await untilState(home, plain, "completed", 60_000);
             const stop = await cli(home, ["worker", "stop", "--wait"], opts);
             assert.equal(stop.code, 0, stop.stderr);
             await waitFor(() => !processAlive(pid), `worker ${pid} to exit`, 60_000);
@@ -148,6 +154,40 @@ Deno.test("the bundle runs the CLI: jobs, a detached worker, the dashboard, conf
           assert.match(text, /\n {2}"max_retries": 5,\n/);
           assert.match(text, /\n {2}"backoff_base": 3,\n/);
           assert.match(text, /\/\/ retries after the first attempt/, "its comments are kept");
+        }),
+    );
+
+    await t.step(
+      "enqueue <job> runs from the build of its own, also where it reads archive and pending segments and compacts",
+      () =>
+        withHome(async (home) => {
+          // what a write may load lazily (lazy.ts ENQUEUE_MODULES): segments of both kinds to read,
+          // and a log past its threshold, which the enqueue compacts
+          const lines = Array.from(
+            { length: 30 },
+            (_, i) => JSON.stringify({ id: `p${i}`, command: "true" }),
+          );
+          await cliOk(home, ["enqueue", "--queue", "done", "true"], opts);
+          const drained = await cli(home, ["worker", "start", "--queue", "done", "--drain"], opts);
+          assert.equal(drained.code, 0, drained.stderr);
+          await cliOk(home, ["enqueue", "--file", "-"], { ...opts, stdin: lines.join("\n") });
+          const seams = { QUEUECTL_PENDING_MIN: "10" };
+          await cliOk(home, ["compact"], { ...opts, env: seams });
+          const kinds = () => [...Deno.readDirSync(home)].map((e) => e.name.replace(/-\d+\..*$/, "")).sort();
+          assert.ok(kinds().includes("archive") && kinds().includes("pending"), kinds().join(" "));
+          const snapshots = () =>
+            [...Deno.readDirSync(home)].filter((e) => e.name.startsWith("snapshot-")).map((e) => e.name);
+          const before = snapshots();
+          const env = { ...seams, QUEUECTL_COMPACT_AFTER_BYTES: "1" };
+          const plain = await cli(home, ["enqueue", "echo plain"], { ...opts, env });
+          assert.equal(plain.code, 0, plain.stderr);
+          assert.match(plain.stdout, /^[0-9a-z]+\n$/);
+          assert.notDeepEqual(snapshots(), before, "the enqueue compacted");
+          const status = await cliJson(home, ["status"], opts);
+          assert.equal(status.counts.pending, 31);
+          assert.equal(status.counts.completed, 1);
+          assert.equal((await cliJson(home, ["show", plain.stdout.trim()], opts)).command, "echo plain");
+          assert.equal((await cliJson(home, ["show", "p7"], opts)).state, "pending");
         }),
     );
 
