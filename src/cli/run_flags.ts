@@ -20,6 +20,15 @@
  * It pays only for modules whose cache Deno reads, which is why the npm packages the CLI runs
  * are plain modules in vendor/ (vendor/README.md). bench/results/2026-12-07-startup/ has the
  * runs: `enqueue` 53-70 ms against 68-82, `status` 58 against 79.
+ *
+ * `--no-enable-lazy-source-positions` has V8 record where each bytecode comes from when it compiles
+ * a function, as it does anyway for Deno's own code. Lazily, it records them when first asked:
+ * and Deno asks at every error an operation throws (a NotFound for a file that need not exist,
+ * which a call meets three times: the workers' folder twice and config.jsonc), so V8 compiled
+ * again every function on the stack, 1 ms for the first such error of an `enqueue`, whose stack
+ * runs through the store's largest chunks. In-process marks in a copy of the bundle: reading a
+ * missing config.jsonc took 0.9-1.1 ms, 0.1 with the flag; alternated `enqueue` calls (150 each,
+ * twice), 38.7 and 40.0 ms without, 37.7 and 37.1 with (bench/results/2026-12-07-enqueue-build/).
  */
 export const CLI_FLAGS: readonly string[] = [
   "--allow-read",
@@ -28,5 +37,5 @@ export const CLI_FLAGS: readonly string[] = [
   "--allow-env",
   "--allow-sys=uid",
   "--allow-net",
-  "--v8-flags=--max-semi-space-size=8,--no-lazy",
+  "--v8-flags=--max-semi-space-size=8,--no-lazy,--no-enable-lazy-source-positions",
 ];
