@@ -34,11 +34,16 @@ export interface Sizes {
   logBytes: number;
 }
 
+/**
+ * The full run. Rounds of a few milliseconds each: seven rounds a row left ±0.2 between runs of the
+ * same code on this shared machine (bench/results/2026-12-07-enqueue-build/, the pending and history
+ * steps run twice on each of two commits), and they cost little beside the homes they run on.
+ */
 export const FULL: Sizes = {
   mode: "full",
-  startupRuns: 15,
+  startupRuns: 21,
   backlogJobs: 1_000_000,
-  backlogRuns: 7,
+  backlogRuns: 21,
   backlogDrainRuns: 3,
   backlogDrainSeconds: 120,
   backlogLongJobs: 40_000,
