@@ -27,8 +27,8 @@
  * which a call meets three times: the workers' folder twice and config.jsonc), so V8 compiled
  * again every function on the stack, 1 ms for the first such error of an `enqueue`, whose stack
  * runs through the store's largest chunks. In-process marks in a copy of the bundle: reading a
- * missing config.jsonc took 0.9-1.1 ms, 0.1 with the flag; alternated `enqueue` calls (150 each,
- * twice), 38.7 and 40.0 ms without, 37.7 and 37.1 with (bench/results/2026-12-07-enqueue-build/).
+ * missing config.jsonc took 0.9-1.1 ms, 0.1 with the flag; alternated `enqueue` calls (100 each,
+ * twice), 28.6 and 29.0 ms without, 28.1 and 28.4 with (bench/results/2026-12-07-enqueue-build/).
  */
 export const CLI_FLAGS: readonly string[] = [
   "--allow-read",
