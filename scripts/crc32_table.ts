@@ -1,7 +1,7 @@
 /**
  * Writes src/store/crc32_table.ts: codec.ts's slicing-by-8 tables of CRC-32 (IEEE, reflected,
- * polynomial 0xedb88320) as a literal, which a process evaluates in 0.06-0.15 ms. Computed when
- * codec.ts was loaded, they cost every command 0.6-4.1 ms of its start-up (their 4,000 steps run in
+ * polynomial 0xedb88320) as a literal, which a process evaluates in 0.06-0.18 ms. Computed when
+ * codec.ts was loaded, they cost every command 0.7-5.1 ms of its start-up (their 4,000 steps run in
  * V8's interpreter; bench/results/2026-12-07-enqueue-build/table.txt). With
  * `--check`, writes nothing and exits 1 when the file holds other numbers;
  * scripts/crc32_table_test.ts checks the file against crc32Table() on every test run.
