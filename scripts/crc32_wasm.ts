@@ -1,8 +1,8 @@
 /**
  * Compiles src/store/crc32.wat with wat2wasm (npm `wabt`, run through npx) and writes its bytes,
- * in base64, into src/store/codec.ts: the strings between the `// crc32.wat` line and the
- * `].join("");` that ends CRC32_WASM. With `--check`, writes nothing and exits 1 when codec.ts
- * holds other bytes.
+ * as a literal of numbers twenty a row, into src/store/codec.ts: the rows between the
+ * `// crc32.wat` line and the `]);` that ends CRC32_WASM. With `--check`, writes nothing and
+ * exits 1 when codec.ts holds other bytes.
  *
  *   deno run -A scripts/crc32_wasm.ts [--check]
  */
@@ -23,11 +23,10 @@ try {
     Deno.exit(1);
   }
   const bytes = Deno.readFileSync(out);
-  const base64 = btoa(String.fromCharCode(...bytes));
   const lines: string[] = [];
-  for (let i = 0; i < base64.length; i += 96) lines.push(`  "${base64.slice(i, i + 96)}",`);
+  for (let i = 0; i < bytes.length; i += 20) lines.push(`  ${[...bytes.subarray(i, i + 20)].join(", ")},`);
   const source = Deno.readTextFileSync(CODEC);
-  const block = /(\/\/ crc32\.wat[^\n]*\n)([\s\S]*?)(\n\]\.join\(""\);)/;
+  const block = /(\/\/ crc32\.wat[^\n]*\n)([\s\S]*?)(\n\]\);)/;
   const found = source.match(block);
   if (!found) {
     console.error(`${CODEC} has no CRC32_WASM block to write into`);
