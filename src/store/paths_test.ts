@@ -59,3 +59,49 @@ Deno.test("the names paths.ts builds are the ones it parses back, and a foreign 
   );
   assert.equal(pendingSegmentName(4), fileName(paths.pendingJobs(4)).replace(/\.jobs$/, ""));
 });
+
+Deno.test("scanGenerations() takes exactly the names paths.ts builds (eight ASCII digits, its endings), and skips near misses", () => {
+  const home = Deno.makeTempDirSync({ prefix: "qpaths-" });
+  try {
+    const paths = homePaths(home);
+    const built = [
+      paths.wal(1),
+      paths.wal(99999999),
+      paths.snapshot(7),
+      paths.archiveJobs(0),
+      paths.archiveIndex(20),
+      paths.pendingJobs(5),
+      paths.pendingIndex(6),
+      paths.pendingOrder(6),
+    ];
+    const misses = [
+      "wal-0000001.jsonl",
+      "wal-000000001.jsonl",
+      "wal-00000001.json",
+      "wal-0000000a.jsonl",
+      "wal-0000000\u0661.jsonl",
+      "wal--0000001.jsonl",
+      "wal-+0000001.jsonl",
+      "Wal-00000001.jsonl",
+      "wal-00000001.jsonl.quarantined-20261206T0700Z",
+      "snapshot-00000002.snap.bak",
+      "snapshot-00000002.snap ",
+      "archive-00000003.jobz",
+      "archive-00000003.order",
+      "pending-00000004.orders",
+      "pending-00000004.",
+      "pending-00000004",
+    ];
+    for (const path of built) Deno.writeTextFileSync(path, "");
+    for (const name of misses) Deno.writeTextFileSync(`${home}/${name}`, "");
+    Deno.mkdirSync(`${home}/wal-00000009.jsonl`);
+    const found = scanGenerations(home);
+    assert.deepEqual(found.wals, [1, 99999999]);
+    assert.deepEqual(found.snapshots, [7]);
+    assert.deepEqual(found.archives, [0, 20]);
+    assert.deepEqual(found.pendings, [5, 6]);
+    assert.deepEqual(found.temps, []);
+  } finally {
+    Deno.removeSync(home, { recursive: true });
+  }
+});
