@@ -12,6 +12,7 @@
 import { cpuUsage } from "node:process";
 import { systemClock } from "../src/clock.ts";
 import { openStore } from "../src/store/open.ts";
+import { flagValue } from "./helper_args.ts";
 // The store loads these on first use (a claim's decisions, the segment readers of a home that
 // has segments). Loaded here, before the clock starts, so that what is timed is the store's work
 // on the home, not the loading of code a worker loads once.
@@ -56,8 +57,7 @@ export async function claimOnce(home: string): Promise<{ ms: number; cpu_ms: num
 }
 
 if (import.meta.main) {
-  const i = Deno.args.indexOf("--home");
-  const home = i >= 0 ? Deno.args[i + 1] : undefined;
+  const home = flagValue(Deno.args, "--home");
   if (!home) {
     console.error("usage: claim.ts --home DIR");
     Deno.exit(2);

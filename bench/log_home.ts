@@ -8,6 +8,7 @@
  */
 import { FileStore } from "../src/store/file_store.ts";
 import { homePaths, scanGenerations } from "../src/store/paths.ts";
+import { flagValue } from "./helper_args.ts";
 
 export async function fillLog(home: string, bytes: number): Promise<{ records: number; bytes: number }> {
   const store = new FileStore(home);
@@ -28,10 +29,7 @@ export async function fillLog(home: string, bytes: number): Promise<{ records: n
 }
 
 if (import.meta.main) {
-  const arg = (name: string) => {
-    const i = Deno.args.indexOf(name);
-    return i >= 0 ? Deno.args[i + 1] : undefined;
-  };
+  const arg = (name: string) => flagValue(Deno.args, name);
   const home = arg("--home");
   const bytes = Number(arg("--bytes"));
   if (!home || !(bytes > 0)) {

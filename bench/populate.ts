@@ -24,6 +24,7 @@
 import { FileStore } from "../src/store/file_store.ts";
 import type { JobSpec } from "../src/store/mod.ts";
 import { claimFor } from "../testkit/store.ts";
+import { flagValue } from "./helper_args.ts";
 
 export interface PopulateOptions {
   home: string;
@@ -155,10 +156,7 @@ const backlogRound: Round = async (store, done, n, middle, result) => {
 
 if (import.meta.main) {
   const args = Deno.args;
-  const flag = (name: string) => {
-    const i = args.indexOf(name);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
+  const flag = (name: string) => flagValue(args, name);
   const home = flag("--home");
   const jobs = Number(flag("--jobs"));
   if (!home || !(jobs > 0)) {

@@ -16,6 +16,7 @@
  */
 import { FileStore } from "../src/store/file_store.ts";
 import { claimFor } from "../testkit/store.ts";
+import { flagValue } from "./helper_args.ts";
 
 /** slots per claim, as a worker started with --count 4 asks for */
 const SLOTS = 4;
@@ -84,10 +85,7 @@ export async function writeTail(
 }
 
 if (import.meta.main) {
-  const flag = (name: string) => {
-    const i = Deno.args.indexOf(name);
-    return i >= 0 ? Deno.args[i + 1] : undefined;
-  };
+  const flag = (name: string) => flagValue(Deno.args, name);
   const home = flag("--home");
   const untilBytes = flag("--until-bytes") === undefined ? undefined : Number(flag("--until-bytes"));
   const group = flag("--group") === undefined ? undefined : Number(flag("--group"));

@@ -5,6 +5,6 @@ cd "$(dirname "$0")"
 F="--v8-flags=--max-semi-space-size=8,--no-lazy,--no-enable-lazy-source-positions"
 date -u +"%Y-%m-%dT%H:%M:%SZ"
 for i in $(seq 1 10); do
-  echo "base64  $(deno run -A "$F" base64.ts)"
-  echo "literal $(deno run -A "$F" literal.ts)"
+  echo "base64  $(deno run -A "$F" wasm.ts base64)"
+  echo "literal $(deno run -A "$F" wasm.ts literal)"
 done
