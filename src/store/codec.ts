@@ -69,8 +69,8 @@ function crc32InJs(bytes: Uint8Array, start: number, end: number, seed: number):
  *
  * The module (src/store/crc32.wat, its protocol at its top) is instantiated at the first long
  * range; each range is copied into its memory WASM_CHUNK bytes at a time, so it never grows. Its
- * bytes are a literal: decoding them from base64 (`atob`, then a byte per character) took 1.7-2.7
- * ms of that first range, against 0.02 (bench/results/2026-12-07-wasm-bytes/).
+ * bytes are a literal: decoding them from base64 (`atob`, then a byte per character) took 1.3-1.8
+ * ms of that first range, against 0.01-0.02 (bench/results/2026-12-07-wasm-bytes/).
  */
 const WASM_FROM = 16 * 1024;
 const WASM_UNTIL = 1024 * 1024;
