@@ -22,13 +22,14 @@
  * runs: `enqueue` 53-70 ms against 68-82, `status` 58 against 79.
  *
  * `--no-enable-lazy-source-positions` has V8 record where each bytecode comes from when it compiles
- * a function. Lazily, it records them when first asked, and Deno asks at every error an operation throws (a NotFound for a file that need not exist,
- * which a call meets three times: the workers' folder twice and config.jsonc), so V8 compiled
- * again every function on the stack, about half a millisecond for the first such error of an
- * `enqueue`, whose stack runs through the store's largest chunks. In-process marks in a copy of the
- * bundle: opening the store and reading a missing config.jsonc took 0.8-1.1 ms, 0.4-0.7 with the
- * flag; the hand-off check and the hint a little less too; alternated `enqueue` calls (100 each,
- * twice), 28.6 and 29.0 ms without, 28.1 and 28.4 with (bench/results/2026-12-07-enqueue-build/).
+ * a function. Lazily, it records them when first asked, and Deno asks at every error an operation
+ * throws (a NotFound for a file that need not exist, which a call meets three times: the workers'
+ * folder twice and config.jsonc), so V8 compiled again every function on the stack, about half a
+ * millisecond for the first such error of an `enqueue`, whose stack runs through the store's
+ * largest chunks. In-process marks in a copy of the bundle: opening the store and reading a
+ * missing config.jsonc took 0.8-1.1 ms, 0.4-0.7 with the flag; the hand-off check and the hint a
+ * little less too; alternated `enqueue` calls (100 each, twice), 28.6 and 29.0 ms without, 28.1
+ * and 28.4 with (bench/results/2026-12-07-enqueue-build/).
  */
 export const CLI_FLAGS: readonly string[] = [
   "--allow-read",
