@@ -62,17 +62,19 @@ q_base() {
   _qbase=${_qmnt%/}${_qpath%/}
 }
 
-# q_remove DIR: kills what is left in DIR/slot-*, removes those and DIR; status 1 when
-# something could not be removed.
+# q_remove DIR: kills what is left in DIR/slot-*, removes those and DIR (one rmdir for all:
+# a program run per directory costs more than the removal); status 1 when something could not
+# be removed.
 q_remove() {
-  _qok=0
-  for _qd in "$1"/slot-*; do
+  _qrm=$1
+  set --
+  for _qd in "$_qrm"/slot-*; do
     [ -d "$_qd" ] || continue
     q_cg_kill "$_qd"
-    rmdir "$_qd" 2>/dev/null || _qok=1
+    set -- "$@" "$_qd"
   done
-  [ ! -d "$1" ] || rmdir "$1" 2>/dev/null || _qok=1
-  return $_qok
+  [ ! -d "$_qrm" ] || set -- "$@" "$_qrm"
+  [ "$#" -eq 0 ] || rmdir "$@" 2>/dev/null
 }
 
 case $_qaction in
@@ -84,15 +86,18 @@ setup)
     echo "unusable cannot create a cgroup under $_qbase"
     exit 0
   fi
+  # the slots by one mkdir: a program run per directory costs more than the directory
+  set --
   _qi=1
   while [ "$_qi" -le "$_qslots" ]; do
-    if ! mkdir "$_qdir/slot-$_qi" 2>/dev/null; then
-      q_remove "$_qdir"
-      echo "unusable cannot create a cgroup under $_qdir"
-      exit 0
-    fi
+    set -- "$@" "$_qdir/slot-$_qi"
     _qi=$((_qi + 1))
   done
+  if ! mkdir "$@" 2>/dev/null; then
+    q_remove "$_qdir"
+    echo "unusable cannot create a cgroup under $_qdir"
+    exit 0
+  fi
   if ! (echo 0 >"$_qdir/slot-1/cgroup.procs") 2>/dev/null || [ ! -e "$_qdir/slot-1/cgroup.events" ]; then
     q_remove "$_qdir"
     echo "unusable cannot move a process into a cgroup under $_qdir"

@@ -63,10 +63,11 @@ export class SlotOutput {
   }
 
   /**
-   * The file the next attempt appends to: the current one, or the next part (created) when
-   * the current one has reached the limit or is gone.
+   * The file the next attempt appends to, and its size now (where that attempt's output would
+   * begin): the current one, or the next part (created, empty) when the current one has
+   * reached the limit or is gone.
    */
-  next(): string {
+  next(): { path: string; size: number } {
     let size: number | null;
     try {
       size = Deno.statSync(this.path).size;
@@ -76,8 +77,9 @@ export class SlotOutput {
     if (size === null || size >= this.#limit) {
       this.#part++;
       createOutputFile(this.path);
+      size = 0;
     }
-    return this.path;
+    return { path: this.path, size };
   }
 }
 

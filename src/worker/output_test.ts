@@ -7,12 +7,14 @@ Deno.test("SlotOutput creates its first file private, and moves on once a file r
     const output = new SlotOutput((part) => `${dir}/slot-${part}.out`, 8);
     assert.equal(output.path, `${dir}/slot-1.out`);
     assert.equal(Deno.statSync(output.path).mode! & 0o777, 0o600);
-    assert.equal(output.next(), `${dir}/slot-1.out`);
+    assert.deepEqual(output.next(), { path: `${dir}/slot-1.out`, size: 0 });
+    Deno.writeTextFileSync(output.path, "1234567");
+    assert.deepEqual(output.next(), { path: `${dir}/slot-1.out`, size: 7 }, "below the limit: the same file");
     Deno.writeTextFileSync(output.path, "12345678");
-    assert.equal(output.next(), `${dir}/slot-2.out`);
+    assert.deepEqual(output.next(), { path: `${dir}/slot-2.out`, size: 0 });
     assert.equal(Deno.statSync(`${dir}/slot-2.out`).size, 0);
     Deno.removeSync(`${dir}/slot-2.out`);
-    assert.equal(output.next(), `${dir}/slot-3.out`);
+    assert.deepEqual(output.next(), { path: `${dir}/slot-3.out`, size: 0 });
   });
 });
 
@@ -22,7 +24,7 @@ Deno.test("a slot's output file is made anew with logs/ when that was removed, b
     Deno.mkdirSync(`${home}/logs`, { recursive: true });
     const output = new SlotOutput((part) => `${home}/logs/slot-${part}.out`);
     Deno.removeSync(`${home}/logs`, { recursive: true });
-    assert.equal(output.next(), `${home}/logs/slot-2.out`, "logs/ made anew");
+    assert.equal(output.next().path, `${home}/logs/slot-2.out`, "logs/ made anew");
     assert.equal(Deno.statSync(`${home}/logs`).mode! & 0o777, 0o700);
     Deno.removeSync(home, { recursive: true });
     assert.throws(() => output.next(), Deno.errors.NotFound);

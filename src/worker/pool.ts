@@ -127,16 +127,19 @@ export class RunnerPool {
     const i = this.#index(slot);
     const output = this.#outputs[i].next();
     const runner = this.#runners[i];
-    if (runner?.alive) return this.#ticket(slot, runner, output);
-    return this.#startRunner(i).then((started) => this.#ticket(slot, started, output));
+    if (runner?.alive) return this.#ticket(slot, runner, output.path, output.size);
+    // a runner to start first: the file's size is asked when the ticket is made, once it is up
+    return this.#startRunner(i).then((started) =>
+      this.#ticket(slot, started, output.path, sizeOf(output.path))
+    );
   }
 
-  #ticket(slot: number, runner: Runner, output: string): SlotTicket {
+  #ticket(slot: number, runner: Runner, output: string, start: number): SlotTicket {
     return {
       slot,
       runner: { sessionId: runner.pid, startTime: runner.startTime, cgroup: runner.cgroup },
       output,
-      start: sizeOf(output),
+      start,
     };
   }
 

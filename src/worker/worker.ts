@@ -139,12 +139,18 @@ export class Worker {
       throw new OperationError(`Cannot start a worker: its home directory ${paths.home} does not exist`);
     }
     this.#home = { dev: home.dev, ino: home.ino };
-    const problem = slotsProblem(this.#options.slots, await descriptorLimit());
+    // three independent looks, two of them helper shells: side by side, not one after another
+    const [limit, startTime, startSeq] = await Promise.all([
+      descriptorLimit(),
+      processStartTime(Deno.pid),
+      store.head(),
+    ]);
+    const problem = slotsProblem(this.#options.slots, limit);
     if (problem) throw new OperationError(`Cannot start ${this.#options.slots} slot(s): ${problem}`);
-    this.#process = [Deno.pid, await processStartTime(Deno.pid)];
+    this.#process = [Deno.pid, startTime];
     this.#registration = new WorkerRegistration(paths, this.id);
     this.#startedAt = clock.now().toISOString();
-    this.#startSeq = await store.head();
+    this.#startSeq = startSeq;
     // the file exists before any cgroup of ours does: a worker killed while it starts leaves a
     // file by which the next one finds its cgroups (below), where it would have left them for good
     this.#heartbeat = new Heartbeat(this.#registration, clock, () => this.#info(), (m) => this.#say(m));
