@@ -170,7 +170,8 @@ export class RunnerPool {
       };
     }
     this.#taken[i] = true;
-    const running = runner.run({ ...job, output: ticket.output });
+    // its output range (and the tail read from it at its end) begins where its claim recorded it
+    const running = runner.run({ ...job, output: ticket.output }, ticket.start);
     const lost = runner.lost;
     return {
       ...running,

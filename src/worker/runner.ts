@@ -191,8 +191,10 @@ export class Runner {
    * Runs `spec` (one job at a time: throws when one is running). A spec the runner cannot take
    * ends `not_started` at once; a job whose runner exits before it starts it ends `not_started`
    * too (the worker's fault), and one whose runner exits while it runs ends `runner_lost`.
+   * Its output range begins at `outputStart` (the offset its claim recorded) or, without one, at
+   * the output file's size now.
    */
-  run(spec: JobSpec): RunningJob {
+  run(spec: JobSpec, outputStart?: number): RunningJob {
     if (this.#current) {
       throw new Error(
         `Cannot run job ${spec.id} in runner ${this.pid}: job ${this.#current.spec.id} is running`,
@@ -222,7 +224,7 @@ export class Runner {
       return running;
     }
     try {
-      job.start = sizeOf(spec.output);
+      job.start = outputStart ?? sizeOf(spec.output);
     } catch (e) {
       const reason = `cannot read its output file ${spec.output}: ${(e as Error).message.split("\n")[0]}`;
       this.#finish(job, { kind: "not_started", reason, fault: "worker" });
