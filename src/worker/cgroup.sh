@@ -3,10 +3,13 @@
 # It prints one line:
 #
 #   setup NAME SLOTS   finds the cgroup2 mount (/proc/self/mountinfo) and this process's
-#                      cgroup (the `0::/path` line of /proc/self/cgroup), creates NAME/slot-1
-#                      .. NAME/slot-SLOTS under it, and moves a short-lived subshell into
-#                      slot-1 to prove jobs can join them. Prints `dir <path of NAME>`, or
-#                      `unusable <reason>` (and leaves nothing behind).
+#                      cgroup (the `0::/path` line of /proc/self/cgroup) and creates NAME/slot-1
+#                      .. NAME/slot-SLOTS under it. Prints `dir <path of NAME>`, or `unusable
+#                      <reason>` (and leaves nothing behind).
+#   prove DIR          moves a short-lived subshell into DIR/slot-1 to prove jobs can join the
+#                      slots (the move waits for an RCU grace period of the kernel, ~15 ms here:
+#                      a separate action, so that the worker starts its runners meanwhile).
+#                      Prints `usable`, or `unusable <reason>` after removing DIR as `remove`.
 #   locate NAME        prints `dir <path of NAME>` (whether it exists or not), or `unusable`.
 #   remove DIR         kills what is left in DIR/slot-*, removes those and DIR. Prints
 #                      `removed`, or `busy <reason>` when something could not be removed.
@@ -98,12 +101,15 @@ setup)
     echo "unusable cannot create a cgroup under $_qdir"
     exit 0
   fi
-  if ! (echo 0 >"$_qdir/slot-1/cgroup.procs") 2>/dev/null || [ ! -e "$_qdir/slot-1/cgroup.events" ]; then
-    q_remove "$_qdir"
-    echo "unusable cannot move a process into a cgroup under $_qdir"
+  echo "dir $_qdir"
+  ;;
+prove)
+  if ! (echo 0 >"$1/slot-1/cgroup.procs") 2>/dev/null || [ ! -e "$1/slot-1/cgroup.events" ]; then
+    q_remove "$1"
+    echo "unusable cannot move a process into a cgroup under $1"
     exit 0
   fi
-  echo "dir $_qdir"
+  echo usable
   ;;
 locate)
   q_base

@@ -25,7 +25,8 @@ export function cgroupName(workerId: string): string {
 function answer(out: string, what: string): string {
   const line = out.split("\n")[0];
   if (
-    line.startsWith("dir ") || line.startsWith("unusable") || line === "removed" || line.startsWith("busy ")
+    line.startsWith("dir ") || line.startsWith("unusable") || line === "usable" || line === "removed" ||
+    line.startsWith("busy ")
   ) {
     return line;
   }
@@ -38,6 +39,18 @@ function answer(out: string, what: string): string {
  * left behind when it is not usable. Throws when the helper cannot run.
  */
 export async function setupCgroups(workerId: string, slots: number, proc = PROC): Promise<CgroupSetup> {
+  const made = await makeCgroups(workerId, slots, proc);
+  if (!made.usable) return made;
+  const unusable = await proveCgroups(made.dir, proc);
+  return unusable === null ? made : { usable: false, reason: unusable };
+}
+
+/**
+ * `setupCgroups` without the proof that processes can join the cgroups: creates them, or says
+ * why it cannot (leaving nothing behind). For a caller that has other work to do while
+ * `proveCgroups` waits on the kernel. Throws when the helper cannot run.
+ */
+export async function makeCgroups(workerId: string, slots: number, proc = PROC): Promise<CgroupSetup> {
   if (Deno.build.os !== "linux") return { usable: false, reason: "cgroups exist on Linux only" };
   const { out } = await runHelper(SCRIPT, "queuectl-cgroup", [
     "setup",
@@ -49,6 +62,17 @@ export async function setupCgroups(workerId: string, slots: number, proc = PROC)
   if (line.startsWith("unusable")) return { usable: false, reason: line.slice("unusable ".length) };
   const dir = line.slice("dir ".length);
   return { usable: true, dir, slots: Array.from({ length: slots }, (_, i) => `${dir}/slot-${i + 1}`) };
+}
+
+/**
+ * Moves a short-lived process into the first slot of `dir` (made by `makeCgroups`): null when
+ * it could, else why not, `dir` then removed (as `removeCgroups` does). Throws when the helper
+ * cannot run.
+ */
+export async function proveCgroups(dir: string, proc = PROC): Promise<string | null> {
+  const { out } = await runHelper(SCRIPT, "queuectl-cgroup", ["prove", proc, dir]);
+  const line = answer(out, `move a process into the cgroup ${dir}`);
+  return line === "usable" ? null : line.slice("unusable ".length);
 }
 
 /**

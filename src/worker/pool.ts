@@ -9,7 +9,7 @@
  */
 import { ensureSubdir } from "../durable.ts";
 import type { HomePaths } from "../store/paths.ts";
-import { type CgroupSetup, removeCgroups, setupCgroups } from "./cgroup.ts";
+import { type CgroupSetup, makeCgroups, proveCgroups, removeCgroups } from "./cgroup.ts";
 import { OUTPUT_LIMIT, sizeOf, SlotOutput } from "./output.ts";
 import { type JobSpec, Runner, type RunningJob } from "./runner.ts";
 import { killSession, PROC } from "./session.ts";
@@ -93,17 +93,37 @@ export class RunnerPool {
           options.outputLimit ?? OUTPUT_LIMIT,
         ),
     );
+    const proc = options.proc ?? PROC;
     const cgroups: CgroupSetup = options.cgroups === false
       ? { usable: false, reason: "cgroups are turned off" }
-      : await setupCgroups(workerId, slots, options.proc ?? PROC);
+      : await makeCgroups(workerId, slots, proc);
     const pool = new RunnerPool(options, cgroups, outputs);
-    const started = await Promise.allSettled(outputs.map((_, i) => pool.#startRunner(i)));
-    const failed = started.find((result) => result.status === "rejected");
+    // the proof that processes can join the cgroups waits on the kernel (cgroup.sh): the runners
+    // start meanwhile, and start again without cgroups in the rare case that they cannot be joined
+    const unusable = await pool.#startRunners(cgroups.usable ? proveCgroups(cgroups.dir, proc) : null);
+    if (unusable === null) return pool;
+    // the proof removed the cgroups; none of the runners has run a job
+    await pool.close();
+    const plain = new RunnerPool(options, { usable: false, reason: unusable }, outputs);
+    await plain.#startRunners(null);
+    return plain;
+  }
+
+  /**
+   * Starts every slot's runner while `proof` settles, and resolves to what it resolves to (null
+   * without one). Throws, leaving no runner or cgroup behind, when a runner or the proof fails.
+   */
+  async #startRunners(proof: Promise<string | null> | null): Promise<string | null> {
+    const [started, proved] = await Promise.all([
+      Promise.allSettled(this.#outputs.map((_, i) => this.#startRunner(i))),
+      Promise.allSettled([proof]),
+    ]);
+    const failed = [...started, ...proved].find((result) => result.status === "rejected");
     if (failed) {
-      await pool.close();
+      await this.close();
       throw failed.reason;
     }
-    return pool;
+    return (proved[0] as PromiseFulfilledResult<string | null>).value;
   }
 
   /** Each slot's runner session now, [pid, start time], null while it has none. */

@@ -171,3 +171,39 @@ Deno.test("a pool's cgroups (where usable) exist while it runs and are gone once
     if (cgroups.usable) assert.throws(() => Deno.statSync(cgroups.dir), Deno.errors.NotFound);
   });
 });
+
+Deno.test("a pool whose cgroups cannot be joined starts its runners again without them, says why, and runs jobs", async () => {
+  await withTempDir(async (dir) => {
+    // a /proc whose cgroup2 mount is a plain directory: the slots are made there, but a process
+    // cannot join one (writing its cgroup.procs makes a file, and no cgroup.events appears)
+    const proc = `${dir}/proc`;
+    Deno.mkdirSync(`${proc}/self`, { recursive: true });
+    Deno.mkdirSync(`${dir}/cg`);
+    Deno.writeTextFileSync(
+      `${proc}/self/mountinfo`,
+      `30 25 0:26 / ${dir}/cg rw,relatime - cgroup2 cgroup2 rw\n`,
+    );
+    Deno.writeTextFileSync(`${proc}/self/cgroup`, "0::/\n");
+    Deno.mkdirSync(`${dir}/home`);
+    const pool = await RunnerPool.start({
+      workerId: WORKER,
+      slots: 2,
+      paths: homePaths(`${dir}/home`),
+      proc,
+    });
+    try {
+      assert.deepEqual(pool.cgroups, {
+        usable: false,
+        reason: `cannot move a process into a cgroup under ${dir}/cg/queuectl-${WORKER}`,
+      });
+      assert.equal(pool.runner(1)?.cgroup, null);
+      assert.equal(pool.runner(2)?.cgroup, null);
+      const running = pool.run(await pool.prepare(2), job("echo ran"));
+      assert.deepEqual(await running.ended, { kind: "exited", code: 0 });
+      const range = await running.output;
+      assert.equal(slice(range.path, range.start, range.end), "ran\n");
+    } finally {
+      assert.equal(await pool.close(), null);
+    }
+  });
+});
