@@ -19,7 +19,7 @@
  * result a new, higher number, so what is visible never changes.
  */
 import type { Job } from "../job.ts";
-import { crc32, decodeLine, hex8, splitLines } from "./codec.ts";
+import { checkedLine, checkedText, decodeLine, splitLines } from "./codec.ts";
 import { readAt } from "../durable.ts";
 import type { HomePaths } from "./paths.ts";
 import { ascending, descending, mergeBySeq } from "./seq_merge.ts";
@@ -100,19 +100,15 @@ export type Tombstones = Map<string, number>;
 
 const SPACE = 0x20;
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 export function encodeIndexLine(id: string, offset: number, length: number): string {
-  const text = `${id} ${offset} ${length}`;
-  return `${text} ${hex8(crc32(encoder.encode(text)))}\n`;
+  return checkedLine(`${id} ${offset} ${length}`);
 }
 
 function parseIndexLine(line: string): { id: string; offset: number; length: number } | null {
-  const last = line.lastIndexOf(" ");
-  if (last < 0) return null;
-  const text = line.slice(0, last);
-  if (line.slice(last + 1) !== hex8(crc32(encoder.encode(text)))) return null;
+  const text = checkedText(line);
+  if (text === null) return null;
   const [id, offset, length] = text.split(" ");
   return { id, offset: Number(offset), length: Number(length) };
 }

@@ -146,6 +146,19 @@ export function hex8(n: number): string {
   return n.toString(16).padStart(8, "0");
 }
 
+/** `text`, a space, the CRC-32 of its UTF-8 bytes in hex8 digits, and a newline: an index file's line. */
+export function checkedLine(text: string): string {
+  return `${text} ${hex8(crc32(encoder.encode(text)))}\n`;
+}
+
+/** The text of a `checkedLine` given without its newline, or null when its checksum does not match. */
+export function checkedText(line: string): string | null {
+  const last = line.lastIndexOf(" ");
+  if (last < 0) return null;
+  const text = line.slice(0, last);
+  return line.slice(last + 1) === hex8(crc32(encoder.encode(text))) ? text : null;
+}
+
 /**
  * Writes the 8 lowercase hex digits of `n` (as hex8 spells them) into `buf` at `at`; returns the
  * position after them. For writers of many lines: no string per checksum (a third of the cost of

@@ -2,7 +2,17 @@
  * The line formats of a pending segment (pending.ts has the protocol): encoding and checking one
  * line of each file kind, pure. Nothing here reads or writes a file.
  */
-import { crc32, crc32Ascii, decodeLine, encodeLine, hex8, hex8Into, SEAL_BYTES } from "./codec.ts";
+import {
+  checkedLine,
+  checkedText,
+  crc32,
+  crc32Ascii,
+  decodeLine,
+  encodeLine,
+  hex8,
+  hex8Into,
+  SEAL_BYTES,
+} from "./codec.ts";
 import type { OrderEntry, PendingJob, PendingList } from "./pending.ts";
 
 const encoder = new TextEncoder();
@@ -93,8 +103,7 @@ export function encodeIndexLine(
   list: number,
   pos: number,
 ): string {
-  const text = indexText(id, offset, length, list, pos);
-  return `${text} ${hex8(crc32(encoder.encode(text)))}\n`;
+  return checkedLine(indexText(id, offset, length, list, pos));
 }
 
 /**
@@ -171,10 +180,8 @@ function fixedInto(n: number, width: number, buf: Uint8Array, at: number): numbe
 
 /** The entry of one index line (newline excluded), or null when it fails its checksum or form. */
 export function parseIndexLine(line: string): IndexEntry | null {
-  const last = line.lastIndexOf(" ");
-  if (last < 0) return null;
-  const text = line.slice(0, last);
-  if (line.slice(last + 1) !== hex8(crc32(encoder.encode(text)))) return null;
+  const text = checkedText(line);
+  if (text === null) return null;
   const parts = text.split(" ");
   if (parts.length !== 5 || !parts.slice(1).every((p) => /^\d{1,15}$/.test(p))) return null;
   const [id, offset, length, list, pos] = parts;
