@@ -26,12 +26,9 @@ import { type PendingJob, PendingReader, type PendingSegment } from "../src/stor
 import { verifySegment } from "../src/store/pending_verify.ts";
 import { rewriteSegments, writePendingSegment } from "../src/store/pending_write.ts";
 import { type Consumption, NOTHING_CONSUMED } from "../src/store/pending_consumption.ts";
+import { flagValue } from "./helper_args.ts";
 
-const args = Deno.args;
-const value = (name: string, fallback: string) => {
-  const i = args.indexOf(name);
-  return i >= 0 && i + 1 < args.length ? args[i + 1] : fallback;
-};
+const value = (name: string, fallback: string) => flagValue(Deno.args, name) ?? fallback;
 const JOBS = Number(value("--jobs", "1000000"));
 const NOW = new Date("2026-11-23T13:00:00.000Z");
 const CREATED = "2026-11-23T12:00:00.000Z";
@@ -280,7 +277,7 @@ const phase = value("--phase", "");
 if (phase) {
   const home = value("--home", "");
   const rows = phase === "write"
-    ? writePhase(home, args.includes("--in-memory"))
+    ? writePhase(home, Deno.args.includes("--in-memory"))
     : phase === "read"
     ? readPhase(home)
     : phase === "rewrite"
@@ -294,7 +291,7 @@ if (phase) {
     for (const p of ["write", "read", "rewrite", "verify"]) {
       console.error(`${p}…`);
       rows.push(
-        ...await child(p, home, p === "write" && args.includes("--in-memory") ? ["--in-memory"] : []),
+        ...await child(p, home, p === "write" && Deno.args.includes("--in-memory") ? ["--in-memory"] : []),
       );
     }
     const width = Math.max(...rows.map(([k]) => k.length));
