@@ -30,6 +30,12 @@ export class WalFile {
   offset = 0;
   line = 0;
   #file: Deno.FsFile | null = null;
+  /**
+   * `#file`'s inode, read once when it is opened: an open file's identity never changes, and
+   * `FsFile.statSync()` costs more than a stat of a path (Deno resolves the file's path through
+   * each of its directories to check permissions: four readlinks, at every catch-up)
+   */
+  #identity: { ino: number | null; dev: number } | null = null;
   #writable = false;
   /** bytes appended by this process and not yet fdatasynced */
   unsynced = 0;
@@ -52,10 +58,9 @@ export class WalFile {
    */
   open(write: boolean): Deno.FsFile | null | "newer" {
     const path = this.#paths.wal(this.gen);
-    if (this.#file && !this.#atPath(this.#file, path)) {
+    if (this.#file && !this.#atPath(path)) {
       // a compaction or a repair moved on to a newer generation, and this file is no longer the log
-      this.#file.close();
-      this.#file = null;
+      this.close();
       const found = scanGenerations(this.#paths.home);
       if ([...found.wals, ...found.snapshots].some((g) => g > this.gen)) return "newer";
       throw new CorruptionError(
@@ -70,8 +75,7 @@ export class WalFile {
       if ([...found.wals, ...found.snapshots].some((g) => g > this.gen)) return "newer";
       if (!write) return null;
     }
-    this.#file?.close();
-    this.#file = null;
+    this.close();
     if (write) {
       const created = !exists(path);
       this.#file = Deno.openSync(path, { read: true, write: true, create: true, mode: FILE_MODE });
@@ -81,6 +85,8 @@ export class WalFile {
       this.#file = Deno.openSync(path, { read: true });
       this.#writable = false;
     }
+    const { ino, dev } = this.#file.statSync();
+    this.#identity = { ino, dev };
     return this.#file;
   }
 
@@ -89,7 +95,7 @@ export class WalFile {
    * it makes a newer generation and moves the old log aside, so a process holding the old one
    * open finds it gone from its path (as it does after a compaction) and reopens.
    */
-  #atPath(file: Deno.FsFile, path: string): boolean {
+  #atPath(path: string): boolean {
     let there: Deno.FileInfo;
     try {
       there = Deno.statSync(path);
@@ -97,13 +103,13 @@ export class WalFile {
       if (e instanceof Deno.errors.NotFound) return false;
       throw e;
     }
-    const open = file.statSync();
-    return there.ino === open.ino && there.dev === open.dev;
+    return there.ino === this.#identity!.ino && there.dev === this.#identity!.dev;
   }
 
   /** Bytes appended since `offset`, split into lines; null when there are none. */
   readNew(file: Deno.FsFile): Appended | null {
-    const size = file.statSync().size;
+    // its size, by a seek to its end (see #identity)
+    const size = file.seekSync(0, Deno.SeekMode.End);
     if (size < this.offset) {
       throw new CorruptionError(this.name, this.line, "the file shrank under a running process");
     }
@@ -201,6 +207,7 @@ export class WalFile {
   close(): void {
     this.#file?.close();
     this.#file = null;
+    this.#identity = null;
   }
 
   /** "No space left on device" alone does not say where. */
