@@ -185,7 +185,9 @@ function readPhase(home: string): Row[] {
   reader = new PendingReader(paths);
   const firstHead = median(1, () => reader.at(seg, 0, 0));
   let c: Consumption = NOTHING_CONSUMED;
-  const claim = median(10_000, () => {
+  // half the first list at most: the walk below needs entries left (a small --jobs has few)
+  const claims = Math.min(10_000, Math.floor(seg.lists[0].count / 2));
+  const claim = median(claims, () => {
     // a claim reads its list's head entry and that job, then consumes it
     const { job } = reader.at(seg, 0, c.prefix);
     if (job.seq < 1) throw new Error("no job");
@@ -193,7 +195,7 @@ function readPhase(home: string): Row[] {
   });
   rows.push(
     ["list head + its job, the first (opens the files)", us(firstHead)],
-    ["claim read: head entry + its job (median of 10,000)", us(claim)],
+    [`claim read: head entry + its job (median of ${claims.toLocaleString("en")})`, us(claim)],
     ["reading process: peak RSS after lookups and claims", mb(status("VmHWM"))],
   );
 
