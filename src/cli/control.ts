@@ -7,7 +7,7 @@
 import { OperationError, UsageError } from "../errors.ts";
 import type { Job } from "../job.ts";
 import { printable } from "../printable.ts";
-import { cancelJobs, requestKill } from "../usecases/jobs.ts";
+import { cancelJobs, dependentsOf, requestKill } from "../usecases/jobs.ts";
 import { parseDuration } from "../validate.ts";
 import { livenessDeps, verdict } from "../worker/liveness.ts";
 import { isStoppedState, processState } from "../worker/proc_status.ts";
@@ -34,6 +34,8 @@ async function kill(this: AppContext, flags: JsonFlags, ...refs: string[]): Prom
   const session = openSession(this, flags);
   try {
     const ids = await resolveJobRefs(session.store, refs, "kill");
+    // read before the kill: once a job is dead, those that waited for it wait no more
+    const waiting = await dependentsOf(session.store, ids);
     const asked = await requestKill(session.store, ids);
     const claims = new Map(asked.map((j) => [j.id, j.claim]));
     const final = new Map(asked.map((j) => [j.id, j]));
@@ -70,7 +72,16 @@ async function kill(this: AppContext, flags: JsonFlags, ...refs: string[]): Prom
       }
       return false;
     }, { recheckMs: 1000 });
-    if (flags.json) this.process.stdout.write(json([...final.values()]));
+    // the jobs that waited for a killed one went to the DLQ with it (last_error names the dependency)
+    const buried: Job[] = [];
+    for (const { id } of waiting) {
+      const job = await session.store.get(id);
+      if (job?.state !== "dead" || !job.last_error?.startsWith("dependency ")) continue;
+      buried.push(job);
+      out(`sent ${id} to the DLQ: its ${printable(job.last_error)}`);
+    }
+    // --json: the jobs named, then the dependents that went with them (as cancel prints them)
+    if (flags.json) this.process.stdout.write(json([...final.values(), ...buried]));
   } finally {
     session.store.close();
   }
@@ -155,10 +166,11 @@ export const killCommand = command({
     brief: "Kill processing jobs (their whole process tree); they go to the DLQ",
     fullDescription: [
       "The worker running each job sends SIGTERM to everything the job started, then SIGKILL",
-      'after a grace period; the job ends dead with last_error "killed", without a retry. Waits',
-      "until each kill is recorded. A job in another state is refused (exit 1; cancel a job that",
-      "waits). When the worker running a job is gone, the kill stays recorded: a rescuer takes",
-      "the job back and it ends dead.",
+      'after a grace period; the job ends dead with last_error "killed", without a retry, and the',
+      "jobs that wait for it (--after) go to the DLQ too, each named. Waits until each kill is",
+      "recorded. A job in another state is refused (exit 1; cancel a job that waits). When the",
+      "worker running a job is gone, the kill stays recorded: a rescuer takes the job back and it",
+      "ends dead.",
       "",
       "Example:\n  queuectl kill job-1",
     ].join("\n"),

@@ -134,6 +134,11 @@ export class FileStore implements Store {
     return this.log.read((s) => [...s.processing].map((id) => s.jobs.get(id)!));
   }
 
+  dependents(ids: string[]): Promise<Job[]> {
+    const code = this.#manageCode;
+    return this.log.read((s) => code.value!.dependentsOf(s, ids), code.load());
+  }
+
   killRequests(worker: string): Promise<Job[]> {
     return this.log.read((s) =>
       [...s.processing].map((id) => s.jobs.get(id)!).filter((j) =>

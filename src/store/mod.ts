@@ -134,6 +134,11 @@ export interface Store {
   rerun(id: string): Promise<Job>;
   /** Asks the workers running these jobs to kill them; they then end dead with `reason`. */
   kill(ids: string[], reason?: string): Promise<Job[]>;
+  /**
+   * The waiting jobs that depend on one of `ids`, directly or through others, as they are now:
+   * those that go to the DLQ with them should they end dead.
+   */
+  dependents(ids: string[]): Promise<Job[]>;
 
   // ---- schedules
   schedules(): Promise<Schedule[]>;

@@ -49,6 +49,14 @@ export function requestKill(store: Store, ids: string[]): Promise<Job[]> {
   return store.kill(ids);
 }
 
+/**
+ * The waiting jobs that depend on these, directly or through others: they go to the DLQ with any
+ * of these that ends dead (a kill's caller names them once it has).
+ */
+export function dependentsOf(store: Store, ids: string[]): Promise<Job[]> {
+  return store.dependents(ids);
+}
+
 /** One dependency of a job: its id and its state now, null once it no longer exists. */
 export interface Dependency {
   id: string;

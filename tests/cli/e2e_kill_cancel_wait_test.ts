@@ -1,7 +1,7 @@
 /**
  * End-to-end: `kill`, `cancel` and `wait` through the real CLI with several workers: a kill ends
  * a running job's whole process tree (SIGTERM, then SIGKILL after the grace period) and the job
- * ends dead "killed" with its dependents; a kill whose worker is gone is taken back by the next
+ * ends dead "killed" with its dependents, which it names; a kill whose worker is gone is taken back by the next
  * worker's rescuer; cancel sends waiting jobs to the DLQ; wait reports how jobs ended, or which
  * are still waiting at its timeout. Every refusal names the job's state.
  */
@@ -55,6 +55,7 @@ Deno.test('kill ends running jobs and what they started, on busy workers: dead "
         `trap '' TERM; echo $$ > ${dir}/stubborn.pid; touch ${dir}/stubborn.started; sleep 300`,
       ]);
       await cliOk(home, ["enqueue", "--id", "dependent", "--after", "victim", "true"]);
+      await cliOk(home, ["enqueue", "--id", "second", "--after", "dependent", "true"]);
       await waitFor(
         () => exists(`${dir}/victim.started`) && exists(`${dir}/stubborn.started`),
         "both jobs to start",
@@ -66,9 +67,15 @@ Deno.test('kill ends running jobs and what they started, on busy workers: dead "
       const r = await cli(home, ["kill", "victim", "stubborn"]);
       assert.equal(r.code, 0, r.stderr);
       assert.equal(r.stderr, "");
-      assert.deepEqual(r.stdout.trim().split("\n").sort(), [
+      const lines = r.stdout.trim().split("\n");
+      // the kills in the order they ended, then the jobs that went with them, named
+      assert.deepEqual(lines.slice(0, 2).sort(), [
         "killed stubborn: it is dead (killed), in the DLQ",
         "killed victim: it is dead (killed), in the DLQ",
+      ]);
+      assert.deepEqual(lines.slice(2), [
+        'sent dependent to the DLQ: its dependency "victim" is dead',
+        'sent second to the DLQ: its dependency "dependent" is dead',
       ]);
       for (const id of ["victim", "stubborn"]) {
         const job = await cliJson(home, ["show", id]);
@@ -76,6 +83,8 @@ Deno.test('kill ends running jobs and what they started, on busy workers: dead "
       }
       const dependent = await cliJson(home, ["show", "dependent"]);
       assert.deepEqual([dependent.state, dependent.last_error], ["dead", 'dependency "victim" is dead']);
+      const second = await cliJson(home, ["show", "second"]);
+      assert.deepEqual([second.state, second.last_error], ["dead", 'dependency "dependent" is dead']);
       await waitFor(
         () => !processAlive(child) && !processAlive(stubborn),
         "the killed processes to be gone",
@@ -90,12 +99,13 @@ Deno.test('kill ends running jobs and what they started, on busy workers: dead "
     }
   }));
 
-Deno.test("kill --json prints the jobs as they ended; a job that exits 0 on SIGTERM is completed, and said to be", () =>
+Deno.test("kill --json prints the jobs as they ended, then the jobs that went to the DLQ with them; a job that exits 0 on SIGTERM is completed, and said to be", () =>
   withHome(async (home) => {
     const dir = dirOfHome(home);
     const workers = await startWorkers(home, 2, 2);
     try {
       await cliOk(home, ["enqueue", "--id", "k", `touch ${dir}/k.started; sleep 300`]);
+      await cliOk(home, ["enqueue", "--id", "k-after", "--after", "k", "true"]);
       await cliOk(home, [
         "enqueue",
         "--id",
@@ -109,8 +119,15 @@ Deno.test("kill --json prints the jobs as they ended; a job that exits 0 on SIGT
       );
       const r = await cli(home, ["kill", "k", "--json"]);
       assert.equal(r.code, 0, r.stderr);
-      const [job] = JSON.parse(r.stdout);
+      const [job, after, ...more] = JSON.parse(r.stdout);
       assert.deepEqual([job.id, job.state, job.last_error], ["k", "dead", "killed"]);
+      // then the job that waited for it, as it is now
+      assert.deepEqual([after.id, after.state, after.last_error], [
+        "k-after",
+        "dead",
+        'dependency "k" is dead',
+      ]);
+      assert.deepEqual(more, []);
       const polite = await cli(home, ["kill", "polite"]);
       assert.equal(polite.code, 0, polite.stderr);
       assert.equal(polite.stdout, "polite completed (exit code 0) before the kill ended it\n");

@@ -141,6 +141,14 @@ function buried(state: QueueState, bury: ReadonlyArray<[string, string]>, now: D
 }
 
 /**
+ * The waiting jobs that depend on one of `ids`, directly or through others, as they are now: the
+ * ones that go to the DLQ with them should they end dead (`kill` names them once they did).
+ */
+export function dependentsOf(state: QueueState, ids: readonly string[]): Job[] {
+  return cascade(state, unique(ids).map((id) => [id, "is dead"])).map(([id]) => state.jobs.get(id)!);
+}
+
+/**
  * What `cancel` or `delete` did: the jobs they were given, and the waiting dependents they sent to
  * the DLQ with them.
  */

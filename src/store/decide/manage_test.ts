@@ -19,7 +19,15 @@ import {
   T0,
 } from "../_testing.ts";
 import { QueueState, zeroCounts } from "../state.ts";
-import { decideCancel, decideDelete, decideKill, decideQueue, decideRetry, decideStop } from "./manage.ts";
+import {
+  decideCancel,
+  decideDelete,
+  decideKill,
+  decideQueue,
+  decideRetry,
+  decideStop,
+  dependentsOf,
+} from "./manage.ts";
 
 const ALL: readonly JobState[] = ["pending", "failed", "completed", "dead"];
 const ids = (jobs: Job[]) => jobs.map((j) => j.id);
@@ -331,6 +339,20 @@ Deno.test("decideCancel() takes the jobs depending on a cancelled one with it, e
     ["d", 'dependency "b" is dead'],
   ]);
   for (const job of d.result.dependents) assert.deepStrictEqual(s.jobs.get(job.id), job);
+});
+
+Deno.test("dependentsOf() lists the waiting jobs that depend on the ids, directly or not, each once, as they are", () => {
+  const s = new QueueState();
+  enqueue(s, [{ id: "a", command: "x" }, { id: "z", command: "x" }]);
+  enqueue(s, [{ id: "b", command: "x", after: ["a"] }, { id: "c", command: "x", after: ["a", "z"] }]);
+  enqueue(s, [{ id: "d", command: "x", after: ["b", "c"] }, { id: "e", command: "x", after: ["z"] }]);
+  assert.deepStrictEqual(ids(dependentsOf(s, ["a"])), ["b", "c", "d"]);
+  assert.deepStrictEqual(ids(dependentsOf(s, ["z", "a", "z"])), ["c", "e", "b", "d"]);
+  assert.deepStrictEqual(ids(dependentsOf(s, ["d", "nope"])), []);
+  assert.deepStrictEqual(dependentsOf(s, ["a"])[0], s.jobs.get("b"));
+  // a dependent no longer waiting is not listed: b cancelled (and d with it)
+  commit(s, decideCancel(s, ["b"], T0));
+  assert.deepStrictEqual(ids(dependentsOf(s, ["a"])), ["c"]);
 });
 
 Deno.test("decideCancel() refuses a job that does not wait, naming its state, and unknown ids", () => {
