@@ -31,9 +31,10 @@ export class WalFile {
   line = 0;
   #file: Deno.FsFile | null = null;
   /**
-   * `#file`'s inode, read once when it is opened: an open file's identity never changes, and
-   * `FsFile.statSync()` costs more than a stat of a path (Deno resolves the file's path through
-   * each of its directories to check permissions: four readlinks, at every catch-up)
+   * `#file`'s inode, read once when it is opened: an open file's identity never changes. Under
+   * the CLI's permission flags `FsFile.statSync()` reads the link of every directory on the file's
+   * path (8.5 µs against 0.4 for a seek), and every catch-up asked it twice
+   * (bench/results/2026-12-07-wal-fstat/)
    */
   #identity: { ino: number | null; dev: number } | null = null;
   #writable = false;

@@ -674,6 +674,29 @@ export function storeConformance(name: string, makeStore: (clock: Clock) => Stor
     assert.deepEqual(await store.counts(), { ...zero, dead: 7 }, "a, b, b2, c1, c2, c3, d2");
   });
 
+  test("dependents lists the waiting jobs that go to the DLQ with a job that ends dead, as they are now", async ({ store }) => {
+    await enqueue(store, [spec("a"), spec("z")]);
+    await enqueue(store, [spec("b", { after: ["a"] }), spec("c", { after: ["a", "z"] })]);
+    await enqueue(store, [spec("d", { after: ["b"] }), spec("e", { after: ["z"] })]);
+    assert.deepEqual(ids(await store.dependents(["a"])), ["b", "c", "d"], "directly or not, each once");
+    assert.deepEqual((await store.dependents(["a"]))[0], await store.get("b"));
+    assert.deepEqual(await store.dependents(["d", "nope"]), [], "none, or no such job");
+    const head = await store.head();
+    const [a] = await claim(store, "w1", 1);
+    assert.equal(a.id, "a");
+    const [asked] = await store.kill(["a"]);
+    assert.equal(asked.kill, "killed");
+    assert.deepEqual(ids(await store.dependents(["a"])), ["b", "c", "d"], "a kill asked buries nothing yet");
+    assert.ok((await store.head()) > head);
+    await end(store, "w1", a, { kind: "exited", code: 143 });
+    assert.deepEqual(
+      [(await store.get("b"))?.last_error, (await store.get("d"))?.last_error],
+      ['dependency "a" is dead', 'dependency "b" is dead'],
+    );
+    assert.deepEqual(await store.dependents(["a"]), [], "they no longer wait");
+    assert.deepEqual(ids(await store.dependents(["z"])), ["e"]);
+  });
+
   test("a job enqueued after a dead dependency goes to the DLQ at once; dlq retry re-checks dependencies", async ({ store }) => {
     await enqueue(store, [spec("a", { max_retries: 0 })]);
     const [a] = await claim(store, "w1", 1);
