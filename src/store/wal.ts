@@ -33,7 +33,7 @@ export class WalFile {
   /**
    * `#file`'s inode, read once when it is opened: an open file's identity never changes. Under
    * the CLI's permission flags `FsFile.statSync()` reads the link of every directory on the file's
-   * path (8.5 µs against 0.4 for a seek), and every catch-up asked it twice
+   * path (7.8–8.7 µs against 0.6 for a seek), and every catch-up asked it twice
    * (bench/results/2026-12-07-wal-fstat/)
    */
   #identity: { ino: number | null; dev: number } | null = null;
