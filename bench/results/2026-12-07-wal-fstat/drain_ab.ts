@@ -7,20 +7,13 @@
 //
 // DIST_MAIN_JS is dist/main.js of a `deno task build`. Each round runs every build once, in turns
 // (the order reversed every other round), each into a fresh home filled by one `enqueue --file`.
+import { CLI_FLAGS } from "../../../src/cli/run_flags.ts";
+
 const [rounds, jobs] = [Number(Deno.args[0]), Number(Deno.args[1])];
 const builds = Deno.args.slice(2).map((arg) => {
   const at = arg.indexOf("=");
   return { label: arg.slice(0, at), main: arg.slice(at + 1) };
 });
-const FLAGS = [
-  "--allow-read",
-  "--allow-write",
-  "--allow-run",
-  "--allow-env",
-  "--allow-sys=uid",
-  "--allow-net",
-  "--v8-flags=--max-semi-space-size=8,--no-lazy,--no-enable-lazy-source-positions",
-];
 const dir = Deno.makeTempDirSync({ prefix: "drain-ab-" });
 const file = `${dir}/jobs.jsonl`;
 Deno.writeTextFileSync(file, `${JSON.stringify({ command: "true" })}\n`.repeat(jobs));
@@ -36,7 +29,7 @@ try {
         Deno.removeSync(home, { recursive: true });
       } catch { /* the first round's */ }
       await new Deno.Command("deno", {
-        args: ["run", ...FLAGS, builds[i].main, "--home", home, "enqueue", "--file", file],
+        args: ["run", ...CLI_FLAGS, builds[i].main, "--home", home, "enqueue", "--file", file],
         ...quiet,
       }).output();
       const t0 = performance.now();
@@ -46,7 +39,7 @@ try {
           "CPU %U %S",
           "deno",
           "run",
-          ...FLAGS,
+          ...CLI_FLAGS,
           builds[i].main,
           "--home",
           home,
